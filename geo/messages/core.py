@@ -1,0 +1,58 @@
+"""Messages for the core: errors shared by every module, the project file, CRS."""
+from __future__ import annotations
+
+MESSAGES = {
+    "input_error": {
+        "zh": "输入数据有误：{detail}。请检查文件后重试。",
+        "en": "The input is not usable: {detail}. Check the file and try again.",
+    },
+    "missing_crs": {
+        "zh": "图层 {file} 没有坐标参考系（CRS）。请用 --crs 声明数据所用的坐标系（GPS 数据通常为 wgs84，高德/腾讯为 gcj02，百度为 bd09）后重新导入。",
+        "en": "Layer {file} has no coordinate reference system (CRS). Declare the system it was drawn in with --crs (GPS data is usually wgs84, Amap/Tencent gcj02, Baidu bd09) and import again.",
+    },
+    "crs_mismatch": {
+        "zh": "图层 {file} 的坐标系 {crs_a} 与声明的 {crs_b} 不一致。请确认哪一个正确，并只声明那一个。",
+        "en": "Layer {file} is in {crs_a} but {crs_b} was declared. Check which is right and declare only that one.",
+    },
+    "unknown_crs": {
+        "zh": "无法识别坐标系“{crs}”。可用：wgs84、cgcs2000、gcj02、bd09、EPSG 代码（如 EPSG:4544）。",
+        "en": "Unknown coordinate system \"{crs}\". Use wgs84, cgcs2000, gcj02, bd09 or an EPSG code (e.g. EPSG:4544).",
+    },
+    "geographic_crs_for_metric": {
+        "zh": "{what} 需要投影坐标系（单位为米），但收到的是经纬度坐标系 {crs}。请先转换到投影坐标系（如 EPSG:32648）。",
+        "en": "{what} needs a projected CRS in metres but got the geographic CRS {crs}. Reproject first (e.g. to EPSG:32648).",
+    },
+    "invalid_geometry": {
+        "zh": "文件 {file} 中的要素 {ids} 几何无效（{reason}）。请在 GIS 软件中修复，或使用“修复几何”选项后重新导入。",
+        "en": "Features {ids} in {file} have invalid geometry ({reason}). Fix them in a GIS, or import again with the repair option.",
+    },
+    "empty_layer": {
+        "zh": "文件 {file} 中没有任何要素。请确认选择了正确的文件或图层。",
+        "en": "File {file} has no features. Check that you picked the right file or layer.",
+    },
+    "unsupported_geometry": {
+        "zh": "文件 {file} 含有不支持的几何类型 {geom_type}（要素 {ids}）；此图层需要 {expected}。",
+        "en": "File {file} has unsupported geometry type {geom_type} (features {ids}); this layer needs {expected}.",
+    },
+    "unsupported_format": {
+        "zh": "无法读取文件 {file}：{detail}。支持的格式：GeoJSON、GeoPackage、压缩的 Shapefile（.zip）、KML、CSV、XLSX。",
+        "en": "Cannot read {file}: {detail}. Supported formats: GeoJSON, GeoPackage, zipped Shapefile (.zip), KML, CSV, XLSX.",
+    },
+    "project_file": {
+        "zh": "项目文件 {file} 无法使用：{detail}。请选择由网格图谱创建的 .gpkg 项目文件，或重新导入。",
+        "en": "Project file {file} is not usable: {detail}. Choose a .gpkg project made by GridAtlas, or import again.",
+    },
+    "save_conflict": {
+        "zh": "项目文件 {file} 在您打开之后已被他人保存（版本 {disk_revision}，您的版本 {our_revision}）。请重新加载后再保存，或选择合并。",
+        "en": "Project file {file} was saved by someone else after you opened it (revision {disk_revision}, yours {our_revision}). Reload before saving, or choose merge.",
+    },
+    "export_error": {
+        "zh": "导出失败：{detail}。未写入任何文件。",
+        "en": "Export failed: {detail}. No file was written.",
+    },
+    "illustrative": {"zh": "示意", "en": "illustrative"},
+    "illustrative_note": {
+        "zh": "示意数据：镇街以下边界及人员均为生成数据，仅供演示。",
+        "en": "Illustrative data: boundaries below the county and all people are generated for demonstration.",
+    },
+}

@@ -1,0 +1,118 @@
+"""Layer names, column names and code lists of a GridAtlas project: the user contract.
+
+Every module reads column names from here; exported headers are translated through
+``geo.messages`` keys ``col.<name>``.
+"""
+from __future__ import annotations
+
+# --- coordinate systems --------------------------------------------------------
+STORAGE_CRS = "EPSG:4326"  # WGS 84; CGCS2000 (EPSG:4490) data is stored as-is (<1 m apart)
+METRIC_CRS = "EPSG:32648"  # UTM 48N, the default metric CRS for Chongzhou
+
+# --- layers in the project GeoPackage -----------------------------------------
+TOWNS = "towns"
+COMMUNITIES = "communities"
+GRIDS = "grids"
+HOUSEHOLDS = "households"  # building / household points (optional)
+VOLUNTEERS = "volunteers"
+SERVICE_POINTS = "service_points"
+ASSIGNMENTS = "assignments"  # non-spatial: volunteer -> grid
+POINT_GRIDS = "point_grids"  # non-spatial: service point -> grid at every level
+META = "meta"  # non-spatial key/value (JSON values)
+
+SPATIAL_LAYERS = (TOWNS, COMMUNITIES, GRIDS, HOUSEHOLDS, VOLUNTEERS, SERVICE_POINTS)
+TABLES = (ASSIGNMENTS, POINT_GRIDS)
+
+# --- shared columns --------------------------------------------------------------
+CODE = "code"  # text, unique within a layer (12-digit NBS codes for towns/communities)
+NAME = "name"
+KIND = "kind"
+ILLUSTRATIVE = "illustrative"  # True for generated (示意) features
+GEOMETRY = "geometry"
+
+# --- hierarchy columns -----------------------------------------------------------
+TOWN_CODE = "town_code"
+COMMUNITY_CODE = "community_code"
+PARENT_CODE = "parent_code"  # grids: the general grid of a micro-grid, else the community
+LEVEL = "level"
+HOUSEHOLDS_N = "households"  # household count (grids, household points)
+
+# grid levels (column LEVEL of GRIDS); labels come from messages "level.<value>"
+LEVEL_MASTER = "master"  # 社区总网格
+LEVEL_GENERAL = "general"  # 一般网格
+LEVEL_MICRO = "micro"  # 微网格
+LEVEL_DEDICATED = "dedicated"  # 专属网格
+GRID_LEVELS = (LEVEL_MASTER, LEVEL_GENERAL, LEVEL_MICRO, LEVEL_DEDICATED)
+
+# grid kinds (column KIND of GRIDS)
+MICRO_KINDS = ("小区", "林盘", "院落")
+DEDICATED_KINDS = ("学校", "医院", "公园", "产业园区", "企业")
+
+TOWN_KINDS = ("街道", "镇")
+COMMUNITY_KINDS = ("社区", "村")
+
+# --- volunteers ------------------------------------------------------------------
+VOLUNTEER_ID = "volunteer_id"
+PHONE = "phone"
+ADDRESS = "address"
+TIER = "tier"
+TIERS = ("市", "镇街", "社区")
+PARTY_MEMBER = "party_member"
+SKILLS = "skills"  # ";"-separated
+CAPACITY = "capacity"  # how many grids one person can serve
+
+# --- service points --------------------------------------------------------------
+POINT_ID = "point_id"
+POINT_TYPE = "type"
+CATEGORY = "category"
+CATEGORIES = ("政务", "生活", "产业", "群团")
+POINT_TYPES = {
+    "区域治理中心": ("政务", "生活", "产业", "群团"),
+    "社区工作站": ("政务", "生活"),
+    "党群服务中心": ("政务", "群团"),
+    "农副产品展示交易点": ("产业",),
+    "快递物流服务点": ("生活",),
+    "社区安全屋": ("生活",),
+    "村民活动中心": ("群团", "生活"),
+    "社区花园": ("生活",),
+    "社区运动角": ("生活",),
+}
+
+# --- assignments -----------------------------------------------------------------
+GRID_CODE = "grid_code"
+ROLE = "role"
+ROLES = ("leader", "worker", "member")  # 微网格长 / 专职网格员 / 成员
+METHOD = "method"
+METHODS = ("within", "nearest", "optimised", "manual", "locked")
+DISTANCE_M = "distance_m"
+LOCKED = "locked"
+VERSION = "version"
+UPDATED_AT = "updated_at"
+SCENARIO = "scenario"
+REASON = "reason"
+DEFAULT_SCENARIO = "基线"
+
+ASSIGNMENT_COLUMNS = (
+    VOLUNTEER_ID, GRID_CODE, ROLE, METHOD, DISTANCE_M, LOCKED, VERSION, UPDATED_AT, SCENARIO,
+)
+
+# --- per-layer required columns (besides geometry) --------------------------------
+REQUIRED = {
+    TOWNS: (CODE, NAME),
+    COMMUNITIES: (CODE, NAME),
+    GRIDS: (CODE, NAME, LEVEL),
+    HOUSEHOLDS: (CODE, HOUSEHOLDS_N),
+    VOLUNTEERS: (VOLUNTEER_ID, NAME),
+    SERVICE_POINTS: (POINT_ID, NAME, POINT_TYPE),
+}
+# columns kept as text whatever they look like (leading zeros, phone numbers)
+TEXT_COLUMNS = (CODE, TOWN_CODE, COMMUNITY_CODE, PARENT_CODE, VOLUNTEER_ID, POINT_ID, PHONE, GRID_CODE)
+
+# --- default planner settings (stored in META["settings"]) ---------------------------
+DEFAULT_SETTINGS = {
+    "micro_households": [30, 100],
+    "general_households": [300, 500],
+    "targets": {"micro": 1, "general": 1, "dedicated": 1, "master": 0},
+    "radii_m": [300, 500, 1000],
+    "max_distance_m": 5000,
+}

@@ -1,0 +1,1 @@
+"""How things look: folium web layers and printed-map styling. Never imports streamlit."""
