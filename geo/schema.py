@@ -21,7 +21,7 @@ POINT_GRIDS = "point_grids"  # non-spatial: service point -> grid at every level
 META = "meta"  # non-spatial key/value (JSON values)
 
 SPATIAL_LAYERS = (TOWNS, COMMUNITIES, GRIDS, HOUSEHOLDS, VOLUNTEERS, SERVICE_POINTS)
-TABLES = (ASSIGNMENTS, POINT_GRIDS)
+TABLES = (ASSIGNMENTS, POINT_GRIDS, "coverage", "audit", "scenarios")
 
 # --- shared columns --------------------------------------------------------------
 CODE = "code"  # text, unique within a layer (12-digit NBS codes for towns/communities)
@@ -116,3 +116,10 @@ DEFAULT_SETTINGS = {
     "radii_m": [300, 500, 1000],
     "max_distance_m": 5000,
 }
+
+# --- derived tables (written by `assign` and `coverage`, read by export/print/app) ------
+COVERAGE = "coverage"  # one row per grid x category x radius
+COVERAGE_COLUMNS = (GRID_CODE, CATEGORY, "radius_m", "area_share", "households_share")
+STAFFING_COLUMNS = (GRID_CODE, "target", "actual", "leader_id", "short")  # from geo.assign.staffing_by_grid
+AUDIT = "audit"  # edit log: time, user, scenario, action, what changed from -> to
+SCENARIOS = "scenarios"  # saved assignment scenarios (name, created_at, parent, rows as JSON)
