@@ -1,0 +1,1 @@
+"""Streamlit-only code: pages, session state keys, cache wrappers, translation helper."""

@@ -1,0 +1,19 @@
+"""``tr(key, **context)``: catalogue text in the session's language; ``show_error`` for GeoInputError."""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from geo.messages import error_text, t
+from ui.state import lang
+
+
+def tr(key: str, **context: Any) -> str:
+    """The catalogue text for ``key`` in the session language."""
+    return t(key, lang(), **context)
+
+
+def show_error(error: Exception) -> None:
+    """Show a ``GeoInputError`` as its localised catalogue message (no traceback)."""
+    st.error(error_text(error, lang()))

@@ -1,0 +1,35 @@
+"""Session-state keys (widget ``key=`` values reuse them) and the one ``init_state``."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+LANG = "lang"  # "zh" | "en"
+PROJECT_PATH = "project_path"  # str: the project .gpkg being worked on
+USER_NAME = "user_name"  # who edits (for the audit log)
+SELECTED_TOWN = "selected_town"  # town code or None
+SELECTED_COMMUNITY = "selected_community"  # community code or None
+SELECTED_GRID = "selected_grid"  # grid code or None
+BASEMAP = "basemap"  # "none" | "osm" | "tianditu" | "amap"
+TIANDITU_KEY = "tianditu_key"
+SCENARIO = "scenario"
+
+DEFAULT_PROJECT = Path(os.environ.get("GRIDATLAS_PROJECT", "build/demo.gpkg"))
+
+_DEFAULTS = {
+    LANG: "zh", PROJECT_PATH: str(DEFAULT_PROJECT), USER_NAME: "", SELECTED_TOWN: None,
+    SELECTED_COMMUNITY: None, SELECTED_GRID: None, BASEMAP: "none", TIANDITU_KEY: "", SCENARIO: None,
+}
+
+
+def init_state() -> None:
+    """Set every session key to its default once per session."""
+    for key, value in _DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def lang() -> str:
+    """The current UI language."""
+    return st.session_state.get(LANG, "zh")
