@@ -17,3 +17,58 @@ def cached_project(path: str | Path) -> Project:
     """The project at ``path``, cached on path and modification time (re-read after a save)."""
     p = Path(path)
     return _load(str(p), p.stat().st_mtime_ns if p.exists() else 0)
+
+
+# --- explore map and dashboard (helper G) ---------------------------------------------
+# The page loads the project once (``cached_project``) and passes it in; the cache key is
+# the path and modification time, so a save invalidates these too.
+
+def _mtime(path: str | Path) -> int:
+    p = Path(path)
+    return p.stat().st_mtime_ns if p.exists() else 0
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _simplified(path: str, mtime_ns: int, layer: str, view: str, _project: Project):
+    from ui.mapview import simplified_layer
+
+    return simplified_layer(_project, layer, view)
+
+
+def cached_simplified(path: str | Path, project: Project, layer: str, view: str):
+    """``layer`` of ``project`` (loaded from ``path``) simplified for map ``view`` (city/town/community)."""
+    return _simplified(str(path), _mtime(path), layer, view, project)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _figures(path: str, mtime_ns: int, category: str, radius_m: float, _project: Project):
+    from ui.views import unit_figures
+
+    return unit_figures(_project, category=category, radius_m=radius_m)
+
+
+def cached_figures(path: str | Path, project: Project, category: str, radius_m: float):
+    """Per-unit figures (households, staffing, coverage) of ``project`` (loaded from ``path``)."""
+    return _figures(str(path), _mtime(path), category, float(radius_m), project)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_import(data: bytes, filename: str, layer: str, crs: str | None, mapping: tuple[tuple[str, str], ...]):
+    """``geo.io.load_layer_bytes`` for one uploaded file, cached on its content and options."""
+    from geo.io import load_layer_bytes
+
+    return load_layer_bytes(data, filename, layer, crs=crs, mapping=dict(mapping) or None)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_headers(data: bytes, filename: str, layer: str) -> list[str]:
+    """The column headers of an uploaded file (read as-is, no mapping)."""
+    import tempfile
+
+    from geo.io import read_raw
+
+    with tempfile.TemporaryDirectory(prefix="gridatlas-headers-") as tmp:
+        target = Path(tmp) / Path(filename).name
+        target.write_bytes(data)
+        raw = read_raw(target, target=layer, label=Path(filename).name)
+    return [str(c) for c in raw.frame.columns if c != "geometry"]

@@ -33,3 +33,18 @@ def init_state() -> None:
 def lang() -> str:
     """The current UI language."""
     return st.session_state.get(LANG, "zh")
+
+# --- explore/dashboard widget keys (helper G; widgets set their own defaults) ------------
+EXPLORE_METRIC = "explore_metric"
+EXPLORE_CATEGORY = "explore_category"
+EXPLORE_RADIUS = "explore_radius"
+EXPLORE_LEVELS = "explore_levels"
+EXPLORE_VOLUNTEERS = "explore_volunteers"
+EXPLORE_POINTS = "explore_points"
+EXPLORE_POINT_TYPES = "explore_point_types"
+EXPLORE_RADII = "explore_radii"
+EXPLORE_PROBLEMS = "explore_problems"
+EXPLORE_SEARCH = "explore_search"
+EXPLORE_LAST_CLICK = "explore_last_click"  # the map click already handled: (lat, lng)
+DASH_TOWN = "dash_town"
+DASH_COMMUNITY = "dash_community"

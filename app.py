@@ -1,0 +1,63 @@
+"""GridAtlas (网格图谱) app entry: page config, sidebar chrome, navigation over the pages in ui/pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from geo.messages import LANGS
+from layers.basemaps import AMAP, BASEMAPS, TIANDITU, basemap_spec
+from ui import labels, state
+from ui.i18n import tr
+
+ROOT = Path(__file__).resolve().parent
+PAGES = ROOT / "ui" / "pages"
+
+# (file in ui/pages, nav catalogue key, url path, icon); optional pages appear once their file exists
+PAGE_TABLE = (
+    ("explore.py", "ui.nav.explore", "explore", ":material/map:"),
+    ("dashboard.py", "ui.nav.dashboard", "dashboard", ":material/bar_chart:"),
+    ("edit.py", "ui.nav.edit", "edit", ":material/edit:"),
+    ("run.py", "ui.nav.run", "run", ":material/play_arrow:"),
+    ("import_wizard.py", "ui.nav.import", "import", ":material/upload_file:"),
+    ("export.py", "ui.nav.export", "export", ":material/download:"),
+    ("print.py", "ui.nav.print", "print", ":material/print:"),
+)
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        st.radio(tr("ui.sidebar.language"), LANGS, key=state.LANG, horizontal=True,
+                 format_func=labels.language_label)
+        st.text_input(tr("ui.sidebar.project"), key=state.PROJECT_PATH)
+        st.selectbox(tr("ui.sidebar.basemap"), BASEMAPS, key=state.BASEMAP,
+                     format_func=labels.basemap_label)
+        basemap = st.session_state[state.BASEMAP]
+        if basemap == TIANDITU:
+            st.text_input(tr("ui.sidebar.tianditu_key"), key=state.TIANDITU_KEY, type="password")
+            if not st.session_state[state.TIANDITU_KEY].strip():
+                st.warning(tr("ui.basemap.tianditu_no_key"))
+        if basemap == AMAP:
+            st.caption(tr("ui.basemap.amap_note"))
+        spec = None
+        if basemap != TIANDITU or st.session_state[state.TIANDITU_KEY].strip():
+            spec = basemap_spec(basemap, tianditu_key=st.session_state[state.TIANDITU_KEY])
+        st.caption(tr("ui.sidebar.online_note", host=spec.host) if spec else tr("ui.sidebar.offline_note"))
+        st.text_input(tr("ui.sidebar.user"), key=state.USER_NAME)
+
+
+def main() -> None:
+    """Run the app: one navigation over the pages that exist."""
+    st.set_page_config(page_title="网格图谱 GridAtlas", page_icon=":material/grid_on:", layout="wide")
+    state.init_state()
+    pending = st.session_state.pop("pending_project_path", None)  # set by the import wizard after a save
+    if pending:
+        st.session_state[state.PROJECT_PATH] = pending
+    pages = [st.Page(str(PAGES / file), title=tr(key), url_path=url, icon=icon, default=(url == "explore"))
+             for file, key, url, icon in PAGE_TABLE if (PAGES / file).exists()]
+    nav = st.navigation(pages)
+    _sidebar()
+    nav.run()
+
+
+main()

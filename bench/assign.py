@@ -1,0 +1,176 @@
+"""Benchmark of the assignment engine (issue #4): points to grids vs bare STRtree, staffing vs HiGHS LP.
+
+Run: ``.venv/bin/python -m bench.assign`` (both scales) or ``--scale chongzhou|city``,
+``--staffing-only``, ``--points-only``, ``--lp-size 10000x2000`` (``full`` = the 50k x 10k problem).
+
+Synthetic data, made here: a 35 x 33 km county box near Chongzhou in WGS 84, Voronoi grids
+segmentized to ~36 vertices each, uniform points over a box 1 % larger than the grids (so a
+~2 % fall outside every grid and take the nearest-grid fallback).
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.optimize import linprog
+
+from geo import schema as s
+from geo.assign import assign_points
+from geo.staffing import StaffingOptions, short_penalty, solve_staffing
+
+BOX = (103.50, 30.50, 103.86, 30.80)  # lon/lat of a county-size box (~35 x 33 km)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def make_grids(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """``n`` Voronoi grids in WGS 84 tiling BOX, ~36 vertices each."""
+    x0, y0, x1, y1 = BOX
+    frame = shapely.box(*BOX)
+    seeds = shapely.multipoints(np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)]))
+    polys = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=frame)), frame)
+    side = np.sqrt((x1 - x0) * (y1 - y0) / n)
+    polys = shapely.segmentize(polys, side / 6)  # ~36 vertices like real digitised grids
+    codes = np.char.add("G", np.arange(len(polys)).astype(str))
+    return gpd.GeoDataFrame({s.CODE: codes}, geometry=polys, crs=s.STORAGE_CRS)
+
+
+def make_points(n: int, rng: np.random.Generator, *, margin: float = 0.005) -> gpd.GeoDataFrame:
+    x0, y0, x1, y1 = BOX
+    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+    xy = np.column_stack([rng.uniform(x0 - dx, x1 + dx, n), rng.uniform(y0 - dy, y1 + dy, n)])
+    return gpd.GeoDataFrame({"pid": np.arange(n)}, geometry=shapely.points(xy), crs=s.STORAGE_CRS)
+
+
+def _timed(func, repeat: int) -> tuple[float, object]:
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = func()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def bench_points(n_points: int, n_grids: int, *, repeat: int, rng: np.random.Generator) -> list[dict]:
+    grids = make_grids(n_grids, rng)
+    points = make_points(n_points, rng)
+    pts = np.asarray(points.geometry.values)
+    polys = np.asarray(grids.geometry.values)
+    floors = {
+        "bare tree on grids, query points (intersects)":
+            lambda: shapely.STRtree(polys).query(pts, predicate="intersects"),
+        "bare tree on points, query grids (intersects)":
+            lambda: shapely.STRtree(pts).query(polys, predicate="intersects"),
+    }
+    rows, times = [], {}
+    for name, func in floors.items():
+        times[name], _ = _timed(func, repeat)
+    floor = min(times.values())
+    for name, sec in times.items():
+        rows.append({"task": f"points {n_points:,} x grids {n_grids:,}: {name}", "seconds": sec, "ratio": sec / floor})
+    sec, res = _timed(lambda: assign_points(points, grids, id_col="pid", max_distance_m=2000), repeat)
+    outside = int((res[s.METHOD] != "within").sum())
+    rows.append({"task": f"points {n_points:,} x grids {n_grids:,}: assign_points (tie rule + nearest for "
+                         f"{outside:,} outside)", "seconds": sec, "ratio": sec / floor})
+    rows[-1]["peak_mb"] = _peak_mb()
+    return rows
+
+
+def make_staffing_case(n_vol: int, n_grid: int, rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    grids = make_grids(n_grid, rng)
+    grids[s.LEVEL] = np.where(rng.random(len(grids)) < 0.9, s.LEVEL_MICRO, s.LEVEL_GENERAL)
+    vols = make_points(n_vol, rng, margin=0.0).rename(columns={"pid": s.VOLUNTEER_ID})
+    vols[s.VOLUNTEER_ID] = np.char.add("V", vols[s.VOLUNTEER_ID].to_numpy().astype(str))
+    vols[s.CAPACITY] = rng.integers(1, 4, len(vols))
+    return vols, grids
+
+
+def lp_objective(problem: dict[str, np.ndarray]) -> tuple[float, float]:
+    """HiGHS LP optimum of the same flow (same candidate arcs, capacities, demands, short penalty)."""
+    v, g, cost = problem["arc_v"], problem["arc_g"], problem["arc_cost"]
+    v_cap, g_dem = problem["v_cap"], problem["g_dem"]
+    nv, ng, na = len(v_cap), len(g_dem), len(v)
+    big = short_penalty(cost, nv, int(g_dem.sum()))
+    c = np.concatenate([cost, np.full(ng, big)]).astype(float)
+    a_ub = sp.csr_matrix((np.ones(na), (v, np.arange(na))), shape=(nv, na + ng))
+    a_eq = sp.hstack([sp.csr_matrix((np.ones(na), (g, np.arange(na))), shape=(ng, na)), sp.identity(ng)]).tocsr()
+    rows_ub, b_ub = [a_ub], [v_cap]
+    if problem.get("lead_cap") is not None:
+        micro = problem["micro"][g]
+        rows_ub.append(sp.csr_matrix((np.ones(micro.sum()), (v[micro], np.flatnonzero(micro))), shape=(nv, na + ng)))
+        b_ub.append(problem["lead_cap"])
+    t = time.perf_counter()
+    lp = linprog(c, A_ub=sp.vstack(rows_ub).tocsr(), b_ub=np.concatenate(b_ub), A_eq=a_eq, b_eq=g_dem,
+                 bounds=[(0, 1)] * na + [(0, None)] * ng, method="highs")
+    assert lp.status == 0, lp.message
+    return float(lp.fun), time.perf_counter() - t
+
+
+def bench_staffing(n_vol: int, n_grid: int, *, rng: np.random.Generator, check_lp: bool,
+                   max_distance_m: float | None = None, one_leadership: bool = False) -> list[dict]:
+    vols, grids = make_staffing_case(n_vol, n_grid, rng)
+    opts = StaffingOptions(max_distance_m=max_distance_m, one_leadership=one_leadership)
+    t = time.perf_counter()
+    res = solve_staffing(vols, grids, options=opts)
+    sec = time.perf_counter() - t
+    label = f"staffing {n_vol:,} volunteers x {n_grid:,} grids ({res.stats['arcs']:,} arcs"
+    label += f", max {max_distance_m:.0f} m" if max_distance_m else ""
+    label += ", one leadership)" if one_leadership else ")"
+    row = {"task": label + f", {res.stats['filled']:,}/{res.stats['places']:,} filled",
+           "seconds": sec, "ratio": sec / 5.0, "peak_mb": _peak_mb()}
+    rows = [row]
+    if check_lp:
+        lp_cost, lp_sec = lp_objective(res.problem)
+        rows.append({"task": f"  HiGHS LP on the same arcs: objective {lp_cost:,.0f} vs flow {res.solver_cost:,} "
+                             f"({'EQUAL' if abs(lp_cost - res.solver_cost) < 0.5 else 'DIFFERENT'})",
+                     "seconds": lp_sec, "ratio": lp_sec / sec, "peak_mb": _peak_mb()})
+    return rows
+
+
+def _print(rows: list[dict]) -> None:
+    df = pd.DataFrame(rows)
+    with pd.option_context("display.max_colwidth", 200, "display.width", 250):
+        print(df.to_string(index=False, formatters={"seconds": "{:.2f}".format, "ratio": "{:.2f}".format,
+                                                     "peak_mb": lambda v: "" if pd.isna(v) else f"{v:,.0f}"}))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark and print a table (seconds, ratio to the floor or budget, peak RSS in MB)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.assign")
+    parser.add_argument("--scale", choices=["chongzhou", "city", "all"], default="all")
+    parser.add_argument("--points-only", action="store_true")
+    parser.add_argument("--staffing-only", action="store_true")
+    parser.add_argument("--lp-size", default="10000x2000", help="volunteers x grids for the LP check, or 'full'")
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    rows: list[dict] = []
+    if not args.staffing_only:
+        if args.scale in ("chongzhou", "all"):
+            rows += bench_points(250_000, 5_000, repeat=args.repeat, rng=rng)
+        if args.scale in ("city", "all"):
+            rows += bench_points(1_000_000, 100_000, repeat=args.repeat, rng=rng)
+    if not args.points_only:
+        full = args.lp_size == "full"
+        rows += bench_staffing(50_000, 10_000, rng=rng, check_lp=full)
+        rows += bench_staffing(50_000, 10_000, rng=rng, check_lp=False, one_leadership=True)
+        rows += bench_staffing(50_000, 10_000, rng=rng, check_lp=False, max_distance_m=1500)
+        if not full:
+            nv, ng = (int(x) for x in args.lp_size.split("x"))
+            rows += bench_staffing(nv, ng, rng=rng, check_lp=True)
+            rows += bench_staffing(nv // 5, ng, rng=rng, check_lp=True, max_distance_m=1500, one_leadership=True)
+    print("ratio: point rows = time / fastest bare STRtree.query (target <= 1.3); staffing rows = time / 5 s "
+          "budget (target < 1); LP rows = LP time / flow time")
+    _print(rows)
+
+
+if __name__ == "__main__":
+    main()

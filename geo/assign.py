@@ -1,0 +1,319 @@
+"""Points to grids by location: each point's covering grid at every level, ties and nearest fallback.
+
+Rules (the user contract, see ``assign_points``):
+
+* a point covered by a grid (inside or on its boundary) goes to that grid, method ``within``;
+* a point covered by several grids (on a shared edge or corner, or in an overlap) goes to the
+  grid with the **smallest code** (plain string order) and is reported with ``tie=True`` and the
+  other codes in ``tie_with``;
+* a point outside every grid goes to the nearest grid (distance in metres, computed in the
+  metric CRS, EPSG:32648 by default) when it is within ``max_distance_m``, method ``nearest``;
+  two grids at the same distance (to 1 mm) are a tie, again won by the smallest code;
+* otherwise the point is unassigned: ``grid_code`` and ``method`` are empty, ``distance_m``
+  holds the distance to the nearest grid and ``reason`` says why.
+
+``staffing_by_grid`` is re-exported from ``geo.staffing`` (volunteers to grids).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo import schema as s
+from geo.errors import CRSMismatchError, MissingCRSError
+
+TIE = "tie"
+TIE_WITH = "tie_with"
+LAYER = "layer"
+TIE_TOLERANCE_M = 1e-3  # nearest-grid distances closer than 1 mm are a tie
+POINTS_TREE_RATIO = 200  # build the tree on the points when points < ratio x grids (measured, bench/assign.py)
+
+# reason codes of unassigned points (messages: "assign.reason.<code>")
+REASON_NO_COORDINATES = "no_coordinates"
+REASON_BEYOND_MAX_DISTANCE = "beyond_max_distance"
+REASON_NO_GRIDS = "no_grids"
+
+POINT_GRID_COLUMNS = (s.POINT_ID, LAYER, s.LEVEL, s.GRID_CODE, s.METHOD, s.DISTANCE_M, TIE, TIE_WITH, s.REASON)
+LEVEL_COMMUNITY = "community"
+LEVEL_TOWN = "town"
+POINT_LAYERS = {s.SERVICE_POINTS: s.POINT_ID, s.HOUSEHOLDS: s.CODE, s.VOLUNTEERS: s.VOLUNTEER_ID}
+
+
+def _check_crs(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame) -> None:
+    for what, gdf in (("points", points_gdf), ("grids", grids_gdf)):
+        if gdf.crs is None:
+            msg = f"{what} layer has no CRS; declare one before assigning"
+            raise MissingCRSError(msg, file=what)
+    if not points_gdf.crs.equals(grids_gdf.crs):
+        msg = f"points are in {points_gdf.crs.to_string()} but grids in {grids_gdf.crs.to_string()}"
+        raise CRSMismatchError(msg, code="assign.crs_mismatch", crs_a=points_gdf.crs.to_string(),
+                               crs_b=grids_gdf.crs.to_string())
+
+
+def _code_rank(codes: np.ndarray) -> np.ndarray:
+    """Rank of each code in plain string order (0 = smallest): the tie rule."""
+    order = np.argsort(codes.astype(str), kind="stable")
+    rank = np.empty(len(codes), dtype=np.int64)
+    rank[order] = np.arange(len(codes))
+    return rank
+
+
+def _covering_pairs(pts: np.ndarray, grid_geoms: np.ndarray, *, tree_on: str) -> tuple[np.ndarray, np.ndarray]:
+    """(point index, grid index) for every grid covering a point (boundary included)."""
+    if tree_on == "auto":
+        tree_on = "points" if len(pts) < POINTS_TREE_RATIO * len(grid_geoms) else "grids"
+    if tree_on == "points":
+        gidx, pidx = shapely.STRtree(pts).query(grid_geoms, predicate="intersects")
+    else:
+        pidx, gidx = shapely.STRtree(grid_geoms).query(pts, predicate="intersects")
+    return pidx, gidx
+
+
+def _pick_smallest(pidx: np.ndarray, gidx: np.ndarray, rank: np.ndarray, n_points: int,
+                   codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Winner grid per point (smallest code rank), match counts and ``tie_with`` texts."""
+    best = np.full(n_points, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, pidx, rank[gidx])
+    count = np.bincount(pidx, minlength=n_points)
+    winner = np.full(n_points, -1, dtype=np.int64)
+    matched = count > 0
+    inverse = np.empty(len(rank), dtype=np.int64)
+    inverse[rank] = np.arange(len(rank))
+    winner[matched] = inverse[best[matched]]
+    tie_with = np.full(n_points, "", dtype=object)
+    tie_pairs = count[pidx] > 1
+    if tie_pairs.any():
+        losers = pd.DataFrame({"p": pidx[tie_pairs], "g": gidx[tie_pairs]})
+        losers = losers[losers["g"].to_numpy() != winner[losers["p"].to_numpy()]]
+        losers["code"] = codes[losers["g"].to_numpy()].astype(str)
+        joined = losers.sort_values("code").groupby("p")["code"].agg(";".join)
+        tie_with[joined.index.to_numpy()] = joined.to_numpy()
+    return winner, count, tie_with
+
+
+def _metric_distances(pts: np.ndarray, grid_geoms: np.ndarray, pidx: np.ndarray, gidx: np.ndarray,
+                      crs: pyproj.CRS, crs_metric: str | pyproj.CRS) -> np.ndarray:
+    """Metric distance of each (point, grid) pair; only the grids named in ``gidx`` are reprojected."""
+    if not crs.is_geographic:
+        return shapely.distance(pts[pidx], grid_geoms[gidx])
+    to_metric = pyproj.Transformer.from_crs(crs, crs_metric, always_xy=True)
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1]))
+
+    cand = np.unique(gidx)
+    metric = np.empty(len(grid_geoms), dtype=object)
+    metric[cand] = shapely.transform(grid_geoms[cand], project)
+    return shapely.distance(shapely.transform(pts, project)[pidx], metric[gidx])
+
+
+def _candidates(tree: shapely.STRtree, pts: np.ndarray, grid_geoms: np.ndarray, slack: np.ndarray, *,
+                first_radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """(point, grid) pairs that surely include each point's metric-nearest grid.
+
+    Grids within ``first_radius`` (CRS units) are tried first, a cheap query that settles the
+    usual point just outside a grid; a point is settled when every grid within
+    ``slack`` x its nearest CRS-unit distance was in the query. The rest use ``query_nearest``.
+    """
+    pidx, gidx = tree.query(pts, predicate="dwithin", distance=first_radius)
+    d = shapely.distance(pts[pidx], grid_geoms[gidx])
+    dmin = np.full(len(pts), np.inf)
+    np.minimum.at(dmin, pidx, d)
+    settled = dmin * slack <= first_radius
+    keep = settled[pidx] & (d <= (dmin * slack)[pidx])
+    rest = np.flatnonzero(~settled)
+    if not len(rest):
+        return pidx[keep], gidx[keep]
+    _, d_rest = tree.query_nearest(pts[rest], return_distance=True, all_matches=False)
+    rp, rg = tree.query(pts[rest], predicate="dwithin", distance=d_rest * slack[rest] + 1e-9)
+    return np.concatenate([pidx[keep], rest[rp]]), np.concatenate([gidx[keep], rg])
+
+
+def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: np.ndarray, crs: pyproj.CRS,
+             crs_metric: str | pyproj.CRS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest grid of each point, by metric distance; returns winner, distance_m, tie flag, tie_with.
+
+    In a geographic CRS candidates are found in degrees first: metric distance lies between
+    R cos(lat) and R times the degree distance, so every grid within (nearest degree
+    distance / cos(lat)) is a candidate, which provably contains the metric nearest; only
+    candidates are reprojected and measured.
+    """
+    tree = shapely.STRtree(grid_geoms)
+    if crs.is_geographic:
+        lat = np.abs(shapely.get_y(pts))
+        slack = 1.01 / np.cos(np.radians(np.minimum(lat + 1.0, 89.0)))
+        first_radius = 0.005  # degrees, ~500 m
+    else:
+        slack = np.full(len(pts), 1.0 + 1e-9)
+        first_radius = 500.0
+    pidx, gidx = _candidates(tree, pts, grid_geoms, slack, first_radius=first_radius)
+    dist = _metric_distances(pts, grid_geoms, pidx, gidx, crs, crs_metric)
+    n = len(pts)
+    dmin = np.full(n, np.inf)
+    np.minimum.at(dmin, pidx, dist)
+    close = dist <= dmin[pidx] + TIE_TOLERANCE_M
+    winner, count, tie_with = _pick_smallest(pidx[close], gidx[close], rank, n, codes)
+    return winner, dmin, count > 1, tie_with
+
+
+def assign_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, id_col: str,
+                  code_col: str = s.CODE, max_distance_m: float | None = None,
+                  crs_metric: str | pyproj.CRS = s.METRIC_CRS, tree_on: str = "auto") -> pd.DataFrame:
+    """Assign each point to the grid covering it, else to the nearest grid within reach.
+
+    Parameters
+    ----------
+    points_gdf
+        Points (any CRS, the same as ``grids_gdf``); null or empty geometries are reported.
+    grids_gdf
+        Polygons of one level; rows with null or empty geometry are ignored (the staffing
+        and check reports name them).
+    id_col
+        Column of ``points_gdf`` copied to the result as the point id.
+    code_col
+        Column of ``grids_gdf`` holding the grid code (the tie rule orders these as text).
+    max_distance_m
+        Largest distance in metres to the nearest grid for a point outside every grid;
+        ``None`` means no limit. Distances are computed in ``crs_metric`` (EPSG:32648)
+        when the data are in a geographic CRS, else in the data's own projected CRS.
+    tree_on
+        ``"grids"``, ``"points"`` or ``"auto"`` (the faster side, measured in bench/assign.py).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point, with the index of ``points_gdf``: ``id_col``, ``grid_code``,
+        ``method`` (``within``/``nearest``/None), ``distance_m`` (0 for within),
+        ``tie`` (bool), ``tie_with`` (other codes, ``;``-separated) and ``reason``
+        (None, ``no_coordinates``, ``beyond_max_distance``, ``no_grids``).
+
+    Raises
+    ------
+    MissingCRSError
+        When either layer has no CRS.
+    CRSMismatchError
+        When the layers are in different CRS (code ``assign.crs_mismatch``).
+    """
+    _check_crs(points_gdf, grids_gdf)
+    n = len(points_gdf)
+    pts = np.asarray(points_gdf.geometry.values, dtype=object)
+    has_xy = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+    grid_ok = ~(shapely.is_missing(grids_gdf.geometry.values) | shapely.is_empty(grids_gdf.geometry.values))
+    grid_geoms = np.asarray(grids_gdf.geometry.values, dtype=object)[grid_ok]
+    codes = np.asarray(grids_gdf[code_col].to_numpy(), dtype=object)[grid_ok]
+
+    grid_code = np.full(n, None, dtype=object)
+    method = np.full(n, None, dtype=object)
+    distance = np.full(n, np.nan)
+    tie = np.zeros(n, dtype=bool)
+    tie_with = np.full(n, "", dtype=object)
+    reason = np.where(has_xy, None, REASON_NO_COORDINATES).astype(object)
+    if len(grid_geoms) == 0:
+        reason[has_xy] = REASON_NO_GRIDS
+        return _frame(points_gdf, id_col, grid_code, method, distance, tie, tie_with, reason)
+
+    rank = _code_rank(codes)
+    valid_idx = np.flatnonzero(has_xy)
+    pidx, gidx = _covering_pairs(pts[valid_idx], grid_geoms, tree_on=tree_on)
+    winner, count, tw = _pick_smallest(pidx, gidx, rank, len(valid_idx), codes)
+    inside = winner >= 0
+    hit = valid_idx[inside]
+    grid_code[hit] = codes[winner[inside]]
+    method[hit] = "within"
+    distance[hit] = 0.0
+    tie[hit] = count[inside] > 1
+    tie_with[hit] = tw[inside]
+
+    out_idx = valid_idx[~inside]
+    if len(out_idx):
+        w, dmin, t_flag, t_with = _nearest(pts[out_idx], grid_geoms, rank, codes, points_gdf.crs, crs_metric)
+        distance[out_idx] = dmin
+        ok = np.ones(len(out_idx), dtype=bool) if max_distance_m is None else dmin <= max_distance_m
+        grid_code[out_idx[ok]] = codes[w[ok]]
+        method[out_idx[ok]] = "nearest"
+        tie[out_idx[ok]] = t_flag[ok]
+        tie_with[out_idx[ok]] = t_with[ok]
+        reason[out_idx[~ok]] = REASON_BEYOND_MAX_DISTANCE
+    return _frame(points_gdf, id_col, grid_code, method, distance, tie, tie_with, reason)
+
+
+def _frame(points_gdf: gpd.GeoDataFrame, id_col: str, grid_code: np.ndarray, method: np.ndarray,
+           distance: np.ndarray, tie: np.ndarray, tie_with: np.ndarray, reason: np.ndarray) -> pd.DataFrame:
+    def text(values: np.ndarray) -> pd.Series:  # object dtype: no per-row string conversion
+        return pd.Series(values, index=points_gdf.index, dtype=object, copy=False)
+
+    return pd.DataFrame({
+        id_col: points_gdf[id_col], s.GRID_CODE: text(grid_code), s.METHOD: text(method),
+        s.DISTANCE_M: pd.Series(distance, index=points_gdf.index), TIE: pd.Series(tie, index=points_gdf.index),
+        TIE_WITH: text(tie_with), s.REASON: text(reason),
+    })
+
+
+def level_units(project_layers: dict[str, gpd.GeoDataFrame]) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """The assignable units from the smallest up: grid levels (micro, dedicated, general, master),
+    then communities and towns; levels with no features are left out."""
+    units: list[tuple[str, gpd.GeoDataFrame]] = []
+    grids = project_layers.get(s.GRIDS)
+    if grids is not None and len(grids) and s.LEVEL in grids.columns:
+        for level in (s.LEVEL_MICRO, s.LEVEL_DEDICATED, s.LEVEL_GENERAL, s.LEVEL_MASTER):
+            sub = grids[grids[s.LEVEL] == level]
+            if len(sub):
+                units.append((level, sub))
+    for level, name in ((LEVEL_COMMUNITY, s.COMMUNITIES), (LEVEL_TOWN, s.TOWNS)):
+        gdf = project_layers.get(name)
+        if gdf is not None and len(gdf):
+            units.append((level, gdf))
+    return units
+
+
+def point_grids_table(project_layers: dict[str, gpd.GeoDataFrame], *, max_distance_m: float | None = None,
+                      layers: Sequence[str] = tuple(POINT_LAYERS),
+                      crs_metric: str | pyproj.CRS = s.METRIC_CRS) -> pd.DataFrame:
+    """The ``point_grids`` table: every service point, household and volunteer home at every level.
+
+    Parameters
+    ----------
+    project_layers
+        ``Project.layers`` (all in one CRS, normally WGS 84).
+    max_distance_m
+        Nearest-grid fallback limit in metres (see ``assign_points``).
+    layers
+        Point layers to assign (those absent from the project are skipped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``POINT_GRID_COLUMNS``: point_id, layer, level, grid_code, method,
+        distance_m, tie, tie_with, reason; one row per point per level.
+    """
+    frames = []
+    units = level_units(project_layers)
+    for layer in layers:
+        points = project_layers.get(layer)
+        if points is None or not len(points):
+            continue
+        id_col = POINT_LAYERS[layer]
+        for level, grids in units:
+            res = assign_points(points, grids, id_col=id_col, max_distance_m=max_distance_m,
+                                crs_metric=crs_metric)
+            res = res.rename(columns={id_col: s.POINT_ID})
+            res.insert(1, LAYER, layer)
+            res.insert(2, s.LEVEL, level)
+            frames.append(res)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in POINT_GRID_COLUMNS})
+    return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
+
+
+def __getattr__(name: str):  # lazy re-export keeps the import graph one-way (staffing -> assign)
+    if name == "staffing_by_grid":
+        from geo.staffing import staffing_by_grid
+
+        return staffing_by_grid
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,85 @@
+"""``python -m geo assign``: points to grids at every level, optimal staffing, saved atomically."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from geo import schema as s
+from geo.assign import point_grids_table
+from geo.errors import GeoInputError
+from geo.messages import format_ids, t
+from geo.project import Project, load_project, save_project
+from geo.staffing import StaffingOptions, StaffingResult, staff_project
+
+NAME = "assign"
+HELP = "assign.help"
+
+
+def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
+    """Arguments of ``assign``."""
+    parser.add_argument("project", help=t("assign.arg.project", lang))
+    parser.add_argument("--max-distance-m", type=float, default=None, help=t("assign.arg.max_distance", lang))
+    parser.add_argument("--prefer-same-community", action="store_true", default=None,
+                        help=t("assign.arg.same_community", lang))
+    parser.add_argument("--one-leadership", action="store_true", default=None,
+                        help=t("assign.arg.one_leadership", lang))
+    parser.add_argument("--stability-m", type=float, default=None, help=t("assign.arg.stability", lang))
+    parser.add_argument("--scenario", default=None, help=t("assign.arg.scenario", lang))
+    parser.add_argument("--out", default=None, help=t("assign.arg.out", lang))
+
+
+def assign_project(project: Project, *, options: StaffingOptions, max_distance_m: float | None
+                   ) -> tuple[Project, pd.DataFrame, StaffingResult]:
+    """Points to grids and staffing on a project; returns the updated project and both results."""
+    if not len(project.layer(s.GRIDS)):
+        msg = "project has no grids"
+        raise GeoInputError(msg, code="assign.no_grids")
+    point_grids = point_grids_table(project.layers, max_distance_m=max_distance_m)
+    project = project.with_table(s.POINT_GRIDS, point_grids)
+    project, result = staff_project(project, options=options, point_grids=point_grids)
+    return project, point_grids, result
+
+
+def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: str, lang: str) -> list[str]:
+    """The localised summary printed by the command (also usable by the app)."""
+    lines = [t("assign.summary.title", lang, scenario=scenario)]
+    smallest = point_grids.drop_duplicates(["layer", s.POINT_ID], keep="first") if len(point_grids) else point_grids
+    for layer, rows in smallest.groupby("layer", sort=False):
+        lines.append(t("assign.summary.points", lang, layer=layer, total=len(rows),
+                       within=int((rows[s.METHOD] == "within").sum()),
+                       nearest=int((rows[s.METHOD] == "nearest").sum()),
+                       unassigned=int(rows[s.GRID_CODE].isna().sum()), ties=int(rows["tie"].sum())))
+    st = result.stats
+    lines.append(t("assign.summary.staffing", lang, places=st["places"], filled=st["filled"],
+                   fixed=result.changes["fixed"], distance_km=f"{result.objective_m / 1000:.1f}"))
+    short = result.short
+    lines.append(t("assign.summary.short", lang, count=len(short), ids=format_ids(short[s.GRID_CODE], lang=lang)))
+    reasons = result.reasons
+    idle = reasons[(reasons["kind"] == "volunteer")]
+    lines.append(t("assign.summary.unassigned", lang, count=len(idle), ids=format_ids(idle["id"], lang=lang)))
+    for reason, rows in reasons.groupby(s.REASON, sort=True):
+        lines.append(t("assign.summary.reason", lang, reason=t(f"assign.reason.{reason}", lang),
+                       count=len(rows), ids=format_ids(rows["id"], lang=lang)))
+    lines.append(t("assign.summary.changes", lang, **{k: result.changes[k] for k in ("added", "removed",
+                                                                                      "moved", "kept")}))
+    return lines
+
+
+def run(args: argparse.Namespace, lang: str) -> int:
+    """Run ``assign``; exit 1 when grids stay short, 0 when every target is met."""
+    path = Path(args.project)
+    project = load_project(path)
+    settings = project.settings
+    max_distance_m = args.max_distance_m if args.max_distance_m is not None else settings.get("max_distance_m")
+    options = StaffingOptions.from_settings(
+        settings, max_distance_m=max_distance_m, prefer_same_community=args.prefer_same_community,
+        one_leadership=args.one_leadership, stability_m=args.stability_m, scenario=args.scenario)
+    project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m)
+    out = Path(args.out) if args.out else path
+    save_project(project, out, expected_revision=project.revision if out == path else None)
+    for line in summary_lines(point_grids, result, options.scenario, lang):
+        print(line)
+    print(t("cli.saved", lang, file=str(out)))
+    return 1 if len(result.short) else 0

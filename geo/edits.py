@@ -1,0 +1,711 @@
+"""Manual edits of grid staffing: pure operations returning a new table and an edit record.
+
+The assignments table holds every scenario; a row belongs to the scenario named in its
+``scenario`` column (blank means the default 基线, as in ``geo.staffing``). Edits act on
+the rows of one scenario only.
+
+An *edit record* is a JSON-serialisable dict that says exactly which rows of which
+table changed (``before`` and ``after`` copies of the touched rows, matched on a key)
+and who made the change, when, in which scenario. Records can be applied to a project
+(``apply_record``), inverted for undo (``invert_record``), re-applied onto another copy
+of the project for a merge, and turned into audit rows (``geo.audit``).
+
+Rule checks (``find_violations``) run after each edit and report, never forbid:
+volunteers over capacity, grids short of staff, leaders of two micro-grids.
+"""
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from geo import schema as s
+from geo.errors import GeoInputError
+from geo.project import Project
+from geo.privacy import mask_name
+from geo.staffing import staffing_by_grid
+
+Row = dict[str, Any]
+Record = dict[str, Any]
+
+ASSIGNMENT_KEY = (s.VOLUNTEER_ID, s.GRID_CODE, s.SCENARIO)
+ASSIGNMENT_COMPARE = (s.ROLE, s.LOCKED)  # fields that must still match for an edit to apply
+POINT_GRID_KEY = (s.POINT_ID, s.LEVEL)
+RULES = ("over_capacity", "short", "two_micro_leader")
+VIOLATION_COLUMNS = ("rule", s.GRID_CODE, s.VOLUNTEER_ID, "value", "limit")
+SUMMARY_LIMIT = 12  # rows listed in an audit "from"/"to" text before "... (+N)"
+
+
+class Edit(NamedTuple):
+    """The result of one edit operation: the new table and the record describing it."""
+
+    table: pd.DataFrame
+    record: Record
+
+
+class EditOutcome(NamedTuple):
+    """An edit applied to a project, with the rule checks after it."""
+
+    project: Project
+    record: Record
+    violations: pd.DataFrame  # all violations after the edit
+    introduced: pd.DataFrame  # violations that were not there before the edit
+
+
+class StaleEditError(GeoInputError):
+    """An edit record no longer fits the table (the rows it changes were changed elsewhere)."""
+
+    code = "edit.stale"
+
+
+# --- small value helpers -----------------------------------------------------------------
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 text, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as a plain JSON value (numpy scalars unwrapped, NaN/NA/NaT -> None)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _is_true(value: Any) -> bool:
+    value = jsonable(value)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "t")
+    return bool(value) if value is not None else False
+
+
+def _norm(column: str, value: Any) -> Any:
+    if column == s.LOCKED:
+        return _is_true(value)
+    value = jsonable(value)
+    if column == s.SCENARIO and value in (None, ""):
+        return s.DEFAULT_SCENARIO
+    return None if value is None else str(value)
+
+
+def _row_key(row: Row, key: Sequence[str]) -> tuple:
+    return tuple(_norm(k, row.get(k)) for k in key)
+
+
+def _table_keys(df: pd.DataFrame, key: Sequence[str]) -> list[tuple]:
+    if df.empty:
+        return []
+    cols = [df[k].map(lambda v, k=k: _norm(k, v)) if k in df.columns else pd.Series([None] * len(df))
+            for k in key]
+    return list(zip(*(c.tolist() for c in cols)))
+
+
+def table_rows(df: pd.DataFrame) -> list[Row]:
+    """The rows of ``df`` as JSON-serialisable dicts (the index is dropped)."""
+    return [{str(k): jsonable(v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+# --- records -----------------------------------------------------------------------------
+def make_change(table: str, key: Sequence[str], before: list[Row], after: list[Row], *,
+                compare: Sequence[str] = ()) -> dict[str, Any]:
+    """One table's part of an edit record: touched rows before and after, matched on ``key``."""
+    return {"table": table, "key": list(key), "compare": list(compare), "before": before, "after": after}
+
+
+def _summary(changes: list[dict[str, Any]], side: str) -> str:
+    parts: list[str] = []
+    for change in changes:
+        for row in change[side]:
+            if change["table"] == s.ASSIGNMENTS:
+                lock = ",locked" if _is_true(row.get(s.LOCKED)) else ""
+                parts.append(f"{row.get(s.VOLUNTEER_ID)}@{row.get(s.GRID_CODE)}({row.get(s.ROLE)}{lock})")
+            elif change["table"] == s.POINT_GRIDS:
+                parts.append(f"{row.get(s.POINT_ID)}@{row.get(s.GRID_CODE)}")
+            else:
+                parts.append(f"{change['table']}:{'/'.join(str(row.get(k)) for k in change['key'])}")
+    shown = "; ".join(parts[:SUMMARY_LIMIT])
+    if len(parts) > SUMMARY_LIMIT:
+        shown += f"; ... (+{len(parts) - SUMMARY_LIMIT})"
+    return shown
+
+
+def make_record(action: str, obj: str, changes: list[dict[str, Any]], *, user: str = "",
+                scenario: str = s.DEFAULT_SCENARIO, now: str | None = None,
+                meta: dict[str, list[Any]] | None = None) -> Record:
+    """An edit record.
+
+    Parameters
+    ----------
+    action
+        What was done (``add``, ``remove``, ``replace``, ``lock``...).
+    obj
+        The object edited, as text (a grid code, volunteer id, community code...).
+    changes
+        ``make_change`` dicts, one per table touched.
+    meta
+        Project metadata changed by the edit, as ``{key: [old, new]}``.
+    """
+    record = {
+        "id": uuid.uuid4().hex, "action": action, "object": obj, "time": now or now_iso(),
+        "user": user, "scenario": scenario, "changes": changes, "meta": dict(meta or {}),
+    }
+    record["from"] = _summary(changes, "before")
+    record["to"] = _summary(changes, "after")
+    if record["meta"]:
+        extra = "; ".join(f"{k}={v[0]}" for k, v in record["meta"].items())
+        record["from"] = "; ".join(p for p in (record["from"], extra) if p)
+        record["to"] = "; ".join(p for p in (record["to"], "; ".join(
+            f"{k}={v[1]}" for k, v in record["meta"].items())) if p)
+    return record
+
+
+def invert_record(record: Record, *, user: str = "", now: str | None = None, prefix: str = "undo") -> Record:
+    """The record that undoes ``record`` (before and after swapped, meta reversed)."""
+    changes = [make_change(c["table"], c["key"], c["after"], c["before"], compare=c.get("compare", ()))
+               for c in record["changes"]]
+    meta = {k: [v[1], v[0]] for k, v in record.get("meta", {}).items()}
+    inverse = make_record(f"{prefix}:{record['action']}", record["object"], changes, user=user,
+                          scenario=record.get("scenario", s.DEFAULT_SCENARIO), now=now, meta=meta)
+    inverse["of"] = record["id"]
+    return inverse
+
+
+def restamp_record(record: Record, *, user: str = "", now: str | None = None, prefix: str = "redo") -> Record:
+    """A copy of ``record`` with a new id, time and user (for redo)."""
+    again = make_record(f"{prefix}:{record['action']}", record["object"], record["changes"], user=user,
+                        scenario=record.get("scenario", s.DEFAULT_SCENARIO), now=now,
+                        meta=record.get("meta"))
+    again["of"] = record["id"]
+    return again
+
+
+def touched_ids(record: Record) -> tuple[set[str], set[str]]:
+    """The volunteer ids and grid codes (incl. point ids) that ``record`` changes."""
+    vols: set[str] = set()
+    grids: set[str] = set()
+    for change in record["changes"]:
+        for row in change["before"] + change["after"]:
+            if row.get(s.VOLUNTEER_ID) is not None:
+                vols.add(str(row[s.VOLUNTEER_ID]))
+            if row.get(s.POINT_ID) is not None:
+                vols.add(f"point:{row[s.POINT_ID]}")
+            if row.get(s.GRID_CODE) is not None and change["table"] in (s.ASSIGNMENTS, s.POINT_GRIDS):
+                grids.add(str(row[s.GRID_CODE]))
+        if change["table"] not in (s.ASSIGNMENTS, s.POINT_GRIDS):
+            for row in change["before"] + change["after"]:
+                vols.add(f"{change['table']}:{_row_key(row, change['key'])}")
+    return vols, grids
+
+
+# --- applying records ----------------------------------------------------------------------
+def apply_change(df: pd.DataFrame, change: dict[str, Any]) -> pd.DataFrame:
+    """Apply one table change to ``df``; return a new frame (index reset).
+
+    Raises
+    ------
+    StaleEditError
+        When a row the change expects is missing or differs in a compared field, or a
+        row it adds already exists.
+    """
+    key = change["key"]
+    keys = _table_keys(df, key)
+    positions = {k: i for i, k in enumerate(keys)}
+    before = {_row_key(r, key): r for r in change["before"]}
+    after = {_row_key(r, key): r for r in change["after"]}
+    _check_applicable(change, positions, before, after, df)
+    drop = [positions[k] for k in before]
+    kept = df.drop(index=df.index[drop]) if drop else df
+    if not after:
+        return typed_table(change["table"], kept.reset_index(drop=True))
+    columns = list(df.columns) + [c for r in change["after"] for c in r if c not in df.columns]
+    columns = list(dict.fromkeys(columns))
+    new = pd.DataFrame([{c: r.get(c) for c in columns} for r in change["after"]], columns=columns)
+    new = _match_dtypes(new, df)
+    out = new.reset_index(drop=True) if kept.empty else pd.concat([kept, new], ignore_index=True)
+    return typed_table(change["table"], out)
+
+
+def typed_table(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with real dtypes: assignments get bool ``locked``, int ``version``, float ``distance_m``."""
+    out = df.infer_objects()
+    if table != s.ASSIGNMENTS:
+        return out
+    if s.LOCKED in out.columns:
+        out[s.LOCKED] = out[s.LOCKED].map(_is_true).astype(bool)
+    if s.VERSION in out.columns:
+        out[s.VERSION] = pd.to_numeric(out[s.VERSION], errors="coerce").fillna(0).astype("int64")
+    if s.DISTANCE_M in out.columns:
+        out[s.DISTANCE_M] = pd.to_numeric(out[s.DISTANCE_M], errors="coerce").astype(float)
+    return out
+
+
+def _check_applicable(change: dict[str, Any], positions: dict[tuple, int], before: dict, after: dict,
+                      df: pd.DataFrame) -> None:
+    missing = [k for k in before if k not in positions]
+    existing = [k for k in after if k not in before and k in positions]
+    differing = []
+    for k, row in before.items():
+        if k in positions:
+            disk = df.iloc[positions[k]]
+            if any(_norm(c, disk.get(c)) != _norm(c, row.get(c)) for c in change.get("compare", ())
+                   if c in df.columns):
+                differing.append(k)
+    bad = missing + existing + differing
+    if bad:
+        ids = ["/".join(str(p) for p in k) for k in bad]
+        msg = f"edit on table {change['table']} no longer fits rows {ids}"
+        raise StaleEditError(msg, table=change["table"], ids=ids)
+
+
+def _match_dtypes(new: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:
+    out = new.copy()
+    for col in out.columns:
+        if col not in like.columns or out[col].isna().any():
+            continue
+        try:
+            out[col] = out[col].astype(like[col].dtype)
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
+def apply_record(project: Project, record: Record) -> Project:
+    """``project`` with the edit ``record`` applied (every table change and meta change).
+
+    Raises
+    ------
+    StaleEditError
+        When the record does not fit the project's current rows.
+    """
+    out = project
+    for change in record["changes"]:
+        out = out.with_table(change["table"], apply_change(out.table(change["table"]), change))
+    if record.get("meta"):
+        meta = dict(out.meta)
+        for k, (_, new) in record["meta"].items():
+            meta[k] = new
+        out = Project(layers=out.layers, tables=out.tables, meta=meta)
+    return out
+
+
+def apply_records(project: Project, records: Iterable[Record]) -> Project:
+    """``project`` with each record applied in order."""
+    for record in records:
+        project = apply_record(project, record)
+    return project
+
+
+# --- assignment-table operations -------------------------------------------------------------
+def _require_columns(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty and not len(df.columns):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in s.ASSIGNMENT_COLUMNS})
+    return df
+
+
+def scenario_rows(df: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """The rows of ``df`` (an assignments table) that belong to ``scenario`` (blank = 基线)."""
+    if df.empty or s.SCENARIO not in df.columns:
+        return df if scenario == s.DEFAULT_SCENARIO else df.iloc[0:0]
+    return df[df[s.SCENARIO].map(lambda v: _norm(s.SCENARIO, v)) == scenario]
+
+
+def _rows_where(df: pd.DataFrame, **equals: Any) -> pd.DataFrame:
+    mask = pd.Series(True, index=df.index)
+    for col, value in equals.items():
+        mask &= df[col].map(lambda v, col=col: _norm(col, v)) == _norm(col, value)
+    return df[mask]
+
+
+def _assignment_row(volunteer_id: str, grid_code: str, role: str, *, distance_m: float | None,
+                    locked: bool, version: int, now: str, scenario: str, method: str = "manual") -> Row:
+    return {s.VOLUNTEER_ID: str(volunteer_id), s.GRID_CODE: str(grid_code), s.ROLE: role, s.METHOD: method,
+            s.DISTANCE_M: jsonable(distance_m), s.LOCKED: bool(locked), s.VERSION: int(version),
+            s.UPDATED_AT: now, s.SCENARIO: scenario}
+
+
+def _finish(df: pd.DataFrame, action: str, obj: str, before: list[Row], after: list[Row], *,
+            user: str, scenario: str, now: str) -> Edit:
+    change = make_change(s.ASSIGNMENTS, ASSIGNMENT_KEY, before, after, compare=ASSIGNMENT_COMPARE)
+    record = make_record(action, obj, [change], user=user, scenario=scenario, now=now)
+    return Edit(apply_change(df, change), record)
+
+
+def _no_change(action: str, obj: str) -> GeoInputError:
+    msg = f"{action} on {obj} changes nothing"
+    return GeoInputError(msg, code="edit.no_change", action=action, object=obj)
+
+
+def add_volunteer(assignments: pd.DataFrame, *, volunteer_id: str, grid_code: str, role: str = "member",
+                  distance_m: float | None = None, user: str = "", scenario: str = s.DEFAULT_SCENARIO,
+                  now: str | None = None) -> Edit:
+    """Assign a volunteer to a grid by hand (method ``manual``).
+
+    Parameters
+    ----------
+    role
+        One of ``geo.schema.ROLES``.
+    distance_m
+        Distance from the volunteer to the grid in metres (EPSG:32648), when known.
+
+    Raises
+    ------
+    GeoInputError
+        ``edit.already_assigned`` when the volunteer already serves this grid;
+        ``edit.bad_role`` for an unknown role.
+    """
+    df = _require_columns(assignments)
+    now = now or now_iso()
+    if role not in s.ROLES:
+        msg = f"unknown role {role!r}"
+        raise GeoInputError(msg, code="edit.bad_role", role=role, roles=list(s.ROLES))
+    if not _rows_where(df, volunteer_id=volunteer_id, grid_code=grid_code, scenario=scenario).empty:
+        msg = f"{volunteer_id} already serves {grid_code}"
+        raise GeoInputError(msg, code="edit.already_assigned", volunteer_id=volunteer_id, grid_code=grid_code)
+    row = _assignment_row(volunteer_id, grid_code, role, distance_m=distance_m, locked=False, version=1,
+                          now=now, scenario=scenario)
+    return _finish(df, "add", str(grid_code), [], [row], user=user, scenario=scenario, now=now)
+
+
+def _existing(df: pd.DataFrame, volunteer_id: str, grid_code: str, *, scenario: str, allow_locked: bool) -> Row:
+    rows = _rows_where(df, volunteer_id=volunteer_id, grid_code=grid_code, scenario=scenario)
+    if rows.empty:
+        msg = f"{volunteer_id} does not serve {grid_code}"
+        raise GeoInputError(msg, code="edit.not_assigned", volunteer_id=volunteer_id, grid_code=grid_code)
+    row = table_rows(rows.head(1))[0]
+    if not allow_locked and _is_true(row.get(s.LOCKED)):
+        msg = f"{volunteer_id} in {grid_code} is locked"
+        raise GeoInputError(msg, code="edit.locked", volunteer_id=volunteer_id, grid_code=grid_code)
+    return row
+
+
+def remove_volunteer(assignments: pd.DataFrame, *, volunteer_id: str, grid_code: str, user: str = "",
+                     scenario: str = s.DEFAULT_SCENARIO, now: str | None = None) -> Edit:
+    """Remove a volunteer from a grid.
+
+    Raises
+    ------
+    GeoInputError
+        ``edit.not_assigned`` when the volunteer does not serve the grid; ``edit.locked``
+        when the assignment is locked (unlock it first).
+    """
+    df = _require_columns(assignments)
+    row = _existing(df, volunteer_id, grid_code, scenario=scenario, allow_locked=False)
+    return _finish(df, "remove", str(grid_code), [row], [], user=user, scenario=scenario, now=now or now_iso())
+
+
+def replace_volunteer(assignments: pd.DataFrame, *, grid_code: str, old_id: str, new_id: str,
+                      distance_m: float | None = None, user: str = "", scenario: str = s.DEFAULT_SCENARIO,
+                      now: str | None = None) -> Edit:
+    """Replace ``old_id`` by ``new_id`` in a grid, keeping the role.
+
+    Raises
+    ------
+    GeoInputError
+        ``edit.not_assigned``, ``edit.locked`` (for ``old_id``) or ``edit.already_assigned``
+        (``new_id`` already serves the grid).
+    """
+    df = _require_columns(assignments)
+    now = now or now_iso()
+    old = _existing(df, old_id, grid_code, scenario=scenario, allow_locked=False)
+    if not _rows_where(df, volunteer_id=new_id, grid_code=grid_code, scenario=scenario).empty:
+        msg = f"{new_id} already serves {grid_code}"
+        raise GeoInputError(msg, code="edit.already_assigned", volunteer_id=new_id, grid_code=grid_code)
+    new = _assignment_row(new_id, grid_code, str(old.get(s.ROLE) or "member"), distance_m=distance_m,
+                          locked=False, version=1, now=now, scenario=scenario)
+    return _finish(df, "replace", str(grid_code), [old], [new], user=user, scenario=scenario, now=now)
+
+
+def set_role(assignments: pd.DataFrame, *, volunteer_id: str, grid_code: str, role: str, user: str = "",
+             scenario: str = s.DEFAULT_SCENARIO, now: str | None = None) -> Edit:
+    """Change the role of one assignment (e.g. make a member the micro-grid leader)."""
+    df = _require_columns(assignments)
+    now = now or now_iso()
+    if role not in s.ROLES:
+        msg = f"unknown role {role!r}"
+        raise GeoInputError(msg, code="edit.bad_role", role=role, roles=list(s.ROLES))
+    old = _existing(df, volunteer_id, grid_code, scenario=scenario, allow_locked=False)
+    if old.get(s.ROLE) == role:
+        raise _no_change("role", f"{volunteer_id}@{grid_code}")
+    new = {**old, s.ROLE: role, s.METHOD: "manual", s.VERSION: int(old.get(s.VERSION) or 0) + 1,
+           s.UPDATED_AT: now}
+    return _finish(df, "role", str(grid_code), [old], [new], user=user, scenario=scenario, now=now)
+
+
+def _set_locked(df: pd.DataFrame, rows: pd.DataFrame, *, locked: bool, action: str, obj: str, user: str,
+                scenario: str, now: str | None) -> Edit:
+    now = now or now_iso()
+    targets = [r for r in table_rows(rows) if _is_true(r.get(s.LOCKED)) != locked]
+    if not targets:
+        raise _no_change(action, obj)
+    after = [{**r, s.LOCKED: locked, s.VERSION: int(r.get(s.VERSION) or 0) + 1, s.UPDATED_AT: now}
+             for r in targets]
+    return _finish(df, action, obj, targets, after, user=user, scenario=scenario, now=now)
+
+
+def lock_assignment(assignments: pd.DataFrame, *, volunteer_id: str, grid_code: str, locked: bool = True,
+                    user: str = "", scenario: str = s.DEFAULT_SCENARIO, now: str | None = None) -> Edit:
+    """Lock (or with ``locked=False`` unlock) one assignment so re-optimising keeps it.
+
+    Raises
+    ------
+    GeoInputError
+        ``edit.not_assigned``; ``edit.no_change`` when it is already in that state.
+    """
+    df = _require_columns(assignments)
+    _existing(df, volunteer_id, grid_code, scenario=scenario, allow_locked=True)
+    rows = _rows_where(df, volunteer_id=volunteer_id, grid_code=grid_code, scenario=scenario)
+    return _set_locked(df, rows, locked=locked, action="lock" if locked else "unlock",
+                       obj=f"{volunteer_id}@{grid_code}", user=user, scenario=scenario, now=now)
+
+
+def lock_grids(assignments: pd.DataFrame, grid_codes: Iterable[str], *, locked: bool = True, user: str = "",
+               scenario: str = s.DEFAULT_SCENARIO, now: str | None = None, label: str | None = None) -> Edit:
+    """Lock (or unlock) every assignment of the given grids: one bulk edit.
+
+    Parameters
+    ----------
+    label
+        The object named in the record (e.g. the community code); default the grid codes.
+
+    Raises
+    ------
+    GeoInputError
+        ``edit.no_change`` when no assignment of these grids changes state.
+    """
+    df = _require_columns(assignments)
+    codes = {str(c) for c in grid_codes}
+    rows = scenario_rows(df, scenario)
+    rows = rows[rows[s.GRID_CODE].astype(str).isin(codes)] if len(rows) else rows
+    obj = label or ",".join(sorted(codes))
+    return _set_locked(df, rows, locked=locked, action="lock_grids" if locked else "unlock_grids", obj=obj,
+                       user=user, scenario=scenario, now=now)
+
+
+def clear_grids(assignments: pd.DataFrame, grid_codes: Iterable[str], *, user: str = "",
+                scenario: str = s.DEFAULT_SCENARIO, now: str | None = None, label: str | None = None) -> Edit:
+    """Remove every unlocked assignment of the given grids (bulk); locked ones stay.
+
+    Raises
+    ------
+    GeoInputError
+        ``edit.no_change`` when there is nothing unlocked to remove.
+    """
+    df = _require_columns(assignments)
+    codes = {str(c) for c in grid_codes}
+    rows = scenario_rows(df, scenario)
+    rows = rows[rows[s.GRID_CODE].astype(str).isin(codes)] if len(rows) else rows
+    targets = [r for r in table_rows(rows) if not _is_true(r.get(s.LOCKED))]
+    obj = label or ",".join(sorted(codes))
+    if not targets:
+        raise _no_change("clear", obj)
+    return _finish(df, "clear", obj, targets, [], user=user, scenario=scenario, now=now or now_iso())
+
+
+def move_service_point(point_grids: pd.DataFrame, *, point_id: str, grid_code: str, level: str,
+                       user: str = "", scenario: str = s.DEFAULT_SCENARIO, now: str | None = None) -> Edit:
+    """Put a service point in another grid of the given level (table ``point_grids``).
+
+    Raises
+    ------
+    GeoInputError
+        ``edit.no_change`` when the point already belongs to that grid.
+    """
+    df = point_grids
+    if df.empty and not len(df.columns):
+        df = pd.DataFrame({c: pd.Series(dtype=object) for c in (s.POINT_ID, s.LEVEL, s.GRID_CODE)})
+    now = now or now_iso()
+    rows = _rows_where(df, **{s.POINT_ID: point_id, s.LEVEL: level}) if s.LEVEL in df.columns else df.iloc[0:0]
+    before = table_rows(rows.head(1))
+    if before and _norm(s.GRID_CODE, before[0].get(s.GRID_CODE)) == str(grid_code):
+        raise _no_change("move_point", str(point_id))
+    base = before[0] if before else {s.POINT_ID: str(point_id), s.LEVEL: level}
+    after = [{**base, s.GRID_CODE: str(grid_code), s.METHOD: "manual", s.UPDATED_AT: now}]
+    change = make_change(s.POINT_GRIDS, POINT_GRID_KEY, before, after, compare=(s.GRID_CODE,))
+    record = make_record("move_point", str(point_id), [change], user=user, scenario=scenario, now=now)
+    return Edit(apply_change(df, change), record)
+
+
+# --- project-level helpers ------------------------------------------------------------------
+def active_scenario(project: Project) -> str:
+    """The scenario being edited (``project.meta["scenario"]``, default 基线)."""
+    return str(project.meta.get("scenario") or s.DEFAULT_SCENARIO)
+
+
+def require_known(project: Project, *, volunteer_ids: Iterable[str] = (), grid_codes: Iterable[str] = (),
+                  point_ids: Iterable[str] = ()) -> None:
+    """Raise ``GeoInputError`` (``edit.unknown_ids``) naming ids absent from the project's layers."""
+    checks = ((s.VOLUNTEERS, s.VOLUNTEER_ID, volunteer_ids), (s.GRIDS, s.CODE, grid_codes),
+              (s.SERVICE_POINTS, s.POINT_ID, point_ids))
+    for layer, col, ids in checks:
+        wanted = [str(i) for i in ids]
+        if not wanted:
+            continue
+        gdf = project.layer(layer)
+        known = set(gdf[col].astype(str)) if col in gdf.columns else set()
+        unknown = [i for i in wanted if i not in known]
+        if unknown:
+            msg = f"unknown {col} in layer {layer}: {unknown}"
+            raise GeoInputError(msg, code="edit.unknown_ids", layer=layer, ids=unknown)
+
+
+def grids_of_community(project: Project, community_code: str) -> list[str]:
+    """Codes of every grid whose ``community_code`` is ``community_code``."""
+    grids = project.layer(s.GRIDS)
+    if s.COMMUNITY_CODE not in grids.columns:
+        return []
+    return grids.loc[grids[s.COMMUNITY_CODE].astype(str) == str(community_code), s.CODE].astype(str).tolist()
+
+
+def _grid_levels(project: Project) -> pd.Series:
+    grids = project.layer(s.GRIDS)
+    if grids.empty:
+        return pd.Series(dtype=object)
+    return pd.Series(grids[s.LEVEL].astype(str).to_numpy(), index=grids[s.CODE].astype(str).to_numpy())
+
+
+def default_role(project: Project, grid_code: str) -> str:
+    """The role a new volunteer gets in ``grid_code`` (active scenario): leader/worker when none yet."""
+    level = _grid_levels(project).get(str(grid_code), s.LEVEL_GENERAL)
+    lead_role = {s.LEVEL_MICRO: "leader", s.LEVEL_GENERAL: "worker", s.LEVEL_DEDICATED: "worker"}.get(level)
+    if lead_role is None:
+        return "member"
+    df = scenario_rows(_require_columns(project.table(s.ASSIGNMENTS)), active_scenario(project))
+    here = df[df[s.GRID_CODE].astype(str) == str(grid_code)] if len(df) else df
+    return "member" if (here[s.ROLE] == lead_role).any() else lead_role
+
+
+def volunteer_distances_m(project: Project, grid_code: str) -> pd.Series:
+    """Distance in metres (EPSG:32648) from every volunteer to the grid, indexed by volunteer id."""
+    grids = project.layer(s.GRIDS)
+    vols = project.layer(s.VOLUNTEERS)
+    match = grids[grids[s.CODE].astype(str) == str(grid_code)]
+    if match.empty or vols.empty:
+        return pd.Series(dtype=float)
+    shape = match.to_crs(s.METRIC_CRS).geometry.iloc[0]
+    dist = vols.to_crs(s.METRIC_CRS).geometry.distance(shape)
+    return pd.Series(dist.to_numpy(), index=vols[s.VOLUNTEER_ID].astype(str).to_numpy())
+
+
+def volunteer_candidates(project: Project, grid_code: str, *, query: str = "", limit: int = 200) -> pd.DataFrame:
+    """Volunteers for a grid, nearest first, with tier, capacity left and current grids (active scenario).
+
+    Names are masked (``李*明``); ``query`` matches the volunteer id or the full name.
+
+    Returns
+    -------
+    DataFrame with columns volunteer_id, name (masked), tier, capacity, capacity_left,
+    current_grids (";"-joined), assigned_here, distance_m (metres, EPSG:32648).
+    """
+    vols = project.layer(s.VOLUNTEERS)
+    if vols.empty:
+        return pd.DataFrame(columns=[s.VOLUNTEER_ID, s.NAME, s.TIER, s.CAPACITY, "capacity_left",
+                                     "current_grids", "assigned_here", s.DISTANCE_M])
+    ids = vols[s.VOLUNTEER_ID].astype(str)
+    df = scenario_rows(_require_columns(project.table(s.ASSIGNMENTS)), active_scenario(project))
+    grids_by_vol = df.groupby(df[s.VOLUNTEER_ID].astype(str))[s.GRID_CODE].agg(
+        lambda g: ";".join(sorted(map(str, g)))) if len(df) else pd.Series(dtype=object)
+    capacity = _capacities(vols)
+    used = df[s.VOLUNTEER_ID].astype(str).value_counts() if len(df) else pd.Series(dtype=int)
+    out = pd.DataFrame({
+        s.VOLUNTEER_ID: ids.to_numpy(),
+        s.NAME: vols[s.NAME].map(mask_name).to_numpy() if s.NAME in vols.columns else "",
+        s.TIER: vols[s.TIER].astype(object).to_numpy() if s.TIER in vols.columns else None,
+        s.CAPACITY: capacity.to_numpy(),
+    })
+    out["capacity_left"] = out[s.CAPACITY] - out[s.VOLUNTEER_ID].map(used).fillna(0).astype(int)
+    out["current_grids"] = out[s.VOLUNTEER_ID].map(lambda v: grids_by_vol.get(v, "")).astype(object)
+    out["assigned_here"] = out["current_grids"].map(lambda g: str(grid_code) in g.split(";"))
+    out[s.DISTANCE_M] = out[s.VOLUNTEER_ID].map(volunteer_distances_m(project, grid_code)).round(0)
+    if query.strip():
+        q = query.strip().lower()
+        names = vols[s.NAME].astype(str).str.lower().to_numpy() if s.NAME in vols.columns else ""
+        hit = out[s.VOLUNTEER_ID].str.lower().str.contains(q, regex=False).to_numpy() | (
+            pd.Series(names).str.contains(q, regex=False).to_numpy())
+        out = out[hit]
+    return out.sort_values([s.DISTANCE_M, s.VOLUNTEER_ID], kind="stable").head(limit).reset_index(drop=True)
+
+
+def _capacities(vols: pd.DataFrame) -> pd.Series:
+    if s.CAPACITY not in vols.columns:
+        return pd.Series(1, index=vols.index)
+    return pd.to_numeric(vols[s.CAPACITY], errors="coerce").fillna(1).astype(int)
+
+
+# --- rule checks ------------------------------------------------------------------------------
+def staffing_table(project: Project, *, scenario: str | None = None) -> pd.DataFrame:
+    """Staffing per grid of a scenario (default: active): target, actual, leader, short, plus level.
+
+    Wraps ``geo.staffing.staffing_by_grid`` (targets by level, kind and households) and
+    adds the grid level. ``short`` is how many people the grid lacks (0 = staffed).
+    """
+    scenario = scenario or active_scenario(project)
+    grids = project.layer(s.GRIDS)
+    if grids.empty:
+        return pd.DataFrame(columns=[s.GRID_CODE, s.LEVEL, *s.STAFFING_COLUMNS[1:]])
+    out = staffing_by_grid(project, scenario=scenario)
+    out.insert(1, s.LEVEL, grids[s.LEVEL].astype(str).to_numpy())
+    return out
+
+
+def find_violations(project: Project, *, scenario: str | None = None) -> pd.DataFrame:
+    """Rule violations of one scenario's assignments (default: the active one), one row each.
+
+    Rules: ``over_capacity`` (volunteer serves more grids than their capacity),
+    ``short`` (grid has fewer people than its target), ``two_micro_leader`` (volunteer
+    leads more than one micro-grid). Columns: rule, grid_code, volunteer_id, value, limit.
+    """
+    rows: list[Row] = []
+    scenario = scenario or active_scenario(project)
+    df = scenario_rows(_require_columns(project.table(s.ASSIGNMENTS)), scenario)
+    vols = project.layer(s.VOLUNTEERS)
+    if len(df) and not vols.empty:
+        capacity = pd.Series(_capacities(vols).to_numpy(), index=vols[s.VOLUNTEER_ID].astype(str).to_numpy())
+        used = df[s.VOLUNTEER_ID].astype(str).value_counts()
+        for vid, n in used.items():
+            cap = int(capacity.get(vid, 1))
+            if n > cap:
+                rows.append({"rule": "over_capacity", s.GRID_CODE: None, s.VOLUNTEER_ID: vid, "value": int(n),
+                             "limit": cap})
+    staffing = staffing_table(project, scenario=scenario)
+    for rec in staffing[staffing["short"] > 0].itertuples(index=False):
+        rows.append({"rule": "short", s.GRID_CODE: rec.grid_code, s.VOLUNTEER_ID: None,
+                     "value": int(rec.actual), "limit": int(rec.target)})
+    if len(df):
+        levels = _grid_levels(project)
+        micro = df[(df[s.ROLE] == "leader") & df[s.GRID_CODE].astype(str).map(levels).eq(s.LEVEL_MICRO)]
+        led = micro[s.VOLUNTEER_ID].astype(str).value_counts()
+        for vid, n in led[led > 1].items():
+            rows.append({"rule": "two_micro_leader", s.GRID_CODE: None, s.VOLUNTEER_ID: vid, "value": int(n),
+                         "limit": 1})
+    return pd.DataFrame(rows, columns=list(VIOLATION_COLUMNS), dtype=object)
+
+
+def _violation_keys(v: pd.DataFrame) -> set[tuple]:
+    return {_violation_key(r) for r in v.itertuples(index=False)}
+
+
+def _violation_key(r: Any) -> tuple:
+    return (r.rule, jsonable(r.grid_code), jsonable(r.volunteer_id))
+
+
+def run_edit(project: Project, edit: Edit | Record) -> EditOutcome:
+    """Apply an ``Edit`` or a record (made from this project) and run the rule checks.
+
+    ``introduced`` lists violations that the edit created (absent before it).
+    """
+    record = edit.record if isinstance(edit, Edit) else edit
+    before = _violation_keys(find_violations(project))
+    new_project = apply_record(project, record)
+    violations = find_violations(new_project)
+    mask = [_violation_key(r) not in before for r in violations.itertuples(index=False)]
+    return EditOutcome(new_project, record, violations, violations[mask].reset_index(drop=True))

@@ -1,0 +1,346 @@
+"""Export grid assignments: pick tables, format and CRS; record metadata and the audit of personal exports.
+
+``export_bytes(project, ExportOptions(...))`` returns an ``ExportResult`` with the file's
+bytes, a suggested file name and the project with an audit row appended when full
+personal data was exported (the caller saves it). Tables live in ``geo.export_tables``,
+file formats in ``geo.export_formats``, rosters in ``geo.roster``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import __version__
+from geo import export_formats as fmt
+from geo import export_tables as tab
+from geo import schema as s
+from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
+from geo.errors import ExportError
+from geo.messages import t
+from geo.project import Project
+
+FORMATS = ("xlsx", "csv", "geojson", "gpkg", "shp", "roster")
+GEO_FORMATS = ("geojson", "gpkg", "shp")
+EXTENSIONS = {"xlsx": "xlsx", "csv": "csv", "geojson": "geojson", "gpkg": "gpkg", "shp": "zip"}
+ROSTER_FORMS = ("md", "txt", "csv", "xlsx")
+AUDIT_ACTION = "export_personal"
+
+# columns kept as text in spreadsheets (leading zeros, long digit strings)
+TEXT_COLUMNS = (s.TOWN_CODE, s.COMMUNITY_CODE, s.GRID_CODE, s.VOLUNTEER_ID, s.PHONE, tab.LEADER_ID)
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What to export. ``crs``: None (WGS 84), ``gcj02``/``bd09`` or an EPSG code (geo formats only)."""
+
+    fmt: str = "xlsx"
+    level: str | None = None
+    lang: str = "zh"
+    crs: str | None = None
+    include_personal: bool = False
+    mask_names: bool = False
+    encoding: str = "utf-8-sig"
+    scenario: str | None = None
+    user: str = ""
+    roster_by: str = "grid"
+    roster_form: str = "md"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """An export: file content, suggested file name, metadata, and the project (audited when personal)."""
+
+    data: bytes
+    filename: str
+    metadata: dict[str, str]
+    project: Project
+    audited: bool = False
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+# --- options -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutputCRS:
+    """The CRS of geometry in an export: ``label`` for metadata, ``tag`` for file names."""
+
+    label: str
+    tag: str
+    transform: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]
+    lonlat: bool
+
+
+def output_crs(spec: str | None) -> OutputCRS:
+    """Parse ``--crs`` for an export: None/WGS 84, ``gcj02``/``bd09``, or any EPSG CRS (e.g. EPSG:4544)."""
+    if spec is None or str(spec).strip().lower() in ("", "wgs84", "epsg:4326", "4326"):
+        return OutputCRS("WGS 84 (EPSG:4326)", "WGS84", lambda g: g.to_crs(s.STORAGE_CRS), True)
+    source = parse_crs(spec)
+    if source.offset in OFFSET_SYSTEMS:
+        offset = source.offset
+        return OutputCRS(source.label, source.label.replace("-", ""), lambda g: to_offset_system(g, offset), True)
+    crs = source.crs
+    return OutputCRS(source.label, re.sub(r"[^0-9A-Za-z]", "", source.label), lambda g: g.to_crs(crs),
+                     bool(crs is not None and crs.is_geographic))
+
+
+def _check_options(options: ExportOptions) -> None:
+    if options.fmt not in FORMATS:
+        msg = f"unknown export format {options.fmt!r}"
+        raise ExportError(msg, code="export.unknown_format", fmt=options.fmt, known=list(FORMATS))
+    if options.level is not None and options.level not in tab.EXPORT_LEVELS:
+        msg = f"unknown level {options.level!r}"
+        raise ExportError(msg, code="export.unknown_level", level=options.level, known=list(tab.EXPORT_LEVELS))
+    if options.crs and options.fmt not in GEO_FORMATS:
+        msg = f"--crs does not apply to {options.fmt}"
+        raise ExportError(msg, code="export.crs_not_applicable", fmt=options.fmt)
+    if options.include_personal and not options.user.strip():
+        msg = "an export with full personal data needs a user name for the audit log"
+        raise ExportError(msg, code="export.need_user")
+
+
+def export_metadata(project: Project, options: ExportOptions, *, scenario: str, crs_label: str,
+                    exported_at: str) -> dict[str, str]:
+    """Stable-key metadata recorded in every export (time, scenario, level, CRS, personal data)."""
+    lang = options.lang
+    personal = "export.meta.personal_full" if options.include_personal else "export.meta.personal_masked"
+    level = tab.level_label(options.level, lang) if options.level else t("export.meta.all_levels", lang)
+    meta = {
+        "exported_at": exported_at, "scenario": scenario, "level": level, "crs": crs_label,
+        "personal": t(personal, lang), "user": options.user, "revision": str(project.revision),
+        "version": __version__, "note": t("illustrative_note", lang),
+    }
+    if "GCJ" in crs_label:
+        meta["note"] += " " + t("export.meta.gcj02_note", lang)
+    return meta
+
+
+def _localised_meta(meta: dict[str, str], lang: str) -> dict[str, str]:
+    return {t(f"export.meta.{k}", lang): v for k, v in meta.items()}
+
+
+def export_filename(options: ExportOptions, *, scenario: str, crs_tag: str, exported_at: str) -> str:
+    """``gridatlas_<level>_<scenario>[_<crs>]_<yyyymmdd-hhmm>.<ext>`` (CRS named when not WGS 84)."""
+    safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", scenario).strip("_") or "scenario"
+    stamp = re.sub(r"[^0-9T]", "", exported_at)[:13].replace("T", "-")
+    kind = f"roster-{options.roster_by}" if options.fmt == "roster" else (options.level or "all")
+    ext = options.roster_form if options.fmt == "roster" else EXTENSIONS[options.fmt]
+    parts = ["gridatlas", kind, safe]
+    if options.fmt in GEO_FORMATS and crs_tag != "WGS84":
+        parts.append(crs_tag)
+    return "_".join([*parts, stamp]) + f".{ext}"
+
+
+# --- audit --------------------------------------------------------------------------------
+
+def log_personal_export(project: Project, *, user: str, scenario: str, what: str, detail: str,
+                        when: str) -> Project:
+    """A copy of ``project`` with one ``audit`` row (``geo.audit`` columns) for an export of full personal data."""
+    from geo.audit import append_audit
+
+    record = {"time": when, "user": user, "scenario": scenario, "action": AUDIT_ACTION, "object": what,
+              "from": "", "to": detail}
+    return append_audit(project, [record], user=user)
+
+
+# --- per-format builders ---------------------------------------------------------------------
+
+def _privacy(options: ExportOptions) -> tab.Privacy:
+    return tab.Privacy(include_personal=options.include_personal, mask_names=options.mask_names)
+
+
+def _table(project: Project, options: ExportOptions, scenario: str) -> pd.DataFrame:
+    if options.level in tab.ROLLUP_LEVELS:
+        return pd.DataFrame(tab.rollup_table(project, level=options.level, scenario=scenario, lang=options.lang)
+                            .drop(columns="geometry"))
+    return tab.assignment_table(project, level=options.level, scenario=scenario, privacy=_privacy(options),
+                                lang=options.lang)
+
+
+def _text_headers(lang: str) -> list[str]:
+    return [tab.header(c, lang) for c in TEXT_COLUMNS]
+
+
+def _summary_sheet(project: Project, scenario: str, lang: str) -> pd.DataFrame:
+    towns = pd.DataFrame(tab.rollup_table(project, level="town", scenario=scenario, lang=lang).drop(columns="geometry"))
+    comms = pd.DataFrame(tab.rollup_table(project, level="community", scenario=scenario, lang=lang)
+                         .drop(columns="geometry"))
+    parts = []
+    for _, town in towns.iterrows():
+        parts.append(town.to_frame().T)
+        parts.append(comms.loc[comms[s.TOWN_CODE] == town[s.TOWN_CODE]])
+    parts.append(comms.loc[~comms[s.TOWN_CODE].isin(towns[s.TOWN_CODE])])
+    return pd.concat([p for p in parts if len(p)], ignore_index=True) if parts else comms
+
+
+def _town_sheets(project: Project, options: ExportOptions, scenario: str) -> dict[str, pd.DataFrame]:
+    table = _table(project, options, scenario)
+    towns = tab.rollup_table(project, level="town", scenario=scenario, lang=options.lang)
+    sheets: dict[str, pd.DataFrame] = {}
+    for code, name in zip(towns[s.TOWN_CODE], towns[tab.TOWN_NAME]):
+        rows = table.loc[table[s.TOWN_CODE] == code]
+        if len(rows):
+            sheets[name or code] = rows
+    rest = table.loc[~table[s.TOWN_CODE].isin(towns[s.TOWN_CODE])]
+    if len(rest):
+        sheets["—"] = rest
+    return sheets
+
+
+def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str]) -> bytes:
+    lang = options.lang
+    sheets = {t("export.sheet.summary", lang): tab.localise_columns(_summary_sheet(project, scenario, lang), lang)}
+    if options.level != "town":
+        for name, df in _town_sheets(project, options, scenario).items():
+            sheets[name] = tab.localise_columns(df, lang)
+    meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
+    return fmt.to_xlsx_bytes(sheets, text_columns=_text_headers(lang), metadata=meta_local,
+                             metadata_title=t("export.sheet.metadata", lang),
+                             metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)))
+
+
+def _geo_layers(project: Project, options: ExportOptions, scenario: str) -> dict[str, gpd.GeoDataFrame]:
+    """Spatial layers with internal column names (``attrs["headers"]`` holds coverage headers)."""
+    lang = options.lang
+    levels = [options.level] if options.level else ["town", "community", *s.GRID_LEVELS]
+    grid_levels = set(project.layer(s.GRIDS).get(s.LEVEL, pd.Series(dtype=object)))
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for level in levels:
+        if level in tab.ROLLUP_LEVELS:
+            if not project.layer(s.TOWNS if level == "town" else s.COMMUNITIES).empty:
+                out[s.TOWNS if level == "town" else s.COMMUNITIES] = tab.rollup_table(project, level=level, scenario=scenario, lang=lang)
+        elif level in grid_levels:
+            out[f"grids_{level}"] = tab.grid_summary(project, level=level, scenario=scenario,
+                                                     privacy=_privacy(options), lang=lang)
+    return out
+
+
+def _geojson(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
+             crs: OutputCRS) -> bytes:
+    if not crs.lonlat:
+        msg = f"GeoJSON must be lon/lat, not {crs.label}"
+        raise ExportError(msg, code="export.geojson_crs", crs=crs.label)
+    layers = _geo_layers(project, options, scenario)
+    if options.level is None:
+        layers = {k: v for k, v in layers.items() if k.startswith("grids_")}
+    frames = [tab.localise_columns(g, options.lang, g.attrs.get("headers")) for g in layers.values()]
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=s.STORAGE_CRS)
+    return fmt.to_geojson_bytes(crs.transform(gdf), foreign_members={"gridatlas": meta})
+
+
+def qa_findings(project: Project, lang: str = "zh") -> pd.DataFrame | None:
+    """The QA report (``geo.validate.check_project`` as a localised table with lon/lat), or None without it."""
+    try:
+        from geo import validate  # written by another module owner
+    except ImportError:
+        return None
+    check = getattr(validate, "check_project", None)
+    table = getattr(validate, "findings_table", None)
+    if check is None or table is None:
+        return None
+    return pd.DataFrame(table(check(project), lang))
+
+
+def _gpkg(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str], crs: OutputCRS) -> bytes:
+    lang = options.lang
+    layers: dict[str, pd.DataFrame] = {}
+    for name, gdf in _geo_layers(project, options, scenario).items():
+        layers[name] = crs.transform(tab.localise_columns(gdf, lang, gdf.attrs.get("headers")))
+    assignments = tab.assignment_table(project, scenario=scenario, privacy=_privacy(options), lang=lang)
+    layers["assignments"] = tab.localise_columns(assignments, lang)
+    findings = qa_findings(project, lang)
+    if findings is not None:
+        layers["qa_report"] = findings
+    return fmt.to_gpkg_bytes(layers, metadata=meta)
+
+
+def _shp(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str], crs: OutputCRS) -> bytes:
+    lang = options.lang
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    headers: dict[str, dict[str, str]] = {}
+    for name, gdf in _geo_layers(project, options, scenario).items():
+        cov = [c for c in gdf.columns if c.startswith(tab.COVERAGE_PREFIX + "_")]
+        renamed = {c: f"cov_{i + 1}" for i, c in enumerate(cov)}
+        headers[name] = {renamed.get(c, c): tab.header(c, lang, gdf.attrs.get("headers"))
+                         for c in gdf.columns if c != "geometry"}
+        layers[name] = crs.transform(gdf.rename(columns=renamed))
+    assignments = tab.assignment_table(project, scenario=scenario, privacy=_privacy(options), lang=lang)
+    extra = {
+        "assignments.csv": fmt.to_csv_bytes(tab.localise_columns(assignments, lang)),
+        "metadata.json": json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"),
+        "README.txt": "\n".join([*(f"{k}: {v}" for k, v in _localised_meta(meta, lang).items()),
+                                 t("export.shp.mapping_note", lang), ""]).encode("utf-8"),
+    }
+    data, mapping = fmt.to_shapefile_zip_bytes(layers, extra_files=extra)
+    mapping["header"] = [headers[layer][col] for layer, col in zip(mapping["layer"], mapping["column"])]
+    mapping_local = mapping.rename(columns={c: t(f"export.shp.{c}", lang) for c in mapping.columns})
+    return fmt.zip_bytes({**_unzip(data), "field_mapping.csv": fmt.to_csv_bytes(mapping_local)})
+
+
+def _unzip(data: bytes) -> dict[str, bytes]:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+def export_bytes(project: Project, options: ExportOptions, *, now: datetime | None = None) -> ExportResult:
+    """Build one export in memory.
+
+    Geometry is written in WGS 84 unless ``options.crs`` names GCJ-02/BD-09 or an EPSG CRS
+    (then named in the file name and metadata). Phones are masked unless
+    ``options.include_personal``, which requires ``options.user`` and appends an audit row
+    to the returned project (save it to keep the log).
+
+    Raises
+    ------
+    ExportError
+        For unknown format/level/scenario/encoding, ``--crs`` on a table format, a
+        projected CRS for GeoJSON, or a personal export without a user.
+    """
+    _check_options(options)
+    when = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    scenario = tab.current_scenario(project, options.scenario)
+    crs = output_crs(options.crs)
+    meta = export_metadata(project, options, scenario=scenario, crs_label=crs.label, exported_at=when)
+    if options.fmt == "xlsx":
+        data = _xlsx(project, options, scenario, meta)
+    elif options.fmt == "csv":
+        data = fmt.to_csv_bytes(tab.localise_columns(_table(project, options, scenario), options.lang),
+                                encoding=options.encoding)
+    elif options.fmt == "geojson":
+        data = _geojson(project, options, scenario, meta, crs)
+    elif options.fmt == "gpkg":
+        data = _gpkg(project, options, scenario, meta, crs)
+    elif options.fmt == "shp":
+        data = _shp(project, options, scenario, meta, crs)
+    else:
+        from geo.roster import roster_bytes
+
+        data = roster_bytes(project, by=options.roster_by, form=options.roster_form, scenario=scenario,
+                            privacy=_privacy(options), lang=options.lang, metadata=meta, encoding=options.encoding)
+    filename = export_filename(options, scenario=scenario, crs_tag=crs.tag, exported_at=when)
+    audited = options.include_personal
+    if audited:
+        detail = f"{options.fmt} {options.level or 'all'} {crs.label}"
+        project = log_personal_export(project, user=options.user, scenario=scenario, what=filename,
+                                      detail=detail, when=when)
+    return ExportResult(data=data, filename=filename, metadata=meta, project=project, audited=audited)
+
+
+def export_to_path(project: Project, options: ExportOptions, out: str | Path, *,
+                   now: datetime | None = None) -> tuple[Path, ExportResult]:
+    """Export to ``out`` atomically (a directory gets the suggested file name); return the path and result."""
+    result = export_bytes(project, options, now=now)
+    out = Path(out)
+    path = out / result.filename if out.is_dir() else out
+    return fmt.write_atomic(path, result.data), result

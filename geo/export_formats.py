@@ -1,0 +1,317 @@
+"""File formats of exports as bytes: XLSX, CSV, RFC 7946 GeoJSON, GeoPackage, zipped Shapefile.
+
+Every writer returns the whole file as ``bytes`` (for a download button or
+``write_atomic``), so a failed export never leaves a half-written file on disk.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.errors import ExportError
+
+INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ENCODINGS = ("utf-8-sig", "gb18030")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31
+SHP_FIELD_MAX = 10
+SHP_TEXT_MAX_BYTES = 254
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+def neutralise(value: object) -> object:
+    """Prefix text starting with ``= + - @`` (or tab/CR) with ``'`` so no spreadsheet runs it as a formula."""
+    if isinstance(value, str) and value.startswith(INJECTION_PREFIXES):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: object) -> object:
+    """Undo ``neutralise`` (for reading an export back)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(INJECTION_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, str):
+        return neutralise(value)
+    if pd.isna(value):
+        return None
+    return neutralise(str(value))
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a spreadsheet (CJK and full-width characters count 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+def sheet_names(names: Sequence[str]) -> list[str]:
+    """Valid, unique Excel sheet names: forbidden ``[]:*?/\\`` replaced, at most 31 characters."""
+    out: list[str] = []
+    used: set[str] = set()
+    for raw in names:
+        base = _BAD_SHEET_CHARS.sub("_", str(raw)).strip("'").strip() or "Sheet"
+        if base.lower() == "history":  # reserved by Excel
+            base = f"{base}_"
+        name = base[:SHEET_NAME_MAX]
+        n = 2
+        while name.lower() in used:
+            suffix = f"~{n}"
+            name = base[:SHEET_NAME_MAX - len(suffix)] + suffix
+            n += 1
+        used.add(name.lower())
+        out.append(name)
+    return out
+
+
+def _write_sheet(ws: Any, df: pd.DataFrame, *, text_columns: Sequence[str]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    headers = [str(c) for c in df.columns]
+    ws.append(headers)
+    text_idx = {i for i, c in enumerate(df.columns) if c in text_columns}
+    widths = [display_width(h) for h in headers]
+    for row in df.itertuples(index=False, name=None):
+        cells = []
+        for i, value in enumerate(row):
+            cell = _cell(value)
+            if i in text_idx and cell is not None and not isinstance(cell, str):
+                cell = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell)
+            cells.append(cell)
+            if cell is not None:
+                widths[i] = max(widths[i], display_width(str(cell)))
+        ws.append(cells)
+    for i in text_idx:
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
+            cell.number_format = "@"
+            cell.data_type = "s"
+    for i, width in enumerate(widths):
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 6), 60)
+    ws.freeze_panes = "A2"
+
+
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, text_columns: Sequence[str] = (),
+                  metadata: Mapping[str, str] | None = None, metadata_title: str = "metadata",
+                  metadata_headers: tuple[str, str] = ("key", "value")) -> bytes:
+    """An XLSX workbook: one sheet per item of ``sheets`` (names sanitised), plus a metadata sheet.
+
+    Header row frozen, column widths fitted, ``text_columns`` stored as text (codes, phones),
+    and text cells from user data neutralised against formula injection.
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    titles = [*sheets, metadata_title] if metadata is not None else list(sheets)
+    for title, df in zip(sheet_names(titles), [*sheets.values(), None]):
+        ws = wb.create_sheet(title)
+        if df is None:
+            meta_df = pd.DataFrame({metadata_headers[0]: list(metadata), metadata_headers[1]: list(metadata.values())})
+            _write_sheet(ws, meta_df, text_columns=list(metadata_headers))
+        else:
+            _write_sheet(ws, df, text_columns=text_columns)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def to_csv_bytes(df: pd.DataFrame, *, encoding: str = "utf-8-sig") -> bytes:
+    """CSV text in UTF-8 with BOM (Excel on Chinese Windows) or GB18030; cells neutralised.
+
+    Raises
+    ------
+    ExportError
+        Code ``export.bad_encoding`` for any other encoding.
+    """
+    if encoding.lower().replace("_", "-") not in ENCODINGS:
+        msg = f"unsupported CSV encoding {encoding!r}"
+        raise ExportError(msg, code="export.bad_encoding", encoding=encoding)
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([str(c) for c in df.columns])
+    for row in df.itertuples(index=False, name=None):
+        writer.writerow(["" if (c := _cell(v)) is None else c for v in row])
+    return buf.getvalue().encode(encoding.lower().replace("_", "-"))
+
+
+# --- GeoJSON ----------------------------------------------------------------------------------
+
+def orient_rfc7946(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy with polygon exteriors counter-clockwise and holes clockwise (RFC 7946 right-hand rule)."""
+    return gdf.set_geometry(shapely.orient_polygons(gdf.geometry.values, exterior_cw=False), crs=gdf.crs)
+
+
+def to_geojson_bytes(gdf: gpd.GeoDataFrame, *, precision: int = 7,
+                     foreign_members: Mapping[str, Any] | None = None) -> bytes:
+    """RFC 7946 GeoJSON of a lon/lat ``gdf``: no ``crs`` member, CCW exteriors, UTF-8, no ids.
+
+    ``gdf`` must be in a geographic lon/lat CRS (WGS 84, or GCJ-02 coordinates labelled as such
+    by the caller). ``precision`` decimals of a degree (7 = about 1 cm).
+    """
+    rounded = shapely.set_precision(gdf.geometry.values, 10.0 ** -precision)
+    oriented = shapely.orient_polygons(rounded, exterior_cw=False)  # after rounding, which may re-node
+    props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    features = []
+    for geom, row in zip(oriented, props.itertuples(index=False, name=None)):
+        features.append({"type": "Feature",
+                         "properties": {str(k): _json_value(v) for k, v in zip(props.columns, row)},
+                         "geometry": None if geom is None or geom.is_empty else json.loads(shapely.to_geojson(geom))})
+    collection: dict[str, Any] = {"type": "FeatureCollection", **dict(foreign_members or {}), "features": features}
+    if len(gdf):
+        collection["bbox"] = [round(float(v), precision) for v in shapely.total_bounds(oriented)]
+    return json.dumps(collection, ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def _json_value(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, str):
+        return value
+    return None if pd.isna(value) else str(value)
+
+
+# --- GeoPackage and Shapefile ------------------------------------------------------------------
+
+def _for_ogr(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if col != "geometry" and out[col].dtype == object:
+            out[col] = out[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return out
+
+
+def to_gpkg_bytes(layers: Mapping[str, pd.DataFrame], *, metadata: Mapping[str, str] | None = None) -> bytes:
+    """A GeoPackage with one layer per item (GeoDataFrames as spatial layers, DataFrames as tables).
+
+    ``metadata`` is written as table ``export_meta`` (key, value) and as dataset metadata.
+    """
+    with tempfile.TemporaryDirectory(prefix="gridatlas-export-") as tmp:
+        path = Path(tmp) / "bundle.gpkg"
+        for name, df in layers.items():
+            if isinstance(df, gpd.GeoDataFrame):
+                pyogrio.write_dataframe(_for_ogr(df), path, layer=name, driver="GPKG", promote_to_multi=True)
+            else:
+                pyogrio.write_dataframe(_for_ogr(pd.DataFrame(df)), path, layer=name, driver="GPKG")
+        if metadata is not None:
+            meta_df = pd.DataFrame({"key": list(metadata), "value": [str(v) for v in metadata.values()]})
+            pyogrio.write_dataframe(meta_df, path, layer="export_meta", driver="GPKG",
+                                    dataset_metadata={k: str(v) for k, v in metadata.items()})
+        return path.read_bytes()
+
+
+def shp_field_names(columns: Sequence[str]) -> dict[str, str]:
+    """Map internal column names to unique ASCII Shapefile field names of at most 10 characters."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for col in columns:
+        base = re.sub(r"[^0-9A-Za-z_]", "_", col)[:SHP_FIELD_MAX] or "field"
+        name = base
+        n = 1
+        while name.upper() in used:
+            suffix = str(n)
+            name = base[:SHP_FIELD_MAX - len(suffix)] + suffix
+            n += 1
+        used.add(name.upper())
+        out[col] = name
+    return out
+
+
+def _truncate_utf8(value: object) -> object:
+    if not isinstance(value, str) or len(value.encode("utf-8")) <= SHP_TEXT_MAX_BYTES:
+        return value
+    data = value.encode("utf-8")[:SHP_TEXT_MAX_BYTES - 3]
+    return data.decode("utf-8", errors="ignore") + "…"
+
+
+def to_shapefile_zip_bytes(layers: Mapping[str, gpd.GeoDataFrame], *,
+                           extra_files: Mapping[str, bytes] | None = None) -> tuple[bytes, pd.DataFrame]:
+    """A zip with one UTF-8 Shapefile (``.shp .shx .dbf .prj .cpg``) per layer and ``extra_files``.
+
+    Field names are shortened with ``shp_field_names``; text longer than 254 bytes is cut
+    with "…" (the dBASE limit). Returns the zip bytes and the field mapping
+    DataFrame[layer, field, column].
+    """
+    mapping_rows = []
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="gridatlas-shp-") as tmp, \
+            zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, gdf in layers.items():
+            fields = shp_field_names([c for c in gdf.columns if c != gdf.geometry.name])
+            mapping_rows += [{"layer": name, "field": f, "column": c} for c, f in fields.items()]
+            out = _for_ogr(gdf.rename(columns=fields))
+            for col in fields.values():
+                out[col] = out[col].map(_truncate_utf8)
+            path = Path(tmp) / f"{name}.shp"
+            pyogrio.write_dataframe(out, path, driver="ESRI Shapefile", encoding="UTF-8", promote_to_multi=True)
+            for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+                part = path.with_suffix(ext)
+                if ext == ".cpg" and not part.exists():
+                    part.write_text("UTF-8", encoding="ascii")
+                if part.exists():
+                    zf.write(part, arcname=part.name)
+        for arcname, data in (extra_files or {}).items():
+            zf.writestr(arcname, data)
+    return buf.getvalue(), pd.DataFrame(mapping_rows, columns=["layer", "field", "column"])
+
+
+def zip_bytes(files: Mapping[str, bytes]) -> bytes:
+    """A zip archive of ``files`` (archive name -> content)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for arcname, data in files.items():
+            zf.writestr(arcname, data)
+    return buf.getvalue()
+
+
+# --- atomic write -------------------------------------------------------------------------------
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return path

@@ -1,0 +1,375 @@
+"""Assignment tables for export: one row per grid x volunteer, grid summaries, community/town rollups.
+
+Tables use the internal column names below (``geo.schema`` names where they exist);
+``localise_columns`` turns them into the Chinese or English headers of the catalogue
+(``col.<name>`` keys), which are the user contract of every export.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import schema as s
+from geo.errors import ExportError
+from geo.messages import t
+from geo.privacy import mask_name, mask_phone
+from geo.project import Project
+
+# internal column names that exist only in exports (the rest come from geo.schema)
+GRID_NAME = "grid_name"
+COMMUNITY_NAME = "community_name"
+TOWN_NAME = "town_name"
+VOLUNTEER_NAME = "volunteer_name"
+TARGET = "target"
+ACTUAL = "actual"
+SHORT = "short"
+LEADER_ID = "leader_id"
+VOLUNTEERS_TEXT = "volunteers"
+SERVICE_POINTS_TEXT = "service_points"
+GRID_COUNT = "grid_count"
+SHORT_GRIDS = "short_grids"
+VOLUNTEER_COUNT = "volunteer_count"
+POINT_COUNT = "point_count"
+COVERAGE_PREFIX = "coverage"
+
+ROLLUP_LEVELS = ("community", "town")
+EXPORT_LEVELS = (*s.GRID_LEVELS, *ROLLUP_LEVELS)
+
+CHAIN_COLUMNS = (s.TOWN_CODE, TOWN_NAME, s.COMMUNITY_CODE, COMMUNITY_NAME)
+GRID_COLUMNS = (*CHAIN_COLUMNS, s.GRID_CODE, GRID_NAME, s.LEVEL, s.KIND, s.HOUSEHOLDS_N, TARGET, ACTUAL)
+PERSON_COLUMNS = (s.VOLUNTEER_ID, VOLUNTEER_NAME, s.TIER, s.PHONE, s.ROLE, s.DISTANCE_M, s.METHOD)
+ASSIGNMENT_TABLE_COLUMNS = (*GRID_COLUMNS, *PERSON_COLUMNS, SERVICE_POINTS_TEXT)
+SUMMARY_COLUMNS = (*GRID_COLUMNS, SHORT, LEADER_ID, VOLUNTEERS_TEXT, SERVICE_POINTS_TEXT)
+ROLLUP_COLUMNS = (s.LEVEL, s.TOWN_CODE, TOWN_NAME, s.COMMUNITY_CODE, COMMUNITY_NAME, s.KIND, s.HOUSEHOLDS_N,
+                  GRID_COUNT, TARGET, ACTUAL, SHORT_GRIDS, VOLUNTEER_COUNT, POINT_COUNT)
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """What personal data an export shows: phones masked unless ``include_personal``; names optionally."""
+
+    include_personal: bool = False
+    mask_names: bool = False
+
+    def phone(self, value: object) -> str:
+        """The phone as exported."""
+        if self.include_personal:
+            return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        return mask_phone(value)
+
+    def name(self, value: object) -> str:
+        """The name as exported."""
+        if self.mask_names and not self.include_personal:
+            return mask_name(value)
+        return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+# --- scenario and staffing ---------------------------------------------------------------
+
+def current_scenario(project: Project, scenario: str | None = None) -> str:
+    """The scenario an export is taken from: ``scenario``, else the project's active one.
+
+    The active scenario is ``meta["scenario"]`` when set, else the only scenario present in
+    the assignments table, else ``geo.schema.DEFAULT_SCENARIO``.
+
+    Raises
+    ------
+    ExportError
+        Code ``export.unknown_scenario`` when ``scenario`` names no scenario in the assignments.
+    """
+    table = project.table(s.ASSIGNMENTS)
+    present = sorted({str(v) for v in table.get(s.SCENARIO, pd.Series(dtype=object)).dropna()})
+    if scenario is not None:
+        if present and scenario not in present:
+            msg = f"scenario {scenario!r} not in assignments ({present})"
+            raise ExportError(msg, code="export.unknown_scenario", scenario=scenario, known=present)
+        return scenario
+    if project.meta.get("scenario"):
+        return str(project.meta["scenario"])
+    if len(present) == 1:
+        return present[0]
+    return s.DEFAULT_SCENARIO
+
+
+def scenario_assignments(project: Project, scenario: str) -> pd.DataFrame:
+    """The assignment rows of ``scenario`` (rows with no scenario count as the default one)."""
+    table = project.table(s.ASSIGNMENTS)
+    if table.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in s.ASSIGNMENT_COLUMNS})
+    if s.SCENARIO not in table.columns:
+        return table.copy()
+    labels = table[s.SCENARIO].where(table[s.SCENARIO].notna(), s.DEFAULT_SCENARIO).astype(str)
+    return table.loc[labels == scenario].copy()
+
+
+def staffing_table(project: Project, scenario: str) -> pd.DataFrame:
+    """Staffing per grid (``geo.schema.STAFFING_COLUMNS``) from ``geo.staffing.staffing_by_grid``.
+
+    ``short`` is the shortfall in people (0 = fully staffed).
+    """
+    from geo.staffing import staffing_by_grid
+
+    return staffing_by_grid(project, scenario=scenario)
+
+
+# --- building blocks ------------------------------------------------------------------------
+
+def _names(layer: gpd.GeoDataFrame) -> dict[str, str]:
+    if layer.empty:
+        return {}
+    return dict(zip(layer[s.CODE].astype(str), layer[s.NAME].astype(str)))
+
+
+def grid_chain(project: Project) -> pd.DataFrame:
+    """Every grid with its parent chain (town/community codes and names), no geometry."""
+    grids = project.layer(s.GRIDS)
+    if grids.empty:
+        msg = "project has no grids"
+        raise ExportError(msg, code="export.no_grids")
+    town_names = _names(project.layer(s.TOWNS))
+    comm_names = _names(project.layer(s.COMMUNITIES))
+    out = pd.DataFrame({
+        s.TOWN_CODE: grids.get(s.TOWN_CODE, pd.Series(None, index=grids.index)).astype(object),
+        s.COMMUNITY_CODE: grids.get(s.COMMUNITY_CODE, pd.Series(None, index=grids.index)).astype(object),
+        s.GRID_CODE: grids[s.CODE].astype(str),
+        GRID_NAME: grids[s.NAME].astype(str),
+        s.LEVEL: grids[s.LEVEL].astype(str),
+        s.KIND: grids.get(s.KIND, pd.Series("", index=grids.index)).fillna("").astype(str),
+        s.HOUSEHOLDS_N: pd.to_numeric(grids.get(s.HOUSEHOLDS_N, pd.Series(0, index=grids.index)),
+                                      errors="coerce").fillna(0).astype(int),
+    }, index=grids.index)
+    out.insert(1, TOWN_NAME, out[s.TOWN_CODE].map(town_names).fillna(""))
+    out.insert(3, COMMUNITY_NAME, out[s.COMMUNITY_CODE].map(comm_names).fillna(""))
+    return out
+
+
+def points_by_grid(project: Project) -> pd.DataFrame:
+    """Service points per grid: DataFrame[grid_code, point_id, name].
+
+    Uses table ``point_grids`` when it has ``point_id`` and ``grid_code``; else a spatial
+    join in WGS 84 with ``covered_by`` where a point on a shared edge goes to the smallest
+    grid code of each level (so it is listed once per level).
+    """
+    points = project.layer(s.SERVICE_POINTS)
+    empty = pd.DataFrame({s.GRID_CODE: [], s.POINT_ID: [], s.NAME: []}, dtype=object)
+    if points.empty:
+        return empty
+    names = dict(zip(points[s.POINT_ID].astype(str), points[s.NAME].astype(str)))
+    table = project.table(s.POINT_GRIDS)
+    if {s.POINT_ID, s.GRID_CODE} <= set(table.columns):
+        out = table[[s.GRID_CODE, s.POINT_ID]].astype(str).drop_duplicates()
+    else:
+        grids = project.layer(s.GRIDS)[[s.CODE, s.LEVEL, "geometry"]].to_crs(s.STORAGE_CRS)
+        pts = points[[s.POINT_ID, "geometry"]].to_crs(s.STORAGE_CRS)
+        joined = gpd.sjoin(pts, grids, how="inner", predicate="covered_by")
+        joined = joined.sort_values(s.CODE).drop_duplicates([s.POINT_ID, s.LEVEL], keep="first")
+        out = pd.DataFrame({s.GRID_CODE: joined[s.CODE].astype(str), s.POINT_ID: joined[s.POINT_ID].astype(str)})
+    out = out.assign(**{s.NAME: out[s.POINT_ID].map(names).fillna("")})
+    return out.sort_values([s.GRID_CODE, s.POINT_ID]).reset_index(drop=True)
+
+
+def coverage_columns(project: Project, *, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Area share covered per grid, one column per category x radius (0-1), and their headers.
+
+    Empty when the project has no ``coverage`` table (run ``python -m geo coverage`` first).
+    """
+    table = project.table(s.COVERAGE)
+    needed = {s.GRID_CODE, s.CATEGORY, "radius_m", "area_share"}
+    if table.empty or not needed <= set(table.columns):
+        return pd.DataFrame(), {}
+    tab = table.assign(radius_m=pd.to_numeric(table["radius_m"], errors="coerce").round().astype("Int64"))
+    wide = tab.pivot_table(index=s.GRID_CODE, columns=[s.CATEGORY, "radius_m"], values="area_share",
+                           aggfunc="first")
+    headers = {}
+    columns = []
+    for category, radius in wide.columns:
+        col = f"{COVERAGE_PREFIX}_{category}_{radius}"
+        columns.append(col)
+        headers[col] = t("col.coverage", lang, category=category, radius=radius)
+    wide.columns = columns
+    wide.index = wide.index.astype(str)
+    return wide.round(3), headers
+
+
+# --- the tables ------------------------------------------------------------------------------
+
+def _levels_filter(chain: pd.DataFrame, level: str | None) -> pd.DataFrame:
+    if level is None:
+        return chain
+    if level not in s.GRID_LEVELS:
+        msg = f"level {level!r} is not a grid level {s.GRID_LEVELS}"
+        raise ExportError(msg, code="export.unknown_level", level=level, known=list(EXPORT_LEVELS))
+    return chain.loc[chain[s.LEVEL] == level]
+
+
+def _with_staffing(project: Project, chain: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    staffing = staffing_table(project, scenario).drop_duplicates(s.GRID_CODE).set_index(s.GRID_CODE)
+    out = chain.copy()
+    for col in (TARGET, ACTUAL, SHORT):
+        out[col] = out[s.GRID_CODE].map(staffing[col]).fillna(0).astype(int)
+    out[LEADER_ID] = out[s.GRID_CODE].map(staffing[LEADER_ID]).fillna("").astype(str)
+    return out
+
+
+def _point_text(project: Project) -> pd.Series:
+    points = points_by_grid(project)
+    if points.empty:
+        return pd.Series(dtype=object)
+    return points.groupby(s.GRID_CODE)[s.NAME].agg(lambda v: "；".join(v))
+
+
+def people_table(project: Project, privacy: Privacy) -> pd.DataFrame:
+    """Volunteers by ID: name, tier and phone as exported (masked per ``privacy``)."""
+    vols = project.layer(s.VOLUNTEERS)
+    if vols.empty:
+        return pd.DataFrame(columns=[VOLUNTEER_NAME, s.TIER, s.PHONE])
+    return pd.DataFrame({
+        VOLUNTEER_NAME: vols[s.NAME].map(privacy.name).to_numpy(),
+        s.TIER: vols.get(s.TIER, pd.Series("", index=vols.index)).fillna("").astype(str).to_numpy(),
+        s.PHONE: vols.get(s.PHONE, pd.Series(None, index=vols.index)).map(privacy.phone).to_numpy(),
+    }, index=vols[s.VOLUNTEER_ID].astype(str).to_numpy())
+
+
+def assignment_table(project: Project, *, level: str | None = None, scenario: str | None = None,
+                     privacy: Privacy = Privacy(), lang: str = "zh") -> pd.DataFrame:
+    """One row per grid x assigned volunteer; grids with nobody get one row with empty volunteer cells.
+
+    This is the editable table of the round trip (``geo.roundtrip``). Distances are metres;
+    roles and levels are localised labels in ``lang``; phones are masked unless
+    ``privacy.include_personal``.
+
+    Raises
+    ------
+    ExportError
+        ``export.no_grids`` (no grids layer), ``export.unknown_level``, ``export.unknown_scenario``.
+    """
+    scenario = current_scenario(project, scenario)
+    assignments = scenario_assignments(project, scenario)
+    chain = _with_staffing(project, _levels_filter(grid_chain(project), level), scenario)
+    cols = [s.VOLUNTEER_ID, s.GRID_CODE, s.ROLE, s.DISTANCE_M, s.METHOD]
+    rows = assignments.reindex(columns=cols).astype({s.VOLUNTEER_ID: str, s.GRID_CODE: str})
+    merged = chain.merge(rows, on=s.GRID_CODE, how="left", sort=False)
+    people = people_table(project, privacy)
+    merged = merged.join(people, on=s.VOLUNTEER_ID)
+    merged[s.ROLE] = merged[s.ROLE].map(lambda r: role_label(r, lang))
+    merged[s.LEVEL] = merged[s.LEVEL].map(lambda lv: level_label(lv, lang))
+    merged[s.METHOD] = merged[s.METHOD].map(lambda m: t(f"export.method.{m}", lang) if isinstance(m, str) else "")
+    merged[s.DISTANCE_M] = pd.to_numeric(merged[s.DISTANCE_M], errors="coerce").round(0)
+    merged[SERVICE_POINTS_TEXT] = merged[s.GRID_CODE].map(_point_text(project)).fillna("")
+    out = merged.reindex(columns=list(ASSIGNMENT_TABLE_COLUMNS))
+    text_cols = [c for c in out.columns if c not in (s.HOUSEHOLDS_N, TARGET, ACTUAL, s.DISTANCE_M)]
+    out[text_cols] = out[text_cols].astype(object).where(out[text_cols].notna(), "")
+    return out.reset_index(drop=True)
+
+
+def grid_summary(project: Project, *, level: str | None = None, scenario: str | None = None,
+                 privacy: Privacy = Privacy(), lang: str = "zh") -> gpd.GeoDataFrame:
+    """One row per grid with staffing, volunteers, service points and coverage; geometry in WGS 84.
+
+    Coverage columns ``coverage_<category>_<radius>`` hold the covered area share (0-1);
+    their headers are in ``attrs["headers"]``.
+    """
+    scenario = current_scenario(project, scenario)
+    assignments = scenario_assignments(project, scenario)
+    chain = _with_staffing(project, _levels_filter(grid_chain(project), level), scenario)
+    people = people_table(project, privacy)
+    text = pd.Series(dtype=object)
+    if len(assignments):
+        rows = assignments.astype({s.VOLUNTEER_ID: str, s.GRID_CODE: str}).sort_values(s.VOLUNTEER_ID)
+        label = rows[s.VOLUNTEER_ID].map(people[VOLUNTEER_NAME]).fillna("") + "(" + rows[s.VOLUNTEER_ID] \
+            + "," + rows[s.ROLE].map(lambda r: role_label(r, lang)) + ")"
+        text = label.groupby(rows[s.GRID_CODE]).agg("；".join)
+    out = chain.assign(**{VOLUNTEERS_TEXT: chain[s.GRID_CODE].map(text).fillna(""),
+                          SERVICE_POINTS_TEXT: chain[s.GRID_CODE].map(_point_text(project)).fillna(""),
+                          s.LEVEL: chain[s.LEVEL].map(lambda lv: level_label(lv, lang))})
+    out = out.reindex(columns=list(SUMMARY_COLUMNS))
+    cov, headers = coverage_columns(project, lang=lang)
+    if not cov.empty:
+        out = out.join(cov, on=s.GRID_CODE)
+    geoms = project.layer(s.GRIDS).geometry.to_crs(s.STORAGE_CRS)
+    gdf = gpd.GeoDataFrame(out, geometry=geoms.loc[out.index], crs=s.STORAGE_CRS).reset_index(drop=True)
+    gdf.attrs["headers"] = headers
+    return gdf
+
+
+def _rollup(chain: pd.DataFrame, key: str) -> pd.DataFrame:
+    base = chain.loc[chain[s.LEVEL] == s.LEVEL_MICRO]
+    base_codes = set(base[s.COMMUNITY_CODE])
+    # households: micro-grids where a community has them, else its general grids
+    fallback = chain.loc[(chain[s.LEVEL] == s.LEVEL_GENERAL) & ~chain[s.COMMUNITY_CODE].isin(base_codes)]
+    households = pd.concat([base, fallback]).groupby(key)[s.HOUSEHOLDS_N].sum()
+    grouped = chain.groupby(key)
+    return pd.DataFrame({
+        s.HOUSEHOLDS_N: households, GRID_COUNT: grouped[s.GRID_CODE].count(),
+        TARGET: grouped[TARGET].sum(), ACTUAL: grouped[ACTUAL].sum(),
+        SHORT_GRIDS: grouped[SHORT].agg(lambda v: int((v > 0).sum())),
+    })
+
+
+def rollup_table(project: Project, *, level: str = "community", scenario: str | None = None,
+                 lang: str = "zh") -> gpd.GeoDataFrame:
+    """Community or town rows: households, grids, staffing target/actual, short grids, people, points.
+
+    Households sum the micro-grids (a community's general grids when it has no micro-grids).
+    Geometry is the community/town polygon in WGS 84 (empty when the layer is missing).
+    """
+    if level not in ROLLUP_LEVELS:
+        msg = f"rollup level {level!r} not in {ROLLUP_LEVELS}"
+        raise ExportError(msg, code="export.unknown_level", level=level, known=list(EXPORT_LEVELS))
+    scenario = current_scenario(project, scenario)
+    assignments = scenario_assignments(project, scenario)
+    chain = _with_staffing(project, grid_chain(project), scenario)
+    key = s.COMMUNITY_CODE if level == "community" else s.TOWN_CODE
+    layer = project.layer(s.COMMUNITIES if level == "community" else s.TOWNS).to_crs(s.STORAGE_CRS)
+    stats = _rollup(chain, key)
+    by_grid = chain.set_index(s.GRID_CODE)[key]
+    vols = assignments.astype({s.GRID_CODE: str}).assign(unit=lambda d: d[s.GRID_CODE].map(by_grid))
+    points = points_by_grid(project).assign(unit=lambda d: d[s.GRID_CODE].map(by_grid))
+    codes = layer[s.CODE].astype(str)
+    town_names = _names(project.layer(s.TOWNS))
+    town_code = codes if level == "town" else layer.get(s.TOWN_CODE, pd.Series(None, index=layer.index))
+    out = pd.DataFrame({
+        s.LEVEL: t(f"export.level.{level}", lang),
+        s.TOWN_CODE: town_code.astype(object),
+        TOWN_NAME: town_code.map(town_names).fillna(""),
+        s.COMMUNITY_CODE: codes if level == "community" else "",
+        COMMUNITY_NAME: layer[s.NAME].astype(str) if level == "community" else "",
+        s.KIND: layer.get(s.KIND, pd.Series("", index=layer.index)).fillna("").astype(str),
+    }, index=layer.index)
+    for col in (s.HOUSEHOLDS_N, GRID_COUNT, TARGET, ACTUAL, SHORT_GRIDS):
+        out[col] = codes.map(stats[col]).fillna(0).astype(int)
+    out[VOLUNTEER_COUNT] = codes.map(vols.groupby("unit")[s.VOLUNTEER_ID].nunique()).fillna(0).astype(int)
+    out[POINT_COUNT] = codes.map(points.groupby("unit")[s.POINT_ID].nunique()).fillna(0).astype(int)
+    out = out.reindex(columns=list(ROLLUP_COLUMNS))
+    return gpd.GeoDataFrame(out, geometry=layer.geometry, crs=s.STORAGE_CRS).reset_index(drop=True)
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+def role_label(role: object, lang: str) -> str:
+    """Localised role (``leader`` -> 微网格长); empty for no role, unknown roles as given."""
+    if not isinstance(role, str) or not role:
+        return ""
+    return t(f"export.role.{role}", lang) if role in s.ROLES else role
+
+
+def level_label(level: object, lang: str) -> str:
+    """Localised grid level (``micro`` -> 微网格)."""
+    if not isinstance(level, str) or not level:
+        return ""
+    return t(f"export.level.{level}", lang) if level in EXPORT_LEVELS else level
+
+
+def header(column: str, lang: str, extra: dict[str, str] | None = None) -> str:
+    """The exported header of an internal column (``col.<name>`` in the catalogue)."""
+    if extra and column in extra:
+        return extra[column]
+    return t(f"col.{column}", lang)
+
+
+def localise_columns(df: pd.DataFrame, lang: str, extra: dict[str, str] | None = None) -> pd.DataFrame:
+    """A copy of ``df`` with internal column names replaced by catalogue headers (geometry kept)."""
+    mapping = {c: header(c, lang, extra) for c in df.columns if c != "geometry"}
+    return df.rename(columns=mapping)

@@ -1,0 +1,628 @@
+"""Readers: a planner's file (GeoJSON, GeoPackage, zipped Shapefile, KML, CSV, XLSX) -> a schema layer.
+
+``load_layer`` reads one file, recognises its columns (``geo.tables``), resolves its
+source CRS (declared by the user, honoured from the file, never guessed), converts
+to the storage CRS (WGS 84) and records what it found on the way (encoding used,
+3-D coordinates dropped, repairs, sanity warnings) as findings. Nothing is dropped
+silently: rows whose geometry cannot be built raise unless repair was asked for.
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyogrio.raw
+import shapely
+
+from geo import schema as s
+from geo.crs import SourceCRS, parse_crs, to_storage_crs
+from geo.errors import (
+    CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
+    UnsupportedFormatError, UnsupportedGeometryError,
+)
+from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
+from geo.validate import INFO, WARNING, finding, id_column
+
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".kml")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+POLYGON_LAYERS = (s.TOWNS, s.COMMUNITIES, s.GRIDS)
+POINT_LAYERS = (s.HOUSEHOLDS, s.VOLUNTEERS, s.SERVICE_POINTS)
+
+# zip safety limits (a zipped Shapefile of a county is a few MB)
+MAX_ZIP_TOTAL_BYTES = 1_000_000_000
+MAX_ZIP_RATIO = 200.0
+MAX_ZIP_MEMBERS = 10_000
+
+_RFC7946_KINDS = {"geojson", "kml"}  # formats whose CRS is WGS 84 by definition when not stated
+
+
+@dataclass
+class RawFrame:
+    """A file read as-is: the frame, its embedded CRS (if any) and how it was decoded."""
+
+    frame: gpd.GeoDataFrame | pd.DataFrame
+    file_crs: object = None  # pyproj.CRS or None
+    fmt: str = ""  # geojson, gpkg, shapefile, kml, csv, xlsx
+    encoding: str | None = None
+    encoding_source: str = ""  # "cpg", "declared", "detected", ""
+    broken_rows: list[int] = field(default_factory=list)  # geometry present but unbuildable (unclosed ring)
+    broken_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadedLayer:
+    """One imported layer in the storage CRS, with what the import found."""
+
+    gdf: gpd.GeoDataFrame
+    layer: str
+    file: str
+    source_crs: str
+    fmt: str
+    encoding: str | None
+    mapping: ColumnMapping
+    findings: list[dict] = field(default_factory=list)
+
+    def source_meta(self) -> dict:
+        """What ``meta["sources"][layer]`` records for this import."""
+        return {"file": self.file, "crs": self.source_crs, "format": self.fmt, "encoding": self.encoding,
+                "features": len(self.gdf), "columns": self.mapping.renames,
+                "unrecognised_columns": list(self.mapping.unrecognised)}
+
+
+# --- format detection and readers -----------------------------------------------------
+
+def _suffix(path: Path) -> str:
+    return path.suffix.lower()
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        msg = f"{path} does not exist"
+        raise UnsupportedFormatError(msg, file=str(path), detail="file not found / 文件不存在")
+    return path.read_bytes()
+
+
+def _empty(path: Path) -> EmptyLayerError:
+    msg = f"{path} has no features"
+    return EmptyLayerError(msg, file=path.name)
+
+
+def _read_vector(path: Path | str, *, label: str, layer: str | None = None,
+                 encoding: str | None = None) -> tuple[gpd.GeoDataFrame, list[int], list[str]]:
+    """Read with pyogrio; geometries GEOS cannot build (unclosed rings) come back as rows to report."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = pyogrio.read_dataframe(path, layer=layer, encoding=encoding, on_invalid="ignore")
+            broken, reasons = [], []
+            if len(gdf) and gdf.geometry.isna().any():
+                _, _, wkb, _ = pyogrio.raw.read(path, layer=layer, encoding=encoding, columns=[])
+                for i in np.flatnonzero(gdf.geometry.isna().to_numpy()):
+                    if wkb[i] is not None:
+                        broken.append(int(i))
+                        reasons.append(_wkb_reason(wkb[i]))
+    except pyogrio.errors.DataSourceError as exc:
+        msg = f"{label}: {exc}"
+        raise UnsupportedFormatError(msg, file=label, detail=str(exc).split("\n")[0][:200]) from exc
+    return gdf, broken, reasons
+
+
+def _wkb_reason(wkb: bytes) -> str:
+    try:
+        shapely.from_wkb(wkb)
+    except shapely.errors.GEOSException as exc:
+        return str(exc).split(":")[-1].strip()
+    return "unreadable geometry"
+
+
+def _read_geojson(path: Path, *, label: str) -> RawFrame:
+    data = _read_bytes(path)
+    if not data.strip():
+        raise _empty(path)
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", "?")
+        msg = f"{label} is not valid JSON: {exc}"
+        raise UnsupportedFormatError(msg, code="io.not_json", file=label, line=line, detail=str(exc)) from exc
+    if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
+        msg = f"{label} is JSON but not GeoJSON (no FeatureCollection)"
+        raise UnsupportedFormatError(msg, code="io.not_geojson", file=label)
+    if doc.get("type") == "FeatureCollection" and not doc.get("features"):
+        raise _empty(path)
+    gdf, broken, reasons = _read_vector(path, label=label)
+    has_crs_member = "crs" in doc
+    return RawFrame(gdf, file_crs=gdf.crs if has_crs_member else None, fmt="geojson",
+                    encoding="UTF-8", broken_rows=broken, broken_reasons=reasons)
+
+
+def _read_gpkg(path: Path, *, label: str, layer: str | None, target: str) -> RawFrame:
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError as exc:
+        msg = f"{label} is not a GeoPackage"
+        raise UnsupportedFormatError(msg, file=label, detail="not a GeoPackage / 不是 GeoPackage 文件") from exc
+    if layer is None:
+        if len(names) == 1:
+            layer = names[0]
+        elif target in names:
+            layer = target
+        else:
+            msg = f"{label} has several layers {names}; choose one"
+            raise GeoInputError(msg, code="io.choose_layer", file=label, layers=names)
+    elif layer not in names:
+        msg = f"{label} has no layer {layer!r}; layers are {names}"
+        raise GeoInputError(msg, code="io.choose_layer", file=label, layers=names)
+    gdf, broken, reasons = _read_vector(path, label=label, layer=layer)
+    return RawFrame(gdf, file_crs=gdf.crs, fmt="gpkg", encoding="UTF-8", broken_rows=broken,
+                    broken_reasons=reasons)
+
+
+def _read_kml(path: Path, *, label: str, layer: str | None) -> RawFrame:
+    names = [str(n) for n, _ in pyogrio.list_layers(path)] if layer is None else [layer]
+    frames, broken, reasons, offset = [], [], [], 0
+    for name in names:
+        gdf, b, r = _read_vector(path, label=label, layer=name)
+        frames.append(gdf)
+        broken += [i + offset for i in b]
+        reasons += r
+        offset += len(gdf)
+    gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs) if frames else None
+    if gdf is None:
+        raise _empty(path)
+    return RawFrame(gdf, file_crs=None, fmt="kml", encoding="UTF-8", broken_rows=broken, broken_reasons=reasons)
+
+
+# --- zip safety and Shapefile encodings -------------------------------------------------
+
+def _unsafe_member(name: str) -> bool:
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        return True
+    return ".." in PurePosixPath(name.replace("\\", "/")).parts
+
+
+def check_zip(path: Path, *, label: str, max_total_bytes: int = MAX_ZIP_TOTAL_BYTES,
+              max_ratio: float = MAX_ZIP_RATIO, max_members: int = MAX_ZIP_MEMBERS) -> list[zipfile.ZipInfo]:
+    """Inspect a zip before reading it; return its members.
+
+    Raises
+    ------
+    GeoInputError
+        Code ``io.zip_unsafe_path`` for absolute or ``..`` member paths, ``io.zip_bomb``
+        when the total uncompressed size, the compression ratio or the member count is absurd.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile as exc:
+        msg = f"{label} is not a zip file"
+        raise UnsupportedFormatError(msg, file=label, detail="not a zip file / 不是 zip 文件") from exc
+    bad = [i.filename for i in infos if _unsafe_member(i.filename)]
+    if bad:
+        msg = f"{label} contains unsafe paths {bad[:5]}"
+        raise GeoInputError(msg, code="io.zip_unsafe_path", file=label, members=bad)
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    ratio = total / max(packed, 1)
+    if len(infos) > max_members or total > max_total_bytes or ratio > max_ratio:
+        msg = f"{label}: {len(infos)} members, {total} bytes uncompressed, ratio {ratio:.0f}"
+        raise GeoInputError(msg, code="io.zip_bomb", file=label, members_n=len(infos),
+                            size_mb=round(total / 1e6, 1), ratio=round(ratio), max_mb=round(max_total_bytes / 1e6),
+                            max_ratio=round(max_ratio))
+    return infos
+
+
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> Path:
+    """Extract one (already checked) member, refusing to write more than it declared."""
+    target = dest / PurePosixPath(info.filename).name
+    with zf.open(info) as src, open(target, "wb") as out:
+        written = 0
+        while chunk := src.read(1 << 20):
+            written += len(chunk)
+            if written > info.file_size:
+                msg = f"{info.filename} is larger than its zip header says"
+                raise GeoInputError(msg, code="io.zip_bomb", file=info.filename, members_n=1,
+                                    size_mb=round(written / 1e6, 1), ratio=0, max_mb=0, max_ratio=0)
+            out.write(chunk)
+    return target
+
+
+def detect_dbf_encoding(dbf: bytes) -> str:
+    """``UTF-8`` when the DBF's names and records decode as UTF-8, else ``GB18030`` (superset of GBK)."""
+    header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 32 else len(dbf)
+    names = b"".join(dbf[i:i + 11] for i in range(32, max(header_len - 1, 32), 32))
+    text = names + dbf[header_len:]
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text.decode("gb18030")
+        except UnicodeDecodeError:
+            return "ISO-8859-1"
+        return "GB18030"
+    return "UTF-8"
+
+
+def _shapefile_encoding(shp: Path, declared: str | None) -> tuple[str | None, str]:
+    if declared:
+        return declared, "declared"
+    for suffix in (".cpg", ".CPG"):
+        cpg = shp.with_suffix(suffix)
+        if cpg.exists():
+            return cpg.read_text(errors="replace").strip() or None, "cpg"
+    for suffix in (".dbf", ".DBF"):
+        dbf = shp.with_suffix(suffix)
+        if dbf.exists():
+            return detect_dbf_encoding(dbf.read_bytes()), "detected"
+    return None, ""
+
+
+def _read_shapefile(shp: Path, *, label: str, encoding: str | None) -> RawFrame:
+    enc, source = _shapefile_encoding(shp, encoding)
+    # with a .cpg GDAL decodes by itself; otherwise pass the declared or detected encoding
+    gdf, broken, reasons = _read_vector(shp, label=label, encoding=None if source == "cpg" else enc)
+    return RawFrame(gdf, file_crs=gdf.crs, fmt="shapefile", encoding=enc, encoding_source=source,
+                    broken_rows=broken, broken_reasons=reasons)
+
+
+def _read_zip(path: Path, *, label: str, layer: str | None, encoding: str | None) -> RawFrame:
+    infos = check_zip(path, label=label)
+    shps = [i for i in infos if i.filename.lower().endswith(".shp") and "__MACOSX" not in i.filename]
+    if layer is not None:
+        shps = [i for i in shps if PurePosixPath(i.filename).stem == layer or i.filename == layer]
+    if not shps:
+        msg = f"{label} holds no Shapefile (.shp)"
+        raise UnsupportedFormatError(msg, file=label, detail="no .shp in the zip / 压缩包中没有 .shp 文件")
+    if len(shps) > 1:
+        names = [PurePosixPath(i.filename).stem for i in shps]
+        msg = f"{label} holds several Shapefiles {names}; choose one"
+        raise GeoInputError(msg, code="io.choose_layer", file=label, layers=names)
+    shp = shps[0]
+    stem = str(PurePosixPath(shp.filename).with_suffix(""))
+    members = [i for i in infos if str(PurePosixPath(i.filename).with_suffix("")) == stem]
+    tmp = Path(tempfile.mkdtemp(prefix="gridatlas-shp-"))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in members:
+                _extract(zf, info, tmp)
+        return _read_shapefile(tmp / PurePosixPath(shp.filename).name, label=label, encoding=encoding)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- tables --------------------------------------------------------------------------
+
+def decode_text(data: bytes, *, encoding: str | None = None, label: str = "") -> tuple[str, str]:
+    """Decode a text file: declared encoding, else UTF-8 (with or without BOM), else GB18030.
+
+    Returns the text and the encoding used (``UTF-8-BOM``, ``UTF-8``, ``GB18030`` or the declared one).
+    """
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            msg = f"{label} is not {encoding}"
+            raise GeoInputError(msg, code="io.bad_encoding", file=label, encoding=encoding) from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "UTF-8-BOM"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "GB18030"
+    except UnicodeDecodeError as exc:
+        msg = f"{label} is neither UTF-8 nor GB18030"
+        raise GeoInputError(msg, code="io.bad_encoding", file=label, encoding="UTF-8/GB18030") from exc
+
+
+def _read_csv(path: Path, *, label: str, encoding: str | None) -> RawFrame:
+    data = _read_bytes(path)
+    if not data.strip():
+        raise _empty(path)
+    text, used = decode_text(data, encoding=encoding, label=label)
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
+    except (pd.errors.ParserError, csv_error()) as exc:
+        msg = f"{label}: {exc}"
+        raise UnsupportedFormatError(msg, file=label, detail=str(exc)[:200]) from exc
+    if df.empty:
+        raise _empty(path)
+    return RawFrame(df, fmt="csv", encoding=used, encoding_source="declared" if encoding else "detected")
+
+
+def csv_error() -> type[Exception]:
+    """The csv module's error type (raised by the sniffer on odd files)."""
+    import csv
+
+    return csv.Error
+
+
+def _read_xlsx(path: Path, *, label: str, sheet: str | None) -> RawFrame:
+    try:
+        df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
+    except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
+        msg = f"{label}: {exc}"
+        raise UnsupportedFormatError(msg, file=label, detail=str(exc)[:200]) from exc
+    df = df.dropna(how="all")
+    if df.empty:
+        raise _empty(path)
+    return RawFrame(df, fmt="xlsx", encoding=None)
+
+
+def read_raw(path: str | Path, *, target: str, layer: str | None = None, encoding: str | None = None,
+             label: str | None = None) -> RawFrame:
+    """Read any supported file as-is (no column mapping, no CRS handling).
+
+    Parameters
+    ----------
+    target
+        The project layer this file is meant for (picks a GeoPackage layer of that name).
+    layer
+        GeoPackage layer, KML folder, XLSX sheet or Shapefile name inside a zip.
+    encoding
+        Declared text encoding (CSV, Shapefile without ``.cpg``); detected when None.
+    """
+    path = Path(path)
+    label = label or path.name
+    suffix = _suffix(path)
+    if suffix in (".geojson", ".json"):
+        return _read_geojson(path, label=label)
+    _read_bytes(path)  # existence check with a clear message
+    if suffix == ".gpkg":
+        return _read_gpkg(path, label=label, layer=layer, target=target)
+    if suffix == ".zip":
+        return _read_zip(path, label=label, layer=layer, encoding=encoding)
+    if suffix == ".shp":
+        return _read_shapefile(path, label=label, encoding=encoding)
+    if suffix == ".kml":
+        return _read_kml(path, label=label, layer=layer)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path, label=label, encoding=encoding)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, label=label, sheet=layer)
+    msg = f"{label}: unsupported suffix {suffix!r}"
+    raise UnsupportedFormatError(msg, file=label, detail=f"suffix {suffix or '(none)'}")
+
+
+# --- CRS ------------------------------------------------------------------------------
+
+def resolve_source_crs(raw: RawFrame, declared: str | SourceCRS | None, *, label: str) -> SourceCRS:
+    """The CRS the file's coordinates are in: declared and/or embedded, never guessed.
+
+    GeoJSON without a ``crs`` member and KML are WGS 84 by definition; a declared
+    system (e.g. ``gcj02`` for an Amap export) overrides that default.
+
+    Raises
+    ------
+    MissingCRSError
+        Neither a declaration nor an embedded CRS (CSV/XLSX, Shapefile without .prj).
+    CRSMismatchError
+        The file states one CRS and the user declared another.
+    """
+    source = parse_crs(declared) if isinstance(declared, str | int) else declared
+    if raw.file_crs is None:
+        if source is not None:
+            return source
+        if raw.fmt in _RFC7946_KINDS:
+            return parse_crs("EPSG:4326")
+        msg = f"{label} has no CRS and none was declared"
+        raise MissingCRSError(msg, file=label)
+    embedded = SourceCRS(raw.file_crs)
+    if source is None:
+        return embedded
+    if source.offset is None and source.crs is not None and source.crs.equals(raw.file_crs, ignore_axis_order=True):
+        return embedded
+    msg = f"{label} is in {embedded.label} but {source.label} was declared"
+    raise CRSMismatchError(msg, file=label, crs_a=embedded.label, crs_b=source.label)
+
+
+# --- the loader ------------------------------------------------------------------------
+
+def _table_to_points(df: pd.DataFrame, *, label: str) -> gpd.GeoDataFrame:
+    if LON not in df.columns or LAT not in df.columns:
+        found = [str(c) for c in df.columns]
+        missing = LON if LON not in df.columns else LAT
+        msg = f"{label}: no {missing} column; found {found}"
+        raise GeoInputError(msg, code="io.missing_coordinates", file=label, column=missing, found=found)
+    lon = pd.to_numeric(df[LON], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(df[LAT], errors="coerce").to_numpy(dtype=float)
+    geoms = shapely.points(lon, lat)
+    geoms[np.isnan(lon) | np.isnan(lat)] = None
+    return gpd.GeoDataFrame(df.drop(columns=[LON, LAT]), geometry=geoms)
+
+
+def _feature_labels(gdf: pd.DataFrame, layer: str, rows: list[int], *, header_rows: int) -> list[str]:
+    col = id_column(layer)
+    out = []
+    for i in rows:
+        row_no = i + 1 + header_rows if header_rows >= 0 else i + 1
+        ident = gdf[col].iloc[i] if col in gdf.columns else None
+        out.append(f"{ident} (#{row_no})" if ident not in (None, "") else f"#{row_no}")
+    return out
+
+
+def _handle_broken(gdf: gpd.GeoDataFrame, raw: RawFrame, path: Path, *, layer: str, label: str,
+                   repair: bool, source_layer: str | None) -> gpd.GeoDataFrame:
+    if not raw.broken_rows:
+        return gdf
+    ids = _feature_labels(gdf, layer, raw.broken_rows, header_rows=-1)
+    if not repair or raw.fmt not in ("geojson", "gpkg", "kml"):
+        msg = f"{label}: features {ids} cannot be built ({raw.broken_reasons[0]})"
+        raise InvalidGeometryError(msg, code="io.unbuildable_geometry", file=label, ids=ids,
+                                   reason=raw.broken_reasons[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fixed = pyogrio.read_dataframe(path, layer=source_layer, on_invalid="fix", columns=[])
+    out = gdf.copy()
+    geoms = out.geometry.to_numpy().copy()
+    geoms[raw.broken_rows] = fixed.geometry.to_numpy()[raw.broken_rows]
+    out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=out.crs))
+    out["repaired"] = False
+    out.loc[out.index[raw.broken_rows], "repaired"] = True
+    return out
+
+
+def _ids(gdf: pd.DataFrame, layer: str, mask: np.ndarray) -> list[str]:
+    col = id_column(layer)
+    rows = np.flatnonzero(mask)
+    if col in gdf.columns:
+        return [str(v) if v not in (None, "") else f"#{i + 1}" for v, i in zip(gdf[col].iloc[rows], rows)]
+    return [f"#{i + 1}" for i in rows]
+
+
+def _check_geometry_types(gdf: gpd.GeoDataFrame, layer: str, *, label: str) -> None:
+    geoms = gdf.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return
+    types = shapely.get_type_id(geoms)
+    ok = np.isin(types, (3, 6)) if layer in POLYGON_LAYERS else np.isin(types, (0,))
+    if not ok[present].any():
+        expected = "Polygon/MultiPolygon" if layer in POLYGON_LAYERS else "Point"
+        found = sorted({shapely.get_type_id(g) for g in geoms[present]})
+        names = sorted({g.geom_type for g in geoms[present]})
+        msg = f"{label}: layer {layer} needs {expected}, file has {names} ({found})"
+        raise UnsupportedGeometryError(msg, file=label, geom_type="/".join(names), expected=expected,
+                                       ids=_ids(gdf, layer, present)[:10])
+
+
+def _repair(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.to_numpy()
+    invalid = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
+    out = gdf.copy()
+    if "repaired" not in out.columns:
+        out["repaired"] = False
+    if invalid.any():
+        fixed = geoms.copy()
+        fixed[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+        out = out.set_geometry(gpd.GeoSeries(fixed, index=out.index, crs=out.crs))
+        out.loc[out.index[invalid], "repaired"] = True
+    return out
+
+
+def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = None,
+               mapping: dict[str, str] | None = None, source_layer: str | None = None,
+               encoding: str | None = None, repair: bool = False, label: str | None = None) -> LoadedLayer:
+    """Import one file as project layer ``layer``, in the storage CRS (WGS 84).
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, zipped Shapefile, Shapefile, KML, CSV or XLSX.
+    layer
+        Target layer, one of ``geo.schema.SPATIAL_LAYERS``.
+    crs
+        Declared source system (``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``, ``EPSG:4544`` ...).
+        Required for CSV/XLSX and files without an embedded CRS; must agree with an embedded one.
+    mapping
+        Explicit ``{original header: schema column}``; wins over header recognition.
+    source_layer
+        GeoPackage layer, KML folder, XLSX sheet or Shapefile name inside a zip.
+    repair
+        Repair invalid geometries with ``make_valid(method="structure")`` and flag them in
+        a ``repaired`` column; otherwise they are kept and reported by ``geo.validate``.
+
+    Returns
+    -------
+    LoadedLayer
+        Frame with schema columns (IDs/phones as text), unrecognised columns kept; 2-D
+        coordinates; polygons with counter-clockwise exteriors; plus findings
+        (encoding detected, 3-D dropped, repairs, sanity warnings).
+
+    Raises
+    ------
+    GeoInputError
+        Unreadable file, bad encoding, missing/duplicate columns, text in a number column,
+        unbuildable geometries without ``repair``, missing or conflicting CRS, zip bombs.
+    """
+    from geo.sanity import find_coordinate_problems
+
+    path = Path(path)
+    label = label or path.name
+    raw = read_raw(path, target=layer, layer=source_layer, encoding=encoding, label=label)
+    is_table = raw.fmt in ("csv", "xlsx")
+    mapped, found = apply_mapping(pd.DataFrame(raw.frame), layer, mapping=mapping, file=label)
+    if not is_table:
+        found = _drop_coordinate_renames(found)
+        mapped = pd.DataFrame(raw.frame).rename(columns=found.renames)
+    mapped = coerce_columns(mapped, file=label, header_rows=1 if is_table else -1)
+    require_columns(mapped, layer, file=label)
+    if is_table:
+        gdf = _table_to_points(mapped, label=label)
+    else:
+        gdf = gpd.GeoDataFrame(mapped, geometry=s.GEOMETRY, crs=raw.frame.crs)
+        gdf = _handle_broken(gdf, raw, path, layer=layer, label=label, repair=repair, source_layer=source_layer)
+    source = resolve_source_crs(raw, crs, label=label)
+    _check_geometry_types(gdf, layer, label=label)
+    findings = _load_findings(raw, gdf, layer, label=label, found=found)
+    findings += find_coordinate_problems(gdf, source, layer=layer, file=label)
+    gdf = _to_2d(gdf)
+    if repair:
+        gdf = _repair(gdf)
+        repaired = gdf["repaired"].to_numpy(dtype=bool)
+        if repaired.any():
+            findings.append(finding(INFO, "io.repaired", layer, ", ".join(_ids(gdf, layer, repaired)[:20]),
+                                    file=label, detail=int(repaired.sum())))
+    if layer in POLYGON_LAYERS:
+        gdf = gdf.set_geometry(shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=False))
+    stored = to_storage_crs(gdf, source)
+    findings += _outside_china(stored, layer, label=label)
+    return LoadedLayer(gdf=stored, layer=layer, file=label, source_crs=source.label, fmt=raw.fmt,
+                       encoding=raw.encoding, mapping=found, findings=findings)
+
+
+def _drop_coordinate_renames(found: ColumnMapping) -> ColumnMapping:
+    renames = {k: v for k, v in found.renames.items() if v not in (LON, LAT)}
+    dropped = tuple(k for k, v in found.renames.items() if v in (LON, LAT))
+    return ColumnMapping(renames=renames, unrecognised=(*found.unrecognised, *dropped))
+
+
+def _to_2d(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.to_numpy()
+    if not shapely.has_z(geoms).any():
+        return gdf
+    return gdf.set_geometry(gpd.GeoSeries(shapely.force_2d(geoms), index=gdf.index, crs=gdf.crs))
+
+
+def _load_findings(raw: RawFrame, gdf: gpd.GeoDataFrame, layer: str, *, label: str,
+                   found: ColumnMapping) -> list[dict]:
+    out = []
+    if raw.encoding_source == "detected" and raw.encoding:
+        out.append(finding(INFO, "io.encoding_detected", layer, file=label, detail=raw.encoding))
+    if found.unrecognised:
+        out.append(finding(INFO, "io.unrecognised_columns", layer, file=label,
+                           detail=", ".join(found.unrecognised)))
+    geoms = gdf.geometry.to_numpy()
+    z = shapely.has_z(geoms)
+    if z.any():
+        ids = _ids(gdf, layer, z)
+        out.append(finding(WARNING, "io.forced_2d", layer, ", ".join(ids[:10]), file=label, detail=len(ids)))
+    return out
+
+
+def _outside_china(gdf: gpd.GeoDataFrame, layer: str, *, label: str) -> list[dict]:
+    from geo.sanity import find_outside_china
+
+    return find_outside_china(gdf, layer=layer, file=label)
+
+
+def load_layer_bytes(data: bytes, filename: str, layer: str, **options: object) -> LoadedLayer:
+    """``load_layer`` for uploaded content (the app): written to a private temp dir, then read."""
+    tmp = Path(tempfile.mkdtemp(prefix="gridatlas-upload-"))
+    try:
+        target = tmp / Path(filename).name
+        target.write_bytes(data)
+        return load_layer(target, layer, label=Path(filename).name, **options)  # type: ignore[arg-type]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

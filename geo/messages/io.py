@@ -1,0 +1,145 @@
+"""Messages for reading files (geo.io, geo.tables, geo.sanity) and the ``import`` command."""
+from __future__ import annotations
+
+MESSAGES = {
+    # --- errors raised while reading -------------------------------------------------
+    "io.not_json": {
+        "zh": "文件 {file} 不是有效的 JSON（第 {line} 行附近：{detail}）。请用 GIS 软件重新导出为 GeoJSON。",
+        "en": "File {file} is not valid JSON (near line {line}: {detail}). Export it again as GeoJSON from your GIS.",
+    },
+    "io.not_geojson": {
+        "zh": "文件 {file} 是 JSON 但不是 GeoJSON（缺少 FeatureCollection）。请导出为 GeoJSON 要素集合。",
+        "en": "File {file} is JSON but not GeoJSON (no FeatureCollection). Export a GeoJSON feature collection.",
+    },
+    "io.choose_layer": {
+        "zh": "文件 {file} 含多个图层：{layers}。请用 --<图层>-layer 指定要导入的一个。",
+        "en": "File {file} holds several layers: {layers}. Choose one with --<layer>-layer.",
+    },
+    "io.zip_unsafe_path": {
+        "zh": "压缩包 {file} 含不安全的路径（{members}），已拒绝。请只压缩 Shapefile 的各个文件后重试。",
+        "en": "Zip {file} contains unsafe paths ({members}) and was refused. Zip only the Shapefile's files and try again.",
+    },
+    "io.zip_bomb": {
+        "zh": "压缩包 {file} 解压后过大（{members_n} 个文件，{size_mb} MB，压缩比 {ratio}；上限 {max_mb} MB、压缩比 {max_ratio}），已拒绝。请确认文件正确，或直接提供 GeoPackage。",
+        "en": "Zip {file} is absurdly large when unpacked ({members_n} members, {size_mb} MB, ratio {ratio}; limits {max_mb} MB, ratio {max_ratio}) and was refused. Check the file, or supply a GeoPackage instead.",
+    },
+    "io.bad_encoding": {
+        "zh": "无法按 {encoding} 读取文件 {file} 的文字。请另存为 UTF-8，或用 --encoding 声明正确的编码（如 gb18030）。",
+        "en": "Cannot read the text of {file} as {encoding}. Save it as UTF-8, or declare the right encoding with --encoding (e.g. gb18030).",
+    },
+    "io.bad_map": {
+        "zh": "--map 参数“{item}”格式不对，应为 原列名=字段名（如 联系人=name）。",
+        "en": "--map item \"{item}\" is malformed; use original=column (e.g. 联系人=name).",
+    },
+    "io.duplicate_column": {
+        "zh": "文件 {file} 中“{first}”和“{second}”两列都像是 {column}。请用 --map 指定用哪一列（如 --map {first}={column}）。",
+        "en": "In {file} both \"{first}\" and \"{second}\" look like {column}. Say which one to use with --map (e.g. --map {first}={column}).",
+    },
+    "io.missing_column": {
+        "zh": "文件 {file} 缺少图层 {layer} 所需的列 {column}（现有列：{found}）。请添加该列，或用 --map 原列名={column} 指定。",
+        "en": "File {file} has no column for {column}, which layer {layer} needs (columns: {found}). Add it, or map one with --map original={column}.",
+    },
+    "io.missing_coordinates": {
+        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。请提供 经度/纬度 列，或用 --map 原列名={column} 指定。",
+        "en": "Table {file} has no coordinate column {column} (columns: {found}). Provide lon/lat columns or map one with --map original={column}.",
+    },
+    "io.text_in_number": {
+        "zh": "文件 {file} 的 {column} 列应为数字，但第 {row} 行是“{value}”（共有问题的行：{rows}）。请改为纯数字（如 50）后重新导入。",
+        "en": "Column {column} of {file} must be a number, but row {row} holds \"{value}\" (rows with this problem: {rows}). Enter plain numbers (e.g. 50) and import again.",
+    },
+    "io.bad_boolean": {
+        "zh": "文件 {file} 的 {column} 列应为 是/否，但第 {row} 行是“{value}”（问题行：{rows}）。请改为 是 或 否。",
+        "en": "Column {column} of {file} must be yes/no, but row {row} holds \"{value}\" (rows: {rows}). Use 是/否 or yes/no.",
+    },
+    "io.unbuildable_geometry": {
+        "zh": "文件 {file} 中的要素 {ids} 几何无法构建（{reason}，常见原因是面的环未闭合）。请在 GIS 软件中修复，或加 --repair 自动闭合后重新导入。",
+        "en": "Features {ids} in {file} cannot be built ({reason}; usually a ring that is not closed). Fix them in a GIS, or import again with --repair to close them.",
+    },
+    # --- notes recorded while reading (findings) -----------------------------------------
+    "io.encoding_detected": {
+        "zh": "文件 {file} 未声明编码，按 {detail} 读取。如果中文显示为乱码，请用 --encoding 声明正确编码。",
+        "en": "File {file} declares no encoding; it was read as {detail}. If Chinese text looks garbled, declare the right one with --encoding.",
+    },
+    "io.unrecognised_columns": {
+        "zh": "文件 {file} 中未识别的列已原样保留：{detail}。如其中有应导入的字段，请用 --map 原列名=字段名 指定。",
+        "en": "Unrecognised columns in {file} were kept as they are: {detail}. If one of them is a known field, map it with --map original=column.",
+    },
+    "io.forced_2d": {
+        "zh": "文件 {file} 中 {detail} 个要素含三维坐标（如 {feature_id}），已去掉高程只保留平面坐标。",
+        "en": "{detail} features in {file} had 3-D coordinates (e.g. {feature_id}); the heights were dropped.",
+    },
+    "io.repaired": {
+        "zh": "文件 {file} 中 {detail} 个无效几何已按要求修复（{feature_id}），并在 repaired 列中标记。请核对修复结果。",
+        "en": "{detail} invalid geometries in {file} were repaired as asked ({feature_id}) and flagged in column repaired. Review them.",
+    },
+    # --- coordinate sanity (geo.sanity) --------------------------------------------------
+    "sanity.swapped_latlon": {
+        "zh": "文件 {file} 中 {detail} 个要素的经纬度似乎写反了（如 {feature_id}）：经度列的值像纬度。请检查 经度/纬度 列是否对调。",
+        "en": "{detail} features in {file} look like latitude and longitude are swapped (e.g. {feature_id}). Check whether the lon/lat columns are exchanged.",
+    },
+    "sanity.projected_numbers": {
+        "zh": "文件 {file} 声明为经纬度坐标（{detail}），但要素 {feature_id} 的坐标数值像是米制投影坐标。请声明正确的投影坐标系（如 EPSG:4544）。",
+        "en": "File {file} was declared geographic ({detail}) but features {feature_id} have coordinates that look like projected metres. Declare the right projected CRS (e.g. EPSG:4544).",
+    },
+    "sanity.outside_china": {
+        "zh": "文件 {file} 中 {detail} 个要素位于中国范围以外（如 {feature_id}）。请检查坐标系声明和经纬度是否对调。",
+        "en": "{detail} features in {file} lie outside China (e.g. {feature_id}). Check the declared CRS and whether lon/lat are swapped.",
+    },
+    # --- the import command ----------------------------------------------------------
+    "import.help": {
+        "zh": "从镇街、社区、网格边界文件和志愿者、服务点表格建立项目文件（.gpkg），并检查层级与拓扑。",
+        "en": "Build a project file (.gpkg) from town, community and grid boundaries and volunteer and service-point tables, and check hierarchy and topology.",
+    },
+    "import.arg.file": {
+        "zh": "{layer} 图层的文件（GeoJSON、GeoPackage、zip 压缩的 Shapefile、KML、CSV、XLSX）",
+        "en": "file for the {layer} layer (GeoJSON, GeoPackage, zipped Shapefile, KML, CSV, XLSX)",
+    },
+    "import.arg.layer_crs": {
+        "zh": "{layer} 文件的坐标系（覆盖 --crs）",
+        "en": "coordinate system of the {layer} file (overrides --crs)",
+    },
+    "import.arg.source_layer": {
+        "zh": "{layer} 文件中要读取的图层/工作表/Shapefile 名",
+        "en": "layer, sheet or Shapefile name to read inside the {layer} file",
+    },
+    "import.arg.crs": {
+        "zh": "所有文件默认的坐标系：wgs84、cgcs2000、gcj02（高德/腾讯）、bd09（百度）或 EPSG 代码；文件自带坐标系时可不填",
+        "en": "default coordinate system of every file: wgs84, cgcs2000, gcj02 (Amap/Tencent), bd09 (Baidu) or an EPSG code; not needed when a file states its own",
+    },
+    "import.arg.map": {
+        "zh": "列名映射 原列名=字段名（可重复），优先于自动识别，例如 --map 联系人=name",
+        "en": "column mapping original=column (repeatable), wins over recognition, e.g. --map 联系人=name",
+    },
+    "import.arg.encoding": {
+        "zh": "CSV 或无 .cpg 的 Shapefile 的文字编码（默认自动识别 UTF-8/GB18030）",
+        "en": "text encoding of CSV files or Shapefiles without .cpg (default: detect UTF-8/GB18030)",
+    },
+    "import.arg.repair": {
+        "zh": "修复无效几何（make_valid 结构法），并在 repaired 列中标记",
+        "en": "repair invalid geometries (make_valid, structure method) and flag them in column repaired",
+    },
+    "import.arg.out": {"zh": "输出的项目文件（.gpkg）", "en": "project file to write (.gpkg)"},
+    "import.arg.tolerance": {
+        "zh": "忽略小于此面积（平方米）的缝隙、重叠和越界，默认 {default}",
+        "en": "ignore gaps, overlaps and overhangs smaller than this area in m² (default {default})",
+    },
+    "import.no_inputs": {
+        "zh": "没有给出任何要导入的文件。请至少提供 --towns、--communities、--grids、--households、--volunteers、--service-points 中的一个。",
+        "en": "No files to import. Give at least one of --towns, --communities, --grids, --households, --volunteers, --service-points.",
+    },
+    "import.layer_summary": {
+        "zh": "  {layer}：{n} 个要素，来自 {file}（{fmt}，坐标系 {crs}{encoding}）",
+        "en": "  {layer}: {n} features from {file} ({fmt}, CRS {crs}{encoding})",
+    },
+    "import.encoding_note": {"zh": "，编码 {encoding}", "en": ", encoding {encoding}"},
+    "import.reading": {"zh": "正在导入：", "en": "Importing:"},
+    "import.notes": {"zh": "导入提示：", "en": "Import notes:"},
+    "import.saved": {
+        "zh": "已保存项目文件 {file}（版本 {revision}）。",
+        "en": "Saved project file {file} (revision {revision}).",
+    },
+    "import.exists": {
+        "zh": "输出文件 {file} 已存在且不是网格图谱项目，未覆盖。请换一个文件名。",
+        "en": "Output file {file} exists and is not a GridAtlas project; it was not overwritten. Choose another name.",
+    },
+}

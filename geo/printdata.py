@@ -1,0 +1,632 @@
+"""Data for printed pages: units and their children with measures, rosters (masked), notice boards.
+
+Pure data preparation (no plotting): ``layers/print.py`` and ``layers/atlas.py`` draw what
+this module returns. Every frame returned here is in the metric CRS (EPSG:32648), so
+the page can draw a scale bar in metres.
+
+Measures per unit (a town, community or grid and everything below it):
+
+- ``households``: sum of the household counts of its leaf grids (grids with no child grid);
+- ``staffing``: filled posts / target posts over all its grids, where a grid's filled posts
+  are ``min(actual, target)`` (so one over-staffed grid cannot hide a short one);
+- ``coverage``: area-weighted mean of ``area_share`` (table ``coverage``, one category and
+  radius) over its leaf grids that have a value (all its grids with a value when no leaf has one).
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema as s
+from geo.crs import to_metric_crs
+from geo.errors import GeoInputError
+from geo.privacy import mask_name, mask_phone
+from geo.project import Project
+
+CITY = "city"
+TOWN = "town"
+COMMUNITY = "community"
+ATLAS_LEVELS = (TOWN, COMMUNITY, "grid")
+DEFAULT_RADIUS_M = 500  # GB 50180-2018 10-minute life circle
+STAT_COLUMNS = ("households", "target", "actual", "filled", "staffing", "coverage", "n_grids")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One mappable unit: the city, a town, a community or a grid.
+
+    ``level`` is ``city``, ``town``, ``community`` or a grid level (``general``, ``micro``...);
+    ``geometry`` is in the metric CRS (EPSG:32648).
+    """
+
+    level: str
+    code: str
+    name: str
+    geometry: Any
+    parent_level: str | None = None
+    parent_code: str | None = None
+    illustrative: bool = False
+
+    @property
+    def is_grid(self) -> bool:
+        """True for grids of any level."""
+        return self.level not in (CITY, TOWN, COMMUNITY)
+
+
+@dataclass
+class MapPageData:
+    """Everything one map page shows, in the metric CRS (EPSG:32648).
+
+    ``children`` has ``code``, ``name``, ``level``, ``geometry``, the ``STAT_COLUMNS`` and
+    ``value`` (the chosen measure). ``context`` holds the parent's children for the inset
+    (column ``highlight`` marks the unit). ``table`` is an optional page table whose columns
+    are catalogue keys ``print.col.<name>``.
+    """
+
+    unit: Unit
+    children: gpd.GeoDataFrame
+    points: gpd.GeoDataFrame
+    measure: str
+    category: str | None = None
+    radius_m: int | None = None
+    context: gpd.GeoDataFrame | None = None
+    households: gpd.GeoDataFrame | None = None
+    table: pd.DataFrame | None = None
+    illustrative: bool = False
+    parent_name: str | None = None
+    notes: list[str] = field(default_factory=list)  # catalogue keys of remarks (e.g. no coverage table)
+
+
+# --- units ---------------------------------------------------------------------------
+
+def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if gdf.crs is None and len(gdf) == 0:
+        return gdf.set_crs(s.METRIC_CRS)
+    return to_metric_crs(gdf)
+
+
+def _is_true(value: object) -> bool:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "是", "y")
+    return bool(value)
+
+
+def _any_true(series: pd.Series | None) -> bool:
+    return series is not None and bool(series.map(_is_true).any())
+
+
+def city_name(project: Project) -> str:
+    """The city's name (meta ``city_name``, default 崇州市)."""
+    return str(project.meta.get("city_name") or "崇州市")
+
+
+def city_unit(project: Project) -> Unit:
+    """The whole city: the union of the towns (or of the communities, or the grids)."""
+    for layer in (s.TOWNS, s.COMMUNITIES, s.GRIDS):
+        gdf = project.layer(layer)
+        if len(gdf):
+            metric = _metric(gdf)
+            geom = shapely.union_all(shapely.make_valid(metric.geometry.values))
+            return Unit(CITY, CITY, city_name(project), geom,
+                        illustrative=_any_true(gdf.get(s.ILLUSTRATIVE)))
+    msg = "project has no towns, communities or grids to print"
+    raise GeoInputError(msg, code="print.empty_project")
+
+
+def _row_unit(row: pd.Series, level: str, parent_level: str | None, parent_code: str | None) -> Unit:
+    return Unit(level, str(row[s.CODE]), str(row[s.NAME]), row.geometry, parent_level,
+                parent_code, _is_true(row.get(s.ILLUSTRATIVE)))
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)
+    return text or None
+
+
+def find_unit(project: Project, code: str) -> Unit:
+    """The unit with ``code`` (``city`` for the whole city), geometry in EPSG:32648.
+
+    Raises
+    ------
+    GeoInputError
+        Code ``print.unknown_unit`` when no town, community or grid has that code.
+    """
+    code = str(code).strip()
+    if code.lower() == CITY:
+        return city_unit(project)
+    for layer, level in ((s.TOWNS, TOWN), (s.COMMUNITIES, COMMUNITY), (s.GRIDS, None)):
+        gdf = project.layer(layer)
+        if s.CODE not in gdf.columns:
+            continue
+        hit = gdf[gdf[s.CODE].astype(str) == code]
+        if len(hit) == 0:
+            continue
+        row = _metric(hit).iloc[0]
+        if level == TOWN:
+            return _row_unit(row, TOWN, CITY, CITY)
+        if level == COMMUNITY:
+            return _row_unit(row, COMMUNITY, TOWN, _text(row.get(s.TOWN_CODE)))
+        parent = _text(row.get(s.PARENT_CODE)) or _text(row.get(s.COMMUNITY_CODE))
+        grid_codes = set(gdf[s.CODE].astype(str))
+        parent_level = _grid_level_of(gdf, parent) if parent in grid_codes else COMMUNITY
+        return _row_unit(row, str(row.get(s.LEVEL) or s.LEVEL_GENERAL), parent_level, parent)
+    msg = f"no town, community or grid has code {code!r}"
+    raise GeoInputError(msg, code="print.unknown_unit", unit=code)
+
+
+def _grid_level_of(grids: gpd.GeoDataFrame, code: str) -> str:
+    return str(grids.loc[grids[s.CODE].astype(str) == code, s.LEVEL].iloc[0])
+
+
+def atlas_units(project: Project, level: str, *, town: str | None = None,
+                community: str | None = None) -> list[Unit]:
+    """The units of an atlas, ordered by code: every ``town``, ``community`` or ``grid`` (general).
+
+    ``town``/``community`` restrict the pages to one parent's units.
+
+    Raises
+    ------
+    GeoInputError
+        Code ``print.unknown_level`` for another level, ``print.unknown_unit`` when the
+        filter matches nothing.
+    """
+    if level not in ATLAS_LEVELS:
+        msg = f"unknown atlas level {level!r}"
+        raise GeoInputError(msg, code="print.unknown_level", level=level, choices=", ".join(ATLAS_LEVELS))
+    layer = {TOWN: s.TOWNS, COMMUNITY: s.COMMUNITIES, "grid": s.GRIDS}[level]
+    gdf = project.layer(layer)
+    if level == "grid" and len(gdf):
+        gdf = gdf[gdf[s.LEVEL].isin([s.LEVEL_GENERAL, s.LEVEL_DEDICATED])]
+    for col, value in ((s.TOWN_CODE, town), (s.COMMUNITY_CODE, community)):
+        if value is not None and level != TOWN:
+            gdf = gdf[gdf[col].astype(str) == str(value)] if col in gdf.columns else gdf.iloc[0:0]
+        elif value is not None and level == TOWN:
+            gdf = gdf[gdf[s.CODE].astype(str) == str(value)]
+    if len(gdf) == 0:
+        msg = f"no {level} units for town={town!r} community={community!r}"
+        raise GeoInputError(msg, code="print.unknown_unit", unit=str(town or community or level))
+    gdf = gdf.sort_values(s.CODE, key=lambda c: c.astype(str))
+    return [find_unit(project, str(c)) for c in gdf[s.CODE]]
+
+
+_RANGE = re.compile(r"^\s*(\d+)\s*(?:[-–~]\s*(\d+))?\s*$")
+
+
+def parse_page_selection(spec: str | None, n_pages: int) -> list[int]:
+    """Page numbers (1-based, sorted, unique) from ``"3,5,7-10"``; ``None``/``""`` means all.
+
+    Raises
+    ------
+    GeoInputError
+        Code ``print.bad_pages`` for unreadable parts or pages outside ``1..n_pages``.
+    """
+    if spec is None or not str(spec).strip():
+        return list(range(1, n_pages + 1))
+    pages: set[int] = set()
+    for part in re.split(r"[,，、\s]+", str(spec).strip()):
+        if not part:
+            continue
+        match = _RANGE.match(part)
+        if not match:
+            msg = f"cannot read page selection part {part!r}"
+            raise GeoInputError(msg, code="print.bad_pages", part=part, pages=str(spec), n=n_pages)
+        lo = int(match.group(1))
+        hi = int(match.group(2) or lo)
+        if lo < 1 or hi > n_pages or hi < lo:
+            msg = f"page range {part!r} is outside 1..{n_pages}"
+            raise GeoInputError(msg, code="print.bad_pages", part=part, pages=str(spec), n=n_pages)
+        pages.update(range(lo, hi + 1))
+    return sorted(pages)
+
+
+# --- grid statistics ---------------------------------------------------------------
+
+def _staffing(project: Project) -> pd.DataFrame:
+    """``target`` and ``actual`` per grid code (``geo.staffing.staffing_by_grid`` when present)."""
+    if importlib.util.find_spec("geo.staffing") is not None:
+        from geo.staffing import staffing_by_grid  # optional module of the assignment engine
+
+        staff = pd.DataFrame(staffing_by_grid(project))
+        if {s.GRID_CODE, "target", "actual"} <= set(staff.columns):
+            return staff.assign(**{s.GRID_CODE: staff[s.GRID_CODE].astype(str)}).set_index(s.GRID_CODE)[
+                ["target", "actual"]]
+    return _staffing_from_assignments(project)
+
+
+def _staffing_from_assignments(project: Project) -> pd.DataFrame:
+    grids = project.layer(s.GRIDS)
+    targets = project.settings.get("targets", {})
+    target = grids[s.LEVEL].map(lambda lv: float(targets.get(str(lv), 0) or 0)) if len(grids) else []
+    out = pd.DataFrame({"target": list(target)}, index=pd.Index(grids.get(s.CODE, []), dtype=object).astype(str))
+    rows = _current_assignments(project)
+    counts = rows.groupby(rows[s.GRID_CODE].astype(str)).size() if len(rows) else pd.Series(dtype=float)
+    out["actual"] = counts.reindex(out.index).fillna(0).astype(float)
+    return out
+
+
+def _current_assignments(project: Project) -> pd.DataFrame:
+    rows = project.table(s.ASSIGNMENTS)
+    if len(rows) == 0 or s.GRID_CODE not in rows.columns:
+        return rows
+    if s.SCENARIO in rows.columns and rows[s.SCENARIO].notna().any():
+        rows = rows[rows[s.SCENARIO].isna() | (rows[s.SCENARIO] == s.DEFAULT_SCENARIO)]
+    return rows[rows[s.GRID_CODE].notna()]
+
+
+def coverage_radius(project: Project, radius_m: int | None = None) -> int | None:
+    """The radius whose coverage is printed: ``radius_m`` if given, else 500 m or the nearest stored one."""
+    cov = project.table(s.COVERAGE)
+    if radius_m is not None:
+        return int(radius_m)
+    if len(cov) == 0 or "radius_m" not in cov.columns:
+        return None
+    radii = sorted({int(r) for r in cov["radius_m"].dropna()})
+    return min(radii, key=lambda r: (abs(r - DEFAULT_RADIUS_M), r)) if radii else None
+
+
+def grid_stats(project: Project, *, category: str | None = None,
+               radius_m: int | None = None) -> pd.DataFrame:
+    """One row per grid code: hierarchy, leaf flag, area (m², EPSG:32648), households, staffing, coverage.
+
+    ``coverage`` is the grid's ``area_share`` for ``category`` at ``radius_m`` (NaN without a row).
+    """
+    grids = project.layer(s.GRIDS)
+    if len(grids) == 0:
+        return pd.DataFrame(columns=["level", s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE, "is_leaf",
+                                     "area_m2", "households", "target", "actual", "coverage"])
+    codes = grids[s.CODE].astype(str)
+    parents = grids[s.PARENT_CODE].map(_text) if s.PARENT_CODE in grids.columns else pd.Series(None, index=grids.index)
+    stats = pd.DataFrame({
+        "level": grids[s.LEVEL].astype(str).to_numpy(),
+        s.TOWN_CODE: grids.get(s.TOWN_CODE, pd.Series(None, index=grids.index)).map(_text).to_numpy(),
+        s.COMMUNITY_CODE: grids.get(s.COMMUNITY_CODE, pd.Series(None, index=grids.index)).map(_text).to_numpy(),
+        s.PARENT_CODE: parents.to_numpy(),
+        "area_m2": _metric(grids).geometry.area.to_numpy(),
+        "households": pd.to_numeric(grids.get(s.HOUSEHOLDS_N, pd.Series(np.nan, index=grids.index)),
+                                    errors="coerce").to_numpy(dtype=float),
+    }, index=pd.Index(codes.to_numpy(), name=s.CODE))
+    stats["is_leaf"] = ~stats.index.isin(set(stats[s.PARENT_CODE].dropna()))
+    staff = _staffing(project)
+    stats["target"] = staff["target"].reindex(stats.index).astype(float).fillna(0.0)
+    stats["actual"] = staff["actual"].reindex(stats.index).astype(float).fillna(0.0)
+    stats["coverage"] = _coverage_values(project, category, radius_m).reindex(stats.index)
+    return stats
+
+
+def _coverage_values(project: Project, category: str | None, radius_m: int | None) -> pd.Series:
+    cov = project.table(s.COVERAGE)
+    radius = coverage_radius(project, radius_m)
+    if len(cov) == 0 or category is None or radius is None:
+        return pd.Series(dtype=float)
+    hit = cov[(cov[s.CATEGORY].astype(str) == category) & (pd.to_numeric(cov["radius_m"]) == radius)]
+    return pd.Series(pd.to_numeric(hit["area_share"], errors="coerce").to_numpy(dtype=float),
+                     index=hit[s.GRID_CODE].astype(str).to_numpy()).groupby(level=0).mean()
+
+
+def grid_ancestors(stats: pd.DataFrame) -> dict[str, list[str]]:
+    """Each grid code -> its ancestor grid codes (parent first), following ``parent_code``."""
+    parent = {c: p for c, p in stats[s.PARENT_CODE].items() if p in stats.index and p != c}
+    out: dict[str, list[str]] = {}
+    for code in stats.index:
+        chain, cur = [], parent.get(code)
+        while cur is not None and cur not in chain and len(chain) < 16:
+            chain.append(cur)
+            cur = parent.get(cur)
+        out[code] = chain
+    return out
+
+
+def rollup(stats: pd.DataFrame) -> dict[str, float]:
+    """The measures of one group of grids (see the module docstring for the rules)."""
+    leaves = stats[stats["is_leaf"]]
+    hh = leaves["households"]
+    target = float(stats["target"].sum())
+    filled = float(np.minimum(stats["actual"], stats["target"]).sum())
+    cov_rows = leaves[leaves["coverage"].notna()]
+    if len(cov_rows) == 0:
+        cov_rows = stats[stats["coverage"].notna()]
+    area = float(cov_rows["area_m2"].sum())
+    coverage = float((cov_rows["coverage"] * cov_rows["area_m2"]).sum() / area) if area > 0 else np.nan
+    return {
+        "households": float(hh.sum()) if hh.notna().any() else np.nan,
+        "target": target, "actual": float(stats["actual"].sum()), "filled": filled,
+        "staffing": filled / target if target > 0 else np.nan,
+        "coverage": coverage, "n_grids": float(len(stats)),
+    }
+
+
+def _child_groups(project: Project, unit: Unit, stats: pd.DataFrame) -> tuple[gpd.GeoDataFrame, list[pd.DataFrame]]:
+    """The unit's child features (storage CRS) and, per child, the grid rows beneath it."""
+    if unit.level == CITY:
+        kids = project.layer(s.TOWNS)
+        return kids, [stats[stats[s.TOWN_CODE] == str(c)] for c in kids[s.CODE]]
+    if unit.level == TOWN:
+        comms = project.layer(s.COMMUNITIES)
+        kids = comms[comms[s.TOWN_CODE].astype(str) == unit.code] if len(comms) else comms
+        return kids, [stats[stats[s.COMMUNITY_CODE] == str(c)] for c in kids[s.CODE]]
+    grids = project.layer(s.GRIDS)
+    if len(grids) == 0:
+        return grids, []
+    if unit.level == COMMUNITY:
+        mask = (grids[s.LEVEL] != s.LEVEL_MICRO) & (grids[s.COMMUNITY_CODE].astype(str) == unit.code)
+        codes = set(grids.loc[mask, s.CODE].astype(str))
+        if s.PARENT_CODE in grids.columns:  # a grid whose parent is a grid of the community is a grandchild
+            mask &= ~grids[s.PARENT_CODE].astype(str).isin(codes)
+        community = unit.code
+    else:
+        mask = grids[s.PARENT_CODE].astype(str) == unit.code
+        community = stats[s.COMMUNITY_CODE].get(unit.code)
+    kids = grids[mask]
+    sub = stats[stats[s.COMMUNITY_CODE] == community] if community is not None else stats
+    descendants: dict[str, list[str]] = {}
+    for code, chain in grid_ancestors(sub).items():
+        for owner in (code, *chain):
+            descendants.setdefault(owner, []).append(code)
+    groups = [sub.loc[descendants.get(code, [])] for code in kids[s.CODE].astype(str)]
+    return kids, groups
+
+
+def unit_children(project: Project, unit: Unit, *, measure: str, category: str | None = None,
+                  radius_m: int | None = None, stats: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """The unit's children (EPSG:32648) with ``STAT_COLUMNS`` and ``value`` = the chosen measure.
+
+    A grid with no child grids is its own only child (so a map still shows it).
+    """
+    stats = grid_stats(project, category=category, radius_m=radius_m) if stats is None else stats
+    kids, groups = _child_groups(project, unit, stats)
+    if len(kids) == 0 and unit.is_grid:
+        grids = project.layer(s.GRIDS)
+        kids = grids[grids[s.CODE].astype(str) == unit.code]
+        groups = [stats.loc[[unit.code]]] if unit.code in stats.index else [stats.iloc[0:0]]
+    rows = [rollup(g) for g in groups]
+    out = _metric(kids[[c for c in (s.CODE, s.NAME, s.LEVEL, s.KIND, s.ILLUSTRATIVE) if c in kids.columns]
+                       + [kids.geometry.name]].copy())
+    out[s.CODE] = out[s.CODE].astype(str)
+    for col in STAT_COLUMNS:
+        out[col] = [r[col] for r in rows] if rows else pd.Series(dtype=float)
+    out["value"] = out[measure] if measure in STAT_COLUMNS else np.nan
+    return out.reset_index(drop=True)
+
+
+def context_frame(project: Project, unit: Unit) -> gpd.GeoDataFrame | None:
+    """The unit's siblings inside its parent, for the inset overview (``highlight`` marks the unit)."""
+    if unit.level == CITY or unit.parent_code is None:
+        return None
+    try:
+        parent = find_unit(project, unit.parent_code)
+    except GeoInputError:
+        return None
+    kids, _ = _child_groups(project, parent, grid_stats_stub(project))
+    if len(kids) == 0:
+        return None
+    out = _metric(kids[[s.CODE, kids.geometry.name]].copy())
+    out[s.CODE] = out[s.CODE].astype(str)
+    out["highlight"] = out[s.CODE] == unit.code
+    return out.reset_index(drop=True)
+
+
+def grid_stats_stub(project: Project) -> pd.DataFrame:
+    """Hierarchy columns of the grids only (cheap: no staffing or coverage)."""
+    grids = project.layer(s.GRIDS)
+    if len(grids) == 0:
+        return pd.DataFrame(columns=[s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE])
+    frame = pd.DataFrame({c: grids[c].map(_text).to_numpy() if c in grids.columns else None
+                          for c in (s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE)},
+                         index=pd.Index(grids[s.CODE].astype(str).to_numpy(), name=s.CODE))
+    return frame
+
+
+def points_near(project: Project, geom: Any, *, buffer_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Service points (EPSG:32648) within ``buffer_m`` metres of ``geom`` (metric), with ``distance_m``."""
+    pts = project.layer(s.SERVICE_POINTS)
+    if len(pts) == 0:
+        return _metric(pts).assign(distance_m=pd.Series(dtype=float))
+    metric = _metric(pts)
+    dist = shapely.distance(metric.geometry.values, geom)
+    out = metric[dist <= buffer_m].copy()
+    out["distance_m"] = dist[dist <= buffer_m]
+    return out.sort_values("distance_m", kind="stable")
+
+
+def households_in(project: Project, geom: Any) -> gpd.GeoDataFrame | None:
+    """Household/building points (EPSG:32648) covered by ``geom`` (metric); ``None`` without the layer."""
+    hh = project.layer(s.HOUSEHOLDS)
+    if len(hh) == 0:
+        return None
+    metric = _metric(hh)
+    return metric[shapely.covered_by(metric.geometry.values, geom)]
+
+
+def map_page_data(project: Project, unit: Unit | str, *, measure: str = "staffing",
+                  category: str | None = None, radius_m: int | None = None,
+                  with_table: bool = False, stats: pd.DataFrame | None = None,
+                  mask_names: bool = False) -> MapPageData:
+    """Collect one map page: children with the measure, service points, inset context, table.
+
+    Parameters
+    ----------
+    unit
+        A :class:`Unit` or a code (``city`` for the whole city).
+    measure
+        ``staffing``, ``households`` or ``coverage`` (then ``category`` is a service category).
+    radius_m
+        Coverage radius in metres (default: 500 m or the nearest radius stored).
+    with_table
+        Add the page table: the children's measures, or for a grid its roster (phones masked).
+    stats
+        A precomputed ``grid_stats`` frame (atlases compute it once).
+    """
+    if isinstance(unit, str):
+        unit = find_unit(project, unit)
+    if measure == "coverage" and category is None:
+        category = "生活"
+    stats = grid_stats(project, category=category, radius_m=radius_m) if stats is None else stats
+    children = unit_children(project, unit, measure=measure, category=category, radius_m=radius_m, stats=stats)
+    points = points_near(project, unit.geometry, buffer_m=0.0)
+    notes = []
+    if measure == "coverage" and len(project.table(s.COVERAGE)) == 0:
+        notes.append("print.note.no_coverage")
+    if measure == "staffing" and len(project.table(s.ASSIGNMENTS)) == 0:
+        notes.append("print.note.no_assignments")
+    table = None
+    if with_table:
+        table = roster_table(project, unit, mask_names=mask_names) if unit.is_grid else children_table(children)
+    illustrative = unit.illustrative or _any_true(children.get(s.ILLUSTRATIVE)) or _any_true(points.get(s.ILLUSTRATIVE))
+    parent_name = None
+    if unit.parent_code is not None:
+        try:
+            parent_name = find_unit(project, unit.parent_code).name
+        except GeoInputError:
+            parent_name = None
+    households = households_in(project, unit.geometry) if unit.is_grid else None
+    return MapPageData(unit=unit, children=children, points=points, measure=measure, category=category,
+                       radius_m=coverage_radius(project, radius_m) if measure == "coverage" else None,
+                       context=context_frame(project, unit), households=households, table=table,
+                       illustrative=illustrative, parent_name=parent_name, notes=notes)
+
+
+# --- tables ------------------------------------------------------------------------------
+
+def _pct(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{x * 100:.0f}%"
+
+
+def _int(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{x:,.0f}"
+
+
+def children_table(children: pd.DataFrame) -> pd.DataFrame:
+    """Display table of a page's children; columns are catalogue keys ``print.col.<name>``."""
+    return pd.DataFrame({
+        "print.col.code": children[s.CODE].astype(str).to_numpy(),
+        "print.col.name": children[s.NAME].astype(str).to_numpy(),
+        "print.col.households": [_int(v) for v in children["households"]],
+        "print.col.staff": [f"{_int(a)}/{_int(t)}" for a, t in zip(children["filled"], children["target"])],
+        "print.col.staffing": [_pct(v) for v in children["staffing"]],
+        "print.col.coverage": [_pct(v) for v in children["coverage"]],
+    })
+
+
+def people_of(project: Project, grid_codes: list[str], *, mask_names: bool = False) -> pd.DataFrame:
+    """Assigned people of ``grid_codes``: grid code, role, name, masked phone (phones are always masked)."""
+    rows = _current_assignments(project)
+    vols = project.layer(s.VOLUNTEERS)
+    if len(rows) == 0 or len(vols) == 0:
+        return pd.DataFrame(columns=[s.GRID_CODE, s.ROLE, s.NAME, s.PHONE])
+    rows = rows[rows[s.GRID_CODE].astype(str).isin(grid_codes)]
+    info = pd.DataFrame(vols.drop(columns=vols.geometry.name))
+    info[s.VOLUNTEER_ID] = info[s.VOLUNTEER_ID].astype(str)
+    merged = rows.assign(**{s.VOLUNTEER_ID: rows[s.VOLUNTEER_ID].astype(str)}).merge(
+        info[[s.VOLUNTEER_ID, s.NAME] + ([s.PHONE] if s.PHONE in info.columns else [])],
+        on=s.VOLUNTEER_ID, how="left")
+    role_order = {r: i for i, r in enumerate(("worker", "leader", "member"))}
+    merged["_order"] = merged[s.ROLE].map(lambda r: role_order.get(str(r), 9))
+    merged = merged.sort_values([s.GRID_CODE, "_order", s.VOLUNTEER_ID], kind="stable")
+    return pd.DataFrame({
+        s.GRID_CODE: merged[s.GRID_CODE].astype(str).to_numpy(),
+        s.ROLE: merged[s.ROLE].astype(str).to_numpy(),
+        s.NAME: [mask_name(n) if mask_names else ("" if n is None else str(n)) for n in merged[s.NAME]],
+        s.PHONE: [mask_phone(p) for p in merged.get(s.PHONE, pd.Series([None] * len(merged)))],
+    })
+
+
+def roster_table(project: Project, unit: Unit, *, mask_names: bool = False) -> pd.DataFrame:
+    """The roster of a grid and its child grids (phones masked); columns are ``print.col.*`` keys."""
+    grids = project.layer(s.GRIDS)
+    codes = [unit.code]
+    if len(grids) and s.PARENT_CODE in grids.columns:
+        codes += list(grids.loc[grids[s.PARENT_CODE].astype(str) == unit.code, s.CODE].astype(str))
+    names = dict(zip(grids[s.CODE].astype(str), grids[s.NAME].astype(str))) if len(grids) else {}
+    people = people_of(project, codes, mask_names=mask_names)
+    return pd.DataFrame({
+        "print.col.grid": [names.get(c, c) for c in people[s.GRID_CODE]],
+        "print.col.role": [f"print.role.{r}" for r in people[s.ROLE]],  # translated when drawn
+        "print.col.person": people[s.NAME].to_numpy(),
+        "print.col.phone": people[s.PHONE].to_numpy(),
+    })
+
+
+# --- notice board ---------------------------------------------------------------------------
+
+@dataclass
+class NoticeData:
+    """A micro-grid notice board (公示牌); geometries in EPSG:32648, phones masked."""
+
+    unit: Unit
+    grid: gpd.GeoDataFrame
+    households: gpd.GeoDataFrame | None
+    points: gpd.GeoDataFrame
+    leaders: pd.DataFrame
+    members: pd.DataFrame
+    workers: pd.DataFrame
+    reach_m: float
+    households_n: float
+    parent_name: str | None = None
+    community_name: str | None = None
+    town_name: str | None = None
+    illustrative: bool = False
+
+
+def notice_data(project: Project, grid_code: str, *, reach_m: float | None = None,
+                mask_names: bool = False) -> NoticeData:
+    """Collect a notice board for one (micro-)grid.
+
+    ``reach_m`` (metres, default the largest of ``settings["radii_m"]``) selects the service
+    points within that distance of the grid. The general grid worker is the ``worker`` of
+    the grid's parent grid (or of the grid itself).
+
+    Raises
+    ------
+    GeoInputError
+        ``print.unknown_unit`` when ``grid_code`` is not a grid.
+    """
+    unit = find_unit(project, grid_code)
+    if not unit.is_grid:
+        msg = f"{grid_code!r} is a {unit.level}, not a grid"
+        raise GeoInputError(msg, code="print.not_a_grid", unit=str(grid_code))
+    reach = float(reach_m if reach_m is not None else max(project.settings.get("radii_m") or [1000]))
+    grids = project.layer(s.GRIDS)
+    row = grids[grids[s.CODE].astype(str) == unit.code]
+    people = people_of(project, [unit.code] + ([unit.parent_code] if unit.parent_code else []),
+                       mask_names=mask_names)
+    own = people[people[s.GRID_CODE] == unit.code]
+    workers = people[(people[s.ROLE] == "worker")]
+    hh = households_in(project, unit.geometry)
+    hh_n = pd.to_numeric(row.get(s.HOUSEHOLDS_N), errors="coerce").iloc[0] if s.HOUSEHOLDS_N in row else np.nan
+    names = _names(project)
+    r0 = row.iloc[0]
+    return NoticeData(
+        unit=unit, grid=_metric(row), households=hh, points=points_near(project, unit.geometry, buffer_m=reach),
+        leaders=own[own[s.ROLE] == "leader"], members=own[own[s.ROLE] == "member"], workers=workers,
+        reach_m=reach, households_n=float(hh_n),
+        parent_name=names.get(unit.parent_code or ""),
+        community_name=names.get(_text(r0.get(s.COMMUNITY_CODE)) or ""),
+        town_name=names.get(_text(r0.get(s.TOWN_CODE)) or ""),
+        illustrative=unit.illustrative,
+    )
+
+
+def _names(project: Project) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for layer in (s.TOWNS, s.COMMUNITIES, s.GRIDS):
+        gdf = project.layer(layer)
+        if len(gdf) and s.CODE in gdf.columns:
+            out.update(zip(gdf[s.CODE].astype(str), gdf[s.NAME].astype(str)))
+    return out
+
+
+def today_iso() -> str:
+    """Today's date as ``YYYY-MM-DD`` (the footer date)."""
+    return date.today().isoformat()

@@ -1,0 +1,267 @@
+"""Multi-page atlases (cover, contents, one page per unit, page selection) and grid notice boards (公示牌).
+
+An atlas is one PDF (matplotlib ``PdfPages``, then pypdf adds an outline/bookmarks) or one
+PDF per unit. Page numbers in a selection (``"3,5,7-10"``) are the units' atlas numbers,
+as listed in the contents, so a reprint of pages 7–10 shows the same units.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from geo import schema as s
+from geo.messages import t
+from geo.printdata import (
+    MapPageData, NoticeData, Unit, atlas_units, city_name, grid_stats, map_page_data, parse_page_selection,
+    today_iso,
+)
+from geo.project import Project
+from layers import print as lp
+from layers import style
+from layers.fonts import print_fonts
+
+CONTENTS_ROWS = 40  # contents lines per A4 portrait page
+
+
+@dataclass
+class AtlasResult:
+    """What an atlas run wrote: the file(s), the PDF page count and the units (atlas number, unit)."""
+
+    paths: list[Path]
+    n_pages: int
+    units: list[tuple[int, Unit]]
+
+
+def atlas_pages(project: Project, level: str, *, pages: str | None = None, town: str | None = None,
+                community: str | None = None) -> list[tuple[int, Unit]]:
+    """The selected ``(atlas number, unit)`` pairs; see ``geo.printdata.parse_page_selection``."""
+    units = atlas_units(project, level, town=town, community=community)
+    chosen = parse_page_selection(pages, len(units))
+    return [(n, units[n - 1]) for n in chosen]
+
+
+def render_cover(project: Project, level: str, entries: list[tuple[int, Unit]], *, measure_title: str,
+                 options: lp.PageOptions) -> Figure:
+    """The cover page: atlas title, unit count, measure, date, organisation and marks."""
+    lang = options.lang
+    with print_fonts(options.font_path):
+        fig = lp.new_page(options)
+        level_label = t(f"style.level.{'general' if level == 'grid' else level}", lang)
+        title = options.title or t("print.atlas.cover_title", lang, city=city_name(project), level=level_label)
+        fig.text(0.5, 0.62, title, ha="center", va="center", fontsize=26, weight="bold", gid="title")
+        fig.text(0.5, 0.55, t("print.atlas.cover_info", lang, n=len(entries), measure=measure_title),
+                 ha="center", va="center", fontsize=12, gid="subtitle")
+        fig.text(0.5, 0.50, options.date or today_iso(), ha="center", va="center", fontsize=11)
+        if options.organisation:
+            fig.text(0.5, 0.30, options.organisation, ha="center", va="center", fontsize=14)
+        illustrative = any(u.illustrative for _, u in entries)
+        lp.add_footer(fig, options, illustrative=illustrative)
+    return fig
+
+
+def render_contents(entries: list[tuple[int, Unit, int]], *, options: lp.PageOptions,
+                    part: int = 0) -> Figure:
+    """One contents page: atlas number, unit name, code and PDF page for each entry."""
+    lang = options.lang
+    with print_fonts(options.font_path):
+        fig = lp.new_page(options)
+        heading = t("print.atlas.contents", lang) + (f" ({part + 1})" if part else "")
+        fig.text(0.5, 0.955, heading, ha="center", va="top", fontsize=18, weight="bold", gid="title")
+        table = pd.DataFrame({
+            "print.col.no": [str(n) for n, _, _ in entries],
+            "print.col.name": [u.name for _, u, _ in entries],
+            "print.col.code": [u.code for _, u, _ in entries],
+            "print.col.page": [str(p) for _, _, p in entries],
+        })
+        ax = fig.add_axes([0.08, 0.06, 0.84, 0.84], gid="contents")
+        lp.draw_table(ax, table, lang=lang, fontsize=8.5)
+    return fig
+
+
+def _outline_title(n: int, unit: Unit) -> str:
+    return f"{n}. {unit.name}"
+
+
+def _measure_title(measure: str, category: str | None, lang: str) -> str:
+    return style.MeasureSpec(measure, category).title(lang)
+
+
+def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | None = None,
+                 town: str | None = None, community: str | None = None, measure: str = "staffing",
+                 category: str | None = None, radius_m: int | None = None,
+                 options: lp.PageOptions | None = None, per_unit: bool = False,
+                 mask_names: bool = False) -> AtlasResult:
+    """Write an atlas: cover, contents and one map+table page per selected unit.
+
+    Parameters
+    ----------
+    level
+        ``town``, ``community`` or ``grid`` (general and dedicated grids; their pages show rosters).
+    out
+        The PDF file, or with ``per_unit`` a folder receiving ``<number>_<code>.pdf`` files
+        (no cover or contents then).
+    pages, town, community
+        Page selection (``"3,5,7-10"``, atlas numbers) and parent filters.
+
+    Raises
+    ------
+    GeoInputError
+        Unknown level or unit, bad page selection, no CJK font.
+    """
+    options = options or lp.PageOptions()
+    entries = atlas_pages(project, level, pages=pages, town=town, community=community)
+    if measure == "coverage" and category is None:
+        category = "生活"
+    stats = grid_stats(project, category=category, radius_m=radius_m)
+
+    def page(unit: Unit, page_no: int | None) -> Figure:
+        data = map_page_data(project, unit, measure=measure, category=category, radius_m=radius_m,
+                             with_table=True, stats=stats, mask_names=mask_names)
+        return lp.render_map_page(data, options, page_no=page_no)
+
+    out = Path(out)
+    if per_unit:
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for n, unit in entries:
+            name = f"{n:03d}_{_safe(unit.code)}.pdf"
+            paths.append(lp.save_figure(page(unit, None), out / name, fmt="pdf", font_path=options.font_path))
+        return AtlasResult(paths, len(paths), entries)
+
+    n_contents = max(1, -(-len(entries) // CONTENTS_ROWS))
+    first_unit_page = 2 + n_contents
+    numbered = [(n, u, first_unit_page + i) for i, (n, u) in enumerate(entries)]
+    portrait = replace(options, orientation="portrait")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".tmp.pdf", dir=out.parent)
+    os.close(fd)
+    try:
+        with print_fonts(options.font_path), PdfPages(tmp, metadata={"Title": out.stem, "Creator": "GridAtlas"}) as pdf:
+            pdf.savefig(render_cover(project, level, entries,
+                                     measure_title=_measure_title(measure, category, options.lang), options=options))
+            for part in range(n_contents):
+                chunk = numbered[part * CONTENTS_ROWS:(part + 1) * CONTENTS_ROWS]
+                pdf.savefig(render_contents(chunk, options=portrait, part=part))
+            for _n, unit, page_no in numbered:
+                pdf.savefig(page(unit, page_no))
+        n_pages = _add_outline(tmp, [(_outline_title(n, u), p - 1) for n, u, p in numbered],
+                               contents_page=1, lang=options.lang)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return AtlasResult([out], n_pages, entries)
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_.\-]+", "_", text)
+
+
+def _add_outline(path: str, items: list[tuple[str, int]], *, contents_page: int, lang: str) -> int:
+    """Add bookmarks (title, 0-based page) to the PDF at ``path`` in place; return its page count."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(path))
+    writer.add_outline_item(title=t("print.atlas.contents", lang), page_number=contents_page)
+    for title, index in items:
+        writer.add_outline_item(title=title, page_number=index)
+    writer.page_mode = "/UseOutlines"
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    return len(writer.pages)
+
+
+# --- notice board -------------------------------------------------------------------------
+
+def _person_lines(people: pd.DataFrame, lang: str) -> list[str]:
+    if len(people) == 0:
+        return [t("print.notice.vacant", lang)]
+    return [f"{n}  {p}".strip() for n, p in zip(people[s.NAME], people[s.PHONE])]
+
+
+def render_notice_page(data: NoticeData, options: lp.PageOptions | None = None) -> Figure:
+    """A grid notice board (公示牌): map with buildings and service points, people (phones masked),
+    the general grid worker and the service points within reach.
+    """
+    options = options or lp.PageOptions()
+    lang = options.lang
+    with print_fonts(options.font_path):
+        fig = lp.new_page(replace(options, orientation="portrait"))
+        sub = " ".join(x for x in (data.town_name, data.community_name, data.parent_name) if x)
+        lp.add_title(fig, options.title or t("print.notice.title", lang, grid=data.unit.name), sub or None)
+        ax = fig.add_axes([0.08, 0.44, 0.84, 0.46], gid="map")
+        ax.set_axis_off()
+        geom = data.unit.geometry
+        data.grid.plot(ax=ax, facecolor="#fff7e6", edgecolor=style.HIGHLIGHT.color,
+                       linewidth=style.HIGHLIGHT.width_pt, zorder=2)
+        if data.households is not None and len(data.households):
+            hh = pd.to_numeric(data.households.get(s.HOUSEHOLDS_N), errors="coerce").fillna(1).to_numpy()
+            ax.scatter(data.households.geometry.x, data.households.geometry.y, s=8 + 2 * np.sqrt(hh), marker="s",
+                       c="#8c8c8c", edgecolors="white", linewidths=0.3, zorder=6, gid="households")
+        types = lp.draw_points(ax, data.points)
+        minx, miny, maxx, maxy = geom.bounds
+        if len(data.points):
+            px, py = data.points.geometry.x, data.points.geometry.y
+            minx, miny = min(minx, px.min()), min(miny, py.min())
+            maxx, maxy = max(maxx, px.max()), max(maxy, py.max())
+        lp.fit_extent(ax, (minx, miny, maxx, maxy), pad=0.06)
+        lp.add_scale_bar(ax, lang=lang)
+        lp.add_north_arrow(ax)
+        _notice_legend(fig, types, lang)
+        _notice_people(fig, data, lang)
+        _notice_points(fig, data, lang)
+        fig.text(0.5, 0.075, t("print.notice.escalation", lang), ha="center", fontsize=9, color="#444444")
+        lp.add_footer(fig, options, illustrative=data.illustrative)
+    return fig
+
+
+def _notice_legend(fig: Figure, types: list[str], lang: str) -> None:
+    from matplotlib.lines import Line2D
+
+    if not types:
+        return
+    handles = []
+    for ptype in types:
+        sym = style.point_symbol(ptype)
+        handles.append(Line2D([], [], linestyle="", marker=sym.marker, markersize=sym.size_pt * 0.8,
+                              markerfacecolor=sym.color, markeredgecolor="white"))
+    leg = fig.legend(handles, [style.point_type_label(p, lang) for p in types], loc="upper right",
+                     bbox_to_anchor=(0.92, 0.44), fontsize=7, frameon=False, ncol=min(len(types), 3))
+    leg.set_gid("legend")
+
+
+def _notice_people(fig: Figure, data: NoticeData, lang: str) -> None:
+    lines = [t("print.notice.households", lang, n="—" if not np.isfinite(data.households_n)
+               else f"{data.households_n:,.0f}"), ""]
+    for key, people in (("print.notice.leader", data.leaders), ("print.notice.worker", data.workers),
+                        ("print.notice.members", data.members)):
+        lines.append(t(key, lang) + "：" if lang == "zh" else t(key, lang) + ":")
+        lines += ["  " + x for x in _person_lines(people, lang)[:8]]
+    fig.text(0.08, 0.40, "\n".join(lines), ha="left", va="top", fontsize=10, linespacing=1.5, gid="people")
+
+
+def _notice_points(fig: Figure, data: NoticeData, lang: str) -> None:
+    fig.text(0.52, 0.40, t("print.notice.points", lang, reach=f"{data.reach_m:,.0f}"), ha="left", va="top",
+             fontsize=10, weight="bold")
+    pts = data.points
+    table = pd.DataFrame({
+        "print.col.name": pts[s.NAME].astype(str).to_numpy() if len(pts) else [],
+        "print.col.type": [style.point_type_label(x, lang) for x in pts[s.POINT_TYPE]] if len(pts) else [],
+        "print.col.distance": [f"{d:,.0f} m" for d in pts["distance_m"]] if len(pts) else [],
+    })
+    lp.draw_table(fig.add_axes([0.52, 0.10, 0.40, 0.27], gid="points_panel"), table, lang=lang, fontsize=7.5)
+
+
+def render_page_for(data: MapPageData | NoticeData, options: lp.PageOptions) -> Figure:
+    """Render a map page or a notice board, whichever ``data`` is."""
+    if isinstance(data, NoticeData):
+        return render_notice_page(data, options)
+    return lp.render_map_page(data, options)

@@ -1,0 +1,225 @@
+"""Folium layers for the web map: offline assets, escaped tooltips, one browser-side colour function.
+
+Nothing here renders or touches Streamlit. Safety rules (NOTES §6a): user text only
+reaches the browser as JSON data shown through ``GeoJsonTooltip`` after
+:func:`safe_text`; never through ``folium.Tooltip``/``Popup`` or ``tooltip=`` kwargs.
+Colours travel as a feature property (``_c``) read by one JavaScript style function,
+never as folium ``style_function`` (which emits one ``case`` per feature).
+"""
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from folium.utilities import JsCode
+
+from geo.crs import to_offset_system
+from geo.schema import STORAGE_CRS
+from layers.basemaps import add_basemap, display_offset
+from layers.simplify import DECIMALS, round_coordinates
+
+STATIC_URL = "/app/static"  # where Streamlit serves ./static (server.enableStaticServing)
+
+
+def offline_assets(static_url: str = STATIC_URL) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``(default_js, default_css)`` pointing at the vendored Leaflet and jQuery under ``static_url``."""
+    js = [("leaflet", f"{static_url}/leaflet.js"), ("jquery", f"{static_url}/jquery.min.js")]
+    css = [("leaflet_css", f"{static_url}/leaflet.css")]
+    return js, css
+
+
+def safe_text(value: object) -> str:
+    """Text safe to show in a Leaflet tooltip (an HTML sink): HTML-escaped, and `` ` ``, ``$``, ``\\`` as entities."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = html.escape(str(value), quote=True)
+    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+@dataclass
+class PolygonSpec:
+    """A polygon layer: ``fields`` maps a column of ``gdf`` to its (catalogue) tooltip label.
+
+    ``colors`` (hex per row, aligned on ``gdf``'s index) fills the polygons; ``None`` draws outlines.
+    ``highlight`` lists codes drawn with the highlight outline (column ``code_column``).
+    """
+
+    gdf: gpd.GeoDataFrame
+    name: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+    colors: pd.Series | None = None
+    line_color: str = "#555555"
+    weight: float = 1.0
+    dash: str | None = None
+    fill_opacity: float = 0.6
+    highlight: Sequence[str] = ()
+    code_column: str = "code"
+    fill: bool = True
+    interactive: bool = True
+
+
+@dataclass
+class PointSpec:
+    """A point layer drawn as circle markers (``radius_px``) coloured per row by ``colors``."""
+
+    gdf: gpd.GeoDataFrame
+    name: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+    colors: pd.Series | None = None
+    radius_px: float = 6.0
+    default_color: str = "#404040"
+
+
+@dataclass
+class CircleSpec:
+    """Circles of ``radius_m`` metres around each point (service reach), not interactive."""
+
+    gdf: gpd.GeoDataFrame
+    name: str
+    radius_m: float
+    colors: pd.Series | None = None
+    default_color: str = "#2166ac"
+
+
+LayerSpec = PolygonSpec | PointSpec | CircleSpec
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, *, fields: Sequence[str] = (),
+                       colors: pd.Series | None = None, flags: pd.Series | None = None,
+                       decimals: int = DECIMALS) -> dict:
+    """A GeoJSON FeatureCollection (WGS 84) carrying only ``fields`` (escaped text) and style properties.
+
+    ``_c`` is the fill colour (hex) and ``_h`` a highlight flag; rows without geometry
+    are left out (the caller reports them, nothing is sent for them).
+    """
+    wgs = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf
+    geoms = round_coordinates(wgs.geometry.to_numpy(), decimals=decimals)
+    keep = ~(pd.isna(geoms) | gpd.GeoSeries(geoms).is_empty.to_numpy())
+    features = []
+    geo_json = gpd.GeoSeries(geoms[keep]).to_json(drop_id=True)
+    geometries = [f["geometry"] for f in json.loads(geo_json)["features"]]
+    rows = wgs.loc[keep]
+    columns = {f: rows[f].map(safe_text).tolist() if f in rows else [""] * len(rows) for f in fields}
+    color_list = colors.reindex(rows.index).tolist() if colors is not None else None
+    flag_list = flags.reindex(rows.index).tolist() if flags is not None else None
+    for i, geometry in enumerate(geometries):
+        props = {f: columns[f][i] for f in fields}
+        if color_list is not None and isinstance(color_list[i], str):
+            props["_c"] = color_list[i]
+        if flag_list is not None and bool(flag_list[i]):
+            props["_h"] = 1
+        features.append({"type": "Feature", "properties": props, "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _style_js(*, line_color: str, weight: float, dash: str | None, fill_opacity: float,
+              default_color: str = "#d9d9d9", fill: bool = True) -> JsCode:
+    dash_js = json.dumps(dash) if dash else "null"
+    return JsCode(
+        "function(f){var p=f.properties||{};"
+        f"return {{color:p._h?'#e31a1c':{json.dumps(line_color)},weight:p._h?{max(weight * 2.5, 3)}:{weight},"
+        f"dashArray:p._h?null:{dash_js},fill:{'true' if fill else 'false'},"
+        f"fillColor:p._c||{json.dumps(default_color)},fillOpacity:p._c?{fill_opacity}:0}};}}"
+    )
+
+
+def _tooltip(fields: Mapping[str, str]) -> folium.GeoJsonTooltip | None:
+    if not fields:
+        return None
+    return folium.GeoJsonTooltip(fields=list(fields), aliases=[safe_text(a) for a in fields.values()],
+                                 sticky=False, labels=True)
+
+
+def polygon_layer(spec: PolygonSpec) -> folium.GeoJson | None:
+    """The GeoJson layer of a :class:`PolygonSpec` (None when it has no features)."""
+    flags = None
+    if spec.highlight and spec.code_column in spec.gdf:
+        flags = spec.gdf[spec.code_column].astype(str).isin([str(c) for c in spec.highlight])
+    data = feature_collection(spec.gdf, fields=list(spec.fields), colors=spec.colors, flags=flags)
+    if not data["features"]:
+        return None
+    style = _style_js(line_color=spec.line_color, weight=spec.weight, dash=spec.dash,
+                      fill_opacity=spec.fill_opacity, fill=spec.fill)
+    if not spec.interactive:
+        return folium.GeoJson(data, name=spec.name, style=style, interactive=False)
+    return folium.GeoJson(data, name=spec.name, tooltip=_tooltip(spec.fields), style=style)
+
+
+def point_layer(spec: PointSpec) -> folium.GeoJson | None:
+    """Circle markers of a :class:`PointSpec`; colour from each feature's ``_c``."""
+    data = feature_collection(spec.gdf, fields=list(spec.fields), colors=spec.colors)
+    if not data["features"]:
+        return None
+    style = JsCode(
+        "function(f){var p=f.properties||{};"
+        f"return {{color:'#ffffff',weight:1,fillColor:p._c||{json.dumps(spec.default_color)},fillOpacity:0.95}};}}"
+    )
+    marker = folium.CircleMarker(radius=spec.radius_px)
+    return folium.GeoJson(data, name=spec.name, tooltip=_tooltip(spec.fields), marker=marker, style=style)
+
+
+def circle_layer(spec: CircleSpec) -> folium.GeoJson | None:
+    """Reach circles (``radius_m`` metres) around the points of a :class:`CircleSpec`."""
+    data = feature_collection(spec.gdf, colors=spec.colors)
+    if not data["features"]:
+        return None
+    style = JsCode(
+        "function(f){var p=f.properties||{};"
+        f"var c=p._c||{json.dumps(spec.default_color)};"
+        "return {color:c,weight:1,fillColor:c,fillOpacity:0.08,interactive:false};}"
+    )
+    marker = folium.Circle(radius=float(spec.radius_m), interactive=False)
+    return folium.GeoJson(data, name=spec.name, marker=marker, style=style, interactive=False)
+
+
+def base_map(*, bounds: Sequence[float], basemap: str = "none", tianditu_key: str = "",
+             static_url: str = STATIC_URL, height: str = "100%") -> folium.Map:
+    """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy in WGS 84), loading assets offline.
+
+    No request leaves the machine unless ``basemap`` names an online tile source.
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None,
+                   prefer_canvas=True, control_scale=True, height=height)
+    m.default_js, m.default_css = offline_assets(static_url)
+    add_basemap(m, basemap, tianditu_key=tianditu_key)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _shifted(gdf: gpd.GeoDataFrame, offset: str | None) -> gpd.GeoDataFrame:
+    if offset is None or len(gdf) == 0:
+        return gdf
+    return to_offset_system(gdf, offset)
+
+
+def layered_map(specs: Sequence[LayerSpec], *, bounds: Sequence[float], basemap: str = "none",
+                tianditu_key: str = "", static_url: str = STATIC_URL) -> folium.Map:
+    """A map with every layer of ``specs`` (drawn in order), shifted to GCJ-02 on the Amap basemap.
+
+    ``bounds`` are WGS 84; shifting is for display only and never changes the inputs.
+    """
+    offset = display_offset(basemap)
+    if offset is not None:
+        box = gpd.GeoSeries.from_xy([bounds[0], bounds[2]], [bounds[1], bounds[3]], crs=STORAGE_CRS)
+        bounds = to_offset_system(gpd.GeoDataFrame(geometry=box), offset).total_bounds
+    m = base_map(bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, static_url=static_url)
+    builders = {PolygonSpec: polygon_layer, PointSpec: point_layer, CircleSpec: circle_layer}
+    for spec in specs:
+        shifted = type(spec)(**{**spec.__dict__, "gdf": _shifted(spec.gdf, offset)})
+        layer = builders[type(spec)](shifted)
+        if layer is not None:
+            layer.add_to(m)
+    return m
+
+
+def feature_count(m: folium.Map) -> int:
+    """How many GeoJSON features the map carries (for payload reports)."""
+    return sum(len(child.data.get("features", [])) for child in m._children.values()
+               if isinstance(child, folium.GeoJson))

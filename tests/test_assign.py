@@ -1,0 +1,170 @@
+"""Points to grids: covering grid, shared-edge tie rule, nearest fallback, max distance, levels."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+
+from geo import schema as s
+from geo.assign import assign_points, point_grids_table
+from geo.errors import CRSMismatchError, MissingCRSError
+
+UTM = "EPSG:32648"
+X0, Y0 = 400_000.0, 3_390_000.0
+
+
+def _grids(boxes: dict[str, tuple[float, float, float, float]], crs: str = UTM) -> gpd.GeoDataFrame:
+    geoms = [shapely.box(X0 + a, Y0 + b, X0 + c, Y0 + d) for a, b, c, d in boxes.values()]
+    return gpd.GeoDataFrame({s.CODE: list(boxes)}, geometry=geoms, crs=crs)
+
+
+def _points(xy: list[tuple[float, float] | None], crs: str = UTM, index=None) -> gpd.GeoDataFrame:
+    geoms = [None if p is None else shapely.Point(X0 + p[0], Y0 + p[1]) for p in xy]
+    return gpd.GeoDataFrame({"pid": [f"p{i}" for i in range(len(xy))]}, geometry=geoms, crs=crs, index=index)
+
+
+# two 100 m squares side by side; codes deliberately not in x order
+TWO = {"B": (0, 0, 100, 100), "A": (100, 0, 200, 100)}
+
+
+@pytest.mark.parametrize("tree_on", ["grids", "points", "auto"])
+def test_assign_points__inside_one_grid(tree_on):
+    res = assign_points(_points([(50, 50), (150, 50)]), _grids(TWO), id_col="pid", tree_on=tree_on)
+    assert res[s.GRID_CODE].tolist() == ["B", "A"]
+    assert res[s.METHOD].tolist() == ["within", "within"]
+    assert res[s.DISTANCE_M].tolist() == [0.0, 0.0]
+    assert not res["tie"].any()
+
+
+@pytest.mark.parametrize("tree_on", ["grids", "points"])
+def test_assign_points__on_shared_edge_smallest_code_wins_and_is_a_tie(tree_on):
+    res = assign_points(_points([(100, 50)]), _grids(TWO), id_col="pid", tree_on=tree_on)
+    row = res.iloc[0]
+    assert row[s.GRID_CODE] == "A"  # "A" < "B" in string order
+    assert bool(row["tie"]) and row["tie_with"] == "B"
+
+
+def test_assign_points__on_shared_corner_lists_every_other_grid():
+    four = {"d": (0, 0, 10, 10), "c": (10, 0, 20, 10), "b": (0, 10, 10, 20), "a": (10, 10, 20, 20)}
+    row = assign_points(_points([(10, 10)]), _grids(four), id_col="pid").iloc[0]
+    assert (row[s.GRID_CODE], row["tie_with"]) == ("a", "b;c;d")
+
+
+def test_assign_points__outside_goes_to_nearest_within_max_distance():
+    res = assign_points(_points([(250, 50), (-30, 50)]), _grids(TWO), id_col="pid", max_distance_m=100)
+    assert res[s.GRID_CODE].tolist() == ["A", "B"]
+    assert res[s.METHOD].tolist() == ["nearest", "nearest"]
+    assert res[s.DISTANCE_M].tolist() == pytest.approx([50.0, 30.0])
+
+
+def test_assign_points__beyond_max_distance_is_unassigned_with_its_distance():
+    row = assign_points(_points([(500, 50)]), _grids(TWO), id_col="pid", max_distance_m=100).iloc[0]
+    assert pd.isna(row[s.GRID_CODE]) and pd.isna(row[s.METHOD])
+    assert row[s.DISTANCE_M] == pytest.approx(300.0)
+    assert row[s.REASON] == "beyond_max_distance"
+
+
+def test_assign_points__equidistant_nearest_is_a_tie_won_by_smallest_code():
+    grids = _grids({"Z": (0, 0, 100, 100), "Y": (200, 0, 300, 100)})
+    row = assign_points(_points([(150, 50)]), grids, id_col="pid").iloc[0]
+    assert (row[s.GRID_CODE], row[s.METHOD], bool(row["tie"]), row["tie_with"]) == ("Y", "nearest", True, "Z")
+
+
+def test_assign_points__no_coordinates_reported_and_others_assigned():
+    res = assign_points(_points([None, (50, 50)]), _grids(TWO), id_col="pid")
+    assert res[s.REASON].iloc[0] == "no_coordinates" and pd.isna(res[s.GRID_CODE].iloc[0])
+    assert res[s.GRID_CODE].iloc[1] == "B"
+
+
+def test_assign_points__grid_without_geometry_is_ignored():
+    grids = _grids(TWO)
+    grids.loc[grids[s.CODE] == "A", "geometry"] = None
+    res = assign_points(_points([(100, 50)]), grids, id_col="pid")
+    assert res[s.GRID_CODE].iloc[0] == "B" and not res["tie"].iloc[0]
+
+
+def test_assign_points__keeps_input_index_and_does_not_mutate():
+    pts = _points([(50, 50), (150, 50)], index=[10, 7])
+    before = pts.copy()
+    res = assign_points(pts, _grids(TWO), id_col="pid")
+    assert res.index.tolist() == [10, 7]
+    pd.testing.assert_frame_equal(pts, before)
+
+
+def test_assign_points__missing_or_different_crs_raises():
+    with pytest.raises(CRSMismatchError) as err:
+        assign_points(_points([(0, 0)]).to_crs(s.STORAGE_CRS), _grids(TWO), id_col="pid")
+    assert err.value.code == "assign.crs_mismatch"
+    with pytest.raises(MissingCRSError):
+        assign_points(_points([(0, 0)]).set_crs(None, allow_override=True), _grids(TWO), id_col="pid")
+
+
+def _random_grid_layer(rng: np.random.Generator, n: int) -> gpd.GeoDataFrame:
+    seeds = shapely.multipoints(rng.uniform(0, 5000, (n, 2)) + [X0, Y0])
+    frame = shapely.box(X0, Y0, X0 + 5000, Y0 + 5000)
+    polys = shapely.intersection(shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=frame)), frame)
+    return gpd.GeoDataFrame({s.CODE: [f"G{i:03d}" for i in range(len(polys))]}, geometry=polys, crs=UTM)
+
+
+def test_assign_points__tree_sides_agree_with_a_plain_python_reference():
+    rng = np.random.default_rng(1)
+    grids = _random_grid_layer(rng, 30)
+    pts = gpd.GeoDataFrame({"pid": range(300)}, geometry=shapely.points(rng.uniform(0, 5000, (300, 2)) + [X0, Y0]),
+                           crs=UTM)
+    expected = [min(c for c, g in zip(grids[s.CODE], grids.geometry) if g.covers(p)) for p in pts.geometry]
+    for side in ("grids", "points"):
+        assert assign_points(pts, grids, id_col="pid", tree_on=side)[s.GRID_CODE].tolist() == expected
+
+
+def test_assign_points__nearest_in_wgs84_matches_metric_brute_force():
+    rng = np.random.default_rng(2)
+    grids = _random_grid_layer(rng, 40)
+    outside = rng.uniform(-3000, 8000, (400, 2))
+    outside = outside[~((outside >= 0) & (outside <= 5000)).all(axis=1)] + [X0, Y0]
+    pts = gpd.GeoDataFrame({"pid": range(len(outside))}, geometry=shapely.points(outside), crs=UTM)
+    res = assign_points(pts.to_crs(s.STORAGE_CRS), grids.to_crs(s.STORAGE_CRS), id_col="pid")
+    # reference: all distances in UTM 48N from the same WGS 84 data
+    grids_m = grids.to_crs(s.STORAGE_CRS).to_crs(UTM)
+    pts_m = pts.to_crs(s.STORAGE_CRS).to_crs(UTM)
+    dist = shapely.distance(np.asarray(pts_m.geometry.values)[:, None], np.asarray(grids_m.geometry.values)[None, :])
+    assert (res[s.METHOD] == "nearest").all()
+    assert res[s.DISTANCE_M].to_numpy() == pytest.approx(dist.min(axis=1), abs=1e-6)
+    assert res[s.GRID_CODE].tolist() == grids[s.CODE].to_numpy()[dist.argmin(axis=1)].tolist()
+
+
+def test_point_grids_table__every_level_of_the_tiny_project(tiny_project):
+    table = point_grids_table(tiny_project.layers, max_distance_m=100)
+    levels = set(table[s.LEVEL])
+    assert levels == {"micro", "general", "community", "town"}
+    assert set(table["layer"]) == {s.SERVICE_POINTS, s.VOLUNTEERS}
+    # 4 service points + 9 volunteers, at 4 levels each, exactly once
+    assert len(table) == (4 + 9) * 4
+    assert not table.duplicated(["layer", s.POINT_ID, s.LEVEL]).any()
+    outside = table[(table[s.POINT_ID] == "V000") & (table[s.LEVEL] == "town")].iloc[0]
+    assert (outside[s.GRID_CODE], outside[s.METHOD]) == ("510184001000", "nearest")
+    assert outside[s.DISTANCE_M] == pytest.approx(50.0, abs=0.01)
+    # service points at a community centre sit on the corner of 4 micro-grids: a reported tie
+    micro = table[(table["layer"] == s.SERVICE_POINTS) & (table[s.LEVEL] == "micro")]
+    assert micro["tie"].all() and micro[s.GRID_CODE].str.endswith("-G1-M1").all()
+
+
+def test_point_grids_table__household_layer_uses_its_code_column(tiny_project):
+    hh = gpd.GeoDataFrame({s.CODE: ["H1"], s.HOUSEHOLDS_N: [3]},
+                          geometry=[shapely.Point(X0 + 1250, Y0 + 250)], crs=UTM).to_crs(s.STORAGE_CRS)
+    layers = {**tiny_project.layers, s.HOUSEHOLDS: hh}
+    table = point_grids_table(layers, layers=[s.HOUSEHOLDS])
+    got = dict(zip(table[s.LEVEL], table[s.GRID_CODE]))
+    assert got == {"micro": "510184001002-G1-M1", "general": "510184001002-G1", "community": "510184001002",
+                   "town": "510184001000"}
+
+
+def test_assign_points__metric_distance_uses_utm_not_degrees():
+    # 1 km east of a grid edge, in WGS 84 input: the distance must be metres, not degrees
+    grids = _grids({"A": (0, 0, 100, 100)}).to_crs(s.STORAGE_CRS)
+    pts = _points([(1100, 50)]).to_crs(s.STORAGE_CRS)
+    res = assign_points(pts, grids, id_col="pid")
+    assert res[s.DISTANCE_M].iloc[0] == pytest.approx(1000.0, abs=0.5)
+    assert pyproj.CRS(s.METRIC_CRS).is_projected

@@ -1,0 +1,48 @@
+"""The export page (AppTest): prepares a download, refuses an unlogged personal export, previews a round trip."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import schema as s
+from geo.project import load_project, save_project
+from tests.test_export import with_assignments
+
+PAGE = str(Path(__file__).resolve().parents[1] / "ui" / "pages" / "export.py")
+
+
+@pytest.fixture
+def app(tiny_project, tmp_path):
+    path = tmp_path / "p.gpkg"
+    save_project(with_assignments(tiny_project), path)
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["project_path"] = str(path)
+    at.session_state["lang"] = "zh"
+    at.session_state["user_name"] = ""
+    return at, path
+
+
+def test_export_page__prepares_a_masked_xlsx_download(app):
+    at, _ = app
+    at.run()
+    assert not at.exception and not at.error
+    at.button[0].click().run()
+    prepared = at.session_state["export_prepared"]
+    name, data = prepared[1], prepared[2]
+    assert name.endswith(".xlsx") and data[:2] == b"PK"
+    assert b"13800000000" not in data
+
+
+def test_export_page__personal_export_needs_a_user_then_is_audited(app):
+    at, path = app
+    at.run()
+    at.checkbox(key="export_personal").check().run()
+    assert at.warning and at.button[0].disabled
+    at.session_state["user_name"] = "王主任"
+    at.run()
+    at.button[0].click().run()
+    assert not at.exception
+    audit = load_project(path).table(s.AUDIT)
+    assert audit["user"].tolist() == ["王主任"] and audit["action"].tolist() == ["export_personal"]

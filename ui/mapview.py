@@ -1,0 +1,247 @@
+"""Compose the explore map of one selection from project layers, figures and options (pure, no Streamlit)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo import schema as s
+from geo.messages import t
+from geo.project import Project
+from layers import style
+from layers.simplify import TOLERANCE_M, simplify_coverage
+from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map
+from ui.views import CITY, COMMUNITY, GRID, TOWN, Selection, UnitFigures, view_units
+
+METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing_rate", "households": "households"}
+Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> simplified layer
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """What the user toggled: metric colouring, layers shown, grid levels, point types."""
+
+    metric: str = "none"  # none | coverage | staffing | households
+    category: str = "生活"
+    radius_m: float = 500.0
+    grid_levels: tuple[str, ...] = (s.LEVEL_GENERAL, s.LEVEL_MICRO, s.LEVEL_DEDICATED)
+    show_volunteers: bool = True
+    show_points: bool = True
+    point_types: tuple[str, ...] | None = None  # None: all types
+    show_radii: bool = False
+    show_problems: bool = True
+    basemap: str = "none"
+    tianditu_key: str = ""
+
+
+@dataclass
+class LegendInfo:
+    """Legend of the map: a title and ``(hex colour, label)`` entries (measure and point types)."""
+
+    title: str = ""
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    points: list[tuple[str, str]] = field(default_factory=list)
+
+
+def simplified_layer(project: Project, layer: str, view: str) -> gpd.GeoDataFrame:
+    """``layer`` simplified for ``view`` (grid levels separately, each a coverage of its own)."""
+    gdf = project.layer(layer)
+    tol = TOLERANCE_M[view]
+    if layer != s.GRIDS or s.LEVEL not in gdf or len(gdf) == 0:
+        return simplify_coverage(gdf, tolerance_m=tol)
+    parts = [simplify_coverage(part, tolerance_m=tol) for _, part in gdf.groupby(s.LEVEL, sort=False)]
+    return pd.concat(parts).loc[gdf.index]
+
+
+def _metric_colors(figures: pd.DataFrame, gdf: gpd.GeoDataFrame, metric: str,
+                   breaks: tuple[float, ...]) -> pd.Series | None:
+    if metric == "none" or len(gdf) == 0:
+        return None
+    column = METRIC_COLUMN[metric]
+    if column not in figures:
+        return pd.Series(style.NO_DATA_COLOR, index=gdf.index)
+    values = figures[column].reindex(gdf[s.CODE].astype(str)).to_numpy(dtype=float)
+    return pd.Series(style.colors_for(metric, values, breaks=breaks), index=gdf.index)
+
+
+def _metric_breaks(figures: UnitFigures, level: str, metric: str) -> tuple[float, ...]:
+    if metric == "none":
+        return ()
+    frame = figures.get(level)
+    column = METRIC_COLUMN[metric]
+    return style.class_breaks(frame[column].to_numpy(dtype=float) if column in frame else [], metric)
+
+
+def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gpd.GeoDataFrame:
+    """Copy of ``gdf`` with display columns: ``_hh`` households, ``_staff`` rate, ``_cov`` share, ``_lvl``."""
+    out = gdf.copy()
+    if len(out) == 0:
+        return out
+    fig = figures.reindex(out[s.CODE].astype(str))
+    out["_hh"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("households", pd.Series(dtype=float))]
+    out["_staff"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("staffing_rate", pd.Series(dtype=float))]
+    out["_cov"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("coverage", pd.Series(dtype=float))]
+    if s.LEVEL in out:
+        out["_lvl"] = [t(f"ui.level.{lv}", lang) for lv in out[s.LEVEL].astype(str)]
+    return out
+
+
+def _fields(lang: str, *, level: bool = False) -> dict[str, str]:
+    fields = {s.NAME: t("ui.col.name", lang)}
+    if level:
+        fields["_lvl"] = t("ui.col.level", lang)
+    fields.update({"_hh": t("ui.col.households", lang), "_staff": t("ui.col.staffing", lang),
+                   "_cov": t("ui.col.coverage", lang)})
+    return fields
+
+
+def _grid_specs(grids: gpd.GeoDataFrame, figures: UnitFigures, opts: MapOptions, lang: str,
+                highlight: tuple[str, ...]) -> list[PolygonSpec]:
+    if len(grids) == 0 or s.LEVEL not in grids:
+        return []
+    grids = grids[grids[s.LEVEL].astype(str).isin(opts.grid_levels)]
+    grid_fig = figures.get(GRID)
+    breaks = _metric_breaks(figures, GRID, opts.metric)
+    finest = s.LEVEL_MICRO if (grids[s.LEVEL] == s.LEVEL_MICRO).any() else s.LEVEL_GENERAL
+    specs = []
+    for level in (s.LEVEL_MASTER, s.LEVEL_GENERAL, s.LEVEL_DEDICATED, s.LEVEL_MICRO):
+        part = grids[grids[s.LEVEL].astype(str) == level]
+        if len(part) == 0:
+            continue
+        line = style.OUTLINES.get(level, style.OUTLINES["general"])
+        filled = level in (finest, s.LEVEL_DEDICATED)
+        specs.append(PolygonSpec(
+            _with_figures(part, grid_fig, lang), name=level, fields=_fields(lang, level=True),
+            colors=_metric_colors(grid_fig, part, opts.metric, breaks) if filled else None,
+            line_color=line.color, weight=max(line.width_pt * 2, 0.8) if filled else line.width_pt * 4,
+            dash="4 3" if line.dash == "dashed" else None, highlight=highlight))
+    return specs
+
+
+def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str) -> list:
+    specs: list = []
+    points = units.get("service_points", gpd.GeoDataFrame())
+    if opts.show_points and len(points):
+        if opts.point_types is not None and s.POINT_TYPE in points:
+            points = points[points[s.POINT_TYPE].astype(str).isin(opts.point_types)]
+        colors = pd.Series([style.point_symbol(v).color for v in points.get(s.POINT_TYPE, [])],
+                           index=points.index, dtype=object)
+        if opts.show_radii:
+            specs.append(CircleSpec(points, name="radii", radius_m=opts.radius_m, colors=colors))
+        specs.append(PointSpec(points, name="service_points", colors=colors, radius_px=7,
+                               fields={s.NAME: t("ui.col.name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
+    vols = units.get("volunteers", gpd.GeoDataFrame())
+    if opts.show_volunteers and len(vols):
+        # no names or phones in the map payload: label volunteers by id and tier only
+        specs.append(PointSpec(vols[[s.VOLUNTEER_ID, s.TIER, "geometry"]] if s.TIER in vols else
+                               vols[[s.VOLUNTEER_ID, "geometry"]], name="volunteers", radius_px=4,
+                               default_color="#7b3294",
+                               fields={s.VOLUNTEER_ID: t("ui.col.code", lang), s.TIER: t("ui.col.tier", lang)}))
+    return specs
+
+
+def problem_points(grids: gpd.GeoDataFrame, figures: UnitFigures) -> gpd.GeoDataFrame:
+    """One point per grid with a problem (short of staff, no leader, no reach), for the QA layer."""
+    if len(grids) == 0:
+        return grids
+    fig = figures.get(GRID).reindex(grids[s.CODE].astype(str))
+    bad = (fig["short"].fillna(0) > 0).to_numpy() | fig["no_leader"].fillna(False).astype(bool).to_numpy()
+    if "coverage" in fig:
+        bad |= (fig["coverage"] == 0).to_numpy()
+    sub = grids[bad]
+    return gpd.GeoDataFrame(sub[[s.CODE, s.NAME]], geometry=sub.geometry.representative_point(), crs=grids.crs)
+
+
+def build_explore_map(project: Project, selection: Selection, figures: UnitFigures, opts: MapOptions, *,
+                      lang: str = "zh", simplified: Simplifier | None = None,
+                      static_url: str = "/app/static") -> tuple[folium.Map, LegendInfo]:
+    """The folium map of ``selection``'s view and its legend.
+
+    Only the view's features are sent: city = towns + communities, town = its
+    communities + grids, community = its grids + points. ``simplified(layer, view)``
+    returns a simplified layer (cached by the app); default simplifies on the fly.
+    """
+    view = selection.view
+    simplify = simplified or (lambda layer, v: simplified_layer(project, layer, v))
+    thin = Project(layers={name: simplify(name, view) for name in (s.TOWNS, s.COMMUNITIES, s.GRIDS)
+                           if name in project.layers}, tables=project.tables, meta=project.meta)
+    for name in (s.VOLUNTEERS, s.SERVICE_POINTS):
+        if name in project.layers:
+            thin.layers[name] = project.layers[name]
+    units = view_units(thin, selection)
+    specs: list = []
+    level_of = {CITY: TOWN, TOWN: COMMUNITY, COMMUNITY: GRID}[view]
+    legend = LegendInfo()
+    if view == CITY:
+        comm = units["communities"]
+        specs.append(_unit_spec(comm, figures, COMMUNITY, opts, lang, fill=True))
+        specs.append(_unit_spec(units["towns"], figures, TOWN, opts, lang, fill=False))
+        level_of = COMMUNITY
+    elif view == TOWN:
+        specs.extend(_grid_specs(units["grids"], figures, opts, lang, ()))
+        has_grids = bool(len(units["grids"]))
+        specs.append(_unit_spec(units["communities"], figures, COMMUNITY, opts, lang, fill=not has_grids,
+                                interactive=not has_grids))
+        specs.append(_outline_spec(units["outline"], "town"))
+        level_of = GRID if len(units["grids"]) else COMMUNITY
+    else:
+        highlight = (selection.grid,) if selection.grid else ()
+        specs.extend(_grid_specs(units["grids"], figures, opts, lang, highlight))
+        specs.append(_outline_spec(units["outline"], "community"))
+        if opts.show_problems:
+            probs = problem_points(units["grids"], figures)
+            specs.append(PointSpec(probs, name="problems", radius_px=5, default_color="#e31a1c",
+                                   fields={s.NAME: t("ui.panel.problems", lang)}))
+        specs.extend(_point_specs(units, opts, lang))
+    specs = [sp for sp in specs if sp is not None]
+    if opts.metric != "none":
+        breaks = _metric_breaks(figures, level_of, opts.metric)
+        legend.title = t(f"ui.explore.metric.{opts.metric}", lang)
+        legend.entries = style.legend_entries(opts.metric, breaks, lang=lang)
+    if view == COMMUNITY and opts.show_points:
+        types = sorted(set(units["service_points"].get(s.POINT_TYPE, pd.Series(dtype=str)).astype(str)))
+        legend.points = [(style.point_symbol(tp).color, style.point_type_label(tp, lang)) for tp in types]
+    bounds = _bounds(units, project)
+    m = layered_map(specs, bounds=bounds, basemap=opts.basemap, tianditu_key=opts.tianditu_key,
+                    static_url=static_url)
+    return m, legend
+
+
+def _unit_spec(gdf: gpd.GeoDataFrame, figures: UnitFigures, level: str, opts: MapOptions, lang: str, *,
+               fill: bool, interactive: bool = True) -> PolygonSpec | None:
+    if len(gdf) == 0:
+        return None
+    fig = figures.get(level)
+    line = style.OUTLINES[level]
+    colors = None
+    if fill:
+        breaks = _metric_breaks(figures, level, opts.metric)
+        colors = _metric_colors(fig, gdf, opts.metric, breaks)
+        if colors is None:
+            colors = pd.Series("#f2efe9", index=gdf.index)
+    return PolygonSpec(_with_figures(gdf, fig, lang), name=level, fields=_fields(lang), colors=colors,
+                       line_color=line.color, weight=line.width_pt * (2 if level == TOWN else 1.5),
+                       fill_opacity=0.65, fill=fill, interactive=interactive)
+
+
+def _outline_spec(gdf: gpd.GeoDataFrame, level: str) -> PolygonSpec | None:
+    if len(gdf) == 0:
+        return None
+    line = style.OUTLINES[level]
+    return PolygonSpec(gdf, name=f"{level}_outline", line_color=line.color, weight=line.width_pt * 3,
+                       fill=False, interactive=False)
+
+
+def _bounds(units: dict[str, gpd.GeoDataFrame], project: Project) -> tuple[float, ...]:
+    for role in ("outline", "towns", "communities", "grids"):
+        gdf = units.get(role)
+        if gdf is not None and len(gdf):
+            return tuple(gdf.to_crs(s.STORAGE_CRS).total_bounds)
+    for layer in (s.TOWNS, s.COMMUNITIES, s.GRIDS):
+        gdf = project.layer(layer)
+        if len(gdf):
+            return tuple(gdf.to_crs(s.STORAGE_CRS).total_bounds)
+    return (103.4, 30.5, 103.9, 30.9)  # Chongzhou

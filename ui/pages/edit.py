@@ -1,0 +1,390 @@
+"""Edit page: hand edits of grid staffing, locks, undo/redo, scenarios, audit log, safe save."""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo import schema as s
+from geo.audit import read_audit
+from geo.edits import (
+    Edit, active_scenario, add_volunteer, default_role, find_violations,
+    grids_of_community, lock_assignment, lock_grids, move_service_point, remove_volunteer, replace_volunteer,
+    run_edit, scenario_rows, staffing_table, volunteer_candidates,
+)
+from geo.errors import GeoInputError
+from geo.history import History, mark_saved, record_edit, redo, save_edits, undo
+from geo.privacy import mask_name
+from geo.project import Project
+from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
+from ui import state
+from ui.cached import cached_project
+from ui.i18n import show_error, tr
+
+# page-local session keys (small, picklable values)
+HISTORY = "edit_history"  # History.to_dict()
+BASE = "edit_base"  # {"path", "revision", "scenario"}: the file state the journal was started from
+BASE_TABLES = "edit_base_tables"  # {table: DataFrame} as loaded (for a merge after a conflict)
+WORK_TABLES = "edit_work_tables"  # {table: DataFrame}: the tables with the journal applied
+WORK_META = "edit_work_meta"  # {"scenario": name}
+FLASH = "edit_flash"  # [("success"|"warning"|"error", text)] shown once after a rerun
+COMPARE = "edit_compare"  # (a, b) last compared
+EDITED_TABLES = (s.ASSIGNMENTS, s.POINT_GRIDS, s.SCENARIOS)
+
+K_COMMUNITY, K_GRID, K_QUERY, K_CANDIDATE = "edit_community", state.SELECTED_GRID, "edit_query", "edit_candidate"
+K_ROLE, K_MEMBER, K_POINT = "edit_role", "edit_member", "edit_point"
+K_SC_NAME, K_SC_PICK, K_CMP_A, K_CMP_B = "edit_scenario_name", "edit_scenario_pick", "edit_compare_a", "edit_compare_b"
+
+
+def _user() -> str:
+    return str(st.session_state.get(state.USER_NAME) or "").strip() or tr("edit.anonymous")
+
+
+def _history() -> History:
+    return History.from_dict(st.session_state.get(HISTORY))
+
+
+def _rebase(disk: Project, path: str) -> None:
+    st.session_state[BASE] = {"path": path, "revision": disk.revision, "scenario": active_scenario(disk)}
+    tables = {name: disk.table(name) for name in EDITED_TABLES}
+    st.session_state[BASE_TABLES] = tables
+    st.session_state[WORK_TABLES] = dict(tables)
+    st.session_state[WORK_META] = {"scenario": active_scenario(disk)}
+    st.session_state[state.SCENARIO] = active_scenario(disk)
+
+
+def _sync(disk: Project, path: str) -> None:
+    """Follow the file while there are no unsaved edits; keep the session's base otherwise."""
+    base = st.session_state.get(BASE)
+    pending = _history().journal
+    if base is None or base["path"] != path or (not pending and base["revision"] != disk.revision):
+        _rebase(disk, path)
+
+
+def _project_from(disk: Project, tables: dict[str, pd.DataFrame], scenario: str, revision: int) -> Project:
+    meta = {**disk.meta, "scenario": scenario, "revision": revision}
+    return Project(layers=disk.layers, tables={**disk.tables, **tables}, meta=meta)
+
+
+def _current(disk: Project) -> Project:
+    return _project_from(disk, st.session_state[WORK_TABLES], st.session_state[WORK_META]["scenario"],
+                         st.session_state[BASE]["revision"])
+
+
+def _base(disk: Project) -> Project:
+    base = st.session_state[BASE]
+    return _project_from(disk, st.session_state[BASE_TABLES], base["scenario"], base["revision"])
+
+
+def _store(project: Project, history: History) -> None:
+    st.session_state[WORK_TABLES] = {name: project.table(name) for name in EDITED_TABLES}
+    st.session_state[WORK_META] = {"scenario": active_scenario(project)}
+    st.session_state[HISTORY] = history.to_dict()
+    st.session_state[state.SCENARIO] = active_scenario(project)
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state.setdefault(FLASH, []).append((kind, text))
+
+
+def _apply(project: Project, make: Any) -> None:
+    """Run ``make()`` (an Edit or record), apply it, remember it, report new rule problems, rerun."""
+    try:
+        edit = make()
+        outcome = run_edit(project, edit)
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    record = edit.record if isinstance(edit, Edit) else edit
+    _store(outcome.project, record_edit(_history(), record))
+    _flash("success", tr("edit.page.done", action=record["action"], object=record["object"]))
+    if len(outcome.introduced):
+        _flash("warning", tr("edit.page.new_violations", n=len(outcome.introduced)))
+    st.rerun()
+
+
+def _undo_redo(project: Project, step: Any) -> None:
+    try:
+        history, new_project, record = step(_history(), project, user=_user())
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    _store(new_project, history)
+    _flash("success", tr("edit.page.done", action=record["action"], object=record["object"]))
+    st.rerun()
+
+
+def _save(path: str, disk: Project, *, merge: bool) -> None:
+    history = _history()
+    try:
+        outcome = save_edits(path, _base(disk), history.journal, merge=merge, user=_user())
+    except GeoInputError as exc:  # ConflictError included: the conflict panel offers reload / merge
+        show_error(exc)
+        return
+    _rebase(outcome.project, path)
+    st.session_state[HISTORY] = mark_saved(history).to_dict()
+    if outcome.merged:
+        _flash("success", tr("edit.page.merged", revision=outcome.project.revision, applied=len(outcome.applied),
+                             conflicts=len(outcome.conflicts)))
+        for c in outcome.conflicts:
+            _flash("warning", tr("edit.page.conflict_item", action=c["action"], object=c["object"],
+                                 ids=[*c["volunteers"], *c["grids"]] or [c["reason"]]))
+    else:
+        _flash("success", tr("edit.page.saved", revision=outcome.project.revision))
+    st.rerun()
+
+
+# format_func callables must pickle (session state is checked): module-level functions + partial
+def _community_label(names: dict[str, str], code: str | None) -> str:
+    return tr("edit.page.all") if code is None else f"{names.get(code, '')} {code}"
+
+
+def _code_label(names: dict[str, str], code: str) -> str:
+    return f"{code} {names.get(code, '')}"
+
+
+def _lookup(labels: dict[str, str], key: str) -> str:
+    return labels.get(key, key)
+
+
+def _role_label(role: str) -> str:
+    return tr(f"edit.role.{role}")
+
+
+def _localised(df: pd.DataFrame) -> pd.DataFrame:
+    return df.rename(columns={c: tr(f"edit.col.{c}") for c in df.columns})
+
+
+# --- page sections ------------------------------------------------------------------------------
+def _conflict_panel(path: str, disk: Project) -> None:
+    base_rev = st.session_state[BASE]["revision"]
+    pending = _history().journal
+    if disk.revision == base_rev or not pending:
+        return
+    st.warning(tr("edit.page.conflict", disk_revision=disk.revision, our_revision=base_rev, n=len(pending)))
+    c1, c2 = st.columns(2)
+    if c1.button(tr("edit.page.reload"), key="edit_reload"):
+        st.session_state[HISTORY] = None
+        _rebase(disk, path)
+        st.rerun()
+    if c2.button(tr("edit.page.merge"), key="edit_merge"):
+        _save(path, disk, merge=True)
+
+
+def _pick_grid(project: Project) -> tuple[str | None, str | None]:
+    comms = project.layer(s.COMMUNITIES)
+    grids = project.layer(s.GRIDS)
+    comm_codes = [None, *comms[s.CODE].astype(str).tolist()] if len(comms) else [None]
+    comm_names = dict(zip(comms[s.CODE].astype(str), comms[s.NAME].astype(str))) if len(comms) else {}
+    c1, c2 = st.columns(2)
+    community = c1.selectbox(tr("edit.page.community"), comm_codes, key=K_COMMUNITY,
+                             format_func=partial(_community_label, comm_names))
+    shown = grids if community is None else grids[grids[s.COMMUNITY_CODE].astype(str) == community]
+    codes = shown[s.CODE].astype(str).tolist()
+    names = dict(zip(grids[s.CODE].astype(str), grids[s.NAME].astype(str)))
+    if st.session_state.get(K_GRID) not in codes:
+        st.session_state[K_GRID] = codes[0] if codes else None
+    grid = c2.selectbox(tr("edit.page.grid"), codes, key=K_GRID, format_func=partial(_code_label, names))
+    return community, grid
+
+
+def _grid_panel(project: Project, grid: str) -> None:
+    scenario = active_scenario(project)
+    staffing = staffing_table(project)
+    row = staffing[staffing[s.GRID_CODE] == grid]
+    if len(row):
+        st.markdown(tr("edit.page.staffing", actual=int(row["actual"].iloc[0]), target=int(row["target"].iloc[0])))
+    rows = scenario_rows(project.table(s.ASSIGNMENTS), scenario)
+    here = rows[rows[s.GRID_CODE].astype(str) == grid] if len(rows) else rows
+    st.subheader(tr("edit.page.assigned"))
+    if here.empty:
+        st.caption(tr("edit.page.none_assigned"))
+        members: list[str] = []
+    else:
+        vols = project.layer(s.VOLUNTEERS)
+        names = dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
+        view = here[[s.VOLUNTEER_ID, s.ROLE, s.LOCKED, s.METHOD]].copy()
+        view.insert(1, s.NAME, view[s.VOLUNTEER_ID].astype(str).map(names))
+        view[s.ROLE] = view[s.ROLE].map(lambda r: tr(f"edit.role.{r}"))
+        st.dataframe(_localised(view), hide_index=True, key="edit_members_table")
+        members = here[s.VOLUNTEER_ID].astype(str).tolist()
+    _member_actions(project, grid, here, members)
+
+
+def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: list[str]) -> None:
+    scenario, user = active_scenario(project), _user()
+    table = project.table(s.ASSIGNMENTS)
+    st.text_input(tr("edit.page.search"), key=K_QUERY)
+    cands = volunteer_candidates(project, grid, query=st.session_state.get(K_QUERY, ""))
+    st.caption(tr("edit.page.candidates") + " · " + tr("edit.page.masked_note"))
+    st.dataframe(_localised(cands), hide_index=True, key="edit_candidates_table", height=220)
+    labels = {r.volunteer_id: tr("edit.page.candidate_label", volunteer_id=r.volunteer_id, name=r.name,
+                                 tier=r.tier, left=r.capacity_left,
+                                 distance="?" if pd.isna(r.distance_m) else int(r.distance_m))
+              for r in cands.itertuples(index=False)}
+    c1, c2 = st.columns(2)
+    cand = c1.selectbox(tr("edit.page.candidate"), list(labels), key=K_CANDIDATE, format_func=partial(_lookup, labels))
+    role_default = default_role(project, grid)
+    role = c2.selectbox(tr("edit.page.role"), list(s.ROLES), index=list(s.ROLES).index(role_default), key=K_ROLE,
+                        format_func=_role_label)
+    dist = dict(zip(cands[s.VOLUNTEER_ID], cands[s.DISTANCE_M]))
+    if st.button(tr("edit.page.add"), key="edit_add", disabled=cand is None):
+        _apply(project, lambda: add_volunteer(table, volunteer_id=cand, grid_code=grid, role=role,
+                                              distance_m=dist.get(cand), user=user, scenario=scenario))
+    member = st.selectbox(tr("edit.page.member"), members, key=K_MEMBER)
+    b = st.columns(4)
+    if b[0].button(tr("edit.page.remove"), key="edit_remove", disabled=member is None):
+        _apply(project, lambda: remove_volunteer(table, volunteer_id=member, grid_code=grid, user=user,
+                                                 scenario=scenario))
+    if b[1].button(tr("edit.page.replace"), key="edit_replace", disabled=member is None or cand is None):
+        _apply(project, lambda: replace_volunteer(table, grid_code=grid, old_id=member, new_id=cand,
+                                                  distance_m=dist.get(cand), user=user, scenario=scenario))
+    if b[2].button(tr("edit.page.lock"), key="edit_lock", disabled=member is None):
+        _apply(project, lambda: lock_assignment(table, volunteer_id=member, grid_code=grid, user=user,
+                                                scenario=scenario))
+    if b[3].button(tr("edit.page.unlock"), key="edit_unlock", disabled=member is None):
+        _apply(project, lambda: lock_assignment(table, volunteer_id=member, grid_code=grid, locked=False,
+                                                user=user, scenario=scenario))
+
+
+def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
+    scenario, user = active_scenario(project), _user()
+    table = project.table(s.ASSIGNMENTS)
+    b = st.columns(4)
+    if b[0].button(tr("edit.page.lock_grid"), key="edit_lock_grid"):
+        _apply(project, lambda: lock_grids(table, [grid], user=user, scenario=scenario, label=grid))
+    if b[1].button(tr("edit.page.unlock_grid"), key="edit_unlock_grid"):
+        _apply(project, lambda: lock_grids(table, [grid], locked=False, user=user, scenario=scenario, label=grid))
+    if community is not None:
+        codes = grids_of_community(project, community)
+        if b[2].button(tr("edit.page.lock_community"), key="edit_lock_community"):
+            _apply(project, lambda: lock_grids(table, codes, user=user, scenario=scenario, label=community))
+        if b[3].button(tr("edit.page.unlock_community"), key="edit_unlock_community"):
+            _apply(project, lambda: lock_grids(table, codes, locked=False, user=user, scenario=scenario,
+                                               label=community))
+    points = project.layer(s.SERVICE_POINTS)
+    if len(points):
+        ids = points[s.POINT_ID].astype(str).tolist()
+        names = dict(zip(ids, points[s.NAME].astype(str)))
+        c1, c2 = st.columns([3, 1])
+        point = c1.selectbox(tr("edit.page.point"), ids, key=K_POINT, format_func=partial(_code_label, names))
+        levels = dict(zip(project.layer(s.GRIDS)[s.CODE].astype(str), project.layer(s.GRIDS)[s.LEVEL].astype(str)))
+        if c2.button(tr("edit.page.move_point"), key="edit_move_point"):
+            _apply(project, lambda: move_service_point(project.table(s.POINT_GRIDS), point_id=point, grid_code=grid,
+                                                       level=levels.get(grid, s.LEVEL_GENERAL), user=user,
+                                                       scenario=scenario))
+    if community is not None:
+        staffing = staffing_table(project)
+        staffing = staffing[staffing[s.GRID_CODE].isin(grids_of_community(project, community))].copy()
+        staffing.insert(1, "status", staffing.apply(
+            lambda r: tr("edit.status.none") if r["target"] == 0 else tr(
+                "edit.status.short" if r["short"] > 0 else "edit.status.ok"), axis=1))
+        st.caption(tr("edit.page.community_staffing"))
+        st.dataframe(_localised(staffing), hide_index=True, key="edit_community_staffing")
+
+
+def _violations_panel(project: Project, grid: str | None) -> None:
+    v = find_violations(project)
+    counts = v["rule"].value_counts()
+    with st.expander(tr("edit.page.violations"), expanded=False):
+        st.markdown(tr("edit.page.violations_count", **{r: int(counts.get(r, 0)) for r in
+                                                         ("over_capacity", "short", "two_micro_leader")}))
+        view = v.copy()
+        if grid is not None:
+            view = view.sort_values(s.GRID_CODE, key=lambda c: c.astype(str) != grid, kind="stable")
+        view["rule"] = view["rule"].map(lambda r: tr(f"edit.rule.{r}"))
+        st.dataframe(_localised(view.head(500)), hide_index=True, key="edit_violations_table")
+
+
+def _scenario_panel(project: Project) -> None:
+    st.subheader(tr("edit.page.scenarios"))
+    user = _user()
+    st.markdown(tr("edit.page.active_scenario", name=active_scenario(project)))
+    st.text_input(tr("edit.page.scenario_name"), key=K_SC_NAME)
+    name = st.session_state.get(K_SC_NAME, "")
+    c = st.columns(2)
+    if c[0].button(tr("edit.page.scenario_save"), key="edit_scenario_save"):
+        _apply(project, lambda: save_scenario(project, name, user=user))
+    if c[1].button(tr("edit.page.scenario_branch"), key="edit_scenario_branch"):
+        _apply(project, lambda: branch_scenario(project, name, user=user))
+    names = scenario_names(project)
+    c = st.columns([3, 1])
+    pick = c[0].selectbox(tr("edit.page.scenario_pick"), names, key=K_SC_PICK)
+    if c[1].button(tr("edit.page.scenario_switch"), key="edit_scenario_switch"):
+        _apply(project, lambda: switch_scenario(project, pick, user=user))
+    c = st.columns(3)
+    a = c[0].selectbox(tr("edit.page.compare_a"), names, key=K_CMP_A)
+    b = c[1].selectbox(tr("edit.page.compare_b"), names, key=K_CMP_B, index=len(names) - 1)
+    if c[2].button(tr("edit.page.compare"), key="edit_compare_button"):
+        st.session_state[COMPARE] = (a, b)
+    if st.session_state.get(COMPARE):
+        _compare(project, *st.session_state[COMPARE])
+
+
+def _compare(project: Project, a: str, b: str) -> None:
+    try:
+        diff = compare_scenarios(project, a, b)
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    counts = diff.changes["change"].value_counts()
+    st.markdown(tr("edit.diff.title", a=a, b=b) + " — " + tr(
+        "edit.page.compare_rows", added=int(counts.get("added", 0)), removed=int(counts.get("removed", 0)),
+        changed=int(counts.get("changed", 0))))
+    summary = diff.summary.assign(metric=diff.summary["metric"].map(lambda m: tr(f"edit.metric.{m}")))
+    st.dataframe(summary.astype(str), hide_index=True, key="edit_compare_summary")
+    st.caption(tr("edit.diff.service_coverage"))
+    changes = diff.changes.assign(change=diff.changes["change"].map(lambda x: tr(f"edit.change.{x}")))
+    st.dataframe(_localised(changes), hide_index=True, key="edit_compare_changes")
+    if len(diff.staffing):
+        st.dataframe(_localised(diff.staffing), hide_index=True, key="edit_compare_staffing")
+
+
+def _history_bar(path: str, disk: Project, project: Project) -> None:
+    history = _history()
+    c = st.columns([1, 1, 2, 2])
+    if c[0].button(tr("edit.page.undo"), key="edit_undo", disabled=not history.can_undo):
+        _undo_redo(project, undo)
+    if c[1].button(tr("edit.page.redo"), key="edit_redo", disabled=not history.can_redo):
+        _undo_redo(project, redo)
+    c[2].markdown(tr("edit.page.pending", n=len(history.journal)))
+    if c[3].button(tr("edit.page.save"), key="edit_save", type="primary", disabled=not history.journal):
+        _save(path, disk, merge=False)
+
+
+def main() -> None:
+    """Render the page: widgets -> cached load -> geo edits -> tables."""
+    state.init_state()
+    st.title(tr("edit.page.title"))
+    path = str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT)
+    if not Path(path).exists():
+        st.info(tr("edit.page.no_project", file=path))
+        st.stop()
+    try:
+        disk = cached_project(path)
+    except GeoInputError as exc:
+        show_error(exc)
+        st.stop()
+        return
+    _sync(disk, path)
+    for kind, text in st.session_state.pop(FLASH, []):
+        getattr(st, kind)(text)
+    if not str(st.session_state.get(state.USER_NAME) or "").strip():
+        st.info(tr("edit.page.user_missing"))
+    _conflict_panel(path, disk)
+    project = _current(disk)
+    _history_bar(path, disk, project)
+    community, grid = _pick_grid(project)
+    if grid is not None:
+        _grid_panel(project, grid)
+        _bulk_panel(project, community, grid)
+    _violations_panel(project, grid)
+    _scenario_panel(project)
+    with st.expander(tr("edit.page.audit")):
+        st.dataframe(_localised(read_audit(project).head(200)), hide_index=True, key="edit_audit_table")
+
+
+main()

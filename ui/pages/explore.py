@@ -1,0 +1,221 @@
+"""Explore page: the drill-down map (city → town → community → grid), layer toggles, search and side panel."""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit_folium import st_folium
+
+from geo import schema as s
+from geo.crs import gcj02_to_wgs84
+from layers import style
+from layers.basemaps import TIANDITU, display_offset
+from ui import labels, state
+from ui.cached import cached_figures, cached_simplified
+from ui.common import current_project, project_path
+from ui.i18n import tr
+from ui.mapview import LegendInfo, MapOptions, build_explore_map
+from ui.views import (
+    CITY, COMMUNITY, GRID, TOWN, Selection, UnitFigures, drill, parent_chain, problem_rows, reach_rows,
+    search_units, selection_for, staff_rows, unit_grid_codes,
+)
+
+MAP_KEY = "explore_map"
+RADII_CHOICES = (300, 500, 1000)
+LEVEL_LABEL = {CITY: "ui.level.city", TOWN: "ui.level.town", COMMUNITY: "ui.level.community", GRID: "ui.level.grid"}
+
+
+def _rerun_view() -> None:
+    """Rerun only the map fragment when this run is a fragment run, else the page."""
+    ctx = get_script_run_ctx()
+    st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")
+
+
+def _selection() -> Selection:
+    ss = st.session_state
+    return Selection(ss.get(state.SELECTED_TOWN), ss.get(state.SELECTED_COMMUNITY), ss.get(state.SELECTED_GRID))
+
+
+def _select(sel: Selection) -> None:
+    st.session_state[state.SELECTED_TOWN] = sel.town
+    st.session_state[state.SELECTED_COMMUNITY] = sel.community
+    st.session_state[state.SELECTED_GRID] = sel.grid
+
+
+def _options(project) -> MapOptions:
+    """Widgets above the map: colouring, layers, grid levels, point types."""
+    ss = st.session_state
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+    metric = c1.selectbox(tr("ui.explore.colour_by"), ("none", "coverage", "staffing", "households"),
+                          key=state.EXPLORE_METRIC, format_func=labels.metric_label)
+    category = c2.selectbox(tr("ui.explore.category"), s.CATEGORIES, key=state.EXPLORE_CATEGORY,
+                            format_func=labels.category_label)
+    radii = tuple(int(r) for r in project.settings.get("radii_m", RADII_CHOICES))
+    ss.setdefault(state.EXPLORE_RADIUS, 500 if 500 in radii else radii[0])
+    radius = c3.selectbox(tr("ui.explore.radius"), radii, key=state.EXPLORE_RADIUS)
+    with c4.popover(tr("ui.explore.layers"), width="stretch"):
+        levels = st.multiselect(tr("ui.explore.grid_levels"), s.GRID_LEVELS, key=state.EXPLORE_LEVELS,
+                                default=[s.LEVEL_GENERAL, s.LEVEL_MICRO, s.LEVEL_DEDICATED],
+                                format_func=labels.level_label)
+        vols = st.checkbox(tr("ui.explore.show_volunteers"), value=True, key=state.EXPLORE_VOLUNTEERS)
+        points = st.checkbox(tr("ui.explore.show_points"), value=True, key=state.EXPLORE_POINTS)
+        all_types = sorted(set(project.layer(s.SERVICE_POINTS).get(s.POINT_TYPE, []).astype(str))) \
+            if len(project.layer(s.SERVICE_POINTS)) else []
+        types = st.multiselect(tr("ui.explore.point_types"), all_types, default=all_types,
+                               key=state.EXPLORE_POINT_TYPES,
+                               format_func=labels.point_type_label)
+        radii_on = st.checkbox(tr("ui.explore.show_radii"), value=False, key=state.EXPLORE_RADII)
+        problems = st.checkbox(tr("ui.explore.show_problems"), value=True, key=state.EXPLORE_PROBLEMS)
+    key = ss.get(state.TIANDITU_KEY, "")
+    basemap = ss.get(state.BASEMAP, "none")
+    if basemap == TIANDITU and not key.strip():
+        basemap = "none"
+    return MapOptions(metric=metric, category=category, radius_m=float(radius), grid_levels=tuple(levels),
+                      show_volunteers=vols, show_points=points, point_types=tuple(types), show_radii=radii_on,
+                      show_problems=problems, basemap=basemap, tianditu_key=key)
+
+
+def _search(project) -> None:
+    query = st.text_input(tr("ui.explore.search"), key=state.EXPLORE_SEARCH)
+    if not query.strip():
+        return
+    hits = search_units(project, query)
+    if not hits:
+        st.caption(tr("ui.explore.search_none", query=query))
+        return
+    labels = {i: f"{name} · {code} · {tr(LEVEL_LABEL[level])}" for i, (level, code, name) in enumerate(hits)}
+    pick = st.selectbox(tr("ui.explore.search_pick"), list(labels), format_func=labels.get)
+    if st.button(tr("ui.explore.search_go"), key="explore_search_go"):
+        level, code, _ = hits[pick]
+        _select(selection_for(project, level, code))
+        st.rerun()
+
+
+def _breadcrumbs(project, sel: Selection) -> None:
+    chain = parent_chain(project, sel)
+    cols = st.columns(len(chain))
+    for col, (level, code, name) in zip(cols, chain):
+        label = tr("ui.city_name") if level == CITY else name
+        is_last = (level, code) == (chain[-1][0], chain[-1][1])
+        if col.button(label, key=f"crumb_{level}", disabled=is_last, width="stretch"):
+            _select(selection_for(project, level, code) if code else Selection())
+            _rerun_view()
+
+
+def _legend(legend: LegendInfo) -> None:
+    parts = []
+    if legend.entries:
+        parts.append(f"<b>{html.escape(legend.title)}</b>")
+        parts += [f"<span style='display:inline-block;width:12px;height:12px;background:{html.escape(c)};"
+                  f"border:1px solid #999;margin:0 4px 0 8px'></span>{html.escape(label)}"
+                  for c, label in legend.entries]
+    if legend.points:
+        parts.append(f"<br><b>{html.escape(tr('ui.explore.point_types'))}</b>")
+        parts += [f"<span style='display:inline-block;width:10px;height:10px;border-radius:5px;"
+                  f"background:{html.escape(c)};margin:0 4px 0 8px'></span>{html.escape(label)}"
+                  for c, label in legend.points]
+    if parts:
+        st.markdown(" ".join(parts), unsafe_allow_html=True)  # only catalogue text and hex colours, escaped
+
+
+def _clicked_lonlat(out: dict | None, basemap: str) -> tuple[float, float] | None:
+    click = (out or {}).get("last_object_clicked")
+    if not click or "lat" not in click:
+        return None
+    seen = st.session_state.get(state.EXPLORE_LAST_CLICK)
+    here = (float(click["lat"]), float(click["lng"]))
+    if seen == here:
+        return None
+    st.session_state[state.EXPLORE_LAST_CLICK] = here
+    lon, lat = here[1], here[0]
+    if display_offset(basemap) is not None:  # the map is drawn in GCJ-02: back to WGS 84
+        lon_a, lat_a = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
+        lon, lat = float(lon_a[0]), float(lat_a[0])
+    return lon, lat
+
+
+def _panel(project, sel: Selection, figures: UnitFigures, opts: MapOptions) -> None:
+    level = sel.level
+    chain = parent_chain(project, sel)
+    name = tr("ui.city_name") if level == CITY else chain[-1][2]
+    st.subheader(f"{tr(LEVEL_LABEL[level])} · {name}")
+    if len(chain) > 1:
+        parents = " › ".join(tr("ui.city_name") if lv == CITY else nm for lv, _, nm in chain[:-1])
+        st.caption(f"{tr('ui.panel.parents')}: {parents}")
+    if level != CITY:
+        st.caption(f"{tr('ui.panel.code')}: {chain[-1][1]}")
+    codes = unit_grid_codes(project, sel)
+    grid_fig = figures.get(GRID).reindex(codes)
+    if level == GRID:
+        households = grid_fig["households"].sum()
+    else:
+        unit = figures.get(level).reindex([chain[-1][1]]) if level != CITY else None
+        households = unit["households"].sum() if unit is not None else figures.get(TOWN)["households"].sum()
+    m1, m2, m3 = st.columns(3)
+    m1.metric(tr("ui.panel.households"), f"{households:,.0f}")
+    m2.metric(tr("ui.panel.grids"), f"{len(codes):,}")
+    target, actual = grid_fig["target"].sum(), grid_fig["actual"].sum()
+    m3.metric(tr("ui.dash.staffing_rate"), f"{actual / target:.0%}" if target else "—",
+              help=tr("ui.panel.staffing", actual=int(actual), target=int(target)))
+    if level in (COMMUNITY, GRID):
+        st.markdown(f"**{tr('ui.panel.staff')}**")
+        staff = staff_rows(project, codes)
+        if len(staff):
+            shown = staff.assign(role=staff[s.ROLE].map(lambda r: tr(f"ui.role.{r}")))
+            shown.columns = [tr("ui.col.grid"), tr("ui.col.role"), tr("ui.col.code"), tr("ui.col.name"),
+                             tr("ui.col.tier"), tr("ui.col.phone")]
+            st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
+        else:
+            st.caption(tr("ui.panel.staff_none"))
+    st.markdown(f"**{tr('ui.panel.reach', radius=f'{opts.radius_m:.0f}')}**")
+    reach = reach_rows(project, sel, radius_m=opts.radius_m)
+    if len(reach):
+        for _, row in reach.iterrows():
+            share = row["share"]
+            st.progress(float(np.clip(share, 0, 1)) if share == share else 0.0,
+                        text=f"{style.category_label(row[s.CATEGORY], state.lang())}: "
+                             f"{share:.0%}" if share == share else "—")
+    else:
+        st.caption(tr("ui.panel.reach_none"))
+    st.markdown(f"**{tr('ui.panel.problems')}**")
+    problems = problem_rows(project, figures, codes, category=opts.category, radius_m=opts.radius_m)
+    if not problems:
+        st.caption(tr("ui.panel.no_problems"))
+    for key, ctx in problems[:8]:
+        st.markdown(f"- {html.escape(tr(key, **ctx))}")
+    if len(problems) > 8:
+        st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
+
+
+@st.fragment
+def _map_and_panel(project, path: str, opts: MapOptions) -> None:
+    """The map and side panel rerun alone on a map click (the rest of the page does not)."""
+    sel = _selection()
+    _breadcrumbs(project, sel)
+    figures = cached_figures(path, project, opts.category, opts.radius_m)
+    col_map, col_panel = st.columns([3, 2])
+    with col_map:
+        m, legend = build_explore_map(project, sel, figures, opts, lang=state.lang(),
+                                      simplified=lambda layer, view: cached_simplified(path, project, layer, view))
+        out = st_folium(m, key=MAP_KEY, height=560, width="stretch",
+                        returned_objects=["last_object_clicked"])
+        _legend(legend)
+        st.caption(tr("ui.explore.illustrative"))
+    lonlat = _clicked_lonlat(out, opts.basemap)
+    if lonlat is not None:
+        new = drill(project, sel, *lonlat, grid_levels=opts.grid_levels)
+        if new != sel:
+            _select(new)
+            _rerun_view()
+    with col_panel:
+        _panel(project, sel, figures, opts)
+
+
+project = current_project()
+st.title(tr("ui.explore.title"))
+st.caption(tr("ui.explore.caption"))
+_search(project)
+options = _options(project)
+_map_and_panel(project, project_path(), options)

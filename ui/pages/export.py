@@ -1,0 +1,122 @@
+"""Export page: download assignment tables, GIS files and rosters; import an edited table back."""
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import export_tables as tab
+from geo.errors import GeoInputError
+from geo.export import ExportOptions, export_bytes
+from geo.project import save_project
+from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
+from ui import state
+from ui.common import current_project, project_path
+from ui.i18n import show_error, tr
+
+# widget keys of this page (small values only; the prepared file is kept until options change)
+FMT = "export_fmt"
+LEVEL = "export_level"
+CRS = "export_crs"
+ENCODING = "export_encoding"
+ROSTER_BY = "export_roster_by"
+ROSTER_FORM = "export_roster_form"
+MASK_NAMES = "export_mask_names"
+PERSONAL = "export_personal"
+PREPARED = "export_prepared"  # (options tuple, file name, bytes)
+UPLOAD = "export_upload"
+
+FORMAT_CHOICES = ("xlsx", "csv", "geojson", "gpkg", "shp", "roster")
+FORMAT_LABELS = {"xlsx": "Excel (XLSX)", "csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage",
+                 "shp": "Shapefile (.zip)", "roster": None}
+CRS_CHOICES = ("", "gcj02", "EPSG:4543", "EPSG:4544")
+MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv",
+        "geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3", "zip": "application/zip",
+        "md": "text/markdown", "txt": "text/plain"}
+
+
+def _format_label(fmt: str) -> str:
+    return FORMAT_LABELS[fmt] or tr("export.ui.roster")
+
+
+def _options(lang: str) -> ExportOptions:
+    fmt = st.radio(tr("export.cli.format"), FORMAT_CHOICES, key=FMT,
+                   horizontal=True, format_func=_format_label)
+    c1, c2, c3 = st.columns(3)
+    level = c1.selectbox(tr("export.ui.level"), ["", *tab.EXPORT_LEVELS], key=LEVEL,
+                         format_func=lambda v: tab.level_label(v, lang) if v else tr("export.ui.all_levels"))
+    crs = None
+    if fmt in ("geojson", "gpkg", "shp"):
+        choices = CRS_CHOICES[:2] if fmt == "geojson" else CRS_CHOICES
+        crs = c2.selectbox(tr("export.ui.crs"), choices, key=CRS,
+                           format_func=lambda v: v.upper().replace("GCJ02", "GCJ-02") if v else tr("export.ui.crs_wgs84"))
+    encoding = "utf-8-sig"
+    if fmt == "csv":
+        encoding = c2.selectbox(tr("export.ui.encoding"), ("utf-8-sig", "gb18030"), key=ENCODING)
+    by, form = "grid", "md"
+    if fmt == "roster":
+        by = c2.selectbox(tr("export.ui.roster_by"), ("grid", "community"), key=ROSTER_BY,
+                          format_func=lambda v: tr(f"export.ui.by_{v}"))
+        form = c3.selectbox(tr("export.cli.format"), ("md", "txt", "csv", "xlsx"), key=ROSTER_FORM)
+    mask_names = st.checkbox(tr("export.ui.mask_names"), key=MASK_NAMES)
+    personal = st.checkbox(tr("export.ui.personal"), key=PERSONAL)
+    user = str(st.session_state.get(state.USER_NAME) or "").strip()
+    if personal:
+        st.warning(tr("export.ui.personal_warning", user=user) if user else tr("export.ui.need_user"))
+    return ExportOptions(fmt=fmt, level=level or None, lang=lang, crs=crs or None, include_personal=personal,
+                         mask_names=mask_names, encoding=encoding, user=user, roster_by=by, roster_form=form)
+
+
+def _prepare(options: ExportOptions) -> None:
+    """Build the file; a personal export is logged (project saved) before its bytes are offered."""
+    project = current_project()
+    try:
+        result = export_bytes(project, options)
+        if result.audited:
+            save_project(result.project, project_path(), expected_revision=project.revision)
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    st.session_state[PREPARED] = (repr(options), result.filename, result.data)
+
+
+def _download_section(options: ExportOptions) -> None:
+    if st.button(tr("export.ui.prepare"), type="primary", disabled=options.include_personal and not options.user):
+        _prepare(options)
+    prepared = st.session_state.get(PREPARED)
+    if prepared and prepared[0] == repr(options):
+        _, name, data = prepared
+        st.download_button(tr("export.ui.download", name=name), data=data, file_name=name,
+                           mime=MIME.get(name.rsplit(".", 1)[-1], "application/octet-stream"), on_click="ignore")
+
+
+def _roundtrip_section() -> None:
+    st.subheader(tr("export.ui.roundtrip"))
+    uploaded = st.file_uploader(tr("export.ui.upload"), type=["xlsx", "csv"], key=UPLOAD)
+    if uploaded is None:
+        return
+    project = current_project()
+    try:
+        diff = diff_assignments(project, read_edited_table(uploaded.getvalue(), filename=uploaded.name))
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    lines = preview_lines(diff, state.lang())
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    if diff.is_empty or diff.problems:
+        return
+    if st.button(tr("export.ui.apply")):
+        try:
+            updated = apply_diff(project, diff, user=str(st.session_state.get(state.USER_NAME) or ""),
+                                 file=uploaded.name)
+            saved = save_project(updated, project_path(), expected_revision=project.revision)
+        except GeoInputError as exc:
+            show_error(exc)
+            return
+        st.success(tr("export.diff.applied", n=diff.n_changes, file=project_path(), revision=saved.revision))
+
+
+st.title(tr("export.ui.title"))
+st.caption(tr("export.ui.intro"))
+current_project()
+_download_section(_options(state.lang()))
+st.divider()
+_roundtrip_section()
