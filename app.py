@@ -48,7 +48,8 @@ def _sidebar() -> None:
 
 def main() -> None:
     """Run the app: one navigation over the pages that exist."""
-    st.set_page_config(page_title="网格图谱 GridAtlas", page_icon=":material/grid_on:", layout="wide")
+    # an emoji favicon is a data: URL; a :material: icon would be fetched from fonts.gstatic.com
+    st.set_page_config(page_title="网格图谱 GridAtlas", page_icon="🗺️", layout="wide")
     state.init_state()
     pending = st.session_state.pop("pending_project_path", None)  # set by the import wizard after a save
     if pending:

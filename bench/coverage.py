@@ -8,6 +8,7 @@ three radii. Synthetic data is generated here; the demo is not needed.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -85,6 +86,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a tenth of the size")
     parser.add_argument("--no-naive", action="store_true", help="skip the slow baseline")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured
     scale = 10 if args.quick else 1
     radii = [300.0, 500.0, 1000.0]
     n_grids, n_points = args.grids // scale, args.points // scale

@@ -20,7 +20,9 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
+from geo.project import Project
 from geo.partition import (
     adjacency, components, dissolve, explode_owned, fill_unlabelled, make_contiguous,
     neighbour_table, node_coverage, voronoi_cells,
@@ -477,3 +479,86 @@ def autogrid_community(parent: shapely.Geometry, buildings: gpd.GeoDataFrame, *,
         "notes": [{**note, "community_code": community_code} for note in micro.notes],
     }
     return grids, building_grid, report
+
+
+def autogrid_project(project: Project, *, community_codes: list[str] | None = None,
+                     micro_band: tuple[float, float] = DEFAULT_MICRO_BAND,
+                     general_band: tuple[float, float] = DEFAULT_GENERAL_BAND,
+                     barriers: gpd.GeoDataFrame | None = None, seed: int = 0,
+                     ) -> tuple[Project, dict[str, Any]]:
+    """Re-grid communities of a project from its household points; return the new project and a report.
+
+    Existing micro and general grids of the chosen communities are replaced; other
+    grids (dedicated, master, other communities) are kept. Work is done in the metric
+    CRS (UTM 48N); the grids layer stays in the storage CRS (WGS 84).
+
+    Parameters
+    ----------
+    community_codes
+        Communities to grid; ``None`` grids all of them.
+    barriers
+        Optional line layer (any CRS with a CRS set).
+
+    Raises
+    ------
+    GeoInputError
+        ``autogrid.no_buildings``, ``autogrid.unknown_community`` or a band/household error.
+    """
+    check_band(*micro_band)
+    check_band(*general_band)
+    if s.HOUSEHOLDS not in project.layers or len(project.layers[s.HOUSEHOLDS]) == 0:
+        msg = "project has no households layer"
+        raise GeoInputError(msg, code="autogrid.no_buildings", file=str(project.meta.get("path", "")))
+    comms = to_metric_crs(project.layer(s.COMMUNITIES))
+    codes = comms[s.CODE].astype(str).tolist()
+    wanted = codes if community_codes is None else [str(c) for c in community_codes]
+    unknown = [c for c in wanted if c not in codes]
+    if unknown:
+        msg = f"unknown community codes {unknown}"
+        raise GeoInputError(msg, code="autogrid.unknown_community", ids=unknown)
+    bld = to_metric_crs(project.layer(s.HOUSEHOLDS))
+    hits = gpd.sjoin(bld[[s.HOUSEHOLDS_N, "geometry"]], comms[[s.CODE, "geometry"]],
+                     predicate="within", how="left")
+    hits = hits[~hits.index.duplicated(keep="first")]
+    outside = hits.index[hits[s.CODE].isna()].tolist()
+    lines = None
+    if barriers is not None and len(barriers):
+        lines = shapely.union_all(to_metric_crs(barriers).geometry.values)
+    new_frames, report = [], {"communities": {}, "notes": [], "outside": outside}
+    for n, code in enumerate(wanted):
+        row = comms.iloc[codes.index(code)]
+        members = bld.loc[hits.index[hits[s.CODE] == code]]
+        grids, _, rep = autogrid_community(
+            row.geometry, members, community_code=code, town_code=row.get(s.TOWN_CODE),
+            community_kind=str(row.get(s.KIND) or "社区"), micro_band=micro_band, general_band=general_band,
+            barriers=lines, seed=seed + n, name_prefix=str(row.get(s.NAME) or ""))
+        new_frames.append(grids.to_crs(s.STORAGE_CRS))
+        report["communities"][code] = rep
+        report["notes"] += rep["notes"]
+    old = project.layer(s.GRIDS)
+    if len(old) and s.LEVEL in old.columns:
+        replaced = old[s.LEVEL].isin([s.LEVEL_MICRO, s.LEVEL_GENERAL]) & old.get(
+            s.COMMUNITY_CODE, pd.Series(index=old.index, dtype=object)).astype(str).isin(wanted)
+        old = old[~replaced]
+    frames = [f for f in [old.to_crs(s.STORAGE_CRS) if len(old) else None, *new_frames] if f is not None]
+    grids = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=s.STORAGE_CRS)
+    new = pd.concat(new_frames, ignore_index=True)
+    for level, band in ((s.LEVEL_MICRO, micro_band), (s.LEVEL_GENERAL, general_band)):
+        sub = new[new[s.LEVEL] == level]
+        single = np.zeros(len(sub), dtype=bool)
+        if level == s.LEVEL_MICRO:
+            single = sub[s.CODE].isin({note.get("code") for note in report["notes"]}).to_numpy()
+            single = single | _single_over_from_reports(sub, report)
+        report[level] = summarise_households(sub[s.HOUSEHOLDS_N].to_numpy(), lo=band[0], hi=band[1],
+                                             single_over=single)
+    return project.with_layer(s.GRIDS, grids), report
+
+
+def _single_over_from_reports(micro: pd.DataFrame, report: dict[str, Any]) -> np.ndarray:
+    """Micro rows that are one building above the band (from the per-community notes)."""
+    flagged = set()
+    for code, rep in report["communities"].items():
+        for note in rep["notes"]:
+            if note.get("kind") == NOTE_SINGLE_OVER:
+                flagged.add((code, note["households"]))
+    return np.array([(c, h) in flagged for c, h in zip(micro[s.COMMUNITY_CODE], micro[s.HOUSEHOLDS_N])])

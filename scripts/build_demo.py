@@ -391,12 +391,12 @@ def to_stored(geoms_m: np.ndarray) -> np.ndarray:
 def finalise_polygons(geoms_m: np.ndarray) -> tuple[np.ndarray, int]:
     """Round polygons to the stored precision keeping the coverage exact.
 
-    Rounding moves T-junction vertices off their neighbour's edge by < 1e-6 deg;
-    noding again in degrees puts them back on both sides. Polygons that rounding
-    made invalid are repaired (``make_valid``, structure method). Returns the
-    polygons and how many needed repair.
+    The input is noded (shared edges carry identical vertices), so rounding moves
+    shared vertices identically. Polygons that rounding made invalid (a vertex
+    pair closer than the precision) are repaired (``make_valid``, structure
+    method). Returns the polygons and how many needed repair.
     """
-    stored = node_coverage(to_stored(geoms_m), tolerance=0.9 * 10.0 ** -DECIMALS)
+    stored = to_stored(geoms_m)
     bad = ~shapely.is_valid(stored)
     stored[bad] = shapely.make_valid(stored[bad], method="structure", keep_collapsed=False)
     return shapely.orient_polygons(stored), int(bad.sum())

@@ -89,6 +89,7 @@ def _count(path: Path) -> int:
     return len(load_project(path).table(s.ASSIGNMENTS))
 
 
+@pytest.mark.slow
 def test_save_killed__tiny_project_always_readable(tmp_path):
     path = tmp_path / "tiny.gpkg"
     save_project(tiny_project(), path)

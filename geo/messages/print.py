@@ -159,4 +159,14 @@ MESSAGES = {
         "zh": "请指定 --unit、--atlas 或 --notice 之一，以及 --out 输出文件。",
         "en": "Give one of --unit, --atlas or --notice, and --out.",
     },
+    # --- Streamlit print page ------------------------------------------------------------
+    "print.ui.kind": {"zh": "打印内容", "en": "What to print"},
+    "print.ui.kind.map": {"zh": "单张地图", "en": "Map page"},
+    "print.ui.kind.atlas": {"zh": "图集", "en": "Atlas"},
+    "print.ui.kind.notice": {"zh": "网格公示牌", "en": "Notice board"},
+    "print.ui.build": {"zh": "生成图集", "en": "Build atlas"},
+    "print.ui.building": {"zh": "正在生成……", "en": "Building..."},
+    "print.ui.preview": {"zh": "预览（低分辨率）", "en": "Preview (low resolution)"},
+    "print.ui.download_pdf": {"zh": "下载 PDF", "en": "Download PDF"},
+    "print.ui.download_png": {"zh": "下载 PNG（300 dpi）", "en": "Download PNG (300 dpi)"},
 }

@@ -154,6 +154,12 @@ def _role_label(role: str) -> str:
     return tr(f"edit.role.{role}")
 
 
+def _keep_valid(key: str, options: list[Any], *, default: int = 0) -> None:
+    """Reset a keyed selectbox whose value is no longer among its options (keyed widgets keep state)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[default] if options else None
+
+
 def _localised(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns={c: tr(f"edit.col.{c}") for c in df.columns})
 
@@ -185,8 +191,7 @@ def _pick_grid(project: Project) -> tuple[str | None, str | None]:
     shown = grids if community is None else grids[grids[s.COMMUNITY_CODE].astype(str) == community]
     codes = shown[s.CODE].astype(str).tolist()
     names = dict(zip(grids[s.CODE].astype(str), grids[s.NAME].astype(str)))
-    if st.session_state.get(K_GRID) not in codes:
-        st.session_state[K_GRID] = codes[0] if codes else None
+    _keep_valid(K_GRID, codes)
     grid = c2.selectbox(tr("edit.page.grid"), codes, key=K_GRID, format_func=partial(_code_label, names))
     return community, grid
 
@@ -226,14 +231,17 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
                                  distance="?" if pd.isna(r.distance_m) else int(r.distance_m))
               for r in cands.itertuples(index=False)}
     c1, c2 = st.columns(2)
+    _keep_valid(K_CANDIDATE, list(labels))
     cand = c1.selectbox(tr("edit.page.candidate"), list(labels), key=K_CANDIDATE, format_func=partial(_lookup, labels))
     role_default = default_role(project, grid)
-    role = c2.selectbox(tr("edit.page.role"), list(s.ROLES), index=list(s.ROLES).index(role_default), key=K_ROLE,
+    _keep_valid(K_ROLE, list(s.ROLES), default=list(s.ROLES).index(role_default))
+    role = c2.selectbox(tr("edit.page.role"), list(s.ROLES), key=K_ROLE,
                         format_func=_role_label)
     dist = dict(zip(cands[s.VOLUNTEER_ID], cands[s.DISTANCE_M]))
     if st.button(tr("edit.page.add"), key="edit_add", disabled=cand is None):
         _apply(project, lambda: add_volunteer(table, volunteer_id=cand, grid_code=grid, role=role,
                                               distance_m=dist.get(cand), user=user, scenario=scenario))
+    _keep_valid(K_MEMBER, members)
     member = st.selectbox(tr("edit.page.member"), members, key=K_MEMBER)
     b = st.columns(4)
     if b[0].button(tr("edit.page.remove"), key="edit_remove", disabled=member is None):
@@ -270,6 +278,7 @@ def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
         ids = points[s.POINT_ID].astype(str).tolist()
         names = dict(zip(ids, points[s.NAME].astype(str)))
         c1, c2 = st.columns([3, 1])
+        _keep_valid(K_POINT, ids)
         point = c1.selectbox(tr("edit.page.point"), ids, key=K_POINT, format_func=partial(_code_label, names))
         levels = dict(zip(project.layer(s.GRIDS)[s.CODE].astype(str), project.layer(s.GRIDS)[s.LEVEL].astype(str)))
         if c2.button(tr("edit.page.move_point"), key="edit_move_point"):
@@ -312,12 +321,15 @@ def _scenario_panel(project: Project) -> None:
         _apply(project, lambda: branch_scenario(project, name, user=user))
     names = scenario_names(project)
     c = st.columns([3, 1])
+    _keep_valid(K_SC_PICK, names)
+    _keep_valid(K_CMP_A, names)
+    _keep_valid(K_CMP_B, names, default=len(names) - 1)
     pick = c[0].selectbox(tr("edit.page.scenario_pick"), names, key=K_SC_PICK)
     if c[1].button(tr("edit.page.scenario_switch"), key="edit_scenario_switch"):
         _apply(project, lambda: switch_scenario(project, pick, user=user))
     c = st.columns(3)
     a = c[0].selectbox(tr("edit.page.compare_a"), names, key=K_CMP_A)
-    b = c[1].selectbox(tr("edit.page.compare_b"), names, key=K_CMP_B, index=len(names) - 1)
+    b = c[1].selectbox(tr("edit.page.compare_b"), names, key=K_CMP_B)
     if c[2].button(tr("edit.page.compare"), key="edit_compare_button"):
         st.session_state[COMPARE] = (a, b)
     if st.session_state.get(COMPARE):

@@ -33,28 +33,30 @@ MIME = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.she
         "md": "text/markdown", "txt": "text/plain"}
 
 
-def _format_label(fmt: str) -> str:
-    return FORMAT_LABELS[fmt] or tr("export.ui.roster")
+def _choose(widget, label: str, values: dict[str, str], key: str) -> str:
+    """A selectbox/radio over display labels (no format_func: AppTest pickles widget state); returns the value."""
+    chosen = widget(label, list(values), key=key)
+    return values[chosen]
 
 
 def _options(lang: str) -> ExportOptions:
-    fmt = st.radio(tr("export.cli.format"), FORMAT_CHOICES, key=FMT,
-                   horizontal=True, format_func=_format_label)
+    formats = {FORMAT_LABELS[f] or tr("export.ui.roster"): f for f in FORMAT_CHOICES}
+    fmt = _choose(lambda *a, **k: st.radio(*a, **k, horizontal=True), tr("export.cli.format"), formats, FMT)
     c1, c2, c3 = st.columns(3)
-    level = c1.selectbox(tr("export.ui.level"), ["", *tab.EXPORT_LEVELS], key=LEVEL,
-                         format_func=lambda v: tab.level_label(v, lang) if v else tr("export.ui.all_levels"))
+    levels = {tr("export.ui.all_levels"): "", **{tab.level_label(v, lang): v for v in tab.EXPORT_LEVELS}}
+    level = _choose(c1.selectbox, tr("export.ui.level"), levels, LEVEL)
     crs = None
     if fmt in ("geojson", "gpkg", "shp"):
         choices = CRS_CHOICES[:2] if fmt == "geojson" else CRS_CHOICES
-        crs = c2.selectbox(tr("export.ui.crs"), choices, key=CRS,
-                           format_func=lambda v: v.upper().replace("GCJ02", "GCJ-02") if v else tr("export.ui.crs_wgs84"))
+        labels = {(v.upper().replace("GCJ02", "GCJ-02") if v else tr("export.ui.crs_wgs84")): v for v in choices}
+        crs = _choose(c2.selectbox, tr("export.ui.crs"), labels, f"{CRS}_{fmt}")
     encoding = "utf-8-sig"
     if fmt == "csv":
         encoding = c2.selectbox(tr("export.ui.encoding"), ("utf-8-sig", "gb18030"), key=ENCODING)
     by, form = "grid", "md"
     if fmt == "roster":
-        by = c2.selectbox(tr("export.ui.roster_by"), ("grid", "community"), key=ROSTER_BY,
-                          format_func=lambda v: tr(f"export.ui.by_{v}"))
+        by = _choose(c2.selectbox, tr("export.ui.roster_by"),
+                     {tr(f"export.ui.by_{v}"): v for v in ("grid", "community")}, ROSTER_BY)
         form = c3.selectbox(tr("export.cli.format"), ("md", "txt", "csv", "xlsx"), key=ROSTER_FORM)
     mask_names = st.checkbox(tr("export.ui.mask_names"), key=MASK_NAMES)
     personal = st.checkbox(tr("export.ui.personal"), key=PERSONAL)

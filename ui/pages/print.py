@@ -1,0 +1,70 @@
+"""Print page: choose a unit, measure and paper; preview a PNG; download the PDF (or an atlas, a notice board)."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from geo.errors import GeoInputError
+from geo.printdata import atlas_units, find_unit, map_page_data, notice_data
+from layers import atlas
+from layers import print as lp
+from layers.style import parse_measure
+from ui import state
+from ui.cached import cached_project
+from ui.i18n import show_error, tr
+
+st.header(tr("ui.nav.print"))
+try:
+    project = cached_project(st.session_state[state.PROJECT_PATH])
+except GeoInputError as exc:
+    show_error(exc)
+    st.stop()
+
+kind = st.radio(tr("print.ui.kind"), ["map", "atlas", "notice"], horizontal=True, key="print_kind",
+                format_func=lambda k: tr(f"print.ui.kind.{k}"))
+measure = st.selectbox(tr("print.arg.measure"), ["staffing", "households", "coverage:生活", "coverage:政务",
+                                                 "coverage:产业", "coverage:群团"], key="print_measure")
+c1, c2 = st.columns(2)
+paper = c1.selectbox(tr("print.arg.paper"), ["A4", "A3"], key="print_paper")
+orientation = c2.selectbox(tr("print.arg.orientation"), ["portrait", "landscape"], key="print_orientation")
+org = st.text_input(tr("print.arg.org"), key="print_org")
+internal = st.checkbox(tr("print.arg.internal"), value=True, key="print_internal")
+options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang(), organisation=org,
+                         internal=internal)
+
+try:
+    spec = parse_measure(measure)
+    if kind == "atlas":
+        level = st.selectbox(tr("print.arg.atlas"), ["community", "town", "grid"], key="print_atlas_level")
+        pages = st.text_input(tr("print.arg.pages"), key="print_pages")
+        n = len(atlas_units(project, level))
+        st.caption(f"1–{n}")
+        if st.button(tr("print.ui.build"), key="print_build"):
+            with tempfile.TemporaryDirectory() as tmp, st.spinner(tr("print.ui.building")):
+                out = Path(tmp) / "atlas.pdf"
+                atlas.render_atlas(project, level, out, pages=pages or None, measure=spec.name,
+                                   category=spec.category, options=options)
+                st.download_button(tr("print.ui.download_pdf"), out.read_bytes(), file_name=f"atlas_{level}.pdf",
+                                   mime="application/pdf", key="print_download_atlas")
+    else:
+        default = st.session_state.get(state.SELECTED_GRID) if kind == "notice" else (
+            st.session_state.get(state.SELECTED_COMMUNITY) or st.session_state.get(state.SELECTED_TOWN) or "city")
+        code = st.text_input(tr("print.arg.notice" if kind == "notice" else "print.arg.unit"), value=default or "",
+                             key="print_unit")
+        if not code:
+            st.stop()
+        if kind == "notice":
+            fig = atlas.render_notice_page(notice_data(project, code), options)
+        else:
+            unit = find_unit(project, code)
+            fig = lp.render_map_page(map_page_data(project, unit, measure=spec.name, category=spec.category), options)
+        st.image(lp.figure_bytes(fig, fmt="png", dpi=80), caption=tr("print.ui.preview"))
+        st.download_button(tr("print.ui.download_pdf"), lp.figure_bytes(fig, fmt="pdf"), file_name=f"{code}.pdf",
+                           mime="application/pdf", key="print_download_pdf")
+        st.download_button(tr("print.ui.download_png"), lp.figure_bytes(fig, fmt="png", dpi=300),
+                           file_name=f"{code}.png", mime="image/png", key="print_download_png")
+except GeoInputError as exc:
+    show_error(exc)
+    st.stop()
