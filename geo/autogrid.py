@@ -547,8 +547,7 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
         sub = new[new[s.LEVEL] == level]
         single = np.zeros(len(sub), dtype=bool)
         if level == s.LEVEL_MICRO:
-            single = sub[s.CODE].isin({note.get("code") for note in report["notes"]}).to_numpy()
-            single = single | _single_over_from_reports(sub, report)
+            single = _single_over_from_reports(sub, report)
         report[level] = summarise_households(sub[s.HOUSEHOLDS_N].to_numpy(), lo=band[0], hi=band[1],
                                              single_over=single)
     return project.with_layer(s.GRIDS, grids), report

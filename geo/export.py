@@ -181,13 +181,15 @@ def _summary_sheet(project: Project, scenario: str, lang: str) -> pd.DataFrame:
 
 def _town_sheets(project: Project, options: ExportOptions, scenario: str) -> dict[str, pd.DataFrame]:
     table = _table(project, options, scenario)
-    towns = tab.rollup_table(project, level="town", scenario=scenario, lang=options.lang)
+    towns = project.layer(s.TOWNS)
+    codes = towns[s.CODE].astype(str).tolist() if len(towns) else []
+    names = towns[s.NAME].astype(str).tolist() if len(towns) else []
     sheets: dict[str, pd.DataFrame] = {}
-    for code, name in zip(towns[s.TOWN_CODE], towns[tab.TOWN_NAME]):
+    for code, name in zip(codes, names):
         rows = table.loc[table[s.TOWN_CODE] == code]
         if len(rows):
             sheets[name or code] = rows
-    rest = table.loc[~table[s.TOWN_CODE].isin(towns[s.TOWN_CODE])]
+    rest = table.loc[~table[s.TOWN_CODE].isin(codes)]
     if len(rest):
         sheets["—"] = rest
     return sheets

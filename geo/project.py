@@ -11,6 +11,8 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +21,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+
+try:  # POSIX advisory locks; on Windows the revision check alone guards saves
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 from geo import __version__
 from geo.errors import ConflictError, ProjectFileError
@@ -106,6 +113,26 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
         instead of overwriting someone else's save.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _save_lock(path):
+        return _save_locked(project, path, expected_revision)
+
+
+@contextmanager
+def _save_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on a sidecar file so check-revision-then-write is one step."""
+    lock_path = path.with_name(f".{path.name}.lock")
+    with open(lock_path, "a+b") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _save_locked(project: Project, path: Path, expected_revision: int | None) -> Project:
     if expected_revision is not None and path.exists():
         disk = read_revision(path)
         if disk != expected_revision:
@@ -116,7 +143,6 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
     meta = {**project.meta, "revision": max(base, project.revision) + 1, "saved_at": now,
             "gridatlas_version": __version__}
     saved = replace(project, meta=meta)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
     os.close(fd)
     os.unlink(tmp_name)  # let GDAL create the file itself

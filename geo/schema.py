@@ -122,4 +122,5 @@ COVERAGE = "coverage"  # one row per grid x category x radius
 COVERAGE_COLUMNS = (GRID_CODE, CATEGORY, "radius_m", "area_share", "households_share")
 STAFFING_COLUMNS = (GRID_CODE, "target", "actual", "leader_id", "short")  # from geo.assign.staffing_by_grid
 AUDIT = "audit"  # edit log: time, user, scenario, action, what changed from -> to
-SCENARIOS = "scenarios"  # saved assignment scenarios (name, created_at, parent, rows as JSON)
+SCENARIOS = "scenarios"  # scenario metadata (name, parent, created_at, created_by, saved_at);
+# the rows of every scenario live in ASSIGNMENTS, told apart by the SCENARIO column

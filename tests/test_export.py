@@ -262,7 +262,8 @@ def test_gpkg__bundle_has_every_level_assignments_and_metadata(project, tmp_path
     path = tmp_path / "bundle.gpkg"
     path.write_bytes(export_bytes(project, ExportOptions(fmt="gpkg")).data)
     layers = {str(n) for n, _ in pyogrio.list_layers(path)}
-    assert {"towns", "communities", "grids_general", "grids_micro", "assignments", "export_meta"} <= layers
+    assert {"towns", "communities", "grids_general", "grids_micro", "assignments", "qa_report",
+            "export_meta"} <= layers
     micro = pyogrio.read_dataframe(path, layer="grids_micro")
     assert len(micro) == 16 and micro.crs.to_epsg() == 4326 and micro.geometry.is_valid.all()
     assert "网格编码" in micro.columns
