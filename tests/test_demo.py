@@ -65,10 +65,12 @@ def test_demo__grids_tile_their_community_and_hold_its_buildings(demo):
         areas = layer.groupby(s.COMMUNITY_CODE).geometry.apply(lambda g: g.area.sum())
         ratio = areas / comms.geometry.area.reindex(areas.index)
         assert np.allclose(ratio, 1.0, atol=1e-6), level
-        # children inside parents, up to rounding to 1e-6 degree
+        # children inside parents, up to rounding to 1e-6 degree (~0.1 m): a sliver closed by
+        # coverage_clean may cross a community line by a fraction of a square metre
         parent = comms.geometry.reindex(layer[s.COMMUNITY_CODE]).values
         outside = shapely.area(shapely.difference(layer.geometry.values, parent))
-        assert (outside < 0.05).all()
+        assert (outside < 0.5).all()
+        assert shapely.coverage_is_valid(layer.geometry.values)
     assert shapely.is_valid(grids.geometry.values).all()
 
 
