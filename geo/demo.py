@@ -12,8 +12,10 @@ import geopandas as gpd
 import pyogrio
 
 from geo import schema as s
+from geo.coverage import radii_from, service_reach, with_coverage
 from geo.errors import GeoInputError
 from geo.project import Project, new_project, save_project
+from geo.staffing import StaffingOptions, assign_project
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "chongzhou"
 DEMO_FILES = {
@@ -88,9 +90,25 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
     return Project(layers=project.layers, tables=project.tables, meta=meta)
 
 
-def write_demo_project(out: str | Path, *, data_dir: Path | None = None) -> Project:
-    """Assemble the demo and save it (atomically) as a project GeoPackage at ``out``."""
+def with_first_results(project: Project) -> Project:
+    """The project with a first assignment and coverage run on default settings.
+
+    The demo ships with them so the app opens on real staffing and coverage figures;
+    planners re-run both with their own settings from the app or the CLI.
+    """
+    settings = project.settings
+    options = StaffingOptions.from_settings(settings)
+    project, _, _ = assign_project(project, options=options, max_distance_m=settings["max_distance_m"])
+    radii = radii_from(project)
+    return with_coverage(project, service_reach(project, radii_m=radii),
+                         meta={"distance": "euclidean", "radii_m": radii, "network_file": None, "corridor_m": None})
+
+
+def write_demo_project(out: str | Path, *, data_dir: Path | None = None, analyse: bool = True) -> Project:
+    """Assemble the demo (with first results unless ``analyse=False``) and save it atomically at ``out``."""
     project = load_demo_project(data_dir=data_dir)
+    if analyse:
+        project = with_first_results(project)
     out = Path(out)
     if out.exists():
         out.unlink()  # a fresh demo, not a new revision of an edited one

@@ -31,7 +31,7 @@ from geo import __version__
 from geo.errors import ConflictError, ProjectFileError
 from geo.schema import (
     ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SETTINGS, META, SPATIAL_LAYERS, STORAGE_CRS,
-    TABLES, TEXT_COLUMNS,
+    TEXT_COLUMNS,
 )
 
 FORMAT_NAME = "GridAtlas project"

@@ -51,6 +51,7 @@ from ortools.graph.python import min_cost_flow
 from scipy.spatial import cKDTree
 
 from geo import schema as s
+from geo.assign import point_grids_table
 from geo.errors import GeoInputError
 
 REQUIRED_SKILLS = "required_skills"  # optional grid column, ";"-separated
@@ -588,6 +589,19 @@ def staff_project(project: Any, *, options: StaffingOptions | None = None, now: 
                             assignments=project.table(s.ASSIGNMENTS), targets=project.settings["targets"],
                             options=opts, now=now)
     return project.with_table(s.ASSIGNMENTS, result.assignments), result
+
+
+def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None
+                   ) -> tuple[Any, pd.DataFrame, StaffingResult]:
+    """Points to grids and staffing on a project; returns the updated project and both results."""
+
+    if not len(project.layer(s.GRIDS)):
+        msg = "project has no grids"
+        raise GeoInputError(msg, code="assign.no_grids")
+    point_grids = point_grids_table(project.layers, max_distance_m=max_distance_m)
+    project = project.with_table(s.POINT_GRIDS, point_grids)
+    project, result = staff_project(project, options=options, point_grids=point_grids)
+    return project, point_grids, result
 
 
 def staffing_by_grid(project: Any, *, scenario: str = s.DEFAULT_SCENARIO) -> pd.DataFrame:

@@ -7,11 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from geo import schema as s
-from geo.assign import point_grids_table
-from geo.errors import GeoInputError
 from geo.messages import format_ids, t
-from geo.project import Project, load_project, save_project
-from geo.staffing import StaffingOptions, StaffingResult, staff_project
+from geo.project import load_project, save_project
+from geo.staffing import StaffingOptions, StaffingResult, assign_project
 
 NAME = "assign"
 HELP = "assign.help"
@@ -28,18 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--stability-m", type=float, default=None, help=t("assign.arg.stability", lang))
     parser.add_argument("--scenario", default=None, help=t("assign.arg.scenario", lang))
     parser.add_argument("--out", default=None, help=t("assign.arg.out", lang))
-
-
-def assign_project(project: Project, *, options: StaffingOptions, max_distance_m: float | None
-                   ) -> tuple[Project, pd.DataFrame, StaffingResult]:
-    """Points to grids and staffing on a project; returns the updated project and both results."""
-    if not len(project.layer(s.GRIDS)):
-        msg = "project has no grids"
-        raise GeoInputError(msg, code="assign.no_grids")
-    point_grids = point_grids_table(project.layers, max_distance_m=max_distance_m)
-    project = project.with_table(s.POINT_GRIDS, point_grids)
-    project, result = staff_project(project, options=options, point_grids=point_grids)
-    return project, point_grids, result
 
 
 def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: str, lang: str) -> list[str]:

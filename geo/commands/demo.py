@@ -15,12 +15,13 @@ HELP = "demo.help"
 def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     """Options of the ``demo`` subcommand."""
     parser.add_argument("--out", default="build/demo.gpkg", help=t("demo.out", lang))
+    parser.add_argument("--bare", action="store_true", help=t("demo.bare", lang))
 
 
 def run(args: argparse.Namespace, lang: str) -> int:
     """Write the demo project; print what it holds."""
     start = time.perf_counter()
-    project = write_demo_project(args.out)
+    project = write_demo_project(args.out, analyse=not args.bare)
     grids = project.layers[s.GRIDS]
     counts = {
         "towns": len(project.layers[s.TOWNS]), "communities": len(project.layers[s.COMMUNITIES]),

@@ -29,4 +29,8 @@ MESSAGES = {
         "zh": "示意数据文件 {file} 不存在。请运行 python scripts/build_demo.py 重新生成。",
         "en": "Demo file {file} is missing. Run python scripts/build_demo.py to regenerate it.",
     },
+    "demo.bare": {
+        "zh": "只装配数据，不运行首次分配与覆盖分析（更快）",
+        "en": "assemble the data only, without the first assignment and coverage run (faster)",
+    },
 }

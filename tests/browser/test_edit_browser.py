@@ -24,7 +24,9 @@ def test_edit_page_in_browser__add_undo_redo_lock_compare_save(tmp_path):
         expect(page.get_by_role("heading", name="人员调整")).to_be_visible(timeout=TIMEOUT_MS)
 
         def click(label: str, then: str) -> None:
-            page.get_by_role("button", name=label, exact=True).click()
+            button = page.get_by_role("button", name=label, exact=True)
+            expect(button).to_have_count(1, timeout=TIMEOUT_MS)  # a rerun may briefly show a stale copy
+            button.click()
             expect(page.get_by_text(then).first).to_be_visible(timeout=TIMEOUT_MS)
 
         click("加入本网格", "已完成：add")
