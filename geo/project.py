@@ -120,16 +120,20 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
 
 @contextmanager
 def _save_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on a sidecar file so check-revision-then-write is one step."""
-    lock_path = path.with_name(f".{path.name}.lock")
-    with open(lock_path, "a+b") as fh:
-        if fcntl is not None:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            if fcntl is not None:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    """Hold an exclusive lock on the project's folder so check-revision-then-write is one step.
+
+    Locking the folder (not a sidecar file) leaves nothing behind beside the project.
+    """
+    if fcntl is None:  # pragma: no cover - Windows: the revision check alone guards saves
+        yield
+        return
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def _save_locked(project: Project, path: Path, expected_revision: int | None) -> Project:

@@ -1,9 +1,7 @@
 """Helpers every page uses: open the current project or stop with a catalogue message; optional modules."""
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from types import ModuleType
 
 import streamlit as st
 
@@ -31,12 +29,3 @@ def current_project() -> Project:
         show_error(exc)
         st.stop()
         raise  # unreachable: st.stop raises
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """Import ``name`` or show "not available yet" and return None (helpers land in parallel)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        st.warning(tr("ui.module_missing", module=name))
-        return None

@@ -16,6 +16,7 @@ from geo.edits import (
     run_edit, scenario_rows, staffing_table, volunteer_candidates,
 )
 from geo.errors import GeoInputError
+from geo.messages import CATALOGUE
 from geo.history import History, mark_saved, record_edit, redo, save_edits, undo
 from geo.privacy import mask_name
 from geo.project import Project
@@ -41,6 +42,12 @@ K_SC_NAME, K_SC_PICK, K_CMP_A, K_CMP_B = "edit_scenario_name", "edit_scenario_pi
 
 def _user() -> str:
     return str(st.session_state.get(state.USER_NAME) or "").strip() or tr("edit.anonymous")
+
+
+def _action_label(action: str) -> str:
+    """``undo:add`` -> 撤销 加入网格 (codes stay in records; labels come from the catalogue)."""
+    return " ".join(tr(f"edit.action.{part}") if f"edit.action.{part}" in CATALOGUE else part
+                    for part in action.split(":"))
 
 
 def _history() -> History:
@@ -100,7 +107,7 @@ def _apply(project: Project, make: Any) -> None:
         return
     record = edit.record if isinstance(edit, Edit) else edit
     _store(outcome.project, record_edit(_history(), record))
-    _flash("success", tr("edit.page.done", action=record["action"], object=record["object"]))
+    _flash("success", tr("edit.page.done", action=_action_label(record["action"]), object=record["object"]))
     if len(outcome.introduced):
         _flash("warning", tr("edit.page.new_violations", n=len(outcome.introduced)))
     st.rerun()
@@ -113,7 +120,7 @@ def _undo_redo(project: Project, step: Any) -> None:
         show_error(exc)
         return
     _store(new_project, history)
-    _flash("success", tr("edit.page.done", action=record["action"], object=record["object"]))
+    _flash("success", tr("edit.page.done", action=_action_label(record["action"]), object=record["object"]))
     st.rerun()
 
 

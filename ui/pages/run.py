@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
+from geo import coverage, staffing
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.project import save_project
-from ui.common import current_project, optional_module, project_path
+from ui.common import current_project, project_path
 from ui.i18n import show_error, tr
 
 RESULT_KEY = "run_result"  # {"kind": "assign"|"coverage", "summary": {...}} (small, picklable)
@@ -26,9 +28,6 @@ def _save(project) -> None:
 
 
 def _assignment(project) -> None:
-    staffing = optional_module("geo.staffing")
-    if staffing is None:
-        return
     targets = dict(project.settings.get("targets", {}))
     c1, c2, c3 = st.columns(3)
     max_d = c1.number_input(tr("ui.run.max_distance"), min_value=100, max_value=50_000, step=100,
@@ -41,14 +40,14 @@ def _assignment(project) -> None:
         return
     settings = {**project.meta.get("settings", {}), "max_distance_m": max_d,
                 "targets": {**targets, "micro": int(t_micro), "general": int(t_general)}}
-    configured = type(project)(layers=project.layers, tables=project.tables,
-                               meta={**project.meta, "settings": settings})
+    configured = replace(project, meta={**project.meta, "settings": settings})
     before = staffing.staffing_by_grid(configured)
     t0 = time.perf_counter()
     try:
         with st.spinner(tr("ui.run.running")):
             options = staffing.StaffingOptions.from_settings(configured.settings, max_distance_m=float(max_d))
-            new_project, result = staffing.staff_project(configured, options=options)
+            new_project, _, result = staffing.assign_project(configured, options=options,
+                                                             max_distance_m=float(max_d))
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -68,9 +67,6 @@ def _assignment(project) -> None:
 
 
 def _coverage(project) -> None:
-    coverage = optional_module("geo.coverage")
-    if coverage is None:
-        return
     radii_default = [int(r) for r in project.settings.get("radii_m", s.DEFAULT_SETTINGS["radii_m"])]
     radii = st.multiselect(tr("ui.run.radii"), sorted({300, 500, 800, 1000, *radii_default}), default=radii_default,
                            key="run_radii")
