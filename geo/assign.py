@@ -112,26 +112,14 @@ def _metric_distances(pts: np.ndarray, grid_geoms: np.ndarray, pidx: np.ndarray,
     return shapely.distance(shapely.transform(pts, project)[pidx], metric[gidx])
 
 
-def _candidates(tree: shapely.STRtree, pts: np.ndarray, grid_geoms: np.ndarray, slack: np.ndarray, *,
-                first_radius: float) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(tree: shapely.STRtree, pts: np.ndarray, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(point, grid) pairs that surely include each point's metric-nearest grid.
 
-    Grids within ``first_radius`` (CRS units) are tried first, a cheap query that settles the
-    usual point just outside a grid; a point is settled when every grid within
-    ``slack`` x its nearest CRS-unit distance was in the query. The rest use ``query_nearest``.
+    The nearest grid in CRS units is found first (``query_nearest``); every grid within
+    ``slack`` x that distance is then a candidate, which provably holds the metric nearest.
     """
-    pidx, gidx = tree.query(pts, predicate="dwithin", distance=first_radius)
-    d = shapely.distance(pts[pidx], grid_geoms[gidx])
-    dmin = np.full(len(pts), np.inf)
-    np.minimum.at(dmin, pidx, d)
-    settled = dmin * slack <= first_radius
-    keep = settled[pidx] & (d <= (dmin * slack)[pidx])
-    rest = np.flatnonzero(~settled)
-    if not len(rest):
-        return pidx[keep], gidx[keep]
-    _, d_rest = tree.query_nearest(pts[rest], return_distance=True, all_matches=False)
-    rp, rg = tree.query(pts[rest], predicate="dwithin", distance=d_rest * slack[rest] + 1e-9)
-    return np.concatenate([pidx[keep], rest[rp]]), np.concatenate([gidx[keep], rg])
+    _, d_near = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    return tree.query(pts, predicate="dwithin", distance=d_near * slack + 1e-9)
 
 
 def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: np.ndarray, crs: pyproj.CRS,
@@ -147,11 +135,9 @@ def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: n
     if crs.is_geographic:
         lat = np.abs(shapely.get_y(pts))
         slack = 1.01 / np.cos(np.radians(np.minimum(lat + 1.0, 89.0)))
-        first_radius = 0.005  # degrees, ~500 m
     else:
         slack = np.full(len(pts), 1.0 + 1e-9)
-        first_radius = 500.0
-    pidx, gidx = _candidates(tree, pts, grid_geoms, slack, first_radius=first_radius)
+    pidx, gidx = _candidates(tree, pts, slack)
     dist = _metric_distances(pts, grid_geoms, pidx, gidx, crs, crs_metric)
     n = len(pts)
     dmin = np.full(n, np.inf)

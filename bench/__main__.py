@@ -1,0 +1,32 @@
+"""``python -m bench``: run every benchmark in turn (each prints its own table).
+
+``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, print, web);
+benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ORDER = ("autogrid", "check", "assign", "coverage", "export", "print", "web")
+
+
+def main(argv: list[str]) -> int:
+    """Run the named benchmarks (default: all) in fresh processes; return the worst exit code."""
+    names = argv or list(ORDER)
+    if not Path("build/demo.gpkg").exists():
+        subprocess.run([sys.executable, "-m", "geo", "demo", "--out", "build/demo.gpkg"], check=True)
+    worst = 0
+    for name in names:
+        print(f"\n=== bench.{name} ===", flush=True)
+        start = time.perf_counter()
+        rc = subprocess.run([sys.executable, "-m", f"bench.{name}"]).returncode
+        print(f"=== bench.{name}: exit {rc}, {time.perf_counter() - start:.1f} s wall ===", flush=True)
+        worst = max(worst, rc)
+    return worst
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
