@@ -101,12 +101,20 @@ def test_explore__search_by_code_selects_the_grid(project_file):
 def test_explore__colour_by_households_shows_a_legend(project_file):
     at = _app(project_file)
     at.run()
+    at.selectbox(key=state.EXPLORE_METRIC).set_value("none").run()
     before = _map_args(at)["script"]
     at.selectbox(key=state.EXPLORE_METRIC).set_value("households").run()
     assert not at.exception
     after = _map_args(at)["script"]
     assert before != after and '"_c"' in after
     assert any("户数" in m.value for m in at.markdown)
+
+
+def test_explore__opens_coloured_by_households_until_coverage_is_computed(project_file):
+    at = _app(project_file)
+    at.run()
+    assert at.selectbox(key=state.EXPLORE_METRIC).value == "households"
+    assert '"_c"' in _map_args(at)["script"]
 
 
 def test_app__language_switch_to_english(project_file):

@@ -19,8 +19,6 @@ def main(project: str = "build/demo.gpkg", out: str = "docs/screenshot.png") -> 
         page.goto(url)
         page.get_by_role("heading", name="地图浏览").wait_for(timeout=60_000)
         page.locator(MAP_IFRAME).first.wait_for(timeout=60_000)
-        page.get_by_label("着色指标").first.click()
-        page.get_by_role("option", name="户数").click()
         page.wait_for_timeout(6000)
         box = page.locator(MAP_IFRAME).first.bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.72, box["y"] + box["height"] * 0.62)

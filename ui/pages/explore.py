@@ -48,6 +48,8 @@ def _options(project) -> MapOptions:
     """Widgets above the map: colouring, layers, grid levels, point types."""
     ss = st.session_state
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+    # colour by coverage when it has been computed, else by households: colours at a glance
+    ss.setdefault(state.EXPLORE_METRIC, "coverage" if len(project.table(s.COVERAGE)) else "households")
     metric = c1.selectbox(tr("ui.explore.colour_by"), ("none", "coverage", "staffing", "households"),
                           key=state.EXPLORE_METRIC, format_func=labels.metric_label)
     category = c2.selectbox(tr("ui.explore.category"), s.CATEGORIES, key=state.EXPLORE_CATEGORY,
@@ -190,6 +192,15 @@ def _panel(project, sel: Selection, figures: UnitFigures, opts: MapOptions) -> N
 
 
 @st.fragment
+def _is_illustrative(project) -> bool:
+    """True when the project, or any boundary in it, is generated (示意) data."""
+    if project.meta.get("illustrative"):
+        return True
+    layers = (project.layer(name) for name in (s.TOWNS, s.COMMUNITIES, s.GRIDS))
+    return any(bool(gdf[s.ILLUSTRATIVE].fillna(False).astype(bool).any())
+               for gdf in layers if s.ILLUSTRATIVE in gdf.columns)
+
+
 def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
     sel = _selection()
@@ -202,7 +213,8 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
         out = st_folium(m, key=MAP_KEY, height=560, width="stretch",
                         returned_objects=["last_object_clicked"])
         _legend(legend)
-        st.caption(tr("ui.explore.illustrative"))
+        if _is_illustrative(project):
+            st.caption(tr("ui.explore.illustrative"))
     lonlat = _clicked_lonlat(out, opts.basemap)
     if lonlat is not None:
         new = drill(project, sel, *lonlat, grid_levels=opts.grid_levels)
