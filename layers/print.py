@@ -265,7 +265,11 @@ def draw_map(ax: Axes, data: MapPageData, breaks: tuple[float, ...], *, labels: 
     drawn = draw_points(ax, data.points, scale=scale)
     fit_extent(ax, data.unit.geometry.bounds)
     if labels and len(kids):
-        place_labels(ax, kids, fontsize=8.0 * scale, obstacles=_point_boxes(ax, data.points, scale))
+        # names matter more than symbols: labels dodge point symbols only where points are
+        # sparse (a grid or small community), else they sit on a white halo above them
+        sparse = len(data.points) <= len(kids)
+        place_labels(ax, kids, fontsize=8.0 * scale,
+                     obstacles=_point_boxes(ax, data.points, scale) if sparse else None)
     return drawn
 
 
