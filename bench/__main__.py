@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-ORDER = ("autogrid", "check", "assign", "coverage", "export", "print", "web")
+ORDER = ("autogrid", "check", "assign", "coverage", "export", "print", "web", "web_clicks")
 
 
 def main(argv: list[str]) -> int:

@@ -23,6 +23,7 @@ from geo import export_tables as tab
 from geo import schema as s
 from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
 from geo.errors import ExportError
+from geo.files import write_atomic
 from geo.messages import t
 from geo.project import Project
 
@@ -345,4 +346,4 @@ def export_to_path(project: Project, options: ExportOptions, out: str | Path, *,
     result = export_bytes(project, options, now=now)
     out = Path(out)
     path = out / result.filename if out.is_dir() else out
-    return fmt.write_atomic(path, result.data), result
+    return write_atomic(path, result.data), result

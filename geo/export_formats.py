@@ -1,14 +1,13 @@
 """File formats of exports as bytes: XLSX, CSV, RFC 7946 GeoJSON, GeoPackage, zipped Shapefile.
 
 Every writer returns the whole file as ``bytes`` (for a download button or
-``write_atomic``), so a failed export never leaves a half-written file on disk.
+``geo.files.write_atomic``), so a failed export never leaves a half-written file on disk.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
 import re
 import tempfile
 import unicodedata
@@ -49,7 +48,17 @@ def unneutralise(value: object) -> object:
     return value
 
 
-def _cell(value: object) -> object:
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with ``neutralise`` applied to every text (object or string) column."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+            out[col] = out[col].map(neutralise)
+    return out
+
+
+def _plain_value(value: object) -> object:
+    """A numpy/pandas scalar as a plain Python value (None for missing; other objects as text)."""
     if value is None:
         return None
     if isinstance(value, (np.bool_, bool)):
@@ -59,10 +68,13 @@ def _cell(value: object) -> object:
     if isinstance(value, (np.floating, float)):
         return None if np.isnan(value) else float(value)
     if isinstance(value, str):
-        return neutralise(value)
-    if pd.isna(value):
-        return None
-    return neutralise(str(value))
+        return value
+    return None if pd.isna(value) else str(value)
+
+
+def _cell(value: object) -> object:
+    """A spreadsheet cell: ``_plain_value``, neutralised against formula injection."""
+    return neutralise(_plain_value(value))
 
 
 def display_width(text: str) -> int:
@@ -183,26 +195,12 @@ def to_geojson_bytes(gdf: gpd.GeoDataFrame, *, precision: int = 7,
     features = []
     for geom, row in zip(oriented, props.itertuples(index=False, name=None)):
         features.append({"type": "Feature",
-                         "properties": {str(k): _json_value(v) for k, v in zip(props.columns, row)},
+                         "properties": {str(k): _plain_value(v) for k, v in zip(props.columns, row)},
                          "geometry": None if geom is None or geom.is_empty else json.loads(shapely.to_geojson(geom))})
     collection: dict[str, Any] = {"type": "FeatureCollection", **dict(foreign_members or {}), "features": features}
     if len(gdf):
         collection["bbox"] = [round(float(v), precision) for v in shapely.total_bounds(oriented)]
     return json.dumps(collection, ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def _json_value(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, str):
-        return value
-    return None if pd.isna(value) else str(value)
 
 
 # --- GeoPackage and Shapefile ------------------------------------------------------------------
@@ -296,22 +294,3 @@ def zip_bytes(files: Mapping[str, bytes]) -> bytes:
         for arcname, data in files.items():
             zf.writestr(arcname, data)
     return buf.getvalue()
-
-
-# --- atomic write -------------------------------------------------------------------------------
-
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file beside it and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return path

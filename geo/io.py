@@ -31,7 +31,7 @@ from geo.errors import (
     UnsupportedFormatError, UnsupportedGeometryError,
 )
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
-from geo.validate import INFO, WARNING, finding, id_column
+from geo.validate import INFO, WARNING, feature_ids, finding, id_column
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".kml")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -473,14 +473,6 @@ def _handle_broken(gdf: gpd.GeoDataFrame, raw: RawFrame, path: Path, *, layer: s
     return out
 
 
-def _ids(gdf: pd.DataFrame, layer: str, mask: np.ndarray) -> list[str]:
-    col = id_column(layer)
-    rows = np.flatnonzero(mask)
-    if col in gdf.columns:
-        return [str(v) if v not in (None, "") else f"#{i + 1}" for v, i in zip(gdf[col].iloc[rows], rows)]
-    return [f"#{i + 1}" for i in rows]
-
-
 def _check_geometry_types(gdf: gpd.GeoDataFrame, layer: str, *, label: str) -> None:
     geoms = gdf.geometry.to_numpy()
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -494,7 +486,7 @@ def _check_geometry_types(gdf: gpd.GeoDataFrame, layer: str, *, label: str) -> N
         names = sorted({g.geom_type for g in geoms[present]})
         msg = f"{label}: layer {layer} needs {expected}, file has {names} ({found})"
         raise UnsupportedGeometryError(msg, file=label, geom_type="/".join(names), expected=expected,
-                                       ids=_ids(gdf, layer, present)[:10])
+                                       ids=feature_ids(gdf, layer, present)[:10])
 
 
 def _repair(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -572,7 +564,7 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         gdf = _repair(gdf)
         repaired = gdf["repaired"].to_numpy(dtype=bool)
         if repaired.any():
-            findings.append(finding(INFO, "io.repaired", layer, ", ".join(_ids(gdf, layer, repaired)[:20]),
+            findings.append(finding(INFO, "io.repaired", layer, ", ".join(feature_ids(gdf, layer, repaired)[:20]),
                                     file=label, detail=int(repaired.sum())))
     if layer in POLYGON_LAYERS:
         gdf = gdf.set_geometry(shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=False))
@@ -606,7 +598,7 @@ def _load_findings(raw: RawFrame, gdf: gpd.GeoDataFrame, layer: str, *, label: s
     geoms = gdf.geometry.to_numpy()
     z = shapely.has_z(geoms)
     if z.any():
-        ids = _ids(gdf, layer, z)
+        ids = feature_ids(gdf, layer, z)
         out.append(finding(WARNING, "io.forced_2d", layer, ", ".join(ids[:10]), file=label, detail=len(ids)))
     return out
 

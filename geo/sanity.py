@@ -10,19 +10,11 @@ import shapely
 
 from geo import schema as s
 from geo.crs import SourceCRS
-from geo.validate import WARNING, finding, id_column
+from geo.validate import WARNING, feature_ids, finding
 
 # China's extent in degrees (a generous box around the mainland and islands)
 CHINA_LON = (73.66, 135.05)
 CHINA_LAT = (3.86, 53.55)
-
-
-def _labels(gdf: gpd.GeoDataFrame, layer: str, mask: np.ndarray) -> list[str]:
-    col = id_column(layer)
-    rows = np.flatnonzero(mask)
-    if col in gdf.columns:
-        return [str(v) if v not in (None, "") else f"#{i + 1}" for v, i in zip(gdf[col].iloc[rows], rows)]
-    return [f"#{i + 1}" for i in rows]
 
 
 def _xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,12 +46,12 @@ def find_coordinate_problems(gdf: gpd.GeoDataFrame, source: SourceCRS, *, layer:
     rows = []
     swapped = present & (x >= CHINA_LAT[0]) & (x <= CHINA_LAT[1]) & (y >= CHINA_LON[0]) & (y <= CHINA_LON[1])
     if swapped.any():
-        ids = _labels(gdf, layer, swapped)
+        ids = feature_ids(gdf, layer, swapped)
         rows.append(finding(WARNING, "sanity.swapped_latlon", layer, ", ".join(ids[:10]), file=file,
                             detail=len(ids)))
     projected = present & ~swapped & ((np.abs(x) > 180) | (np.abs(y) > 90))
     if projected.any():
-        ids = _labels(gdf, layer, projected)
+        ids = feature_ids(gdf, layer, projected)
         rows.append(finding(WARNING, "sanity.projected_numbers", layer, ", ".join(ids[:10]), file=file,
                             detail=source.label))
     return rows
@@ -73,5 +65,5 @@ def find_outside_china(gdf: gpd.GeoDataFrame, *, layer: str, file: str = "") -> 
     outside = present & ~((x >= CHINA_LON[0]) & (x <= CHINA_LON[1]) & (y >= CHINA_LAT[0]) & (y <= CHINA_LAT[1]))
     if not outside.any():
         return []
-    ids = _labels(gdf, layer, outside)
+    ids = feature_ids(gdf, layer, outside)
     return [finding(WARNING, "sanity.outside_china", layer, ", ".join(ids[:10]), file=file, detail=len(ids))]

@@ -38,6 +38,15 @@ def id_column(layer: str) -> str:
     return ID_COLUMNS.get(layer, s.CODE)
 
 
+def feature_ids(gdf: pd.DataFrame, layer: str, mask: np.ndarray) -> list[str]:
+    """IDs of the rows where ``mask`` is true, for messages: the ID column, or ``#row`` (1-based) when blank."""
+    col = id_column(layer)
+    rows = np.flatnonzero(mask)
+    if col in gdf.columns:
+        return [str(v) if v not in (None, "") else f"#{i + 1}" for v, i in zip(gdf[col].iloc[rows], rows)]
+    return [f"#{i + 1}" for i in rows]
+
+
 def finding(severity: str, code: str, layer: str, feature_id: object = None, *, related_id: object = None,
             detail: object = "", area_m2: float = math.nan, file: str = "", geometry: Any = None) -> dict:
     """One report row. ``code`` is a catalogue key; ``geometry`` in the storage CRS (or None)."""

@@ -6,9 +6,7 @@ as listed in the contents, so a reprint of pages 7–10 shows the same units.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from geo import schema as s
+from geo.files import atomic_path
 from geo.messages import t
 from geo.printdata import (
     MapPageData, NoticeData, Unit, atlas_units, city_name, grid_stats, map_page_data, parse_page_selection,
@@ -140,10 +139,7 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
     first_unit_page = 2 + n_contents
     numbered = [(n, u, first_unit_page + i) for i, (n, u) in enumerate(entries)]
     portrait = replace(options, orientation="portrait")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".tmp.pdf", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         with print_fonts(options.font_path), PdfPages(tmp, metadata={"Title": out.stem, "Creator": "GridAtlas"}) as pdf:
             pdf.savefig(render_cover(project, level, entries,
                                      measure_title=_measure_title(measure, category, options.lang), options=options))
@@ -152,12 +148,8 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
                 pdf.savefig(render_contents(chunk, options=portrait, part=part))
             for _n, unit, page_no in numbered:
                 pdf.savefig(page(unit, page_no))
-        n_pages = _add_outline(tmp, [(_outline_title(n, u), p - 1) for n, u, p in numbered],
+        n_pages = _add_outline(str(tmp), [(_outline_title(n, u), p - 1) for n, u, p in numbered],
                                contents_page=1, lang=options.lang)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return AtlasResult([out], n_pages, entries)
 
 

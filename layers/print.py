@@ -9,8 +9,6 @@ basemap: it renders offline. Artists carry gids (``legend``, ``scalebar``, ``nor
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from geo import schema as s
 from geo.errors import GeoInputError
+from geo.files import atomic_path
 from geo.messages import t
 from geo.printdata import MapPageData, today_iso
 from layers import style
@@ -474,16 +473,8 @@ def save_figure(fig: Figure, path: str | Path, *, fmt: str | None = None, dpi: i
     if fmt not in FORMATS:
         msg = f"unknown print format {fmt!r}"
         raise GeoInputError(msg, code="print.bad_format", format=fmt, choices=", ".join(FORMATS))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp.{fmt}", dir=path.parent)
-    os.close(fd)
-    try:
-        with print_fonts(font_path):
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fig, fmt))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, print_fonts(font_path):
+        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fig, fmt))
     return path
 
 

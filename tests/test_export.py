@@ -369,13 +369,6 @@ def test_export_to_path__atomic_and_no_leftover_on_error(project, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
 
 
-def test_write_atomic__replaces_whole_file(tmp_path):
-    path = tmp_path / "a.bin"
-    fmt.write_atomic(path, b"x" * 1000)
-    fmt.write_atomic(path, b"short")
-    assert path.read_bytes() == b"short" and len(list(tmp_path.iterdir())) == 1
-
-
 @pytest.fixture
 def project_file(project, tmp_path):
     path = tmp_path / "p.gpkg"

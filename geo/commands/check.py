@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.files import atomic_path, write_atomic
 from geo.messages import t
 from geo.project import load_project
 from geo.validate import (
@@ -32,33 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
                         help=t("check.arg.limit", lang, default=DEFAULT_LIMIT))
 
 
-def write_bytes_atomic(data: bytes, path: str | Path) -> None:
-    """Write ``data`` to ``path`` through a temp file and ``os.replace`` (never half-written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_spots_atomic(findings: gpd.GeoDataFrame, path: str | Path) -> None:
     """Write the findings that have a location as a GIS layer (GeoPackage or GeoJSON), atomically."""
     path = Path(path)
     spots = findings[findings.geometry.notna() & ~findings.geometry.is_empty].copy()
     driver = "GeoJSON" if path.suffix.lower() in (".geojson", ".json") else "GPKG"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
+    with atomic_path(path) as tmp:
         pyogrio.write_dataframe(spots, tmp, layer="problem_spots", driver=driver)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def print_report(findings: pd.DataFrame, lang: str, *, limit: int = DEFAULT_LIMIT) -> None:
@@ -76,7 +55,7 @@ def print_report(findings: pd.DataFrame, lang: str, *, limit: int = DEFAULT_LIMI
 def write_outputs(findings: gpd.GeoDataFrame, args: argparse.Namespace, lang: str) -> None:
     """Write ``--report`` (CSV) and ``--spots`` (GIS layer) when asked."""
     if getattr(args, "report", None):
-        write_bytes_atomic(report_csv_bytes(findings, lang), args.report)
+        write_atomic(args.report, report_csv_bytes(findings, lang))
         print(t("check.report_written", lang, file=args.report))
     if getattr(args, "spots", None):
         write_spots_atomic(findings, args.spots)

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -17,12 +15,13 @@ from geo.coverage import (
     with_coverage,
 )
 from geo.errors import GeoInputError
+from geo.export_formats import neutralise_frame
+from geo.files import atomic_path
 from geo.messages import t
 from geo.project import Project, load_project, save_project
 
 NAME = "coverage"
 HELP = "coverage.help"
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
@@ -215,36 +214,10 @@ def coverage_table_for_export(project: Project, lang: str) -> pd.DataFrame:
     return _localise(out, lang)
 
 
-def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
-    """Neutralise text cells that a spreadsheet would run as a formula (``=+-@`` first)."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
-            out[col] = out[col].map(_safe_text)
-    return out
-
-
-def _safe_text(value: object) -> object:
-    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-
-
-def _atomic_target(path: str | Path) -> tuple[Path, str]:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
-    os.close(fd)
-    return path, tmp
-
-
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
     """Write ``df`` as UTF-8 CSV with BOM (Excel-friendly), atomically."""
-    path, tmp = _atomic_target(path)
-    try:
-        _safe_cells(df).to_csv(tmp, index=False, encoding="utf-8-sig")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp:
+        neutralise_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
 def write_xlsx(project: Project, path: str | Path, lang: str, *,
@@ -260,12 +233,6 @@ def write_xlsx(project: Project, path: str | Path, lang: str, *,
     }
     if suggestions is not None:
         sheets[t("coverage.sheet.suggestions", lang)] = suggestions
-    path, tmp = _atomic_target(path)
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                _safe_cells(frame).to_excel(writer, sheet_name=name[:31], index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)

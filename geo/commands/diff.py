@@ -5,13 +5,13 @@ Exit code as Unix ``diff``: 0 identical, 1 they differ, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from geo.errors import ExportError
+from geo.export_formats import neutralise_frame
+from geo.files import atomic_path
 from geo.messages import t
 from geo.project import load_project
 from geo.scenarios import CHANGE_COLUMNS, compare_scenarios
@@ -19,7 +19,6 @@ from geo.scenarios import CHANGE_COLUMNS, compare_scenarios
 NAME = "diff"
 HELP = "edit.diff.help"
 CSV_ENCODING = "utf-8-sig"  # Excel opens UTF-8 CSV with a BOM correctly
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
@@ -30,17 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--csv", metavar="OUT", help=t("edit.diff.arg_csv", lang))
 
 
-def _safe_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def changes_for_export(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Changed rows with translated headers and change labels, formula-safe cells."""
     out = changes[list(CHANGE_COLUMNS)].copy()
     out["change"] = out["change"].map(lambda c: t(f"edit.change.{c}", lang))
-    out = out.map(_safe_cell)
+    out = neutralise_frame(out)
     return out.rename(columns={c: t(f"edit.col.{c}", lang) for c in CHANGE_COLUMNS})
 
 
@@ -54,19 +47,11 @@ def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> None:
     """
     path = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        with atomic_path(path, create_dirs=False) as tmp:
+            df.to_csv(tmp, index=False, encoding=CSV_ENCODING)
     except OSError as exc:
         msg = f"cannot write {path}: {exc}"
         raise ExportError(msg, file=str(path), detail=str(exc)) from exc
-    try:
-        with os.fdopen(fd, "w", encoding=CSV_ENCODING, newline="") as fh:
-            df.to_csv(fh, index=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def run(args: argparse.Namespace, lang: str) -> int:

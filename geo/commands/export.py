@@ -17,7 +17,8 @@ from pathlib import Path
 from geo import export_tables as tab
 from geo.errors import ExportError, GeoInputError
 from geo.export import FORMATS, ROSTER_FORMS, ExportOptions, export_bytes
-from geo.export_formats import ENCODINGS, write_atomic
+from geo.export_formats import ENCODINGS
+from geo.files import write_atomic
 from geo.messages import t
 from geo.project import load_project, save_project
 from geo.roster import ROSTER_BY

@@ -1,0 +1,69 @@
+"""Click-to-view time in a real browser on the demo: `.venv/bin/python -m bench.web_clicks`.
+
+Starts `streamlit run app.py` on the demo project, drives Debian's chromium with Playwright
+and times, from the mouse click to the side panel showing the new unit: the first city view
+(cold, including the app's one-time loading), then town and community drill-downs (clicks
+near the map centre). Target (issue #6): each view within 2 s of a click.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser.server import CHROMIUM, ROOT, streamlit_server
+
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+TIMEOUT_MS = 60_000
+# click targets as fractions of the map box: spread over the county's eastern plain
+TARGETS = ((0.55, 0.55), (0.62, 0.45), (0.5, 0.62), (0.66, 0.62), (0.58, 0.38))
+
+
+def _ready_map(page):
+    page.frame_locator(MAP_IFRAME).locator(".leaflet-container svg path").first.wait_for(timeout=TIMEOUT_MS)
+    return page.locator(MAP_IFRAME).first.bounding_box()
+
+
+def _click_and_time(page, fx: float, fy: float, heading: re.Pattern) -> float:
+    box = _ready_map(page)
+    page.wait_for_timeout(800)  # let Leaflet settle (not timed)
+    start = time.perf_counter()
+    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=TIMEOUT_MS)
+    _ready_map(page)
+    return time.perf_counter() - start
+
+
+def main(project: str = "build/demo.gpkg") -> int:
+    if not (ROOT / project).exists():
+        print(f"{project} missing: build it with .venv/bin/python -m geo demo --out {project}")
+        return 2
+    rows = []
+    with streamlit_server(ROOT / project) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+        start = time.perf_counter()
+        page.goto(url)
+        expect(page.get_by_role("heading", name=re.compile(r"^市 · "))).to_be_visible(timeout=TIMEOUT_MS)
+        _ready_map(page)
+        rows.append(("city view, cold start (first visit)", time.perf_counter() - start))
+        for fx, fy in TARGETS:
+            page.get_by_role("button", name="崇州市").click()  # breadcrumb back to the city
+            expect(page.get_by_role("heading", name=re.compile(r"^市 · "))).to_be_visible(timeout=TIMEOUT_MS)
+            rows.append(("click -> town view", _click_and_time(page, fx, fy, re.compile(r"^镇街 · "))))
+            rows.append(("click -> community view",
+                         _click_and_time(page, 0.5, 0.5, re.compile(r"^社区/村 · "))))
+        browser.close()
+    print(f"{'step':<40}{'n':>3}{'median s':>10}{'max s':>8}{'max / 2 s':>11}")
+    for label in dict.fromkeys(r[0] for r in rows):
+        secs = [r[1] for r in rows if r[0] == label]
+        print(f"{label:<40}{len(secs):>3}{statistics.median(secs):>10.2f}{max(secs):>8.2f}{max(secs) / 2:>11.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:2]))
