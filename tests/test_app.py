@@ -13,7 +13,6 @@ from ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-DEMO = ROOT / "build" / "demo.gpkg"
 PAGES = ("ui/pages/explore.py", "ui/pages/dashboard.py", "ui/pages/run.py", "ui/pages/import_wizard.py")
 
 
@@ -161,7 +160,6 @@ def test_dashboard__town_filter_changes_the_figures(project_file):
 
 
 def test_run__assignment_staffs_grids_and_saves(project_file):
-    pytest.importorskip("geo.staffing")
     at = _app(project_file)
     at.run()
     at.switch_page("ui/pages/run.py").run()
@@ -174,24 +172,22 @@ def test_run__assignment_staffs_grids_and_saves(project_file):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DEMO.exists(), reason="demo not built (python -m geo demo --out build/demo.gpkg)")
 @pytest.mark.parametrize("page", PAGES)
-def test_pages__each_runs_on_the_demo(page):
+def test_pages__each_runs_on_the_demo(page, demo_project_file):
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[state.PROJECT_PATH] = str(DEMO)
+    at.session_state[state.PROJECT_PATH] = str(demo_project_file)
     at.run()
     at.switch_page(page).run()
     assert not at.exception
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DEMO.exists(), reason="demo not built")
-def test_explore__demo_payload_stays_small_and_masked():
+def test_explore__demo_payload_stays_small_and_masked(demo_project_file):
     from geo.project import load_project
 
-    project = load_project(DEMO)
+    project = load_project(demo_project_file)
     at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state[state.PROJECT_PATH] = str(DEMO)
+    at.session_state[state.PROJECT_PATH] = str(demo_project_file)
     at.run()
     script = _map_args(at)["script"]
     assert len(script) < 3_000_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.app_fixtures import save_hostile
 from tests.browser.server import CHROMIUM, streamlit_server
@@ -21,8 +22,7 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture
 def page(app_url):
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
         pg = context.new_page()
