@@ -1,4 +1,9 @@
-"""All Streamlit cache wrappers live here; ``geo`` knows nothing of caching."""
+"""All Streamlit cache wrappers live here; ``geo`` knows nothing of caching.
+
+Projects, simplified layers and figures are cached as shared resources (no copy per
+rerun: unpickling the demo project costs ~0.2 s a time). They are read-only by
+contract: ``geo`` functions return new frames and ``Project.with_*`` new projects.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +13,7 @@ import streamlit as st
 from geo.project import Project, load_project
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _load(path: str, mtime_ns: int) -> Project:
     return load_project(path)
 
@@ -28,7 +33,7 @@ def _mtime(path: str | Path) -> int:
     return p.stat().st_mtime_ns if p.exists() else 0
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_resource(max_entries=24, show_spinner=False)
 def _simplified(path: str, mtime_ns: int, layer: str, view: str, _project: Project):
     from ui.mapview import simplified_layer
 
@@ -40,7 +45,7 @@ def cached_simplified(path: str | Path, project: Project, layer: str, view: str)
     return _simplified(str(path), _mtime(path), layer, view, project)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _figures(path: str, mtime_ns: int, category: str, radius_m: float, _project: Project):
     from ui.views import unit_figures
 
