@@ -13,6 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it; done once, at import, before any thread starts
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 @contextmanager
 def atomic_path(path: str | Path, *, create_dirs: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success fsync it and move it onto ``path``.
@@ -48,6 +57,7 @@ def atomic_path(path: str | Path, *, create_dirs: bool = True) -> Iterator[Path]
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

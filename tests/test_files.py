@@ -54,3 +54,13 @@ def test_atomic_path__no_parent_folder_without_create_dirs(tmp_path):
     with pytest.raises(OSError), atomic_path(tmp_path / "missing" / "d.csv", create_dirs=False):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_atomic__gives_the_usual_permissions_not_mkstemps_0600(tmp_path):
+    import os
+    import stat
+
+    from geo.files import _UMASK, write_atomic
+
+    path = write_atomic(tmp_path / "out.csv", b"x")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~_UMASK

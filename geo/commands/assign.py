@@ -33,7 +33,7 @@ def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: s
     lines = [t("assign.summary.title", lang, scenario=scenario)]
     smallest = point_grids.drop_duplicates(["layer", s.POINT_ID], keep="first") if len(point_grids) else point_grids
     for layer, rows in smallest.groupby("layer", sort=False):
-        lines.append(t("assign.summary.points", lang, layer=layer, total=len(rows),
+        lines.append(t("assign.summary.points", lang, layer=t(f"layer.{layer}", lang), total=len(rows),
                        within=int((rows[s.METHOD] == "within").sum()),
                        nearest=int((rows[s.METHOD] == "nearest").sum()),
                        unassigned=int(rows[s.GRID_CODE].isna().sum()), ties=int(rows["tie"].sum())))

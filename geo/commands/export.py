@@ -78,7 +78,11 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if result.audited:  # log first: no personal data leaves unless the audit row is saved
         save_project(result.project, args.project, expected_revision=project.revision)
         print(t("export.cli.audit", lang))
-    path = write_atomic(out / result.filename if out.is_dir() else out, result.data)
+    if out.is_dir():
+        target = out / result.filename
+    else:  # `--out roster` gets the format's extension: `roster.md`
+        target = out if out.suffix else out.with_suffix(Path(result.filename).suffix)
+    path = write_atomic(target, result.data)
     print(t("export.cli.written", lang, file=str(path)))
     return 0
 

@@ -55,4 +55,11 @@ MESSAGES = {
         "zh": "示意数据：镇街以下边界及人员均为生成数据，仅供演示。",
         "en": "Illustrative data: boundaries below the county and all people are generated for demonstration.",
     },
+    # layer names (the GeoPackage layer names stay English identifiers)
+    "layer.towns": {"zh": "镇街边界", "en": "Town boundaries"},
+    "layer.communities": {"zh": "社区/村边界", "en": "Community boundaries"},
+    "layer.grids": {"zh": "网格边界", "en": "Grid boundaries"},
+    "layer.volunteers": {"zh": "志愿者", "en": "Volunteers"},
+    "layer.service_points": {"zh": "服务点", "en": "Service points"},
+    "layer.households": {"zh": "楼栋/住户点", "en": "Buildings / households"},
 }

@@ -204,12 +204,6 @@ MESSAGES = {
         "zh": "图层 {layer} 缺少必需列 {column}。请在第 3 步指定对应列。",
         "en": "Layer {layer} lacks the required column {column}. Map a column to it in step 3.",
     },
-    "ui.layer.towns": {"zh": "镇街边界", "en": "Town boundaries"},
-    "ui.layer.communities": {"zh": "社区/村边界", "en": "Community boundaries"},
-    "ui.layer.grids": {"zh": "网格边界", "en": "Grid boundaries"},
-    "ui.layer.volunteers": {"zh": "志愿者名单", "en": "Volunteers"},
-    "ui.layer.service_points": {"zh": "服务点", "en": "Service points"},
-    "ui.layer.households": {"zh": "楼栋/住户点", "en": "Buildings / households"},
     # --- run ---------------------------------------------------------------------------
     "ui.run.title": {"zh": "运行分配与覆盖", "en": "Run assignment and coverage"},
     "ui.run.assign": {"zh": "人员分配", "en": "Assignment"},

@@ -31,7 +31,7 @@ _CRS_LABEL = {"file": "ui.import.crs_from_file", "wgs84": "ui.import.crs_wgs84",
 
 def target_label(layer: str) -> str:
     """Layer choice label, or "skip"."""
-    return tr("ui.import.layer_skip") if layer == SKIP else tr(f"ui.layer.{layer}")
+    return tr("ui.import.layer_skip") if layer == SKIP else tr(f"layer.{layer}")
 
 
 def _catalogue() -> dict:
