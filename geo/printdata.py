@@ -577,6 +577,10 @@ class NoticeData:
     community_name: str | None = None
     town_name: str | None = None
     illustrative: bool = False
+    neighbours: gpd.GeoDataFrame | None = None  # grids of the same level around it, for context
+
+
+NOTICE_CONTEXT_M = 300.0  # neighbouring grids within this distance are drawn on a notice board
 
 
 def notice_data(project: Project, grid_code: str, *, reach_m: float | None = None,
@@ -615,7 +619,15 @@ def notice_data(project: Project, grid_code: str, *, reach_m: float | None = Non
         community_name=names.get(_text(r0.get(s.COMMUNITY_CODE)) or ""),
         town_name=names.get(_text(r0.get(s.TOWN_CODE)) or ""),
         illustrative=unit.illustrative,
+        neighbours=_neighbours(grids, row, unit.geometry),
     )
+
+
+def _neighbours(grids: gpd.GeoDataFrame, row: gpd.GeoDataFrame, geom: Any) -> gpd.GeoDataFrame:
+    """Grids of the same level as ``row`` within ``NOTICE_CONTEXT_M`` of ``geom`` (metric), itself excluded."""
+    same = grids[(grids[s.LEVEL] == row[s.LEVEL].iloc[0]) & (grids[s.CODE].astype(str) != str(row[s.CODE].iloc[0]))]
+    metric = _metric(same)
+    return metric[shapely.dwithin(metric.geometry.values, geom, NOTICE_CONTEXT_M)]
 
 
 def _names(project: Project) -> dict[str, str]:

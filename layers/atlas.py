@@ -192,6 +192,8 @@ def render_notice_page(data: NoticeData, options: lp.PageOptions | None = None) 
         ax = fig.add_axes([0.08, 0.44, 0.84, 0.46], gid="map")
         ax.set_axis_off()
         geom = data.unit.geometry
+        if data.neighbours is not None and len(data.neighbours):
+            data.neighbours.plot(ax=ax, facecolor="#f4f4f4", edgecolor="#9a9a9a", linewidth=0.5, zorder=1)
         data.grid.plot(ax=ax, facecolor="#fff7e6", edgecolor=style.HIGHLIGHT.color,
                        linewidth=style.HIGHLIGHT.width_pt, zorder=2)
         if data.households is not None and len(data.households):
@@ -199,12 +201,14 @@ def render_notice_page(data: NoticeData, options: lp.PageOptions | None = None) 
             ax.scatter(data.households.geometry.x, data.households.geometry.y, s=8 + 2 * np.sqrt(hh), marker="s",
                        c="#8c8c8c", edgecolors="white", linewidths=0.3, zorder=6, gid="households")
         types = lp.draw_points(ax, data.points)
+        # the grid fills the map, with its surroundings for orientation; points farther
+        # away stay in the table below
         minx, miny, maxx, maxy = geom.bounds
-        if len(data.points):
-            px, py = data.points.geometry.x, data.points.geometry.y
-            minx, miny = min(minx, px.min()), min(miny, py.min())
-            maxx, maxy = max(maxx, px.max()), max(maxy, py.max())
-        lp.fit_extent(ax, (minx, miny, maxx, maxy), pad=0.06)
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        half = max(maxx - minx, maxy - miny) * 0.8 + 60.0
+        lp.fit_extent(ax, (cx - half, cy - half, cx + half, cy + half), pad=0.02)
+        if data.neighbours is not None and len(data.neighbours):
+            lp.place_labels(ax, data.neighbours, fontsize=6.5, min_fontsize=5.0)
         lp.add_scale_bar(ax, lang=lang)
         lp.add_north_arrow(ax)
         _notice_legend(fig, types, lang)
