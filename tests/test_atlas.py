@@ -80,3 +80,11 @@ def test_render_notice_page__people_masked_and_points_within_reach(staffed_proje
     people = next(a for a in fig.texts if a.get_gid() == "people").get_text()
     assert "张000" in people and "138****0000" in people and "138****1000" in people  # leader and worker
     assert "13800000000" not in people
+
+
+def test_notice_data__includes_the_neighbouring_micro_grids_only(staffed_project):
+    data = pdx.notice_data(staffed_project, MICRO, reach_m=300)
+    codes = set(data.neighbours[s.CODE].astype(str))
+    assert MICRO not in codes
+    assert codes and all(c.count("-M") == 1 for c in codes)  # micro-grids, the same level
+    assert str(data.neighbours.crs) == "EPSG:32648"
