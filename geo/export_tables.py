@@ -352,7 +352,7 @@ def role_label(role: object, lang: str) -> str:
     """Localised role (``leader`` -> 微网格长); empty for no role, unknown roles as given."""
     if not isinstance(role, str) or not role:
         return ""
-    return t(f"export.role.{role}", lang) if role in s.ROLES else role
+    return t(f"role.{role}", lang) if role in s.ROLES else role
 
 
 def level_label(level: object, lang: str) -> str:

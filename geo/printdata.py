@@ -552,7 +552,7 @@ def roster_table(project: Project, unit: Unit, *, mask_names: bool = False) -> p
     people = people_of(project, codes, mask_names=mask_names)
     return pd.DataFrame({
         "print.col.grid": [names.get(c, c) for c in people[s.GRID_CODE]],
-        "print.col.role": [f"print.role.{r}" for r in people[s.ROLE]],  # translated when drawn
+        "print.col.role": [f"role.{r}" for r in people[s.ROLE]],  # translated when drawn
         "print.col.person": people[s.NAME].to_numpy(),
         "print.col.phone": people[s.PHONE].to_numpy(),
     })

@@ -41,7 +41,7 @@ def _role_lookup() -> dict[str, str]:
     lookup = {r: r for r in s.ROLES}
     for role in s.ROLES:
         for lang in LANGS:
-            lookup[CATALOGUE[f"export.role.{role}"][lang].strip().lower()] = role
+            lookup[CATALOGUE[f"role.{role}"][lang].strip().lower()] = role
     return lookup
 
 

@@ -363,7 +363,7 @@ def add_footer(fig: Figure, options: PageOptions, *, illustrative: bool, page_no
 
 def _cell(value: object, lang: str) -> str:
     text = "" if value is None else str(value)
-    return t(text, lang) if text.startswith("print.role.") else text
+    return t(text, lang) if text.startswith("role.") else text
 
 
 def draw_table(ax: Axes, table: pd.DataFrame, *, lang: str, fontsize: float = 7.0) -> int:

@@ -88,7 +88,7 @@ def test_assignment_table__does_not_mutate_the_project(project):
 def test_assignment_table__level_filter_and_english_labels(project):
     table = tab.assignment_table(project, level="general", lang="en")
     assert set(table[s.LEVEL]) == {"general grid"}
-    assert table.loc[table[s.GRID_CODE] == G1, s.ROLE].tolist() == ["full-time grid worker"]
+    assert table.loc[table[s.GRID_CODE] == G1, s.ROLE].tolist() == ["Full-time grid worker"]
 
 
 def test_staffing__targets_from_settings_and_actual_from_assignments(project):

@@ -109,7 +109,7 @@ def test_roster_table__phones_are_masked(staffed_project):
     table = pdx.roster_table(staffed_project, pdx.find_unit(staffed_project, GRID))
     assert len(table) == 3
     assert all("****" in p for p in table["print.col.phone"])
-    assert table["print.col.role"].iloc[0] == "print.role.worker"  # the worker is listed first
+    assert table["print.col.role"].iloc[0] == "role.worker"  # the worker is listed first
 
 
 # --- pages -------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_roster_table__one_row_per_person_sorted_by_grid_then_role(project):
 def test_roster_table__by_community_groups_communities(project):
     roster = roster_table(project, by="community", lang="en")
     assert list(roster[s.COMMUNITY_CODE]) == ["510184001001"] * 3 + ["510184002001"]
-    assert set(roster[s.ROLE]) == {"micro-grid leader", "member", "full-time grid worker"}
+    assert set(roster[s.ROLE]) == {"Micro-grid leader", "Member", "Full-time grid worker"}
 
 
 def test_roster_table__unknown_grouping_refused(project):

@@ -38,9 +38,41 @@ def point_type_label(point_type: str) -> str:
 
 def role_label(role: str) -> str:
     """Assignment role label."""
-    return tr(f"ui.role.{role}")
+    return tr(f"role.{role}")
 
 
 def name_or_all(names: dict[str, str], code: str) -> str:
     """A unit's name for a filter, "All" for the empty value (use with functools.partial)."""
     return names.get(code, tr("ui.dash.all")) if code else tr("ui.dash.all")
+
+
+def measure_label(measure: str) -> str:
+    """Print measure label: ``coverage:生活`` -> 服务覆盖率 · 生活."""
+    name, _, category = measure.partition(":")
+    label = tr(f"ui.explore.metric.{name}")
+    return f"{label} · {category_label(category)}" if category else label
+
+
+def orientation_label(orientation: str) -> str:
+    """Paper orientation label."""
+    return tr(f"print.ui.{orientation}")
+
+
+def print_kind_label(kind: str) -> str:
+    """What to print: map page, atlas or notice board."""
+    return tr(f"print.ui.kind.{kind}")
+
+
+def community_or_all(names: dict[str, str], code: str | None) -> str:
+    """A community filter entry: name and code, "all" for None (use with functools.partial)."""
+    return tr("edit.page.all") if code is None else f"{names.get(code, '')} {code}"
+
+
+def code_and_name(names: dict[str, str], code: str) -> str:
+    """``code name`` for a unit picker (use with functools.partial)."""
+    return f"{code} {names.get(code, '')}"
+
+
+def lookup(texts: dict[str, str], key: str) -> str:
+    """The prepared label of ``key`` (use with functools.partial)."""
+    return texts.get(key, key)

@@ -1,7 +1,6 @@
 """Messages for editing: edit errors, rule checks, scenarios, the diff command and the edit page."""
 from __future__ import annotations
 
-_ROLES = {"leader": ("微网格长", "leader"), "worker": ("专职网格员", "grid worker"), "member": ("成员", "member")}
 _RULES = {
     "over_capacity": ("超出承担能力", "over capacity"),
     "short": ("人员不足", "short of staff"),
@@ -200,7 +199,6 @@ MESSAGES = {
         "zh": "姓名已脱敏显示。",
         "en": "Names are masked.",
     },
-    **{f"edit.role.{k}": {"zh": zh, "en": en} for k, (zh, en) in _ROLES.items()},
     **{f"edit.rule.{k}": {"zh": zh, "en": en} for k, (zh, en) in _RULES.items()},
     **{f"edit.metric.{k}": {"zh": zh, "en": en} for k, (zh, en) in _METRICS.items()},
     **{f"edit.col.{k}": {"zh": zh, "en": en} for k, (zh, en) in _COLS.items()},

@@ -127,9 +127,6 @@ MESSAGES = {
     "ui.col.staffing": {"zh": "配员率", "en": "Staffing rate"},
     "ui.col.coverage": {"zh": "覆盖率", "en": "Coverage"},
     "ui.col.code": {"zh": "编码", "en": "Code"},
-    "ui.role.leader": {"zh": "微网格长", "en": "Leader"},
-    "ui.role.worker": {"zh": "专职网格员", "en": "Grid worker"},
-    "ui.role.member": {"zh": "成员", "en": "Member"},
     # --- dashboard --------------------------------------------------------------------
     "ui.dash.title": {"zh": "统计看板", "en": "Dashboard"},
     "ui.dash.filter_town": {"zh": "镇街", "en": "Town"},

@@ -21,7 +21,7 @@ from geo.history import History, mark_saved, record_edit, redo, save_edits, undo
 from geo.privacy import mask_name
 from geo.project import Project
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
-from ui import state
+from ui import labels, state
 from ui.cached import cached_project
 from ui.i18n import show_error, tr
 
@@ -145,22 +145,6 @@ def _save(path: str, disk: Project, *, merge: bool) -> None:
 
 
 # format_func callables must pickle (session state is checked): module-level functions + partial
-def _community_label(names: dict[str, str], code: str | None) -> str:
-    return tr("edit.page.all") if code is None else f"{names.get(code, '')} {code}"
-
-
-def _code_label(names: dict[str, str], code: str) -> str:
-    return f"{code} {names.get(code, '')}"
-
-
-def _lookup(labels: dict[str, str], key: str) -> str:
-    return labels.get(key, key)
-
-
-def _role_label(role: str) -> str:
-    return tr(f"edit.role.{role}")
-
-
 def _keep_valid(key: str, options: list[Any], *, default: int = 0) -> None:
     """Reset a keyed selectbox whose value is no longer among its options (keyed widgets keep state)."""
     if st.session_state.get(key) not in options:
@@ -194,12 +178,12 @@ def _pick_grid(project: Project) -> tuple[str | None, str | None]:
     comm_names = dict(zip(comms[s.CODE].astype(str), comms[s.NAME].astype(str))) if len(comms) else {}
     c1, c2 = st.columns(2)
     community = c1.selectbox(tr("edit.page.community"), comm_codes, key=K_COMMUNITY,
-                             format_func=partial(_community_label, comm_names))
+                             format_func=partial(labels.community_or_all, comm_names))
     shown = grids if community is None else grids[grids[s.COMMUNITY_CODE].astype(str) == community]
     codes = shown[s.CODE].astype(str).tolist()
     names = dict(zip(grids[s.CODE].astype(str), grids[s.NAME].astype(str)))
     _keep_valid(K_GRID, codes)
-    grid = c2.selectbox(tr("edit.page.grid"), codes, key=K_GRID, format_func=partial(_code_label, names))
+    grid = c2.selectbox(tr("edit.page.grid"), codes, key=K_GRID, format_func=partial(labels.code_and_name, names))
     return community, grid
 
 
@@ -220,7 +204,7 @@ def _grid_panel(project: Project, grid: str) -> None:
         names = dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
         view = here[[s.VOLUNTEER_ID, s.ROLE, s.LOCKED, s.METHOD]].copy()
         view.insert(1, s.NAME, view[s.VOLUNTEER_ID].astype(str).map(names))
-        view[s.ROLE] = view[s.ROLE].map(lambda r: tr(f"edit.role.{r}"))
+        view[s.ROLE] = view[s.ROLE].map(lambda r: tr(f"role.{r}"))
         st.dataframe(_localised(view), hide_index=True, key="edit_members_table")
         members = here[s.VOLUNTEER_ID].astype(str).tolist()
     _member_actions(project, grid, here, members)
@@ -233,17 +217,18 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
     cands = volunteer_candidates(project, grid, query=st.session_state.get(K_QUERY, ""))
     st.caption(tr("edit.page.candidates") + " · " + tr("edit.page.masked_note"))
     st.dataframe(_localised(cands), hide_index=True, key="edit_candidates_table", height=220)
-    labels = {r.volunteer_id: tr("edit.page.candidate_label", volunteer_id=r.volunteer_id, name=r.name,
-                                 tier=r.tier, left=r.capacity_left,
-                                 distance="?" if pd.isna(r.distance_m) else int(r.distance_m))
-              for r in cands.itertuples(index=False)}
+    cand_labels = {r.volunteer_id: tr("edit.page.candidate_label", volunteer_id=r.volunteer_id, name=r.name,
+                                      tier=r.tier, left=r.capacity_left,
+                                      distance="?" if pd.isna(r.distance_m) else int(r.distance_m))
+                   for r in cands.itertuples(index=False)}
     c1, c2 = st.columns(2)
-    _keep_valid(K_CANDIDATE, list(labels))
-    cand = c1.selectbox(tr("edit.page.candidate"), list(labels), key=K_CANDIDATE, format_func=partial(_lookup, labels))
+    _keep_valid(K_CANDIDATE, list(cand_labels))
+    cand = c1.selectbox(tr("edit.page.candidate"), list(cand_labels), key=K_CANDIDATE,
+                        format_func=partial(labels.lookup, cand_labels))
     role_default = default_role(project, grid)
     _keep_valid(K_ROLE, list(s.ROLES), default=list(s.ROLES).index(role_default))
     role = c2.selectbox(tr("edit.page.role"), list(s.ROLES), key=K_ROLE,
-                        format_func=_role_label)
+                        format_func=labels.role_label)
     dist = dict(zip(cands[s.VOLUNTEER_ID], cands[s.DISTANCE_M]))
     if st.button(tr("edit.page.add"), key="edit_add", disabled=cand is None):
         _apply(project, lambda: add_volunteer(table, volunteer_id=cand, grid_code=grid, role=role,
@@ -286,7 +271,7 @@ def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
         names = dict(zip(ids, points[s.NAME].astype(str)))
         c1, c2 = st.columns([3, 1])
         _keep_valid(K_POINT, ids)
-        point = c1.selectbox(tr("edit.page.point"), ids, key=K_POINT, format_func=partial(_code_label, names))
+        point = c1.selectbox(tr("edit.page.point"), ids, key=K_POINT, format_func=partial(labels.code_and_name, names))
         levels = dict(zip(project.layer(s.GRIDS)[s.CODE].astype(str), project.layer(s.GRIDS)[s.LEVEL].astype(str)))
         if c2.button(tr("edit.page.move_point"), key="edit_move_point"):
             _apply(project, lambda: move_service_point(project.table(s.POINT_GRIDS), point_id=point, grid_code=grid,

@@ -11,7 +11,7 @@ from geo.printdata import atlas_units, find_unit, map_page_data, notice_data
 from layers import atlas
 from layers import print as lp
 from layers.style import parse_measure
-from ui import state
+from ui import labels, state
 from ui.cached import cached_project
 from ui.i18n import show_error, tr
 
@@ -23,12 +23,14 @@ except GeoInputError as exc:
     st.stop()
 
 kind = st.radio(tr("print.ui.kind"), ["map", "atlas", "notice"], horizontal=True, key="print_kind",
-                format_func=lambda k: tr(f"print.ui.kind.{k}"))
-measure = st.selectbox(tr("print.arg.measure"), ["staffing", "households", "coverage:生活", "coverage:政务",
-                                                 "coverage:产业", "coverage:群团"], key="print_measure")
+                format_func=labels.print_kind_label)
+measure = st.selectbox(tr("print.ui.measure"), ["staffing", "households", "coverage:生活", "coverage:政务",
+                                                 "coverage:产业", "coverage:群团"], key="print_measure",
+                       format_func=labels.measure_label)
 c1, c2 = st.columns(2)
-paper = c1.selectbox(tr("print.arg.paper"), ["A4", "A3"], key="print_paper")
-orientation = c2.selectbox(tr("print.arg.orientation"), ["portrait", "landscape"], key="print_orientation")
+paper = c1.selectbox(tr("print.ui.paper"), ["A4", "A3"], key="print_paper")
+orientation = c2.selectbox(tr("print.ui.orientation"), ["portrait", "landscape"], key="print_orientation",
+                           format_func=labels.orientation_label)
 org = st.text_input(tr("print.arg.org"), key="print_org")
 internal = st.checkbox(tr("print.arg.internal"), value=True, key="print_internal")
 options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang(), organisation=org,
@@ -37,7 +39,8 @@ options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang()
 try:
     spec = parse_measure(measure)
     if kind == "atlas":
-        level = st.selectbox(tr("print.arg.atlas"), ["community", "town", "grid"], key="print_atlas_level")
+        level = st.selectbox(tr("print.ui.atlas_level"), ["community", "town", "grid"], key="print_atlas_level",
+                             format_func=labels.level_label)
         pages = st.text_input(tr("print.arg.pages"), key="print_pages")
         n = len(atlas_units(project, level))
         st.caption(f"1–{n}")
