@@ -489,8 +489,10 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
     """Re-grid communities of a project from its household points; return the new project and a report.
 
     Existing micro and general grids of the chosen communities are replaced; other
-    grids (dedicated, master, other communities) are kept. Work is done in the metric
-    CRS (UTM 48N); the grids layer stays in the storage CRS (WGS 84).
+    grids (dedicated, master, other communities) are kept. Assignments to the replaced
+    grids (locked and manual ones too: their grid no longer exists as drawn) are removed
+    and counted in ``report["dropped_assignments"]``; re-run the assignment afterwards.
+    Work is done in the metric CRS (UTM 48N); the grids layer stays in WGS 84.
 
     Parameters
     ----------
@@ -536,10 +538,9 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
         report["communities"][code] = rep
         report["notes"] += rep["notes"]
     old = project.layer(s.GRIDS)
-    if len(old) and s.LEVEL in old.columns:
-        replaced = old[s.LEVEL].isin([s.LEVEL_MICRO, s.LEVEL_GENERAL]) & old.get(
-            s.COMMUNITY_CODE, pd.Series(index=old.index, dtype=object)).astype(str).isin(wanted)
-        old = old[~replaced]
+    replaced = _replaced_mask(old, wanted)
+    replaced_codes = set(old.loc[replaced, s.CODE].astype(str)) if replaced.any() else set()
+    old = old[~replaced]
     frames = [f for f in [old.to_crs(s.STORAGE_CRS) if len(old) else None, *new_frames] if f is not None]
     grids = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=s.STORAGE_CRS)
     new = pd.concat(new_frames, ignore_index=True)
@@ -550,7 +551,33 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
             single = _single_over_from_reports(sub, report)
         report[level] = summarise_households(sub[s.HOUSEHOLDS_N].to_numpy(), lo=band[0], hi=band[1],
                                              single_over=single)
-    return project.with_layer(s.GRIDS, grids), report
+    rows = project.table(s.ASSIGNMENTS)
+    stale = rows[s.GRID_CODE].astype(str).isin(replaced_codes) if len(rows) else pd.Series(dtype=bool)
+    report["dropped_assignments"] = int(stale.sum())
+    new_project = project.with_layer(s.GRIDS, grids)
+    if report["dropped_assignments"]:
+        new_project = new_project.with_table(s.ASSIGNMENTS, rows[~stale].reset_index(drop=True))
+    return new_project, report
+
+
+def _replaced_mask(grids: pd.DataFrame, community_codes: list[str]) -> np.ndarray:
+    """Rows of ``grids`` that re-gridding ``community_codes`` replaces (their micro and general grids)."""
+    if not len(grids) or s.LEVEL not in grids.columns:
+        return np.zeros(len(grids), dtype=bool)
+    community = grids.get(s.COMMUNITY_CODE, pd.Series(index=grids.index, dtype=object)).astype(str)
+    return (grids[s.LEVEL].isin([s.LEVEL_MICRO, s.LEVEL_GENERAL]) & community.isin(community_codes)).to_numpy()
+
+
+def find_replaced_grids(project: Project, *, community_codes: list[str]) -> list[str]:
+    """Codes of the grids ``autogrid_project(project, community_codes=...)`` would replace.
+
+    These are the micro and general grids of the chosen communities; assignments that
+    name them no longer point at the grid they were made for once the communities are
+    re-gridded (the caller warns or reassigns).
+    """
+    grids = project.layer(s.GRIDS)
+    mask = _replaced_mask(grids, [str(c) for c in community_codes])
+    return grids.loc[mask, s.CODE].astype(str).tolist() if mask.any() else []
 
 
 def _single_over_from_reports(micro: pd.DataFrame, report: dict[str, Any]) -> np.ndarray:

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from geo import schema as s
 from geo.autogrid import (
-    NOTE_EMPTY_PARENT, NOTE_MERGED_ACROSS_BARRIER, NOTE_SINGLE_OVER, autogrid_community,
-    bisect_groups, choose_group_count, partition_parent,
+    NOTE_EMPTY_PARENT,
+    NOTE_MERGED_ACROSS_BARRIER,
+    NOTE_SINGLE_OVER,
+    autogrid_community,
+    bisect_groups,
+    choose_group_count,
+    partition_parent,
 )
 from geo.errors import GeoInputError
 
@@ -172,3 +178,27 @@ def test_autogrid_community__general_grids_are_unions_of_their_micro_grids():
     assert building_grid.index.equals(bld.index)
     assert set(building_grid) <= set(micro[s.CODE])
     assert grids[s.ILLUSTRATIVE].all()
+
+
+def test_autogrid_project__removes_assignments_to_replaced_grids_and_counts_them():
+    from geo.autogrid import autogrid_project
+    from geo.project import new_project
+    from tests.factories import tiny_layers
+
+    layers = tiny_layers()
+    project = new_project()
+    for name, gdf in layers.items():
+        project = project.with_layer(name, gdf)
+    comm = layers[s.COMMUNITIES].to_crs(s.METRIC_CRS).geometry.iloc[0]
+    x0, y0, x1, y1 = comm.bounds
+    xs, ys = np.meshgrid(np.linspace(x0 + 20, x1 - 20, 8), np.linspace(y0 + 20, y1 - 20, 8))
+    hh = gpd.GeoDataFrame({s.CODE: [f"B{i}" for i in range(64)], s.HOUSEHOLDS_N: 10},
+                          geometry=gpd.points_from_xy(xs.ravel(), ys.ravel()), crs=s.METRIC_CRS)
+    project = project.with_layer(s.HOUSEHOLDS, hh.to_crs(s.STORAGE_CRS))
+    code = layers[s.COMMUNITIES][s.CODE].iloc[0]
+    other = layers[s.COMMUNITIES][s.CODE].iloc[1]
+    rows = pd.DataFrame({s.VOLUNTEER_ID: ["V1", "V2"], s.GRID_CODE: [f"{code}-G1-M1", f"{other}-G1-M1"],
+                         s.ROLE: "leader", s.LOCKED: [True, False]})
+    new, report = autogrid_project(project.with_table(s.ASSIGNMENTS, rows), community_codes=[code])
+    assert report["dropped_assignments"] == 1  # the locked row on a replaced grid goes too
+    assert new.table(s.ASSIGNMENTS)[s.GRID_CODE].tolist() == [f"{other}-G1-M1"]

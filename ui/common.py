@@ -29,3 +29,20 @@ def current_project() -> Project:
         show_error(exc)
         st.stop()
         raise  # unreachable: st.stop raises
+
+
+def select_group(source_key: str, target_key: str, groups: dict[str, list[str]], clear: tuple[str, ...] = ()) -> None:
+    """``on_change`` helper: set widget ``target_key`` to ``groups[value of source_key]``; unset ``clear`` keys.
+
+    Nothing changes when the source value is not in ``groups`` (e.g. the placeholder).
+    """
+    choice = st.session_state.get(source_key)
+    if choice in groups:
+        st.session_state[target_key] = list(groups[choice])
+        clear_keys(*clear)
+
+
+def clear_keys(*keys: str) -> None:
+    """``on_change`` helper: forget widget values (e.g. a confirmation that no longer applies)."""
+    for key in keys:
+        st.session_state.pop(key, None)

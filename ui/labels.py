@@ -76,3 +76,9 @@ def code_and_name(names: dict[str, str], code: str) -> str:
 def lookup(texts: dict[str, str], key: str) -> str:
     """The prepared label of ``key`` (use with functools.partial)."""
     return texts.get(key, key)
+
+
+def name_and_code(names: dict[str, str], code: str) -> str:
+    """``name (code)`` for a picker searched by name (use with functools.partial)."""
+    name = names.get(code, "")
+    return f"{name} ({code})" if name else code

@@ -48,3 +48,14 @@ EXPLORE_SEARCH = "explore_search"
 EXPLORE_LAST_CLICK = "explore_last_click"  # the map click already handled: (lat, lng)
 DASH_TOWN = "dash_town"
 DASH_COMMUNITY = "dash_community"
+
+# --- run page: auto-gridding widget keys ---------------------------------------------------
+AUTOGRID_TOWN = "autogrid_town"  # town helper: picking one selects all its communities
+AUTOGRID_COMMUNITIES = "autogrid_communities"  # community codes to grid
+AUTOGRID_MICRO_MIN = "autogrid_micro_min"
+AUTOGRID_MICRO_MAX = "autogrid_micro_max"
+AUTOGRID_GENERAL_MIN = "autogrid_general_min"
+AUTOGRID_GENERAL_MAX = "autogrid_general_max"
+AUTOGRID_SEED = "autogrid_seed"
+AUTOGRID_CONFIRM = "autogrid_confirm"  # the planner accepts that existing grids are replaced
+AUTOGRID_RUN = "autogrid_run"

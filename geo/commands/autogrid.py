@@ -57,6 +57,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
         print(t(f"autogrid.note.{note['kind']}", lang, **note))
     if report["outside"]:
         print(t("autogrid.outside", lang, count=len(report["outside"]), ids=report["outside"]))
+    if report["dropped_assignments"]:
+        print(t("autogrid.dropped_assignments", lang, count=report["dropped_assignments"]))
     print(t("cli.saved", lang, file=out))
     out_of_band = any(report[lv]["share_in_band_excl_single"] < 1.0 for lv in (s.LEVEL_MICRO, s.LEVEL_GENERAL))
     return 1 if out_of_band else 0

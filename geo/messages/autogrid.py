@@ -69,4 +69,8 @@ MESSAGES = {
         "zh": "已划分 {communities} 个社区（{seconds} 秒）。",
         "en": "Gridded {communities} communities ({seconds} s).",
     },
+    "autogrid.dropped_assignments": {
+        "zh": "已删除指向被替换网格的 {count} 条人员分配（含锁定/手工的），请重新运行 python -m geo assign。",
+        "en": "Removed {count} assignments to the replaced grids (locked/manual ones too); run python -m geo assign again.",
+    },
 }

@@ -7,7 +7,7 @@ MESSAGES = {
     "ui.nav.explore": {"zh": "地图浏览", "en": "Explore map"},
     "ui.nav.dashboard": {"zh": "统计看板", "en": "Dashboard"},
     "ui.nav.import": {"zh": "导入数据", "en": "Import data"},
-    "ui.nav.run": {"zh": "运行分配与覆盖", "en": "Run assignment & coverage"},
+    "ui.nav.run": {"zh": "分配·覆盖·划网格", "en": "Assign, coverage, grids"},
     "ui.nav.export": {"zh": "导出", "en": "Export"},
     "ui.nav.print": {"zh": "打印地图", "en": "Print maps"},
     "ui.nav.edit": {"zh": "编辑分配", "en": "Edit assignments"},
@@ -202,7 +202,7 @@ MESSAGES = {
         "en": "Layer {layer} lacks the required column {column}. Map a column to it in step 3.",
     },
     # --- run ---------------------------------------------------------------------------
-    "ui.run.title": {"zh": "运行分配与覆盖", "en": "Run assignment and coverage"},
+    "ui.run.title": {"zh": "人员分配、覆盖分析与自动划分网格", "en": "Assignment, coverage and auto-gridding"},
     "ui.run.assign": {"zh": "人员分配", "en": "Assignment"},
     "ui.run.coverage": {"zh": "服务覆盖", "en": "Coverage"},
     "ui.run.method": {"zh": "分配方法", "en": "Method"},
@@ -231,4 +231,50 @@ MESSAGES = {
     "ui.run.grids_short": {"zh": "缺员网格", "en": "Grids short"},
     "ui.run.rows": {"zh": "行数", "en": "Rows"},
     "ui.run.mean_share": {"zh": "平均覆盖率", "en": "Mean share covered"},
+    # --- run: auto-gridding -------------------------------------------------------------
+    "ui.autogrid.tab": {"zh": "自动划分网格", "en": "Auto-gridding"},
+    "ui.autogrid.caption": {
+        "zh": "按住户点的户数，把所选社区自动划分为微网格，再组合为一般网格。结果为示意方案，请核对后使用。",
+        "en": "Split the chosen communities into micro-grids by the household counts of the household points, "
+              "then group them into general grids. The result is a draft: check it before use.",
+    },
+    "ui.autogrid.town": {"zh": "整个镇街（可选）", "en": "Whole town (optional)"},
+    "ui.autogrid.town_placeholder": {"zh": "选择镇街以选中其全部社区", "en": "Pick a town to select all its communities"},
+    "ui.autogrid.communities": {"zh": "要划分的社区/村", "en": "Communities to grid"},
+    "ui.autogrid.micro_min": {"zh": "微网格最少户数", "en": "Micro-grid: min households"},
+    "ui.autogrid.micro_max": {"zh": "微网格最多户数", "en": "Micro-grid: max households"},
+    "ui.autogrid.general_min": {"zh": "一般网格最少户数", "en": "General grid: min households"},
+    "ui.autogrid.general_max": {"zh": "一般网格最多户数", "en": "General grid: max households"},
+    "ui.autogrid.seed": {"zh": "随机种子（相同种子结果相同）", "en": "Seed (same seed, same result)"},
+    "ui.autogrid.pick_first": {"zh": "请先选择至少一个社区/村。", "en": "Choose at least one community first."},
+    "ui.autogrid.replace_warning": {
+        "zh": "所选社区现有 {grids} 个微网格/一般网格将被替换；指向这些网格的 {assignments} 条人员分配（含锁定的）"
+              "将被删除，替换后请在本页“人员分配”标签中重新运行分配。",
+        "en": "The {grids} existing micro and general grids of these communities will be replaced; "
+              "the {assignments} assignments to them (locked ones too) are removed; run the assignment again "
+              "on the Assignment tab afterwards.",
+    },
+    "ui.autogrid.confirm": {
+        "zh": "我知道这些社区现有的网格及其人员分配将被替换",
+        "en": "I understand existing grids and their assignments in these communities are replaced",
+    },
+    "ui.autogrid.confirm_first": {
+        "zh": "请先勾选上方的确认框，再运行划分。",
+        "en": "Tick the confirmation box above before running.",
+    },
+    "ui.autogrid.run": {"zh": "运行自动划分", "en": "Run auto-gridding"},
+    "ui.autogrid.col.grids": {"zh": "网格数", "en": "Grids"},
+    "ui.autogrid.col.min": {"zh": "最少户数", "en": "Min households"},
+    "ui.autogrid.col.median": {"zh": "中位户数", "en": "Median households"},
+    "ui.autogrid.col.max": {"zh": "最多户数", "en": "Max households"},
+    "ui.autogrid.col.band": {"zh": "户数范围", "en": "Band"},
+    "ui.autogrid.col.share": {"zh": "在范围内比例", "en": "Share in band"},
+    "ui.autogrid.out_of_band": {
+        "zh": "部分网格的户数不在范围内。可换一个随机种子重试，或放宽户数范围。",
+        "en": "Some grids fall outside the household band. Try another seed, or widen the band.",
+    },
+    "ui.autogrid.reassign": {
+        "zh": "已删除指向被替换网格的 {assignments} 条人员分配：请在本页“人员分配”标签中重新运行分配。",
+        "en": "{assignments} assignments to the replaced grids were removed: run the assignment again on the Assignment tab.",
+    },
 }

@@ -1,17 +1,20 @@
-"""Run page: staffing assignment (geo.staffing) and service coverage (geo.coverage) with their settings."""
+"""Run page: staffing assignment (geo.staffing), service coverage (geo.coverage) and auto-gridding (geo.autogrid)."""
 from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from geo import coverage, staffing
 from geo import schema as s
+from geo.autogrid import DEFAULT_GENERAL_BAND, DEFAULT_MICRO_BAND, autogrid_project, find_replaced_grids
 from geo.errors import GeoInputError
 from geo.project import save_project
-from ui.common import current_project, project_path
+from ui import labels, state
+from ui.common import clear_keys, current_project, project_path, select_group
 from ui.i18n import show_error, tr
 
 RESULT_KEY = "run_result"  # {"kind": "assign"|"coverage", "summary": {...}} (small, picklable)
@@ -101,10 +104,119 @@ def _coverage(project) -> None:
     _save(new_project)
 
 
+def _names(gdf) -> dict[str, str]:
+    if s.CODE not in gdf or s.NAME not in gdf:
+        return {}
+    return dict(zip(gdf[s.CODE].astype(str), gdf[s.NAME].astype(str)))
+
+
+def _autogrid_targets(project) -> list[str]:
+    """The town helper and the community picker; returns the chosen community codes."""
+    comms = project.layer(s.COMMUNITIES)
+    names = _names(comms)
+    by_town: dict[str, list[str]] = {}
+    if s.TOWN_CODE in comms:
+        for code, town in zip(comms[s.CODE].astype(str), comms[s.TOWN_CODE].astype(str)):
+            by_town.setdefault(town, []).append(code)
+    chosen = st.session_state.get(state.AUTOGRID_COMMUNITIES)
+    if chosen is not None:  # keep only codes of this project (another project may have been open)
+        st.session_state[state.AUTOGRID_COMMUNITIES] = [c for c in chosen if c in names]
+    c1, c2 = st.columns([1, 2])
+    c1.selectbox(tr("ui.autogrid.town"), list(by_town), index=None, key=state.AUTOGRID_TOWN,
+                 placeholder=tr("ui.autogrid.town_placeholder"),
+                 format_func=partial(labels.name_and_code, _names(project.layer(s.TOWNS))),
+                 on_change=select_group, args=(state.AUTOGRID_TOWN, state.AUTOGRID_COMMUNITIES, by_town),
+                 kwargs={"clear": (state.AUTOGRID_CONFIRM,)})
+    return c2.multiselect(tr("ui.autogrid.communities"), list(names), key=state.AUTOGRID_COMMUNITIES,
+                          format_func=partial(labels.name_and_code, names),
+                          on_change=clear_keys, args=(state.AUTOGRID_CONFIRM,))
+
+
+def _autogrid_bands(project) -> tuple[tuple[int, int], tuple[int, int], int]:
+    """Household bands (micro, general) and the seed."""
+    micro = project.settings.get("micro_households") or DEFAULT_MICRO_BAND
+    general = project.settings.get("general_households") or DEFAULT_GENERAL_BAND
+    specs = ((state.AUTOGRID_MICRO_MIN, "ui.autogrid.micro_min", micro[0]),
+             (state.AUTOGRID_MICRO_MAX, "ui.autogrid.micro_max", micro[1]),
+             (state.AUTOGRID_GENERAL_MIN, "ui.autogrid.general_min", general[0]),
+             (state.AUTOGRID_GENERAL_MAX, "ui.autogrid.general_max", general[1]))
+    cols = st.columns(len(specs) + 1)
+    values = [int(col.number_input(tr(label), min_value=1, max_value=100_000, step=1, value=int(default), key=key))
+              for col, (key, label, default) in zip(cols, specs)]
+    seed = cols[-1].number_input(tr("ui.autogrid.seed"), min_value=0, max_value=2**31 - 1, step=1, value=0,
+                                 key=state.AUTOGRID_SEED)
+    return (values[0], values[1]), (values[2], values[3]), int(seed)
+
+
+def _autogrid_report(project, report: dict, bands: dict[str, tuple[int, int]]) -> None:
+    """Household distribution per level, notes, and buildings outside every community."""
+    st.subheader(tr("ui.run.summary"))
+    cols = {k: tr(f"ui.autogrid.col.{k}") for k in ("grids", "min", "median", "max", "band", "share")}
+    rows = {}
+    for level, (lo, hi) in bands.items():
+        summ = report[level]
+        rows[tr(f"autogrid.level_{level}")] = {
+            cols["grids"]: summ["grids"], cols["min"]: summ["min"], cols["median"]: summ["median"],
+            cols["max"]: summ["max"], cols["band"]: f"{lo}–{hi}", cols["share"]: summ["share_in_band"]}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    st.dataframe(table.style.format({cols["share"]: "{:.0%}", cols["median"]: "{:g}"}), width="stretch")
+    if any(report[level]["share_in_band_excl_single"] < 1.0 for level in bands):
+        st.warning(tr("ui.autogrid.out_of_band"))
+    for note in report["notes"]:
+        st.info(tr(f"autogrid.note.{note['kind']}", **note))
+    if report["outside"]:
+        points = project.layer(s.HOUSEHOLDS)
+        ids = points.loc[report["outside"], s.CODE].astype(str).tolist() if s.CODE in points else report["outside"]
+        st.warning(tr("autogrid.outside", count=len(ids), ids=ids))
+
+
+def _autogrid(project) -> None:
+    st.caption(tr("ui.autogrid.caption"))
+    if s.HOUSEHOLDS not in project.layers or not len(project.layers[s.HOUSEHOLDS]):
+        st.info(tr("autogrid.no_buildings", file=project_path()))
+        return
+    chosen = _autogrid_targets(project)
+    micro_band, general_band, seed = _autogrid_bands(project)
+    replaced = find_replaced_grids(project, community_codes=chosen)
+    assignments = project.table(s.ASSIGNMENTS)
+    n_assigned = int(assignments[s.GRID_CODE].astype(str).isin(replaced).sum()) if len(assignments) else 0
+    confirmed = True
+    if replaced:
+        st.warning(tr("ui.autogrid.replace_warning", grids=len(replaced), assignments=n_assigned))
+        confirmed = st.checkbox(tr("ui.autogrid.confirm"), key=state.AUTOGRID_CONFIRM)
+    if not chosen:
+        st.caption(tr("ui.autogrid.pick_first"))
+    clicked = st.button(tr("ui.autogrid.run"), type="primary", key=state.AUTOGRID_RUN,
+                        disabled=not (chosen and confirmed))
+    if not clicked:
+        return
+    if not (chosen and confirmed):  # the button is disabled then; refuse anyway
+        st.info(tr("ui.autogrid.confirm_first" if chosen else "ui.autogrid.pick_first"))
+        return
+    t0 = time.perf_counter()
+    try:
+        with st.spinner(tr("ui.run.running")):
+            new_project, report = autogrid_project(project, community_codes=chosen, micro_band=micro_band,
+                                                   general_band=general_band, seed=seed)
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    st.success(tr("autogrid.done", communities=len(report["communities"]),
+                  seconds=f"{time.perf_counter() - t0:.1f}"))
+    _autogrid_report(project, report, {s.LEVEL_MICRO: micro_band, s.LEVEL_GENERAL: general_band})
+    if report["dropped_assignments"]:
+        st.warning(tr("ui.autogrid.reassign", assignments=report["dropped_assignments"]))
+    settings = {**new_project.meta.get("settings", {}), "micro_households": list(micro_band),
+                "general_households": list(general_band)}
+    _save(replace(new_project, meta={**new_project.meta, "settings": settings}))
+
+
 project = current_project()
 st.title(tr("ui.run.title"))
-tab_assign, tab_cov = st.tabs([tr("ui.run.assign"), tr("ui.run.coverage")])
+tab_assign, tab_cov, tab_grid = st.tabs([tr("ui.run.assign"), tr("ui.run.coverage"), tr("ui.autogrid.tab")])
 with tab_assign:
     _assignment(project)
 with tab_cov:
     _coverage(project)
+with tab_grid:
+    _autogrid(project)
