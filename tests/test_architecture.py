@@ -50,3 +50,13 @@ def test_catalogue__every_error_class_code_has_a_message(code):
     from geo.messages import CATALOGUE
 
     assert code in CATALOGUE
+
+
+def test_streamlit_config__local_only_no_tracebacks_no_telemetry():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"  # personal data never leaves the machine
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["enableStaticServing"] is True  # Leaflet from ./static, not a CDN
