@@ -112,14 +112,28 @@ def _metric_distances(pts: np.ndarray, grid_geoms: np.ndarray, pidx: np.ndarray,
     return shapely.distance(shapely.transform(pts, project)[pidx], metric[gidx])
 
 
-def _candidates(tree: shapely.STRtree, pts: np.ndarray, slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(tree: shapely.STRtree, pts: np.ndarray, grid_geoms: np.ndarray,
+                slack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(point, grid) pairs that surely include each point's metric-nearest grid.
 
-    The nearest grid in CRS units is found first (``query_nearest``); every grid within
-    ``slack`` x that distance is then a candidate, which provably holds the metric nearest.
+    A point's metric-nearest grid lies within ``slack`` x its nearest CRS-unit distance.
+    A cheap window of one typical grid size settles most points (they lie just outside
+    the grids); the rest find their nearest distance with ``query_nearest`` first.
     """
-    _, d_near = tree.query_nearest(pts, return_distance=True, all_matches=False)
-    return tree.query(pts, predicate="dwithin", distance=d_near * slack + 1e-9)
+    bounds = shapely.bounds(grid_geoms)
+    window = float(np.median(np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])))
+    pidx, gidx = tree.query(pts, predicate="dwithin", distance=window)
+    d = shapely.distance(pts[pidx], grid_geoms[gidx])
+    dmin = np.full(len(pts), np.inf)
+    np.minimum.at(dmin, pidx, d)
+    settled = dmin * slack <= window
+    keep = settled[pidx] & (d <= (dmin * slack)[pidx] + 1e-9)
+    rest = np.flatnonzero(~settled)
+    if not len(rest):
+        return pidx[keep], gidx[keep]
+    _, d_near = tree.query_nearest(pts[rest], return_distance=True, all_matches=False)
+    rp, rg = tree.query(pts[rest], predicate="dwithin", distance=d_near * slack[rest] + 1e-9)
+    return np.concatenate([pidx[keep], rest[rp]]), np.concatenate([gidx[keep], rg])
 
 
 def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: np.ndarray, crs: pyproj.CRS,
@@ -137,7 +151,7 @@ def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: n
         slack = 1.01 / np.cos(np.radians(np.minimum(lat + 1.0, 89.0)))
     else:
         slack = np.full(len(pts), 1.0 + 1e-9)
-    pidx, gidx = _candidates(tree, pts, slack)
+    pidx, gidx = _candidates(tree, pts, grid_geoms, slack)
     dist = _metric_distances(pts, grid_geoms, pidx, gidx, crs, crs_metric)
     n = len(pts)
     dmin = np.full(n, np.inf)
