@@ -28,7 +28,7 @@ PAGE_TABLE = (
 def _sidebar() -> None:
     with st.sidebar:
         st.radio(tr("ui.sidebar.language"), LANGS, key=state.LANG, horizontal=True,
-                 format_func=labels.language_label)
+                 format_func=labels.language_label, on_change=state.remember_lang)
         st.text_input(tr("ui.sidebar.project"), key=state.PROJECT_PATH)
         st.selectbox(tr("ui.sidebar.basemap"), BASEMAPS, key=state.BASEMAP,
                      format_func=labels.basemap_label)

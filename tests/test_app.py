@@ -194,3 +194,17 @@ def test_explore__demo_payload_stays_small_and_masked(demo_project_file):
     assert len(script) < 3_000_000
     phones = [str(p) for p in project.layer(s.VOLUNTEERS)[s.PHONE].dropna().head(200)]
     assert not any(p in script for p in phones)
+
+
+def test_app__language_comes_from_the_url(project_file):
+    at = _app(project_file)
+    at.query_params[state.LANG] = "en"
+    at.run()
+    assert at.title[0].value == "Explore the map"
+
+
+def test_app__language_switch_is_kept_in_the_url(project_file):
+    at = _app(project_file)
+    at.run()
+    at.radio(key=state.LANG).set_value("en").run()
+    assert at.query_params[state.LANG] in ("en", ["en"])

@@ -25,9 +25,16 @@ _DEFAULTS = {
 
 
 def init_state() -> None:
-    """Set every session key to its default once per session."""
+    """Set every session key to its default once per session (the language from ``?lang=`` if given)."""
+    if LANG not in st.session_state and st.query_params.get(LANG) in ("zh", "en"):
+        st.session_state[LANG] = st.query_params[LANG]
     for key, value in _DEFAULTS.items():
         st.session_state.setdefault(key, value)
+
+
+def remember_lang() -> None:
+    """Keep the chosen language in the URL (``?lang=en``) so a reload or a shared link keeps it."""
+    st.query_params[LANG] = st.session_state[LANG]
 
 
 def lang() -> str:
