@@ -125,15 +125,29 @@ def test_demo__codes_stay_text():
     assert all(isinstance(c, str) and len(c) == 12 for c in comms[s.CODE])
 
 
-def test_demo_command__writes_a_loadable_project(tmp_path):
+def test_demo_command__bare_writes_a_loadable_project_without_results(tmp_path):
     from geo.cli import main
     from geo.project import load_project
 
     out = tmp_path / "demo.gpkg"
-    assert main(["demo", "--out", str(out)]) == 0
+    assert main(["demo", "--bare", "--out", str(out)]) == 0
     project = load_project(out)
     assert project.meta["demo"] is True
     assert len(project.layers[s.COMMUNITIES]) == 172
+    assert len(project.table(s.ASSIGNMENTS)) == 0
+
+
+@pytest.mark.slow
+def test_demo_project__ships_with_a_full_assignment_and_coverage(demo_project_file):
+    from geo.project import load_project
+    from geo.staffing import staffing_by_grid
+
+    project = load_project(demo_project_file)
+    staffing = staffing_by_grid(project)
+    assert staffing["short"].sum() == 0 and staffing["actual"].sum() == staffing["target"].sum()
+    coverage = project.table(s.COVERAGE)
+    assert set(coverage[s.CATEGORY]) >= set(s.CATEGORIES)
+    assert coverage["area_share"].between(0, 1).all()
 
 
 @pytest.mark.slow
