@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import numpy as np
 import streamlit as st
@@ -9,20 +10,19 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from geo import schema as s
-from geo.crs import gcj02_to_wgs84
 from layers import style
-from layers.basemaps import TIANDITU, display_offset
+from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_figures, cached_simplified
 from ui.common import current_project, project_path
 from ui.i18n import tr
+from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, build_explore_map
 from ui.views import (
     CITY, COMMUNITY, GRID, TOWN, Selection, UnitFigures, drill, parent_chain, problem_rows, reach_rows,
     search_units, selection_for, staff_rows, unit_grid_codes,
 )
 
-MAP_KEY = "explore_map"
 RADII_CHOICES = (300, 500, 1000)
 LEVEL_LABEL = {CITY: "ui.level.city", TOWN: "ui.level.town", COMMUNITY: "ui.level.community", GRID: "ui.level.grid"}
 
@@ -31,17 +31,6 @@ def _rerun_view() -> None:
     """Rerun only the map fragment when this run is a fragment run, else the page."""
     ctx = get_script_run_ctx()
     st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")
-
-
-def _selection() -> Selection:
-    ss = st.session_state
-    return Selection(ss.get(state.SELECTED_TOWN), ss.get(state.SELECTED_COMMUNITY), ss.get(state.SELECTED_GRID))
-
-
-def _select(sel: Selection) -> None:
-    st.session_state[state.SELECTED_TOWN] = sel.town
-    st.session_state[state.SELECTED_COMMUNITY] = sel.community
-    st.session_state[state.SELECTED_GRID] = sel.grid
 
 
 def _options(project) -> MapOptions:
@@ -91,7 +80,7 @@ def _search(project) -> None:
     pick = st.selectbox(tr("ui.explore.search_pick"), list(labels), format_func=labels.get)
     if st.button(tr("ui.explore.search_go"), key="explore_search_go"):
         level, code, _ = hits[pick]
-        _select(selection_for(project, level, code))
+        select(selection_for(project, level, code))
         st.rerun()
 
 
@@ -102,7 +91,7 @@ def _breadcrumbs(project, sel: Selection) -> None:
         label = tr("ui.city_name") if level == CITY else name
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
         if col.button(label, key=f"crumb_{level}", disabled=is_last, width="stretch"):
-            _select(selection_for(project, level, code) if code else Selection())
+            select(selection_for(project, level, code) if code else Selection())
             _rerun_view()
 
 
@@ -120,22 +109,6 @@ def _legend(legend: LegendInfo) -> None:
                   for c, label in legend.points]
     if parts:
         st.markdown(" ".join(parts), unsafe_allow_html=True)  # only catalogue text and hex colours, escaped
-
-
-def _clicked_lonlat(out: dict | None, basemap: str) -> tuple[float, float] | None:
-    click = (out or {}).get("last_object_clicked")
-    if not click or "lat" not in click:
-        return None
-    seen = st.session_state.get(state.EXPLORE_LAST_CLICK)
-    here = (float(click["lat"]), float(click["lng"]))
-    if seen == here:
-        return None
-    st.session_state[state.EXPLORE_LAST_CLICK] = here
-    lon, lat = here[1], here[0]
-    if display_offset(basemap) is not None:  # the map is drawn in GCJ-02: back to WGS 84
-        lon_a, lat_a = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
-        lon, lat = float(lon_a[0]), float(lat_a[0])
-    return lon, lat
 
 
 def _panel(project, sel: Selection, figures: UnitFigures, opts: MapOptions) -> None:
@@ -203,23 +176,24 @@ def _is_illustrative(project) -> bool:
 
 def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
-    sel = _selection()
+    sel = selection()
     _breadcrumbs(project, sel)
     figures = cached_figures(path, project, opts.category, opts.radius_m)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
         m, legend = build_explore_map(project, sel, figures, opts, lang=state.lang(),
                                       simplified=lambda layer, view: cached_simplified(path, project, layer, view))
-        out = st_folium(m, key=MAP_KEY, height=560, width="stretch",
-                        returned_objects=["last_object_clicked"])
+        # the click is handled in on_change, before the rerun it triggers: one run per click
+        out = st_folium(m, key=MAP_KEY, height=560, width="stretch", returned_objects=["last_object_clicked"],
+                        on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
         _legend(legend)
         if _is_illustrative(project):
             st.caption(tr("ui.explore.illustrative"))
-    lonlat = _clicked_lonlat(out, opts.basemap)
+    lonlat = clicked_lonlat(out, opts.basemap)  # a click on_change has not seen (e.g. AppTest)
     if lonlat is not None:
         new = drill(project, sel, *lonlat, grid_levels=opts.grid_levels)
         if new != sel:
-            _select(new)
+            select(new)
             _rerun_view()
     with col_panel:
         _panel(project, sel, figures, opts)
