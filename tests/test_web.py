@@ -155,3 +155,25 @@ def test_build_explore_map__every_metric_in_every_view(metric, sel):
     page = m.get_root().render()
     assert "<img" not in page.split("<body>")[1]
     assert (legend.entries == []) == (metric == "none")
+
+
+def test_explore_map__draws_check_findings_in_view_with_escaped_messages(tiny_project):
+    import geopandas as gpd
+    from streamlit_folium import _get_map_string
+
+    from geo import schema as s
+    from geo.validate import check_project
+    from ui.mapview import MapOptions, build_explore_map
+    from ui.views import Selection, unit_figures
+
+    grids = tiny_project.layer(s.GRIDS).to_crs(s.METRIC_CRS)
+    first = grids.index[grids[s.LEVEL] == s.LEVEL_MICRO][0]
+    grids.loc[first, "geometry"] = grids.loc[first, "geometry"].buffer(30)  # overlaps its neighbours
+    grids.loc[first, s.CODE] = "<img src=x onerror=alert(1)>"
+    project = tiny_project.with_layer(s.GRIDS, gpd.GeoDataFrame(grids, crs=grids.crs).to_crs(s.STORAGE_CRS))
+    findings = check_project(project)
+    assert (findings.geometry.notna() & ~findings.geometry.is_empty).any()
+    m, _ = build_explore_map(project, Selection(), unit_figures(project), MapOptions(), findings=findings)
+    script = _get_map_string(m)
+    assert '"message"' in script  # the QA layer carries the finding's sentence
+    assert "<img src=x" not in script

@@ -57,6 +57,18 @@ def cached_figures(path: str | Path, project: Project, category: str, radius_m: 
     return _figures(str(path), _mtime(path), category, float(radius_m), project)
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _findings(path: str, mtime_ns: int, _project: Project):
+    from geo.validate import check_project
+
+    return check_project(_project)
+
+
+def cached_findings(path: str | Path, project: Project):
+    """Hierarchy/topology findings of ``project`` (``geo.validate.check_project``), once per saved version."""
+    return _findings(str(path), _mtime(path), project)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_import(data: bytes, filename: str, layer: str, crs: str | None, mapping: tuple[tuple[str, str], ...]):
     """``geo.io.load_layer_bytes`` for one uploaded file, cached on its content and options."""

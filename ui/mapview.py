@@ -11,6 +11,7 @@ import pandas as pd
 from geo import schema as s
 from geo.messages import t
 from geo.project import Project
+from geo.validate import finding_text
 from layers import style
 from layers.simplify import TOLERANCE_M, simplify_coverage
 from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map
@@ -155,14 +156,31 @@ def problem_points(grids: gpd.GeoDataFrame, figures: UnitFigures) -> gpd.GeoData
     return gpd.GeoDataFrame(sub[[s.CODE, s.NAME]], geometry=sub.geometry.representative_point(), crs=grids.crs)
 
 
+def finding_points(findings: gpd.GeoDataFrame | None, bounds: tuple[float, ...], lang: str) -> gpd.GeoDataFrame:
+    """Hierarchy/topology findings (``geo.validate``) inside ``bounds`` as points with their message."""
+    empty = gpd.GeoDataFrame({"message": []}, geometry=gpd.GeoSeries([], crs=s.STORAGE_CRS))
+    if findings is None or len(findings) == 0:
+        return empty
+    spots = findings[findings.geometry.notna() & ~findings.geometry.is_empty]
+    if len(spots) == 0:
+        return empty
+    points = spots.geometry.to_crs(s.STORAGE_CRS).representative_point()
+    minx, miny, maxx, maxy = bounds
+    inside = points.x.between(minx, maxx) & points.y.between(miny, maxy)
+    messages = [finding_text(row, lang) for _, row in spots[inside].iterrows()]
+    return gpd.GeoDataFrame({"message": messages}, geometry=points[inside].values, crs=s.STORAGE_CRS)
+
+
 def build_explore_map(project: Project, selection: Selection, figures: UnitFigures, opts: MapOptions, *,
                       lang: str = "zh", simplified: Simplifier | None = None,
+                      findings: gpd.GeoDataFrame | None = None,
                       static_url: str = "/app/static") -> tuple[folium.Map, LegendInfo]:
     """The folium map of ``selection``'s view and its legend.
 
     Only the view's features are sent: city = towns + communities, town = its
     communities + grids, community = its grids + points. ``simplified(layer, view)``
     returns a simplified layer (cached by the app); default simplifies on the fly.
+    ``findings`` (``geo.validate.check_project``) are drawn as the QA layer in every view.
     """
     view = selection.view
     simplify = simplified or (lambda layer, v: simplified_layer(project, layer, v))
@@ -205,6 +223,11 @@ def build_explore_map(project: Project, selection: Selection, figures: UnitFigur
         types = sorted(set(units["service_points"].get(s.POINT_TYPE, pd.Series(dtype=str)).astype(str)))
         legend.points = [(style.point_symbol(tp).color, style.point_type_label(tp, lang)) for tp in types]
     bounds = _bounds(units, project)
+    if opts.show_problems:
+        qa = finding_points(findings, bounds, lang)
+        if len(qa):
+            specs.append(PointSpec(qa, name="qa", radius_px=6, default_color="#ff7f00",
+                                   fields={"message": t("ui.explore.qa_finding", lang)}))
     m = layered_map(specs, bounds=bounds, basemap=opts.basemap, tianditu_key=opts.tianditu_key,
                     static_url=static_url)
     return m, legend

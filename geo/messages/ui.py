@@ -86,6 +86,7 @@ MESSAGES = {
         "zh": "此区域没有可显示的下级单元。请返回上级或检查导入的数据。",
         "en": "Nothing to show below this unit. Go back up or check the imported data.",
     },
+    "ui.explore.qa_finding": {"zh": "数据检查问题", "en": "Data check finding"},
     "ui.explore.illustrative": {
         "zh": "示意：镇街以下边界为生成数据。",
         "en": "Illustrative: boundaries below the county are generated.",

@@ -13,7 +13,7 @@ from geo import schema as s
 from layers import style
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import cached_figures, cached_simplified
+from ui.cached import cached_figures, cached_findings, cached_simplified
 from ui.common import current_project, project_path
 from ui.i18n import tr
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
@@ -182,7 +182,8 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     col_map, col_panel = st.columns([3, 2])
     with col_map:
         m, legend = build_explore_map(project, sel, figures, opts, lang=state.lang(),
-                                      simplified=lambda layer, view: cached_simplified(path, project, layer, view))
+                                      simplified=lambda layer, view: cached_simplified(path, project, layer, view),
+                                      findings=cached_findings(path, project) if opts.show_problems else None)
         # the click is handled in on_change, before the rerun it triggers: one run per click
         out = st_folium(m, key=MAP_KEY, height=560, width="stretch", returned_objects=["last_object_clicked"],
                         on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
