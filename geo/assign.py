@@ -308,12 +308,3 @@ def point_grids_table(project_layers: dict[str, gpd.GeoDataFrame], *, max_distan
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in POINT_GRID_COLUMNS})
     return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
-
-
-def __getattr__(name: str):  # lazy re-export keeps the import graph one-way (staffing -> assign)
-    if name == "staffing_by_grid":
-        from geo.staffing import staffing_by_grid
-
-        return staffing_by_grid
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
