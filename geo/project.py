@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover
 from geo import __version__
 from geo.errors import ConflictError, ProjectFileError
 from geo.schema import (
-    ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SETTINGS, META, SPATIAL_LAYERS, STORAGE_CRS,
+    ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SCENARIO, DEFAULT_SETTINGS, META, SPATIAL_LAYERS, STORAGE_CRS,
     TEXT_COLUMNS,
 )
 
@@ -75,6 +75,26 @@ class Project:
     def revision(self) -> int:
         """How many times this project has been saved."""
         return int(self.meta.get("revision", 0))
+
+    @property
+    def active_scenario(self) -> str:
+        """The scenario every page, export, print and command reads (``meta["scenario"]``, default 基线).
+
+        This is the only reader of the active scenario; ``with_active_scenario`` is the only writer.
+        """
+        return str(self.meta.get("scenario") or DEFAULT_SCENARIO)
+
+    def with_active_scenario(self, name: str) -> Project:
+        """A copy whose active scenario is ``name``."""
+        return replace(self, meta={**self.meta, "scenario": str(name)})
+
+    def with_settings(self, **changes: Any) -> Project:
+        """A copy with planner settings ``changes`` stored over the current ones."""
+        return replace(self, meta={**self.meta, "settings": {**self.meta.get("settings", {}), **changes}})
+
+    def with_meta(self, **changes: Any) -> Project:
+        """A copy with metadata keys ``changes`` replaced (not for ``scenario`` or ``settings``)."""
+        return replace(self, meta={**self.meta, **changes})
 
     def with_layer(self, name: str, gdf: gpd.GeoDataFrame) -> Project:
         """A copy with one layer replaced."""
