@@ -604,8 +604,8 @@ def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: fl
     return project, point_grids, result
 
 
-def staffing_by_grid(project: Any, *, scenario: str = s.DEFAULT_SCENARIO) -> pd.DataFrame:
-    """Staffing per grid: the stable table used by export, print and the app.
+def staffing_by_grid(project: Any, *, scenario: str | None = None) -> pd.DataFrame:
+    """Staffing per grid of ``scenario`` (default: the active one): the one table every reader uses.
 
     Returns
     -------
@@ -617,9 +617,7 @@ def staffing_by_grid(project: Any, *, scenario: str = s.DEFAULT_SCENARIO) -> pd.
         ``short`` (``max(target - actual, 0)``, an int: 0 means fully staffed).
     """
     grids = project.layer(s.GRIDS)
-    table = project.table(s.ASSIGNMENTS)
-    if len(table) and s.SCENARIO in table:
-        table = table[table[s.SCENARIO].astype(object).fillna(scenario) == scenario]
+    table = project.assignments(scenario)
     codes = grids[s.CODE].astype(str).to_numpy() if len(grids) else np.empty(0, dtype=object)
     target = grid_targets(grids, project.settings["targets"]) if len(grids) else np.empty(0, np.int64)
     actual = table[s.GRID_CODE].astype(str).value_counts().reindex(codes, fill_value=0).to_numpy()
