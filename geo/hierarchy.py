@@ -28,6 +28,7 @@ import shapely
 
 from geo import schema as s
 from geo.crs import to_metric_crs
+from geo.messages import t
 from geo.project import Project
 
 PARENT_SOURCE = "parent_source"  # "code" (given), "chain" (from a parent's code), "overlap" (inferred)
@@ -293,3 +294,12 @@ def place_name(project: Project) -> str | None:
     the name is never a constant of the code.
     """
     return text_or_none(project.settings.get("place_name")) or text_or_none(project.meta.get("city_name"))
+
+
+def place_label(project: Project, lang: str = "zh") -> str:
+    """The project's place as a title: its name, else "本项目区域（510197）" from the codes."""
+    name = place_name(project)
+    if name:
+        return name
+    code = place_code(project)
+    return t("place.unnamed", lang, code=code) if code else t("place.unnamed_nocode", lang)

@@ -236,3 +236,52 @@ def descendant_figures(project: Project, grids: pd.DataFrame, codes: list[str], 
     below = grid_descendants(grids)
     members = pd.DataFrame([(c, d) for c in codes for d in below.get(c, [])], columns=["group", s.GRID_CODE])
     return group_figures(project, grids, members, scenario=scenario).reindex(codes)
+
+
+def reach_by_category(project: Project, grid_codes: list[str], *, radius_m: float | None) -> pd.DataFrame:
+    """Coverage of one group of grids for every service category: ``category, share`` (the same rule)."""
+    tree = grid_tree(project)
+    leaves = tree.loc[[c for c in grid_codes if c in tree.index]]
+    leaves = leaves[leaves["is_leaf"].astype(bool)]
+    radius = coverage_radius(project, radius_m)
+    rows = []
+    for category in s.CATEGORIES:
+        shares = grid_shares(project, category=category, radius_m=radius).reindex(leaves.index)
+        frame = pd.DataFrame({"group": "unit", s.GRID_CODE: leaves.index, s.HOUSEHOLDS_N: leaves[s.HOUSEHOLDS_N],
+                              "coverage": shares["coverage"], "area_share": shares["area_share"]})
+        share = _coverage(project, frame)
+        rows.append({s.CATEGORY: category, "share": float(share.get("unit", np.nan))})
+    return pd.DataFrame(rows, columns=[s.CATEGORY, "share"])
+
+
+def coverage_rollup(project: Project) -> pd.DataFrame:
+    """Coverage of every community, town and the whole place, for every category and radius measured.
+
+    Columns: ``level`` (community/town/city), ``unit_code``, ``category``, ``radius_m``,
+    ``households`` (leaf grids) and ``coverage`` (the rule in the module docstring).
+    """
+    cols = ["level", "unit_code", s.CATEGORY, "radius_m", "households", "coverage"]
+    cov = project.table(s.COVERAGE)
+    if len(cov) == 0 or s.CATEGORY not in cov.columns:
+        return pd.DataFrame(columns=cols)
+    tree = grid_tree(project)
+    leaves = tree[tree["is_leaf"].astype(bool)]
+    city = place_code(project) or CITY
+    groups = [(COMMUNITY, leaves[s.COMMUNITY_CODE]), (TOWN, leaves[s.TOWN_CODE]),
+              (CITY, pd.Series(city, index=leaves.index))]
+    radii = sorted({float(r) for r in pd.to_numeric(cov["radius_m"], errors="coerce").dropna()})
+    frames = []
+    for category in sorted({str(c) for c in cov[s.CATEGORY].dropna()}):
+        for radius in radii:
+            shares = grid_shares(project, category=category, radius_m=radius).reindex(leaves.index)
+            for level, key in groups:
+                frame = pd.DataFrame({"group": key.to_numpy(), s.GRID_CODE: leaves.index,
+                                      s.HOUSEHOLDS_N: leaves[s.HOUSEHOLDS_N].to_numpy(),
+                                      "coverage": shares["coverage"].to_numpy(),
+                                      "area_share": shares["area_share"].to_numpy()}).dropna(subset=["group"])
+                share = _coverage(project, frame)
+                hh = frame.groupby("group")[s.HOUSEHOLDS_N].sum()
+                frames.append(pd.DataFrame({"level": level, "unit_code": hh.index.astype(str), s.CATEGORY: category,
+                                            "radius_m": radius, "households": hh.to_numpy(),
+                                            "coverage": share.reindex(hh.index).to_numpy(dtype=float)}))
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)

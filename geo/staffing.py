@@ -611,7 +611,7 @@ def staffing_by_grid(project: Any, *, scenario: str | None = None) -> pd.DataFra
     -------
     pandas.DataFrame
         ``STAFFING_COLUMNS``, one row per grid of the grids layer (same order, fresh index):
-        ``grid_code``; ``target`` (people, by ``grid_targets`` and the project's targets);
+        ``grid_code``; ``level``; ``target`` (people, by ``grid_targets`` and the project's targets);
         ``actual`` (assignment rows of ``scenario`` for that grid, any method);
         ``leader_id`` (the volunteer with role ``leader``, else ``worker``, else None);
         ``short`` (``max(target - actual, 0)``, an int: 0 means fully staffed).
@@ -629,6 +629,8 @@ def staffing_by_grid(project: Any, *, scenario: str | None = None) -> pd.DataFra
         lead = pd.Series(ranked[s.VOLUNTEER_ID].to_numpy(), index=ranked[s.GRID_CODE].astype(str).to_numpy())
     leader = lead.reindex(codes).astype(object).to_numpy()
     leader = np.where(pd.isna(leader), None, leader)
-    return pd.DataFrame({s.GRID_CODE: codes, "target": target.astype(np.int64), "actual": actual.astype(np.int64),
+    level = grids[s.LEVEL].astype(str).to_numpy() if s.LEVEL in grids.columns else np.full(len(codes), "")
+    return pd.DataFrame({s.GRID_CODE: codes, s.LEVEL: level, "target": target.astype(np.int64),
+                         "actual": actual.astype(np.int64),
                          "leader_id": pd.Series(leader, dtype=object), "short": np.maximum(target - actual, 0).astype(np.int64)})
 

@@ -12,7 +12,7 @@ from ui import labels, state
 from ui.cached import cached_figures
 from ui.common import current_project, project_path
 from ui.i18n import tr
-from ui.views import COMMUNITY, GRID, TOWN, Selection, unit_grid_codes
+from geo.explore import COMMUNITY, GRID, TOWN, Selection, unit_grid_codes
 
 HOUSEHOLD_BINS = (0, 30, 100, 300, 500, 1000, np.inf)
 
