@@ -92,7 +92,8 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
     }
     outline = json.loads((base / "source" / OUTLINE_FILE).read_text(encoding="utf-8"))["features"][0]["properties"]
     project = Project(layers=project.layers, tables=project.tables, meta=meta)
-    return project.with_settings(place_name=outline["name"], place_code=outline["adcode"])
+    return project.with_settings(place_name=outline["name"], place_name_en=outline["name_en"],
+                                 place_code=outline["adcode"])
 
 
 def with_first_results(project: Project) -> Project:

@@ -297,8 +297,8 @@ def place_name(project: Project) -> str | None:
 
 
 def place_label(project: Project, lang: str = "zh") -> str:
-    """The project's place as a title: its name, else "本项目区域（510197）" from the codes."""
-    name = place_name(project)
+    """The project's place as a title: its name (``place_name_en`` in English when given), else from the codes."""
+    name = (lang == "en" and text_or_none(project.settings.get("place_name_en"))) or place_name(project)
     if name:
         return name
     code = place_code(project)

@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.assign import LAYER, point_grids_table
 from geo.crs import to_metric_crs
 from geo.hierarchy import grid_descendants, grid_tree, place_code
 from geo.project import Project
@@ -132,18 +133,23 @@ def grid_figures(project: Project, *, scenario: str | None = None, category: str
 def service_point_grids(project: Project) -> pd.DataFrame:
     """Which grid each service point lies in, at every grid level: ``point_id, grid_code``.
 
-    From table ``point_grids`` (rows of layer ``service_points`` only: volunteers and households
-    share that table); service points in no grid are not listed.
+    From table ``point_grids`` (its rows of layer ``service_points``: volunteers and households
+    share that table), else placed now by ``geo.assign.point_grids_table``; points in no grid are
+    not listed.
     """
-    table = project.table(s.POINT_GRIDS)
     cols = [s.POINT_ID, s.GRID_CODE]
-    if len(table) == 0 or not {s.POINT_ID, s.GRID_CODE} <= set(table.columns):
+    grids = project.layer(s.GRIDS)
+    if len(project.layer(s.SERVICE_POINTS)) == 0 or s.CODE not in grids.columns:
         return pd.DataFrame(columns=cols, dtype=object)
-    if "layer" in table.columns:
-        table = table[table["layer"].astype(str) == s.SERVICE_POINTS]
-    grids = set(project.layer(s.GRIDS)[s.CODE].astype(str)) if s.CODE in project.layer(s.GRIDS).columns else set()
+    table = project.table(s.POINT_GRIDS)
+    if {s.POINT_ID, s.GRID_CODE, LAYER} <= set(table.columns):
+        table = table[table[LAYER].astype(str) == s.SERVICE_POINTS]
+    else:
+        table = pd.DataFrame()
+    if len(table) == 0:
+        table = point_grids_table(project.layers, layers=(s.SERVICE_POINTS,))
     out = table[cols].dropna().astype(str)
-    return out[out[s.GRID_CODE].isin(grids)].drop_duplicates().reset_index(drop=True)
+    return out[out[s.GRID_CODE].isin(set(grids[s.CODE].astype(str)))].drop_duplicates().reset_index(drop=True)
 
 
 def _leaf_area_m2(project: Project, codes: pd.Index) -> pd.Series:
