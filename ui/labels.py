@@ -1,7 +1,7 @@
 """Named ``format_func`` helpers for widgets (module-level so session state stays picklable)."""
 from __future__ import annotations
 
-from layers import style
+from geo.messages import label
 from ui.i18n import tr
 from ui.state import lang
 
@@ -22,23 +22,23 @@ def metric_label(metric: str) -> str:
 
 
 def level_label(level: str) -> str:
-    """Grid level or unit level label."""
-    return tr(f"ui.level.{level}")
+    """Grid level or unit level label (``level.<value>``)."""
+    return label("level", level, lang())
 
 
 def category_label(category: str) -> str:
-    """Service category label."""
-    return style.category_label(category, lang())
+    """Service category label (``category.<value>``)."""
+    return label("category", category, lang())
 
 
 def point_type_label(point_type: str) -> str:
-    """Service point type label."""
-    return style.point_type_label(point_type, lang())
+    """Service point type label (``point_type.<value>``)."""
+    return label("point_type", point_type, lang())
 
 
 def role_label(role: str) -> str:
-    """Assignment role label."""
-    return tr(f"role.{role}")
+    """Assignment role label (``role.<value>``)."""
+    return label("role", role, lang())
 
 
 def name_or_all(names: dict[str, str], code: str) -> str:

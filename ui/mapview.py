@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import schema as s
-from geo.messages import t
+from geo.messages import label, t
 from geo.project import Project
 from geo.validate import finding_text
 from layers import style
@@ -86,7 +86,7 @@ def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gp
     out["_staff"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("staffing_rate", pd.Series(dtype=float))]
     out["_cov"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("coverage", pd.Series(dtype=float))]
     if s.LEVEL in out:
-        out["_lvl"] = [t(f"ui.level.{lv}", lang) for lv in out[s.LEVEL].astype(str)]
+        out["_lvl"] = [label("level", lv, lang) for lv in out[s.LEVEL].astype(str)]
     return out
 
 
@@ -221,7 +221,7 @@ def build_explore_map(project: Project, selection: Selection, figures: UnitFigur
         legend.entries = style.legend_entries(opts.metric, breaks, lang=lang)
     if view == COMMUNITY and opts.show_points:
         types = sorted(set(units["service_points"].get(s.POINT_TYPE, pd.Series(dtype=str)).astype(str)))
-        legend.points = [(style.point_symbol(tp).color, style.point_type_label(tp, lang)) for tp in types]
+        legend.points = [(style.point_symbol(tp).color, label("point_type", tp, lang)) for tp in types]
     bounds = _bounds(units, project)
     if opts.show_problems:
         qa = finding_points(findings, bounds, lang)

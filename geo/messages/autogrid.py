@@ -19,8 +19,6 @@ MESSAGES = {
         "zh": "{level}：{grids} 个网格，户数 最少 {min} / 中位 {median} / 最多 {max}，{share}% 在 {lo}–{hi} 户范围内",
         "en": "{level}: {grids} grids, households min {min} / median {median} / max {max}, {share}% inside {lo}-{hi}",
     },
-    "autogrid.level_micro": {"zh": "微网格", "en": "Micro-grids"},
-    "autogrid.level_general": {"zh": "一般网格", "en": "General grids"},
     "autogrid.note.single_building_over": {
         "zh": "社区 {community_code}：单栋建筑 {households} 户，超出上限，单独成为一个微网格。",
         "en": "Community {community_code}: a single building of {households} households exceeds the band and is its own micro-grid.",

@@ -62,8 +62,4 @@ MESSAGES = {
     "layer.volunteers": {"zh": "志愿者", "en": "Volunteers"},
     "layer.service_points": {"zh": "服务点", "en": "Service points"},
     "layer.households": {"zh": "楼栋/住户点", "en": "Buildings / households"},
-    # assignment roles (geo.schema.ROLES)
-    "role.leader": {"zh": "微网格长", "en": "Micro-grid leader"},
-    "role.worker": {"zh": "专职网格员", "en": "Full-time grid worker"},
-    "role.member": {"zh": "成员", "en": "Member"},
 }

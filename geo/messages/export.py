@@ -36,18 +36,6 @@ MESSAGES = {f"col.{key}": {"zh": zh, "en": en} for key, (zh, en) in _COLUMNS.ite
 
 MESSAGES |= {
     "col.coverage": {"zh": "{category}{radius}米覆盖比例", "en": "{category} {radius} m coverage share"},
-    # levels and roles
-    "export.level.master": {"zh": "社区总网格", "en": "community master grid"},
-    "export.level.general": {"zh": "一般网格", "en": "general grid"},
-    "export.level.micro": {"zh": "微网格", "en": "micro-grid"},
-    "export.level.dedicated": {"zh": "专属网格", "en": "dedicated grid"},
-    "export.level.community": {"zh": "社区", "en": "community"},
-    "export.level.town": {"zh": "镇街", "en": "town"},
-    "export.method.within": {"zh": "所在网格", "en": "within grid"},
-    "export.method.nearest": {"zh": "就近", "en": "nearest"},
-    "export.method.optimised": {"zh": "优化", "en": "optimised"},
-    "export.method.manual": {"zh": "手工", "en": "manual"},
-    "export.method.locked": {"zh": "锁定", "en": "locked"},
     # workbook and bundle parts
     "export.sheet.summary": {"zh": "汇总", "en": "Summary"},
     "export.sheet.metadata": {"zh": "导出说明", "en": "About this export"},

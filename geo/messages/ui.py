@@ -44,15 +44,7 @@ MESSAGES = {
         "zh": "出现意外错误（{kind}），未保存任何更改。请重试；如仍出现，请联系管理员并说明操作步骤。",
         "en": "Unexpected error ({kind}); nothing was saved. Try again; if it persists, tell your administrator what you did.",
     },
-    # --- levels and units -----------------------------------------------------------
-    "ui.level.city": {"zh": "市", "en": "City"},
-    "ui.level.town": {"zh": "镇街", "en": "Town"},
-    "ui.level.community": {"zh": "社区/村", "en": "Community"},
-    "ui.level.grid": {"zh": "网格", "en": "Grid"},
-    "ui.level.master": {"zh": "社区总网格", "en": "Master grid"},
-    "ui.level.general": {"zh": "一般网格", "en": "General grid"},
-    "ui.level.micro": {"zh": "微网格", "en": "Micro-grid"},
-    "ui.level.dedicated": {"zh": "专属网格", "en": "Dedicated grid"},
+    # --- units (labels of levels are the "level.<value>" family in labels.py) ---------
     "ui.city_name": {"zh": "崇州市", "en": "Chongzhou"},
     # --- explore ----------------------------------------------------------------------
     "ui.explore.title": {"zh": "地图浏览", "en": "Explore the map"},
@@ -207,9 +199,6 @@ MESSAGES = {
     "ui.run.assign": {"zh": "人员分配", "en": "Assignment"},
     "ui.run.coverage": {"zh": "服务覆盖", "en": "Coverage"},
     "ui.run.method": {"zh": "分配方法", "en": "Method"},
-    "ui.run.method.within": {"zh": "按所在网格", "en": "Grid they live in"},
-    "ui.run.method.nearest": {"zh": "最近网格", "en": "Nearest grid"},
-    "ui.run.method.optimised": {"zh": "优化（最小总距离）", "en": "Optimised (least total distance)"},
     "ui.run.max_distance": {"zh": "最大距离（米）", "en": "Max distance (m)"},
     "ui.run.target_micro": {"zh": "每个微网格目标人数", "en": "Target per micro-grid"},
     "ui.run.target_general": {"zh": "每个一般网格目标人数", "en": "Target per general grid"},

@@ -10,7 +10,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from geo import schema as s
-from layers import style
 from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_figures, cached_findings, cached_simplified
@@ -24,7 +23,6 @@ from ui.views import (
 )
 
 RADII_CHOICES = (300, 500, 1000)
-LEVEL_LABEL = {CITY: "ui.level.city", TOWN: "ui.level.town", COMMUNITY: "ui.level.community", GRID: "ui.level.grid"}
 
 
 def _rerun_view() -> None:
@@ -76,7 +74,7 @@ def _search(project) -> None:
     if not hits:
         st.caption(tr("ui.explore.search_none", query=query))
         return
-    labels = {i: f"{name} · {code} · {tr(LEVEL_LABEL[level])}" for i, (level, code, name) in enumerate(hits)}
+    labels = {i: f"{name} · {code} · {labels.level_label(level)}" for i, (level, code, name) in enumerate(hits)}
     pick = st.selectbox(tr("ui.explore.search_pick"), list(labels), format_func=labels.get)
     if st.button(tr("ui.explore.search_go"), key="explore_search_go"):
         level, code, _ = hits[pick]
@@ -115,7 +113,7 @@ def _panel(project, sel: Selection, figures: UnitFigures, opts: MapOptions) -> N
     level = sel.level
     chain = parent_chain(project, sel)
     name = tr("ui.city_name") if level == CITY else chain[-1][2]
-    st.subheader(f"{tr(LEVEL_LABEL[level])} · {name}")
+    st.subheader(f"{labels.level_label(level)} · {name}")
     if len(chain) > 1:
         parents = " › ".join(tr("ui.city_name") if lv == CITY else nm for lv, _, nm in chain[:-1])
         st.caption(f"{tr('ui.panel.parents')}: {parents}")
@@ -150,7 +148,7 @@ def _panel(project, sel: Selection, figures: UnitFigures, opts: MapOptions) -> N
         for _, row in reach.iterrows():
             share = row["share"]
             st.progress(float(np.clip(share, 0, 1)) if share == share else 0.0,
-                        text=f"{style.category_label(row[s.CATEGORY], state.lang())}: "
+                        text=f"{labels.category_label(row[s.CATEGORY])}: "
                              f"{share:.0%}" if share == share else "—")
     else:
         st.caption(tr("ui.panel.reach_none"))
