@@ -167,7 +167,7 @@ def finding_points(findings: gpd.GeoDataFrame | None, bounds: tuple[float, ...],
     points = spots.geometry.to_crs(s.STORAGE_CRS).representative_point()
     minx, miny, maxx, maxy = bounds
     inside = points.x.between(minx, maxx) & points.y.between(miny, maxy)
-    messages = [finding_text(row, lang) for _, row in spots[inside].iterrows()]
+    messages = [finding_text(row, lang, front="web") for _, row in spots[inside].iterrows()]
     return gpd.GeoDataFrame({"message": messages}, geometry=points[inside].values, crs=s.STORAGE_CRS)
 
 

@@ -63,12 +63,12 @@ MESSAGES = {
     "print.mark.illustrative": {"zh": "示意图 / illustrative", "en": "示意图 / illustrative"},
     "print.mark.internal": {"zh": "内部使用", "en": "内部使用 / internal use"},
     "print.note.no_coverage": {
-        "zh": "尚未计算覆盖率：请先运行 python -m geo coverage。",
-        "en": "Coverage not computed yet: run python -m geo coverage first.",
+        "zh": "尚未计算覆盖率：请先运行覆盖分析。",
+        "en": "Coverage not computed yet: run the coverage analysis first.",
     },
     "print.note.no_assignments": {
-        "zh": "尚无人员分配：请先运行 python -m geo assign。",
-        "en": "No staff assigned yet: run python -m geo assign first.",
+        "zh": "尚无人员分配：请先运行人员分配。",
+        "en": "No staff assigned yet: run the assignment first.",
     },
     "print.table.more": {"zh": "……另有 {n} 行", "en": "... and {n} more rows"},
     "print.table.empty": {"zh": "（无记录）", "en": "(none)"},
@@ -100,8 +100,16 @@ MESSAGES = {
     },
     # --- errors --------------------------------------------------------------------------
     "print.no_cjk_font": {
-        "zh": "找不到中文字体（{font}），无法打印中文。请安装字体：{hint}，或设置环境变量 GRIDATLAS_CJK_FONT 指向字体文件。",
-        "en": "No Chinese font found ({font}), so Chinese text cannot be printed. Install one ({hint}) or set GRIDATLAS_CJK_FONT to a font file.",
+        "zh": "找不到中文字体（{font}），无法打印中文。",
+        "en": "No Chinese font found ({font}), so Chinese text cannot be printed.",
+    },
+    "print.no_cjk_font.fix.cli": {
+        "zh": "请安装字体：{hint}，或设置环境变量 GRIDATLAS_CJK_FONT 指向字体文件。",
+        "en": "Install one ({hint}) or set GRIDATLAS_CJK_FONT to a font file.",
+    },
+    "print.no_cjk_font.fix.web": {
+        "zh": "请联系管理员在服务器上安装中文字体（{hint}）。",
+        "en": "Ask your administrator to install a Chinese font on the server ({hint}).",
     },
     "print.unknown_unit": {
         "zh": "找不到编码为 {unit} 的镇街、社区或网格。请检查编码（可用 city 表示全市）。",
@@ -132,8 +140,16 @@ MESSAGES = {
         "en": "The project has no towns, communities or grids to print. Import or generate boundaries first.",
     },
     "print.missing_args": {
+        "zh": "没有指定要打印的内容或输出文件。",
+        "en": "Nothing to print, or no output file, was named.",
+    },
+    "print.missing_args.fix.cli": {
         "zh": "请指定 --unit、--atlas 或 --notice 之一，以及 --out 输出文件。",
         "en": "Give one of --unit, --atlas or --notice, and --out.",
+    },
+    "print.missing_args.fix.web": {
+        "zh": "请选择打印内容后重试。",
+        "en": "Choose what to print and try again.",
     },
     # --- Streamlit print page ------------------------------------------------------------
     "print.ui.kind": {"zh": "打印内容", "en": "What to print"},
