@@ -74,8 +74,8 @@ def _search(project) -> None:
     if not hits:
         st.caption(tr("ui.explore.search_none", query=query))
         return
-    labels = {i: f"{name} · {code} · {labels.level_label(level)}" for i, (level, code, name) in enumerate(hits)}
-    pick = st.selectbox(tr("ui.explore.search_pick"), list(labels), format_func=labels.get)
+    choices = {i: f"{name} · {code} · {labels.level_label(level)}" for i, (level, code, name) in enumerate(hits)}
+    pick = st.selectbox(tr("ui.explore.search_pick"), list(choices), format_func=choices.get)
     if st.button(tr("ui.explore.search_go"), key="explore_search_go"):
         level, code, _ = hits[pick]
         select(selection_for(project, level, code))
