@@ -36,6 +36,21 @@ def point_type_label(point_type: str) -> str:
     return label("point_type", point_type, lang())
 
 
+def method_label(method: str) -> str:
+    """How an assignment was made (``method.<value>``)."""
+    return label("method", method, lang())
+
+
+def tier_label(tier: str) -> str:
+    """Volunteer tier label (``tier.<value>``; a tier outside the list as stored)."""
+    return label("tier", tier, lang())
+
+
+def scenario_label(name: str) -> str:
+    """Scenario label: 基线 reads Baseline in English; planners' own names as typed."""
+    return label("scenario", name, lang())
+
+
 def role_label(role: str) -> str:
     """Assignment role label (``role.<value>``)."""
     return label("role", role, lang())

@@ -136,7 +136,7 @@ def _panel(project, sel: Selection, figures: UnitFigures, opts: MapOptions) -> N
         st.markdown(f"**{tr('ui.panel.staff')}**")
         staff = staff_rows(project, codes)
         if len(staff):
-            shown = staff.assign(role=staff[s.ROLE].map(lambda r: tr(f"role.{r}")))
+            shown = staff.assign(**{s.ROLE: staff[s.ROLE].map(labels.role_label), s.TIER: staff[s.TIER].map(labels.tier_label)})
             shown.columns = [tr("ui.col.grid"), tr("ui.col.role"), tr("ui.col.code"), tr("ui.col.name"),
                              tr("ui.col.tier"), tr("ui.col.phone")]
             st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
