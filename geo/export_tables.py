@@ -187,7 +187,7 @@ def coverage_columns(project: Project, *, lang: str) -> tuple[pd.DataFrame, dict
     for category, radius in wide.columns:
         col = f"{COVERAGE_PREFIX}_{category}_{radius}"
         columns.append(col)
-        headers[col] = t("col.coverage", lang, category=category, radius=radius)
+        headers[col] = t("col.coverage", lang, category=label("category", category, lang), radius=radius)
     wide.columns = columns
     wide.index = wide.index.astype(str)
     return wide.round(3), headers

@@ -122,6 +122,13 @@ def _grid_specs(grids: gpd.GeoDataFrame, figures: UnitFigures, opts: MapOptions,
     return specs
 
 
+def _labelled(frame: gpd.GeoDataFrame, column: str, family: str, lang: str) -> gpd.GeoDataFrame:
+    """``frame`` with ``column`` shown through its label family (point types, tiers in English)."""
+    if column not in frame:
+        return frame
+    return frame.assign(**{column: frame[column].map(lambda v: label(family, v, lang))})
+
+
 def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str) -> list:
     specs: list = []
     points = units.get("service_points", gpd.GeoDataFrame())
@@ -132,13 +139,14 @@ def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str
                            index=points.index, dtype=object)
         if opts.show_radii:
             specs.append(CircleSpec(points, name="radii", radius_m=opts.radius_m, colors=colors))
-        specs.append(PointSpec(points, name="service_points", colors=colors, radius_px=7,
+        shown = _labelled(points, s.POINT_TYPE, "point_type", lang)
+        specs.append(PointSpec(shown, name="service_points", colors=colors, radius_px=7,
                                fields={s.NAME: t("ui.col.name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
     vols = units.get("volunteers", gpd.GeoDataFrame())
     if opts.show_volunteers and len(vols):
         # no names or phones in the map payload: label volunteers by id and tier only
-        specs.append(PointSpec(vols[[s.VOLUNTEER_ID, s.TIER, "geometry"]] if s.TIER in vols else
-                               vols[[s.VOLUNTEER_ID, "geometry"]], name="volunteers", radius_px=4,
+        cols = [c for c in (s.VOLUNTEER_ID, s.TIER, "geometry") if c in vols]
+        specs.append(PointSpec(_labelled(vols[cols], s.TIER, "tier", lang), name="volunteers", radius_px=4,
                                default_color="#7b3294",
                                fields={s.VOLUNTEER_ID: t("ui.col.code", lang), s.TIER: t("ui.col.tier", lang)}))
     return specs
