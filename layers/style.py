@@ -73,19 +73,19 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     # staffing rate = actual / target; red (short) -> green (at or above target)
     "staffing": Measure(
-        name="staffing", label_key="style.measure.staffing",
+        name="staffing", label_key="measure.staffing",
         palette=("#d73027", "#fc8d59", "#fee08b", "#1a9850"),
         breaks=(0.5, 0.8, 1.0), percent=True, lower=0.0, upper=None,
     ),
     # coverage share (area or households) within reach of one service category
     "coverage": Measure(
-        name="coverage", label_key="style.measure.coverage",
+        name="coverage", label_key="measure.coverage",
         palette=("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"),
         breaks=(0.2, 0.4, 0.6, 0.8), percent=True, lower=0.0, upper=1.0,
     ),
     # household count per unit: quantile breaks rounded to 2 significant digits
     "households": Measure(
-        name="households", label_key="style.measure.households",
+        name="households", label_key="measure.households",
         palette=("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"),
         breaks=None, n_classes=5, percent=False, lower=0.0, upper=None,
     ),

@@ -21,6 +21,7 @@ import pytest
 from geo import schema as s
 from geo.errors import GeoInputError, MissingCRSError
 from geo.messages import CATALOGUE, FRONTS, LABEL_FAMILIES, error_text, fix_key, label, message, t
+from layers import style
 
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED_DIRS = ("geo", "layers", "ui", "cli")
@@ -196,8 +197,9 @@ FAMILY_VALUES = {
     "category": s.CATEGORIES,
     "tier": s.TIERS,
     "scenario": (s.DEFAULT_SCENARIO,),
+    "measure": ("none", *(m.name for m in style.MEASURES.values())),
 }
-OLD_FAMILY_NAMES = {"point_type": ("point",)}  # names of copies removed in favour of the family
+OLD_FAMILY_NAMES = {"point_type": ("point",), "measure": ("metric",)}  # names of removed copies
 
 
 def test_labels__every_code_list_value_has_its_family_label_in_both_languages():
@@ -246,9 +248,10 @@ def test_label__family_text_or_the_value_itself(family, value, lang, expected):
     assert label(family, value, lang) == expected
 
 
-def test_label__lists_of_all_levels_read_the_level_family():
+def test_sources__name_no_removed_label_family():
     sources = {path: path.read_text(encoding="utf-8") for path in source_files()}
-    old = re.compile(r"""["'](ui|style|export|coverage)\.level\.|autogrid\.level_|export\.method\.|style\.point\.""")
+    old = re.compile(r"""["'](ui|style|export|coverage)\.level\.|autogrid\.level_|export\.method\.|style\.point\."""
+                     r"""|ui\.explore\.metric\.|style\.measure\.(staffing|coverage|households)""")
     assert [str(p.relative_to(ROOT)) for p, src in sources.items() if old.search(src)] == []
 
 

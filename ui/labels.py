@@ -17,8 +17,8 @@ def basemap_label(name: str) -> str:
 
 
 def metric_label(metric: str) -> str:
-    """Map colouring choice label."""
-    return tr(f"ui.explore.metric.{metric}")
+    """Map colouring choice label (``measure.<value>``)."""
+    return label("measure", metric, lang())
 
 
 def level_label(level: str) -> str:
@@ -64,8 +64,8 @@ def name_or_all(names: dict[str, str], code: str) -> str:
 def measure_label(measure: str) -> str:
     """Print measure label: ``coverage:生活`` -> 服务覆盖率 · 生活."""
     name, _, category = measure.partition(":")
-    label = tr(f"ui.explore.metric.{name}")
-    return f"{label} · {category_label(category)}" if category else label
+    text = label("measure", name, lang())
+    return f"{text} · {category_label(category)}" if category else text
 
 
 def orientation_label(orientation: str) -> str:

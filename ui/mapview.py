@@ -225,7 +225,7 @@ def build_explore_map(project: Project, selection: Selection, figures: UnitFigur
     specs = [sp for sp in specs if sp is not None]
     if opts.metric != "none":
         breaks = _metric_breaks(figures, level_of, opts.metric)
-        legend.title = t(f"ui.explore.metric.{opts.metric}", lang)
+        legend.title = label("measure", opts.metric, lang)
         legend.entries = style.legend_entries(opts.metric, breaks, lang=lang)
     if view == COMMUNITY and opts.show_points:
         types = sorted(set(units["service_points"].get(s.POINT_TYPE, pd.Series(dtype=str)).astype(str)))

@@ -6,7 +6,8 @@ context dict (an error's ``context``, or keyword arguments).
 
 - ``t(key, lang, **context)``: one text.
 - ``label(family, value, lang)``: the label of a code-list value; one family per concept
-  (``level``, ``role``, ``method``, ``point_type``, ``category``, ``tier``, ``scenario``; see ``labels.py``).
+  (``level``, ``role``, ``method``, ``point_type``, ``category``, ``tier``, ``scenario``, ``measure``;
+  see ``labels.py``).
 - ``error_text(exc, lang, front=...)`` / ``message(key, lang, front=...)``: an error or finding in
   the words of the front end that shows it. An error's own text says what happened and where;
   a remedy that names a control of one front end (a ``--flag`` of the command line, a widget of
@@ -22,7 +23,7 @@ from typing import Any
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 FRONTS = ("cli", "web")  # the command line (cli/, python -m geo) and the Streamlit app (ui/)
-LABEL_FAMILIES = ("level", "role", "method", "point_type", "category", "tier", "scenario")
+LABEL_FAMILIES = ("level", "role", "method", "point_type", "category", "tier", "scenario", "measure")
 
 
 def _load_catalogue() -> dict[str, dict[str, str]]:

@@ -2,7 +2,7 @@
 
 Each family is ``<concept>.<stored value>`` (the values of ``geo.schema``): every page, export,
 print and command shows a level, role, method, point type, category, tier or scenario through
-its one family, so the screen, the spreadsheet and the printed board use the same words.
+its one family (and a map measure through ``measure.``), so the screen, the spreadsheet and the printed board use the same words.
 Chinese stored values (point types, categories, tiers, 基线) get a ``zh`` text equal to the value.
 """
 from __future__ import annotations
@@ -59,6 +59,13 @@ _TIERS = {  # geo.schema.TIERS: where a volunteer "sinks" from
     "社区": "Community",
 }
 
+_MEASURES = {  # what a map is coloured by (layers.style.MEASURES), on screen and on paper
+    "none": ("不着色", "No colour"),
+    "staffing": ("配备率（实有/目标）", "Staffing rate (actual / target)"),
+    "coverage": ("服务覆盖率", "Service coverage"),
+    "households": ("户数", "Households"),
+}
+
 _SCENARIOS = {  # geo.schema.DEFAULT_SCENARIO; planners' own scenario names are shown as typed
     "基线": "Baseline",
 }
@@ -71,4 +78,5 @@ MESSAGES = {
     **{f"category.{k}": {"zh": k, "en": en} for k, en in _CATEGORIES.items()},
     **{f"tier.{k}": {"zh": k, "en": en} for k, en in _TIERS.items()},
     **{f"scenario.{k}": {"zh": k, "en": en} for k, en in _SCENARIOS.items()},
+    **{f"measure.{k}": {"zh": zh, "en": en} for k, (zh, en) in _MEASURES.items()},
 }

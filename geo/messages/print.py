@@ -3,9 +3,6 @@ from __future__ import annotations
 
 MESSAGES = {
     # --- styles (layers/style.py; used by print and web) -------------------------------
-    "style.measure.staffing": {"zh": "配备率（实有/目标）", "en": "Staffing rate (actual / target)"},
-    "style.measure.coverage": {"zh": "服务覆盖率", "en": "Service coverage"},
-    "style.measure.households": {"zh": "户数", "en": "Households"},
     "style.measure.with_category": {"zh": "{measure}（{category}）", "en": "{measure} ({category})"},
     "style.legend.no_data": {"zh": "无数据", "en": "No data"},
     "style.legend.all": {"zh": "全部", "en": "All"},
