@@ -21,6 +21,7 @@ import pytest
 from geo import schema as s
 from geo.errors import GeoInputError, MissingCRSError
 from geo.messages import CATALOGUE, FRONTS, LABEL_FAMILIES, error_text, fix_key, label, message, t
+from geo.validate import finding, finding_text
 from layers import style
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,6 +328,13 @@ def test_error_text__missing_crs_remedy_per_front(lang):
     assert "sites.csv" in cli and "sites.csv" in web
     assert "--crs" in cli
     assert "--crs" not in web and ("导入数据" in web if lang == "zh" else "Import page" in web)
+
+
+def test_finding_text__invalid_geometry_remedy_per_front():
+    row = finding("error", "check.invalid_geometry", s.GRIDS, "G1", detail="Self-intersection", file="grids.gpkg")
+    cli, web = finding_text(row, "en", front="cli"), finding_text(row, "en", front="web")
+    assert cli.startswith(web.split(" Fix")[0]) and "G1" in web and "grids.gpkg" in web
+    assert "--repair" in cli and "--repair" not in web
 
 
 def test_error_text__code_without_front_specific_remedy_reads_the_same_everywhere():

@@ -214,6 +214,7 @@ MESSAGES = {
         "zh": "输出文件 {file} 已存在且不是网格图谱项目，未覆盖。请换一个文件名。",
         "en": "Output file {file} exists and is not a GridAtlas project; it was not overwritten. Choose another name.",
     },
+    # --- more errors raised while reading ------------------------------------------------
     "io.not_gpkg": {
         "zh": "文件 {file} 不是有效的 GeoPackage。请用 GIS 软件重新导出为 GeoPackage，或改用 GeoJSON、压缩的 Shapefile。",
         "en": "File {file} is not a valid GeoPackage. Export it again as a GeoPackage from your GIS, or use GeoJSON or a zipped Shapefile.",
