@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._run(args, args.lang))
     except GeoInputError as exc:
-        print(t("cli.error_prefix", args.lang) + error_text(exc, args.lang), file=sys.stderr)
+        print(t("cli.error_prefix", args.lang) + error_text(exc, args.lang, front="cli"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

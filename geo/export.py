@@ -24,7 +24,7 @@ from geo import schema as s
 from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
 from geo.errors import ExportError
 from geo.files import write_atomic
-from geo.messages import t
+from geo.messages import label, t
 from geo.project import Project
 
 FORMATS = ("xlsx", "csv", "geojson", "gpkg", "shp", "roster")
@@ -113,7 +113,7 @@ def export_metadata(project: Project, options: ExportOptions, *, scenario: str, 
     personal = "export.meta.personal_full" if options.include_personal else "export.meta.personal_masked"
     level = tab.level_label(options.level, lang) if options.level else t("export.meta.all_levels", lang)
     meta = {
-        "exported_at": exported_at, "scenario": scenario, "level": level, "crs": crs_label,
+        "exported_at": exported_at, "scenario": label("scenario", scenario, lang), "level": level, "crs": crs_label,
         "personal": t(personal, lang), "user": options.user, "revision": str(project.revision),
         "version": __version__, "note": t("illustrative_note", lang),
     }

@@ -226,15 +226,15 @@ def load_project(path: str | Path) -> Project:
     path = Path(path)
     if not path.exists():
         msg = f"{path} does not exist"
-        raise ProjectFileError(msg, file=str(path), detail="file not found / 文件不存在")
+        raise ProjectFileError(msg, code="file_not_found", file=str(path))
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # GDAL raises several types for non-GeoPackage input
         msg = f"{path} is not a GeoPackage: {exc}"
-        raise ProjectFileError(msg, file=str(path), detail="not a GeoPackage / 不是 GeoPackage 文件") from exc
+        raise ProjectFileError(msg, code="project_file.not_gpkg", file=str(path)) from exc
     if META not in names:
         msg = f"{path} has no {META} table"
-        raise ProjectFileError(msg, file=str(path), detail="no GridAtlas metadata / 缺少网格图谱元数据")
+        raise ProjectFileError(msg, code="project_file.no_meta", file=str(path))
     meta_df = pyogrio.read_dataframe(path, layer=META)
     meta = {k: json.loads(v) for k, v in zip(meta_df["key"], meta_df["value"])}
     project = Project(meta=meta)

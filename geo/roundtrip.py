@@ -90,7 +90,7 @@ def _read_grids(data: bytes, filename: str) -> list[tuple[str, list[list[Any]]]]
             continue
         return [(filename, list(csv.reader(io.StringIO(text, newline=""))))]
     msg = f"{filename} is neither UTF-8 nor GB18030 text"
-    raise GeoInputError(msg, code="export.roundtrip_unreadable", file=filename, detail="encoding / 编码")
+    raise GeoInputError(msg, code="export.roundtrip_encoding", file=filename)
 
 
 def read_edited_table(data: bytes, *, filename: str) -> pd.DataFrame:

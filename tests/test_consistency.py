@@ -27,7 +27,7 @@ from geo.edits import apply_record
 from geo.explore import Selection, unit_panel_figures
 from geo.export import ExportOptions, export_bytes
 from geo.hierarchy import complete_hierarchy
-from geo.messages import t
+from geo.messages import label, t
 from geo.numbers import count_text, share_text
 from geo.printdata import map_page_data
 from geo.project import Project, new_project, save_project
@@ -77,7 +77,7 @@ def xlsx_figures(project: Project) -> pd.DataFrame:
     head = {h: i for i, h in enumerate(rows[0])}
     out = {}
     for row in rows[1:]:
-        level = "town" if row[head[t("col.level", "zh")]] == t("export.level.town", "zh") else "community"
+        level = "town" if row[head[t("col.level", "zh")]] == label("level", "town", "zh") else "community"
         code = row[head[t("col.town_code" if level == "town" else "col.community_code", "zh")]]
         out[(level, str(code))] = {
             "households": row[head[t("col.households", "zh")]], "grids": row[head[t("col.grid_count", "zh")]],

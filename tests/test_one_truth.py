@@ -10,7 +10,7 @@ from geo import schema as s
 from geo.export import ExportOptions, export_bytes
 from geo.export_tables import grid_summary
 from geo.hierarchy import place_label
-from geo.messages import t
+from geo.messages import label, t
 from geo.printdata import city_unit, find_unit, map_page_data
 from geo.rollup import unit_figures
 from tests.fieldkit import fieldkit_project, summary
@@ -36,7 +36,7 @@ def test_export__service_points_are_service_points_not_volunteers(kit):
     rows = list(sheet.iter_rows(values_only=True))
     col = rows[0].index(t("col.point_count", "zh"))
     level = rows[0].index(t("col.level", "zh"))
-    town_points = [r[col] for r in rows[1:] if r[level] == t("export.level.town", "zh")]
+    town_points = [r[col] for r in rows[1:] if r[level] == label("level", "town", "zh")]
     assert sum(int(v) for v in town_points) == summary()["counts"]["service_points"] == 45
     cells = grid_summary(kit)["service_points"]
     assert not cells.str.fullmatch(r"[；]+").any()  # no cell of separators only (volunteers have no name here)

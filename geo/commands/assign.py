@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import schema as s
-from geo.messages import format_ids, t
+from geo.messages import format_ids, label, t
 from geo.project import load_project, save_project
 from geo.staffing import StaffingOptions, StaffingResult, assign_project
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
 
 def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: str, lang: str) -> list[str]:
     """The localised summary printed by the command (also usable by the app)."""
-    lines = [t("assign.summary.title", lang, scenario=scenario)]
+    lines = [t("assign.summary.title", lang, scenario=label("scenario", scenario, lang))]
     smallest = point_grids.drop_duplicates(["layer", s.POINT_ID], keep="first") if len(point_grids) else point_grids
     for layer, rows in smallest.groupby("layer", sort=False):
         lines.append(t("assign.summary.points", lang, layer=t(f"layer.{layer}", lang), total=len(rows),

@@ -9,7 +9,7 @@ import pyogrio
 from geo import schema as s
 from geo.autogrid import autogrid_project
 from geo.errors import GeoInputError
-from geo.messages import t
+from geo.messages import label, t
 from geo.project import load_project, save_project
 
 NAME = "autogrid"
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
     bands = {s.LEVEL_MICRO: (args.min, args.max), s.LEVEL_GENERAL: (args.general_min, args.general_max)}
     for level in (s.LEVEL_MICRO, s.LEVEL_GENERAL):
         summ = report[level]
-        print(t("autogrid.summary", lang, level=t(f"autogrid.level_{level}", lang), grids=summ["grids"],
+        print(t("autogrid.summary", lang, level=label("level", level, lang), grids=summ["grids"],
                 min=summ["min"], median=f"{summ['median']:g}", max=summ["max"],
                 share=f"{100 * summ['share_in_band']:.1f}", lo=f"{bands[level][0]:g}", hi=f"{bands[level][1]:g}"))
     for note in report["notes"]:

@@ -17,7 +17,7 @@ from geo.staffing import staffing_by_grid
 from geo.errors import GeoInputError
 from geo.export_formats import neutralise_frame
 from geo.files import atomic_path
-from geo.messages import t
+from geo.messages import label, t
 from geo.project import Project, load_project, save_project
 
 NAME = "coverage"
@@ -222,7 +222,7 @@ def write_xlsx(project: Project, path: str | Path, lang: str, *,
                suggestions: pd.DataFrame | None = None) -> None:
     """Write coverage, roll-up, staffing (and suggestions) sheets to an XLSX, atomically."""
     rollup = coverage_rollup(project)
-    rollup["level"] = rollup["level"].map(lambda v: t(f"coverage.level.{v}", lang))
+    rollup["level"] = rollup["level"].map(lambda v: label("level", v, lang))
     sheets = {
         t("coverage.sheet.coverage", lang): coverage_table_for_export(project, lang),
         t("coverage.sheet.rollup", lang): _localise(rollup.round(4), lang),

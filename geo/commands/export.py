@@ -91,8 +91,7 @@ def _apply(args: argparse.Namespace, project, lang: str) -> int:
     edited_path = Path(args.apply)
     if not edited_path.is_file():
         msg = f"{edited_path} not found"
-        raise GeoInputError(msg, code="export.roundtrip_unreadable", file=str(edited_path),
-                            detail="file not found / 文件不存在")
+        raise GeoInputError(msg, code="file_not_found", file=str(edited_path))
     edited = read_edited_table(edited_path.read_bytes(), filename=edited_path.name)
     diff = diff_assignments(project, edited, scenario=args.scenario)
     for line in preview_lines(diff, lang):

@@ -26,8 +26,16 @@ MESSAGES = {
         "en": "There is no demo file named \"{name}\". Valid names: {valid}.",
     },
     "demo.missing_file": {
-        "zh": "示意数据文件 {file} 不存在。请运行 python scripts/build_demo.py 重新生成。",
-        "en": "Demo file {file} is missing. Run python scripts/build_demo.py to regenerate it.",
+        "zh": "示意数据文件 {file} 不存在。",
+        "en": "Demo file {file} is missing.",
+    },
+    "demo.missing_file.fix.cli": {
+        "zh": "请运行 python scripts/build_demo.py 重新生成。",
+        "en": "Run python scripts/build_demo.py to regenerate it.",
+    },
+    "demo.missing_file.fix.web": {
+        "zh": "请联系管理员重新安装或生成示意数据。",
+        "en": "Ask your administrator to reinstall or regenerate the demo data.",
     },
     "demo.bare": {
         "zh": "只装配数据，不运行首次分配与覆盖分析（更快）",

@@ -12,8 +12,16 @@ MESSAGES = {
         "en": "File {file} is JSON but not GeoJSON (no FeatureCollection). Export a GeoJSON feature collection.",
     },
     "io.choose_layer": {
-        "zh": "文件 {file} 含多个图层：{layers}。请用 --<图层>-layer 指定要导入的一个。",
-        "en": "File {file} holds several layers: {layers}. Choose one with --<layer>-layer.",
+        "zh": "文件 {file} 含多个图层：{layers}。",
+        "en": "File {file} holds several layers: {layers}.",
+    },
+    "io.choose_layer.fix.cli": {
+        "zh": "请用 --<图层>-layer 指定要导入的一个。",
+        "en": "Choose one with --<layer>-layer.",
+    },
+    "io.choose_layer.fix.web": {
+        "zh": "请把要导入的图层另存为单独的文件（如 GeoJSON）后重新上传。",
+        "en": "Save the layer you want as a file of its own (e.g. GeoJSON) and upload it again.",
     },
     "io.zip_unsafe_path": {
         "zh": "压缩包 {file} 含不安全的路径（{members}），已拒绝。请只压缩 Shapefile 的各个文件后重试。",
@@ -24,24 +32,56 @@ MESSAGES = {
         "en": "Zip {file} is absurdly large when unpacked ({members_n} members, {size_mb} MB, ratio {ratio}; limits {max_mb} MB, ratio {max_ratio}) and was refused. Check the file, or supply a GeoPackage instead.",
     },
     "io.bad_encoding": {
-        "zh": "无法按 {encoding} 读取文件 {file} 的文字。请另存为 UTF-8，或用 --encoding 声明正确的编码（如 gb18030）。",
-        "en": "Cannot read the text of {file} as {encoding}. Save it as UTF-8, or declare the right encoding with --encoding (e.g. gb18030).",
+        "zh": "无法按 {encoding} 读取文件 {file} 的文字。",
+        "en": "Cannot read the text of {file} as {encoding}.",
+    },
+    "io.bad_encoding.fix.cli": {
+        "zh": "请另存为 UTF-8，或用 --encoding 声明正确的编码（如 gb18030）。",
+        "en": "Save it as UTF-8, or declare the right encoding with --encoding (e.g. gb18030).",
+    },
+    "io.bad_encoding.fix.web": {
+        "zh": "请在 Excel 或 WPS 中另存为“CSV UTF-8”后重新上传。",
+        "en": "Save it from Excel or WPS as \"CSV UTF-8\" and upload it again.",
     },
     "io.bad_map": {
-        "zh": "--map 参数“{item}”格式不对，应为 原列名=字段名（如 联系人=name）。",
-        "en": "--map item \"{item}\" is malformed; use original=column (e.g. 联系人=name).",
+        "zh": "列名映射“{item}”格式不对，应为 原列名=字段名（如 联系人=name）。",
+        "en": "Column mapping \"{item}\" is malformed; use original=column (e.g. 联系人=name).",
     },
     "io.duplicate_column": {
-        "zh": "文件 {file} 中“{first}”和“{second}”两列都像是 {column}。请用 --map 指定用哪一列（如 --map {first}={column}）。",
-        "en": "In {file} both \"{first}\" and \"{second}\" look like {column}. Say which one to use with --map (e.g. --map {first}={column}).",
+        "zh": "文件 {file} 中“{first}”和“{second}”两列都像是 {column}。",
+        "en": "In {file} both \"{first}\" and \"{second}\" look like {column}.",
+    },
+    "io.duplicate_column.fix.cli": {
+        "zh": "请用 --map 指定用哪一列（如 --map {first}={column}）。",
+        "en": "Say which one to use with --map (e.g. --map {first}={column}).",
+    },
+    "io.duplicate_column.fix.web": {
+        "zh": "请在“导入数据”页第 3 步指定用哪一列作为 {column}。",
+        "en": "Say which one is {column} on the Import page, step 3.",
     },
     "io.missing_column": {
-        "zh": "文件 {file} 缺少图层 {layer} 所需的列 {column}（现有列：{found}）。请添加该列，或用 --map 原列名={column} 指定。",
-        "en": "File {file} has no column for {column}, which layer {layer} needs (columns: {found}). Add it, or map one with --map original={column}.",
+        "zh": "文件 {file} 缺少图层 {layer} 所需的列 {column}（现有列：{found}）。",
+        "en": "File {file} has no column for {column}, which layer {layer} needs (columns: {found}).",
+    },
+    "io.missing_column.fix.cli": {
+        "zh": "请添加该列，或用 --map 原列名={column} 指定。",
+        "en": "Add it, or map one with --map original={column}.",
+    },
+    "io.missing_column.fix.web": {
+        "zh": "请添加该列，或在“导入数据”页第 3 步把某一列对应为 {column}。",
+        "en": "Add it, or map a column to {column} on the Import page, step 3.",
     },
     "io.missing_coordinates": {
-        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。请提供 经度/纬度 列，或用 --map 原列名={column} 指定。",
-        "en": "Table {file} has no coordinate column {column} (columns: {found}). Provide lon/lat columns or map one with --map original={column}.",
+        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。",
+        "en": "Table {file} has no coordinate column {column} (columns: {found}).",
+    },
+    "io.missing_coordinates.fix.cli": {
+        "zh": "请提供 经度/纬度 列，或用 --map 原列名={column} 指定。",
+        "en": "Provide lon/lat columns or map one with --map original={column}.",
+    },
+    "io.missing_coordinates.fix.web": {
+        "zh": "请提供 经度/纬度 列，或在“导入数据”页第 3 步把某一列对应为 {column}。",
+        "en": "Provide lon/lat columns, or map a column to {column} on the Import page, step 3.",
     },
     "io.text_in_number": {
         "zh": "文件 {file} 的 {column} 列应为数字，但第 {row} 行是“{value}”（共有问题的行：{rows}）。请改为纯数字（如 50）后重新导入。",
@@ -52,17 +92,41 @@ MESSAGES = {
         "en": "Column {column} of {file} must be yes/no, but row {row} holds \"{value}\" (rows: {rows}). Use 是/否 or yes/no.",
     },
     "io.unbuildable_geometry": {
-        "zh": "文件 {file} 中的要素 {ids} 几何无法构建（{reason}，常见原因是面的环未闭合）。请在 GIS 软件中修复，或加 --repair 自动闭合后重新导入。",
-        "en": "Features {ids} in {file} cannot be built ({reason}; usually a ring that is not closed). Fix them in a GIS, or import again with --repair to close them.",
+        "zh": "文件 {file} 中的要素 {ids} 几何无法构建（{reason}，常见原因是面的环未闭合）。",
+        "en": "Features {ids} in {file} cannot be built ({reason}; usually a ring that is not closed).",
+    },
+    "io.unbuildable_geometry.fix.cli": {
+        "zh": "请在 GIS 软件中修复，或加 --repair 自动闭合后重新导入。",
+        "en": "Fix them in a GIS, or import again with --repair to close them.",
+    },
+    "io.unbuildable_geometry.fix.web": {
+        "zh": "请在 GIS 软件中修复后重新上传。",
+        "en": "Fix them in a GIS and upload the file again.",
     },
     # --- notes recorded while reading (findings) -----------------------------------------
     "io.encoding_detected": {
-        "zh": "文件 {file} 未声明编码，按 {detail} 读取。如果中文显示为乱码，请用 --encoding 声明正确编码。",
-        "en": "File {file} declares no encoding; it was read as {detail}. If Chinese text looks garbled, declare the right one with --encoding.",
+        "zh": "文件 {file} 未声明编码，按 {detail} 读取。",
+        "en": "File {file} declares no encoding; it was read as {detail}.",
+    },
+    "io.encoding_detected.fix.cli": {
+        "zh": "如果中文显示为乱码，请用 --encoding 声明正确编码。",
+        "en": "If Chinese text looks garbled, declare the right one with --encoding.",
+    },
+    "io.encoding_detected.fix.web": {
+        "zh": "如果中文显示为乱码，请把文件另存为“CSV UTF-8”后重新上传。",
+        "en": "If Chinese text looks garbled, save the file as \"CSV UTF-8\" and upload it again.",
     },
     "io.unrecognised_columns": {
-        "zh": "文件 {file} 中未识别的列已原样保留：{detail}。如其中有应导入的字段，请用 --map 原列名=字段名 指定。",
-        "en": "Unrecognised columns in {file} were kept as they are: {detail}. If one of them is a known field, map it with --map original=column.",
+        "zh": "文件 {file} 中未识别的列已原样保留：{detail}。",
+        "en": "Unrecognised columns in {file} were kept as they are: {detail}.",
+    },
+    "io.unrecognised_columns.fix.cli": {
+        "zh": "如其中有应导入的字段，请用 --map 原列名=字段名 指定。",
+        "en": "If one of them is a known field, map it with --map original=column.",
+    },
+    "io.unrecognised_columns.fix.web": {
+        "zh": "如其中有应导入的字段，请在“导入数据”页第 3 步指定对应列。",
+        "en": "If one of them is a known field, map it on the Import page, step 3.",
     },
     "io.forced_2d": {
         "zh": "文件 {file} 中 {detail} 个要素含三维坐标（如 {feature_id}），已去掉高程只保留平面坐标。",
@@ -124,8 +188,16 @@ MESSAGES = {
         "en": "ignore gaps, overlaps and overhangs smaller than this area in m² (default {default})",
     },
     "import.no_inputs": {
-        "zh": "没有给出任何要导入的文件。请至少提供 --towns、--communities、--grids、--households、--volunteers、--service-points 中的一个。",
-        "en": "No files to import. Give at least one of --towns, --communities, --grids, --households, --volunteers, --service-points.",
+        "zh": "没有给出任何要导入的文件。",
+        "en": "No files to import.",
+    },
+    "import.no_inputs.fix.cli": {
+        "zh": "请至少提供 --towns、--communities、--grids、--households、--volunteers、--service-points 中的一个。",
+        "en": "Give at least one of --towns, --communities, --grids, --households, --volunteers, --service-points.",
+    },
+    "import.no_inputs.fix.web": {
+        "zh": "请至少上传一个文件。",
+        "en": "Upload at least one file.",
     },
     "import.layer_summary": {
         "zh": "  {layer}：{n} 个要素，来自 {file}（{fmt}，坐标系 {crs}{encoding}）",
@@ -141,5 +213,22 @@ MESSAGES = {
     "import.exists": {
         "zh": "输出文件 {file} 已存在且不是网格图谱项目，未覆盖。请换一个文件名。",
         "en": "Output file {file} exists and is not a GridAtlas project; it was not overwritten. Choose another name.",
+    },
+    # --- more errors raised while reading ------------------------------------------------
+    "io.not_gpkg": {
+        "zh": "文件 {file} 不是有效的 GeoPackage。请用 GIS 软件重新导出为 GeoPackage，或改用 GeoJSON、压缩的 Shapefile。",
+        "en": "File {file} is not a valid GeoPackage. Export it again as a GeoPackage from your GIS, or use GeoJSON or a zipped Shapefile.",
+    },
+    "io.not_zip": {
+        "zh": "文件 {file} 不是有效的 zip 压缩包。请把 Shapefile 的各个文件（.shp、.shx、.dbf、.prj）重新压缩后重试。",
+        "en": "File {file} is not a valid zip file. Zip the Shapefile's files (.shp, .shx, .dbf, .prj) again and retry.",
+    },
+    "io.zip_no_shp": {
+        "zh": "压缩包 {file} 中没有所需的 Shapefile（.shp）。请把 .shp、.shx、.dbf、.prj 一起压缩后重试。",
+        "en": "Zip {file} holds no matching Shapefile (.shp). Zip the .shp, .shx, .dbf and .prj together and retry.",
+    },
+    "io.unknown_suffix": {
+        "zh": "无法读取文件 {file}：不支持扩展名“{suffix}”。支持的格式：GeoJSON、GeoPackage、压缩的 Shapefile（.zip）、KML、CSV、XLSX。",
+        "en": "Cannot read {file}: the extension \"{suffix}\" is not supported. Supported formats: GeoJSON, GeoPackage, zipped Shapefile (.zip), KML, CSV, XLSX.",
     },
 }

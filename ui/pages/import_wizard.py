@@ -104,7 +104,7 @@ def _problem_map(layers: dict[str, gpd.GeoDataFrame], findings: gpd.GeoDataFrame
     if len(spots):
         from geo.validate import finding_text
 
-        pts = gpd.GeoDataFrame({"message": [finding_text(r, state.lang()) for _, r in spots.iterrows()]},
+        pts = gpd.GeoDataFrame({"message": [finding_text(r, state.lang(), front="web") for _, r in spots.iterrows()]},
                                geometry=spots.geometry.representative_point().to_numpy(), crs=s.STORAGE_CRS)
         specs.append(PointSpec(pts, name="problems", radius_px=6, default_color="#e31a1c",
                                fields={"message": tr("ui.import.col.problem")}))
@@ -152,7 +152,7 @@ def _report(findings: gpd.GeoDataFrame) -> None:
         st.success(tr("ui.import.ok"))
         return
     (st.error if has_errors(findings) else st.warning)(tr("ui.import.problems", n=len(findings)))
-    st.dataframe(findings_table(findings, state.lang()), hide_index=True, width="stretch", height=260)
+    st.dataframe(findings_table(findings, state.lang(), front="web"), hide_index=True, width="stretch", height=260)
 
 
 def _save(loaded: dict, findings: gpd.GeoDataFrame) -> None:
