@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from geo.schema import (
     ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SCENARIO, DEFAULT_SETTINGS, META, SPATIAL_LAYERS, STORAGE_CRS,
     TEXT_COLUMNS,
 )
+from geo.values import now_iso
 
 FORMAT_NAME = "GridAtlas project"
 FORMAT_VERSION = 1
@@ -107,7 +107,7 @@ class Project:
 
 def new_project(*, settings: dict[str, Any] | None = None) -> Project:
     """An empty project with default metadata."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now_iso()
     meta = {
         "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "gridatlas_version": __version__,
         "created_at": now, "storage_crs": STORAGE_CRS, "sources": {}, "revision": 0,
@@ -163,7 +163,7 @@ def _save_locked(project: Project, path: Path, expected_revision: int | None) ->
             msg = f"{path} is at revision {disk}, expected {expected_revision}"
             raise ConflictError(msg, file=str(path), disk_revision=disk, our_revision=expected_revision)
     base = read_revision(path) if path.exists() else project.revision
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now_iso()
     meta = {**project.meta, "revision": max(base, project.revision) + 1, "saved_at": now,
             "gridatlas_version": __version__}
     saved = replace(project, meta=meta)

@@ -1,4 +1,4 @@
-"""Messages for the bundled Chongzhou demo (``python -m geo demo``)."""
+"""Messages for the bundled Chongzhou demo (``python -m cli demo``)."""
 from __future__ import annotations
 
 MESSAGES = {

@@ -81,12 +81,12 @@ MESSAGES = {
     "print.mark.illustrative": {"zh": "示意图 / illustrative", "en": "示意图 / illustrative"},
     "print.mark.internal": {"zh": "内部使用", "en": "内部使用 / internal use"},
     "print.note.no_coverage": {
-        "zh": "尚未计算覆盖率：请先运行 python -m geo coverage。",
-        "en": "Coverage not computed yet: run python -m geo coverage first.",
+        "zh": "尚未计算覆盖率：请先运行 python -m cli coverage。",
+        "en": "Coverage not computed yet: run python -m cli coverage first.",
     },
     "print.note.no_assignments": {
-        "zh": "尚无人员分配：请先运行 python -m geo assign。",
-        "en": "No staff assigned yet: run python -m geo assign first.",
+        "zh": "尚无人员分配：请先运行 python -m cli assign。",
+        "en": "No staff assigned yet: run python -m cli assign first.",
     },
     "print.table.more": {"zh": "……另有 {n} 行", "en": "... and {n} more rows"},
     "print.table.empty": {"zh": "（无记录）", "en": "(none)"},

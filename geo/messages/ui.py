@@ -37,8 +37,8 @@ MESSAGES = {
         "en": "Tianditu needs a key (tk). Enter it in the sidebar or choose another basemap.",
     },
     "ui.no_project": {
-        "zh": "尚未打开项目：{file} 不存在。请在侧栏填写项目文件路径，或在“导入数据”页创建项目（演示数据：python -m geo demo --out build/demo.gpkg）。",
-        "en": "No project open: {file} does not exist. Enter a project path in the sidebar, or create one on the Import page (demo: python -m geo demo --out build/demo.gpkg).",
+        "zh": "尚未打开项目：{file} 不存在。请在侧栏填写项目文件路径，或在“导入数据”页创建项目（演示数据：python -m cli demo --out build/demo.gpkg）。",
+        "en": "No project open: {file} does not exist. Enter a project path in the sidebar, or create one on the Import page (demo: python -m cli demo --out build/demo.gpkg).",
     },
     "ui.unexpected_error": {
         "zh": "出现意外错误（{kind}），未保存任何更改。请重试；如仍出现，请联系管理员并说明操作步骤。",

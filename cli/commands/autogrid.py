@@ -1,4 +1,4 @@
-"""``python -m geo autogrid``: split communities into micro-grids and general grids by household count."""
+"""``python -m cli autogrid``: split communities into micro-grids and general grids by household count."""
 from __future__ import annotations
 
 import argparse

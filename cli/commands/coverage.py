@@ -1,4 +1,4 @@
-"""``python -m geo coverage``: compute coverage, store it in the project, print a summary, export."""
+"""``python -m cli coverage``: compute coverage, store it in the project, print a summary, export."""
 from __future__ import annotations
 
 import argparse

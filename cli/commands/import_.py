@@ -1,18 +1,18 @@
-"""``python -m geo import``: build a project file from the planner's files, then check it."""
+"""``python -m cli import``: build a project file from the planner's files, then check it."""
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 from pathlib import Path
 
+from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo import schema as s
-from geo.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo.errors import GeoInputError, ProjectFileError
 from geo.io import LoadedLayer, load_layer
 from geo.messages import t
 from geo.project import load_project, new_project, save_project
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
+from geo.values import now_iso
 
 NAME = "import"
 HELP = "import.help"
@@ -77,7 +77,7 @@ def _refuse_foreign_output(out: Path) -> None:
 
 def build_project(loaded: dict[str, LoadedLayer]):  # -> geo.project.Project
     """A new project holding the loaded layers; meta records each source (file, CRS, date, columns)."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now_iso()
     project = new_project()
     sources = {}
     for layer, item in loaded.items():

@@ -1,4 +1,4 @@
-"""``python -m geo check project.gpkg``: print the hierarchy/topology report, optionally write it."""
+"""``python -m cli check project.gpkg``: print the hierarchy/topology report, optionally write it."""
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,4 @@
-"""``python -m geo``: the command line. Subcommands live in ``geo/commands/<name>.py``.
+"""``python -m cli``: the command line. Subcommands live in ``cli/commands/<name>.py``.
 
 Each command module defines ``NAME`` (the subcommand), ``HELP`` (a catalogue key),
 ``add_arguments(parser, lang)`` and ``run(args, lang) -> int``. Bad input
@@ -13,7 +13,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from geo import commands
+from cli import commands
 from geo.errors import GeoInputError
 from geo.messages import LANGS, error_text, t
 
@@ -36,7 +36,7 @@ def _lang_from(argv: Sequence[str]) -> str:
 
 def build_parser(lang: str) -> argparse.ArgumentParser:
     """The argument parser with every discovered subcommand."""
-    parser = argparse.ArgumentParser(prog="python -m geo", description=t("cli.description", lang))
+    parser = argparse.ArgumentParser(prog="python -m cli", description=t("cli.description", lang))
     parser.add_argument("--lang", choices=LANGS, default=lang, help=t("cli.lang", lang))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():

@@ -1,4 +1,4 @@
-"""``python -m geo assign``: points to grids at every level, optimal staffing, saved atomically."""
+"""``python -m cli assign``: points to grids at every level, optimal staffing, saved atomically."""
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,4 @@
-"""``python -m geo diff PROJECT A B [--csv OUT]``: compare two assignment scenarios.
+"""``python -m cli diff PROJECT A B [--csv OUT]``: compare two assignment scenarios.
 
 Exit code as Unix ``diff``: 0 identical, 1 they differ, 2 bad input.
 """

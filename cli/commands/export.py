@@ -1,12 +1,12 @@
-"""``python -m geo export``: write assignment tables, GIS files or rosters; ``--apply`` imports an edited export.
+"""``python -m cli export``: write assignment tables, GIS files or rosters; ``--apply`` imports an edited export.
 
 Examples::
 
-    python -m geo export build/demo.gpkg --format xlsx --out build/
-    python -m geo export build/demo.gpkg --format shp --level micro --crs EPSG:4544 --out build/
-    python -m geo export build/demo.gpkg --format roster --out build/roster.md
-    python -m geo export build/demo.gpkg --apply edited.xlsx          # preview only
-    python -m geo export build/demo.gpkg --apply edited.xlsx --yes    # write manual assignments
+    python -m cli export build/demo.gpkg --format xlsx --out build/
+    python -m cli export build/demo.gpkg --format shp --level micro --crs EPSG:4544 --out build/
+    python -m cli export build/demo.gpkg --format roster --out build/roster.md
+    python -m cli export build/demo.gpkg --apply edited.xlsx          # preview only
+    python -m cli export build/demo.gpkg --apply edited.xlsx --yes    # write manual assignments
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ HELP = "export.cli.help"
 
 
 def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
-    """Options of ``python -m geo export``."""
+    """Options of ``python -m cli export``."""
     parser.add_argument("project", help=t("export.cli.project", lang))
     parser.add_argument("--lang", choices=("zh", "en"), default=lang, help=t("cli.lang", lang))
     parser.add_argument("--format", dest="fmt", choices=FORMATS, default="xlsx", help=t("export.cli.format", lang))

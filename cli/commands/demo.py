@@ -1,4 +1,4 @@
-"""``python -m geo demo --out build/demo.gpkg``: build the bundled Chongzhou demo project file."""
+"""``python -m cli demo --out build/demo.gpkg``: build the bundled Chongzhou demo project file."""
 from __future__ import annotations
 
 import argparse
