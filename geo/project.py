@@ -132,7 +132,7 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
         When given and the file on disk has another revision, raise ``ConflictError``
         instead of overwriting someone else's save.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a symlink: replace the file it names, not the link
     path.parent.mkdir(parents=True, exist_ok=True)
     with _save_lock(path):
         return _save_locked(project, path, expected_revision)
@@ -142,7 +142,9 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
 def _save_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the project's folder so check-revision-then-write is one step.
 
-    Locking the folder (not a sidecar file) leaves nothing behind beside the project.
+    Locking the folder (not a sidecar file) leaves nothing behind beside the project. With the
+    lock held no save of this project is running, so any ``.<stem>.<8 chars>.tmp.gpkg`` beside it
+    was left by a killed save: it is deleted.
     """
     if fcntl is None:  # pragma: no cover - Windows: the revision check alone guards saves
         yield
@@ -150,6 +152,11 @@ def _save_lock(path: Path) -> Iterator[None]:
     fd = os.open(path.parent, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        prefix = f".{path.stem}."  # + mkstemp's 8 random characters: `p.x.gpkg`'s temp files never match `p`
+        for orphan in path.parent.iterdir():
+            name = orphan.name
+            if name.startswith(prefix) and name.endswith(".tmp.gpkg") and len(name) == len(prefix) + 8 + 9:
+                orphan.unlink(missing_ok=True)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

@@ -51,8 +51,14 @@ def parse_bool(value: object) -> bool | None:
 
 
 def is_true(value: object) -> bool:
-    """A stored flag (e.g. ``locked``) read leniently: ``True`` only for a yes value; blank or unknown is no."""
+    """A stored flag (e.g. ``locked``) read leniently: ``True`` for a yes value; blank or unknown is no."""
     try:
         return parse_bool(value) is True
     except ValueError:
         return False
+
+
+def file_stamp(*, at: datetime | None = None) -> str:
+    """``at`` (default: now, UTC) as a file-name-safe stamp, e.g. ``20261203-074830``."""
+    when = at or datetime.now(timezone.utc)
+    return when.strftime("%Y%m%d-%H%M%S")

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"  # the console script of the venv running the tests
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"  # console script of the venv running the tests
 PACKAGES = ("ui", "cli", "layers", "geo")
 
 
@@ -35,7 +35,8 @@ def test_floors__import_linter_contracts_are_kept():
     ("layers/style.py", "import streamlit", "layers never imports streamlit"),
     ("cli/main.py", "import ui.state", "Floors"),
 ])
-def test_floors__an_import_inside_a_function_against_the_floors_is_caught(tmp_path, module, statement, contract):
+def test_floors__an_import_inside_a_function_against_the_floors_is_caught(tmp_path, module, statement,
+                                                                          contract):
     for package in PACKAGES:
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
@@ -53,8 +54,12 @@ def test_app_module__is_imported_by_no_package():
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                         else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                else:
+                    continue
                 if any(n == "app" or n.startswith("app.") for n in names):
                     offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []

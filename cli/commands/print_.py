@@ -11,6 +11,7 @@ from pathlib import Path
 
 from geo.errors import GeoInputError
 from geo.messages import t
+from geo.outputs import guard_output
 
 NAME = "print"
 HELP = "print.help"
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if not args.out or not (args.unit or args.atlas or args.notice):
         msg = "give --unit, --atlas or --notice, and --out"
         raise GeoInputError(msg, code="print.missing_args")
+    guard_output(args.out, command=NAME, others=(args.project,))
     from geo import printdata
     from geo.project import load_project
     from layers import atlas

@@ -29,6 +29,10 @@ MESSAGES = {
         "zh": "示意数据文件 {file} 不存在。请运行 python scripts/build_demo.py 重新生成。",
         "en": "Demo file {file} is missing. Run python scripts/build_demo.py to regenerate it.",
     },
+    "demo.exists_project": {
+        "zh": "{file} 已是一个网格图谱项目，demo 不会覆盖它（其中可能有您的修改）。请用 --out 换一个文件名，或加 --replace 重建（原项目备份为 {stem}.bak-时间.gpkg）。",
+        "en": "{file} is already a GridAtlas project; demo will not overwrite it (it may hold your edits). Give --out another file name, or add --replace to rebuild it (the old project is kept as {stem}.bak-<time>.gpkg).",
+    },
     "demo.bare": {
         "zh": "只装配数据，不运行首次分配与覆盖分析（更快）",
         "en": "assemble the data only, without the first assignment and coverage run (faster)",
