@@ -6,7 +6,8 @@ Each command module defines ``NAME`` (the subcommand), ``HELP`` (a catalogue key
 Exit codes mean one thing each: 0 ok; 1 ran and found problems (the command's own verdict);
 2 bad input or refused (``GeoInputError``, an unreadable/unwritable path, a usage error), with
 the catalogue message; 3 internal error, with one line naming a log file that holds the
-traceback. Never a traceback on screen.
+traceback; 130 interrupted (Ctrl-C, or SIGTERM, which runs ``finally`` clean-ups). Never a
+traceback on screen.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from geo.errors import GeoInputError
 from geo.messages import LANGS, error_text, t
 from geo.values import file_stamp
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _command_modules() -> list:
@@ -99,15 +100,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return EXIT_REFUSED
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate_as_interrupt) if on_main_thread else None
+    try:
+        return _run(args, argv)
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Run the chosen command, turning every way out into one of the exit codes."""
     try:
         return int(args._run(args, args.lang))
     except GeoInputError as exc:
         print(t("cli.error_prefix", args.lang) + error_text(exc, args.lang), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # output piped into e.g. `head`, which closed early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

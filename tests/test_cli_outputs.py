@@ -13,6 +13,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 
+import cli.main as cli_main
 from cli.commands import assign as assign_cmd
 from cli.main import main
 from geo import schema as s
@@ -194,9 +195,13 @@ def test_cli__usage_error_exits_2(capsys):
     assert main(["--lang", "en"]) == 2
 
 
-def test_cli__help_documents_the_exit_codes(capsys):
+def test_cli__help_and_readme_document_every_exit_code(capsys):
+    codes = [v for k, v in vars(cli_main).items() if k.startswith("EXIT_")]
     assert main(["--lang", "en", "--help"]) == 0
-    assert "Exit codes: 0 ok; 1 ran but found problems" in capsys.readouterr().out
+    help_text = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sorted(codes) == [0, 1, 2, 3, 130]
+    assert all(f"{code} " in help_text and f"**{code}**" in readme for code in codes)
 
 
 def test_cli__internal_error_exits_3_with_one_line_and_a_log_file(project_file, tmp_path, monkeypatch,

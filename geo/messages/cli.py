@@ -11,9 +11,10 @@ MESSAGES = {
     "cli.saved": {"zh": "已保存：{file}", "en": "Saved: {file}"},
     "cli.exit_codes": {
         "zh": "退出码：0 成功；1 已运行但发现问题（如 check 报告有错误、仍有网格缺员）；"
-              "2 输入有误或操作被拒绝；3 内部错误（屏幕上一行说明，详细记录写入日志文件）。",
+              "2 输入有误或操作被拒绝；3 内部错误（屏幕上一行说明，详细记录写入日志文件）；130 被中断（Ctrl-C 或终止信号，未写完的临时文件已清除）。",
         "en": "Exit codes: 0 ok; 1 ran but found problems (e.g. check found errors, grids still short of staff); "
-              "2 bad input or refused; 3 internal error (a one-line message; details in a log file).",
+              "2 bad input or refused; 3 internal error (a one-line message; details in a log file); "
+              "130 interrupted (Ctrl-C or terminated; unfinished temporary files removed).",
     },
     "cli.internal_error": {
         "zh": "内部错误：{error}。这不是您数据的问题；详细记录已写入 {log}，请将该文件发给维护人员。",
