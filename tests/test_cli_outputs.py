@@ -305,3 +305,11 @@ def test_keep_backup__copies_beside_and_never_reuses_a_name(project_file):
     first, second = keep_backup(project_file), keep_backup(project_file)
     assert first != second and first.parent == second.parent == project_file.parent
     assert _digest(first) == _digest(second) == _digest(project_file)
+
+
+def test_import__report_onto_an_input_file_is_refused(files, tmp_path, capsys):
+    towns = files[s.TOWNS]
+    before = _digest(towns)
+    assert main(["--lang", "en", *_import_args(files, tmp_path / "new.gpkg"), "--report", str(towns)]) == 2
+    assert "same file" in capsys.readouterr().err
+    assert _digest(towns) == before and not (tmp_path / "new.gpkg").exists()

@@ -38,7 +38,9 @@ def run(args: argparse.Namespace, lang: str) -> int:
         msg = "no community chosen"
         raise GeoInputError(msg, code="autogrid.no_target")
     start = time.perf_counter()
-    out = guard_output(args.out, command=NAME, updates=args.project) if args.out else args.project
+    out = args.project
+    if args.out:
+        out = guard_output(args.out, command=NAME, updates=args.project, others=(args.barriers,))
     project = load_project(args.project)
     barriers = pyogrio.read_dataframe(args.barriers) if args.barriers else None
     new, report = autogrid_project(project, community_codes=None if args.all else args.community,

@@ -72,7 +72,7 @@ def check_outputs(args: argparse.Namespace) -> Path:
 
     An existing ``--out`` (project or not) is replaced only with ``--replace``; adding a layer to an
     existing project is a different operation. ``--report``/``--spots`` must not name ``--out``,
-    each other, or any project.
+    each other, an input file, or any project.
     """
     out = Path(args.out)
     if out.exists() and not args.replace:
@@ -81,10 +81,11 @@ def check_outputs(args: argparse.Namespace) -> Path:
             raise OutputRefusedError(msg, code="import.exists_project", file=str(out), stem=out.stem)
         msg = f"{out} exists and is not a GridAtlas project"
         raise OutputRefusedError(msg, code="import.exists", file=str(out))
+    inputs = tuple(_option(args, stem) for _, stem in LAYER_OPTIONS)
     if args.report:
-        guard_output(args.report, command=NAME, others=(out, args.spots))
+        guard_output(args.report, command=NAME, others=(out, args.spots, *inputs))
     if args.spots:
-        guard_output(args.spots, command=NAME, others=(out,))
+        guard_output(args.spots, command=NAME, others=(out, *inputs))
     return out
 
 
