@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +26,7 @@ from geo.errors import ExportError
 from geo.files import write_atomic
 from geo.messages import label, t
 from geo.project import Project
+from geo.values import now_iso
 
 FORMATS = ("xlsx", "csv", "geojson", "gpkg", "shp", "roster")
 GEO_FORMATS = ("geojson", "gpkg", "shp")
@@ -311,7 +312,7 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
         projected CRS for GeoJSON, or a personal export without a user.
     """
     _check_options(options)
-    when = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    when = now_iso(at=now)
     scenario = tab.current_scenario(project, options.scenario)
     crs = output_crs(options.crs)
     meta = export_metadata(project, options, scenario=scenario, crs_label=crs.label, exported_at=when)

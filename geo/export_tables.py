@@ -137,7 +137,7 @@ def points_by_grid(project: Project) -> pd.DataFrame:
 def coverage_columns(project: Project, *, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """Area share covered per grid, one column per category x radius (0-1), and their headers.
 
-    Empty when the project has no ``coverage`` table (run ``python -m geo coverage`` first).
+    Empty when the project has no ``coverage`` table (run ``python -m cli coverage`` first).
     """
     table = project.table(s.COVERAGE)
     needed = {s.GRID_CODE, s.CATEGORY, "radius_m", "area_share"}

@@ -20,9 +20,9 @@ from geo.files import atomic_path
 from geo.messages import label, t
 from geo.printdata import (
     MapPageData, NoticeData, Unit, atlas_units, city_name, map_page_data, page_figures, parse_page_selection,
-    today_iso,
 )
 from geo.project import Project
+from geo.values import today_iso
 from layers import print as lp
 from layers import style
 from layers.fonts import print_fonts

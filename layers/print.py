@@ -25,7 +25,8 @@ from geo import schema as s
 from geo.errors import GeoInputError
 from geo.files import atomic_path
 from geo.messages import label, t
-from geo.printdata import MapPageData, today_iso
+from geo.printdata import MapPageData
+from geo.values import today_iso
 from layers import style
 from layers.fonts import print_fonts
 

@@ -97,7 +97,7 @@ def print_figures(project: Project) -> pd.DataFrame:
 
 
 def cli_figures(project: Project, tmp_path: Path) -> pd.DataFrame:
-    from geo.cli import main
+    from cli.main import main
 
     path = tmp_path / "consistency.gpkg"
     save_project(project, path)

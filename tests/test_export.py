@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from geo import export_formats as fmt
 from geo import export_tables as tab
 from geo import schema as s
-from geo.cli import main
+from cli.main import main
 from geo.errors import ExportError
 from geo.export import FORMATS, ExportOptions, export_bytes, export_to_path
 from geo.project import load_project, save_project

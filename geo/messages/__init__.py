@@ -22,7 +22,7 @@ from typing import Any
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
-FRONTS = ("cli", "web")  # the command line (cli/, python -m geo) and the Streamlit app (ui/)
+FRONTS = ("cli", "web")  # the command line (cli/, python -m cli) and the Streamlit app (ui/)
 LABEL_FAMILIES = ("level", "role", "method", "point_type", "category", "tier", "scenario", "measure")
 
 

@@ -1,4 +1,4 @@
-"""Messages for auto-gridding (``python -m geo autogrid``)."""
+"""Messages for auto-gridding (``python -m cli autogrid``)."""
 from __future__ import annotations
 
 MESSAGES = {
@@ -84,7 +84,7 @@ MESSAGES = {
         "en": "Gridded {communities} communities ({seconds} s).",
     },
     "autogrid.dropped_assignments": {
-        "zh": "已删除指向被替换网格的 {count} 条人员分配（含锁定/手工的），请重新运行 python -m geo assign。",
-        "en": "Removed {count} assignments to the replaced grids (locked/manual ones too); run python -m geo assign again.",
+        "zh": "已删除指向被替换网格的 {count} 条人员分配（含锁定/手工的），请重新运行 python -m cli assign。",
+        "en": "Removed {count} assignments to the replaced grids (locked/manual ones too); run python -m cli assign again.",
     },
 }

@@ -1,4 +1,4 @@
-"""Messages for the bundled Chongzhou demo (``python -m geo demo``)."""
+"""Messages for the bundled Chongzhou demo (``python -m cli demo``)."""
 from __future__ import annotations
 
 MESSAGES = {
@@ -36,6 +36,10 @@ MESSAGES = {
     "demo.missing_file.fix.web": {
         "zh": "请联系管理员重新安装或生成示意数据。",
         "en": "Ask your administrator to reinstall or regenerate the demo data.",
+    },
+    "demo.exists_project": {
+        "zh": "{file} 已是一个网格图谱项目，demo 不会覆盖它（其中可能有您的修改）。请用 --out 换一个文件名，或加 --replace 重建（原项目备份为 {stem}.bak-时间.gpkg）。",
+        "en": "{file} is already a GridAtlas project; demo will not overwrite it (it may hold your edits). Give --out another file name, or add --replace to rebuild it (the old project is kept as {stem}.bak-<time>.gpkg).",
     },
     "demo.bare": {
         "zh": "只装配数据，不运行首次分配与覆盖分析（更快）",

@@ -60,8 +60,8 @@ MESSAGES |= {
     "export.meta.note": {"zh": "说明", "en": "Note"},
     "export.meta.all_levels": {"zh": "全部网格层级", "en": "all grid levels"},
     "export.meta.roundtrip_hint": {
-        "zh": "可在各镇街工作表中移动人员所在行（修改网格编码）后导回为手工分配：网页版在“导出”页的“导回编辑过的表格”上传此文件；命令行用 python -m geo export 项目.gpkg --apply 文件.xlsx。",
-        "en": "Move people between grids by editing the grid code in the town sheets, then import the file as manual assignments: in the web app with \"Import an edited table\" on the Export page; on the command line with python -m geo export project.gpkg --apply file.xlsx.",
+        "zh": "可在各镇街工作表中移动人员所在行（修改网格编码）后导回为手工分配：网页版在“导出”页的“导回编辑过的表格”上传此文件；命令行用 python -m cli export 项目.gpkg --apply 文件.xlsx。",
+        "en": "Move people between grids by editing the grid code in the town sheets, then import the file as manual assignments: in the web app with \"Import an edited table\" on the Export page; on the command line with python -m cli export project.gpkg --apply file.xlsx.",
     },
     "export.meta.gcj02_note": {
         "zh": "坐标为 GCJ-02（高德/腾讯偏移坐标），不是 WGS 84；仅供要求该坐标系的系统使用。",

@@ -211,8 +211,12 @@ MESSAGES = {
         "en": "Saved project file {file} (revision {revision}).",
     },
     "import.exists": {
-        "zh": "输出文件 {file} 已存在且不是网格图谱项目，未覆盖。请换一个文件名。",
-        "en": "Output file {file} exists and is not a GridAtlas project; it was not overwritten. Choose another name.",
+        "zh": "输出文件 {file} 已存在（不是网格图谱项目），未覆盖。请换一个文件名，或加 --replace 替换它（原文件会备份在旁边）。",
+        "en": "Output file {file} exists (not a GridAtlas project); it was not overwritten. Choose another name, or add --replace to replace it (the old file is kept beside it as a backup).",
+    },
+    "import.exists_project": {
+        "zh": "{file} 已是一个网格图谱项目，import 不会覆盖它。换一个 --out 文件名新建项目；或加 --replace 用这些文件重建它（原项目备份为 {stem}.bak-时间.gpkg，其中的分配、方案与审计记录不会带入新项目）。",
+        "en": "{file} is already a GridAtlas project; import will not overwrite it. Give --out a new file name for a new project, or add --replace to rebuild it from these files (the old project is kept as {stem}.bak-<time>.gpkg; its assignments, scenarios and audit log do not carry over).",
     },
     # --- more errors raised while reading ------------------------------------------------
     "io.not_gpkg": {

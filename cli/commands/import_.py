@@ -1,18 +1,19 @@
-"""``python -m geo import``: build a project file from the planner's files, then check it."""
+"""``python -m cli import``: build a project file from the planner's files, then check it."""
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 from pathlib import Path
 
+from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo import schema as s
-from geo.commands.check import DEFAULT_LIMIT, print_report, write_outputs
-from geo.errors import GeoInputError, ProjectFileError
+from geo.errors import GeoInputError
 from geo.io import LoadedLayer, load_layer
 from geo.messages import t
-from geo.project import load_project, new_project, save_project
+from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
+from geo.project import new_project, save_project
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
+from geo.values import now_iso
 
 NAME = "import"
 HELP = "import.help"
@@ -36,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--encoding", help=t("import.arg.encoding", lang))
     parser.add_argument("--repair", action="store_true", help=t("import.arg.repair", lang))
     parser.add_argument("--out", required=True, metavar="project.gpkg", help=t("import.arg.out", lang))
+    parser.add_argument("--replace", action="store_true", help=t("output.arg.replace", lang))
     parser.add_argument("--tolerance-m2", type=float, default=DEFAULT_TOLERANCE_M2,
                         help=t("import.arg.tolerance", lang, default=DEFAULT_TOLERANCE_M2))
     parser.add_argument("--report", metavar="FILE.csv", help=t("check.arg.report", lang))
@@ -65,19 +67,31 @@ def load_all(args: argparse.Namespace) -> dict[str, LoadedLayer]:
     return loaded
 
 
-def _refuse_foreign_output(out: Path) -> None:
-    if not out.exists():
-        return
-    try:
-        load_project(out)
-    except ProjectFileError as exc:
+def check_outputs(args: argparse.Namespace) -> Path:
+    """The ``--out`` path, after refusing every output that would clobber something (exit 2, nothing written).
+
+    An existing ``--out`` (project or not) is replaced only with ``--replace``; adding a layer to an
+    existing project is a different operation. ``--report``/``--spots`` must not name ``--out``,
+    each other, an input file, or any project.
+    """
+    out = Path(args.out)
+    if out.exists() and not args.replace:
+        if is_project_file(out):
+            msg = f"{out} is already a GridAtlas project"
+            raise OutputRefusedError(msg, code="import.exists_project", file=str(out), stem=out.stem)
         msg = f"{out} exists and is not a GridAtlas project"
-        raise GeoInputError(msg, code="import.exists", file=str(out)) from exc
+        raise OutputRefusedError(msg, code="import.exists", file=str(out))
+    inputs = tuple(_option(args, stem) for _, stem in LAYER_OPTIONS)
+    if args.report:
+        guard_output(args.report, command=NAME, others=(out, args.spots, *inputs))
+    if args.spots:
+        guard_output(args.spots, command=NAME, others=(out, *inputs))
+    return out
 
 
 def build_project(loaded: dict[str, LoadedLayer]):  # -> geo.project.Project
     """A new project holding the loaded layers; meta records each source (file, CRS, date, columns)."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now_iso()
     project = new_project()
     sources = {}
     for layer, item in loaded.items():
@@ -104,15 +118,17 @@ def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
 
 def run(args: argparse.Namespace, lang: str) -> int:
     """Import, save the project atomically, print the check; exit 1 when the check finds errors."""
-    out = Path(args.out)
-    _refuse_foreign_output(out)
+    out = check_outputs(args)
     loaded = load_all(args)
     print_loaded(loaded, lang)
     project = build_project(loaded)
     files = {layer: item.file for layer, item in loaded.items()}
     findings = check_layers(project.layers, files=files, tolerance_m2=args.tolerance_m2)
+    backup = keep_backup(out) if args.replace else None
     saved = save_project(project, out)
     print(t("import.saved", lang, file=str(out), revision=saved.revision))
+    if backup:
+        print(t("output.backup", lang, file=str(backup)))
     print_report(findings, lang, limit=args.limit)
     write_outputs(findings, args, lang)
     return 1 if has_errors(findings) else 0
