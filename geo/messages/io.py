@@ -211,12 +211,28 @@ MESSAGES = {
         "en": "Saved project file {file} (revision {revision}).",
     },
     "import.exists": {
-        "zh": "输出文件 {file} 已存在（不是网格图谱项目），未覆盖。请换一个文件名，或加 --replace 替换它（原文件会备份在旁边）。",
-        "en": "Output file {file} exists (not a GridAtlas project); it was not overwritten. Choose another name, or add --replace to replace it (the old file is kept beside it as a backup).",
+        "zh": "输出文件 {file} 已存在（不是网格图谱项目），未覆盖。",
+        "en": "Output file {file} exists (not a GridAtlas project); it was not overwritten.",
+    },
+    "import.exists.fix.cli": {
+        "zh": "请换一个文件名，或加 --replace 替换它（原文件会备份在旁边）。",
+        "en": "Choose another name, or add --replace to replace it (the old file is kept beside it as a backup).",
+    },
+    "import.exists.fix.web": {
+        "zh": "请为新项目另选一个文件名。",
+        "en": "Choose another file name for the new project.",
     },
     "import.exists_project": {
-        "zh": "{file} 已是一个网格图谱项目，import 不会覆盖它。换一个 --out 文件名新建项目；或加 --replace 用这些文件重建它（原项目备份为 {stem}.bak-时间.gpkg，其中的分配、方案与审计记录不会带入新项目）。",
-        "en": "{file} is already a GridAtlas project; import will not overwrite it. Give --out a new file name for a new project, or add --replace to rebuild it from these files (the old project is kept as {stem}.bak-<time>.gpkg; its assignments, scenarios and audit log do not carry over).",
+        "zh": "{file} 已是一个网格图谱项目，导入不会覆盖它。",
+        "en": "{file} is already a GridAtlas project; import will not overwrite it.",
+    },
+    "import.exists_project.fix.cli": {
+        "zh": "换一个 --out 文件名新建项目；或加 --replace 用这些文件重建它（原项目备份为 {stem}.bak-时间.gpkg，其中的分配、方案与审计记录不会带入新项目）。",
+        "en": "Give --out a new file name for a new project, or add --replace to rebuild it from these files (the old project is kept as {stem}.bak-<time>.gpkg; its assignments, scenarios and audit log do not carry over).",
+    },
+    "import.exists_project.fix.web": {
+        "zh": "请为新项目另选一个文件名，或在“导入数据”页选择更新已有项目的图层。",
+        "en": "Choose another file name for the new project, or update layers of the existing project on the Import page.",
     },
     # --- more errors raised while reading ------------------------------------------------
     "io.not_gpkg": {
