@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.audit import log_event
 from geo.crs import to_metric_crs
 from geo.errors import InvalidGeometryError
 
@@ -546,10 +547,15 @@ def rank_worst_grids(coverage_df: pd.DataFrame, *, category: str, radius_m: floa
 
 
 def with_coverage(project: Project, coverage_df: pd.DataFrame, *, meta: dict[str, Any] | None = None,
-                  full_share: float | None = None) -> Project:
-    """A copy of ``project`` holding the coverage table, its roll-up and the staffing table."""
+                  full_share: float | None = None, user: str = "") -> Project:
+    """A copy of ``project`` holding the coverage table, its roll-up and the staffing table.
+
+    The run is logged in the audit table (``coverage_run``, by ``user``).
+    """
     staffing_df = staffing_table(project)
     out = project.with_table(s.COVERAGE, coverage_df)
     out = out.with_table(ROLLUP, rollup_coverage(project, coverage_df, full_share=full_share))
-    out = out.with_table(STAFFING, staffing_df)
-    return type(out)(layers=out.layers, tables=out.tables, meta={**out.meta, "coverage": dict(meta or {})})
+    out = out.with_table(STAFFING, staffing_df).with_meta(coverage=dict(meta or {}))
+    return log_event(out, action="coverage_run", user=user, obj=s.COVERAGE, counts={
+        "grids": coverage_df[s.GRID_CODE].nunique(), "categories": coverage_df[s.CATEGORY].nunique(),
+        "radii": coverage_df[RADIUS_M].nunique(), "rows": len(coverage_df)})

@@ -18,13 +18,14 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from geo import schema as s
+from geo.clock import now_iso
 from geo.errors import GeoInputError
 from geo.project import Project
 from geo.privacy import mask_name
@@ -64,11 +65,6 @@ class StaleEditError(GeoInputError):
 
 
 # --- small value helpers -----------------------------------------------------------------
-def now_iso() -> str:
-    """The current UTC time as ISO 8601 text, to the second."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def jsonable(value: Any) -> Any:
     """``value`` as a plain JSON value (numpy scalars unwrapped, NaN/NA/NaT -> None)."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -122,7 +118,15 @@ def make_change(table: str, key: Sequence[str], before: list[Row], after: list[R
     return {"table": table, "key": list(key), "compare": list(compare), "before": before, "after": after}
 
 
-def _summary(changes: list[dict[str, Any]], side: str) -> str:
+def rows_text(table: str, rows: list[Row], *, limit: int | None = SUMMARY_LIMIT) -> str:
+    """Rows of ``table`` as audit text (``V1@G1(leader); ...``): the form of a record's from/to.
+
+    ``limit`` rows are listed, then ``... (+N)``; ``None`` lists every row.
+    """
+    return _summary([make_change(table, (), rows, [])], "before", limit=limit)
+
+
+def _summary(changes: list[dict[str, Any]], side: str, *, limit: int | None = SUMMARY_LIMIT) -> str:
     parts: list[str] = []
     for change in changes:
         for row in change[side]:
@@ -133,9 +137,10 @@ def _summary(changes: list[dict[str, Any]], side: str) -> str:
                 parts.append(f"{row.get(s.POINT_ID)}@{row.get(s.GRID_CODE)}")
             else:
                 parts.append(f"{change['table']}:{'/'.join(str(row.get(k)) for k in change['key'])}")
-    shown = "; ".join(parts[:SUMMARY_LIMIT])
-    if len(parts) > SUMMARY_LIMIT:
-        shown += f"; ... (+{len(parts) - SUMMARY_LIMIT})"
+    limit = len(parts) if limit is None else limit
+    shown = "; ".join(parts[:limit])
+    if len(parts) > limit:
+        shown += f"; ... (+{len(parts) - limit})"
     return shown
 
 

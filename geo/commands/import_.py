@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 from pathlib import Path
 
 from geo import schema as s
 from geo.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo.errors import GeoInputError, ProjectFileError
-from geo.io import LoadedLayer, load_layer
+from geo.io import LoadedLayer, build_project, load_layer
 from geo.messages import t
-from geo.project import load_project, new_project, save_project
+from geo.project import load_project, save_project
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
 
@@ -73,19 +72,6 @@ def _refuse_foreign_output(out: Path) -> None:
     except ProjectFileError as exc:
         msg = f"{out} exists and is not a GridAtlas project"
         raise GeoInputError(msg, code="import.exists", file=str(out)) from exc
-
-
-def build_project(loaded: dict[str, LoadedLayer]):  # -> geo.project.Project
-    """A new project holding the loaded layers; meta records each source (file, CRS, date, columns)."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    project = new_project()
-    sources = {}
-    for layer, item in loaded.items():
-        project = project.with_layer(layer, item.gdf)
-        sources[layer] = {**item.source_meta(), "imported_at": now}
-    project.meta["sources"] = sources
-    project.meta["imported_at"] = now
-    return project
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
