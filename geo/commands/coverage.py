@@ -15,8 +15,8 @@ from geo.coverage import (
     with_coverage,
 )
 from geo.errors import GeoInputError
-from geo.export_formats import neutralise_frame
-from geo.files import atomic_path
+from geo.export_formats import neutralise_frame, to_xlsx_bytes
+from geo.files import atomic_path, write_atomic
 from geo.messages import t
 from geo.project import Project, load_project, save_project
 
@@ -204,6 +204,10 @@ def format_table(df: pd.DataFrame) -> str:
 
 def coverage_table_for_export(project: Project, lang: str) -> pd.DataFrame:
     """The per-grid coverage table with grid names and localised headers (shares as 0..1)."""
+    return _localise(_coverage_rows(project), lang)
+
+
+def _coverage_rows(project: Project) -> pd.DataFrame:
     cov = project.table(s.COVERAGE)
     grids = project.layer(s.GRIDS)
     names = dict(zip(grids[s.CODE].astype(str), grids[s.NAME].astype(str))) if s.NAME in grids else {}
@@ -211,7 +215,7 @@ def coverage_table_for_export(project: Project, lang: str) -> pd.DataFrame:
     out.insert(1, "name", out[s.GRID_CODE].astype(str).map(names))
     for col in ("area_share", "households_share"):
         out[col] = out[col].round(4)
-    return _localise(out, lang)
+    return out
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
@@ -227,12 +231,11 @@ def write_xlsx(project: Project, path: str | Path, lang: str, *,
     rollup["level"] = rollup["level"].map(lambda v: t(f"coverage.level.{v}", lang))
     rollup["households_basis"] = rollup["households_basis"].map(lambda v: t(f"coverage.basis.{v}", lang))
     sheets = {
-        t("coverage.sheet.coverage", lang): coverage_table_for_export(project, lang),
-        t("coverage.sheet.rollup", lang): _localise(rollup.round(4), lang),
-        t("coverage.sheet.staffing", lang): _localise(project.table(STAFFING), lang),
+        t("coverage.sheet.coverage", lang): _coverage_rows(project),
+        t("coverage.sheet.rollup", lang): rollup.round(4),
+        t("coverage.sheet.staffing", lang): project.table(STAFFING),
     }
+    headers = {c: t(f"coverage.col.{c}", lang) for frame in sheets.values() for c in frame.columns}
     if suggestions is not None:
         sheets[t("coverage.sheet.suggestions", lang)] = suggestions
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+    write_atomic(path, to_xlsx_bytes(sheets, headers=headers))
