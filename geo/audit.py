@@ -33,7 +33,7 @@ import pandas as pd
 
 from geo import schema as s
 from geo.clock import now_iso
-from geo.messages import t
+from geo.messages import CATALOGUE, t
 
 if TYPE_CHECKING:
     from geo.project import Project
@@ -86,12 +86,11 @@ def read_audit(project: Project, *, scenario: str | None = None, user: str | Non
 
 
 # --- whole operations ---------------------------------------------------------------------------
-def counts_text(counts: Mapping[str, Any]) -> str:
-    """Counts as audit text, in the given order: ``grids=12; rows=36`` (floats keep 4 decimals)."""
-    def value(v: Any) -> str:
-        if isinstance(v, float) and not v.is_integer():
-            return f"{v:.4g}"
-        return str(int(v)) if isinstance(v, (int, float)) or hasattr(v, "item") else str(v)
+def counts_text(counts: Mapping[str, float]) -> str:
+    """Counts as audit text, in the given order: ``grids=12; rows=36`` (fractions to 4 decimals)."""
+    def value(v: float) -> str:
+        number = float(v)
+        return str(int(number)) if number.is_integer() else str(round(number, 4))
 
     return COUNT_SEP.join(f"{k}={value(v)}" for k, v in counts.items())
 
@@ -108,17 +107,14 @@ def read_counts(text: str) -> dict[str, int | float]:
 
 
 def project_counts(project: Project) -> dict[str, int]:
-    """Features per non-empty layer and assignment rows of the active scenario (import and save rows)."""
+    """Features per non-empty layer and rows of the assignments table (every scenario): import and save rows."""
     counts = {name: len(gdf) for name, gdf in project.layers.items() if len(gdf)}
-    table = project.table(s.ASSIGNMENTS)
-    if len(table):
-        labels = table[s.SCENARIO].astype(object).fillna(s.DEFAULT_SCENARIO) if s.SCENARIO in table else None
-        counts[s.ASSIGNMENTS] = int((labels == project.active_scenario).sum()) if labels is not None \
-            else len(table)
+    if len(project.table(s.ASSIGNMENTS)):
+        counts[s.ASSIGNMENTS] = len(project.table(s.ASSIGNMENTS))
     return counts
 
 
-def log_event(project: Project, *, action: str, counts: Mapping[str, Any], user: str = "", obj: str = "",
+def log_event(project: Project, *, action: str, counts: Mapping[str, float], user: str = "", obj: str = "",
               detail: str = "", scenario: str | None = None, now: str | None = None) -> Project:
     """``project`` with one audit row for a whole operation (an import, a run, a save) appended.
 
@@ -147,7 +143,8 @@ def action_label(action: str, lang: str = "zh") -> str:
     prefix, sep, base = str(action).partition(":")
     if sep and prefix in ("undo", "redo"):
         return f"{t(f'edit.action.{prefix}', lang)}{'：' if lang == 'zh' else ': '}{action_label(base, lang)}"
-    return t(f"edit.action.{action}", lang)
+    key = f"edit.action.{action}"
+    return t(key, lang) if key in CATALOGUE else str(action)
 
 
 def localise_audit(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -156,7 +153,7 @@ def localise_audit(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         return log
     out = log.copy()
     events = out["action"].isin(EVENT_ACTIONS)
-    out.loc[events, "to"] = out.loc[events, "to"].map(
-        lambda text: COUNT_SEP.join(f"{t(f'edit.count.{k}', lang)}={v}" for k, v in read_counts(text).items()))
+    out.loc[events, "to"] = out.loc[events, "to"].map(lambda text: COUNT_SEP.join(
+        f"{t(f'edit.count.{k}', lang)}={v}" for k, v in read_counts(text).items()))
     out["action"] = out["action"].map(lambda a: action_label(a, lang))
     return out

@@ -199,7 +199,8 @@ def _write_sheet(ws: Any, df: pd.DataFrame, *, headers: Mapping[object, str],
 
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object, str] | None = None,
                   text_columns: Collection[object] = (), metadata: Mapping[str, str] | None = None,
-                  metadata_title: str = "metadata", metadata_headers: tuple[str, str] = ("key", "value")) -> bytes:
+                  metadata_title: str = "metadata",
+                  metadata_headers: tuple[str, str] = ("key", "value")) -> bytes:
     """An XLSX workbook: one sheet per item of ``sheets`` (names sanitised), plus a metadata sheet.
 
     ``sheets`` keep their internal column names; ``headers`` maps them to the shown headers

@@ -590,9 +590,9 @@ def staff_project(project: Any, *, options: StaffingOptions | None = None, now: 
     result = solve_staffing(vols, project.layer(s.GRIDS),
                             assignments=project.table(s.ASSIGNMENTS), targets=project.settings["targets"],
                             options=opts, now=now)
-    project = log_event(project.with_table(s.ASSIGNMENTS, result.assignments), action="staffing_run", user=user,
-                        obj=s.ASSIGNMENTS, scenario=opts.scenario, now=now, counts={
-                            **result.changes, "grids_short": len(result.short)})
+    project = log_event(project.with_table(s.ASSIGNMENTS, result.assignments), action="staffing_run",
+                        user=user, obj=s.ASSIGNMENTS, scenario=opts.scenario, now=now,
+                        counts={**result.changes, "grids_short": len(result.short)})
     return project, result
 
 

@@ -29,7 +29,7 @@ def _columns(ws) -> dict[str, list]:
 
 
 def _sixteen_digit_project(tiny_project):
-    """The tiny project with office-style codes: 14-digit general and 16-digit micro-grid codes, ids "00110"."""
+    """The tiny project with office codes: 14-digit general, 16-digit micro-grid codes; ids like "00110"."""
     grids = tiny_project.layer(s.GRIDS).copy()
     def code(old: str) -> str:
         parts = old.split("-")
@@ -43,7 +43,8 @@ def _sixteen_digit_project(tiny_project):
         {s.VOLUNTEER_ID: "00111", s.GRID_CODE: "51018400100101", s.ROLE: "worker", s.DISTANCE_M: 260.4},
     ]).assign(**{s.METHOD: "optimised", s.LOCKED: False, s.VERSION: 1, s.UPDATED_AT: "2025-01-01T00:00:00",
                  s.SCENARIO: s.DEFAULT_SCENARIO})
-    return tiny_project.with_layer(s.GRIDS, grids).with_layer(s.VOLUNTEERS, vols).with_table(s.ASSIGNMENTS, rows)
+    project = tiny_project.with_layer(s.GRIDS, grids).with_layer(s.VOLUNTEERS, vols)
+    return project.with_table(s.ASSIGNMENTS, rows)
 
 
 @pytest.mark.parametrize(("name", "values", "kind", "number_format"), [
@@ -51,7 +52,7 @@ def _sixteen_digit_project(tiny_project):
     (s.COMMUNITY_CODE, ["510184001001", None], TEXT, "@"),
     ("leader_id", ["007", ""], TEXT, "@"),
     (s.HOUSEHOLDS_N, [12465, 30], NUMBER, "#,##0"),
-    ("grid_count", np.array([1, 2], dtype=object), NUMBER, "#,##0"),  # numbers in an object column (row concat)
+    ("grid_count", np.array([1, 2], dtype=object), NUMBER, "#,##0"),  # numbers in an object column
     (s.DISTANCE_M, [260.0, np.nan], NUMBER, "#,##0"),  # whole floats are integers
     ("households_covered", [10.5, 3.25], NUMBER, "#,##0.00"),
     ("area_share", [0.8765, 1.0], SHARE, "0.0%"),
@@ -93,12 +94,14 @@ def test_export_xlsx__households_and_staffing_numeric_codes_and_ids_text(tiny_pr
     assert {c.value for c in ids} == {"00110", "00111"} and all(c.data_type == "s" for c in ids)
     for col in (s.HOUSEHOLDS_N, "target", "actual"):
         cells = town[header(col, "zh")]
-        assert all(c.data_type == "n" and c.number_format == "#,##0" and isinstance(c.value, int) for c in cells)
+        assert all(c.data_type == "n" and c.number_format == "#,##0" and isinstance(c.value, int)
+                   for c in cells)
     distances = [c.value for c in town[header(s.DISTANCE_M, "zh")] if c.value is not None]
     assert sorted(distances) == [0, 260]
     summary = _columns(wb["汇总"])
     households = [c.value for c in summary[header(s.HOUSEHOLDS_N, "zh")]]
-    assert all(isinstance(v, int) for v in households) and sum(households) == 2 * (4 * 2 * 2 * 40)  # towns + comms
+    assert all(isinstance(v, int) for v in households)
+    assert sum(households) == 2 * (4 * 2 * 2 * 40)  # town rows + community rows, 160 per community
     assert all(c.data_type == "s" for c in summary[header(s.TOWN_CODE, "zh")] if c.value)
 
 
@@ -119,7 +122,8 @@ def test_coverage_xlsx__shares_as_percent_cells_radius_numeric_codes_text(tiny_p
     wb = load_workbook(path)
     cov = _columns(wb.worksheets[0])
     shares = cov["Area share"]
-    assert shares and all(c.data_type == "n" and c.number_format == "0.0%" and 0 <= c.value <= 1 for c in shares)
+    assert shares and all(c.data_type == "n" and c.number_format == "0.0%" for c in shares)
+    assert all(0 <= c.value <= 1 for c in shares)
     assert all(c.data_type == "n" and c.value in (300, 500) for c in cov["Radius (m)"])
     assert all(c.data_type == "s" and "-G" in c.value for c in cov["Grid code"])
     rollup = _columns(wb.worksheets[1])

@@ -73,7 +73,8 @@ def _prepare(options: ExportOptions) -> None:
     try:
         result = export_bytes(project, options)
         if result.audited:
-            save_project(result.project, project_path(), expected_revision=project.revision, user=options.user)
+            save_project(result.project, project_path(), expected_revision=project.revision,
+                         user=options.user)
     except GeoInputError as exc:
         show_error(exc)
         return
