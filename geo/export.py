@@ -33,8 +33,6 @@ EXTENSIONS = {"xlsx": "xlsx", "csv": "csv", "geojson": "geojson", "gpkg": "gpkg"
 ROSTER_FORMS = ("md", "txt", "csv", "xlsx")
 AUDIT_ACTION = "export_personal"
 
-# columns kept as text in spreadsheets (leading zeros, long digit strings)
-
 
 @dataclass(frozen=True)
 class ExportOptions:
