@@ -175,26 +175,29 @@ def _typed_cell(value: object, kind: CellKind) -> object:
 
 def _write_sheet(ws: Any, df: pd.DataFrame, *, headers: Mapping[object, str],
                  text_columns: Collection[object]) -> None:
+    """Fill a write-only sheet: widths and frozen header first (write-only order), then typed rows."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     kinds = [column_kind(c, df.iloc[:, i], text_columns=text_columns) for i, c in enumerate(df.columns)]
     shown = [neutralise(str(headers.get(c, c))) for c in df.columns]
-    ws.append(shown)
-    widths = [display_width(h) for h in shown]
-    for row in df.itertuples(index=False, name=None):
-        cells = [_typed_cell(value, kind) for value, kind in zip(row, kinds)]
-        ws.append(cells)
-        for i, cell in enumerate(cells):
-            if cell is not None:
-                widths[i] = max(widths[i], display_width(str(cell)))
-    for i, kind in enumerate(kinds):
-        for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
-            cell.number_format = kind.number_format
-            if kind.kind == TEXT and cell.value is not None:
-                cell.data_type = "s"
-    for i, width in enumerate(widths):
+    columns = [[_typed_cell(v, kind) for v in df.iloc[:, i]] for i, kind in enumerate(kinds)]
+    for i, (head, values) in enumerate(zip(shown, columns)):
+        width = max([display_width(head), *(display_width(str(v)) for v in set(values) if v is not None)])
         ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 6), 60)
     ws.freeze_panes = "A2"
+    ws.append(shown)
+    formats = [kind.number_format for kind in kinds]
+    text = [kind.kind == TEXT for kind in kinds]
+    for row in zip(*columns):
+        cells = []
+        for value, number_format, is_text in zip(row, formats, text):
+            cell = WriteOnlyCell(ws, value)
+            cell.number_format = number_format
+            if is_text and value is not None:
+                cell.data_type = "s"
+            cells.append(cell)
+        ws.append(cells)
 
 
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object, str] | None = None,
@@ -210,8 +213,7 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object
     """
     from openpyxl import Workbook
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     titles = [*sheets, metadata_title] if metadata is not None else list(sheets)
     for title, df in zip(sheet_names(titles), [*sheets.values(), None]):
         ws = wb.create_sheet(title)
