@@ -7,6 +7,7 @@ The data is generated here: 12-16 digit codes, ids with leading zeros, shares 0.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -130,3 +131,11 @@ def test_coverage_xlsx__shares_as_percent_cells_radius_numeric_codes_text(tiny_p
     assert all(c.data_type == "s" for c in rollup["Unit code"] if c.value)
     assert all(c.number_format == "0.0%" for c in rollup["Area share"] + rollup["Household share"])
     assert all(isinstance(c.value, int) and c.number_format == "#,##0" for c in rollup["Households"])
+
+
+def test_geo__writes_xlsx_only_through_to_xlsx_bytes():
+    root = Path(__file__).resolve().parents[1] / "geo"
+    writers = ("Workbook(", "ExcelWriter", ".to_excel(")
+    found = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                   if any(w in p.read_text(encoding="utf-8") for w in writers))
+    assert found == ["export_formats.py"]
