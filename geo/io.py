@@ -25,11 +25,14 @@ import pyogrio.raw
 import shapely
 
 from geo import schema as s
+from geo.audit import log_event, project_counts
+from geo.values import now_iso
 from geo.crs import SourceCRS, parse_crs, to_storage_crs
 from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
+from geo.project import Project, new_project
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
 
@@ -618,3 +621,21 @@ def load_layer_bytes(data: bytes, filename: str, layer: str, **options: object) 
         return load_layer(target, layer, label=Path(filename).name, **options)  # type: ignore[arg-type]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- the project ---------------------------------------------------------------------------
+
+def build_project(loaded: dict[str, LoadedLayer], *, user: str = "", now: str | None = None) -> Project:
+    """A new project holding the loaded layers; meta records each source (file, CRS, date, columns).
+
+    The import is logged in the audit table (``import``, by ``user``): source files and features per layer.
+    """
+    now = now or now_iso()
+    project = new_project()
+    for layer, item in loaded.items():
+        project = project.with_layer(layer, item.gdf)
+    project = project.with_meta(sources={layer: {**item.source_meta(), "imported_at": now}
+                                         for layer, item in loaded.items()}, imported_at=now)
+    return log_event(project, action="import", user=user, obj=",".join(loaded), now=now,
+                     detail="; ".join(f"{layer}: {item.file}" for layer, item in loaded.items()),
+                     counts=project_counts(project))

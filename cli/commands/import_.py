@@ -7,13 +7,12 @@ from pathlib import Path
 from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.io import LoadedLayer, load_layer
+from geo.io import LoadedLayer, build_project, load_layer
 from geo.messages import t
 from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
-from geo.project import new_project, save_project
+from geo.project import save_project
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
-from geo.values import now_iso
 
 NAME = "import"
 HELP = "import.help"
@@ -87,19 +86,6 @@ def check_outputs(args: argparse.Namespace) -> Path:
     if args.spots:
         guard_output(args.spots, command=NAME, others=(out, *inputs))
     return out
-
-
-def build_project(loaded: dict[str, LoadedLayer]):  # -> geo.project.Project
-    """A new project holding the loaded layers; meta records each source (file, CRS, date, columns)."""
-    now = now_iso()
-    project = new_project()
-    sources = {}
-    for layer, item in loaded.items():
-        project = project.with_layer(layer, item.gdf)
-        sources[layer] = {**item.source_meta(), "imported_at": now}
-    project.meta["sources"] = sources
-    project.meta["imported_at"] = now
-    return project
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:

@@ -10,7 +10,8 @@ from streamlit_folium import st_folium
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.messages import t
-from geo.project import new_project, save_project
+from geo.io import build_project
+from geo.project import save_project
 from layers.web import PointSpec, PolygonSpec, layered_map
 from ui import state
 from ui.cached import cached_headers, cached_import
@@ -164,14 +165,10 @@ def _save(loaded: dict, findings: gpd.GeoDataFrame) -> None:
     label = tr("ui.import.save_anyway") if risky else tr("ui.import.save")
     if not st.button(label, type="secondary" if risky else "primary", key="import_save"):
         return
-    project = new_project()
-    sources = {}
-    for name, result in loaded.items():
-        project = project.with_layer(name, result.gdf)
-        sources[name] = result.source_meta()
-    project.meta["sources"] = sources
+    user = str(st.session_state.get(state.USER_NAME) or "").strip()
+    project = build_project(loaded, user=user)
     try:
-        saved = save_project(project, Path(path))
+        saved = save_project(project, Path(path), user=user)
     except GeoInputError as exc:
         show_error(exc)
         return
