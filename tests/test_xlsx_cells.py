@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from geo import schema as s
-from geo.commands.coverage import write_xlsx
+from cli.commands.coverage import write_xlsx
 from geo.coverage import service_reach, with_coverage
 from geo.export import ExportOptions, export_bytes
 from geo.export_formats import NUMBER, SHARE, TEXT, column_kind, to_xlsx_bytes
