@@ -28,6 +28,7 @@ from geo import schema as s
 from geo.audit import log_event, project_counts
 from geo.values import now_iso
 from geo.crs import SourceCRS, parse_crs, to_storage_crs
+from geo.guards import check_coordinates, check_input_file, check_zip, review_frame
 from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
@@ -40,11 +41,6 @@ VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".kml")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 POLYGON_LAYERS = (s.TOWNS, s.COMMUNITIES, s.GRIDS)
 POINT_LAYERS = (s.HOUSEHOLDS, s.VOLUNTEERS, s.SERVICE_POINTS)
-
-# zip safety limits (a zipped Shapefile of a county is a few MB)
-MAX_ZIP_TOTAL_BYTES = 1_000_000_000
-MAX_ZIP_RATIO = 200.0
-MAX_ZIP_MEMBERS = 10_000
 
 _RFC7946_KINDS = {"geojson", "kml"}  # formats whose CRS is WGS 84 by definition when not stated
 
@@ -187,43 +183,6 @@ def _read_kml(path: Path, *, label: str, layer: str | None) -> RawFrame:
 
 
 # --- zip safety and Shapefile encodings -------------------------------------------------
-
-def _unsafe_member(name: str) -> bool:
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return True
-    return ".." in PurePosixPath(name.replace("\\", "/")).parts
-
-
-def check_zip(path: Path, *, label: str, max_total_bytes: int = MAX_ZIP_TOTAL_BYTES,
-              max_ratio: float = MAX_ZIP_RATIO, max_members: int = MAX_ZIP_MEMBERS) -> list[zipfile.ZipInfo]:
-    """Inspect a zip before reading it; return its members.
-
-    Raises
-    ------
-    GeoInputError
-        Code ``io.zip_unsafe_path`` for absolute or ``..`` member paths, ``io.zip_bomb``
-        when the total uncompressed size, the compression ratio or the member count is absurd.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except zipfile.BadZipFile as exc:
-        msg = f"{label} is not a zip file"
-        raise UnsupportedFormatError(msg, code="io.not_zip", file=label) from exc
-    bad = [i.filename for i in infos if _unsafe_member(i.filename)]
-    if bad:
-        msg = f"{label} contains unsafe paths {bad[:5]}"
-        raise GeoInputError(msg, code="io.zip_unsafe_path", file=label, members=bad)
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos)
-    ratio = total / max(packed, 1)
-    if len(infos) > max_members or total > max_total_bytes or ratio > max_ratio:
-        msg = f"{label}: {len(infos)} members, {total} bytes uncompressed, ratio {ratio:.0f}"
-        raise GeoInputError(msg, code="io.zip_bomb", file=label, members_n=len(infos),
-                            size_mb=round(total / 1e6, 1), ratio=round(ratio), max_mb=round(max_total_bytes / 1e6),
-                            max_ratio=round(max_ratio))
-    return infos
-
 
 def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> Path:
     """Extract one (already checked) member, refusing to write more than it declared."""
@@ -379,6 +338,7 @@ def read_raw(path: str | Path, *, target: str, layer: str | None = None, encodin
     path = Path(path)
     label = label or path.name
     suffix = _suffix(path)
+    check_input_file(path, label=label)
     if suffix in (".geojson", ".json"):
         return _read_geojson(path, label=label)
     _read_bytes(path)  # existence check with a clear message
@@ -546,6 +506,7 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     path = Path(path)
     label = label or path.name
     raw = read_raw(path, target=layer, layer=source_layer, encoding=encoding, label=label)
+    raw.frame, guard_notes = review_frame(path, raw.frame, fmt=raw.fmt, layer=layer, label=label)
     is_table = raw.fmt in ("csv", "xlsx")
     mapped, found = apply_mapping(pd.DataFrame(raw.frame), layer, mapping=mapping, file=label)
     if not is_table:
@@ -559,8 +520,9 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         gdf = gpd.GeoDataFrame(mapped, geometry=s.GEOMETRY, crs=raw.frame.crs)
         gdf = _handle_broken(gdf, raw, path, layer=layer, label=label, repair=repair, source_layer=source_layer)
     source = resolve_source_crs(raw, crs, label=label)
+    check_coordinates(gdf, source, layer=layer, label=label)
     _check_geometry_types(gdf, layer, label=label)
-    findings = _load_findings(raw, gdf, layer, label=label, found=found)
+    findings = _load_findings(raw, gdf, layer, label=label, found=found) + guard_notes
     findings += find_coordinate_problems(gdf, source, layer=layer, file=label)
     gdf = _to_2d(gdf)
     if repair:
