@@ -16,9 +16,12 @@ import json
 import os
 import re
 import stat
+import traceback
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.parsers import expat
@@ -26,6 +29,7 @@ from xml.parsers import expat
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio.errors
 import shapely
 
 from geo.errors import GeoInputError, InvalidGeometryError, UnsupportedFormatError
@@ -91,6 +95,47 @@ def _env_number(name: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
+
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# what reader libraries raise on a damaged file (beyond the named checks above)
+_READER_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, pyogrio.errors.GeometryError,
+                  ET.ParseError, expat.ExpatError, zipfile.BadZipFile, zlib.error, UnicodeDecodeError,
+                  RecursionError, EOFError)
+_LIBRARY_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, AssertionError)
+
+
+def _raised_in_library(exc: BaseException) -> bool:
+    """True when the innermost frame of ``exc`` is outside this project (openpyxl, pyogrio, pandas ...)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and not Path(frames[-1].filename).resolve().is_relative_to(_PROJECT_ROOT)
+
+
+@contextmanager
+def reader_errors(label: str) -> Iterator[None]:
+    """Turn a reader library's failure on a damaged file into a named refusal, never a traceback.
+
+    Raises
+    ------
+    GeoInputError
+        ``guards.file_crs_unreadable`` (a ``.prj``/``crs`` member GDAL cannot parse) or
+        ``guards.unreadable_content`` (the library's first line as ``detail``). Errors raised in
+        this project's own code pass through unchanged (they are bugs, not bad files).
+    """
+    try:
+        yield
+    except GeoInputError:
+        raise
+    except pyogrio.errors.CRSError as exc:
+        msg = f"{label}: {exc}"
+        raise GeoInputError(msg, code="guards.file_crs_unreadable", file=label,
+                            detail=str(exc).split("\n")[0][:160]) from exc
+    except _READER_ERRORS + _LIBRARY_ERRORS as exc:
+        if isinstance(exc, _LIBRARY_ERRORS) and not isinstance(exc, _READER_ERRORS) and not _raised_in_library(exc):
+            raise
+        msg = f"{label}: {type(exc).__name__}: {exc}"
+        detail = (str(exc).split("\n")[0] or type(exc).__name__)[:160]
+        raise UnsupportedFormatError(msg, code="guards.unreadable_content", file=label, detail=detail) from exc
 
 
 # --- the file itself --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from geo import schema as s
 from geo.audit import log_event, project_counts
 from geo.values import now_iso
 from geo.crs import SourceCRS, parse_crs, to_storage_crs
-from geo.guards import check_coordinates, check_input_file, check_zip, review_frame
+from geo.guards import check_coordinates, check_input_file, check_zip, reader_errors, review_frame
 from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
@@ -505,8 +505,9 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
 
     path = Path(path)
     label = label or path.name
-    raw = read_raw(path, target=layer, layer=source_layer, encoding=encoding, label=label)
-    raw.frame, guard_notes = review_frame(path, raw.frame, fmt=raw.fmt, layer=layer, label=label)
+    with reader_errors(label):
+        raw = read_raw(path, target=layer, layer=source_layer, encoding=encoding, label=label)
+        raw.frame, guard_notes = review_frame(path, raw.frame, fmt=raw.fmt, layer=layer, label=label)
     is_table = raw.fmt in ("csv", "xlsx")
     mapped, found = apply_mapping(pd.DataFrame(raw.frame), layer, mapping=mapping, file=label)
     if not is_table:

@@ -7,6 +7,7 @@ the map layer of problem spots. ``finding_text`` renders one row in zh or en.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from collections.abc import Mapping
@@ -124,6 +125,8 @@ def findings_table(findings: pd.DataFrame, lang: str = "zh", *, front: str = "cl
 # =====================================================================================
 
 DEFAULT_TOLERANCE_M2 = 50.0
+OVERLAP_BUDGET_S = 5.0  # exact overlap areas for this long per sibling set, then rough outlines
+ROUGH_VERTICES = 64
 DEFAULT_FAR_M = 2000.0
 POLYGON_TYPES = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 POINT_TYPES = (0,)
@@ -276,8 +279,48 @@ def find_parent_problems(child_m: gpd.GeoDataFrame, parent_m: gpd.GeoDataFrame, 
     return rows, parent_pos
 
 
-def find_overlaps(gdf_m: gpd.GeoDataFrame, layer: str, *, tolerance_m2: float, file: str = "") -> list[dict]:
-    """Pairs of features in one sibling set that overlap by more than ``tolerance_m2`` (metric CRS)."""
+def _rough(geom: Any, *, max_vertices: int = ROUGH_VERTICES) -> Any:
+    """``geom`` simplified (tolerance doubling from 1 m) until it has at most ``max_vertices`` vertices."""
+    tolerance = 1.0
+    out = geom
+    while shapely.get_num_coordinates(out) > max_vertices and tolerance < 1e6:
+        out = shapely.make_valid(shapely.simplify(geom, tolerance))
+        tolerance *= 2
+    return out
+
+
+def _shared(geoms: np.ndarray, a: np.ndarray, b: np.ndarray, *, budget_s: float) -> tuple[np.ndarray, int, int]:
+    """Intersections of the pairs ``(a[k], b[k])``, bounded in time.
+
+    Exact for ``budget_s`` seconds, then on ``_rough`` outlines for another ``budget_s``, then
+    not measured (None). Returns the shapes, the number of rough pairs and of unmeasured pairs.
+    Spike polygons that cross each other thousands of times cost seconds per exact pair.
+    """
+    shared = np.full(len(a), None, dtype=object)
+    started, rough, simple = time.monotonic(), 0, {}
+    for k in range(len(a)):
+        spent = time.monotonic() - started
+        if spent <= budget_s:
+            shared[k] = shapely.intersection(geoms[a[k]], geoms[b[k]])
+            continue
+        if spent > 2 * budget_s:
+            return shared, rough, len(a) - k
+        for i in (a[k], b[k]):
+            if i not in simple:
+                simple[i] = _rough(geoms[i])
+        shared[k] = shapely.intersection(simple[a[k]], simple[b[k]])
+        rough += 1
+    return shared, rough, 0
+
+
+def find_overlaps(gdf_m: gpd.GeoDataFrame, layer: str, *, tolerance_m2: float, file: str = "",
+                  budget_s: float = OVERLAP_BUDGET_S) -> list[dict]:
+    """Pairs of features in one sibling set that overlap by more than ``tolerance_m2`` (metric CRS).
+
+    Candidate pairs come from a spatial index. Pairs left when ``budget_s`` seconds are spent are
+    measured on outlines simplified to ``ROUGH_VERTICES`` vertices (a ``guards.overlap_limited``
+    note says how many); pairs left after twice that are not measured (``guards.overlap_unmeasured``).
+    """
     geoms = _usable(gdf_m)
     labels = _labels(gdf_m, layer)
     tree = shapely.STRtree(geoms)
@@ -286,9 +329,15 @@ def find_overlaps(gdf_m: gpd.GeoDataFrame, layer: str, *, tolerance_m2: float, f
     a, b = a[keep], b[keep]
     if not len(a):
         return []
-    shared = shapely.intersection(geoms[a], geoms[b])
-    area = shapely.area(shared)
+    shared, rough, unmeasured = _shared(geoms, a, b, budget_s=budget_s)
+    area = np.nan_to_num(shapely.area(shared), nan=0.0)
     rows = []
+    if rough:
+        rows.append(finding(INFO, "guards.overlap_limited", layer, file=file, detail=rough,
+                            related_id=f"{budget_s:g}"))
+    if unmeasured:
+        rows.append(finding(WARNING, "guards.overlap_unmeasured", layer, file=file, detail=unmeasured,
+                            related_id=f"{2 * budget_s:g}"))
     for k in np.flatnonzero(area > tolerance_m2):
         rows.append(finding(ERROR, "check.overlap", layer, labels[a[k]], related_id=labels[b[k]], file=file,
                             area_m2=area[k], geometry=shared[k]))

@@ -122,6 +122,22 @@ MESSAGES = {
         "zh": "请检查经度/纬度列，或在“导入数据”页选择正确的坐标系。",
         "en": "Check the lon/lat columns, or choose the right CRS on the Import page.",
     },
+    "guards.unreadable_content": {
+        "zh": "无法读取文件 {file} 的内容（{detail}）。文件可能已损坏、被截断，或不是其扩展名所示的格式。请用原软件重新导出或另存一份后重试。",
+        "en": "Cannot read the content of {file} ({detail}). It may be damaged, truncated, or not the format its name says. Export or save a fresh copy from the program that made it and retry.",
+    },
+    "guards.file_crs_unreadable": {
+        "zh": "文件 {file} 中记录的坐标系（.prj 或 crs）无法识别（{detail}）。",
+        "en": "The coordinate system recorded in {file} (.prj or crs) is not understood ({detail}).",
+    },
+    "guards.file_crs_unreadable.fix.cli": {
+        "zh": "请删除该 .prj（或 crs 成员）后，用 --crs 声明坐标系（如 --crs cgcs2000）。",
+        "en": "Remove that .prj (or crs member) and declare the system with --crs (e.g. --crs cgcs2000).",
+    },
+    "guards.file_crs_unreadable.fix.web": {
+        "zh": "请删除该 .prj（或 crs 成员）后重新上传，并在“导入数据”页选择坐标系。",
+        "en": "Remove that .prj (or crs member), upload again and choose the CRS on the Import page.",
+    },
     # --- findings: what reading changed -------------------------------------------------------
     "guards.control_chars": {
         "zh": "文件 {file} 的“{detail}”列中 {related_id} 个值含控制字符（如 {feature_id}），已删除这些字符。",
@@ -152,7 +168,11 @@ MESSAGES = {
         "en": "{detail} cells in {file} are numbers longer than 15 digits (e.g. {feature_id}); Excel has already turned their last digits into 0. Format codes and ID numbers as Text and enter them again.",
     },
     "guards.overlap_limited": {
-        "zh": "{detail} 对要素边界过于复杂（超过 {related_id} 个顶点），重叠面积按简化边界（容差 1 米）计算。",
-        "en": "{detail} pairs of features have very complex outlines (over {related_id} vertices); their overlap was measured on outlines simplified to 1 m.",
+        "zh": "重叠检查超过 {related_id} 秒（要素边界过于复杂，如大量尖刺）：其余 {detail} 对要素的重叠面积按简化边界（不超过 64 个顶点）估算。请先修正这些边界再检查。",
+        "en": "The overlap check ran over {related_id} s (very complex outlines, e.g. spikes): the remaining {detail} pairs were measured on simplified outlines (at most 64 vertices). Fix those outlines and check again.",
+    },
+    "guards.overlap_unmeasured": {
+        "zh": "重叠检查在 {related_id} 秒后停止：还有 {detail} 对相交的要素未计算重叠面积（边界过于复杂）。请先修正或简化这些边界再检查。",
+        "en": "The overlap check stopped after {related_id} s: {detail} intersecting pairs were not measured (outlines too complex). Fix or simplify those outlines and check again.",
     },
 }
