@@ -25,7 +25,7 @@ import pyogrio.raw
 import shapely
 
 from geo import schema as s
-from geo.crs import SourceCRS, parse_crs, to_storage_crs
+from geo.crs import SourceCRS, declaration_shift_m, declaration_wins_over_label, parse_crs, to_storage_crs
 from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
@@ -401,14 +401,16 @@ def resolve_source_crs(raw: RawFrame, declared: str | SourceCRS | None, *, label
     """The CRS the file's coordinates are in: declared and/or embedded, never guessed.
 
     GeoJSON without a ``crs`` member and KML are WGS 84 by definition; a declared
-    system (e.g. ``gcj02`` for an Amap export) overrides that default.
+    system (e.g. ``gcj02`` for an Amap export) overrides that default. A declared GCJ-02
+    or BD-09 also wins over a generic WGS 84/CRS84 label (GDAL and QGIS write one on every
+    lon/lat layer, Amap exports included); ``load_layer`` records that as a QA note.
 
     Raises
     ------
     MissingCRSError
         Neither a declaration nor an embedded CRS (CSV/XLSX, Shapefile without .prj).
     CRSMismatchError
-        The file states one CRS and the user declared another.
+        The file states a specific CRS (e.g. a projected ``.prj``) and the user declared another.
     """
     source = parse_crs(declared) if isinstance(declared, str | int) else declared
     if raw.file_crs is None:
@@ -421,6 +423,8 @@ def resolve_source_crs(raw: RawFrame, declared: str | SourceCRS | None, *, label
     embedded = SourceCRS(raw.file_crs)
     if source is None:
         return embedded
+    if declaration_wins_over_label(source, raw.file_crs):
+        return source
     if source.offset is None and source.crs is not None and source.crs.equals(raw.file_crs, ignore_axis_order=True):
         return embedded
     msg = f"{label} is in {embedded.label} but {source.label} was declared"
@@ -549,6 +553,7 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         found = _drop_coordinate_renames(found)
         mapped = pd.DataFrame(raw.frame).rename(columns=found.renames)
     mapped = coerce_columns(mapped, file=label, header_rows=1 if is_table else -1)
+    mapped, filled = _fill_derivable_columns(mapped, layer, label=label)
     require_columns(mapped, layer, file=label)
     if is_table:
         gdf = _table_to_points(mapped, label=label)
@@ -557,7 +562,8 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         gdf = _handle_broken(gdf, raw, path, layer=layer, label=label, repair=repair, source_layer=source_layer)
     source = resolve_source_crs(raw, crs, label=label)
     _check_geometry_types(gdf, layer, label=label)
-    findings = _load_findings(raw, gdf, layer, label=label, found=found)
+    findings = _load_findings(raw, gdf, layer, label=label, found=found) + filled
+    findings += _declared_over_label(raw, gdf, source, layer, label=label)
     findings += find_coordinate_problems(gdf, source, layer=layer, file=label)
     gdf = _to_2d(gdf)
     if repair:
@@ -572,6 +578,49 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     findings += _outside_china(stored, layer, label=label)
     return LoadedLayer(gdf=stored, layer=layer, file=label, source_crs=source.label, fmt=raw.fmt,
                        encoding=raw.encoding, mapping=found, findings=findings)
+
+
+# points that need an ID only to be told apart: generated ``B0001`` ... when the file has none
+_GENERATED_ID_PREFIX = {s.HOUSEHOLDS: "B", s.SERVICE_POINTS: "S"}
+# grid code length -> level, for grid files without a level column (NBS 12-digit community + 2 + 2)
+_LEVEL_BY_CODE_LENGTH = {14: s.LEVEL_GENERAL, 16: s.LEVEL_MICRO}
+
+
+def _fill_derivable_columns(df: pd.DataFrame, layer: str, *, label: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Fill required columns a file can leave out, with a note each: point IDs by row, grid levels by code length.
+
+    Grid codes of another length leave the level blank, and ``require_columns``/``check`` then
+    name them; nothing is guessed beyond the code structure.
+    """
+    notes: list[dict] = []
+    id_col = {s.HOUSEHOLDS: s.CODE, s.SERVICE_POINTS: s.POINT_ID}.get(layer)
+    out = df
+    if id_col is not None and id_col not in df.columns and len(df):
+        width = max(4, len(str(len(df))))
+        prefix = _GENERATED_ID_PREFIX[layer]
+        out = df.copy()
+        out[id_col] = [f"{prefix}{i + 1:0{width}d}" for i in range(len(df))]
+        notes.append(finding(INFO, "io.ids_generated", layer, file=label, detail=id_col,
+                             related_id=f"{out[id_col].iloc[0]}–{out[id_col].iloc[-1]}"))
+    if layer == s.GRIDS and s.LEVEL not in df.columns and s.CODE in df.columns:
+        levels = [_LEVEL_BY_CODE_LENGTH.get(len(str(c))) if c is not None else None for c in df[s.CODE]]
+        if any(levels):
+            out = out.copy()
+            out[s.LEVEL] = levels
+            counts = pd.Series([lv for lv in levels if lv]).value_counts()
+            notes.append(finding(INFO, "io.levels_from_codes", layer, file=label,
+                                 detail=", ".join(f"{k}: {v}" for k, v in counts.items())))
+    return out, notes
+
+
+def _declared_over_label(raw: RawFrame, gdf: gpd.GeoDataFrame, source: SourceCRS, layer: str, *,
+                         label: str) -> list[dict]:
+    """A QA note when a declared GCJ-02/BD-09 was used instead of the file's WGS 84 label, with the shift."""
+    if raw.file_crs is None or not declaration_wins_over_label(source, raw.file_crs):
+        return []
+    shift = declaration_shift_m(gdf, declared=source, labelled=SourceCRS(raw.file_crs))
+    return [finding(INFO, "io.crs_declared_over_label", layer, file=label, detail=source.label,
+                    related_id=f"{shift.median_m:.0f}")]
 
 
 def _drop_coordinate_renames(found: ColumnMapping) -> ColumnMapping:

@@ -72,6 +72,18 @@ MESSAGES = {
         "zh": "文件 {file} 中 {detail} 个无效几何已按要求修复（{feature_id}），并在 repaired 列中标记。请核对修复结果。",
         "en": "{detail} invalid geometries in {file} were repaired as asked ({feature_id}) and flagged in column repaired. Review them.",
     },
+    "io.crs_declared_over_label": {
+        "zh": "文件 {file} 标注 WGS 84，按声明的 {detail} 读取（与按标注读取相比，位置平均移动约 {related_id} 米）。高德/百度导出的文件常被 GIS 软件标为 WGS 84；如果数据确实是 WGS 84，请把坐标系改为“按文件自带”。",
+        "en": "File {file} is labelled WGS 84; it was read as the declared {detail} (positions move by about {related_id} m compared with the label). GIS tools label Amap/Baidu exports WGS 84; if the data really is WGS 84, choose \"as the file says\" instead.",
+    },
+    "io.ids_generated": {
+        "zh": "文件 {file} 没有编号列（{detail}），已按行号生成编号 {related_id}。如果文件中有编号列，请在列映射中指定它。",
+        "en": "File {file} has no ID column ({detail}); IDs {related_id} were generated from the row order. If the file has an ID column, map it.",
+    },
+    "io.levels_from_codes": {
+        "zh": "文件 {file} 没有网格层级列，已按网格编码位数判断层级（16 位为微网格，14 位为一般网格）：{detail}。",
+        "en": "File {file} has no grid level column; levels were taken from the code length (16 digits micro-grid, 14 digits general grid): {detail}.",
+    },
     # --- coordinate sanity (geo.sanity) --------------------------------------------------
     "sanity.swapped_latlon": {
         "zh": "文件 {file} 中 {detail} 个要素的经纬度似乎写反了（如 {feature_id}）：经度列的值像纬度。请检查 经度/纬度 列是否对调。",
