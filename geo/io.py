@@ -30,6 +30,7 @@ from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
+from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
 
@@ -57,6 +58,8 @@ class RawFrame:
     encoding_source: str = ""  # "cpg", "declared", "detected", ""
     broken_rows: list[int] = field(default_factory=list)  # geometry present but unbuildable (unclosed ring)
     broken_reasons: list[str] = field(default_factory=list)
+    sheet: Sheet | None = None  # tables: the sheet read (header rows, skipped rows, 序号)
+    skipped_sheets: dict[str, str] = field(default_factory=dict)  # XLSX: sheet -> why it was not read
 
 
 @dataclass
@@ -302,62 +305,18 @@ def _read_zip(path: Path, *, label: str, layer: str | None, encoding: str | None
 
 # --- tables --------------------------------------------------------------------------
 
-def decode_text(data: bytes, *, encoding: str | None = None, label: str = "") -> tuple[str, str]:
-    """Decode a text file: declared encoding, else UTF-8 (with or without BOM), else GB18030.
-
-    Returns the text and the encoding used (``UTF-8-BOM``, ``UTF-8``, ``GB18030`` or the declared one).
-    """
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            msg = f"{label} is not {encoding}"
-            raise GeoInputError(msg, code="io.bad_encoding", file=label, encoding=encoding) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8-BOM"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GB18030"
-    except UnicodeDecodeError as exc:
-        msg = f"{label} is neither UTF-8 nor GB18030"
-        raise GeoInputError(msg, code="io.bad_encoding", file=label, encoding="UTF-8/GB18030") from exc
-
-
-def _read_csv(path: Path, *, label: str, encoding: str | None) -> RawFrame:
-    data = _read_bytes(path)
-    if not data.strip():
+def _read_table(path: Path, *, label: str, encoding: str | None, sheet: str | None) -> RawFrame:
+    """A CSV or XLSX sheet as offices make them (``geo.sheets``): index = the row number the planner sees."""
+    if not _read_bytes(path).strip():
         raise _empty(path)
-    text, used = decode_text(data, encoding=encoding, label=label)
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-    except (pd.errors.ParserError, csv_error()) as exc:
-        msg = f"{label}: {exc}"
-        raise UnsupportedFormatError(msg, file=label, detail=str(exc)[:200]) from exc
-    if df.empty:
+    book = read_workbook(path, encoding=encoding, label=label)
+    table = book.sheet(sheet)
+    if table.frame.empty:
         raise _empty(path)
-    return RawFrame(df, fmt="csv", encoding=used, encoding_source="declared" if encoding else "detected")
-
-
-def csv_error() -> type[Exception]:
-    """The csv module's error type (raised by the sniffer on odd files)."""
-    import csv
-
-    return csv.Error
-
-
-def _read_xlsx(path: Path, *, label: str, sheet: str | None) -> RawFrame:
-    try:
-        df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
-    except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
-        msg = f"{label}: {exc}"
-        raise UnsupportedFormatError(msg, file=label, detail=str(exc)[:200]) from exc
-    df = df.dropna(how="all")
-    if df.empty:
-        raise _empty(path)
-    return RawFrame(df, fmt="xlsx", encoding=None)
+    fmt = "csv" if _suffix(path) in (".csv", ".txt") else "xlsx"
+    source = ("declared" if encoding else "detected") if fmt == "csv" else ""
+    return RawFrame(table.frame, fmt=fmt, encoding=book.encoding, encoding_source=source, sheet=table,
+                    skipped_sheets=dict(book.skipped_sheets))
 
 
 def read_raw(path: str | Path, *, target: str, layer: str | None = None, encoding: str | None = None,
@@ -387,10 +346,8 @@ def read_raw(path: str | Path, *, target: str, layer: str | None = None, encodin
         return _read_shapefile(path, label=label, encoding=encoding)
     if suffix == ".kml":
         return _read_kml(path, label=label, layer=layer)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path, label=label, encoding=encoding)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, label=label, sheet=layer)
+    if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
+        return _read_table(path, label=label, encoding=encoding, sheet=layer)
     msg = f"{label}: unsupported suffix {suffix!r}"
     raise UnsupportedFormatError(msg, file=label, detail=f"suffix {suffix or '(none)'}")
 
@@ -443,7 +400,7 @@ def _table_to_points(df: pd.DataFrame, *, label: str) -> gpd.GeoDataFrame:
     lat = pd.to_numeric(df[LAT], errors="coerce").to_numpy(dtype=float)
     geoms = shapely.points(lon, lat)
     geoms[np.isnan(lon) | np.isnan(lat)] = None
-    return gpd.GeoDataFrame(df.drop(columns=[LON, LAT]), geometry=geoms)
+    return gpd.GeoDataFrame(df.drop(columns=[LON, LAT]), geometry=geoms).reset_index(drop=True)
 
 
 def _feature_labels(gdf: pd.DataFrame, layer: str, rows: list[int], *, header_rows: int) -> list[str]:
@@ -552,7 +509,7 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     if not is_table:
         found = _drop_coordinate_renames(found)
         mapped = pd.DataFrame(raw.frame).rename(columns=found.renames)
-    mapped = coerce_columns(mapped, file=label, header_rows=1 if is_table else -1)
+    mapped = coerce_columns(mapped, file=label, header_rows=-1)  # tables: the index is the row number
     mapped, filled = _fill_derivable_columns(mapped, layer, label=label)
     require_columns(mapped, layer, file=label)
     if is_table:
@@ -644,11 +601,28 @@ def _load_findings(raw: RawFrame, gdf: gpd.GeoDataFrame, layer: str, *, label: s
     if found.unrecognised:
         out.append(finding(INFO, "io.unrecognised_columns", layer, file=label,
                            detail=", ".join(found.unrecognised)))
+    out += _sheet_findings(raw, layer, label=label)
     geoms = gdf.geometry.to_numpy()
     z = shapely.has_z(geoms)
     if z.any():
         ids = feature_ids(gdf, layer, z)
         out.append(finding(WARNING, "io.forced_2d", layer, ", ".join(ids[:10]), file=label, detail=len(ids)))
+    return out
+
+
+def _sheet_findings(raw: RawFrame, layer: str, *, label: str) -> list[dict]:
+    """Notes on what a spreadsheet reader left out: 合计/小计 rows, the 序号 column, sheets of notes."""
+    out = []
+    if raw.sheet is not None:
+        header = ", ".join(map(str, raw.sheet.header_rows))
+        out.append(finding(INFO, "io.sheet_read", layer, raw.sheet.name, file=label, detail=header,
+                           related_id=str(raw.sheet.first_data_row)))
+        totals = [r for r, why in raw.sheet.skipped_rows.items() if why == SKIP_TOTAL]
+        if totals:
+            out.append(finding(INFO, "io.total_rows_skipped", layer, ", ".join(map(str, totals)), file=label,
+                               detail=len(totals)))
+    for name, why in raw.skipped_sheets.items():
+        out.append(finding(INFO, f"io.sheet_skipped.{why}", layer, name, file=label))
     return out
 
 

@@ -84,6 +84,34 @@ MESSAGES = {
         "zh": "文件 {file} 没有网格层级列，已按网格编码位数判断层级（16 位为微网格，14 位为一般网格）：{detail}。",
         "en": "File {file} has no grid level column; levels were taken from the code length (16 digits micro-grid, 14 digits general grid): {detail}.",
     },
+    "io.sheet_read": {
+        "zh": "表格 {file} 读取了工作表“{feature_id}”：表头在第 {detail} 行，数据从第 {related_id} 行开始。",
+        "en": "Table {file}: sheet \"{feature_id}\" was read, header on row(s) {detail}, data from row {related_id}.",
+    },
+    "io.total_rows_skipped": {
+        "zh": "表格 {file} 中第 {feature_id} 行是合计/小计行，不是记录，已跳过（{detail} 行）。",
+        "en": "Row(s) {feature_id} of {file} are total/subtotal rows, not records, and were skipped ({detail}).",
+    },
+    "io.sheet_skipped.notes": {
+        "zh": "表格 {file} 的工作表“{feature_id}”是填表说明，不是数据，未导入。",
+        "en": "Sheet \"{feature_id}\" of {file} holds notes, not data, and was not imported.",
+    },
+    "io.sheet_skipped.empty": {
+        "zh": "表格 {file} 的工作表“{feature_id}”是空的，未导入。",
+        "en": "Sheet \"{feature_id}\" of {file} is empty and was not imported.",
+    },
+    "io.sheet_skipped.no_header": {
+        "zh": "表格 {file} 的工作表“{feature_id}”找不到表头行（至少两列有列名的一行），未导入。如需导入，请在该表第一行填写列名。",
+        "en": "No header row (a row naming at least two columns) was found in sheet \"{feature_id}\" of {file}; it was not imported. Put column names in its first row to import it.",
+    },
+    "sheets.no_table": {
+        "zh": "表格 {file} 中没有可读取的数据表（跳过的工作表：{skipped}）。请确认数据在一个有列名的工作表中。",
+        "en": "Table {file} holds no readable data sheet (skipped: {skipped}). Put the data in a sheet with a header row.",
+    },
+    "sheets.unknown_sheet": {
+        "zh": "表格 {file} 中没有名为“{sheet}”的数据表。可选的工作表：{sheets}。",
+        "en": "Table {file} has no data sheet named \"{sheet}\". Sheets to choose from: {sheets}.",
+    },
     # --- coordinate sanity (geo.sanity) --------------------------------------------------
     "sanity.swapped_latlon": {
         "zh": "文件 {file} 中 {detail} 个要素的经纬度似乎写反了（如 {feature_id}）：经度列的值像纬度。请检查 经度/纬度 列是否对调。",
