@@ -30,6 +30,8 @@ from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
+from geo.idcard import find_id_column, new_salt, protect_id_numbers
+from geo.privacy import is_mobile_phone, normalise_phone
 from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
@@ -74,6 +76,7 @@ class LoadedLayer:
     encoding: str | None
     mapping: ColumnMapping
     findings: list[dict] = field(default_factory=list)
+    id_salt: str | None = None  # the salt the 身份证号 hashes were made with (store it in the project meta)
 
     def source_meta(self) -> dict:
         """What ``meta["sources"][layer]`` records for this import."""
@@ -466,7 +469,8 @@ def _repair(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = None,
                mapping: dict[str, str] | None = None, source_layer: str | None = None,
-               encoding: str | None = None, repair: bool = False, label: str | None = None) -> LoadedLayer:
+               encoding: str | None = None, repair: bool = False, label: str | None = None,
+               id_salt: str | None = None, keep_id_numbers: bool = False) -> LoadedLayer:
     """Import one file as project layer ``layer``, in the storage CRS (WGS 84).
 
     Parameters
@@ -485,6 +489,12 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     repair
         Repair invalid geometries with ``make_valid(method="structure")`` and flag them in
         a ``repaired`` column; otherwise they are kept and reported by ``geo.validate``.
+    id_salt
+        The project's salt for hashing 身份证号 (``meta["id_salt"]``); a new one is made (and
+        returned in ``LoadedLayer.id_salt``) when the file has ID numbers and none is given.
+    keep_id_numbers
+        Keep 身份证号 in clear (the planner's explicit opt-in); by default only the masked form
+        and the salted hash are kept.
 
     Returns
     -------
@@ -511,6 +521,9 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         mapped = pd.DataFrame(raw.frame).rename(columns=found.renames)
     mapped = coerce_columns(mapped, file=label, header_rows=-1)  # tables: the index is the row number
     mapped, filled = _fill_derivable_columns(mapped, layer, label=label)
+    mapped, personal, id_salt = protect_personal_columns(mapped, layer, file=label, id_salt=id_salt,
+                                                         keep_id_numbers=keep_id_numbers)
+    filled += personal
     require_columns(mapped, layer, file=label)
     if is_table:
         gdf = _table_to_points(mapped, label=label)
@@ -534,7 +547,37 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     stored = to_storage_crs(gdf, source)
     findings += _outside_china(stored, layer, label=label)
     return LoadedLayer(gdf=stored, layer=layer, file=label, source_crs=source.label, fmt=raw.fmt,
-                       encoding=raw.encoding, mapping=found, findings=findings)
+                       encoding=raw.encoding, mapping=found, findings=findings, id_salt=id_salt)
+
+
+def protect_personal_columns(df: pd.DataFrame, layer: str, *, file: str, id_salt: str | None,
+                             keep_id_numbers: bool = False) -> tuple[pd.DataFrame, list[dict], str | None]:
+    """Mask and hash 身份证号 (never kept in clear unless opted in) and normalise volunteers' phones.
+
+    ``df`` is indexed by the row number the planner sees. Returns the new frame, findings
+    (one warning per invalid ID number, by row; a note when IDs are kept in clear) and the
+    salt used (a new one when ``id_salt`` is None and the file has ID numbers).
+    """
+    notes: list[dict] = []
+    out = df
+    if layer == s.VOLUNTEERS and s.PHONE in df.columns:
+        out = df.copy()
+        out[s.PHONE] = [normalise_phone(v) for v in df[s.PHONE]]
+        odd = [str(r) for r, v in out[s.PHONE].items() if v is not None and not is_mobile_phone(v)]
+        if odd:
+            notes.append(finding(WARNING, "io.phone_not_mobile", layer, ", ".join(odd[:20]), file=file,
+                                 detail=len(odd)))
+    column = find_id_column(out)
+    if column is None:
+        return out, notes, id_salt
+    id_salt = id_salt or new_salt()
+    out, problems = protect_id_numbers(out, column, salt=id_salt, keep_clear=keep_id_numbers)
+    for p in problems:
+        notes.append(finding(WARNING, f"idcard.problem.{p.problem}", layer, str(p.row), file=file,
+                             detail=p.masked, related_id=column))
+    if keep_id_numbers:
+        notes.append(finding(WARNING, "idcard.kept_in_clear", layer, file=file, detail=column))
+    return out, notes, id_salt
 
 
 # points that need an ID only to be told apart: generated ``B0001`` ... when the file has none

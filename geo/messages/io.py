@@ -112,6 +112,30 @@ MESSAGES = {
         "zh": "表格 {file} 中没有名为“{sheet}”的数据表。可选的工作表：{sheets}。",
         "en": "Table {file} has no data sheet named \"{sheet}\". Sheets to choose from: {sheets}.",
     },
+    "io.phone_not_mobile": {
+        "zh": "文件 {file} 第 {feature_id} 行的联系电话不是 11 位手机号（共 {detail} 行）。请核对号码。",
+        "en": "The phone on row(s) {feature_id} of {file} is not an 11-digit mobile number ({detail} rows). Check the numbers.",
+    },
+    "idcard.problem.checksum": {
+        "zh": "文件 {file} 第 {feature_id} 行的身份证号（{detail}）校验码不对（GB 11643-1999），可能录错了一位。请核对原件后改正，该行其余信息照常导入。",
+        "en": "The ID number on row {feature_id} of {file} ({detail}) fails the GB 11643-1999 check digit: a digit was probably mistyped. Check it against the card; the rest of the row was imported.",
+    },
+    "idcard.problem.birth_date": {
+        "zh": "文件 {file} 第 {feature_id} 行的身份证号（{detail}）中的出生日期不存在。请核对原件后改正。",
+        "en": "The ID number on row {feature_id} of {file} ({detail}) holds a birth date that does not exist. Check it against the card.",
+    },
+    "idcard.problem.length": {
+        "zh": "文件 {file} 第 {feature_id} 行的身份证号（{detail}）不是 18 位。如果该列被存成了数字，末尾几位已丢失：请把该列设为文本后重新录入。",
+        "en": "The ID number on row {feature_id} of {file} ({detail}) is not 18 characters long. If the column was stored as numbers its last digits are lost: make the column text and enter them again.",
+    },
+    "idcard.problem.chars": {
+        "zh": "文件 {file} 第 {feature_id} 行的身份证号（{detail}）含有数字和末位 X 以外的字符。请核对后改正。",
+        "en": "The ID number on row {feature_id} of {file} ({detail}) holds characters other than digits and a final X. Check and correct it.",
+    },
+    "idcard.kept_in_clear": {
+        "zh": "按您的选择，文件 {file} 的身份证号（{detail} 列）以明文保存在项目文件中。项目文件请按个人信息保管。",
+        "en": "As you chose, the ID numbers of {file} (column {detail}) are kept in clear in the project file. Keep the project file as personal data.",
+    },
     # --- coordinate sanity (geo.sanity) --------------------------------------------------
     "sanity.swapped_latlon": {
         "zh": "文件 {file} 中 {detail} 个要素的经纬度似乎写反了（如 {feature_id}）：经度列的值像纬度。请检查 经度/纬度 列是否对调。",
