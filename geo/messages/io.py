@@ -136,6 +136,51 @@ MESSAGES = {
         "zh": "按您的选择，文件 {file} 的身份证号（{detail} 列）以明文保存在项目文件中。项目文件请按个人信息保管。",
         "en": "As you chose, the ID numbers of {file} (column {detail}) are kept in clear in the project file. Keep the project file as personal data.",
     },
+    # --- names resolved to codes (geo.unitnames, geo.roster_import) ---------------------------
+    "names.communities_resolved": {
+        "zh": "文件 {file} 的所属社区写的是名称，已按社区图层对应为社区代码（{detail} 个要素）。",
+        "en": "File {file} names its communities; {detail} features were given the community code of that name.",
+    },
+    "names.community_unmatched": {
+        "zh": "文件 {file} 中 {feature_id} 的所属社区“{detail}”在社区图层中找不到。请核对名称（或改填社区代码）后重新导入。",
+        "en": "In {file}, {feature_id} names community \"{detail}\", which is not in the communities layer. Check the name (or enter the community code) and import again.",
+    },
+    "names.community_ambiguous": {
+        "zh": "文件 {file} 中 {feature_id} 的所属社区“{detail}”对应多个社区（{related_id}），未自动选择。请改填社区代码。",
+        "en": "In {file}, {feature_id} names community \"{detail}\", which several communities share ({related_id}); none was chosen. Enter the community code instead.",
+    },
+    "names.community_by_name_not_by_place": {
+        "zh": "文件 {file} 中 {feature_id} 按名称属于社区 {related_id}，但位置不在该社区内。请核对所属社区或边界。",
+        "en": "In {file}, {feature_id} belongs to community {related_id} by name but does not lie inside it. Check the community named or the boundaries.",
+    },
+    "names.code_prefix_mismatch": {
+        "zh": "文件 {file} 中网格编码 {feature_id} 不以其所属社区代码 {related_id} 开头。请核对网格编码或所属社区。",
+        "en": "In {file}, grid code {feature_id} does not start with the code of its community {related_id}. Check the code or the community named.",
+    },
+    "roster.grid_unmatched": {
+        "zh": "名单 {file} 第 {feature_id} 行的所属网格“{detail}”找不到对应网格，此人已导入但未分配网格。请核对网格名称（或填写网格编码）。",
+        "en": "Row {feature_id} of roster {file} names grid \"{detail}\", which matches no grid; the person was imported without a grid. Check the grid name (or enter its code).",
+    },
+    "roster.grid_ambiguous": {
+        "zh": "名单 {file} 第 {feature_id} 行的所属网格“{detail}”对应多个网格（{related_id}），未自动选择。请填写所属社区或网格编码。",
+        "en": "Row {feature_id} of roster {file} names grid \"{detail}\", which matches several grids ({related_id}); none was chosen. Fill in the community or the grid code.",
+    },
+    "roster.community_unmatched": {
+        "zh": "名单 {file} 第 {feature_id} 行的所属社区找不到（{detail}），此人已导入但未分配网格。请核对社区名称。",
+        "en": "Row {feature_id} of roster {file} names a community that does not exist ({detail}); the person was imported without a grid. Check the community name.",
+    },
+    "roster.community_ambiguous": {
+        "zh": "名单 {file} 第 {feature_id} 行的所属社区对应多个社区（{related_id}），未自动选择。请填写社区代码。",
+        "en": "Row {feature_id} of roster {file} names a community that several share ({related_id}); none was chosen. Enter the community code.",
+    },
+    "roster.post_unknown": {
+        "zh": "名单 {file} 第 {feature_id} 行的职务无法识别（{detail} 行），按一般成员导入。可识别的职务：网格长、专职网格员、兼职网格员、楼栋长、党员志愿者、下沉干部（市级/镇街级/社区级）。",
+        "en": "The post on row(s) {feature_id} of roster {file} is not recognised ({detail} rows); imported as members. Known posts: 网格长, 专职网格员, 兼职网格员, 楼栋长, 党员志愿者, 下沉干部 (市级/镇街级/社区级).",
+    },
+    "roster.person_twice": {
+        "zh": "名单 {file} 第 {feature_id} 行是同一个人（身份证号相同，共 {detail} 行）。请删除重复行，或把他在多个网格的职务合并为一行。",
+        "en": "Rows {feature_id} of roster {file} are the same person (same ID number; {detail} rows). Delete the duplicates, or keep one row per person.",
+    },
     # --- coordinate sanity (geo.sanity) --------------------------------------------------
     "sanity.swapped_latlon": {
         "zh": "文件 {file} 中 {detail} 个要素的经纬度似乎写反了（如 {feature_id}）：经度列的值像纬度。请检查 经度/纬度 列是否对调。",
