@@ -32,6 +32,7 @@ from geo.errors import (
 )
 from geo.idcard import find_id_column, new_salt, protect_id_numbers
 from geo.privacy import is_mobile_phone, normalise_phone
+from geo.sanity import DEFAULT_FAR_M, far_from_area, find_far_from_area
 from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
@@ -470,7 +471,8 @@ def _repair(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = None,
                mapping: dict[str, str] | None = None, source_layer: str | None = None,
                encoding: str | None = None, repair: bool = False, label: str | None = None,
-               id_salt: str | None = None, keep_id_numbers: bool = False) -> LoadedLayer:
+               id_salt: str | None = None, keep_id_numbers: bool = False,
+               area: shapely.Geometry | None = None) -> LoadedLayer:
     """Import one file as project layer ``layer``, in the storage CRS (WGS 84).
 
     Parameters
@@ -495,6 +497,9 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     keep_id_numbers
         Keep 身份证号 in clear (the planner's explicit opt-in); by default only the masked form
         and the salted hash are kept.
+    area
+        The project area (WGS 84, ``geo.sanity.area_of``): features far outside it are listed,
+        and a file mostly far outside it is refused.
 
     Returns
     -------
@@ -507,7 +512,10 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     ------
     GeoInputError
         Unreadable file, bad encoding, missing/duplicate columns, text in a number column,
-        unbuildable geometries without ``repair``, missing or conflicting CRS, zip bombs.
+        unbuildable geometries without ``repair``, missing or conflicting CRS, zip bombs;
+        ``io.mostly_swapped`` when most features have lon/lat swapped and ``io.mostly_far``
+        when most lie far outside ``area`` (or outside China): a single stray feature is a
+        listed warning instead.
     """
     from geo.sanity import find_coordinate_problems
 
@@ -534,7 +542,9 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     _check_geometry_types(gdf, layer, label=label)
     findings = _load_findings(raw, gdf, layer, label=label, found=found) + filled
     findings += _declared_over_label(raw, gdf, source, layer, label=label)
-    findings += find_coordinate_problems(gdf, source, layer=layer, file=label)
+    coordinate_problems = find_coordinate_problems(gdf, source, layer=layer, file=label)
+    _refuse_mostly_misplaced(coordinate_problems, gdf, layer=layer, label=label)
+    findings += coordinate_problems
     gdf = _to_2d(gdf)
     if repair:
         gdf = _repair(gdf)
@@ -546,6 +556,9 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         gdf = gdf.set_geometry(shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=False))
     stored = to_storage_crs(gdf, source)
     findings += _outside_china(stored, layer, label=label)
+    if area is not None:
+        _refuse_mostly_far(stored, area, layer=layer, label=label, source=source)
+        findings += find_far_from_area(stored, area, layer=layer, file=label)
     return LoadedLayer(gdf=stored, layer=layer, file=label, source_crs=source.label, fmt=raw.fmt,
                        encoding=raw.encoding, mapping=found, findings=findings, id_salt=id_salt)
 
@@ -611,6 +624,33 @@ def _fill_derivable_columns(df: pd.DataFrame, layer: str, *, label: str) -> tupl
             notes.append(finding(INFO, "io.levels_from_codes", layer, file=label,
                                  detail=", ".join(f"{k}: {v}" for k, v in counts.items())))
     return out, notes
+
+
+def _present(gdf: gpd.GeoDataFrame) -> int:
+    geoms = gdf.geometry.to_numpy()
+    return int((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).sum())
+
+
+def _refuse_mostly_misplaced(problems: list[dict], gdf: gpd.GeoDataFrame, *, layer: str, label: str) -> None:
+    """Raise when most features of the file look like lon/lat swapped (a column mapping error, not a stray)."""
+    total = _present(gdf)
+    for row in problems:
+        if row["code"] == "sanity.swapped_latlon" and total and int(row["detail"]) * 2 > total:
+            msg = f"{label}: {row['detail']} of {total} features have lon/lat swapped"
+            raise GeoInputError(msg, code="io.mostly_swapped", file=label, layer=layer, n=int(row["detail"]),
+                                total=total, ids=row["feature_id"])
+
+
+def _refuse_mostly_far(stored: gpd.GeoDataFrame, area: shapely.Geometry, *, layer: str, label: str,
+                       source: SourceCRS) -> None:
+    """Raise when most features lie far outside the project area (a wrong CRS or another place)."""
+    far = far_from_area(stored, area)
+    total = _present(stored)
+    if total and int(far.sum()) * 2 > total:
+        ids = feature_ids(stored, layer, far)
+        msg = f"{label}: {len(ids)} of {total} features lie far outside the project area"
+        raise GeoInputError(msg, code="io.mostly_far", file=label, layer=layer, n=len(ids), total=total,
+                            ids=ids[:10], crs=source.label, far_km=f"{DEFAULT_FAR_M / 1000:g}")
 
 
 def _declared_over_label(raw: RawFrame, gdf: gpd.GeoDataFrame, source: SourceCRS, layer: str, *,

@@ -194,6 +194,18 @@ MESSAGES = {
         "zh": "文件 {file} 中 {detail} 个要素位于中国范围以外（如 {feature_id}）。请检查坐标系声明和经纬度是否对调。",
         "en": "{detail} features in {file} lie outside China (e.g. {feature_id}). Check the declared CRS and whether lon/lat are swapped.",
     },
+    "sanity.far_from_area": {
+        "zh": "文件 {file} 中 {detail} 个要素位于项目范围 {related_id} 公里以外（如 {feature_id}）。请核对这些点的坐标。",
+        "en": "{detail} features in {file} lie more than {related_id} km outside the project area (e.g. {feature_id}). Check their coordinates.",
+    },
+    "io.mostly_swapped": {
+        "zh": "文件 {file} 的 {total} 个要素中有 {n} 个经纬度写反了（如 {ids}），未导入。请在列对应中把“经度”和“纬度”两列对调后重新检查。",
+        "en": "In {file}, {n} of {total} features have longitude and latitude swapped (e.g. {ids}); nothing was imported. Swap the longitude and latitude columns in the column matching and check again.",
+    },
+    "io.mostly_far": {
+        "zh": "文件 {file} 的 {total} 个要素中有 {n} 个位于项目范围 {far_km} 公里以外（如 {ids}），未导入。按 {crs} 读取可能不对：请核对为该文件选择的坐标系，或经纬度两列是否对应正确。",
+        "en": "In {file}, {n} of {total} features lie more than {far_km} km outside the project area (e.g. {ids}); nothing was imported. Reading it as {crs} is probably wrong: check the coordinate system chosen for this file, or whether the longitude/latitude columns are matched right.",
+    },
     # --- the import command ----------------------------------------------------------
     "import.help": {
         "zh": "从镇街、社区、网格边界文件和志愿者、服务点表格建立项目文件（.gpkg），并检查层级与拓扑。",
