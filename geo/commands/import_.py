@@ -8,9 +8,14 @@ from pathlib import Path
 from geo import schema as s
 from geo.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo.errors import GeoInputError, ProjectFileError
-from geo.io import LoadedLayer, load_layer
+from geo.files import write_atomic
+from geo.idcard import new_salt
+from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
-from geo.project import load_project, new_project, save_project
+from geo.project import Project, load_project, new_project, save_project
+from geo.project_update import UpdateReport, update_project
+from geo.sanity import area_of
+from geo.unitnames import resolve_layer_names
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
 
@@ -36,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--encoding", help=t("import.arg.encoding", lang))
     parser.add_argument("--repair", action="store_true", help=t("import.arg.repair", lang))
     parser.add_argument("--out", required=True, metavar="project.gpkg", help=t("import.arg.out", lang))
+    parser.add_argument("--update", nargs="+", metavar="LAYER", choices=[layer for layer, _ in LAYER_OPTIONS],
+                        help=t("import.arg.update", lang))
+    parser.add_argument("--replace", action="store_true", help=t("import.arg.replace", lang))
     parser.add_argument("--tolerance-m2", type=float, default=DEFAULT_TOLERANCE_M2,
                         help=t("import.arg.tolerance", lang, default=DEFAULT_TOLERANCE_M2))
     parser.add_argument("--report", metavar="FILE.csv", help=t("check.arg.report", lang))
@@ -48,17 +56,24 @@ def _option(args: argparse.Namespace, stem: str, suffix: str = "") -> str | None
     return getattr(args, (stem + suffix).replace("-", "_"), None)
 
 
-def load_all(args: argparse.Namespace) -> dict[str, LoadedLayer]:
-    """Load every file given on the command line (raises on the first unusable one)."""
+def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> dict[str, LoadedLayer]:
+    """Load every file given on the command line (raises on the first unusable one).
+
+    Points are checked against the project area (the existing project's, else the polygons
+    loaded first); 身份证号 are hashed with the existing project's salt, else one new salt.
+    """
     mapping = parse_mapping_args(args.map)
     loaded: dict[str, LoadedLayer] = {}
+    salt = (existing.meta.get("id_salt") if existing else None) or new_salt()
     for layer, stem in LAYER_OPTIONS:
         path = _option(args, stem)
         if not path:
             continue
+        known = {**(existing.layers if existing else {}), **{k: v.gdf for k, v in loaded.items()}}
         loaded[layer] = load_layer(path, layer, crs=_option(args, stem, "-crs") or args.crs, mapping=mapping,
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
-                                   repair=args.repair)
+                                   repair=args.repair, id_salt=salt,
+                                   area=area_of(known) if layer not in POLYGON_LAYERS else None)
     if not loaded:
         msg = "no input files"
         raise GeoInputError(msg, code="import.no_inputs")
@@ -75,17 +90,62 @@ def _refuse_foreign_output(out: Path) -> None:
         raise GeoInputError(msg, code="import.exists", file=str(out)) from exc
 
 
-def build_project(loaded: dict[str, LoadedLayer]):  # -> geo.project.Project
-    """A new project holding the loaded layers; meta records each source (file, CRS, date, columns)."""
+def build_project(loaded: dict[str, LoadedLayer]) -> Project:
+    """A new project holding the loaded layers; meta records each source (file, CRS, date, columns).
+
+    Community names in lower layers are resolved to codes (``geo.unitnames``); the 身份证号 salt is kept.
+    """
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     project = new_project()
     sources = {}
     for layer, item in loaded.items():
         project = project.with_layer(layer, item.gdf)
         sources[layer] = {**item.source_meta(), "imported_at": now}
-    project.meta["sources"] = sources
-    project.meta["imported_at"] = now
+    salt = next((item.id_salt for item in loaded.values() if item.id_salt), None)
+    layers, _ = resolve_layer_names(project.layers)
+    for layer, gdf in layers.items():
+        project = project.with_layer(layer, gdf)
+    return project.with_meta(sources=sources, imported_at=now, **({"id_salt": salt} if salt else {}))
+
+
+def _existing_project(out: Path, args: argparse.Namespace) -> Project | None:
+    """The project already at ``out``, when the user said how to treat it (``--update``/``--replace``)."""
+    if not out.exists():
+        return None
+    project = load_project(out)
+    if not args.update and not args.replace:
+        msg = f"{out} is a project; say --update LAYER... or --replace"
+        raise GeoInputError(msg, code="import.project_exists", file=str(out), layers=sorted(project.layers),
+                            revision=project.revision)
     return project
+
+
+def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Namespace, out: Path,
+            lang: str) -> Project:
+    """Replace the layers named by ``--update`` in ``existing``; print the diff; save with the revision check."""
+    if set(args.update) != set(loaded):
+        msg = f"--update {args.update} must name exactly the layers given {sorted(loaded)}"
+        raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(loaded))
+    layers = {layer: item.gdf for layer, item in loaded.items()}
+    resolved, _ = resolve_layer_names({**existing.layers, **layers})
+    layers = {layer: resolved[layer] for layer in layers}
+    salt = next((item.id_salt for item in loaded.values() if item.id_salt), None)
+    project, report = update_project(existing, layers, sources={k: v.source_meta() for k, v in loaded.items()},
+                                     id_salt=salt)
+    print_update_report(report, lang)
+    return save_project(project, out, expected_revision=existing.revision)
+
+
+def print_update_report(report: UpdateReport, lang: str) -> None:
+    """The diff per layer and the effect on assignments and coverage, one line each."""
+    for layer, diff in report.diffs.items():
+        print(t("import.update.layer", lang, layer=layer, **diff.counts()))
+    if report.kept_layers:
+        print(t("import.update.kept", lang, layers=report.kept_layers, tables=report.kept_tables))
+    for scenario, n in report.orphaned_assignments.items():
+        print(t("import.update.orphaned", lang, scenario=scenario, n=n))
+    if report.coverage_stale:
+        print(t("import.update.coverage_stale", lang))
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
@@ -106,12 +166,19 @@ def run(args: argparse.Namespace, lang: str) -> int:
     """Import, save the project atomically, print the check; exit 1 when the check finds errors."""
     out = Path(args.out)
     _refuse_foreign_output(out)
-    loaded = load_all(args)
+    existing = _existing_project(out, args)
+    loaded = load_all(args, existing=existing if args.update else None)
     print_loaded(loaded, lang)
-    project = build_project(loaded)
+    if existing is not None and args.update:
+        saved = _update(existing, loaded, args, out, lang)
+    else:
+        if existing is not None:  # --replace: the old file is kept beside the new one
+            backup = out.with_name(f"{out.stem}.backup-r{existing.revision}{out.suffix}")
+            write_atomic(backup, out.read_bytes())
+            print(t("import.backup", lang, file=str(backup)))
+        saved = save_project(build_project(loaded), out)
     files = {layer: item.file for layer, item in loaded.items()}
-    findings = check_layers(project.layers, files=files, tolerance_m2=args.tolerance_m2)
-    saved = save_project(project, out)
+    findings = check_layers(saved.layers, files=files, tolerance_m2=args.tolerance_m2)
     print(t("import.saved", lang, file=str(out), revision=saved.revision))
     print_report(findings, lang, limit=args.limit)
     write_outputs(findings, args, lang)

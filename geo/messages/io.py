@@ -259,6 +259,42 @@ MESSAGES = {
         "zh": "已保存项目文件 {file}（版本 {revision}）。",
         "en": "Saved project file {file} (revision {revision}).",
     },
+    "import.arg.update": {
+        "zh": "更新已有项目：只替换这里列出的图层（如 --update grids volunteers），其余图层、方案和修改记录保留",
+        "en": "update an existing project: replace only the layers listed (e.g. --update grids volunteers); every other layer, scenario and the audit log is kept",
+    },
+    "import.arg.replace": {
+        "zh": "用本次导入的文件新建项目并覆盖已有项目（旧文件另存为 .backup-r<版本>.gpkg）",
+        "en": "build a new project from these files over the existing one (the old file is kept as .backup-r<revision>.gpkg)",
+    },
+    "import.project_exists": {
+        "zh": "输出文件 {file} 已是网格图谱项目（版本 {revision}，图层：{layers}），未覆盖。要只替换部分图层，请加 --update 图层名（如 --update grids）；要整体重建，请加 --replace（旧文件会另存备份）。",
+        "en": "Output file {file} is already a GridAtlas project (revision {revision}, layers: {layers}); it was not overwritten. To replace some layers add --update LAYER (e.g. --update grids); to rebuild it add --replace (the old file is kept as a backup).",
+    },
+    "import.update_mismatch": {
+        "zh": "--update 列出的图层（{named}）与给出的文件（{given}）不一致。请为每个要更新的图层给出文件，并在 --update 中列出它们。",
+        "en": "The layers named by --update ({named}) differ from the files given ({given}). Give a file for each layer to update and list exactly those after --update.",
+    },
+    "import.update.layer": {
+        "zh": "图层 {layer}：原有 {before} 个，现有 {after} 个；新增 {added}，删除 {removed}，几何变化 {geometry_changed}，属性变化 {attributes_changed}，未变 {unchanged}。",
+        "en": "Layer {layer}: {before} features before, {after} after; {added} added, {removed} removed, {geometry_changed} with new geometry, {attributes_changed} with new attributes, {unchanged} unchanged.",
+    },
+    "import.update.kept": {
+        "zh": "保留未改动的图层：{layers}；保留的表：{tables}。",
+        "en": "Layers kept as they were: {layers}; tables kept: {tables}.",
+    },
+    "import.update.orphaned": {
+        "zh": "方案“{scenario}”中有 {n} 条分配指向已不存在的网格或人员。请运行 assign 或在编辑页处理。",
+        "en": "{n} assignment rows of scenario \"{scenario}\" point to grids or people that no longer exist. Run assign or fix them on the edit page.",
+    },
+    "import.update.coverage_stale": {
+        "zh": "网格或服务点有变化，原覆盖率结果已过时。请重新运行 coverage。",
+        "en": "Grids or service points changed, so the coverage results are out of date. Run coverage again.",
+    },
+    "import.backup": {
+        "zh": "原项目文件已另存为 {file}。",
+        "en": "The previous project file was kept as {file}.",
+    },
     "import.exists": {
         "zh": "输出文件 {file} 已存在且不是网格图谱项目，未覆盖。请换一个文件名。",
         "en": "Output file {file} exists and is not a GridAtlas project; it was not overwritten. Choose another name.",
