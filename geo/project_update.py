@@ -20,12 +20,14 @@ import shapely
 from geo import schema as s
 from geo.audit import append_audit
 from geo.edits import now_iso
+from geo.idcard import ID_CLEAR
 from geo.project import Project
 from geo.validate import id_column
 
 ACTION_REPLACE = "import.replace_layer"
 ACTION_ADD = "import.add_layer"
 ACTION_ROSTER = "import.roster"
+ACTION_ID_CLEAR = "import.id_numbers_in_clear"
 GEOMETRY_TOLERANCE_DEG = 1e-7  # about 1 cm: closer vertices are "the same geometry"
 
 
@@ -237,4 +239,8 @@ def apply_roster(project: Project, roster: Any, *, user: str = "", now: str | No
     record = {"time": now, "user": user, "scenario": project.active_scenario, "action": ACTION_ROSTER,
               "object": s.ASSIGNMENTS, "from": "", "to": f"{len(rows)} rows from {roster.file}",
               "id": f"{ACTION_ROSTER}:{now}"}
-    return append_audit(out, [record]), report
+    records = [record]
+    if ID_CLEAR in vols.columns:  # the planner opted in to keep ID numbers in clear: say so in the log
+        records.append({**record, "action": ACTION_ID_CLEAR, "object": s.VOLUNTEERS, "to": roster.file,
+                        "id": f"{ACTION_ID_CLEAR}:{now}"})
+    return append_audit(out, records), report

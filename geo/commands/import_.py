@@ -13,10 +13,11 @@ from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
 from geo.project import Project, load_project, new_project, save_project
-from geo.project_update import UpdateReport, update_project
+from geo.project_update import UpdateReport, apply_roster, update_project
+from geo.roster_import import read_roster
 from geo.sanity import area_of
-from geo.unitnames import resolve_layer_names
 from geo.tables import parse_mapping_args
+from geo.unitnames import resolve_layer_names
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
 
 NAME = "import"
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--update", nargs="+", metavar="LAYER", choices=[layer for layer, _ in LAYER_OPTIONS],
                         help=t("import.arg.update", lang))
     parser.add_argument("--replace", action="store_true", help=t("import.arg.replace", lang))
+    parser.add_argument("--roster", metavar="花名册.xlsx", help=t("import.arg.roster", lang))
+    parser.add_argument("--roster-sheet", metavar="NAME", help=t("import.arg.roster_sheet", lang))
+    parser.add_argument("--keep-id-numbers", action="store_true", help=t("import.arg.keep_id_numbers", lang))
     parser.add_argument("--tolerance-m2", type=float, default=DEFAULT_TOLERANCE_M2,
                         help=t("import.arg.tolerance", lang, default=DEFAULT_TOLERANCE_M2))
     parser.add_argument("--report", metavar="FILE.csv", help=t("check.arg.report", lang))
@@ -74,7 +78,7 @@ def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> di
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
                                    repair=args.repair, id_salt=salt,
                                    area=area_of(known) if layer not in POLYGON_LAYERS else None)
-    if not loaded:
+    if not loaded and not getattr(args, "roster", None):
         msg = "no input files"
         raise GeoInputError(msg, code="import.no_inputs")
     return loaded
@@ -120,12 +124,14 @@ def _existing_project(out: Path, args: argparse.Namespace) -> Project | None:
     return project
 
 
-def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Namespace, out: Path,
-            lang: str) -> Project:
-    """Replace the layers named by ``--update`` in ``existing``; print the diff; save with the revision check."""
-    if set(args.update) != set(loaded):
+def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Namespace, lang: str) -> Project:
+    """Replace the layers named by ``--update`` in ``existing``; print the diff (not saved)."""
+    given = set(loaded) | ({s.VOLUNTEERS} if args.roster else set())
+    if set(args.update) != given:
         msg = f"--update {args.update} must name exactly the layers given {sorted(loaded)}"
-        raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(loaded))
+        raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(given))
+    if not loaded:
+        return existing
     layers = {layer: item.gdf for layer, item in loaded.items()}
     resolved, _ = resolve_layer_names({**existing.layers, **layers})
     layers = {layer: resolved[layer] for layer in layers}
@@ -133,7 +139,23 @@ def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Na
     project, report = update_project(existing, layers, sources={k: v.source_meta() for k, v in loaded.items()},
                                      id_salt=salt)
     print_update_report(report, lang)
-    return save_project(project, out, expected_revision=existing.revision)
+    return project
+
+
+def _with_roster(project: Project, args: argparse.Namespace, lang: str) -> Project:
+    """Place the people of ``--roster`` (no coordinates) in the project's grids; print what did not fit."""
+    roster = read_roster(args.roster, grids=project.layer(s.GRIDS), communities=project.layer(s.COMMUNITIES),
+                         sheet=args.roster_sheet, mapping=parse_mapping_args(args.map),
+                         id_salt=project.meta.get("id_salt"), keep_id_numbers=args.keep_id_numbers,
+                         scenario=project.active_scenario)
+    print(t("import.roster.summary", lang, file=roster.file, n=len(roster.volunteers),
+            matched=len(roster.rows("matched")), unmatched=len(roster.rows("unmatched")),
+            ambiguous=len(roster.rows("ambiguous"))))
+    for row in roster.findings:
+        print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
+    project, report = apply_roster(project, roster)
+    print_update_report(report, lang)
+    return project
 
 
 def print_update_report(report: UpdateReport, lang: str) -> None:
@@ -169,14 +191,18 @@ def run(args: argparse.Namespace, lang: str) -> int:
     existing = _existing_project(out, args)
     loaded = load_all(args, existing=existing if args.update else None)
     print_loaded(loaded, lang)
-    if existing is not None and args.update:
-        saved = _update(existing, loaded, args, out, lang)
+    updating = existing is not None and bool(args.update)
+    if updating:
+        project = _update(existing, loaded, args, lang)
     else:
         if existing is not None:  # --replace: the old file is kept beside the new one
             backup = out.with_name(f"{out.stem}.backup-r{existing.revision}{out.suffix}")
             write_atomic(backup, out.read_bytes())
             print(t("import.backup", lang, file=str(backup)))
-        saved = save_project(build_project(loaded), out)
+        project = build_project(loaded)
+    if args.roster:
+        project = _with_roster(project, args, lang)
+    saved = save_project(project, out, expected_revision=existing.revision if updating else None)
     files = {layer: item.file for layer, item in loaded.items()}
     findings = check_layers(saved.layers, files=files, tolerance_m2=args.tolerance_m2)
     print(t("import.saved", lang, file=str(out), revision=saved.revision))

@@ -295,6 +295,22 @@ MESSAGES = {
         "zh": "原项目文件已另存为 {file}。",
         "en": "The previous project file was kept as {file}.",
     },
+    "import.arg.roster": {
+        "zh": "没有坐标的人员花名册（XLSX/CSV，含 所属社区、所属网格、职务），按网格名称或编码对应到网格；需要项目中已有社区和网格图层",
+        "en": "a roster without coordinates (XLSX/CSV with 所属社区, 所属网格, 职务), placed in grids by grid name or code; the project needs its communities and grids",
+    },
+    "import.arg.roster_sheet": {
+        "zh": "花名册中要读取的工作表（默认第一个数据表）",
+        "en": "sheet of the roster to read (default: the first data sheet)",
+    },
+    "import.arg.keep_id_numbers": {
+        "zh": "在项目文件中保留身份证号明文（默认只保存遮蔽形式和加盐哈希）；会记入修改记录",
+        "en": "keep ID numbers in clear in the project file (by default only the masked form and a salted hash are kept); recorded in the audit log",
+    },
+    "import.roster.summary": {
+        "zh": "花名册 {file}：{n} 人，{matched} 人对应到网格，{unmatched} 人找不到网格，{ambiguous} 人对应多个网格。",
+        "en": "Roster {file}: {n} people, {matched} placed in a grid, {unmatched} matching no grid, {ambiguous} matching several.",
+    },
     "import.exists": {
         "zh": "输出文件 {file} 已存在且不是网格图谱项目，未覆盖。请换一个文件名。",
         "en": "Output file {file} exists and is not a GridAtlas project; it was not overwritten. Choose another name.",
