@@ -18,7 +18,8 @@ from geo import schema as s
 from geo.project import load_project
 from layers.simplify import TOLERANCE_M
 from ui.mapview import MapOptions, build_explore_map, simplified_layer
-from ui.views import Selection, unit_figures
+from geo.explore import Selection
+from geo.rollup import unit_figures
 
 
 def _payload(project, sel, figures, opts, simplified) -> tuple[int, float]:

@@ -1,4 +1,6 @@
-"""Coverage of grids: service reach per category and radius, staffing, roll-ups and gaps.
+"""Coverage of grids: service reach per category and radius, and the least covered grids.
+
+Roll-ups to communities and towns are ``geo.rollup``'s; staffing is ``geo.staffing``'s.
 
 Service reach is measured in a metric CRS (EPSG:32648 by default). A grid's
 ``area_share`` is the share of its area within ``radius_m`` (straight line, or
@@ -36,10 +38,7 @@ AREA_SHARE = "area_share"
 HOUSEHOLDS_SHARE = "households_share"
 DEFAULT_QUAD_SEGS = 32
 DEFAULT_FULL_SHARE = 0.99  # a grid counts as "fully covered" at or above this area share
-ROLLUP = "coverage_rollup"  # table name of the coverage roll-up
-STAFFING = "staffing"  # table name of the staffing table
-ROLLUP_LEVELS = ("general", "community", "town", "city")
-CITY_CODE = "510184"  # 崇州市; settings key "city_code" overrides it
+STALE_TABLES = ("coverage_rollup", "staffing")  # derived tables older versions stored; dropped on the next run
 
 
 # --- categories -------------------------------------------------------------------
@@ -338,195 +337,6 @@ def _household_shares(ctx: dict[str, Any] | None, dist: np.ndarray | None, radiu
         return np.where(total > 0, covered / np.where(total > 0, total, 1.0), np.nan)
 
 
-# --- staffing -----------------------------------------------------------------------
-
-def _active_assignments(project: Project) -> pd.DataFrame:
-    table = project.table(s.ASSIGNMENTS)
-    if s.SCENARIO in table and len(table):
-        scenario = project.settings.get("scenario", s.DEFAULT_SCENARIO)
-        in_scenario = table[s.SCENARIO].isna() | (table[s.SCENARIO].astype(str) == scenario)
-        table = table[in_scenario]
-    return table
-
-
-def staffing_table(project: Project) -> pd.DataFrame:
-    """Assigned staff against target per grid (``schema.STAFFING_COLUMNS``).
-
-    Uses ``geo.staffing.staffing_by_grid`` when that module exists; otherwise counts the
-    active scenario's ``assignments`` per grid against ``settings["targets"][level]``.
-    ``leader_id`` is the first ``leader`` (else ``worker``) of the grid, or None;
-    ``short`` is ``max(target - actual, 0)``.
-    """
-    try:
-        from geo.staffing import staffing_by_grid  # written by another module; optional
-    except ImportError:
-        staffing_by_grid = None
-    if staffing_by_grid is not None:
-        return staffing_by_grid(project)
-    grids = project.layer(s.GRIDS)
-    targets = project.settings.get("targets", {})
-    codes = grids[s.CODE].astype(str)
-    levels = grids[s.LEVEL].astype(str) if s.LEVEL in grids else pd.Series("", index=grids.index)
-    target = levels.map(lambda lv: int(targets.get(lv, 0))).to_numpy()
-    table = _active_assignments(project)
-    actual = table.groupby(table[s.GRID_CODE].astype(str)).size() if len(table) else pd.Series(dtype=int)
-    leaders = {}
-    for role in ("worker", "leader"):  # leader wins: written last
-        if len(table):
-            rows = table[table[s.ROLE].astype(str) == role].sort_values(s.VOLUNTEER_ID)
-            leaders.update(rows.drop_duplicates(s.GRID_CODE).set_index(s.GRID_CODE)[s.VOLUNTEER_ID].to_dict())
-    out = pd.DataFrame({s.GRID_CODE: codes.to_numpy(), "target": target,
-                        "actual": codes.map(actual).fillna(0).astype(int).to_numpy()})
-    out["leader_id"] = [leaders.get(c) for c in out[s.GRID_CODE]]
-    out["short"] = np.maximum(out["target"] - out["actual"], 0)
-    return out[list(s.STAFFING_COLUMNS)]
-
-
-def find_grids_without_leader(staffing_df: pd.DataFrame) -> list[str]:
-    """Grid codes with a staffing target but no leader or worker assigned."""
-    none = staffing_df["leader_id"].isna() & (staffing_df["target"] > 0)
-    return staffing_df.loc[none, s.GRID_CODE].astype(str).tolist()
-
-
-def find_volunteers_over_capacity(project: Project) -> pd.DataFrame:
-    """Volunteers assigned to more grids than their ``capacity`` (default 1).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``volunteer_id, capacity, assigned``, most over-committed first.
-    """
-    table = _active_assignments(project)
-    if len(table) == 0:
-        return pd.DataFrame({s.VOLUNTEER_ID: [], s.CAPACITY: [], "assigned": []})
-    assigned = table.groupby(table[s.VOLUNTEER_ID].astype(str))[s.GRID_CODE].nunique()
-    vols = project.layer(s.VOLUNTEERS)
-    cap = {}
-    if s.CAPACITY in vols:
-        cap = dict(zip(vols[s.VOLUNTEER_ID].astype(str), pd.to_numeric(vols[s.CAPACITY], errors="coerce")))
-    out = pd.DataFrame({s.VOLUNTEER_ID: assigned.index, "assigned": assigned.to_numpy()})
-    out[s.CAPACITY] = [int(cap[v]) if v in cap and not np.isnan(cap[v]) else 1 for v in out[s.VOLUNTEER_ID]]
-    out = out[out["assigned"] > out[s.CAPACITY]]
-    return out.sort_values(["assigned", s.VOLUNTEER_ID], ascending=[False, True])[
-        [s.VOLUNTEER_ID, s.CAPACITY, "assigned"]].reset_index(drop=True)
-
-
-# --- roll-ups ------------------------------------------------------------------------
-
-def leaf_grids(grids_gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The finest grids (no child grid) with their general grid, community and town codes.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``grid_code, general, community, town, households`` (households from the grid
-        layer's count column, 0 when missing), index reset.
-    """
-    codes = grids_gdf[s.CODE].astype(str)
-    parents = grids_gdf[s.PARENT_CODE].astype(object) if s.PARENT_CODE in grids_gdf else \
-        pd.Series(None, index=grids_gdf.index)
-    has_child = codes.isin(set(parents.dropna().astype(str)))
-    level = grids_gdf[s.LEVEL].astype(str) if s.LEVEL in grids_gdf else pd.Series("", index=grids_gdf.index)
-    leaf = ~has_child & (level != s.LEVEL_MASTER)
-    general_codes = set(codes[level == s.LEVEL_GENERAL])
-    sub = grids_gdf[leaf]
-    parent = parents[leaf].astype(object)
-    general = [c if lv == s.LEVEL_GENERAL else (str(p) if p is not None and str(p) in general_codes else None)
-               for c, lv, p in zip(codes[leaf], level[leaf], parent)]
-    households = pd.to_numeric(sub[s.HOUSEHOLDS_N], errors="coerce").fillna(0) if s.HOUSEHOLDS_N in sub \
-        else pd.Series(0.0, index=sub.index)
-    return pd.DataFrame({
-        s.GRID_CODE: codes[leaf].to_numpy(), "general": general,
-        "community": sub[s.COMMUNITY_CODE].astype(object).to_numpy() if s.COMMUNITY_CODE in sub else None,
-        "town": sub[s.TOWN_CODE].astype(object).to_numpy() if s.TOWN_CODE in sub else None,
-        "households": households.to_numpy(dtype=float),
-        "area_m2": shapely.area(to_metric_crs(sub).geometry.values),
-    })
-
-
-def rollup_coverage(project: Project, coverage_df: pd.DataFrame, *,
-                    full_share: float | None = None) -> pd.DataFrame:
-    """Roll the coverage of the finest grids up to general grid, community, town and city.
-
-    Households covered per grid come from ``households_share`` where known, else are
-    estimated as ``area_share * households`` (uniform density; ``households_basis`` says
-    which). Totals add up: the towns sum to the city, communities to their town.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``level, unit_code, category, radius_m, grids, grids_covered, households,
-        households_covered, area_share`` (area-weighted), ``households_share``,
-        ``households_basis`` ("points", "area" or "mixed").
-    """
-    if full_share is None:
-        full_share = project.settings.get("full_share", DEFAULT_FULL_SHARE)
-    full = float(full_share)
-    leaves = leaf_grids(project.layer(s.GRIDS))
-    cov = coverage_df.merge(leaves, on=s.GRID_CODE, how="inner")
-    known = cov[HOUSEHOLDS_SHARE].notna()
-    cov["hh_covered"] = np.where(known, cov[HOUSEHOLDS_SHARE].fillna(0), cov[AREA_SHARE]) * cov["households"]
-    cov["basis_points"] = known.astype(int)
-    cov["is_full"] = (cov[AREA_SHARE] >= full).astype(int)
-    cov["covered_m2"] = cov[AREA_SHARE] * cov["area_m2"]
-    cov["city"] = str(project.settings.get("city_code", CITY_CODE))
-    frames = []
-    for level in ROLLUP_LEVELS:
-        part = cov[cov[level].notna()]
-        agg = part.groupby([level, s.CATEGORY, RADIUS_M], sort=True).agg(
-            grids=(s.GRID_CODE, "size"), grids_covered=("is_full", "sum"), households=("households", "sum"),
-            households_covered=("hh_covered", "sum"), area_m2=("area_m2", "sum"),
-            covered_m2=("covered_m2", "sum"), basis=("basis_points", "mean")).reset_index()
-        agg = agg.rename(columns={level: "unit_code"})
-        agg.insert(0, "level", level)
-        frames.append(agg)
-    out = pd.concat(frames, ignore_index=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out[AREA_SHARE] = np.where(out["area_m2"] > 0, out["covered_m2"] / out["area_m2"].where(
-            out["area_m2"] > 0, 1), np.nan)
-        out[HOUSEHOLDS_SHARE] = np.where(out["households"] > 0, out["households_covered"] / out[
-            "households"].where(out["households"] > 0, 1), np.nan)
-    out["households_basis"] = np.select([out["basis"] >= 1, out["basis"] <= 0], ["points", "area"], "mixed")
-    out["unit_code"] = out["unit_code"].astype(str)
-    return out.drop(columns=["area_m2", "covered_m2", "basis"])
-
-
-def rollup_staffing(project: Project, staffing_df: pd.DataFrame) -> pd.DataFrame:
-    """Staffing per community, town and city over every grid level.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``level, unit_code, grids, target, actual, filled`` (assigned staff counted up to
-        each grid's target), ``no_leader`` (grids with a target and no leader) and
-        ``staffing_rate = filled / target`` (NaN without target).
-    """
-    grids = project.layer(s.GRIDS)
-    info = pd.DataFrame({s.GRID_CODE: grids[s.CODE].astype(str).to_numpy(),
-                         "community": grids[s.COMMUNITY_CODE].astype(object).to_numpy()
-                         if s.COMMUNITY_CODE in grids else None,
-                         "town": grids[s.TOWN_CODE].astype(object).to_numpy()
-                         if s.TOWN_CODE in grids else None})
-    info["city"] = str(project.settings.get("city_code", CITY_CODE))
-    st = staffing_df.merge(info, on=s.GRID_CODE, how="left")
-    st["filled"] = np.minimum(st["actual"], st["target"])
-    st["no_leader"] = (st["leader_id"].isna() & (st["target"] > 0)).astype(int)
-    frames = []
-    for level in ("community", "town", "city"):
-        part = st[st[level].notna()]
-        agg = part.groupby(level, sort=True).agg(grids=(s.GRID_CODE, "size"), target=("target", "sum"),
-                                                 actual=("actual", "sum"), filled=("filled", "sum"),
-                                                 no_leader=("no_leader", "sum")).reset_index()
-        agg = agg.rename(columns={level: "unit_code"})
-        agg.insert(0, "level", level)
-        frames.append(agg)
-    out = pd.concat(frames, ignore_index=True)
-    out["unit_code"] = out["unit_code"].astype(str)
-    target = out["target"].where(out["target"] > 0, 1)
-    out["staffing_rate"] = np.where(out["target"] > 0, out["filled"] / target, np.nan)
-    return out
-
-
 # --- gaps ----------------------------------------------------------------------------
 
 def rank_worst_grids(coverage_df: pd.DataFrame, *, category: str, radius_m: float, limit: int = 10,
@@ -545,11 +355,13 @@ def rank_worst_grids(coverage_df: pd.DataFrame, *, category: str, radius_m: floa
     return part.drop(columns="_key").head(limit).reset_index(drop=True)
 
 
-def with_coverage(project: Project, coverage_df: pd.DataFrame, *, meta: dict[str, Any] | None = None,
-                  full_share: float | None = None) -> Project:
-    """A copy of ``project`` holding the coverage table, its roll-up and the staffing table."""
-    staffing_df = staffing_table(project)
+def with_coverage(project: Project, coverage_df: pd.DataFrame, *, meta: dict[str, Any] | None = None) -> Project:
+    """A copy of ``project`` holding the coverage table (and how it was measured in ``meta["coverage"]``).
+
+    Only the per-grid table is stored: roll-ups and staffing depend on the active scenario and
+    are computed when read (``geo.rollup``), so they can never go stale.
+    """
     out = project.with_table(s.COVERAGE, coverage_df)
-    out = out.with_table(ROLLUP, rollup_coverage(project, coverage_df, full_share=full_share))
-    out = out.with_table(STAFFING, staffing_df)
-    return type(out)(layers=out.layers, tables=out.tables, meta={**out.meta, "coverage": dict(meta or {})})
+    out = type(out)(layers=out.layers, tables={k: v for k, v in out.tables.items() if k not in STALE_TABLES},
+                    meta=out.meta)
+    return out.with_meta(coverage=dict(meta or {}))

@@ -67,6 +67,9 @@ def read_demo_layer(name: str, *, data_dir: Path | None = None) -> gpd.GeoDataFr
     return gdf.set_crs(s.STORAGE_CRS, allow_override=True)
 
 
+OUTLINE_FILE = "chongzhou_county_outline_wgs84.geojson"  # the place's own name and code
+
+
 def load_demo_project(*, data_dir: Path | None = None) -> Project:
     """The demo as an in-memory project (all layers, illustrative metadata)."""
     base = data_dir or DEMO_DIR
@@ -87,7 +90,10 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
         "sources": {"demo": DEMO_SOURCES},
         "demo_build": summary,
     }
-    return Project(layers=project.layers, tables=project.tables, meta=meta)
+    outline = json.loads((base / "source" / OUTLINE_FILE).read_text(encoding="utf-8"))["features"][0]["properties"]
+    project = Project(layers=project.layers, tables=project.tables, meta=meta)
+    return project.with_settings(place_name=outline["name"], place_name_en=outline["name_en"],
+                                 place_code=outline["adcode"])
 
 
 def with_first_results(project: Project) -> Project:

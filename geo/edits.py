@@ -10,8 +10,7 @@ and who made the change, when, in which scenario. Records can be applied to a pr
 (``apply_record``), inverted for undo (``invert_record``), re-applied onto another copy
 of the project for a merge, and turned into audit rows (``geo.audit``).
 
-Rule checks (``find_violations``) run after each edit and report, never forbid:
-volunteers over capacity, grids short of staff, leaders of two micro-grids.
+After each edit ``run_edit`` runs the rule checks of ``geo.rules`` (they report, never forbid).
 """
 from __future__ import annotations
 
@@ -26,9 +25,10 @@ import pandas as pd
 
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.project import Project
+from geo.hierarchy import grid_tree, unit_grid_codes
+from geo.project import Project, scenario_rows
 from geo.privacy import mask_name
-from geo.staffing import staffing_by_grid
+from geo.rules import capacities, find_violations
 
 Row = dict[str, Any]
 Record = dict[str, Any]
@@ -36,8 +36,6 @@ Record = dict[str, Any]
 ASSIGNMENT_KEY = (s.VOLUNTEER_ID, s.GRID_CODE, s.SCENARIO)
 ASSIGNMENT_COMPARE = (s.ROLE, s.LOCKED)  # fields that must still match for an edit to apply
 POINT_GRID_KEY = (s.POINT_ID, s.LEVEL)
-RULES = ("over_capacity", "short", "two_micro_leader")
-VIOLATION_COLUMNS = ("rule", s.GRID_CODE, s.VOLUNTEER_ID, "value", "limit")
 SUMMARY_LIMIT = 12  # rows listed in an audit "from"/"to" text before "... (+N)"
 
 
@@ -290,11 +288,8 @@ def apply_record(project: Project, record: Record) -> Project:
     out = project
     for change in record["changes"]:
         out = out.with_table(change["table"], apply_change(out.table(change["table"]), change))
-    if record.get("meta"):
-        meta = dict(out.meta)
-        for k, (_, new) in record["meta"].items():
-            meta[k] = new
-        out = Project(layers=out.layers, tables=out.tables, meta=meta)
+    for key, (_, new) in (record.get("meta") or {}).items():
+        out = out.with_active_scenario(new) if key == s.SCENARIO else out.with_meta(**{key: new})
     return out
 
 
@@ -310,13 +305,6 @@ def _require_columns(df: pd.DataFrame) -> pd.DataFrame:
     if df.empty and not len(df.columns):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in s.ASSIGNMENT_COLUMNS})
     return df
-
-
-def scenario_rows(df: pd.DataFrame, scenario: str) -> pd.DataFrame:
-    """The rows of ``df`` (an assignments table) that belong to ``scenario`` (blank = 基线)."""
-    if df.empty or s.SCENARIO not in df.columns:
-        return df if scenario == s.DEFAULT_SCENARIO else df.iloc[0:0]
-    return df[df[s.SCENARIO].map(lambda v: _norm(s.SCENARIO, v)) == scenario]
 
 
 def _rows_where(df: pd.DataFrame, **equals: Any) -> pd.DataFrame:
@@ -536,11 +524,6 @@ def move_service_point(point_grids: pd.DataFrame, *, point_id: str, grid_code: s
 
 
 # --- project-level helpers ------------------------------------------------------------------
-def active_scenario(project: Project) -> str:
-    """The scenario being edited (``project.meta["scenario"]``, default 基线)."""
-    return str(project.meta.get("scenario") or s.DEFAULT_SCENARIO)
-
-
 def require_known(project: Project, *, volunteer_ids: Iterable[str] = (), grid_codes: Iterable[str] = (),
                   point_ids: Iterable[str] = ()) -> None:
     """Raise ``GeoInputError`` (``edit.unknown_ids``) naming ids absent from the project's layers."""
@@ -559,11 +542,8 @@ def require_known(project: Project, *, volunteer_ids: Iterable[str] = (), grid_c
 
 
 def grids_of_community(project: Project, community_code: str) -> list[str]:
-    """Codes of every grid whose ``community_code`` is ``community_code``."""
-    grids = project.layer(s.GRIDS)
-    if s.COMMUNITY_CODE not in grids.columns:
-        return []
-    return grids.loc[grids[s.COMMUNITY_CODE].astype(str) == str(community_code), s.CODE].astype(str).tolist()
+    """Codes of every grid of the community (``geo.hierarchy``: by code, parent chain or inference)."""
+    return unit_grid_codes(grid_tree(project), level="community", code=str(community_code))
 
 
 def _grid_levels(project: Project) -> pd.Series:
@@ -579,7 +559,7 @@ def default_role(project: Project, grid_code: str) -> str:
     lead_role = {s.LEVEL_MICRO: "leader", s.LEVEL_GENERAL: "worker", s.LEVEL_DEDICATED: "worker"}.get(level)
     if lead_role is None:
         return "member"
-    df = scenario_rows(_require_columns(project.table(s.ASSIGNMENTS)), active_scenario(project))
+    df = _require_columns(project.assignments())
     here = df[df[s.GRID_CODE].astype(str) == str(grid_code)] if len(df) else df
     return "member" if (here[s.ROLE] == lead_role).any() else lead_role
 
@@ -611,10 +591,10 @@ def volunteer_candidates(project: Project, grid_code: str, *, query: str = "", l
         return pd.DataFrame(columns=[s.VOLUNTEER_ID, s.NAME, s.TIER, s.CAPACITY, "capacity_left",
                                      "current_grids", "assigned_here", s.DISTANCE_M])
     ids = vols[s.VOLUNTEER_ID].astype(str)
-    df = scenario_rows(_require_columns(project.table(s.ASSIGNMENTS)), active_scenario(project))
+    df = _require_columns(project.assignments())
     grids_by_vol = df.groupby(df[s.VOLUNTEER_ID].astype(str))[s.GRID_CODE].agg(
         lambda g: ";".join(sorted(map(str, g)))) if len(df) else pd.Series(dtype=object)
-    capacity = _capacities(vols)
+    capacity = capacities(vols)
     used = df[s.VOLUNTEER_ID].astype(str).value_counts() if len(df) else pd.Series(dtype=int)
     out = pd.DataFrame({
         s.VOLUNTEER_ID: ids.to_numpy(),
@@ -635,61 +615,7 @@ def volunteer_candidates(project: Project, grid_code: str, *, query: str = "", l
     return out.sort_values([s.DISTANCE_M, s.VOLUNTEER_ID], kind="stable").head(limit).reset_index(drop=True)
 
 
-def _capacities(vols: pd.DataFrame) -> pd.Series:
-    if s.CAPACITY not in vols.columns:
-        return pd.Series(1, index=vols.index)
-    return pd.to_numeric(vols[s.CAPACITY], errors="coerce").fillna(1).astype(int)
-
-
-# --- rule checks ------------------------------------------------------------------------------
-def staffing_table(project: Project, *, scenario: str | None = None) -> pd.DataFrame:
-    """Staffing per grid of a scenario (default: active): target, actual, leader, short, plus level.
-
-    Wraps ``geo.staffing.staffing_by_grid`` (targets by level, kind and households) and
-    adds the grid level. ``short`` is how many people the grid lacks (0 = staffed).
-    """
-    scenario = scenario or active_scenario(project)
-    grids = project.layer(s.GRIDS)
-    if grids.empty:
-        return pd.DataFrame(columns=[s.GRID_CODE, s.LEVEL, *s.STAFFING_COLUMNS[1:]])
-    out = staffing_by_grid(project, scenario=scenario)
-    out.insert(1, s.LEVEL, grids[s.LEVEL].astype(str).to_numpy())
-    return out
-
-
-def find_violations(project: Project, *, scenario: str | None = None) -> pd.DataFrame:
-    """Rule violations of one scenario's assignments (default: the active one), one row each.
-
-    Rules: ``over_capacity`` (volunteer serves more grids than their capacity),
-    ``short`` (grid has fewer people than its target), ``two_micro_leader`` (volunteer
-    leads more than one micro-grid). Columns: rule, grid_code, volunteer_id, value, limit.
-    """
-    rows: list[Row] = []
-    scenario = scenario or active_scenario(project)
-    df = scenario_rows(_require_columns(project.table(s.ASSIGNMENTS)), scenario)
-    vols = project.layer(s.VOLUNTEERS)
-    if len(df) and not vols.empty:
-        capacity = pd.Series(_capacities(vols).to_numpy(), index=vols[s.VOLUNTEER_ID].astype(str).to_numpy())
-        used = df[s.VOLUNTEER_ID].astype(str).value_counts()
-        for vid, n in used.items():
-            cap = int(capacity.get(vid, 1))
-            if n > cap:
-                rows.append({"rule": "over_capacity", s.GRID_CODE: None, s.VOLUNTEER_ID: vid, "value": int(n),
-                             "limit": cap})
-    staffing = staffing_table(project, scenario=scenario)
-    for rec in staffing[staffing["short"] > 0].itertuples(index=False):
-        rows.append({"rule": "short", s.GRID_CODE: rec.grid_code, s.VOLUNTEER_ID: None,
-                     "value": int(rec.actual), "limit": int(rec.target)})
-    if len(df):
-        levels = _grid_levels(project)
-        micro = df[(df[s.ROLE] == "leader") & df[s.GRID_CODE].astype(str).map(levels).eq(s.LEVEL_MICRO)]
-        led = micro[s.VOLUNTEER_ID].astype(str).value_counts()
-        for vid, n in led[led > 1].items():
-            rows.append({"rule": "two_micro_leader", s.GRID_CODE: None, s.VOLUNTEER_ID: vid, "value": int(n),
-                         "limit": 1})
-    return pd.DataFrame(rows, columns=list(VIOLATION_COLUMNS), dtype=object)
-
-
+# --- rule checks after an edit -----------------------------------------------------------------
 def _violation_keys(v: pd.DataFrame) -> set[tuple]:
     return {_violation_key(r) for r in v.itertuples(index=False)}
 

@@ -15,7 +15,10 @@ from geo import schema as s
 from geo.errors import ExportError
 from geo.messages import t
 from geo.privacy import mask_name, mask_phone
+from geo.hierarchy import grid_tree
 from geo.project import Project
+from geo.rollup import service_point_grids, unit_figures
+from geo.staffing import staffing_by_grid
 
 # internal column names that exist only in exports (the rest come from geo.schema)
 GRID_NAME = "grid_name"
@@ -32,6 +35,8 @@ GRID_COUNT = "grid_count"
 SHORT_GRIDS = "short_grids"
 VOLUNTEER_COUNT = "volunteer_count"
 POINT_COUNT = "point_count"
+STAFFING_SHARE = "staffing_share"
+COVERAGE_SHARE = "coverage_share"
 COVERAGE_PREFIX = "coverage"
 
 ROLLUP_LEVELS = ("community", "town")
@@ -43,7 +48,8 @@ PERSON_COLUMNS = (s.VOLUNTEER_ID, VOLUNTEER_NAME, s.TIER, s.PHONE, s.ROLE, s.DIS
 ASSIGNMENT_TABLE_COLUMNS = (*GRID_COLUMNS, *PERSON_COLUMNS, SERVICE_POINTS_TEXT)
 SUMMARY_COLUMNS = (*GRID_COLUMNS, SHORT, LEADER_ID, VOLUNTEERS_TEXT, SERVICE_POINTS_TEXT)
 ROLLUP_COLUMNS = (s.LEVEL, s.TOWN_CODE, TOWN_NAME, s.COMMUNITY_CODE, COMMUNITY_NAME, s.KIND, s.HOUSEHOLDS_N,
-                  GRID_COUNT, TARGET, ACTUAL, SHORT_GRIDS, VOLUNTEER_COUNT, POINT_COUNT)
+                  GRID_COUNT, TARGET, ACTUAL, STAFFING_SHARE, SHORT_GRIDS, VOLUNTEER_COUNT, POINT_COUNT,
+                  COVERAGE_SHARE)
 
 
 @dataclass(frozen=True)
@@ -66,52 +72,24 @@ class Privacy:
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-# --- scenario and staffing ---------------------------------------------------------------
+# --- scenario ---------------------------------------------------------------------------------
 
 def current_scenario(project: Project, scenario: str | None = None) -> str:
-    """The scenario an export is taken from: ``scenario``, else the project's active one.
-
-    The active scenario is ``meta["scenario"]`` when set, else the only scenario present in
-    the assignments table, else ``geo.schema.DEFAULT_SCENARIO``.
+    """The scenario an export is taken from: ``scenario`` when given (it must exist), else the active one.
 
     Raises
     ------
     ExportError
         Code ``export.unknown_scenario`` when ``scenario`` names no scenario in the assignments.
     """
+    if scenario is None:
+        return project.active_scenario
     table = project.table(s.ASSIGNMENTS)
     present = sorted({str(v) for v in table.get(s.SCENARIO, pd.Series(dtype=object)).dropna()})
-    if scenario is not None:
-        if present and scenario not in present:
-            msg = f"scenario {scenario!r} not in assignments ({present})"
-            raise ExportError(msg, code="export.unknown_scenario", scenario=scenario, known=present)
-        return scenario
-    if project.meta.get("scenario"):
-        return str(project.meta["scenario"])
-    if len(present) == 1:
-        return present[0]
-    return s.DEFAULT_SCENARIO
-
-
-def scenario_assignments(project: Project, scenario: str) -> pd.DataFrame:
-    """The assignment rows of ``scenario`` (rows with no scenario count as the default one)."""
-    table = project.table(s.ASSIGNMENTS)
-    if table.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in s.ASSIGNMENT_COLUMNS})
-    if s.SCENARIO not in table.columns:
-        return table.copy()
-    labels = table[s.SCENARIO].where(table[s.SCENARIO].notna(), s.DEFAULT_SCENARIO).astype(str)
-    return table.loc[labels == scenario].copy()
-
-
-def staffing_table(project: Project, scenario: str) -> pd.DataFrame:
-    """Staffing per grid (``geo.schema.STAFFING_COLUMNS``) from ``geo.staffing.staffing_by_grid``.
-
-    ``short`` is the shortfall in people (0 = fully staffed).
-    """
-    from geo.staffing import staffing_by_grid
-
-    return staffing_by_grid(project, scenario=scenario)
+    if present and scenario not in present:
+        msg = f"scenario {scenario!r} not in assignments ({present})"
+        raise ExportError(msg, code="export.unknown_scenario", scenario=scenario, known=present)
+    return scenario
 
 
 # --- building blocks ------------------------------------------------------------------------
@@ -123,22 +101,22 @@ def _names(layer: gpd.GeoDataFrame) -> dict[str, str]:
 
 
 def grid_chain(project: Project) -> pd.DataFrame:
-    """Every grid with its parent chain (town/community codes and names), no geometry."""
+    """Every grid with its parent chain (town/community codes and names from ``geo.hierarchy``), no geometry."""
     grids = project.layer(s.GRIDS)
     if grids.empty:
         msg = "project has no grids"
         raise ExportError(msg, code="export.no_grids")
+    tree = grid_tree(project)
     town_names = _names(project.layer(s.TOWNS))
     comm_names = _names(project.layer(s.COMMUNITIES))
     out = pd.DataFrame({
-        s.TOWN_CODE: grids.get(s.TOWN_CODE, pd.Series(None, index=grids.index)).astype(object),
-        s.COMMUNITY_CODE: grids.get(s.COMMUNITY_CODE, pd.Series(None, index=grids.index)).astype(object),
-        s.GRID_CODE: grids[s.CODE].astype(str),
-        GRID_NAME: grids[s.NAME].astype(str),
-        s.LEVEL: grids[s.LEVEL].astype(str),
-        s.KIND: grids.get(s.KIND, pd.Series("", index=grids.index)).fillna("").astype(str),
-        s.HOUSEHOLDS_N: pd.to_numeric(grids.get(s.HOUSEHOLDS_N, pd.Series(0, index=grids.index)),
-                                      errors="coerce").fillna(0).astype(int),
+        s.TOWN_CODE: tree[s.TOWN_CODE].to_numpy(),
+        s.COMMUNITY_CODE: tree[s.COMMUNITY_CODE].to_numpy(),
+        s.GRID_CODE: tree.index.to_numpy(),
+        GRID_NAME: tree[s.NAME].to_numpy(),
+        s.LEVEL: tree[s.LEVEL].to_numpy(),
+        s.KIND: tree[s.KIND].fillna("").to_numpy(),
+        s.HOUSEHOLDS_N: tree[s.HOUSEHOLDS_N].fillna(0).astype(int).to_numpy(),
     }, index=grids.index)
     out.insert(1, TOWN_NAME, out[s.TOWN_CODE].map(town_names).fillna(""))
     out.insert(3, COMMUNITY_NAME, out[s.COMMUNITY_CODE].map(comm_names).fillna(""))
@@ -146,26 +124,12 @@ def grid_chain(project: Project) -> pd.DataFrame:
 
 
 def points_by_grid(project: Project) -> pd.DataFrame:
-    """Service points per grid: DataFrame[grid_code, point_id, name].
-
-    Uses table ``point_grids`` when it has ``point_id`` and ``grid_code``; else a spatial
-    join in WGS 84 with ``covered_by`` where a point on a shared edge goes to the smallest
-    grid code of each level (so it is listed once per level).
-    """
+    """Service points per grid (every level): DataFrame[grid_code, point_id, name] (``geo.rollup``)."""
     points = project.layer(s.SERVICE_POINTS)
-    empty = pd.DataFrame({s.GRID_CODE: [], s.POINT_ID: [], s.NAME: []}, dtype=object)
     if points.empty:
-        return empty
+        return pd.DataFrame({s.GRID_CODE: [], s.POINT_ID: [], s.NAME: []}, dtype=object)
     names = dict(zip(points[s.POINT_ID].astype(str), points[s.NAME].astype(str)))
-    table = project.table(s.POINT_GRIDS)
-    if {s.POINT_ID, s.GRID_CODE} <= set(table.columns):
-        out = table[[s.GRID_CODE, s.POINT_ID]].astype(str).drop_duplicates()
-    else:
-        grids = project.layer(s.GRIDS)[[s.CODE, s.LEVEL, "geometry"]].to_crs(s.STORAGE_CRS)
-        pts = points[[s.POINT_ID, "geometry"]].to_crs(s.STORAGE_CRS)
-        joined = gpd.sjoin(pts, grids, how="inner", predicate="covered_by")
-        joined = joined.sort_values(s.CODE).drop_duplicates([s.POINT_ID, s.LEVEL], keep="first")
-        out = pd.DataFrame({s.GRID_CODE: joined[s.CODE].astype(str), s.POINT_ID: joined[s.POINT_ID].astype(str)})
+    out = service_point_grids(project)
     out = out.assign(**{s.NAME: out[s.POINT_ID].map(names).fillna("")})
     return out.sort_values([s.GRID_CODE, s.POINT_ID]).reset_index(drop=True)
 
@@ -205,7 +169,7 @@ def _levels_filter(chain: pd.DataFrame, level: str | None) -> pd.DataFrame:
 
 
 def _with_staffing(project: Project, chain: pd.DataFrame, scenario: str) -> pd.DataFrame:
-    staffing = staffing_table(project, scenario).drop_duplicates(s.GRID_CODE).set_index(s.GRID_CODE)
+    staffing = staffing_by_grid(project, scenario=scenario).drop_duplicates(s.GRID_CODE).set_index(s.GRID_CODE)
     out = chain.copy()
     for col in (TARGET, ACTUAL, SHORT):
         out[col] = out[s.GRID_CODE].map(staffing[col]).fillna(0).astype(int)
@@ -246,7 +210,7 @@ def assignment_table(project: Project, *, level: str | None = None, scenario: st
         ``export.no_grids`` (no grids layer), ``export.unknown_level``, ``export.unknown_scenario``.
     """
     scenario = current_scenario(project, scenario)
-    assignments = scenario_assignments(project, scenario)
+    assignments = project.assignments(scenario)
     chain = _with_staffing(project, _levels_filter(grid_chain(project), level), scenario)
     cols = [s.VOLUNTEER_ID, s.GRID_CODE, s.ROLE, s.DISTANCE_M, s.METHOD]
     rows = assignments.reindex(columns=cols).astype({s.VOLUNTEER_ID: str, s.GRID_CODE: str})
@@ -272,7 +236,7 @@ def grid_summary(project: Project, *, level: str | None = None, scenario: str | 
     their headers are in ``attrs["headers"]``.
     """
     scenario = current_scenario(project, scenario)
-    assignments = scenario_assignments(project, scenario)
+    assignments = project.assignments(scenario)
     chain = _with_staffing(project, _levels_filter(grid_chain(project), level), scenario)
     people = people_table(project, privacy)
     text = pd.Series(dtype=object)
@@ -294,39 +258,20 @@ def grid_summary(project: Project, *, level: str | None = None, scenario: str | 
     return gdf
 
 
-def _rollup(chain: pd.DataFrame, key: str) -> pd.DataFrame:
-    base = chain.loc[chain[s.LEVEL] == s.LEVEL_MICRO]
-    base_codes = set(base[s.COMMUNITY_CODE])
-    # households: micro-grids where a community has them, else its general grids
-    fallback = chain.loc[(chain[s.LEVEL] == s.LEVEL_GENERAL) & ~chain[s.COMMUNITY_CODE].isin(base_codes)]
-    households = pd.concat([base, fallback]).groupby(key)[s.HOUSEHOLDS_N].sum()
-    grouped = chain.groupby(key)
-    return pd.DataFrame({
-        s.HOUSEHOLDS_N: households, GRID_COUNT: grouped[s.GRID_CODE].count(),
-        TARGET: grouped[TARGET].sum(), ACTUAL: grouped[ACTUAL].sum(),
-        SHORT_GRIDS: grouped[SHORT].agg(lambda v: int((v > 0).sum())),
-    })
-
-
 def rollup_table(project: Project, *, level: str = "community", scenario: str | None = None,
                  lang: str = "zh") -> gpd.GeoDataFrame:
-    """Community or town rows: households, grids, staffing target/actual, short grids, people, points.
+    """Community or town rows with the figures of ``geo.rollup.unit_figures`` (the one roll-up rule).
 
-    Households sum the micro-grids (a community's general grids when it has no micro-grids).
-    Geometry is the community/town polygon in WGS 84 (empty when the layer is missing).
+    Households, grids, staffing target/actual/share, short grids, people, service points and the
+    coverage share (daily-life services, 500 m or the nearest radius measured). Geometry is the
+    community/town polygon in WGS 84 (empty when the layer is missing).
     """
     if level not in ROLLUP_LEVELS:
         msg = f"rollup level {level!r} not in {ROLLUP_LEVELS}"
         raise ExportError(msg, code="export.unknown_level", level=level, known=list(EXPORT_LEVELS))
     scenario = current_scenario(project, scenario)
-    assignments = scenario_assignments(project, scenario)
-    chain = _with_staffing(project, grid_chain(project), scenario)
-    key = s.COMMUNITY_CODE if level == "community" else s.TOWN_CODE
+    figures = unit_figures(project, scenario=scenario).get(level)
     layer = project.layer(s.COMMUNITIES if level == "community" else s.TOWNS).to_crs(s.STORAGE_CRS)
-    stats = _rollup(chain, key)
-    by_grid = chain.set_index(s.GRID_CODE)[key]
-    vols = assignments.astype({s.GRID_CODE: str}).assign(unit=lambda d: d[s.GRID_CODE].map(by_grid))
-    points = points_by_grid(project).assign(unit=lambda d: d[s.GRID_CODE].map(by_grid))
     codes = layer[s.CODE].astype(str)
     town_names = _names(project.layer(s.TOWNS))
     town_code = codes if level == "town" else layer.get(s.TOWN_CODE, pd.Series(None, index=layer.index))
@@ -338,10 +283,13 @@ def rollup_table(project: Project, *, level: str = "community", scenario: str | 
         COMMUNITY_NAME: layer[s.NAME].astype(str) if level == "community" else "",
         s.KIND: layer.get(s.KIND, pd.Series("", index=layer.index)).fillna("").astype(str),
     }, index=layer.index)
-    for col in (s.HOUSEHOLDS_N, GRID_COUNT, TARGET, ACTUAL, SHORT_GRIDS):
-        out[col] = codes.map(stats[col]).fillna(0).astype(int)
-    out[VOLUNTEER_COUNT] = codes.map(vols.groupby("unit")[s.VOLUNTEER_ID].nunique()).fillna(0).astype(int)
-    out[POINT_COUNT] = codes.map(points.groupby("unit")[s.POINT_ID].nunique()).fillna(0).astype(int)
+    fig = figures.reindex(codes.to_numpy())
+    for col, source in ((s.HOUSEHOLDS_N, "households"), (GRID_COUNT, "grids"), (TARGET, "target"),
+                        (ACTUAL, "actual"), (SHORT_GRIDS, "short_grids"), (VOLUNTEER_COUNT, "volunteers"),
+                        (POINT_COUNT, "service_points")):
+        out[col] = fig[source].fillna(0).astype(int).to_numpy()
+    out[STAFFING_SHARE] = fig["staffing"].astype(float).round(4).to_numpy()
+    out[COVERAGE_SHARE] = fig["coverage"].astype(float).round(4).to_numpy()
     out = out.reindex(columns=list(ROLLUP_COLUMNS))
     return gpd.GeoDataFrame(out, geometry=layer.geometry, crs=s.STORAGE_CRS).reset_index(drop=True)
 

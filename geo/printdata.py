@@ -4,17 +4,11 @@ Pure data preparation (no plotting): ``layers/print.py`` and ``layers/atlas.py``
 this module returns. Every frame returned here is in the metric CRS (EPSG:32648), so
 the page can draw a scale bar in metres.
 
-Measures per unit (a town, community or grid and everything below it):
-
-- ``households``: sum of the household counts of its leaf grids (grids with no child grid);
-- ``staffing``: filled posts / target posts over all its grids, where a grid's filled posts
-  are ``min(actual, target)`` (so one over-staffed grid cannot hide a short one);
-- ``coverage``: area-weighted mean of ``area_share`` (table ``coverage``, one category and
-  radius) over its leaf grids that have a value (all its grids with a value when no leaf has one).
+Measures per unit (households, staffing, coverage) are ``geo.rollup``'s, the same figures as
+the app and the exports; which units a page shows is ``geo.hierarchy``'s.
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,14 +23,16 @@ from geo import schema as s
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
 from geo.privacy import mask_name, mask_phone
+from geo.hierarchy import grid_tree, place_label, unit_children_codes, unit_grid_codes
 from geo.project import Project
+from geo.rollup import DEFAULT_CATEGORY, Figures, coverage_radius, descendant_figures, unit_figures
 
 CITY = "city"
 TOWN = "town"
 COMMUNITY = "community"
 ATLAS_LEVELS = (TOWN, COMMUNITY, "grid")
-DEFAULT_RADIUS_M = 500  # GB 50180-2018 10-minute life circle
-STAT_COLUMNS = ("households", "target", "actual", "filled", "staffing", "coverage", "n_grids")
+STAT_COLUMNS = ("households", "target", "actual", "filled", "staffing", "coverage", "grids")
+GRID_LEVEL = "grid"
 
 
 @dataclass(frozen=True)
@@ -105,9 +101,9 @@ def _any_true(series: pd.Series | None) -> bool:
     return series is not None and bool(series.map(_is_true).any())
 
 
-def city_name(project: Project) -> str:
-    """The city's name (meta ``city_name``, default 崇州市)."""
-    return str(project.meta.get("city_name") or "崇州市")
+def city_name(project: Project, lang: str = "zh") -> str:
+    """The project's own place name (``geo.hierarchy.place_label``), never a constant."""
+    return place_label(project, lang)
 
 
 def city_unit(project: Project) -> Unit:
@@ -158,16 +154,12 @@ def find_unit(project: Project, code: str) -> Unit:
             return _row_unit(row, TOWN, CITY, CITY)
         if level == COMMUNITY:
             return _row_unit(row, COMMUNITY, TOWN, _text(row.get(s.TOWN_CODE)))
-        parent = _text(row.get(s.PARENT_CODE)) or _text(row.get(s.COMMUNITY_CODE))
-        grid_codes = set(gdf[s.CODE].astype(str))
-        parent_level = _grid_level_of(gdf, parent) if parent in grid_codes else COMMUNITY
+        tree = grid_tree(project)
+        parent = _text(tree.at[code, s.PARENT_CODE]) or _text(tree.at[code, s.COMMUNITY_CODE])
+        parent_level = str(tree.at[parent, s.LEVEL]) if parent in tree.index else COMMUNITY
         return _row_unit(row, str(row.get(s.LEVEL) or s.LEVEL_GENERAL), parent_level, parent)
     msg = f"no town, community or grid has code {code!r}"
     raise GeoInputError(msg, code="print.unknown_unit", unit=code)
-
-
-def _grid_level_of(grids: gpd.GeoDataFrame, code: str) -> str:
-    return str(grids.loc[grids[s.CODE].astype(str) == code, s.LEVEL].iloc[0])
 
 
 def atlas_units(project: Project, level: str, *, town: str | None = None,
@@ -188,12 +180,16 @@ def atlas_units(project: Project, level: str, *, town: str | None = None,
     layer = {TOWN: s.TOWNS, COMMUNITY: s.COMMUNITIES, "grid": s.GRIDS}[level]
     gdf = project.layer(layer)
     if level == "grid" and len(gdf):
-        gdf = gdf[gdf[s.LEVEL].isin([s.LEVEL_GENERAL, s.LEVEL_DEDICATED])]
-    for col, value in ((s.TOWN_CODE, town), (s.COMMUNITY_CODE, community)):
-        if value is not None and level != TOWN:
-            gdf = gdf[gdf[col].astype(str) == str(value)] if col in gdf.columns else gdf.iloc[0:0]
-        elif value is not None and level == TOWN:
-            gdf = gdf[gdf[s.CODE].astype(str) == str(value)]
+        tree = grid_tree(project).reindex(gdf[s.CODE].astype(str).to_numpy())
+        top = tree[s.LEVEL].isin([s.LEVEL_GENERAL, s.LEVEL_DEDICATED]).to_numpy()
+        for col, value in ((s.TOWN_CODE, town), (s.COMMUNITY_CODE, community)):
+            if value is not None:
+                top &= (tree[col] == str(value)).to_numpy()
+        gdf = gdf[top]
+    elif level == COMMUNITY and town is not None:
+        gdf = gdf[gdf[s.TOWN_CODE].astype(str) == str(town)] if s.TOWN_CODE in gdf.columns else gdf.iloc[0:0]
+    elif level == TOWN and town is not None:
+        gdf = gdf[gdf[s.CODE].astype(str) == str(town)]
     if len(gdf) == 0:
         msg = f"no {level} units for town={town!r} community={community!r}"
         raise GeoInputError(msg, code="print.unknown_unit", unit=str(town or community or level))
@@ -231,171 +227,43 @@ def parse_page_selection(spec: str | None, n_pages: int) -> list[int]:
     return sorted(pages)
 
 
-# --- grid statistics ---------------------------------------------------------------
+# --- figures of the units on a page ------------------------------------------------------------
 
-def _staffing(project: Project) -> pd.DataFrame:
-    """``target`` and ``actual`` per grid code (``geo.staffing.staffing_by_grid`` when present)."""
-    if importlib.util.find_spec("geo.staffing") is not None:
-        from geo.staffing import staffing_by_grid  # optional module of the assignment engine
-
-        staff = pd.DataFrame(staffing_by_grid(project))
-        if {s.GRID_CODE, "target", "actual"} <= set(staff.columns):
-            return staff.assign(**{s.GRID_CODE: staff[s.GRID_CODE].astype(str)}).set_index(s.GRID_CODE)[
-                ["target", "actual"]]
-    return _staffing_from_assignments(project)
+def page_figures(project: Project, *, category: str | None = None, radius_m: int | None = None) -> Figures:
+    """The figures every page of a print reads (``geo.rollup.unit_figures``; atlases compute them once)."""
+    return unit_figures(project, category=category or DEFAULT_CATEGORY, radius_m=radius_m)
 
 
-def _staffing_from_assignments(project: Project) -> pd.DataFrame:
-    grids = project.layer(s.GRIDS)
-    targets = project.settings.get("targets", {})
-    target = grids[s.LEVEL].map(lambda lv: float(targets.get(str(lv), 0) or 0)) if len(grids) else []
-    out = pd.DataFrame({"target": list(target)}, index=pd.Index(grids.get(s.CODE, []), dtype=object).astype(str))
-    rows = _current_assignments(project)
-    counts = rows.groupby(rows[s.GRID_CODE].astype(str)).size() if len(rows) else pd.Series(dtype=float)
-    out["actual"] = counts.reindex(out.index).fillna(0).astype(float)
-    return out
-
-
-def _current_assignments(project: Project) -> pd.DataFrame:
-    rows = project.table(s.ASSIGNMENTS)
-    if len(rows) == 0 or s.GRID_CODE not in rows.columns:
-        return rows
-    if s.SCENARIO in rows.columns and rows[s.SCENARIO].notna().any():
-        rows = rows[rows[s.SCENARIO].isna() | (rows[s.SCENARIO] == s.DEFAULT_SCENARIO)]
-    return rows[rows[s.GRID_CODE].notna()]
-
-
-def coverage_radius(project: Project, radius_m: int | None = None) -> int | None:
-    """The radius whose coverage is printed: ``radius_m`` if given, else 500 m or the nearest stored one."""
-    cov = project.table(s.COVERAGE)
-    if radius_m is not None:
-        return int(radius_m)
-    if len(cov) == 0 or "radius_m" not in cov.columns:
-        return None
-    radii = sorted({int(r) for r in cov["radius_m"].dropna()})
-    return min(radii, key=lambda r: (abs(r - DEFAULT_RADIUS_M), r)) if radii else None
-
-
-def grid_stats(project: Project, *, category: str | None = None,
-               radius_m: int | None = None) -> pd.DataFrame:
-    """One row per grid code: hierarchy, leaf flag, area (m², EPSG:32648), households, staffing, coverage.
-
-    ``coverage`` is the grid's ``area_share`` for ``category`` at ``radius_m`` (NaN without a row).
-    """
-    grids = project.layer(s.GRIDS)
-    if len(grids) == 0:
-        return pd.DataFrame(columns=["level", s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE, "is_leaf",
-                                     "area_m2", "households", "target", "actual", "coverage"])
-    codes = grids[s.CODE].astype(str)
-    parents = grids[s.PARENT_CODE].map(_text) if s.PARENT_CODE in grids.columns else pd.Series(None, index=grids.index)
-    stats = pd.DataFrame({
-        "level": grids[s.LEVEL].astype(str).to_numpy(),
-        s.TOWN_CODE: grids.get(s.TOWN_CODE, pd.Series(None, index=grids.index)).map(_text).to_numpy(),
-        s.COMMUNITY_CODE: grids.get(s.COMMUNITY_CODE, pd.Series(None, index=grids.index)).map(_text).to_numpy(),
-        s.PARENT_CODE: parents.to_numpy(),
-        "area_m2": _metric(grids).geometry.area.to_numpy(),
-        "households": pd.to_numeric(grids.get(s.HOUSEHOLDS_N, pd.Series(np.nan, index=grids.index)),
-                                    errors="coerce").to_numpy(dtype=float),
-    }, index=pd.Index(codes.to_numpy(), name=s.CODE))
-    stats["is_leaf"] = ~stats.index.isin(set(stats[s.PARENT_CODE].dropna()))
-    staff = _staffing(project)
-    stats["target"] = staff["target"].reindex(stats.index).astype(float).fillna(0.0)
-    stats["actual"] = staff["actual"].reindex(stats.index).astype(float).fillna(0.0)
-    stats["coverage"] = _coverage_values(project, category, radius_m).reindex(stats.index)
-    return stats
-
-
-def _coverage_values(project: Project, category: str | None, radius_m: int | None) -> pd.Series:
-    cov = project.table(s.COVERAGE)
-    radius = coverage_radius(project, radius_m)
-    if len(cov) == 0 or category is None or radius is None:
-        return pd.Series(dtype=float)
-    hit = cov[(cov[s.CATEGORY].astype(str) == category) & (pd.to_numeric(cov["radius_m"]) == radius)]
-    return pd.Series(pd.to_numeric(hit["area_share"], errors="coerce").to_numpy(dtype=float),
-                     index=hit[s.GRID_CODE].astype(str).to_numpy()).groupby(level=0).mean()
-
-
-def grid_ancestors(stats: pd.DataFrame) -> dict[str, list[str]]:
-    """Each grid code -> its ancestor grid codes (parent first), following ``parent_code``."""
-    parent = {c: p for c, p in stats[s.PARENT_CODE].items() if p in stats.index and p != c}
-    out: dict[str, list[str]] = {}
-    for code in stats.index:
-        chain, cur = [], parent.get(code)
-        while cur is not None and cur not in chain and len(chain) < 16:
-            chain.append(cur)
-            cur = parent.get(cur)
-        out[code] = chain
-    return out
-
-
-def rollup(stats: pd.DataFrame) -> dict[str, float]:
-    """The measures of one group of grids (see the module docstring for the rules)."""
-    leaves = stats[stats["is_leaf"]]
-    hh = leaves["households"]
-    target = float(stats["target"].sum())
-    filled = float(np.minimum(stats["actual"], stats["target"]).sum())
-    cov_rows = leaves[leaves["coverage"].notna()]
-    if len(cov_rows) == 0:
-        cov_rows = stats[stats["coverage"].notna()]
-    area = float(cov_rows["area_m2"].sum())
-    coverage = float((cov_rows["coverage"] * cov_rows["area_m2"]).sum() / area) if area > 0 else np.nan
-    return {
-        "households": float(hh.sum()) if hh.notna().any() else np.nan,
-        "target": target, "actual": float(stats["actual"].sum()), "filled": filled,
-        "staffing": filled / target if target > 0 else np.nan,
-        "coverage": coverage, "n_grids": float(len(stats)),
-    }
-
-
-def _child_groups(project: Project, unit: Unit, stats: pd.DataFrame) -> tuple[gpd.GeoDataFrame, list[pd.DataFrame]]:
-    """The unit's child features (storage CRS) and, per child, the grid rows beneath it."""
-    if unit.level == CITY:
-        kids = project.layer(s.TOWNS)
-        return kids, [stats[stats[s.TOWN_CODE] == str(c)] for c in kids[s.CODE]]
-    if unit.level == TOWN:
-        comms = project.layer(s.COMMUNITIES)
-        kids = comms[comms[s.TOWN_CODE].astype(str) == unit.code] if len(comms) else comms
-        return kids, [stats[stats[s.COMMUNITY_CODE] == str(c)] for c in kids[s.CODE]]
-    grids = project.layer(s.GRIDS)
-    if len(grids) == 0:
-        return grids, []
-    if unit.level == COMMUNITY:
-        mask = (grids[s.LEVEL] != s.LEVEL_MICRO) & (grids[s.COMMUNITY_CODE].astype(str) == unit.code)
-        codes = set(grids.loc[mask, s.CODE].astype(str))
-        if s.PARENT_CODE in grids.columns:  # a grid whose parent is a grid of the community is a grandchild
-            mask &= ~grids[s.PARENT_CODE].astype(str).isin(codes)
-        community = unit.code
-    else:
-        mask = grids[s.PARENT_CODE].astype(str) == unit.code
-        community = stats[s.COMMUNITY_CODE].get(unit.code)
-    kids = grids[mask]
-    sub = stats[stats[s.COMMUNITY_CODE] == community] if community is not None else stats
-    descendants: dict[str, list[str]] = {}
-    for code, chain in grid_ancestors(sub).items():
-        for owner in (code, *chain):
-            descendants.setdefault(owner, []).append(code)
-    groups = [sub.loc[descendants.get(code, [])] for code in kids[s.CODE].astype(str)]
-    return kids, groups
+def _children(project: Project, unit: Unit) -> tuple[str, list[str]]:
+    level = GRID_LEVEL if unit.is_grid else unit.level
+    return unit_children_codes(project, grid_tree(project), level=level, code=None if unit.level == CITY else unit.code)
 
 
 def unit_children(project: Project, unit: Unit, *, measure: str, category: str | None = None,
-                  radius_m: int | None = None, stats: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+                  radius_m: int | None = None, figures: Figures | None = None) -> gpd.GeoDataFrame:
     """The unit's children (EPSG:32648) with ``STAT_COLUMNS`` and ``value`` = the chosen measure.
 
-    A grid with no child grids is its own only child (so a map still shows it).
+    City → towns, town → communities, community → its top grids (general, dedicated, or
+    micro-grids directly under it), grid → its child grids; a grid with no child grid is its own
+    only child (so a map still shows it). Grid children are rolled up with the grids below them.
     """
-    stats = grid_stats(project, category=category, radius_m=radius_m) if stats is None else stats
-    kids, groups = _child_groups(project, unit, stats)
-    if len(kids) == 0 and unit.is_grid:
-        grids = project.layer(s.GRIDS)
-        kids = grids[grids[s.CODE].astype(str) == unit.code]
-        groups = [stats.loc[[unit.code]]] if unit.code in stats.index else [stats.iloc[0:0]]
-    rows = [rollup(g) for g in groups]
+    figures = page_figures(project, category=category, radius_m=radius_m) if figures is None else figures
+    child_level, codes = _children(project, unit)
+    if unit.is_grid and not codes:
+        codes = [unit.code]
+    layer = {TOWN: s.TOWNS, COMMUNITY: s.COMMUNITIES}.get(child_level, s.GRIDS)
+    gdf = project.layer(layer)
+    kids = gdf[gdf[s.CODE].astype(str).isin(set(codes))] if s.CODE in gdf.columns else gdf.iloc[0:0]
+    if child_level in (TOWN, COMMUNITY):
+        stats = figures.get(child_level).reindex(kids[s.CODE].astype(str).to_numpy())
+    else:
+        stats = descendant_figures(project, figures.get(GRID_LEVEL), kids[s.CODE].astype(str).tolist(),
+                                   scenario=figures.scenario)
     out = _metric(kids[[c for c in (s.CODE, s.NAME, s.LEVEL, s.KIND, s.ILLUSTRATIVE) if c in kids.columns]
                        + [kids.geometry.name]].copy())
     out[s.CODE] = out[s.CODE].astype(str)
     for col in STAT_COLUMNS:
-        out[col] = [r[col] for r in rows] if rows else pd.Series(dtype=float)
+        out[col] = stats[col].to_numpy(dtype=float) if len(stats) else pd.Series(dtype=float)
     out["value"] = out[measure] if measure in STAT_COLUMNS else np.nan
     return out.reset_index(drop=True)
 
@@ -408,24 +276,15 @@ def context_frame(project: Project, unit: Unit) -> gpd.GeoDataFrame | None:
         parent = find_unit(project, unit.parent_code)
     except GeoInputError:
         return None
-    kids, _ = _child_groups(project, parent, grid_stats_stub(project))
+    child_level, codes = _children(project, parent)
+    gdf = project.layer({TOWN: s.TOWNS, COMMUNITY: s.COMMUNITIES}.get(child_level, s.GRIDS))
+    kids = gdf[gdf[s.CODE].astype(str).isin(set(codes))] if s.CODE in gdf.columns else gdf.iloc[0:0]
     if len(kids) == 0:
         return None
     out = _metric(kids[[s.CODE, kids.geometry.name]].copy())
     out[s.CODE] = out[s.CODE].astype(str)
     out["highlight"] = out[s.CODE] == unit.code
     return out.reset_index(drop=True)
-
-
-def grid_stats_stub(project: Project) -> pd.DataFrame:
-    """Hierarchy columns of the grids only (cheap: no staffing or coverage)."""
-    grids = project.layer(s.GRIDS)
-    if len(grids) == 0:
-        return pd.DataFrame(columns=[s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE])
-    frame = pd.DataFrame({c: grids[c].map(_text).to_numpy() if c in grids.columns else None
-                          for c in (s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE)},
-                         index=pd.Index(grids[s.CODE].astype(str).to_numpy(), name=s.CODE))
-    return frame
 
 
 def points_near(project: Project, geom: Any, *, buffer_m: float = 0.0) -> gpd.GeoDataFrame:
@@ -451,7 +310,7 @@ def households_in(project: Project, geom: Any) -> gpd.GeoDataFrame | None:
 
 def map_page_data(project: Project, unit: Unit | str, *, measure: str = "staffing",
                   category: str | None = None, radius_m: int | None = None,
-                  with_table: bool = False, stats: pd.DataFrame | None = None,
+                  with_table: bool = False, figures: Figures | None = None,
                   mask_names: bool = False) -> MapPageData:
     """Collect one map page: children with the measure, service points, inset context, table.
 
@@ -465,15 +324,15 @@ def map_page_data(project: Project, unit: Unit | str, *, measure: str = "staffin
         Coverage radius in metres (default: 500 m or the nearest radius stored).
     with_table
         Add the page table: the children's measures, or for a grid its roster (phones masked).
-    stats
-        A precomputed ``grid_stats`` frame (atlases compute it once).
+    figures
+        Precomputed ``page_figures`` (atlases compute them once).
     """
     if isinstance(unit, str):
         unit = find_unit(project, unit)
     if measure == "coverage" and category is None:
         category = "生活"
-    stats = grid_stats(project, category=category, radius_m=radius_m) if stats is None else stats
-    children = unit_children(project, unit, measure=measure, category=category, radius_m=radius_m, stats=stats)
+    figures = page_figures(project, category=category, radius_m=radius_m) if figures is None else figures
+    children = unit_children(project, unit, measure=measure, category=category, radius_m=radius_m, figures=figures)
     points = points_near(project, unit.geometry, buffer_m=0.0)
     notes = []
     if measure == "coverage" and len(project.table(s.COVERAGE)) == 0:
@@ -492,9 +351,14 @@ def map_page_data(project: Project, unit: Unit | str, *, measure: str = "staffin
             parent_name = None
     households = households_in(project, unit.geometry) if unit.is_grid else None
     return MapPageData(unit=unit, children=children, points=points, measure=measure, category=category,
-                       radius_m=coverage_radius(project, radius_m) if measure == "coverage" else None,
+                       radius_m=_radius(project, radius_m) if measure == "coverage" else None,
                        context=context_frame(project, unit), households=households, table=table,
                        illustrative=illustrative, parent_name=parent_name, notes=notes)
+
+
+def _radius(project: Project, radius_m: int | None) -> int | None:
+    radius = coverage_radius(project, radius_m)
+    return None if radius is None else int(radius)
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -521,7 +385,7 @@ def children_table(children: pd.DataFrame) -> pd.DataFrame:
 
 def people_of(project: Project, grid_codes: list[str], *, mask_names: bool = False) -> pd.DataFrame:
     """Assigned people of ``grid_codes``: grid code, role, name, masked phone (phones are always masked)."""
-    rows = _current_assignments(project)
+    rows = project.assignments()
     vols = project.layer(s.VOLUNTEERS)
     if len(rows) == 0 or len(vols) == 0:
         return pd.DataFrame(columns=[s.GRID_CODE, s.ROLE, s.NAME, s.PHONE])
@@ -545,9 +409,7 @@ def people_of(project: Project, grid_codes: list[str], *, mask_names: bool = Fal
 def roster_table(project: Project, unit: Unit, *, mask_names: bool = False) -> pd.DataFrame:
     """The roster of a grid and its child grids (phones masked); columns are ``print.col.*`` keys."""
     grids = project.layer(s.GRIDS)
-    codes = [unit.code]
-    if len(grids) and s.PARENT_CODE in grids.columns:
-        codes += list(grids.loc[grids[s.PARENT_CODE].astype(str) == unit.code, s.CODE].astype(str))
+    codes = unit_grid_codes(grid_tree(project), level=GRID_LEVEL, code=unit.code)
     names = dict(zip(grids[s.CODE].astype(str), grids[s.NAME].astype(str))) if len(grids) else {}
     people = people_of(project, codes, mask_names=mask_names)
     return pd.DataFrame({
@@ -610,14 +472,14 @@ def notice_data(project: Project, grid_code: str, *, reach_m: float | None = Non
     hh = households_in(project, unit.geometry)
     hh_n = pd.to_numeric(row.get(s.HOUSEHOLDS_N), errors="coerce").iloc[0] if s.HOUSEHOLDS_N in row else np.nan
     names = _names(project)
-    r0 = row.iloc[0]
+    tree = grid_tree(project)
     return NoticeData(
         unit=unit, grid=_metric(row), households=hh, points=points_near(project, unit.geometry, buffer_m=reach),
         leaders=own[own[s.ROLE] == "leader"], members=own[own[s.ROLE] == "member"], workers=workers,
         reach_m=reach, households_n=float(hh_n),
         parent_name=names.get(unit.parent_code or ""),
-        community_name=names.get(_text(r0.get(s.COMMUNITY_CODE)) or ""),
-        town_name=names.get(_text(r0.get(s.TOWN_CODE)) or ""),
+        community_name=names.get(_text(tree.at[unit.code, s.COMMUNITY_CODE]) or ""),
+        town_name=names.get(_text(tree.at[unit.code, s.TOWN_CODE]) or ""),
         illustrative=unit.illustrative,
         neighbours=_neighbours(grids, row, unit.geometry),
     )

@@ -30,7 +30,8 @@ except ImportError:  # pragma: no cover
 from geo import __version__
 from geo.errors import ConflictError, ProjectFileError
 from geo.schema import (
-    ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SCENARIO, DEFAULT_SETTINGS, META, SPATIAL_LAYERS, STORAGE_CRS,
+    ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SCENARIO, DEFAULT_SETTINGS, META, SCENARIO, SPATIAL_LAYERS,
+    STORAGE_CRS,
     TEXT_COLUMNS,
 )
 
@@ -84,6 +85,10 @@ class Project:
         """
         return str(self.meta.get("scenario") or DEFAULT_SCENARIO)
 
+    def assignments(self, scenario: str | None = None) -> pd.DataFrame:
+        """The assignment rows of ``scenario`` (default: the active one); blank scenario means 基线."""
+        return scenario_rows(self.table(ASSIGNMENTS), scenario or self.active_scenario)
+
     def with_active_scenario(self, name: str) -> Project:
         """A copy whose active scenario is ``name``."""
         return replace(self, meta={**self.meta, "scenario": str(name)})
@@ -103,6 +108,14 @@ class Project:
     def with_table(self, name: str, df: pd.DataFrame) -> Project:
         """A copy with one table replaced."""
         return replace(self, tables={**self.tables, name: df})
+
+
+def scenario_rows(table: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """The rows of an assignments ``table`` that belong to ``scenario`` (a blank scenario is 基线)."""
+    if table.empty or SCENARIO not in table.columns:
+        return table if scenario == DEFAULT_SCENARIO else table.iloc[0:0]
+    labels = table[SCENARIO].map(lambda v: DEFAULT_SCENARIO if v is None or v != v or str(v) == "" else str(v))
+    return table[labels == str(scenario)]
 
 
 def new_project(*, settings: dict[str, Any] | None = None) -> Project:

@@ -38,7 +38,7 @@ def roster_table(project: Project, *, by: str = "grid", scenario: str | None = N
         msg = f"roster grouping {by!r} not in {ROSTER_BY}"
         raise ExportError(msg, code="export.unknown_level", level=by, known=list(ROSTER_BY))
     scenario = tab.current_scenario(project, scenario)
-    rows = tab.scenario_assignments(project, scenario).astype({s.VOLUNTEER_ID: str, s.GRID_CODE: str})
+    rows = project.assignments(scenario).astype({s.VOLUNTEER_ID: str, s.GRID_CODE: str})
     chain = tab.grid_chain(project)
     people = tab.people_table(project, privacy)
     out = rows.merge(chain, on=s.GRID_CODE, how="inner").join(people, on=s.VOLUNTEER_ID)

@@ -211,7 +211,7 @@ def diff_assignments(project: Project, edited: pd.DataFrame, *, scenario: str | 
     scope = set(zip(chain.loc[ok[s.GRID_CODE].unique(), s.LEVEL], chain.loc[ok[s.GRID_CODE].unique(), s.TOWN_CODE]))
     roles = _role_lookup()
     new = ok.loc[ok[s.VOLUNTEER_ID] != ""].assign(**{s.ROLE: lambda d: d[s.ROLE].str.lower().map(roles).fillna("")})
-    current = tab.scenario_assignments(project, scenario).astype({s.VOLUNTEER_ID: str, s.GRID_CODE: str})
+    current = project.assignments(scenario).astype({s.VOLUNTEER_ID: str, s.GRID_CODE: str})
     in_scope = [(level_of.get(g), chain[s.TOWN_CODE].get(g)) in scope for g in current[s.GRID_CODE]]
     current = _pairs(current.loc[in_scope])
     merged = _pairs(new).merge(current, on=[s.VOLUNTEER_ID, s.GRID_CODE], how="outer", indicator=True,

@@ -3,7 +3,7 @@
 A scenario is the set of assignment rows whose ``scenario`` column holds its name (all
 scenarios share the one ``assignments`` table, as ``geo.staffing`` and ``geo.export``
 expect). Table ``scenarios`` keeps their metadata (name, parent, created_at,
-created_by, saved_at); ``project.meta["scenario"]`` names the active one (default 基线).
+created_by, saved_at); ``project.active_scenario`` names the active one (default 基线).
 Every operation returns an edit record (``geo.edits``): undoable and audited.
 """
 from __future__ import annotations
@@ -14,11 +14,13 @@ import pandas as pd
 
 from geo import schema as s
 from geo.edits import (
-    ASSIGNMENT_COMPARE, ASSIGNMENT_KEY, Record, _no_change, _norm, active_scenario, find_violations,
-    jsonable, make_change, make_record, now_iso, scenario_rows, staffing_table, table_rows,
+    ASSIGNMENT_COMPARE, ASSIGNMENT_KEY, Record, _no_change, _norm, jsonable, make_change, make_record, now_iso,
+    table_rows,
 )
 from geo.errors import GeoInputError
-from geo.project import Project
+from geo.project import Project, scenario_rows
+from geo.rules import find_violations, rule_counts
+from geo.staffing import staffing_by_grid
 
 SCENARIO_COLUMNS = ("name", "parent", "created_at", "created_by", "saved_at")
 SCENARIO_KEY = ("name",)
@@ -55,12 +57,12 @@ def list_scenarios(project: Project) -> pd.DataFrame:
     meta = project.table(s.SCENARIOS)
     rows = {str(r["name"]): {c: r.get(c) for c in SCENARIO_COLUMNS} for r in table_rows(meta)} if len(meta) else {}
     counts = _row_counts(project)
-    for name in [*counts.index.astype(str), active_scenario(project)]:
+    for name in [*counts.index.astype(str), project.active_scenario]:
         rows.setdefault(name, {"name": name, "parent": None, "created_at": None, "created_by": None,
                                "saved_at": None})
     out = pd.DataFrame(list(rows.values()), columns=list(SCENARIO_COLUMNS), dtype=object)
     out["n_rows"] = out["name"].map(lambda n: int(counts.get(n, 0)))
-    out["active"] = out["name"] == active_scenario(project)
+    out["active"] = out["name"] == project.active_scenario
     return out
 
 
@@ -121,7 +123,7 @@ def save_scenario(project: Project, name: str, *, user: str = "", now: str | Non
     """
     now = now or now_iso()
     name = _check_name(name)
-    active = active_scenario(project)
+    active = project.active_scenario
     changes = [_meta_change(project, name, parent=active if name != active else None, user=user, now=now)]
     if name != active:
         changes.append(_copy_change(project, active, name, now=now))
@@ -142,7 +144,7 @@ def branch_scenario(project: Project, new_name: str, *, source: str | None = Non
     if new_name in scenario_names(project):
         msg = f"scenario {new_name!r} exists"
         raise GeoInputError(msg, code="edit.scenario_exists", name=new_name)
-    active = active_scenario(project)
+    active = project.active_scenario
     source = source or active
     scenario_assignments(project, source)  # raises for an unknown source
     changes = [_meta_change(project, new_name, parent=source, user=user, now=now),
@@ -159,7 +161,7 @@ def switch_scenario(project: Project, name: str, *, user: str = "", now: str | N
     GeoInputError
         ``edit.unknown_scenario``; ``edit.no_change`` when ``name`` is already active.
     """
-    active = active_scenario(project)
+    active = project.active_scenario
     if name == active:
         raise _no_change("scenario_switch", name)
     scenario_assignments(project, name)  # raises for an unknown name
@@ -193,17 +195,17 @@ def changed_rows(rows_a: pd.DataFrame, rows_b: pd.DataFrame) -> pd.DataFrame:
 
 
 def _summary(project: Project, scenario: str, n_rows: int) -> dict[str, Any]:
-    staffing = staffing_table(project, scenario=scenario)
+    staffing = staffing_by_grid(project, scenario=scenario)
     with_target = staffing[staffing["target"] > 0]
     staffed = int((with_target["short"] == 0).sum())
-    violations = find_violations(project, scenario=scenario)
+    counts = rule_counts(find_violations(project, scenario=scenario))
     return {
         "rows": n_rows, "grids_with_target": len(with_target),
         "grids_staffed": staffed,
         "staffed_pct": round(100.0 * staffed / len(with_target), 1) if len(with_target) else 100.0,
         "grids_short": int((staffing["short"] > 0).sum()),
-        "over_capacity": int((violations["rule"] == "over_capacity").sum()),
-        "two_micro_leader": int((violations["rule"] == "two_micro_leader").sum()),
+        "over_capacity": counts["over_capacity"],
+        "two_micro_leader": counts["two_micro_leader"],
     }
 
 
@@ -219,7 +221,7 @@ def compare_scenarios(project: Project, a: str, b: str) -> ScenarioDiff:
         ``edit.unknown_scenario`` for a name that does not exist.
     """
     rows_a, rows_b = scenario_assignments(project, a), scenario_assignments(project, b)
-    st_a, st_b = staffing_table(project, scenario=a), staffing_table(project, scenario=b)
+    st_a, st_b = staffing_by_grid(project, scenario=a), staffing_by_grid(project, scenario=b)
     staffing = st_a.merge(st_b[[s.GRID_CODE, "actual", "short", "leader_id"]], on=s.GRID_CODE,
                           suffixes=("_a", "_b"))
     staffing = staffing.rename(columns={"leader_id_a": "leader_a", "leader_id_b": "leader_b"})

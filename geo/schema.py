@@ -120,7 +120,7 @@ DEFAULT_SETTINGS = {
 # --- derived tables (written by `assign` and `coverage`, read by export/print/app) ------
 COVERAGE = "coverage"  # one row per grid x category x radius
 COVERAGE_COLUMNS = (GRID_CODE, CATEGORY, "radius_m", "area_share", "households_share")
-STAFFING_COLUMNS = (GRID_CODE, "target", "actual", "leader_id", "short")  # from geo.staffing.staffing_by_grid
+STAFFING_COLUMNS = (GRID_CODE, LEVEL, "target", "actual", "leader_id", "short")  # geo.staffing.staffing_by_grid
 AUDIT = "audit"  # edit log: time, user, scenario, action, what changed from -> to
 SCENARIOS = "scenarios"  # scenario metadata (name, parent, created_at, created_by, saved_at);
 # the rows of every scenario live in ASSIGNMENTS, told apart by the SCENARIO column

@@ -281,7 +281,8 @@ def uncovered_demand(project: Project, *, category: str, radius_m: float,
     tuple
         Demand coordinates (n, 2) in metres and weights (households).
     """
-    from geo.coverage import category_masks, leaf_grids, nearest_site_distance
+    from geo.coverage import category_masks, nearest_site_distance
+    from geo.hierarchy import grid_tree
 
     households = project.layer(s.HOUSEHOLDS)
     if len(households):
@@ -291,11 +292,12 @@ def uncovered_demand(project: Project, *, category: str, radius_m: float,
             if s.HOUSEHOLDS_N in hh else np.ones(len(hh))
     else:
         grids = to_metric_crs(project.layer(s.GRIDS))
-        leaves = leaf_grids(grids)
-        leaf_geoms = grids.set_index(grids[s.CODE].astype(str)).loc[leaves[s.GRID_CODE]].geometry.values
+        tree = grid_tree(project)
+        leaves = tree[tree["is_leaf"].astype(bool)]
+        leaf_geoms = grids.set_index(grids[s.CODE].astype(str)).loc[leaves.index].geometry.values
         xy, owner = lattice_points(leaf_geoms, lattice_m)
         per_grid = np.bincount(owner, minlength=len(leaves))
-        weights = leaves["households"].to_numpy(dtype=float)[owner] / per_grid[owner]
+        weights = leaves[s.HOUSEHOLDS_N].fillna(0).to_numpy(dtype=float)[owner] / per_grid[owner]
     points = to_metric_crs(project.layer(s.SERVICE_POINTS))
     mask = category_masks(points).get(category, np.zeros(len(points), dtype=bool))
     site_xy = shapely.get_coordinates(points.geometry.values[mask]) if mask.any() else np.zeros((0, 2))

@@ -604,22 +604,20 @@ def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: fl
     return project, point_grids, result
 
 
-def staffing_by_grid(project: Any, *, scenario: str = s.DEFAULT_SCENARIO) -> pd.DataFrame:
-    """Staffing per grid: the stable table used by export, print and the app.
+def staffing_by_grid(project: Any, *, scenario: str | None = None) -> pd.DataFrame:
+    """Staffing per grid of ``scenario`` (default: the active one): the one table every reader uses.
 
     Returns
     -------
     pandas.DataFrame
         ``STAFFING_COLUMNS``, one row per grid of the grids layer (same order, fresh index):
-        ``grid_code``; ``target`` (people, by ``grid_targets`` and the project's targets);
+        ``grid_code``; ``level``; ``target`` (people, by ``grid_targets`` and the project's targets);
         ``actual`` (assignment rows of ``scenario`` for that grid, any method);
         ``leader_id`` (the volunteer with role ``leader``, else ``worker``, else None);
         ``short`` (``max(target - actual, 0)``, an int: 0 means fully staffed).
     """
     grids = project.layer(s.GRIDS)
-    table = project.table(s.ASSIGNMENTS)
-    if len(table) and s.SCENARIO in table:
-        table = table[table[s.SCENARIO].astype(object).fillna(scenario) == scenario]
+    table = project.assignments(scenario)
     codes = grids[s.CODE].astype(str).to_numpy() if len(grids) else np.empty(0, dtype=object)
     target = grid_targets(grids, project.settings["targets"]) if len(grids) else np.empty(0, np.int64)
     actual = table[s.GRID_CODE].astype(str).value_counts().reindex(codes, fill_value=0).to_numpy()
@@ -631,6 +629,8 @@ def staffing_by_grid(project: Any, *, scenario: str = s.DEFAULT_SCENARIO) -> pd.
         lead = pd.Series(ranked[s.VOLUNTEER_ID].to_numpy(), index=ranked[s.GRID_CODE].astype(str).to_numpy())
     leader = lead.reindex(codes).astype(object).to_numpy()
     leader = np.where(pd.isna(leader), None, leader)
-    return pd.DataFrame({s.GRID_CODE: codes, "target": target.astype(np.int64), "actual": actual.astype(np.int64),
+    level = grids[s.LEVEL].astype(str).to_numpy() if s.LEVEL in grids.columns else np.full(len(codes), "")
+    return pd.DataFrame({s.GRID_CODE: codes, s.LEVEL: level, "target": target.astype(np.int64),
+                         "actual": actual.astype(np.int64),
                          "leader_id": pd.Series(leader, dtype=object), "short": np.maximum(target - actual, 0).astype(np.int64)})
 

@@ -19,7 +19,7 @@ from geo import schema as s
 from geo.files import atomic_path
 from geo.messages import t
 from geo.printdata import (
-    MapPageData, NoticeData, Unit, atlas_units, city_name, grid_stats, map_page_data, parse_page_selection,
+    MapPageData, NoticeData, Unit, atlas_units, city_name, map_page_data, page_figures, parse_page_selection,
     today_iso,
 )
 from geo.project import Project
@@ -54,7 +54,7 @@ def render_cover(project: Project, level: str, entries: list[tuple[int, Unit]], 
     with print_fonts(options.font_path):
         fig = lp.new_page(options)
         level_label = t(f"style.level.{'general' if level == 'grid' else level}", lang)
-        title = options.title or t("print.atlas.cover_title", lang, city=city_name(project), level=level_label)
+        title = options.title or t("print.atlas.cover_title", lang, city=city_name(project, lang), level=level_label)
         fig.text(0.5, 0.62, title, ha="center", va="center", fontsize=26, weight="bold", gid="title")
         fig.text(0.5, 0.55, t("print.atlas.cover_info", lang, n=len(entries), measure=measure_title),
                  ha="center", va="center", fontsize=12, gid="subtitle")
@@ -119,11 +119,11 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
     entries = atlas_pages(project, level, pages=pages, town=town, community=community)
     if measure == "coverage" and category is None:
         category = "生活"
-    stats = grid_stats(project, category=category, radius_m=radius_m)
+    figures = page_figures(project, category=category, radius_m=radius_m)
 
     def page(unit: Unit, page_no: int | None) -> Figure:
         data = map_page_data(project, unit, measure=measure, category=category, radius_m=radius_m,
-                             with_table=True, stats=stats, mask_names=mask_names)
+                             with_table=True, figures=figures, mask_names=mask_names)
         return lp.render_map_page(data, options, page_no=page_no)
 
     out = Path(out)

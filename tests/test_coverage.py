@@ -12,10 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geo import schema as s
-from geo.coverage import (
-    category_masks, find_grids_without_leader, find_volunteers_over_capacity, rank_worst_grids,
-    reach_area_shares, rollup_coverage, rollup_staffing, service_reach, staffing_table, with_coverage,
-)
+from geo.coverage import category_masks, rank_worst_grids, reach_area_shares, service_reach, with_coverage
 from geo.errors import InvalidGeometryError
 from geo.project import load_project, save_project
 from tests.factories import UTM, X0, Y0
@@ -123,57 +120,6 @@ def test_service_reach__grid_without_geometry_is_refused_with_its_code(tiny_proj
     assert err.value.context["ids"] == [str(grids[s.CODE].iloc[3])]
 
 
-def test_rollup__communities_sum_to_towns_and_towns_to_the_city(tiny_project):
-    roll = rollup_coverage(tiny_project, service_reach(tiny_project))
-    key = [s.CATEGORY, "radius_m"]
-    sums = {lv: roll[roll["level"] == lv].groupby(key)[["grids", "grids_covered", "households",
-                                                          "households_covered"]].sum()
-            for lv in ("general", "community", "town", "city")}
-    for lower, upper in (("general", "community"), ("community", "town"), ("town", "city")):
-        pd.testing.assert_frame_equal(sums[lower], sums[upper])
-    city = roll[(roll["level"] == "city") & (roll[s.CATEGORY] == "生活")].set_index("radius_m")
-    assert city.loc[300.0, "grids"] == 16 and city.loc[300.0, "households"] == 16 * 40
-    assert city.loc[1000.0, "grids_covered"] == 16 and city.loc[300.0, "grids_covered"] == 0
-    assert city.loc[300.0, "households_basis"] == "area"
-
-
-def _assign(project, rows):
-    table = pd.DataFrame([{s.VOLUNTEER_ID: v, s.GRID_CODE: g, s.ROLE: r, s.SCENARIO: s.DEFAULT_SCENARIO}
-                          for v, g, r in rows])
-    return project.with_table(s.ASSIGNMENTS, table)
-
-
-def test_staffing__target_actual_leader_and_short_per_grid(tiny_project):
-    project = _assign(tiny_project, [("V110", "510184001001-G1-M1", "leader"),
-                                     ("V111", "510184001001-G1-M1", "member"),
-                                     ("V111", "510184001001-G1", "worker")])
-    st_df = staffing_table(project).set_index(s.GRID_CODE)
-    assert tuple(staffing_table(project).columns) == s.STAFFING_COLUMNS
-    assert st_df.loc["510184001001-G1-M1", ["target", "actual", "leader_id", "short"]].tolist() == [1, 2, "V110", 0]
-    assert st_df.loc["510184001001-G1", "leader_id"] == "V111"
-    assert st_df.loc["510184001001-G1-M2", ["actual", "short"]].tolist() == [0, 1]
-    no_leader = find_grids_without_leader(staffing_table(project))
-    assert "510184001001-G1-M1" not in no_leader and "510184001001-G1-M2" in no_leader
-    assert len(no_leader) == 24 - 2
-
-
-def test_staffing__volunteers_over_capacity_are_listed(tiny_project):
-    grids = ["510184001001-G1-M1", "510184001001-G1-M2", "510184001001-G2-M1"]
-    project = _assign(tiny_project, [("V110", g, "member") for g in grids] + [("V000", grids[0], "member")])
-    over = find_volunteers_over_capacity(project)
-    assert over.to_dict("records") == [{s.VOLUNTEER_ID: "V110", s.CAPACITY: 2, "assigned": 3}]
-
-
-def test_staffing_rollup__rate_counts_staff_up_to_each_target(tiny_project):
-    project = _assign(tiny_project, [("V110", "510184001001-G1-M1", "leader"),
-                                     ("V111", "510184001001-G1-M1", "member")])
-    roll = rollup_staffing(project, staffing_table(project)).set_index(["level", "unit_code"])
-    community = roll.loc[("community", "510184001001")]
-    assert community["target"] == 6 and community["actual"] == 2 and community["filled"] == 1
-    assert community["staffing_rate"] == pytest.approx(1 / 6)
-    assert roll.loc[("city", "510184"), "target"] == roll.xs("town")["target"].sum() == 24
-
-
 def test_rank_worst_grids__least_covered_first_ties_by_code(tiny_project):
     cov = service_reach(tiny_project, radii_m=[500])
     worst = rank_worst_grids(cov, category="生活", radius_m=500, limit=3)
@@ -191,5 +137,5 @@ def test_with_coverage__tables_survive_a_save_and_load(tiny_project, tmp_path):
     loaded = load_project(path)
     assert list(loaded.table(s.COVERAGE).columns) == list(s.COVERAGE_COLUMNS)
     assert len(loaded.table(s.COVERAGE)) == len(cov)
-    assert {"coverage_rollup", "staffing"} <= set(loaded.tables)
+    assert not {"coverage_rollup", "staffing"} & set(loaded.tables)  # derived when read, never stale
     assert loaded.meta["coverage"]["distance"] == "euclidean"

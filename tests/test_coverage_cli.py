@@ -21,7 +21,7 @@ def test_coverage_cli__stores_tables_and_writes_csv_with_bom(project_file, tmp_p
     code = main(["--lang", "en", "coverage", str(project_file), "--radii", "300,500", "--csv", str(out_csv)])
     assert code == 1  # no staff assigned yet: every grid lacks a leader
     printed = capsys.readouterr().out
-    assert "City-wide coverage" in printed and "Fully covered" in printed
+    assert "Coverage of the whole area" in printed and "Coverage (by households, else by area)" in printed
     raw = out_csv.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     header = raw.decode("utf-8-sig").splitlines()[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from geo import schema as s
-from geo.edits import active_scenario, add_volunteer, apply_record, invert_record, run_edit
+from geo.edits import add_volunteer, apply_record, invert_record, run_edit
 from geo.errors import GeoInputError
 from geo.scenarios import (
     branch_scenario, compare_scenarios, list_scenarios, save_scenario, scenario_assignments, switch_scenario,
@@ -24,7 +24,7 @@ def two_scenarios(tiny_project):
 
 
 def test_branch_scenario__copies_rows_and_becomes_active(two_scenarios):
-    assert active_scenario(two_scenarios) == "方案B"
+    assert two_scenarios.active_scenario == "方案B"
     assert scenario_assignments(two_scenarios, s.DEFAULT_SCENARIO)[s.VOLUNTEER_ID].tolist() == ["V110"]
     assert sorted(scenario_assignments(two_scenarios, "方案B")[s.VOLUNTEER_ID]) == ["V110", "V111"]
     listed = list_scenarios(two_scenarios).set_index("name")
@@ -40,14 +40,14 @@ def test_branch_scenario__existing_name_refused(two_scenarios):
 def test_switch_scenario__changes_active_only_and_is_undoable(two_scenarios):
     record = switch_scenario(two_scenarios, s.DEFAULT_SCENARIO)
     p = apply_record(two_scenarios, record)
-    assert active_scenario(p) == s.DEFAULT_SCENARIO
+    assert p.active_scenario == s.DEFAULT_SCENARIO
     assert len(p.table(s.ASSIGNMENTS)) == len(two_scenarios.table(s.ASSIGNMENTS))
-    assert active_scenario(apply_record(p, invert_record(record))) == "方案B"
+    assert apply_record(p, invert_record(record)).active_scenario == "方案B"
 
 
 def test_save_scenario__snapshot_is_independent_of_later_edits(two_scenarios):
     p = apply_record(two_scenarios, save_scenario(two_scenarios, "快照"))
-    assert active_scenario(p) == "方案B"
+    assert p.active_scenario == "方案B"
     outcome = run_edit(p, add_volunteer(p.table(s.ASSIGNMENTS), volunteer_id="V000", grid_code=G1,
                                         scenario="方案B"))
     assert len(scenario_assignments(outcome.project, "快照")) == 2

@@ -12,7 +12,8 @@ from layers.basemaps import AMAP, NONE, OSM, TIANDITU, basemap_spec, display_off
 from layers.simplify import round_coordinates, simplify_coverage
 from layers.web import PolygonSpec, base_map, feature_collection, layered_map, polygon_layer, safe_text
 from tests.app_fixtures import COMM11, GRID_M1, TOWN1, XSS_IMG, hostile_project
-from ui.views import Selection, drill, search_units, selection_for, staff_rows, unit_figures, view_units
+from geo.explore import Selection, drill, search_units, selection_for, staff_rows, view_units
+from geo.rollup import unit_figures
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -142,7 +143,7 @@ def test_unit_figures__roll_households_and_staffing_up():
     assert comm["households"] == 160  # 4 micro-grids x 40
     assert comm["actual"] == 2
     assert figures.get("town").loc[TOWN1, "households"] == 320
-    assert figures.get("grid").loc[GRID_M1, "staffing_rate"] == 1.0
+    assert figures.get("grid").loc[GRID_M1, "staffing"] == 1.0
 
 
 @pytest.mark.parametrize("metric", ["none", "coverage", "staffing", "households"])
@@ -164,7 +165,8 @@ def test_explore_map__draws_check_findings_in_view_with_escaped_messages(tiny_pr
     from geo import schema as s
     from geo.validate import check_project
     from ui.mapview import MapOptions, build_explore_map
-    from ui.views import Selection, unit_figures
+    from geo.explore import Selection
+    from geo.rollup import unit_figures
 
     grids = tiny_project.layer(s.GRIDS).to_crs(s.METRIC_CRS)
     first = grids.index[grids[s.LEVEL] == s.LEVEL_MICRO][0]

@@ -47,7 +47,7 @@ def cached_simplified(path: str | Path, project: Project, layer: str, view: str)
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _figures(path: str, mtime_ns: int, category: str, radius_m: float, _project: Project):
-    from ui.views import unit_figures
+    from geo.rollup import unit_figures
 
     return unit_figures(_project, category=category, radius_m=radius_m)
 

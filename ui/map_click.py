@@ -8,7 +8,7 @@ from geo.crs import gcj02_to_wgs84
 from layers.basemaps import display_offset
 from ui import state
 from ui.cached import cached_project
-from ui.views import Selection, drill
+from geo.explore import Selection, drill
 
 MAP_KEY = "explore_map"
 

@@ -15,9 +15,10 @@ from geo.validate import finding_text
 from layers import style
 from layers.simplify import TOLERANCE_M, simplify_coverage
 from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map
-from ui.views import CITY, COMMUNITY, GRID, TOWN, Selection, UnitFigures, view_units
+from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
+from geo.rollup import Figures
 
-METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing_rate", "households": "households"}
+METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing", "households": "households"}
 Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> simplified layer
 
 
@@ -68,7 +69,7 @@ def _metric_colors(figures: pd.DataFrame, gdf: gpd.GeoDataFrame, metric: str,
     return pd.Series(style.colors_for(metric, values, breaks=breaks), index=gdf.index)
 
 
-def _metric_breaks(figures: UnitFigures, level: str, metric: str) -> tuple[float, ...]:
+def _metric_breaks(figures: Figures, level: str, metric: str) -> tuple[float, ...]:
     if metric == "none":
         return ()
     frame = figures.get(level)
@@ -83,7 +84,7 @@ def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gp
         return out
     fig = figures.reindex(out[s.CODE].astype(str))
     out["_hh"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("households", pd.Series(dtype=float))]
-    out["_staff"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("staffing_rate", pd.Series(dtype=float))]
+    out["_staff"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("staffing", pd.Series(dtype=float))]
     out["_cov"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("coverage", pd.Series(dtype=float))]
     if s.LEVEL in out:
         out["_lvl"] = [t(f"ui.level.{lv}", lang) for lv in out[s.LEVEL].astype(str)]
@@ -99,7 +100,7 @@ def _fields(lang: str, *, level: bool = False) -> dict[str, str]:
     return fields
 
 
-def _grid_specs(grids: gpd.GeoDataFrame, figures: UnitFigures, opts: MapOptions, lang: str,
+def _grid_specs(grids: gpd.GeoDataFrame, figures: Figures, opts: MapOptions, lang: str,
                 highlight: tuple[str, ...]) -> list[PolygonSpec]:
     if len(grids) == 0 or s.LEVEL not in grids:
         return []
@@ -144,7 +145,7 @@ def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str
     return specs
 
 
-def problem_points(grids: gpd.GeoDataFrame, figures: UnitFigures) -> gpd.GeoDataFrame:
+def problem_points(grids: gpd.GeoDataFrame, figures: Figures) -> gpd.GeoDataFrame:
     """One point per grid with a problem (short of staff, no leader, no reach), for the QA layer."""
     if len(grids) == 0:
         return grids
@@ -171,7 +172,7 @@ def finding_points(findings: gpd.GeoDataFrame | None, bounds: tuple[float, ...],
     return gpd.GeoDataFrame({"message": messages}, geometry=points[inside].values, crs=s.STORAGE_CRS)
 
 
-def build_explore_map(project: Project, selection: Selection, figures: UnitFigures, opts: MapOptions, *,
+def build_explore_map(project: Project, selection: Selection, figures: Figures, opts: MapOptions, *,
                       lang: str = "zh", simplified: Simplifier | None = None,
                       findings: gpd.GeoDataFrame | None = None,
                       static_url: str = "/app/static") -> tuple[folium.Map, LegendInfo]:
@@ -233,7 +234,7 @@ def build_explore_map(project: Project, selection: Selection, figures: UnitFigur
     return m, legend
 
 
-def _unit_spec(gdf: gpd.GeoDataFrame, figures: UnitFigures, level: str, opts: MapOptions, lang: str, *,
+def _unit_spec(gdf: gpd.GeoDataFrame, figures: Figures, level: str, opts: MapOptions, lang: str, *,
                fill: bool, interactive: bool = True) -> PolygonSpec | None:
     if len(gdf) == 0:
         return None

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from geo import schema as s
-from geo.coverage import (
-    DEFAULT_FULL_SHARE, ROLLUP, STAFFING, category_masks, find_grids_without_leader,
-    find_volunteers_over_capacity, leaf_grids, radii_from, rank_worst_grids, rollup_staffing, service_reach,
-    with_coverage,
-)
+from geo.coverage import category_masks, radii_from, rank_worst_grids, service_reach, with_coverage
+from geo.hierarchy import grid_tree
+from geo.rollup import CITY, coverage_rollup, unit_figures
+from geo.rules import over_capacity
+from geo.staffing import staffing_by_grid
 from geo.errors import GeoInputError
 from geo.export_formats import neutralise_frame
 from geo.files import atomic_path
@@ -129,30 +129,22 @@ def _suggest(args: argparse.Namespace, project: Project, radii: list[float], lan
 
 
 def _print_summary(project: Project, lang: str, *, distance: str) -> bool:
-    full = float(project.settings.get("full_share", DEFAULT_FULL_SHARE))
-    rollup = project.table(ROLLUP)
-    city = rollup[rollup["level"] == "city"]
-    distance_text = t(f"coverage.distance.{distance}", lang)
-    print(t("coverage.summary_title", lang, distance=distance_text, full=f"{full:.0%}"))
-    cols = [s.CATEGORY, "radius_m", "grids", "grids_covered", "households", "households_covered",
-            "area_share", "households_share"]
-    table = city[cols].copy()
-    table["radius_m"] = table["radius_m"].map(lambda r: f"{r:g}")
-    table["households_covered"] = table["households_covered"].round(0).astype(int)
-    table["households"] = table["households"].round(0).astype(int)
-    for col in ("area_share", "households_share"):
-        table[col] = table[col].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
+    """The whole place's coverage per category and radius, then staffing; True when staffing has gaps."""
+    rollup = coverage_rollup(project)
+    city = rollup[rollup["level"] == CITY]
+    print(t("coverage.summary_title", lang, distance=t(f"coverage.distance.{distance}", lang)))
+    table = pd.DataFrame({
+        "category": city[s.CATEGORY].to_numpy(), "radius_m": city["radius_m"].map(lambda r: f"{r:g}").to_numpy(),
+        "households": city["households"].fillna(0).round(0).astype(int).to_numpy(),
+        "coverage": city["coverage"].map(share_text_1).to_numpy()})
     print(format_table(_localise(table, lang)))
-    if len(city) and (city["households_basis"] != "points").any():
-        print(t("coverage.households_estimated", lang))
-    staffing = project.table(STAFFING)
-    st_roll = rollup_staffing(project, staffing)
-    st_city = st_roll[st_roll["level"] == "city"]
-    no_leader = find_grids_without_leader(staffing)
-    over = find_volunteers_over_capacity(project)
-    rate = float(st_city["staffing_rate"].iloc[0]) if len(st_city) else float("nan")
+    figures = unit_figures(project, category=None).get(CITY)
+    staffing = staffing_by_grid(project)
+    no_leader = staffing.loc[staffing["leader_id"].isna() & (staffing["target"] > 0), s.GRID_CODE].tolist()
+    over = over_capacity(project)
+    rate = float(figures["staffing"].iloc[0]) if len(figures) else float("nan")
     print()
-    print(t("coverage.staffing_line", lang, grids=len(staffing), rate="" if np.isnan(rate) else f"{rate:.1%}",
+    print(t("coverage.staffing_line", lang, grids=len(staffing), rate=share_text_1(rate),
             no_leader=len(no_leader), over=len(over)))
     if no_leader:
         print(t("coverage.no_leader_list", lang, ids=no_leader))
@@ -162,13 +154,19 @@ def _print_summary(project: Project, lang: str, *, distance: str) -> bool:
     return bool(no_leader) or len(over) > 0
 
 
+def share_text_1(value: float) -> str:
+    """A share with one decimal for the command line tables (empty when unknown)."""
+    return "" if pd.isna(value) else f"{value:.1%}"
+
+
 def _print_worst(project: Project, lang: str) -> None:
     cov = project.table(s.COVERAGE)
     if cov.empty:
         return
     radii = sorted(cov["radius_m"].unique())
     radius = radii[len(radii) // 2]
-    leaves = leaf_grids(project.layer(s.GRIDS))[s.GRID_CODE]
+    tree = grid_tree(project)
+    leaves = tree.index[tree["is_leaf"].astype(bool)]
     for category in s.CATEGORIES:
         worst = rank_worst_grids(cov, category=category, radius_m=radius, limit=5, grid_codes=leaves)
         worst = worst[worst["area_share"] < 1.0]
@@ -223,13 +221,12 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
 def write_xlsx(project: Project, path: str | Path, lang: str, *,
                suggestions: pd.DataFrame | None = None) -> None:
     """Write coverage, roll-up, staffing (and suggestions) sheets to an XLSX, atomically."""
-    rollup = project.table(ROLLUP).copy()
+    rollup = coverage_rollup(project)
     rollup["level"] = rollup["level"].map(lambda v: t(f"coverage.level.{v}", lang))
-    rollup["households_basis"] = rollup["households_basis"].map(lambda v: t(f"coverage.basis.{v}", lang))
     sheets = {
         t("coverage.sheet.coverage", lang): coverage_table_for_export(project, lang),
         t("coverage.sheet.rollup", lang): _localise(rollup.round(4), lang),
-        t("coverage.sheet.staffing", lang): _localise(project.table(STAFFING), lang),
+        t("coverage.sheet.staffing", lang): _localise(staffing_by_grid(project), lang),
     }
     if suggestions is not None:
         sheets[t("coverage.sheet.suggestions", lang)] = suggestions

@@ -37,8 +37,8 @@ MESSAGES = {
     },
     "coverage.arg.no_save": {"zh": "不把结果写回项目文件", "en": "do not store the results in the project file"},
     "coverage.summary_title": {
-        "zh": "全市覆盖情况（{distance}，“全覆盖”= 面积覆盖率 ≥ {full}）",
-        "en": "City-wide coverage ({distance}; \"fully covered\" = area share >= {full})",
+        "zh": "全域覆盖情况（{distance}；按户数加权，无户数的网格按面积）",
+        "en": "Coverage of the whole area ({distance}; weighted by households, by area where a grid has none)",
     },
     "coverage.distance.euclidean": {"zh": "直线距离", "en": "straight-line distance"},
     "coverage.distance.network": {"zh": "沿路网步行距离", "en": "walking distance along the network"},
@@ -124,6 +124,7 @@ MESSAGES = {
     "coverage.col.leader_id": {"zh": "网格长/网格员", "en": "Leader"},
     "coverage.col.no_leader": {"zh": "无网格长网格数", "en": "Grids without leader"},
     "coverage.col.staffing_rate": {"zh": "配备率", "en": "Staffing rate"},
+    "coverage.col.coverage": {"zh": "覆盖率（按户，无户数时按面积）", "en": "Coverage (by households, else by area)"},
     "coverage.col.rank": {"zh": "序号", "en": "Rank"},
     "coverage.col.lon": {"zh": "经度（WGS 84）", "en": "Longitude (WGS 84)"},
     "coverage.col.lat": {"zh": "纬度（WGS 84）", "en": "Latitude (WGS 84)"},

@@ -12,7 +12,8 @@ from ui import labels, state
 from ui.cached import cached_figures
 from ui.common import current_project, project_path
 from ui.i18n import tr
-from ui.views import COMMUNITY, GRID, TOWN, Selection, unit_grid_codes
+from geo.explore import COMMUNITY, GRID, TOWN, Selection, reach_rows, unit_grid_codes, unit_panel_figures
+from geo.numbers import count_text, share_text
 
 HOUSEHOLD_BINS = (0, 30, 100, 300, 500, 1000, np.inf)
 
@@ -49,19 +50,17 @@ codes = unit_grid_codes(project, sel)
 grids = project.layer(s.GRIDS)
 grids = grids[grids[s.CODE].astype(str).isin(set(codes))] if s.CODE in grids else grids
 grid_fig = figures.get(GRID).reindex(codes)
-leaf_codes = set(codes) - set(grids.get(s.PARENT_CODE, pd.Series(dtype=str)).dropna().astype(str))
-leaf_fig = grid_fig.reindex(sorted(leaf_codes))
+leaf_fig = grid_fig[grid_fig["is_leaf"].astype(bool)]
+unit = unit_panel_figures(project, figures, sel)  # the same figures as the map panel, export and print
 
-target, actual = grid_fig["target"].sum(), grid_fig["actual"].sum()
-filled = np.minimum(grid_fig["actual"], grid_fig["target"]).sum()
 c = st.columns(6)
-c[0].metric(tr("ui.dash.grids"), f"{len(codes):,}")
-c[1].metric(tr("ui.dash.households"), f"{leaf_fig['households'].sum():,.0f}")
-c[2].metric(tr("ui.dash.volunteers"), f"{len(project.layer(s.VOLUNTEERS)):,}")
-c[3].metric(tr("ui.dash.points"), f"{len(project.layer(s.SERVICE_POINTS)):,}")
-c[4].metric(tr("ui.dash.staffing_rate"), f"{filled / target:.0%}" if target else "—")
-c[5].metric(tr("ui.dash.grids_short"), f"{int((grid_fig['short'] > 0).sum()):,}")
-if actual == 0:
+c[0].metric(tr("ui.dash.grids"), count_text(unit["grids"]))
+c[1].metric(tr("ui.dash.households"), count_text(unit["households"]))
+c[2].metric(tr("ui.dash.volunteers"), count_text(unit["volunteers"]))
+c[3].metric(tr("ui.dash.points"), count_text(unit["service_points"]))
+c[4].metric(tr("ui.dash.staffing_rate"), share_text(unit["staffing"]))
+c[5].metric(tr("ui.dash.grids_short"), count_text(unit["short_grids"]))
+if unit["actual"] == 0:
     st.info(tr("ui.dash.no_assignments"))
 
 # per level: grids by level
@@ -86,15 +85,14 @@ elif unit_level == COMMUNITY:
     units = units.reindex([c for c in unit_names if c in units.index and
                            str(project.layer(s.COMMUNITIES).set_index(s.CODE).loc[c].get(s.TOWN_CODE)) == sel.town])
 st.subheader(tr("ui.dash.staffing_chart"))
-rate = units["staffing_rate"].rename(index=lambda c: unit_names.get(c, c)).dropna()
+rate = units["staffing"].rename(index=lambda c: unit_names.get(c, c)).dropna()
 if len(rate):
     st.bar_chart(rate.rename(tr("ui.dash.staffing_rate")), horizontal=True, height=max(200, 18 * len(rate)))
 
 st.subheader(tr("ui.dash.coverage_chart", radius=radius))
-cov = project.table(s.COVERAGE)
-if len(cov):
-    part = cov[cov[s.GRID_CODE].astype(str).isin(leaf_codes) & np.isclose(cov["radius_m"].astype(float), radius)]
-    share = part.groupby(s.CATEGORY)["area_share"].mean().rename(index=labels.category_label)
+reach = reach_rows(project, sel, radius_m=radius)
+if len(reach):
+    share = reach.set_index(s.CATEGORY)["share"].rename(index=labels.category_label)
     st.bar_chart(share.rename(tr("ui.col.coverage")))
 else:
     st.caption(tr("ui.panel.reach_none"))

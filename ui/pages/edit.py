@@ -11,15 +11,17 @@ import streamlit as st
 from geo import schema as s
 from geo.audit import read_audit
 from geo.edits import (
-    Edit, active_scenario, add_volunteer, default_role, find_violations,
+    Edit, add_volunteer, default_role,
     grids_of_community, lock_assignment, lock_grids, move_service_point, remove_volunteer, replace_volunteer,
-    run_edit, scenario_rows, staffing_table, volunteer_candidates,
+    run_edit, volunteer_candidates,
 )
 from geo.errors import GeoInputError
 from geo.messages import CATALOGUE
 from geo.history import History, mark_saved, record_edit, redo, save_edits, undo
 from geo.privacy import mask_name
 from geo.project import Project
+from geo.rules import find_violations
+from geo.staffing import staffing_by_grid
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
 from ui import labels, state
 from ui.cached import cached_project
@@ -55,12 +57,12 @@ def _history() -> History:
 
 
 def _rebase(disk: Project, path: str) -> None:
-    st.session_state[BASE] = {"path": path, "revision": disk.revision, "scenario": active_scenario(disk)}
+    st.session_state[BASE] = {"path": path, "revision": disk.revision, "scenario": disk.active_scenario}
     tables = {name: disk.table(name) for name in EDITED_TABLES}
     st.session_state[BASE_TABLES] = tables
     st.session_state[WORK_TABLES] = dict(tables)
-    st.session_state[WORK_META] = {"scenario": active_scenario(disk)}
-    st.session_state[state.SCENARIO] = active_scenario(disk)
+    st.session_state[WORK_META] = {"scenario": disk.active_scenario}
+    st.session_state[state.SCENARIO] = disk.active_scenario
 
 
 def _sync(disk: Project, path: str) -> None:
@@ -72,8 +74,8 @@ def _sync(disk: Project, path: str) -> None:
 
 
 def _project_from(disk: Project, tables: dict[str, pd.DataFrame], scenario: str, revision: int) -> Project:
-    meta = {**disk.meta, "scenario": scenario, "revision": revision}
-    return Project(layers=disk.layers, tables={**disk.tables, **tables}, meta=meta)
+    project = Project(layers=disk.layers, tables={**disk.tables, **tables}, meta=disk.meta)
+    return project.with_meta(revision=revision).with_active_scenario(scenario)
 
 
 def _current(disk: Project) -> Project:
@@ -88,9 +90,9 @@ def _base(disk: Project) -> Project:
 
 def _store(project: Project, history: History) -> None:
     st.session_state[WORK_TABLES] = {name: project.table(name) for name in EDITED_TABLES}
-    st.session_state[WORK_META] = {"scenario": active_scenario(project)}
+    st.session_state[WORK_META] = {"scenario": project.active_scenario}
     st.session_state[HISTORY] = history.to_dict()
-    st.session_state[state.SCENARIO] = active_scenario(project)
+    st.session_state[state.SCENARIO] = project.active_scenario
 
 
 def _flash(kind: str, text: str) -> None:
@@ -188,12 +190,12 @@ def _pick_grid(project: Project) -> tuple[str | None, str | None]:
 
 
 def _grid_panel(project: Project, grid: str) -> None:
-    scenario = active_scenario(project)
-    staffing = staffing_table(project)
+    scenario = project.active_scenario
+    staffing = staffing_by_grid(project)
     row = staffing[staffing[s.GRID_CODE] == grid]
     if len(row):
         st.markdown(tr("edit.page.staffing", actual=int(row["actual"].iloc[0]), target=int(row["target"].iloc[0])))
-    rows = scenario_rows(project.table(s.ASSIGNMENTS), scenario)
+    rows = project.assignments(scenario)
     here = rows[rows[s.GRID_CODE].astype(str) == grid] if len(rows) else rows
     st.subheader(tr("edit.page.assigned"))
     if here.empty:
@@ -211,7 +213,7 @@ def _grid_panel(project: Project, grid: str) -> None:
 
 
 def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: list[str]) -> None:
-    scenario, user = active_scenario(project), _user()
+    scenario, user = project.active_scenario, _user()
     table = project.table(s.ASSIGNMENTS)
     st.text_input(tr("edit.page.search"), key=K_QUERY)
     cands = volunteer_candidates(project, grid, query=st.session_state.get(K_QUERY, ""))
@@ -251,7 +253,7 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
 
 
 def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
-    scenario, user = active_scenario(project), _user()
+    scenario, user = project.active_scenario, _user()
     table = project.table(s.ASSIGNMENTS)
     b = st.columns(4)
     if b[0].button(tr("edit.page.lock_grid"), key="edit_lock_grid"):
@@ -278,7 +280,7 @@ def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
                                                        level=levels.get(grid, s.LEVEL_GENERAL), user=user,
                                                        scenario=scenario))
     if community is not None:
-        staffing = staffing_table(project)
+        staffing = staffing_by_grid(project)
         staffing = staffing[staffing[s.GRID_CODE].isin(grids_of_community(project, community))].copy()
         staffing.insert(1, "status", staffing.apply(
             lambda r: tr("edit.status.none") if r["target"] == 0 else tr(
@@ -303,7 +305,7 @@ def _violations_panel(project: Project, grid: str | None) -> None:
 def _scenario_panel(project: Project) -> None:
     st.subheader(tr("edit.page.scenarios"))
     user = _user()
-    st.markdown(tr("edit.page.active_scenario", name=active_scenario(project)))
+    st.markdown(tr("edit.page.active_scenario", name=project.active_scenario))
     st.text_input(tr("edit.page.scenario_name"), key=K_SC_NAME)
     name = st.session_state.get(K_SC_NAME, "")
     c = st.columns(2)

@@ -18,10 +18,12 @@ from ui.common import current_project, project_path
 from ui.i18n import tr
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, build_explore_map
-from ui.views import (
-    CITY, COMMUNITY, GRID, TOWN, Selection, UnitFigures, drill, parent_chain, problem_rows, reach_rows,
-    search_units, selection_for, staff_rows, unit_grid_codes,
+from geo.explore import (
+    CITY, COMMUNITY, GRID, TOWN, Selection, drill, parent_chain, problem_rows, reach_rows,
+    search_units, selection_for, staff_rows, unit_grid_codes, unit_panel_figures,
 )
+from geo.numbers import count_text, share_text
+from geo.rollup import Figures
 
 RADII_CHOICES = (300, 500, 1000)
 LEVEL_LABEL = {CITY: "ui.level.city", TOWN: "ui.level.town", COMMUNITY: "ui.level.community", GRID: "ui.level.grid"}
@@ -85,10 +87,9 @@ def _search(project) -> None:
 
 
 def _breadcrumbs(project, sel: Selection) -> None:
-    chain = parent_chain(project, sel)
+    chain = parent_chain(project, sel, lang=state.lang())
     cols = st.columns(len(chain))
-    for col, (level, code, name) in zip(cols, chain):
-        label = tr("ui.city_name") if level == CITY else name
+    for col, (level, code, label) in zip(cols, chain):
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
         if col.button(label, key=f"crumb_{level}", disabled=is_last, width="stretch"):
             select(selection_for(project, level, code) if code else Selection())
@@ -111,29 +112,23 @@ def _legend(legend: LegendInfo) -> None:
         st.markdown(" ".join(parts), unsafe_allow_html=True)  # only catalogue text and hex colours, escaped
 
 
-def _panel(project, sel: Selection, figures: UnitFigures, opts: MapOptions) -> None:
+def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
     level = sel.level
-    chain = parent_chain(project, sel)
-    name = tr("ui.city_name") if level == CITY else chain[-1][2]
+    chain = parent_chain(project, sel, lang=state.lang())
+    name = chain[-1][2]
     st.subheader(f"{tr(LEVEL_LABEL[level])} · {name}")
     if len(chain) > 1:
-        parents = " › ".join(tr("ui.city_name") if lv == CITY else nm for lv, _, nm in chain[:-1])
+        parents = " › ".join(nm for _, _, nm in chain[:-1])
         st.caption(f"{tr('ui.panel.parents')}: {parents}")
     if level != CITY:
         st.caption(f"{tr('ui.panel.code')}: {chain[-1][1]}")
     codes = unit_grid_codes(project, sel)
-    grid_fig = figures.get(GRID).reindex(codes)
-    if level == GRID:
-        households = grid_fig["households"].sum()
-    else:
-        unit = figures.get(level).reindex([chain[-1][1]]) if level != CITY else None
-        households = unit["households"].sum() if unit is not None else figures.get(TOWN)["households"].sum()
+    unit = unit_panel_figures(project, figures, sel)
     m1, m2, m3 = st.columns(3)
-    m1.metric(tr("ui.panel.households"), f"{households:,.0f}")
-    m2.metric(tr("ui.panel.grids"), f"{len(codes):,}")
-    target, actual = grid_fig["target"].sum(), grid_fig["actual"].sum()
-    m3.metric(tr("ui.dash.staffing_rate"), f"{actual / target:.0%}" if target else "—",
-              help=tr("ui.panel.staffing", actual=int(actual), target=int(target)))
+    m1.metric(tr("ui.panel.households"), count_text(unit["households"]))
+    m2.metric(tr("ui.panel.grids"), count_text(unit["grids"]))
+    m3.metric(tr("ui.dash.staffing_rate"), share_text(unit["staffing"]),
+              help=tr("ui.panel.staffing", actual=int(unit["filled"]), target=int(unit["target"])))
     if level in (COMMUNITY, GRID):
         st.markdown(f"**{tr('ui.panel.staff')}**")
         staff = staff_rows(project, codes)

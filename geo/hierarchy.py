@@ -1,0 +1,305 @@
+"""The unit tree of a project: town → community → grid (general → micro), its leaves and its parents.
+
+This module is the one place that answers "which town and community is this grid in?" and
+"which grids are leaves?". Every page, export, print and command reads the hierarchy from
+``grid_tree`` (no geometry needed) and ``complete_hierarchy`` writes missing parents once.
+
+Parents of a grid, in order of trust
+------------------------------------
+1. its own ``community_code`` / ``town_code`` columns;
+2. its ``parent_code`` chain (a micro-grid under a general grid inherits the general grid's
+   community; a ``parent_code`` that names a community is that community);
+3. its community's ``town_code`` (a grid never needs its own town code);
+4. ``complete_hierarchy`` only: the parent polygon with the largest overlap, written into the
+   layer and flagged in the ``parent_source`` column (``overlap``), so ``check`` and the QA report
+   can show what was inferred.
+
+A *leaf grid* is a grid no other grid names as its ``parent_code``, excluding community master
+grids (社区总网格, which cover the same households as the community's other grids). Household
+counts are summed over leaf grids only, so a household is never counted twice.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema as s
+from geo.crs import to_metric_crs
+from geo.messages import t
+from geo.project import Project
+
+PARENT_SOURCE = "parent_source"  # "code" (given), "chain" (from a parent's code), "overlap" (inferred)
+SOURCE_CODE, SOURCE_CHAIN, SOURCE_OVERLAP = "code", "chain", "overlap"
+TREE_COLUMNS = (s.NAME, s.LEVEL, s.KIND, s.PARENT_CODE, s.COMMUNITY_CODE, s.TOWN_CODE, "is_leaf", s.HOUSEHOLDS_N)
+MIN_OVERLAP_SHARE = 0.5  # an inferred parent must hold at least this share of the child's area
+
+
+def text_or_none(value: Any) -> str | None:
+    """``value`` as stripped text; None for missing values and empty text."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    out = str(value).strip()
+    return out or None
+
+
+def _text_column(gdf: pd.DataFrame, column: str) -> pd.Series:
+    if column not in gdf.columns:
+        return pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+    return gdf[column].map(text_or_none).astype(object)
+
+
+def community_towns(project: Project) -> pd.Series:
+    """Each community code → its town code (None when unknown)."""
+    comms = project.layer(s.COMMUNITIES)
+    if s.CODE not in comms.columns or len(comms) == 0:
+        return pd.Series(dtype=object)
+    return pd.Series(_text_column(comms, s.TOWN_CODE).to_numpy(), index=comms[s.CODE].astype(str).to_numpy())
+
+
+def grid_tree(project: Project) -> pd.DataFrame:
+    """Every grid with its resolved parents, indexed by grid code (the layer's order).
+
+    Columns: ``name``, ``level``, ``kind``, ``parent_code``, ``community_code``, ``town_code``
+    (resolved by the rules in the module docstring), ``is_leaf`` and ``households`` (float, NaN
+    when the layer has no count).
+    """
+    grids = project.layer(s.GRIDS)
+    if s.CODE not in grids.columns or len(grids) == 0:
+        return pd.DataFrame(columns=list(TREE_COLUMNS), index=pd.Index([], name=s.CODE, dtype=object))
+    codes = grids[s.CODE].astype(str).to_numpy()
+    level = grids[s.LEVEL].astype(str).to_numpy() if s.LEVEL in grids.columns else np.full(len(grids), "")
+    parent = np.array(_text_column(grids, s.PARENT_CODE), dtype=object)
+    community = np.array(_text_column(grids, s.COMMUNITY_CODE), dtype=object)
+    town = np.array(_text_column(grids, s.TOWN_CODE), dtype=object)
+    comm_codes = set(project.layer(s.COMMUNITIES)[s.CODE].astype(str)) if s.CODE in project.layer(
+        s.COMMUNITIES).columns else set()
+    grid_pos = {c: i for i, c in enumerate(codes)}
+    # a parent_code naming a community is the community
+    for i in np.flatnonzero(pd.isna(community)):
+        if parent[i] is not None and parent[i] in comm_codes:
+            community[i] = parent[i]
+    # follow the parent chain upwards for grids still without a community (bounded: no cycles)
+    for _ in range(8):
+        missing = [i for i in np.flatnonzero(pd.isna(community)) if parent[i] in grid_pos]
+        if not missing:
+            break
+        for i in missing:
+            community[i] = community[grid_pos[parent[i]]]
+    towns_of = community_towns(project)
+    for i in range(len(codes)):
+        if community[i] is not None and towns_of.get(community[i]) is not None:
+            town[i] = towns_of[community[i]]  # the community's town wins: one tree
+        elif town[i] is None and parent[i] in grid_pos:
+            town[i] = town[grid_pos[parent[i]]]
+    has_child = pd.Index(codes).isin([p for p in parent if p is not None and p in grid_pos])
+    households = (pd.to_numeric(grids[s.HOUSEHOLDS_N], errors="coerce").to_numpy(dtype=float)
+                  if s.HOUSEHOLDS_N in grids.columns else np.full(len(grids), np.nan))
+    return pd.DataFrame({
+        s.NAME: grids[s.NAME].astype(str).to_numpy() if s.NAME in grids.columns else codes,
+        s.LEVEL: level,
+        s.KIND: _text_column(grids, s.KIND).to_numpy(),
+        s.PARENT_CODE: parent, s.COMMUNITY_CODE: community, s.TOWN_CODE: town,
+        "is_leaf": ~has_child & (level != s.LEVEL_MASTER),
+        s.HOUSEHOLDS_N: households,
+    }, index=pd.Index(codes, name=s.CODE))
+
+
+def grid_descendants(tree: pd.DataFrame) -> dict[str, list[str]]:
+    """Each grid code → itself and every grid below it (following ``parent_code``)."""
+    parent = {c: p for c, p in tree[s.PARENT_CODE].items() if p is not None and p in tree.index and p != c}
+    out: dict[str, list[str]] = {c: [c] for c in tree.index}
+    for code in tree.index:
+        seen, cur = {code}, parent.get(code)
+        while cur is not None and cur not in seen:
+            out[cur].append(code)
+            seen.add(cur)
+            cur = parent.get(cur)
+    return out
+
+
+def unit_grid_codes(tree: pd.DataFrame, *, level: str, code: str | None) -> list[str]:
+    """Codes of the grids inside one unit: a town, a community, a grid (itself and below) or the city."""
+    if level == "city" or code is None:
+        return tree.index.tolist()
+    if level == "town":
+        return tree.index[tree[s.TOWN_CODE] == str(code)].tolist()
+    if level == "community":
+        return tree.index[tree[s.COMMUNITY_CODE] == str(code)].tolist()
+    return grid_descendants(tree).get(str(code), [])
+
+
+def unit_children_codes(project: Project, tree: pd.DataFrame, *, level: str, code: str | None) -> tuple[str, list[str]]:
+    """The child level and child codes of one unit, as maps and atlases show them.
+
+    City → towns; town → its communities; community → its top grids (grids whose parent is not
+    a grid of the community: general, dedicated, or micro-grids directly under the community);
+    grid → its child grids.
+    """
+    if level == "city":
+        towns = project.layer(s.TOWNS)
+        return "town", towns[s.CODE].astype(str).tolist() if s.CODE in towns.columns else []
+    if level == "town":
+        towns_of = community_towns(project)
+        return "community", towns_of.index[towns_of == str(code)].tolist()
+    if level == "community":
+        mine = tree[tree[s.COMMUNITY_CODE] == str(code)]
+        top = mine[~mine[s.PARENT_CODE].isin(set(mine.index)) & (mine[s.LEVEL] != s.LEVEL_MASTER)]
+        return "grid", top.index.tolist()
+    return "grid", tree.index[tree[s.PARENT_CODE] == str(code)].tolist()
+
+
+# --- inference: parents written into the layers ----------------------------------------------
+
+def largest_overlap(child: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each child geometry (metric CRS), the position of the parent with the largest shared area.
+
+    Returns ``(position, share)``: position -1 and share 0 where a child touches no parent;
+    ``share`` is the shared area over the child's area.
+    """
+    pos = np.full(len(child), -1)
+    share = np.zeros(len(child))
+    ok = ~(shapely.is_missing(child) | shapely.is_empty(child))
+    if not ok.any() or len(parent) == 0:
+        return pos, share
+    tree = shapely.STRtree(parent)
+    ci, pi = tree.query(child, predicate="intersects")
+    if len(ci) == 0:
+        return pos, share
+    area = shapely.area(shapely.intersection(child[ci], parent[pi]))
+    pairs = pd.DataFrame({"c": ci, "p": pi, "a": area}).sort_values(["c", "a"], ascending=[True, False])
+    best = pairs.drop_duplicates("c")
+    child_area = shapely.area(child[best["c"].to_numpy()])
+    pos[best["c"].to_numpy()] = best["p"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share[best["c"].to_numpy()] = np.where(child_area > 0, best["a"].to_numpy() / child_area, 0.0)
+    return pos, share
+
+
+def _valid_metric(gdf: pd.DataFrame, crs_metric: str) -> np.ndarray:
+    geoms = to_metric_crs(gdf, crs_metric=crs_metric).geometry.to_numpy().copy()
+    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+    if bad.any():
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    return geoms
+
+
+def _infer(child: pd.DataFrame, parent: pd.DataFrame, column: str, *, crs_metric: str) -> tuple[pd.Series, pd.Series]:
+    """Fill ``child[column]`` (text codes) from the largest-overlap parent where it is missing."""
+    values = _text_column(child, column)
+    source = pd.Series(np.where(values.notna(), SOURCE_CODE, None), index=child.index, dtype=object)
+    todo = values.isna().to_numpy()
+    if not todo.any() or len(parent) == 0 or s.CODE not in parent.columns:
+        return values, source
+    pos, share = largest_overlap(_valid_metric(child[todo], crs_metric), _valid_metric(parent, crs_metric))
+    codes = parent[s.CODE].astype(str).to_numpy()
+    found = (pos >= 0) & (share >= MIN_OVERLAP_SHARE)
+    idx = child.index[todo]
+    values.loc[idx[found]] = codes[pos[found]]
+    source.loc[idx[found]] = SOURCE_OVERLAP
+    return values, source
+
+
+def complete_hierarchy(project: Project, *, crs_metric: str = s.METRIC_CRS) -> tuple[Project, pd.DataFrame]:
+    """Write every missing parent code into the layers; return the project and what was inferred.
+
+    Communities without ``town_code`` get the town they overlap most; grids without a
+    community (after following codes and the ``parent_code`` chain) get the community they
+    overlap most, micro-grids without ``parent_code`` the general grid of their community they
+    overlap most; every grid's ``town_code`` is its community's. Inferred values are flagged
+    ``overlap`` in ``parent_source``. A unit that overlaps no parent by half its area keeps no
+    parent (``check`` reports it as ``check.no_parent``).
+
+    Returns
+    -------
+    project, inferred
+        ``inferred`` has one row per written value: layer, code, column, value, source.
+    """
+    rows: list[dict[str, Any]] = []
+    towns, comms, grids = (project.layer(n) for n in (s.TOWNS, s.COMMUNITIES, s.GRIDS))
+    if len(comms) and s.CODE in comms.columns:
+        values, source = _infer(comms, towns, s.TOWN_CODE, crs_metric=crs_metric)
+        comms = comms.assign(**{s.TOWN_CODE: values.to_numpy(), PARENT_SOURCE: source.to_numpy()})
+        rows += [{"layer": s.COMMUNITIES, "code": str(c), "column": s.TOWN_CODE, "value": v, "source": SOURCE_OVERLAP}
+                 for c, v, src in zip(comms[s.CODE], values, source) if src == SOURCE_OVERLAP]
+        project = project.with_layer(s.COMMUNITIES, comms)
+    if len(grids) and s.CODE in grids.columns:
+        project, grid_rows = _complete_grids(project, grids, comms, crs_metric=crs_metric)
+        rows += grid_rows
+    return project, pd.DataFrame(rows, columns=["layer", "code", "column", "value", "source"])
+
+
+def _complete_grids(project: Project, grids: pd.DataFrame, comms: pd.DataFrame, *,
+                    crs_metric: str) -> tuple[Project, list[dict[str, Any]]]:
+    rows: list[dict[str, Any]] = []
+    tree = grid_tree(project)
+    community = pd.Series(tree[s.COMMUNITY_CODE].to_numpy(), index=grids.index, dtype=object)
+    given = _text_column(grids, s.COMMUNITY_CODE)
+    source = pd.Series(np.where(given.notna(), SOURCE_CODE, np.where(community.notna(), SOURCE_CHAIN, None)),
+                       index=grids.index, dtype=object)
+    top = grids[community.isna().to_numpy()]
+    if len(top):
+        values, src = _infer(top.assign(**{s.COMMUNITY_CODE: None}), comms, s.COMMUNITY_CODE, crs_metric=crs_metric)
+        community.loc[top.index] = values
+        source.loc[top.index] = src
+    level = grids[s.LEVEL].astype(str) if s.LEVEL in grids.columns else pd.Series("", index=grids.index)
+    parent = _text_column(grids, s.PARENT_CODE)
+    orphans = grids[(level == s.LEVEL_MICRO) & parent.isna()]
+    general = grids[level == s.LEVEL_GENERAL]
+    if len(orphans) and len(general):
+        values, src = _infer(orphans, general, s.PARENT_CODE, crs_metric=crs_metric)
+        same = [v is not None and community.get(i) == community.get(general.index[general[s.CODE].astype(str) == v][0])
+                for i, v in zip(orphans.index, values)]
+        keep = pd.Series(same, index=orphans.index)
+        parent.loc[orphans.index[keep.to_numpy()]] = values[keep]
+        for i in orphans.index[keep.to_numpy() & (src == SOURCE_OVERLAP).to_numpy()]:
+            source.loc[i] = SOURCE_OVERLAP
+            rows.append({"layer": s.GRIDS, "code": str(grids.at[i, s.CODE]), "column": s.PARENT_CODE,
+                         "value": parent.loc[i], "source": SOURCE_OVERLAP})
+    still = parent.isna() & community.notna()
+    parent.loc[still] = community[still]  # a grid with no parent grid hangs under its community
+    towns_of = community_towns(project)
+    town = community.map(lambda c: towns_of.get(c) if c is not None else None)
+    town = town.where(town.notna(), _text_column(grids, s.TOWN_CODE))
+    for i in grids.index[(source == SOURCE_OVERLAP).to_numpy() & community.notna().to_numpy()]:
+        rows.append({"layer": s.GRIDS, "code": str(grids.at[i, s.CODE]), "column": s.COMMUNITY_CODE,
+                     "value": community.loc[i], "source": SOURCE_OVERLAP})
+    out = grids.assign(**{s.COMMUNITY_CODE: community.to_numpy(), s.TOWN_CODE: town.to_numpy(),
+                          s.PARENT_CODE: parent.to_numpy(), PARENT_SOURCE: source.to_numpy()})
+    return project.with_layer(s.GRIDS, out), rows
+
+
+# --- the project's own place --------------------------------------------------------------------
+
+def place_code(project: Project) -> str | None:
+    """The county/city code of the project: settings ``place_code``, else the towns' common 6-digit prefix."""
+    given = text_or_none(project.settings.get("place_code"))
+    if given:
+        return given
+    for layer in (s.TOWNS, s.COMMUNITIES):
+        gdf = project.layer(layer)
+        if s.CODE in gdf.columns and len(gdf):
+            prefixes = {str(c)[:6] for c in gdf[s.CODE].dropna() if len(str(c)) >= 6}
+            if len(prefixes) == 1:
+                return prefixes.pop()
+    return None
+
+
+def place_name(project: Project) -> str | None:
+    """The project's own place name (市/县), from settings ``place_name`` (None when never given).
+
+    Pages and prints show ``geo.messages`` ``place.unnamed`` (with ``place_code``) when it is None;
+    the name is never a constant of the code.
+    """
+    return text_or_none(project.settings.get("place_name")) or text_or_none(project.meta.get("city_name"))
+
+
+def place_label(project: Project, lang: str = "zh") -> str:
+    """The project's place as a title: its name (``place_name_en`` in English when given), else from the codes."""
+    name = (lang == "en" and text_or_none(project.settings.get("place_name_en"))) or place_name(project)
+    if name:
+        return name
+    code = place_code(project)
+    return t("place.unnamed", lang, code=code) if code else t("place.unnamed_nocode", lang)
