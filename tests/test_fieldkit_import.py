@@ -308,6 +308,9 @@ def test_import_command__the_whole_kit_into_one_project_with_no_id_number_in_cle
     assert {k: len(v) for k, v in project.layers.items()} == {
         s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 180, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}
     assert len(project.table(s.ASSIGNMENTS)) == 250
+    communities = project.layer(s.COMMUNITIES)  # parents inferred by overlap and written (geo.hierarchy)
+    assert dict(zip(communities[s.CODE], communities[s.TOWN_CODE])) == {
+        c["code"]: c["town_code"] for c in SUMMARY["communities"]}
     assert project.meta["id_salt"]
     data = out.read_bytes()
     ids = [r["身份证号规范"] for r in _csv("roster_truth.csv") if r["身份证号规范"]]

@@ -9,6 +9,7 @@ from geo import schema as s
 from geo.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo.errors import GeoInputError, ProjectFileError
 from geo.files import write_atomic
+from geo.hierarchy import complete_hierarchy
 from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
@@ -97,7 +98,8 @@ def _refuse_foreign_output(out: Path) -> None:
 def build_project(loaded: dict[str, LoadedLayer]) -> Project:
     """A new project holding the loaded layers; meta records each source (file, CRS, date, columns).
 
-    Community names in lower layers are resolved to codes (``geo.unitnames``); the 身份证号 salt is kept.
+    Community names in lower layers are resolved to codes (``geo.unitnames``), then missing parents
+    are written by largest overlap (``geo.hierarchy.complete_hierarchy``); the 身份证号 salt is kept.
     """
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     project = new_project()
@@ -109,6 +111,7 @@ def build_project(loaded: dict[str, LoadedLayer]) -> Project:
     layers, _ = resolve_layer_names(project.layers)
     for layer, gdf in layers.items():
         project = project.with_layer(layer, gdf)
+    project, _ = complete_hierarchy(project)
     return project.with_meta(sources=sources, imported_at=now, **({"id_salt": salt} if salt else {}))
 
 
@@ -139,6 +142,7 @@ def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Na
     project, report = update_project(existing, layers, sources={k: v.source_meta() for k, v in loaded.items()},
                                      id_salt=salt)
     print_update_report(report, lang)
+    project, _ = complete_hierarchy(project)
     return project
 
 
@@ -155,6 +159,7 @@ def _with_roster(project: Project, args: argparse.Namespace, lang: str) -> Proje
         print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
     project, report = apply_roster(project, roster)
     print_update_report(report, lang)
+    project, _ = complete_hierarchy(project)
     return project
 
 
