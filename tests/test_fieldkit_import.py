@@ -284,6 +284,20 @@ def test_service_points__each_inside_the_community_and_grid_truth_names(kit):
 
 # --- organisations: kept for later use ------------------------------------------------------------
 
+def test_organisations__grids_served_resolved_within_the_community_as_truth_says(kit):
+    from geo.organisations import GRID_CODES, read_organisations
+
+    result = read_organisations(KIT / "rosters" / "organisations.xlsx", grids=kit["layers"][s.GRIDS],
+                                communities=kit["layers"][s.COMMUNITIES])
+    truth = _csv("organisations_truth.csv")
+    table = result.table
+    assert result.findings == []
+    assert len(table) == 42
+    assert [set(g.split(";")) for g in table[GRID_CODES]] == [set(r["网格编码"].split(";")) for r in truth]
+    assert list(table[s.COMMUNITY_CODE]) == [r["社区代码"] for r in truth]
+    assert list(table[s.PHONE]) == [r["电话规范"] for r in truth]
+
+
 def test_organisations__sheet_read_with_every_row_and_type(kit):
     sheet = read_workbook(KIT / "rosters" / "organisations.xlsx").sheet()
     assert len(sheet.frame) == SUMMARY["counts"]["organisations"] == 42
@@ -302,12 +316,14 @@ def test_import_command__the_whole_kit_into_one_project_with_no_id_number_in_cle
                  "--grids", str(boundaries / "grids_baidu.geojson"), "--grids-crs", "bd09",
                  "--households", str(boundaries / "buildings_cgcs2000_gk.zip"),
                  "--service-points", str(rosters / "service_points_baidu.csv"), "--service-points-crs", "bd09",
-                 "--roster", str(ROSTER), "--tolerance-m2", "500", "--out", str(out)])
+                 "--roster", str(ROSTER), "--organisations", str(rosters / "organisations.xlsx"),
+                 "--tolerance-m2", "500", "--out", str(out)])
     assert code == 0  # 500 m²: the 6-decimal rounding of two offset systems leaves slivers of ~100 m²
     project = load_project(out)
     assert {k: len(v) for k, v in project.layers.items()} == {
         s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 180, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}
     assert len(project.table(s.ASSIGNMENTS)) == 250
+    assert len(project.table("organisations")) == 42
     communities = project.layer(s.COMMUNITIES)  # parents inferred by overlap and written (geo.hierarchy)
     assert dict(zip(communities[s.CODE], communities[s.TOWN_CODE])) == {
         c["code"]: c["town_code"] for c in SUMMARY["communities"]}

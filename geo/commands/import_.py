@@ -14,6 +14,7 @@ from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
 from geo.project import Project, load_project, new_project, save_project
+from geo.organisations import ORGANISATIONS, read_organisations
 from geo.project_update import UpdateReport, apply_roster, update_project
 from geo.roster_import import read_roster
 from geo.sanity import area_of
@@ -48,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--replace", action="store_true", help=t("import.arg.replace", lang))
     parser.add_argument("--roster", metavar="花名册.xlsx", help=t("import.arg.roster", lang))
     parser.add_argument("--roster-sheet", metavar="NAME", help=t("import.arg.roster_sheet", lang))
+    parser.add_argument("--organisations", metavar="组织.xlsx", help=t("import.arg.organisations", lang))
     parser.add_argument("--keep-id-numbers", action="store_true", help=t("import.arg.keep_id_numbers", lang))
     parser.add_argument("--tolerance-m2", type=float, default=DEFAULT_TOLERANCE_M2,
                         help=t("import.arg.tolerance", lang, default=DEFAULT_TOLERANCE_M2))
@@ -79,7 +81,7 @@ def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> di
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
                                    repair=args.repair, id_salt=salt,
                                    area=area_of(known) if layer not in POLYGON_LAYERS else None)
-    if not loaded and not getattr(args, "roster", None):
+    if not loaded and not getattr(args, "roster", None) and not getattr(args, "organisations", None):
         msg = "no input files"
         raise GeoInputError(msg, code="import.no_inputs")
     return loaded
@@ -189,6 +191,17 @@ def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
             print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
 
 
+def _with_organisations(project: Project, args: argparse.Namespace, lang: str) -> Project:
+    """Keep the organisations sheet as table ``organisations``, grids served resolved to codes."""
+    result = read_organisations(args.organisations, grids=project.layer(s.GRIDS),
+                                communities=project.layer(s.COMMUNITIES))
+    print(t("import.organisations.summary", lang, file=Path(args.organisations).name, n=len(result.table)))
+    for row in result.findings:
+        print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
+    table = result.table.rename_axis("source_row").reset_index()
+    return project.with_table(ORGANISATIONS, table)
+
+
 def run(args: argparse.Namespace, lang: str) -> int:
     """Import, save the project atomically, print the check; exit 1 when the check finds errors."""
     out = Path(args.out)
@@ -207,6 +220,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
         project = build_project(loaded)
     if args.roster:
         project = _with_roster(project, args, lang)
+    if args.organisations:
+        project = _with_organisations(project, args, lang)
     saved = save_project(project, out, expected_revision=existing.revision if updating else None)
     files = {layer: item.file for layer, item in loaded.items()}
     findings = check_layers(saved.layers, files=files, tolerance_m2=args.tolerance_m2)

@@ -173,6 +173,10 @@ MESSAGES = {
         "zh": "名单 {file} 第 {feature_id} 行的所属社区对应多个社区（{related_id}），未自动选择。请填写社区代码。",
         "en": "Row {feature_id} of roster {file} names a community that several share ({related_id}); none was chosen. Enter the community code.",
     },
+    "organisations.grid_unmatched": {
+        "zh": "组织表 {file} 第 {feature_id} 行的服务网格“{detail}”在所属社区中找不到。请核对网格名称（多个名称用“、”分隔）。",
+        "en": "Row {feature_id} of organisations sheet {file} serves grid(s) \"{detail}\", not found in its community. Check the names (separate several with 、).",
+    },
     "roster.post_unknown": {
         "zh": "名单 {file} 第 {feature_id} 行的职务无法识别（{detail} 行），按一般成员导入。可识别的职务：网格长、专职网格员、兼职网格员、楼栋长、党员志愿者、下沉干部（市级/镇街级/社区级）。",
         "en": "The post on row(s) {feature_id} of roster {file} is not recognised ({detail} rows); imported as members. Known posts: 网格长, 专职网格员, 兼职网格员, 楼栋长, 党员志愿者, 下沉干部 (市级/镇街级/社区级).",
@@ -306,6 +310,14 @@ MESSAGES = {
     "import.arg.keep_id_numbers": {
         "zh": "在项目文件中保留身份证号明文（默认只保存遮蔽形式和加盐哈希）；会记入修改记录",
         "en": "keep ID numbers in clear in the project file (by default only the masked form and a salted hash are kept); recorded in the audit log",
+    },
+    "import.arg.organisations": {
+        "zh": "进网入格组织表（XLSX/CSV，含 名称、类型、所属社区、服务小区/网格名称），按名称对应到网格后保存在项目中",
+        "en": "organisations entering the grid (XLSX/CSV with 名称, 类型, 所属社区, 服务小区/网格名称), kept in the project with the grids they serve",
+    },
+    "import.organisations.summary": {
+        "zh": "组织表 {file}：{n} 个组织已保存。",
+        "en": "Organisations sheet {file}: {n} organisations kept.",
     },
     "import.roster.summary": {
         "zh": "花名册 {file}：{n} 人，{matched} 人对应到网格，{unmatched} 人找不到网格，{ambiguous} 人对应多个网格。",
