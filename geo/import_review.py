@@ -9,7 +9,7 @@ form (``web_text``: a ``<key>.web`` catalogue variant wins over the command-line
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,13 +123,14 @@ def guess_file(path: str | Path, *, label: str | None = None) -> Guess:
 
 @dataclass(frozen=True)
 class FilePlan:
-    """One file and how the planner declared it: target layer, CRS, column mapping."""
+    """One file and how the planner declared it: target layer, CRS, column mapping, repair."""
 
     path: Path
     target: str
     crs: str | None = None
     mapping: tuple[tuple[str, str], ...] = ()
     label: str = ""
+    repair: bool = False
 
 
 @dataclass
@@ -144,21 +145,27 @@ class LoadOutcome:
         return [f for item in self.loaded.values() for f in item.findings]
 
 
-def load_files(plans: Iterable[FilePlan], *, id_salt: str | None = None) -> LoadOutcome:
+def load_plan(plan: FilePlan, *, id_salt: str | None = None) -> LoadedLayer:
+    """``geo.io.load_layer`` for one plan."""
+    return load_layer(plan.path, plan.target, crs=plan.crs, mapping=dict(plan.mapping) or None,
+                      label=plan.label or plan.path.name, id_salt=id_salt, repair=plan.repair)
+
+
+def load_files(plans: Iterable[FilePlan], *, id_salt: str | None = None,
+               loader: Callable[[FilePlan], LoadedLayer] | None = None) -> LoadOutcome:
     """Load every planned layer file; collect each file's ``GeoInputError`` instead of stopping.
 
     Rosters and organisation sheets (no coordinates) are placed later, once the grids are known.
+    ``loader`` replaces ``load_plan`` (the app passes its cached reader).
     """
     out = LoadOutcome()
     for plan in plans:
         if plan.target in (SKIP, ROSTER, ORGANISATIONS):
             continue
-        label = plan.label or plan.path.name
         try:
-            out.loaded[plan.target] = load_layer(plan.path, plan.target, crs=plan.crs,
-                                                 mapping=dict(plan.mapping) or None, label=label, id_salt=id_salt)
+            out.loaded[plan.target] = loader(plan) if loader else load_plan(plan, id_salt=id_salt)
         except GeoInputError as exc:
-            out.errors[label] = exc
+            out.errors[plan.label or plan.path.name] = exc
     return out
 
 

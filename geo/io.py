@@ -25,7 +25,7 @@ import pyogrio.raw
 import shapely
 
 from geo import schema as s
-from geo.crs import SourceCRS, declaration_shift_m, declaration_wins_over_label, parse_crs, to_storage_crs
+from geo.crs import Shift, SourceCRS, declaration_shift_m, declaration_wins_over_label, parse_crs, to_storage_crs
 from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
@@ -78,6 +78,7 @@ class LoadedLayer:
     mapping: ColumnMapping
     findings: list[dict] = field(default_factory=list)
     id_salt: str | None = None  # the salt the 身份证号 hashes were made with (store it in the project meta)
+    declared_shift: Shift | None = None  # GCJ-02/BD-09 declared: how far that moves the data vs reading it as WGS 84
 
     def source_meta(self) -> dict:
         """What ``meta["sources"][layer]`` records for this import."""
@@ -541,7 +542,8 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     source = resolve_source_crs(raw, crs, label=label)
     _check_geometry_types(gdf, layer, label=label)
     findings = _load_findings(raw, gdf, layer, label=label, found=found) + filled
-    findings += _declared_over_label(raw, gdf, source, layer, label=label)
+    shift = declaration_shift_m(gdf, declared=source, labelled=parse_crs("wgs84")) if source.offset else None
+    findings += _declared_over_label(raw, shift, source, layer, label=label)
     coordinate_problems = find_coordinate_problems(gdf, source, layer=layer, file=label)
     _refuse_mostly_misplaced(coordinate_problems, gdf, layer=layer, label=label)
     findings += coordinate_problems
@@ -560,7 +562,8 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         _refuse_mostly_far(stored, area, layer=layer, label=label, source=source)
         findings += find_far_from_area(stored, area, layer=layer, file=label)
     return LoadedLayer(gdf=stored, layer=layer, file=label, source_crs=source.label, fmt=raw.fmt,
-                       encoding=raw.encoding, mapping=found, findings=findings, id_salt=id_salt)
+                       encoding=raw.encoding, mapping=found, findings=findings, id_salt=id_salt,
+                       declared_shift=shift)
 
 
 def protect_personal_columns(df: pd.DataFrame, layer: str, *, file: str, id_salt: str | None,
@@ -653,12 +656,11 @@ def _refuse_mostly_far(stored: gpd.GeoDataFrame, area: shapely.Geometry, *, laye
                             ids=ids[:10], crs=source.label, far_km=f"{DEFAULT_FAR_M / 1000:g}")
 
 
-def _declared_over_label(raw: RawFrame, gdf: gpd.GeoDataFrame, source: SourceCRS, layer: str, *,
+def _declared_over_label(raw: RawFrame, shift: Shift | None, source: SourceCRS, layer: str, *,
                          label: str) -> list[dict]:
     """A QA note when a declared GCJ-02/BD-09 was used instead of the file's WGS 84 label, with the shift."""
-    if raw.file_crs is None or not declaration_wins_over_label(source, raw.file_crs):
+    if shift is None or raw.file_crs is None or not declaration_wins_over_label(source, raw.file_crs):
         return []
-    shift = declaration_shift_m(gdf, declared=source, labelled=SourceCRS(raw.file_crs))
     return [finding(INFO, "io.crs_declared_over_label", layer, file=label, detail=source.label,
                     related_id=f"{shift.median_m:.0f}")]
 

@@ -244,3 +244,26 @@ def apply_roster(project: Project, roster: Any, *, user: str = "", now: str | No
         records.append({**record, "action": ACTION_ID_CLEAR, "object": s.VOLUNTEERS, "to": roster.file,
                         "id": f"{ACTION_ID_CLEAR}:{now}"})
     return append_audit(out, records), report
+
+
+def import_layers(base: Project | None, loaded: dict[str, Any], *, user: str = "",
+                  now: str | None = None) -> tuple[Project, UpdateReport]:
+    """Loaded files (``geo.io.LoadedLayer``) into ``base`` (or a new project), the one way CLI and wizard do it.
+
+    Community names are resolved to codes against the project's communities (new or kept,
+    ``geo.unitnames``), the layers are added or replaced (``update_project``: diff, audit),
+    and missing parents are written by largest overlap (``geo.hierarchy.complete_hierarchy``).
+    """
+    from geo.hierarchy import complete_hierarchy
+    from geo.project import new_project
+    from geo.unitnames import resolve_layer_names
+
+    start = base if base is not None else new_project()
+    layers = {layer: item.gdf for layer, item in loaded.items()}
+    resolved, _ = resolve_layer_names({**start.layers, **layers})
+    salt = next((item.id_salt for item in loaded.values() if item.id_salt), None)
+    project, report = update_project(start, {layer: resolved[layer] for layer in layers},
+                                     sources={k: v.source_meta() for k, v in loaded.items()}, user=user,
+                                     id_salt=salt, now=now)
+    project, _ = complete_hierarchy(project)
+    return project, report

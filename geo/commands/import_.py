@@ -2,24 +2,22 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 from pathlib import Path
 
 from geo import schema as s
 from geo.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo.errors import GeoInputError, ProjectFileError
+from geo.edits import now_iso
 from geo.files import write_atomic
-from geo.hierarchy import complete_hierarchy
 from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
-from geo.project import Project, load_project, new_project, save_project
+from geo.project import Project, load_project, save_project
 from geo.organisations import ORGANISATIONS, read_organisations
-from geo.project_update import UpdateReport, apply_roster, update_project
+from geo.project_update import UpdateReport, apply_roster, import_layers
 from geo.roster_import import read_roster
 from geo.sanity import area_of
 from geo.tables import parse_mapping_args
-from geo.unitnames import resolve_layer_names
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
 
 NAME = "import"
@@ -98,23 +96,10 @@ def _refuse_foreign_output(out: Path) -> None:
 
 
 def build_project(loaded: dict[str, LoadedLayer]) -> Project:
-    """A new project holding the loaded layers; meta records each source (file, CRS, date, columns).
-
-    Community names in lower layers are resolved to codes (``geo.unitnames``), then missing parents
-    are written by largest overlap (``geo.hierarchy.complete_hierarchy``); the 身份证号 salt is kept.
-    """
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    project = new_project()
-    sources = {}
-    for layer, item in loaded.items():
-        project = project.with_layer(layer, item.gdf)
-        sources[layer] = {**item.source_meta(), "imported_at": now}
-    salt = next((item.id_salt for item in loaded.values() if item.id_salt), None)
-    layers, _ = resolve_layer_names(project.layers)
-    for layer, gdf in layers.items():
-        project = project.with_layer(layer, gdf)
-    project, _ = complete_hierarchy(project)
-    return project.with_meta(sources=sources, imported_at=now, **({"id_salt": salt} if salt else {}))
+    """A new project holding the loaded layers (``geo.project_update.import_layers``: names, parents, sources)."""
+    now = now_iso()
+    project, _ = import_layers(None, loaded, now=now)
+    return project.with_meta(imported_at=now)
 
 
 def _existing_project(out: Path, args: argparse.Namespace) -> Project | None:
@@ -137,14 +122,8 @@ def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Na
         raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(given))
     if not loaded:
         return existing
-    layers = {layer: item.gdf for layer, item in loaded.items()}
-    resolved, _ = resolve_layer_names({**existing.layers, **layers})
-    layers = {layer: resolved[layer] for layer in layers}
-    salt = next((item.id_salt for item in loaded.values() if item.id_salt), None)
-    project, report = update_project(existing, layers, sources={k: v.source_meta() for k, v in loaded.items()},
-                                     id_salt=salt)
+    project, report = import_layers(existing, loaded)
     print_update_report(report, lang)
-    project, _ = complete_hierarchy(project)
     return project
 
 
@@ -161,7 +140,6 @@ def _with_roster(project: Project, args: argparse.Namespace, lang: str) -> Proje
         print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
     project, report = apply_roster(project, roster)
     print_update_report(report, lang)
-    project, _ = complete_hierarchy(project)
     return project
 
 
