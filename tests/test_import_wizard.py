@@ -96,3 +96,46 @@ def test_wizard__every_files_problem_at_once_in_words_for_the_form(tmp_path, off
     assert any("broken.geojson" in e for e in errors)
     assert any("service_points_baidu.csv" in e for e in errors)
     assert not any("--" in e for e in errors)  # remedies name the form, not command-line flags
+
+
+@pytest.mark.slow
+def test_wizard__updates_the_open_project_with_a_diff_and_keeps_everything_else(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from geo.cli import main
+    from geo.project import save_project
+
+    project_file = tmp_path / "p.gpkg"
+    boundaries = KIT / "boundaries"
+    assert main(["import", "--communities", str(boundaries / "communities_amap.geojson"), "--communities-crs",
+                 "gcj02", "--grids", str(boundaries / "grids_baidu.geojson"), "--grids-crs", "bd09",
+                 "--out", str(project_file)]) in (0, 1)
+    rows = pd.DataFrame({s.VOLUNTEER_ID: ["V1"], s.GRID_CODE: ["5101970010010101"], s.ROLE: "leader",
+                         s.METHOD: "manual", s.DISTANCE_M: 0.0, s.LOCKED: False, s.VERSION: 1, s.UPDATED_AT: "t",
+                         s.SCENARIO: ["方案二"]})
+    save_project(load_project(project_file).with_table(s.ASSIGNMENTS, rows), project_file)
+    folder = tmp_path / "新边界"
+    folder.mkdir()
+    doc = json.loads((boundaries / "grids_baidu.geojson").read_text(encoding="utf-8"))
+    doc["features"] = doc["features"][1:]  # one micro-grid dropped
+    (folder / "grids_baidu.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state[state.PROJECT_PATH] = str(project_file)
+    at.run()
+    at.switch_page("ui/pages/import_wizard.py").run()
+    at.text_input(key="import_folder").set_value(str(folder)).run()
+    assert at.radio(key="import_mode").value == "update"
+    at = _declare_and_check(at)
+    assert not at.exception
+    diff = at.dataframe[-1].value
+    assert diff.iloc[0].tolist()[1:4] == [180, 179, 0] and diff.iloc[0].tolist()[4] == 1  # before, after, +, -
+    at.button(key="import_save").click().run()
+    assert not at.exception
+    project = load_project(project_file)
+    assert len(project.layer(s.GRIDS)) == 179
+    assert len(project.layer(s.COMMUNITIES)) == 12  # kept
+    assert list(project.table(s.ASSIGNMENTS)[s.SCENARIO]) == ["方案二"]  # the other scenario is kept
+    assert project.table(s.AUDIT)["object"].iloc[-1] == s.GRIDS

@@ -147,8 +147,8 @@ def print_update_report(report: UpdateReport, lang: str) -> None:
     """The diff per layer and the effect on assignments and coverage, one line each."""
     for layer, diff in report.diffs.items():
         print(t("import.update.layer", lang, layer=layer, **diff.counts()))
-    if report.kept_layers:
-        print(t("import.update.kept", lang, layers=report.kept_layers, tables=report.kept_tables))
+    if report.kept_layers or report.kept_tables:
+        print(t("import.update.kept", lang, layers=report.kept_layers or ["—"], tables=report.kept_tables or ["—"]))
     for scenario, n in report.orphaned_assignments.items():
         print(t("import.update.orphaned", lang, scenario=scenario, n=n))
     if report.coverage_stale:

@@ -40,8 +40,8 @@ MESSAGES = {
         "en": "File {file} has no column for {column}, which layer {layer} needs (columns: {found}). Add it, or map one with --map original={column}.",
     },
     "io.missing_coordinates": {
-        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。请提供 经度/纬度 列，或用 --map 原列名={column} 指定。",
-        "en": "Table {file} has no coordinate column {column} (columns: {found}). Provide lon/lat columns or map one with --map original={column}.",
+        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。请提供 经度/纬度 列，或用 --map 原列名={column} 指定；如果这是没有坐标、按所属网格填写的人员花名册，请改用 --roster 导入。",
+        "en": "Table {file} has no coordinate column {column} (columns: {found}). Provide lon/lat columns or map one with --map original={column}; if it is a roster without coordinates that names each person's grid, import it with --roster instead.",
     },
     "io.text_in_number": {
         "zh": "文件 {file} 的 {column} 列应为数字，但第 {row} 行是“{value}”（共有问题的行：{rows}）。请改为纯数字（如 50）后重新导入。",
