@@ -20,8 +20,9 @@ import shapely
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.idcard import find_id_column
-from geo.io import LoadedLayer, RawFrame, load_layer, read_raw
+from geo.io import POLYGON_LAYERS, LoadedLayer, RawFrame, load_layer, read_raw
 from geo.messages import CATALOGUE, t
+from geo.sanity import area_of
 from geo.tables import LAT, LON, normalise_header, synonyms_for
 from geo.validate import _context
 
@@ -145,25 +146,32 @@ class LoadOutcome:
         return [f for item in self.loaded.values() for f in item.findings]
 
 
-def load_plan(plan: FilePlan, *, id_salt: str | None = None) -> LoadedLayer:
-    """``geo.io.load_layer`` for one plan."""
+def load_plan(plan: FilePlan, *, id_salt: str | None = None, area: shapely.Geometry | None = None) -> LoadedLayer:
+    """``geo.io.load_layer`` for one plan (points checked against ``area``, WGS 84)."""
     return load_layer(plan.path, plan.target, crs=plan.crs, mapping=dict(plan.mapping) or None,
-                      label=plan.label or plan.path.name, id_salt=id_salt, repair=plan.repair)
+                      label=plan.label or plan.path.name, id_salt=id_salt, repair=plan.repair, area=area)
 
 
 def load_files(plans: Iterable[FilePlan], *, id_salt: str | None = None,
-               loader: Callable[[FilePlan], LoadedLayer] | None = None) -> LoadOutcome:
+               loader: Callable[..., LoadedLayer] | None = None,
+               known_layers: Mapping[str, Any] | None = None) -> LoadOutcome:
     """Load every planned layer file; collect each file's ``GeoInputError`` instead of stopping.
 
-    Rosters and organisation sheets (no coordinates) are placed later, once the grids are known.
-    ``loader`` replaces ``load_plan`` (the app passes its cached reader).
+    Polygon layers load first; point layers are then checked against the project area
+    (``geo.sanity.area_of`` of ``known_layers`` and the polygons just loaded). Rosters and
+    organisation sheets (no coordinates) are placed later, once the grids are known.
+    ``loader(plan, area=...)`` replaces ``load_plan`` (the app passes its cached reader).
     """
     out = LoadOutcome()
-    for plan in plans:
-        if plan.target in (SKIP, ROSTER, ORGANISATIONS):
-            continue
+    todo = [p for p in plans if p.target not in (SKIP, ROSTER, ORGANISATIONS)]
+    todo.sort(key=lambda p: p.target not in POLYGON_LAYERS)
+    for plan in todo:
+        area = None
+        if plan.target not in POLYGON_LAYERS:
+            area = area_of({**(known_layers or {}), **{k: v.gdf for k, v in out.loaded.items()}})
         try:
-            out.loaded[plan.target] = loader(plan) if loader else load_plan(plan, id_salt=id_salt)
+            out.loaded[plan.target] = (loader(plan, area=area) if loader
+                                       else load_plan(plan, id_salt=id_salt, area=area))
         except GeoInputError as exc:
             out.errors[plan.label or plan.path.name] = exc
     return out

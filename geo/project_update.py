@@ -70,13 +70,22 @@ class UpdateReport:
     orphaned_assignments: dict[str, int] = field(default_factory=dict)  # scenario -> rows whose grid/volunteer went
     added_assignments: int = 0
     coverage_stale: bool = False
+    inferred_parents: pd.DataFrame = field(default_factory=pd.DataFrame)  # geo.hierarchy: layer, code, column, value
+
+    def inferred_counts(self) -> dict[str, int]:
+        """How many parent codes were inferred by overlap and written, per ``layer.column``."""
+        if self.inferred_parents.empty:
+            return {}
+        keys = self.inferred_parents["layer"] + "." + self.inferred_parents["column"]
+        return {str(k): int(v) for k, v in keys.value_counts().items()}
 
     def summary(self) -> dict[str, Any]:
         """Plain numbers per layer and the effects, for the CLI, the wizard and tests."""
         return {"layers": {k: d.counts() for k, d in self.diffs.items()}, "added_layers": self.added_layers,
                 "replaced_layers": self.replaced_layers, "kept_layers": self.kept_layers,
                 "kept_tables": self.kept_tables, "orphaned_assignments": self.orphaned_assignments,
-                "added_assignments": self.added_assignments, "coverage_stale": self.coverage_stale}
+                "added_assignments": self.added_assignments, "coverage_stale": self.coverage_stale,
+                "inferred_parents": self.inferred_counts()}
 
 
 def _keyed(gdf: gpd.GeoDataFrame, key: str) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -265,5 +274,5 @@ def import_layers(base: Project | None, loaded: dict[str, Any], *, user: str = "
     project, report = update_project(start, {layer: resolved[layer] for layer in layers},
                                      sources={k: v.source_meta() for k, v in loaded.items()}, user=user,
                                      id_salt=salt, now=now)
-    project, _ = complete_hierarchy(project)
+    project, report.inferred_parents = complete_hierarchy(project)
     return project, report

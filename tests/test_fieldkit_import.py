@@ -308,7 +308,7 @@ def test_organisations__sheet_read_with_every_row_and_type(kit):
 # --- the whole kit through the import command -------------------------------------------------------
 
 @pytest.mark.slow
-def test_import_command__the_whole_kit_into_one_project_with_no_id_number_in_clear(tmp_path):
+def test_import_command__the_whole_kit_into_one_project_with_no_id_number_in_clear(tmp_path, capsys):
     out = tmp_path / "锦澜.gpkg"
     boundaries, rosters = KIT / "boundaries", KIT / "rosters"
     code = main(["--lang", "en", "import", "--towns", str(boundaries / "towns_amap.geojson"), "--towns-crs", "gcj02",
@@ -319,6 +319,7 @@ def test_import_command__the_whole_kit_into_one_project_with_no_id_number_in_cle
                  "--roster", str(ROSTER), "--organisations", str(rosters / "organisations.xlsx"),
                  "--tolerance-m2", "500", "--out", str(out)])
     assert code == 0  # 500 m²: the 6-decimal rounding of two offset systems leaves slivers of ~100 m²
+    assert "12 parent codes (communities.town_code) were inferred by largest overlap" in capsys.readouterr().out
     project = load_project(out)
     assert {k: len(v) for k, v in project.layers.items()} == {
         s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 180, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}

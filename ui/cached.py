@@ -71,12 +71,15 @@ def cached_findings(path: str | Path, project: Project):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_import(data: bytes, filename: str, layer: str, crs: str | None, mapping: tuple[tuple[str, str], ...],
-                  repair: bool = False, id_salt: str | None = None):
-    """``geo.io.load_layer_bytes`` for one uploaded file, cached on its content and options."""
+                  repair: bool = False, id_salt: str | None = None, area_wkb: bytes | None = None):
+    """``geo.io.load_layer_bytes`` for one uploaded file, cached on its content and options (area as WKB)."""
+    import shapely
+
     from geo.io import load_layer_bytes
 
+    area = shapely.from_wkb(area_wkb) if area_wkb else None
     return load_layer_bytes(data, filename, layer, crs=crs, mapping=dict(mapping) or None, repair=repair,
-                            id_salt=id_salt)
+                            id_salt=id_salt, area=area)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -95,10 +95,12 @@ def _refuse_foreign_output(out: Path) -> None:
         raise GeoInputError(msg, code="import.exists", file=str(out)) from exc
 
 
-def build_project(loaded: dict[str, LoadedLayer]) -> Project:
+def build_project(loaded: dict[str, LoadedLayer], lang: str = "zh") -> Project:
     """A new project holding the loaded layers (``geo.project_update.import_layers``: names, parents, sources)."""
     now = now_iso()
-    project, _ = import_layers(None, loaded, now=now)
+    project, report = import_layers(None, loaded, now=now)
+    for what, n in report.inferred_counts().items():
+        print(t("import.inferred_parents", lang, n=n, what=what))
     return project.with_meta(imported_at=now)
 
 
@@ -153,6 +155,8 @@ def print_update_report(report: UpdateReport, lang: str) -> None:
         print(t("import.update.orphaned", lang, scenario=scenario, n=n))
     if report.coverage_stale:
         print(t("import.update.coverage_stale", lang))
+    for what, n in report.inferred_counts().items():
+        print(t("import.inferred_parents", lang, n=n, what=what))
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
@@ -195,7 +199,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
             backup = out.with_name(f"{out.stem}.backup-r{existing.revision}{out.suffix}")
             write_atomic(backup, out.read_bytes())
             print(t("import.backup", lang, file=str(backup)))
-        project = build_project(loaded)
+        project = build_project(loaded, lang)
     if args.roster:
         project = _with_roster(project, args, lang)
     if args.organisations:

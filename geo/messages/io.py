@@ -295,6 +295,10 @@ MESSAGES = {
         "zh": "网格或服务点有变化，原覆盖率结果已过时。请重新运行 coverage。",
         "en": "Grids or service points changed, so the coverage results are out of date. Run coverage again.",
     },
+    "import.inferred_parents": {
+        "zh": "按最大重叠面积推断并写入了 {n} 个上级编码（{what}），已在 parent_source 列标为 overlap。请在检查报告中核对。",
+        "en": "{n} parent codes ({what}) were inferred by largest overlap and written, flagged overlap in column parent_source. Review them in the check report.",
+    },
     "import.backup": {
         "zh": "原项目文件已另存为 {file}。",
         "en": "The previous project file was kept as {file}.",

@@ -101,14 +101,14 @@ def _open_project() -> Project | None:
         return None
 
 
-def _load(files, plans, salt: str | None) -> LoadOutcome:
+def _load(files, plans, salt: str | None, base: Project | None) -> LoadOutcome:
     contents = dict(files)
 
-    def loader(plan: FilePlan):
+    def loader(plan: FilePlan, *, area=None):
         return cached_import(contents[plan.label], Path(plan.label).name, plan.target, plan.crs, plan.mapping,
-                             plan.repair, salt)
+                             plan.repair, salt, None if area is None else area.wkb)
 
-    return load_files(plans, loader=loader)
+    return load_files(plans, loader=loader, known_layers=base.layers if base is not None else None)
 
 
 def _grids_key(grids: gpd.GeoDataFrame) -> str:
@@ -213,6 +213,8 @@ def _diff(report) -> None:
         st.warning(t("import.update.orphaned", state.lang(), scenario=scenario, n=n))
     if report.coverage_stale:
         st.warning(tr("wizard.coverage_stale"))
+    for what, n in report.inferred_counts().items():
+        st.info(t("import.inferred_parents", state.lang(), n=n, what=what))
 
 
 def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
@@ -267,7 +269,7 @@ if st.session_state.get(CHECKED):
 
     salt_ = base_.meta.get("id_salt") if base_ is not None else None
     with st.spinner(tr("ui.import.checking")):
-        outcome_ = _load(files_, plans_, salt_)
+        outcome_ = _load(files_, plans_, salt_, base_)
         project_, report_ = import_layers(base_, outcome_.loaded, user=str(st.session_state.get(state.USER_NAME) or ""))
         rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
         project_ = _with_people(project_, report_, rosters_, orgs_)
