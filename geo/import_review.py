@@ -24,7 +24,7 @@ from geo.io import POLYGON_LAYERS, LoadedLayer, RawFrame, load_layer, read_raw
 from geo.messages import CATALOGUE, t
 from geo.sanity import area_of
 from geo.tables import LAT, LON, normalise_header, synonyms_for
-from geo.validate import _context
+from geo.validate import finding_text
 
 ROSTER = "roster"  # a list of people without coordinates (placed by grid name)
 ORGANISATIONS = "organisations"  # organisations entering the grid (no coordinates)
@@ -193,6 +193,12 @@ def web_error_text(error: Exception, lang: str) -> str:
     return web_text(code, lang, **dict(getattr(error, "context", {})))
 
 
+def web_finding_text(row: Mapping[str, Any], lang: str) -> str:
+    """One finding in words for the web form (``geo.validate.finding_text`` with the ``.web`` variant)."""
+    code = str(row["code"])
+    return finding_text({**dict(row), "code": f"{code}.web" if f"{code}.web" in CATALOGUE else code}, lang)
+
+
 def _kind(code: str, lang: str) -> str:
     key = f"qa.kind.{code}"
     return t(key, lang) if key in CATALOGUE else t("qa.kind.other", lang)
@@ -209,7 +215,7 @@ def qa_kinds(findings: pd.DataFrame | list[dict], lang: str) -> pd.DataFrame:
     for (severity, code), group in rows.groupby(["severity", "code"], sort=False):
         first = group.iloc[0]
         out.append((order.get(str(severity), 3), t(f"check.severity.{severity}", lang), _kind(str(code), lang),
-                    len(group), web_text(str(code), lang, **_context(first))))
+                    len(group), web_finding_text(first, lang)))
     out.sort(key=lambda r: (r[0], -r[3]))
     return pd.DataFrame([r[1:] for r in out], columns=columns)
 
@@ -221,7 +227,7 @@ def qa_table(findings: pd.DataFrame | list[dict], lang: str) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=columns)
     data = [(t(f"check.severity.{r['severity']}", lang), _kind(str(r["code"]), lang), r.get("file") or "",
-             r.get("feature_id") or "", web_text(str(r["code"]), lang, **_context(r)))
+             r.get("feature_id") or "", web_finding_text(r, lang))
             for _, r in rows.iterrows()]
     return pd.DataFrame(data, columns=columns).fillna("")
 
