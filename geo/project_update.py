@@ -214,9 +214,12 @@ def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
     if id_salt and not project.meta.get("id_salt"):
         changes["id_salt"] = id_salt
     out = out.with_meta(**changes)
-    out = append_audit(out, _audit_records(report.diffs, new_sources, user=user, scenario=project.active_scenario,
-                                           now=now))
-    return out, report
+    records = _audit_records(report.diffs, new_sources, user=user, scenario=project.active_scenario, now=now)
+    records += [{"time": now, "user": user, "scenario": project.active_scenario, "action": ACTION_ID_CLEAR,
+                 "object": layer, "from": "", "to": str(new_sources[layer].get("file", "")),
+                 "id": f"{ACTION_ID_CLEAR}:{layer}:{now}"}
+                for layer, gdf in layers.items() if ID_CLEAR in gdf.columns]  # the planner's opt-in, on record
+    return append_audit(out, records), report
 
 
 def apply_roster(project: Project, roster: Any, *, user: str = "", now: str | None = None
@@ -248,11 +251,7 @@ def apply_roster(project: Project, roster: Any, *, user: str = "", now: str | No
     record = {"time": now, "user": user, "scenario": project.active_scenario, "action": ACTION_ROSTER,
               "object": s.ASSIGNMENTS, "from": "", "to": f"{len(rows)} rows from {roster.file}",
               "id": f"{ACTION_ROSTER}:{now}"}
-    records = [record]
-    if ID_CLEAR in vols.columns:  # the planner opted in to keep ID numbers in clear: say so in the log
-        records.append({**record, "action": ACTION_ID_CLEAR, "object": s.VOLUNTEERS, "to": roster.file,
-                        "id": f"{ACTION_ID_CLEAR}:{now}"})
-    return append_audit(out, records), report
+    return append_audit(out, [record]), report
 
 
 def import_layers(base: Project | None, loaded: dict[str, Any], *, user: str = "",

@@ -108,3 +108,20 @@ def test_diff_layer__matched_by_code_not_by_order(tmp_path):
     d = diff_layer(old, new, layer=s.GRIDS)
     assert d.counts() == {"before": 180, "after": 180, "added": 0, "removed": 0, "geometry_changed": 0,
                           "attributes_changed": 0, "unchanged": 180}
+
+
+def test_import_roster__id_numbers_in_clear_only_when_opted_in_and_then_audited(project_file, capsys):
+    roster = str(Path(__file__).parent / "data" / "fieldkit" / "rosters" / "网格员花名册.xlsx")
+    assert main(["--lang", "en", "import", "--roster", roster, "--update", "volunteers",
+                 "--out", str(project_file)]) in (0, 1)
+    masked = load_project(project_file)
+    assert "id_number" not in masked.layer(s.VOLUNTEERS).columns
+    assert "import.id_numbers_in_clear" not in set(masked.table(s.AUDIT)["action"])
+    assert main(["--lang", "en", "import", "--roster", roster, "--update", "volunteers", "--keep-id-numbers",
+                 "--out", str(project_file)]) in (0, 1)
+    clear = load_project(project_file)
+    assert clear.layer(s.VOLUNTEERS)["id_number"].str.len().max() == 18
+    assert "import.id_numbers_in_clear" in set(clear.table(s.AUDIT)["action"])
+    assert clear.meta["id_salt"] == masked.meta["id_salt"]  # the project's salt is kept across imports
+    hashes = masked.layer(s.VOLUNTEERS)["id_number_hash"].tolist()
+    assert clear.layer(s.VOLUNTEERS)["id_number_hash"].tolist() == hashes  # same people, same hashes

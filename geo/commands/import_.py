@@ -77,7 +77,7 @@ def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> di
         known = {**(existing.layers if existing else {}), **{k: v.gdf for k, v in loaded.items()}}
         loaded[layer] = load_layer(path, layer, crs=_option(args, stem, "-crs") or args.crs, mapping=mapping,
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
-                                   repair=args.repair, id_salt=salt,
+                                   repair=args.repair, id_salt=salt, keep_id_numbers=args.keep_id_numbers,
                                    area=area_of(known) if layer not in POLYGON_LAYERS else None)
     if not loaded and not getattr(args, "roster", None) and not getattr(args, "organisations", None):
         msg = "no input files"
