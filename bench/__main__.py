@@ -17,7 +17,7 @@ def main(argv: list[str]) -> int:
     """Run the named benchmarks (default: all) in fresh processes; return the worst exit code."""
     names = argv or list(ORDER)
     if not Path("build/demo.gpkg").exists():
-        subprocess.run([sys.executable, "-m", "geo", "demo", "--out", "build/demo.gpkg"], check=True)
+        subprocess.run([sys.executable, "-m", "cli", "demo", "--out", "build/demo.gpkg"], check=True)
     worst = 0
     for name in names:
         print(f"\n=== bench.{name} ===", flush=True)

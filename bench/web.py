@@ -31,7 +31,7 @@ def _payload(project, sel, figures, opts, simplified) -> tuple[int, float]:
 
 def main(path: str = "build/demo.gpkg", n_communities: int = 12) -> None:
     if not Path(path).exists():
-        print(f"{path} missing: build it with .venv/bin/python -m geo demo --out {path}")
+        print(f"{path} missing: build it with .venv/bin/python -m cli demo --out {path}")
         raise SystemExit(2)
     t0 = time.perf_counter()
     project = load_project(path)

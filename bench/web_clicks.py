@@ -41,7 +41,7 @@ def _click_and_time(page, fx: float, fy: float, heading: re.Pattern) -> float:
 
 def main(project: str = "build/demo.gpkg") -> int:
     if not (ROOT / project).exists():
-        print(f"{project} missing: build it with .venv/bin/python -m geo demo --out {project}")
+        print(f"{project} missing: build it with .venv/bin/python -m cli demo --out {project}")
         return 2
     rows = []
     with streamlit_server(ROOT / project) as url, sync_playwright() as p:

@@ -1,7 +1,7 @@
 """GridAtlas pure logic: loading, validation, CRS, assignment, coverage, export.
 
 Nothing in this package imports streamlit, folium or matplotlib, so every
-capability works headless (``python -m geo``) and from plain Python.
+capability works headless (``python -m cli``) and from plain Python.
 """
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 
 from geo import schema as s
-from geo.edits import now_iso
 from geo.project import Project
+from geo.values import now_iso
 
 AUDIT_COLUMNS = ("time", "user", "scenario", "action", "object", "from", "to", "edit_id")
 

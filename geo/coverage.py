@@ -208,7 +208,7 @@ def _metric_grids(project: Project) -> gpd.GeoDataFrame:
     if bad.any():
         ids = [str(c) for c in grids.loc[bad, s.CODE]] if s.CODE in grids else list(np.flatnonzero(bad))
         msg = f"grids {ids[:10]} have no geometry"
-        raise InvalidGeometryError(msg, file=s.GRIDS, ids=ids, reason="empty / 空几何")
+        raise InvalidGeometryError(msg, code="coverage.grid_no_geometry", ids=ids)
     return grids
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -29,6 +29,7 @@ from geo.hierarchy import grid_tree, unit_grid_codes
 from geo.project import Project, scenario_rows
 from geo.privacy import mask_name
 from geo.rules import capacities, find_violations
+from geo.values import is_true, now_iso
 
 Row = dict[str, Any]
 Record = dict[str, Any]
@@ -62,11 +63,6 @@ class StaleEditError(GeoInputError):
 
 
 # --- small value helpers -----------------------------------------------------------------
-def now_iso() -> str:
-    """The current UTC time as ISO 8601 text, to the second."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def jsonable(value: Any) -> Any:
     """``value`` as a plain JSON value (numpy scalars unwrapped, NaN/NA/NaT -> None)."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -80,16 +76,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _is_true(value: Any) -> bool:
-    value = jsonable(value)
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "t")
-    return bool(value) if value is not None else False
-
-
 def _norm(column: str, value: Any) -> Any:
     if column == s.LOCKED:
-        return _is_true(value)
+        return is_true(value)
     value = jsonable(value)
     if column == s.SCENARIO and value in (None, ""):
         return s.DEFAULT_SCENARIO
@@ -125,7 +114,7 @@ def _summary(changes: list[dict[str, Any]], side: str) -> str:
     for change in changes:
         for row in change[side]:
             if change["table"] == s.ASSIGNMENTS:
-                lock = ",locked" if _is_true(row.get(s.LOCKED)) else ""
+                lock = ",locked" if is_true(row.get(s.LOCKED)) else ""
                 parts.append(f"{row.get(s.VOLUNTEER_ID)}@{row.get(s.GRID_CODE)}({row.get(s.ROLE)}{lock})")
             elif change["table"] == s.POINT_GRIDS:
                 parts.append(f"{row.get(s.POINT_ID)}@{row.get(s.GRID_CODE)}")
@@ -239,7 +228,7 @@ def typed_table(table: str, df: pd.DataFrame) -> pd.DataFrame:
     if table != s.ASSIGNMENTS:
         return out
     if s.LOCKED in out.columns:
-        out[s.LOCKED] = out[s.LOCKED].map(_is_true).astype(bool)
+        out[s.LOCKED] = out[s.LOCKED].map(is_true).astype(bool)
     if s.VERSION in out.columns:
         out[s.VERSION] = pd.to_numeric(out[s.VERSION], errors="coerce").fillna(0).astype("int64")
     if s.DISTANCE_M in out.columns:
@@ -370,7 +359,7 @@ def _existing(df: pd.DataFrame, volunteer_id: str, grid_code: str, *, scenario: 
         msg = f"{volunteer_id} does not serve {grid_code}"
         raise GeoInputError(msg, code="edit.not_assigned", volunteer_id=volunteer_id, grid_code=grid_code)
     row = table_rows(rows.head(1))[0]
-    if not allow_locked and _is_true(row.get(s.LOCKED)):
+    if not allow_locked and is_true(row.get(s.LOCKED)):
         msg = f"{volunteer_id} in {grid_code} is locked"
         raise GeoInputError(msg, code="edit.locked", volunteer_id=volunteer_id, grid_code=grid_code)
     return row
@@ -432,7 +421,7 @@ def set_role(assignments: pd.DataFrame, *, volunteer_id: str, grid_code: str, ro
 def _set_locked(df: pd.DataFrame, rows: pd.DataFrame, *, locked: bool, action: str, obj: str, user: str,
                 scenario: str, now: str | None) -> Edit:
     now = now or now_iso()
-    targets = [r for r in table_rows(rows) if _is_true(r.get(s.LOCKED)) != locked]
+    targets = [r for r in table_rows(rows) if is_true(r.get(s.LOCKED)) != locked]
     if not targets:
         raise _no_change(action, obj)
     after = [{**r, s.LOCKED: locked, s.VERSION: int(r.get(s.VERSION) or 0) + 1, s.UPDATED_AT: now}
@@ -492,7 +481,7 @@ def clear_grids(assignments: pd.DataFrame, grid_codes: Iterable[str], *, user: s
     codes = {str(c) for c in grid_codes}
     rows = scenario_rows(df, scenario)
     rows = rows[rows[s.GRID_CODE].astype(str).isin(codes)] if len(rows) else rows
-    targets = [r for r in table_rows(rows) if not _is_true(r.get(s.LOCKED))]
+    targets = [r for r in table_rows(rows) if not is_true(r.get(s.LOCKED))]
     obj = label or ",".join(sorted(codes))
     if not targets:
         raise _no_change("clear", obj)

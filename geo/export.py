@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,8 +24,9 @@ from geo import schema as s
 from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
 from geo.errors import ExportError
 from geo.files import write_atomic
-from geo.messages import t
+from geo.messages import label, t
 from geo.project import Project
+from geo.values import now_iso
 
 FORMATS = ("xlsx", "csv", "geojson", "gpkg", "shp", "roster")
 GEO_FORMATS = ("geojson", "gpkg", "shp")
@@ -113,7 +114,7 @@ def export_metadata(project: Project, options: ExportOptions, *, scenario: str, 
     personal = "export.meta.personal_full" if options.include_personal else "export.meta.personal_masked"
     level = tab.level_label(options.level, lang) if options.level else t("export.meta.all_levels", lang)
     meta = {
-        "exported_at": exported_at, "scenario": scenario, "level": level, "crs": crs_label,
+        "exported_at": exported_at, "scenario": label("scenario", scenario, lang), "level": level, "crs": crs_label,
         "personal": t(personal, lang), "user": options.user, "revision": str(project.revision),
         "version": __version__, "note": t("illustrative_note", lang),
     }
@@ -311,7 +312,7 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
         projected CRS for GeoJSON, or a personal export without a user.
     """
     _check_options(options)
-    when = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    when = now_iso(at=now)
     scenario = tab.current_scenario(project, options.scenario)
     crs = output_crs(options.crs)
     meta = export_metadata(project, options, scenario=scenario, crs_label=crs.label, exported_at=when)

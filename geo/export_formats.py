@@ -22,6 +22,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.crs import round_coordinates
 from geo.errors import ExportError
 
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -189,7 +190,7 @@ def to_geojson_bytes(gdf: gpd.GeoDataFrame, *, precision: int = 7,
     ``gdf`` must be in a geographic lon/lat CRS (WGS 84, or GCJ-02 coordinates labelled as such
     by the caller). ``precision`` decimals of a degree (7 = about 1 cm).
     """
-    rounded = shapely.set_precision(gdf.geometry.values, 10.0 ** -precision)
+    rounded = round_coordinates(gdf.geometry.values, decimals=precision)
     oriented = shapely.orient_polygons(rounded, exterior_cw=False)  # after rounding, which may re-node
     props = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     features = []

@@ -13,7 +13,7 @@ import pandas as pd
 
 from geo import schema as s
 from geo.errors import ExportError
-from geo.messages import t
+from geo.messages import label, t
 from geo.privacy import mask_name, mask_phone
 from geo.hierarchy import grid_tree
 from geo.project import Project
@@ -137,7 +137,7 @@ def points_by_grid(project: Project) -> pd.DataFrame:
 def coverage_columns(project: Project, *, lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """Area share covered per grid, one column per category x radius (0-1), and their headers.
 
-    Empty when the project has no ``coverage`` table (run ``python -m geo coverage`` first).
+    Empty when the project has no ``coverage`` table (run ``python -m cli coverage`` first).
     """
     table = project.table(s.COVERAGE)
     needed = {s.GRID_CODE, s.CATEGORY, "radius_m", "area_share"}
@@ -151,7 +151,7 @@ def coverage_columns(project: Project, *, lang: str) -> tuple[pd.DataFrame, dict
     for category, radius in wide.columns:
         col = f"{COVERAGE_PREFIX}_{category}_{radius}"
         columns.append(col)
-        headers[col] = t("col.coverage", lang, category=category, radius=radius)
+        headers[col] = t("col.coverage", lang, category=label("category", category, lang), radius=radius)
     wide.columns = columns
     wide.index = wide.index.astype(str)
     return wide.round(3), headers
@@ -219,7 +219,8 @@ def assignment_table(project: Project, *, level: str | None = None, scenario: st
     merged = merged.join(people, on=s.VOLUNTEER_ID)
     merged[s.ROLE] = merged[s.ROLE].map(lambda r: role_label(r, lang))
     merged[s.LEVEL] = merged[s.LEVEL].map(lambda lv: level_label(lv, lang))
-    merged[s.METHOD] = merged[s.METHOD].map(lambda m: t(f"export.method.{m}", lang) if isinstance(m, str) else "")
+    merged[s.METHOD] = merged[s.METHOD].map(lambda m: label("method", m, lang))
+    merged[s.TIER] = merged[s.TIER].map(lambda v: label("tier", v, lang))
     merged[s.DISTANCE_M] = pd.to_numeric(merged[s.DISTANCE_M], errors="coerce").round(0)
     merged[SERVICE_POINTS_TEXT] = merged[s.GRID_CODE].map(_point_text(project)).fillna("")
     out = merged.reindex(columns=list(ASSIGNMENT_TABLE_COLUMNS))
@@ -276,7 +277,7 @@ def rollup_table(project: Project, *, level: str = "community", scenario: str | 
     town_names = _names(project.layer(s.TOWNS))
     town_code = codes if level == "town" else layer.get(s.TOWN_CODE, pd.Series(None, index=layer.index))
     out = pd.DataFrame({
-        s.LEVEL: t(f"export.level.{level}", lang),
+        s.LEVEL: label("level", level, lang),
         s.TOWN_CODE: town_code.astype(object),
         TOWN_NAME: town_code.map(town_names).fillna(""),
         s.COMMUNITY_CODE: codes if level == "community" else "",
@@ -298,16 +299,12 @@ def rollup_table(project: Project, *, level: str = "community", scenario: str | 
 
 def role_label(role: object, lang: str) -> str:
     """Localised role (``leader`` -> 微网格长); empty for no role, unknown roles as given."""
-    if not isinstance(role, str) or not role:
-        return ""
-    return t(f"role.{role}", lang) if role in s.ROLES else role
+    return label("role", role, lang)
 
 
 def level_label(level: object, lang: str) -> str:
     """Localised grid level (``micro`` -> 微网格)."""
-    if not isinstance(level, str) or not level:
-        return ""
-    return t(f"export.level.{level}", lang) if level in EXPORT_LEVELS else level
+    return label("level", level, lang)
 
 
 def header(column: str, lang: str, extra: dict[str, str] | None = None) -> str:

@@ -47,7 +47,7 @@ def atomic_path(path: str | Path, *, create_dirs: bool = True) -> Iterator[Path]
     >>> with atomic_path(tmp_dir / "map.png") as tmp:  # doctest: +SKIP
     ...     fig.savefig(tmp, format="png")
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a symlink: replace the file it names, not the link
     if create_dirs:
         path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)

@@ -4,7 +4,7 @@
 (网格员名单.csv is a list of people, not grid boundaries). ``load_files`` reads every file
 and collects each file's error instead of stopping at the first. ``qa_kinds`` and
 ``qa_table`` turn findings into words for a planner, with remedies phrased for the web
-form (``web_text``: a ``<key>.web`` catalogue variant wins over the command-line wording).
+form (``geo.messages`` front ``web``: never a command-line flag).
 """
 from __future__ import annotations
 
@@ -179,26 +179,6 @@ def load_files(plans: Iterable[FilePlan], *, id_salt: str | None = None,
 
 # --- words for the web form --------------------------------------------------------------------
 
-def web_text(code: str, lang: str, **context: Any) -> str:
-    """Catalogue text for the web form: the ``<code>.web`` variant when one exists (no CLI flags)."""
-    key = f"{code}.web" if f"{code}.web" in CATALOGUE else code
-    return t(key, lang, **context)
-
-
-def web_error_text(error: Exception, lang: str) -> str:
-    """A ``GeoInputError`` in words for the web form."""
-    code = getattr(error, "code", "input_error")
-    if code not in CATALOGUE:
-        return t("input_error", lang, detail=str(error))
-    return web_text(code, lang, **dict(getattr(error, "context", {})))
-
-
-def web_finding_text(row: Mapping[str, Any], lang: str) -> str:
-    """One finding in words for the web form (``geo.validate.finding_text`` with the ``.web`` variant)."""
-    code = str(row["code"])
-    return finding_text({**dict(row), "code": f"{code}.web" if f"{code}.web" in CATALOGUE else code}, lang)
-
-
 def _kind(code: str, lang: str) -> str:
     key = f"qa.kind.{code}"
     return t(key, lang) if key in CATALOGUE else t("qa.kind.other", lang)
@@ -215,7 +195,7 @@ def qa_kinds(findings: pd.DataFrame | list[dict], lang: str) -> pd.DataFrame:
     for (severity, code), group in rows.groupby(["severity", "code"], sort=False):
         first = group.iloc[0]
         out.append((order.get(str(severity), 3), t(f"check.severity.{severity}", lang), _kind(str(code), lang),
-                    len(group), web_finding_text(first, lang)))
+                    len(group), finding_text(first, lang, front="web")))
     out.sort(key=lambda r: (r[0], -r[3]))
     return pd.DataFrame([r[1:] for r in out], columns=columns)
 
@@ -227,7 +207,7 @@ def qa_table(findings: pd.DataFrame | list[dict], lang: str) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame(columns=columns)
     data = [(t(f"check.severity.{r['severity']}", lang), _kind(str(r["code"]), lang), r.get("file") or "",
-             r.get("feature_id") or "", web_finding_text(r, lang))
+             r.get("feature_id") or "", finding_text(r, lang, front="web"))
             for _, r in rows.iterrows()]
     return pd.DataFrame(data, columns=columns).fillna("")
 

@@ -96,7 +96,7 @@ def _suffix(path: Path) -> str:
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
         msg = f"{path} does not exist"
-        raise UnsupportedFormatError(msg, file=str(path), detail="file not found / 文件不存在")
+        raise UnsupportedFormatError(msg, code="file_not_found", file=str(path))
     return path.read_bytes()
 
 
@@ -159,7 +159,7 @@ def _read_gpkg(path: Path, *, label: str, layer: str | None, target: str) -> Raw
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except pyogrio.errors.DataSourceError as exc:
         msg = f"{label} is not a GeoPackage"
-        raise UnsupportedFormatError(msg, file=label, detail="not a GeoPackage / 不是 GeoPackage 文件") from exc
+        raise UnsupportedFormatError(msg, code="io.not_gpkg", file=label) from exc
     if layer is None:
         if len(names) == 1:
             layer = names[0]
@@ -214,7 +214,7 @@ def check_zip(path: Path, *, label: str, max_total_bytes: int = MAX_ZIP_TOTAL_BY
             infos = zf.infolist()
     except zipfile.BadZipFile as exc:
         msg = f"{label} is not a zip file"
-        raise UnsupportedFormatError(msg, file=label, detail="not a zip file / 不是 zip 文件") from exc
+        raise UnsupportedFormatError(msg, code="io.not_zip", file=label) from exc
     bad = [i.filename for i in infos if _unsafe_member(i.filename)]
     if bad:
         msg = f"{label} contains unsafe paths {bad[:5]}"
@@ -290,7 +290,7 @@ def _read_zip(path: Path, *, label: str, layer: str | None, encoding: str | None
         shps = [i for i in shps if PurePosixPath(i.filename).stem == layer or i.filename == layer]
     if not shps:
         msg = f"{label} holds no Shapefile (.shp)"
-        raise UnsupportedFormatError(msg, file=label, detail="no .shp in the zip / 压缩包中没有 .shp 文件")
+        raise UnsupportedFormatError(msg, code="io.zip_no_shp", file=label)
     if len(shps) > 1:
         names = [PurePosixPath(i.filename).stem for i in shps]
         msg = f"{label} holds several Shapefiles {names}; choose one"
@@ -354,7 +354,7 @@ def read_raw(path: str | Path, *, target: str, layer: str | None = None, encodin
     if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
         return _read_table(path, label=label, encoding=encoding, sheet=layer)
     msg = f"{label}: unsupported suffix {suffix!r}"
-    raise UnsupportedFormatError(msg, file=label, detail=f"suffix {suffix or '(none)'}")
+    raise UnsupportedFormatError(msg, code="io.unknown_suffix", file=label, suffix=suffix or "—")
 
 
 # --- CRS ------------------------------------------------------------------------------

@@ -252,8 +252,3 @@ def node_coverage(geoms: np.ndarray, *, tolerance: float = 1e-6) -> np.ndarray:
         if len(near):
             out[k] = shapely.snap(geoms[k], shapely.multipoints(near), tolerance)
     return out
-
-
-def round_coordinates(geoms: np.ndarray, decimals: int) -> np.ndarray:
-    """Round every coordinate to ``decimals`` (shared vertices stay shared)."""
-    return shapely.transform(np.asarray(geoms, dtype=object), lambda c: np.round(c, decimals))

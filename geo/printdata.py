@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -26,6 +25,7 @@ from geo.privacy import mask_name, mask_phone
 from geo.hierarchy import grid_tree, place_label, unit_children_codes, unit_grid_codes
 from geo.project import Project
 from geo.rollup import DEFAULT_CATEGORY, Figures, coverage_radius, descendant_figures, unit_figures
+from geo.values import is_true
 
 CITY = "city"
 TOWN = "town"
@@ -89,16 +89,8 @@ def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return to_metric_crs(gdf)
 
 
-def _is_true(value: object) -> bool:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return False
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "是", "y")
-    return bool(value)
-
-
 def _any_true(series: pd.Series | None) -> bool:
-    return series is not None and bool(series.map(_is_true).any())
+    return series is not None and bool(series.map(is_true).any())
 
 
 def city_name(project: Project, lang: str = "zh") -> str:
@@ -121,7 +113,7 @@ def city_unit(project: Project) -> Unit:
 
 def _row_unit(row: pd.Series, level: str, parent_level: str | None, parent_code: str | None) -> Unit:
     return Unit(level, str(row[s.CODE]), str(row[s.NAME]), row.geometry, parent_level,
-                parent_code, _is_true(row.get(s.ILLUSTRATIVE)))
+                parent_code, is_true(row.get(s.ILLUSTRATIVE)))
 
 
 def _text(value: object) -> str | None:
@@ -501,6 +493,3 @@ def _names(project: Project) -> dict[str, str]:
     return out
 
 
-def today_iso() -> str:
-    """Today's date as ``YYYY-MM-DD`` (the footer date)."""
-    return date.today().isoformat()

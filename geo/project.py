@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from geo.schema import (
     STORAGE_CRS,
     TEXT_COLUMNS,
 )
+from geo.values import now_iso
 
 FORMAT_NAME = "GridAtlas project"
 FORMAT_VERSION = 1
@@ -120,7 +120,7 @@ def scenario_rows(table: pd.DataFrame, scenario: str) -> pd.DataFrame:
 
 def new_project(*, settings: dict[str, Any] | None = None) -> Project:
     """An empty project with default metadata."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now_iso()
     meta = {
         "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "gridatlas_version": __version__,
         "created_at": now, "storage_crs": STORAGE_CRS, "sources": {}, "revision": 0,
@@ -145,7 +145,7 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
         When given and the file on disk has another revision, raise ``ConflictError``
         instead of overwriting someone else's save.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a symlink: replace the file it names, not the link
     path.parent.mkdir(parents=True, exist_ok=True)
     with _save_lock(path):
         return _save_locked(project, path, expected_revision)
@@ -155,7 +155,9 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
 def _save_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the project's folder so check-revision-then-write is one step.
 
-    Locking the folder (not a sidecar file) leaves nothing behind beside the project.
+    Locking the folder (not a sidecar file) leaves nothing behind beside the project. With the
+    lock held no save of this project is running, so any ``.<stem>.<8 chars>.tmp.gpkg`` beside it
+    was left by a killed save: it is deleted.
     """
     if fcntl is None:  # pragma: no cover - Windows: the revision check alone guards saves
         yield
@@ -163,6 +165,11 @@ def _save_lock(path: Path) -> Iterator[None]:
     fd = os.open(path.parent, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        prefix = f".{path.stem}."  # + mkstemp's 8 random characters: `p.x.gpkg`'s temp files never match `p`
+        for orphan in path.parent.iterdir():
+            name = orphan.name
+            if name.startswith(prefix) and name.endswith(".tmp.gpkg") and len(name) == len(prefix) + 8 + 9:
+                orphan.unlink(missing_ok=True)
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -176,7 +183,7 @@ def _save_locked(project: Project, path: Path, expected_revision: int | None) ->
             msg = f"{path} is at revision {disk}, expected {expected_revision}"
             raise ConflictError(msg, file=str(path), disk_revision=disk, our_revision=expected_revision)
     base = read_revision(path) if path.exists() else project.revision
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now_iso()
     meta = {**project.meta, "revision": max(base, project.revision) + 1, "saved_at": now,
             "gridatlas_version": __version__}
     saved = replace(project, meta=meta)
@@ -226,15 +233,15 @@ def load_project(path: str | Path) -> Project:
     path = Path(path)
     if not path.exists():
         msg = f"{path} does not exist"
-        raise ProjectFileError(msg, file=str(path), detail="file not found / 文件不存在")
+        raise ProjectFileError(msg, code="file_not_found", file=str(path))
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # GDAL raises several types for non-GeoPackage input
         msg = f"{path} is not a GeoPackage: {exc}"
-        raise ProjectFileError(msg, file=str(path), detail="not a GeoPackage / 不是 GeoPackage 文件") from exc
+        raise ProjectFileError(msg, code="project_file.not_gpkg", file=str(path)) from exc
     if META not in names:
         msg = f"{path} has no {META} table"
-        raise ProjectFileError(msg, file=str(path), detail="no GridAtlas metadata / 缺少网格图谱元数据")
+        raise ProjectFileError(msg, code="project_file.no_meta", file=str(path))
     meta_df = pyogrio.read_dataframe(path, layer=META)
     meta = {k: json.loads(v) for k, v in zip(meta_df["key"], meta_df["value"])}
     project = Project(meta=meta)

@@ -226,6 +226,7 @@ def unit_figures(project: Project, *, scenario: str | None = None, category: str
         frame = group_figures(project, grids, members, scenario=scenario).reindex(codes)
         counts = [c for c in frame.columns if c not in ("households", "staffing", "coverage")]
         frame[counts] = frame[counts].fillna(0).astype(int)
+        frame["households"] = frame["households"].where(frame["grids"] > 0, 0.0)  # a unit with no grid has none
         frame.index.name = s.CODE
         by_level[level] = frame
     city_code = place_code(project) or CITY

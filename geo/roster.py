@@ -13,7 +13,7 @@ from geo import export_formats as fmt
 from geo import export_tables as tab
 from geo import schema as s
 from geo.errors import ExportError
-from geo.messages import t
+from geo.messages import label, t
 from geo.project import Project
 
 ROSTER_BY = ("grid", "community")
@@ -47,6 +47,7 @@ def roster_table(project: Project, *, by: str = "grid", scenario: str | None = N
     out = out.sort_values([*keys, "_order", s.VOLUNTEER_ID], kind="stable")
     out[s.ROLE] = out[s.ROLE].map(lambda r: tab.role_label(r, lang))
     out[s.LEVEL] = out[s.LEVEL].map(lambda lv: tab.level_label(lv, lang))
+    out[s.TIER] = out[s.TIER].map(lambda v: label("tier", v, lang))
     out = out.reindex(columns=list(ROSTER_COLUMNS))
     return out.astype(object).where(out.notna(), "").reset_index(drop=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from geo.errors import GeoInputError
 from geo.export_formats import unneutralise
 from geo.messages import CATALOGUE, LANGS, format_ids, t
 from geo.project import Project
+from geo.values import now_iso
 
 SHEET = "_sheet"
 ROW = "_row"
@@ -90,7 +91,7 @@ def _read_grids(data: bytes, filename: str) -> list[tuple[str, list[list[Any]]]]
             continue
         return [(filename, list(csv.reader(io.StringIO(text, newline=""))))]
     msg = f"{filename} is neither UTF-8 nor GB18030 text"
-    raise GeoInputError(msg, code="export.roundtrip_unreadable", file=filename, detail="encoding / 编码")
+    raise GeoInputError(msg, code="export.roundtrip_encoding", file=filename)
 
 
 def read_edited_table(data: bytes, *, filename: str) -> pd.DataFrame:
@@ -281,7 +282,7 @@ def apply_diff(project: Project, diff: AssignmentDiff, *, user: str = "", file: 
         rows = [f"{p['sheet']}:{p['row']} ({p['value']})" for p in diff.problems]
         msg = f"{len(rows)} bad rows in {file}: {format_ids(rows, lang='en')}"
         raise GeoInputError(msg, code="export.roundtrip_problems", file=file, n=len(rows), rows=rows)
-    when = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    when = now_iso(at=now)
     table = project.table(s.ASSIGNMENTS).copy()
     for col in s.ASSIGNMENT_COLUMNS:
         if col not in table.columns:

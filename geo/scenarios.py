@@ -14,13 +14,13 @@ import pandas as pd
 
 from geo import schema as s
 from geo.edits import (
-    ASSIGNMENT_COMPARE, ASSIGNMENT_KEY, Record, _no_change, _norm, jsonable, make_change, make_record, now_iso,
-    table_rows,
+    ASSIGNMENT_COMPARE, ASSIGNMENT_KEY, Record, _no_change, _norm, jsonable, make_change, make_record, table_rows,
 )
 from geo.errors import GeoInputError
 from geo.project import Project, scenario_rows
 from geo.rules import find_violations, rule_counts
 from geo.staffing import staffing_by_grid
+from geo.values import is_true, now_iso
 
 SCENARIO_COLUMNS = ("name", "parent", "created_at", "created_by", "saved_at")
 SCENARIO_KEY = ("name",)
@@ -177,7 +177,7 @@ def _keyed(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({c: df[c].astype(str).to_numpy() for c in cols})
     out[s.ROLE] = df[s.ROLE].astype(object).to_numpy() if s.ROLE in df.columns else None
     locked = df[s.LOCKED] if s.LOCKED in df.columns else pd.Series(False, index=df.index)
-    out[s.LOCKED] = locked.map(lambda v: str(v).lower() in ("1", "true")).to_numpy()
+    out[s.LOCKED] = locked.map(is_true).to_numpy()
     return out
 
 

@@ -39,7 +39,6 @@ Options (``project.settings["staffing"]``, see ``StaffingOptions``) can be overr
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
 from typing import Any
 
 import geopandas as gpd
@@ -53,6 +52,7 @@ from scipy.spatial import cKDTree
 from geo import schema as s
 from geo.assign import point_grids_table
 from geo.errors import GeoInputError
+from geo.values import is_true, now_iso
 
 REQUIRED_SKILLS = "required_skills"  # optional grid column, ";"-separated
 TARGET = "target"  # optional grid column overriding the settings
@@ -252,7 +252,7 @@ def _is_fixed(rows: pd.DataFrame) -> np.ndarray:
 
 
 def _as_bool(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: str(v).strip().lower() in ("true", "1", "yes")).astype(bool)
+    return values.map(is_true).astype(bool)
 
 
 def _typed(table: pd.DataFrame) -> pd.DataFrame:
@@ -420,7 +420,7 @@ def solve_staffing(volunteers_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame
     """
     opts = options or StaffingOptions()
     targets = targets if targets is not None else s.DEFAULT_SETTINGS["targets"]
-    now = now or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = now or now_iso()
     for name, gdf, col in (("volunteers", volunteers_gdf, s.VOLUNTEER_ID), ("grids", grids_gdf, s.CODE)):
         if col not in gdf.columns:
             msg = f"{name} layer has no column {col!r}"

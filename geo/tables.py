@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo import schema as s
 from geo.errors import GeoInputError
+from geo.values import parse_bool
 
 # pseudo-columns used only while reading point tables
 LON = "lon"
@@ -83,8 +84,6 @@ _BY_LAYER: dict[str, dict[str, tuple[str, ...]]] = {
 INTEGER_COLUMNS = (s.HOUSEHOLDS_N, s.CAPACITY)
 FLOAT_COLUMNS = (LON, LAT)
 BOOL_COLUMNS = (s.PARTY_MEMBER, s.ILLUSTRATIVE)
-_TRUE = {"1", "true", "yes", "y", "t", "是", "党员", "中共党员", "预备党员", "√", "✓", "对"}
-_FALSE = {"0", "false", "no", "n", "f", "否", "非党员", "群众", "", "×", "不是"}
 
 _LEVEL_VALUES = {
     "微网格": s.LEVEL_MICRO, "micro": s.LEVEL_MICRO,
@@ -235,19 +234,6 @@ def _parse_number(value: object, *, integer: bool) -> float | int | None:
     return number
 
 
-def _parse_bool(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if _is_blank(value):
-        return None
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(value)
-
-
 def _coerce(df: pd.DataFrame, column: str, parse, *, code: str, file: str, header_rows: int) -> pd.Series:
     values, bad = [], []
     for index, value in df[column].items():
@@ -296,7 +282,7 @@ def coerce_columns(df: pd.DataFrame, *, file: str, header_rows: int = 1) -> pd.D
                                   code="io.text_in_number", file=file, header_rows=header_rows)
     for column in BOOL_COLUMNS:
         if column in out.columns:
-            out[column] = _coerce(out, column, _parse_bool, code="io.bad_boolean", file=file,
+            out[column] = _coerce(out, column, parse_bool, code="io.bad_boolean", file=file,
                                   header_rows=header_rows)
     if s.LEVEL in out.columns:
         out[s.LEVEL] = [_LEVEL_VALUES.get(str(v).strip().lower(), v) if not _is_blank(v) else None

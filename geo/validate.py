@@ -18,7 +18,7 @@ import shapely
 
 from geo import schema as s
 from geo.crs import to_metric_crs
-from geo.messages import t
+from geo.messages import message, t
 
 ERROR = "error"
 WARNING = "warning"
@@ -90,12 +90,12 @@ def _context(row: dict | pd.Series) -> dict:
     }
 
 
-def finding_text(row: dict | pd.Series, lang: str = "zh") -> str:
-    """The localised sentence for one finding: what, where (file, feature id) and what to do."""
-    return t(str(row["code"]), lang, **_context(row))
+def finding_text(row: dict | pd.Series, lang: str = "zh", *, front: str = "cli") -> str:
+    """The localised sentence for one finding: what, where (file, feature id) and what to do in ``front``."""
+    return message(str(row["code"]), lang, front=front, **_context(row))
 
 
-def findings_table(findings: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def findings_table(findings: pd.DataFrame, lang: str = "zh", *, front: str = "cli") -> pd.DataFrame:
     """A plain table for CSV/display: localised headers, message text, representative lon/lat."""
     geoms = gpd.GeoSeries(findings.geometry if "geometry" in findings else [None] * len(findings),
                           crs=s.STORAGE_CRS)
@@ -107,7 +107,7 @@ def findings_table(findings: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     out = pd.DataFrame({
         "severity": [t(f"check.severity.{v}", lang) for v in findings["severity"]],
         "code": list(findings["code"]),
-        "message": [finding_text(row, lang) for _, row in findings.iterrows()],
+        "message": [finding_text(row, lang, front=front) for _, row in findings.iterrows()],
         "layer": list(findings["layer"]), "file": list(findings["file"]),
         "feature_id": list(findings["feature_id"]), "related_id": list(findings["related_id"]),
         "detail": list(findings["detail"]),

@@ -17,12 +17,12 @@ from matplotlib.figure import Figure
 
 from geo import schema as s
 from geo.files import atomic_path
-from geo.messages import t
+from geo.messages import label, t
 from geo.printdata import (
     MapPageData, NoticeData, Unit, atlas_units, city_name, map_page_data, page_figures, parse_page_selection,
-    today_iso,
 )
 from geo.project import Project
+from geo.values import today_iso
 from layers import print as lp
 from layers import style
 from layers.fonts import print_fonts
@@ -53,7 +53,7 @@ def render_cover(project: Project, level: str, entries: list[tuple[int, Unit]], 
     lang = options.lang
     with print_fonts(options.font_path):
         fig = lp.new_page(options)
-        level_label = t(f"style.level.{'general' if level == 'grid' else level}", lang)
+        level_label = label("level", level, lang)
         title = options.title or t("print.atlas.cover_title", lang, city=city_name(project, lang), level=level_label)
         fig.text(0.5, 0.62, title, ha="center", va="center", fontsize=26, weight="bold", gid="title")
         fig.text(0.5, 0.55, t("print.atlas.cover_info", lang, n=len(entries), measure=measure_title),
@@ -229,7 +229,7 @@ def _notice_legend(fig: Figure, types: list[str], lang: str) -> None:
         sym = style.point_symbol(ptype)
         handles.append(Line2D([], [], linestyle="", marker=sym.marker, markersize=sym.size_pt * 0.8,
                               markerfacecolor=sym.color, markeredgecolor="white"))
-    leg = fig.legend(handles, [style.point_type_label(p, lang) for p in types], loc="upper right",
+    leg = fig.legend(handles, [label("point_type", p, lang) for p in types], loc="upper right",
                      bbox_to_anchor=(0.92, 0.44), fontsize=7, frameon=False, ncol=min(len(types), 3))
     leg.set_gid("legend")
 
@@ -237,8 +237,8 @@ def _notice_legend(fig: Figure, types: list[str], lang: str) -> None:
 def _notice_people(fig: Figure, data: NoticeData, lang: str) -> None:
     lines = [t("print.notice.households", lang, n="—" if not np.isfinite(data.households_n)
                else f"{data.households_n:,.0f}"), ""]
-    for key, people in (("print.notice.leader", data.leaders), ("print.notice.worker", data.workers),
-                        ("print.notice.members", data.members)):
+    for key, people in (("role.leader", data.leaders), ("role.worker", data.workers),
+                        ("role.member", data.members)):
         lines.append(t(key, lang) + "：" if lang == "zh" else t(key, lang) + ":")
         lines += ["  " + x for x in _person_lines(people, lang)[:8]]
     fig.text(0.08, 0.40, "\n".join(lines), ha="left", va="top", fontsize=10, linespacing=1.5, gid="people")
@@ -250,7 +250,7 @@ def _notice_points(fig: Figure, data: NoticeData, lang: str) -> None:
     pts = data.points
     table = pd.DataFrame({
         "print.col.name": pts[s.NAME].astype(str).to_numpy() if len(pts) else [],
-        "print.col.type": [style.point_type_label(x, lang) for x in pts[s.POINT_TYPE]] if len(pts) else [],
+        "print.col.type": [label("point_type", x, lang) for x in pts[s.POINT_TYPE]] if len(pts) else [],
         "print.col.distance": [f"{d:,.0f} m" for d in pts["distance_m"]] if len(pts) else [],
     })
     lp.draw_table(fig.add_axes([0.52, 0.10, 0.40, 0.27], gid="points_panel"), table, lang=lang, fontsize=7.5)

@@ -24,8 +24,9 @@ from matplotlib.patches import Patch, Rectangle
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.files import atomic_path
-from geo.messages import t
-from geo.printdata import MapPageData, today_iso
+from geo.messages import label, t
+from geo.printdata import MapPageData
+from geo.values import today_iso
 from layers import style
 from layers.fonts import print_fonts
 
@@ -287,14 +288,14 @@ def legend_handles(data: MapPageData, breaks: tuple[float, ...], point_types: li
                    lang: str) -> tuple[list, list[str]]:
     """Legend handles and labels: measure classes, then service-point types."""
     handles, labels = [], []
-    for colour, label in style.legend_entries(data.measure, breaks, lang=lang):
+    for colour, text in style.legend_entries(data.measure, breaks, lang=lang):
         handles.append(Patch(facecolor=colour, edgecolor="#777777", linewidth=0.4))
-        labels.append(label)
+        labels.append(text)
     for ptype in point_types:
         sym = style.point_symbol(ptype)
         handles.append(Line2D([], [], linestyle="", marker=sym.marker, markersize=sym.size_pt * 0.8,
                               markerfacecolor=sym.color, markeredgecolor="white"))
-        labels.append(style.point_type_label(ptype, lang))
+        labels.append(label("point_type", ptype, lang))
     return handles, labels
 
 
@@ -406,7 +407,7 @@ def default_title(data: MapPageData, lang: str) -> tuple[str, str]:
     """Default title (unit name + measure) and subtitle (parent, level)."""
     spec = style.MeasureSpec(data.measure, data.category)
     title = t("print.title.map", lang, unit=data.unit.name, measure=spec.title(lang))
-    level = t(f"style.level.{data.unit.level}", lang)
+    level = label("level", data.unit.level, lang)
     subtitle = t("print.subtitle", lang, level=level, code=data.unit.code)
     if data.parent_name:
         subtitle = t("print.subtitle.parent", lang, parent=data.parent_name) + "  " + subtitle

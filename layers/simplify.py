@@ -5,6 +5,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo.crs import round_coordinates
 from geo.schema import METRIC_CRS, STORAGE_CRS
 
 # tolerance (metres) per map view; chosen so a view's polygons stay under a few MB
@@ -47,13 +48,3 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, *, tolerance_m: float,
             geoms[is_poly] = back
     geoms = round_coordinates(geoms, decimals=decimals)
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=STORAGE_CRS))
-
-
-def round_coordinates(geoms: np.ndarray, *, decimals: int = DECIMALS) -> np.ndarray:
-    """Round every coordinate of ``geoms`` (any CRS) to ``decimals`` places.
-
-    Plain rounding, vertex by vertex: idempotent and deterministic (vertex order is kept,
-    so the same layer always yields the same map payload and the map widget keeps its
-    identity across reruns). Shared vertices stay shared.
-    """
-    return shapely.transform(np.asarray(geoms), lambda xy: np.round(xy, decimals))

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geo.errors import GeoInputError
-from geo.messages import t
+from geo.messages import label, t
 from geo.schema import CATEGORIES
 
 NO_DATA_COLOR = "#d9d9d9"  # grey for grids without a value (no target, no coverage row)
@@ -73,19 +73,19 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     # staffing rate = actual / target; red (short) -> green (at or above target)
     "staffing": Measure(
-        name="staffing", label_key="style.measure.staffing",
+        name="staffing", label_key="measure.staffing",
         palette=("#d73027", "#fc8d59", "#fee08b", "#1a9850"),
         breaks=(0.5, 0.8, 1.0), percent=True, lower=0.0, upper=None,
     ),
     # coverage share (area or households) within reach of one service category
     "coverage": Measure(
-        name="coverage", label_key="style.measure.coverage",
+        name="coverage", label_key="measure.coverage",
         palette=("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"),
         breaks=(0.2, 0.4, 0.6, 0.8), percent=True, lower=0.0, upper=1.0,
     ),
     # household count per unit: quantile breaks rounded to 2 significant digits
     "households": Measure(
-        name="households", label_key="style.measure.households",
+        name="households", label_key="measure.households",
         palette=("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"),
         breaks=None, n_classes=5, percent=False, lower=0.0, upper=None,
     ),
@@ -109,7 +109,7 @@ class MeasureSpec:
         base = t(self.measure.label_key, lang)
         if self.category is None:
             return base
-        return t("style.measure.with_category", lang, measure=base, category=category_label(self.category, lang))
+        return t("style.measure.with_category", lang, measure=base, category=label("category", self.category, lang))
 
 
 def parse_measure(spec: str) -> MeasureSpec:
@@ -283,20 +283,6 @@ DEFAULT_POINT_SYMBOL = PointSymbol("o", "#404040", 6.0, "●", 5)
 def point_symbol(point_type: str | None) -> PointSymbol:
     """The symbol of a service-point type (``DEFAULT_POINT_SYMBOL`` for unknown types)."""
     return POINT_SYMBOLS.get(str(point_type), DEFAULT_POINT_SYMBOL)
-
-
-def point_type_label(point_type: str, lang: str = "zh") -> str:
-    """The type's display name: the Chinese type itself, or its English catalogue text."""
-    key = f"style.point.{point_type}"
-    text = t(key, lang)
-    return point_type if text == key else text
-
-
-def category_label(category: str, lang: str = "zh") -> str:
-    """Display name of a service category (政务/生活/产业/群团)."""
-    key = f"style.category.{category}"
-    text = t(key, lang)
-    return category if text == key else text
 
 
 # --- outlines and households --------------------------------------------------------

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from folium.utilities import JsCode
 
-from geo.crs import to_offset_system
+from geo.crs import round_coordinates, to_offset_system
 from geo.schema import STORAGE_CRS
 from layers.basemaps import add_basemap, display_offset
-from layers.simplify import DECIMALS, round_coordinates
+from layers.simplify import DECIMALS
 
 STATIC_URL = "/app/static"  # where Streamlit serves ./static (server.enableStaticServing)
 

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-[ -f build/demo.gpkg ] || .venv/bin/python -m geo demo --out build/demo.gpkg
+[ -f build/demo.gpkg ] || .venv/bin/python -m cli demo --out build/demo.gpkg
 exec .venv/bin/python -m streamlit run app.py "$@"

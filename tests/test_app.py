@@ -129,7 +129,7 @@ def test_app__missing_project_shows_the_catalogue_message(tmp_path):
     at = _app(tmp_path / "nope.gpkg")
     at.run()
     assert not at.exception
-    assert "nope.gpkg" in at.info[0].value and "python -m geo demo" in at.info[0].value
+    assert "nope.gpkg" in at.info[0].value and "导入数据" in at.info[0].value and "--" not in at.info[0].value
 
 
 def test_app__a_broken_project_file_shows_a_message_not_a_traceback(tmp_path):

@@ -1,6 +1,8 @@
-"""The dependency direction app -> layers -> geo holds, and the catalogue is complete."""
+"""The dependency direction app.py -> ui | cli -> layers -> geo holds, and the catalogue is complete."""
 from __future__ import annotations
 
+import ast
+import shutil
 import string
 import subprocess
 import sys
@@ -11,23 +13,56 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_geo__imports_no_ui_or_plotting_library():
-    code = ("import importlib, pkgutil, sys, geo\n"
-            "for m in pkgutil.walk_packages(geo.__path__, 'geo.'):\n"
-            "    if not m.name.endswith('__main__'): importlib.import_module(m.name)\n"
-            "bad = [n for n in ('streamlit', 'folium', 'branca', 'matplotlib') if n in sys.modules]\n"
-            "print(','.join(bad))\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"  # console script of the venv running the tests
+PACKAGES = ("ui", "cli", "layers", "geo")
 
 
-def test_layers__never_imports_streamlit():
-    code = ("import importlib, pkgutil, sys, layers\n"
-            "for m in pkgutil.walk_packages(layers.__path__, 'layers.'):\n"
-            "    importlib.import_module(m.name)\n"
-            "print('streamlit' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+def _lint_imports(root: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--no-logo"], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_floors__import_linter_contracts_are_kept():
+    out = _lint_imports(ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "0 broken" in out.stdout
+
+
+@pytest.mark.parametrize(("module", "statement", "contract"), [
+    ("geo/crs.py", "import layers", "Floors"),
+    ("geo/crs.py", "import matplotlib.pyplot", "geo imports no UI"),
+    ("geo/crs.py", "import cli.main", "Floors"),
+    ("layers/style.py", "import streamlit", "layers never imports streamlit"),
+    ("cli/main.py", "import ui.state", "Floors"),
+])
+def test_floors__an_import_inside_a_function_against_the_floors_is_caught(tmp_path, module, statement,
+                                                                          contract):
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    with open(tmp_path / module, "a", encoding="utf-8") as fh:
+        fh.write(f"\n\ndef _sneaky() -> None:\n    {statement}\n")
+    out = _lint_imports(tmp_path)
+    assert out.returncode != 0
+    broken = [line for line in out.stdout.splitlines() if line.endswith(" BROKEN")]
+    assert len(broken) == 1 and broken[0].startswith(contract), out.stdout
+
+
+def test_app_module__is_imported_by_no_package():
+    # import-linter holds packages only; app.py (the Streamlit router) sits on top of them all.
+    offenders = []
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level:
+                    names = [node.module or ""]
+                else:
+                    continue
+                if any(n == "app" or n.startswith("app.") for n in names):
+                    offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
 
 
 def test_catalogue__every_key_has_both_languages_and_same_placeholders():

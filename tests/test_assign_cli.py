@@ -1,11 +1,11 @@
-"""``python -m geo assign``: summary, exit codes, atomic save, locked rows never overwritten."""
+"""``python -m cli assign``: summary, exit codes, atomic save, locked rows never overwritten."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.cli import main
+from cli.main import main
 from geo.project import load_project, save_project
 
 

@@ -1,4 +1,4 @@
-"""``python -m geo import`` and ``check`` end to end, on files written from the tiny project."""
+"""``python -m cli import`` and ``check`` end to end, on files written from the tiny project."""
 from __future__ import annotations
 
 import subprocess
@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geo import schema as s
-from geo.cli import main
+from cli.main import main
 from geo.project import load_project
 from tests.factories import tiny_layers
 
@@ -110,7 +110,7 @@ def test_import__refuses_to_overwrite_a_foreign_geopackage(files, tmp_path):
 def test_cli__bad_input_gives_a_message_and_no_traceback(tmp_path):
     bad = tmp_path / "bad.geojson"
     bad.write_text("not json", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "geo", "import", "--towns", str(bad), "--out",
+    proc = subprocess.run([sys.executable, "-m", "cli", "import", "--towns", str(bad), "--out",
                            str(tmp_path / "p.gpkg")], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "bad.geojson" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,11 +1,11 @@
-"""The ``python -m geo coverage`` command: stores results, prints, exports, refuses bad input."""
+"""The ``python -m cli coverage`` command: stores results, prints, exports, refuses bad input."""
 from __future__ import annotations
 
 import openpyxl
 import pytest
 
 from geo import schema as s
-from geo.cli import main
+from cli.main import main
 from geo.project import load_project, save_project
 
 

@@ -126,7 +126,7 @@ def test_demo__codes_stay_text():
 
 
 def test_demo_command__bare_writes_a_loadable_project_without_results(tmp_path):
-    from geo.cli import main
+    from cli.main import main
     from geo.project import load_project
 
     out = tmp_path / "demo.gpkg"

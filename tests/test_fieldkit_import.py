@@ -19,7 +19,7 @@ import shapely
 from pyproj import Geod
 
 from geo import schema as s
-from geo.cli import main
+from cli.main import main
 from geo.io import load_layer
 from geo.project import load_project
 from geo.roster_import import POST, read_roster

@@ -7,10 +7,8 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.import_review import (
-    ORGANISATIONS, ROSTER, SKIP, FilePlan, guess_file, load_files, qa_kinds, qa_table, web_error_text, web_text,
-)
-from geo.messages import CATALOGUE
+from geo.import_review import ORGANISATIONS, ROSTER, SKIP, FilePlan, guess_file, load_files, qa_kinds, qa_table
+from geo.messages import CATALOGUE, error_text, message
 
 KIT = Path(__file__).parent / "data" / "fieldkit"
 
@@ -51,14 +49,17 @@ def test_load_files__every_files_problem_at_once(tmp_path):
     assert list(outcome.loaded) == [s.GRIDS]
 
 
-def test_web_text__remedies_name_the_form_not_command_line_flags(tmp_path):
+def test_import_errors__remedies_for_the_form_never_name_command_line_flags(tmp_path):
     no_xy = tmp_path / "v.csv"
     pd.DataFrame({"名称": ["甲"], "类型": ["社区花园"]}).to_csv(no_xy, index=False)
     error = load_files([FilePlan(no_xy, s.SERVICE_POINTS, crs="wgs84")]).errors["v.csv"]
     for lang in ("zh", "en"):
-        text = web_error_text(error, lang)
-        assert "--" not in text and "v.csv" in text
-    assert "--" not in web_text("io.encoding_detected", "zh", file="a", detail="GB18030")
+        web = error_text(error, lang, front="web")
+        assert "--" not in web and "v.csv" in web
+        assert "--roster" in error_text(error, lang, front="cli")
+    for code in ("io.crs_declared_over_label", "io.ids_generated", "io.mostly_swapped"):
+        assert "--" not in message(code, "zh", front="web", file="a", detail="code", related_id="1", n=1, total=2,
+                                   ids="x")
 
 
 def test_qa_kinds__counts_per_kind_in_words_errors_first():

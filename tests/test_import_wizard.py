@@ -104,7 +104,7 @@ def test_wizard__updates_the_open_project_with_a_diff_and_keeps_everything_else(
 
     import pandas as pd
 
-    from geo.cli import main
+    from cli.main import main
     from geo.project import save_project
 
     project_file = tmp_path / "p.gpkg"

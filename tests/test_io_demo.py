@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from geo import schema as s
-from geo.cli import main
+from cli.main import main
 from geo.project import load_project
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "chongzhou"

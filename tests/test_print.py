@@ -223,7 +223,7 @@ def project_file(staffed_project, tmp_path):
 
 
 def test_cli_print__map_page_png_and_pdf(project_file, tmp_path, capsys):
-    from geo.cli import main
+    from cli.main import main
 
     assert main(["print", str(project_file), "--unit", "city", "--measure", "coverage:生活", "--paper", "A3",
                  "--orientation", "landscape", "--format", "png", "--dpi", "30", "--out", str(tmp_path / "c.png")]) == 0
@@ -241,7 +241,7 @@ def test_cli_print__map_page_png_and_pdf(project_file, tmp_path, capsys):
     (["--notice", COMMUNITY], "不是网格"),
 ])
 def test_cli_print__bad_input_exits_2_with_a_message(project_file, tmp_path, capsys, args, code):
-    from geo.cli import main
+    from cli.main import main
 
     out = tmp_path / "x.pdf"
     assert main(["print", str(project_file), *args, "--out", str(out)]) == 2

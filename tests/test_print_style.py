@@ -7,6 +7,7 @@ import pytest
 
 from geo import schema as s
 from geo.errors import GeoInputError
+from geo.messages import label
 from layers import style
 
 
@@ -60,5 +61,5 @@ def test_point_symbols__every_schema_point_type_has_its_own_symbol_and_label():
     assert set(style.POINT_SYMBOLS) == set(s.POINT_TYPES)
     assert len({(p.marker, p.color) for p in style.POINT_SYMBOLS.values()}) == len(style.POINT_SYMBOLS)
     for ptype in s.POINT_TYPES:
-        assert style.point_type_label(ptype, "en") != ptype
+        assert label("point_type", ptype, "en") != ptype
     assert style.point_symbol("未知类型") == style.DEFAULT_POINT_SYMBOL

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from geo import schema as s
-from geo.cli import main
+from cli.main import main
 from geo.errors import GeoInputError
 from geo.export import ExportOptions, export_bytes
 from geo.export_formats import neutralise, unneutralise

@@ -71,7 +71,7 @@ def test_compare_scenarios__unknown_name_lists_existing(two_scenarios):
 
 
 def test_diff_cli__exit_1_when_different_and_writes_csv(tmp_path, two_scenarios, capsys):
-    from geo.cli import main
+    from cli.main import main
     from geo.project import save_project
 
     path = tmp_path / "p.gpkg"

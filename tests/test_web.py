@@ -8,8 +8,9 @@ import pytest
 import shapely
 
 from geo import schema as s
+from geo.crs import round_coordinates
 from layers.basemaps import AMAP, NONE, OSM, TIANDITU, basemap_spec, display_offset
-from layers.simplify import round_coordinates, simplify_coverage
+from layers.simplify import simplify_coverage
 from layers.web import PolygonSpec, base_map, feature_collection, layered_map, polygon_layer, safe_text
 from tests.app_fixtures import COMM11, GRID_M1, TOWN1, XSS_IMG, hostile_project
 from geo.explore import Selection, drill, search_units, selection_for, staff_rows, view_units

@@ -15,5 +15,5 @@ def tr(key: str, **context: Any) -> str:
 
 
 def show_error(error: Exception) -> None:
-    """Show a ``GeoInputError`` as its localised catalogue message (no traceback)."""
-    st.error(error_text(error, lang()))
+    """Show a ``GeoInputError`` as its localised catalogue message with the web app's remedy (no traceback)."""
+    st.error(error_text(error, lang(), front="web"))

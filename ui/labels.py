@@ -1,7 +1,7 @@
 """Named ``format_func`` helpers for widgets (module-level so session state stays picklable)."""
 from __future__ import annotations
 
-from layers import style
+from geo.messages import label
 from ui.i18n import tr
 from ui.state import lang
 
@@ -17,28 +17,43 @@ def basemap_label(name: str) -> str:
 
 
 def metric_label(metric: str) -> str:
-    """Map colouring choice label."""
-    return tr(f"ui.explore.metric.{metric}")
+    """Map colouring choice label (``measure.<value>``)."""
+    return label("measure", metric, lang())
 
 
 def level_label(level: str) -> str:
-    """Grid level or unit level label."""
-    return tr(f"ui.level.{level}")
+    """Grid level or unit level label (``level.<value>``)."""
+    return label("level", level, lang())
 
 
 def category_label(category: str) -> str:
-    """Service category label."""
-    return style.category_label(category, lang())
+    """Service category label (``category.<value>``)."""
+    return label("category", category, lang())
 
 
 def point_type_label(point_type: str) -> str:
-    """Service point type label."""
-    return style.point_type_label(point_type, lang())
+    """Service point type label (``point_type.<value>``)."""
+    return label("point_type", point_type, lang())
+
+
+def method_label(method: str) -> str:
+    """How an assignment was made (``method.<value>``)."""
+    return label("method", method, lang())
+
+
+def tier_label(tier: str) -> str:
+    """Volunteer tier label (``tier.<value>``; a tier outside the list as stored)."""
+    return label("tier", tier, lang())
+
+
+def scenario_label(name: str) -> str:
+    """Scenario label: 基线 reads Baseline in English; planners' own names as typed."""
+    return label("scenario", name, lang())
 
 
 def role_label(role: str) -> str:
-    """Assignment role label."""
-    return tr(f"role.{role}")
+    """Assignment role label (``role.<value>``)."""
+    return label("role", role, lang())
 
 
 def name_or_all(names: dict[str, str], code: str) -> str:
@@ -49,8 +64,8 @@ def name_or_all(names: dict[str, str], code: str) -> str:
 def measure_label(measure: str) -> str:
     """Print measure label: ``coverage:生活`` -> 服务覆盖率 · 生活."""
     name, _, category = measure.partition(":")
-    label = tr(f"ui.explore.metric.{name}")
-    return f"{label} · {category_label(category)}" if category else label
+    text = label("measure", name, lang())
+    return f"{text} · {category_label(category)}" if category else text
 
 
 def orientation_label(orientation: str) -> str:

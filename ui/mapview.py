@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import schema as s
-from geo.messages import t
+from geo.messages import label, t
 from geo.project import Project
 from geo.validate import finding_text
 from layers import style
@@ -87,7 +87,7 @@ def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gp
     out["_staff"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("staffing", pd.Series(dtype=float))]
     out["_cov"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("coverage", pd.Series(dtype=float))]
     if s.LEVEL in out:
-        out["_lvl"] = [t(f"ui.level.{lv}", lang) for lv in out[s.LEVEL].astype(str)]
+        out["_lvl"] = [label("level", lv, lang) for lv in out[s.LEVEL].astype(str)]
     return out
 
 
@@ -123,6 +123,13 @@ def _grid_specs(grids: gpd.GeoDataFrame, figures: Figures, opts: MapOptions, lan
     return specs
 
 
+def _labelled(frame: gpd.GeoDataFrame, column: str, family: str, lang: str) -> gpd.GeoDataFrame:
+    """``frame`` with ``column`` shown through its label family (point types, tiers in English)."""
+    if column not in frame:
+        return frame
+    return frame.assign(**{column: frame[column].map(lambda v: label(family, v, lang))})
+
+
 def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str) -> list:
     specs: list = []
     points = units.get("service_points", gpd.GeoDataFrame())
@@ -133,13 +140,14 @@ def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str
                            index=points.index, dtype=object)
         if opts.show_radii:
             specs.append(CircleSpec(points, name="radii", radius_m=opts.radius_m, colors=colors))
-        specs.append(PointSpec(points, name="service_points", colors=colors, radius_px=7,
+        shown = _labelled(points, s.POINT_TYPE, "point_type", lang)
+        specs.append(PointSpec(shown, name="service_points", colors=colors, radius_px=7,
                                fields={s.NAME: t("ui.col.name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
     vols = units.get("volunteers", gpd.GeoDataFrame())
     if opts.show_volunteers and len(vols):
         # no names or phones in the map payload: label volunteers by id and tier only
-        specs.append(PointSpec(vols[[s.VOLUNTEER_ID, s.TIER, "geometry"]] if s.TIER in vols else
-                               vols[[s.VOLUNTEER_ID, "geometry"]], name="volunteers", radius_px=4,
+        cols = [c for c in (s.VOLUNTEER_ID, s.TIER, "geometry") if c in vols]
+        specs.append(PointSpec(_labelled(vols[cols], s.TIER, "tier", lang), name="volunteers", radius_px=4,
                                default_color="#7b3294",
                                fields={s.VOLUNTEER_ID: t("ui.col.code", lang), s.TIER: t("ui.col.tier", lang)}))
     return specs
@@ -168,7 +176,7 @@ def finding_points(findings: gpd.GeoDataFrame | None, bounds: tuple[float, ...],
     points = spots.geometry.to_crs(s.STORAGE_CRS).representative_point()
     minx, miny, maxx, maxy = bounds
     inside = points.x.between(minx, maxx) & points.y.between(miny, maxy)
-    messages = [finding_text(row, lang) for _, row in spots[inside].iterrows()]
+    messages = [finding_text(row, lang, front="web") for _, row in spots[inside].iterrows()]
     return gpd.GeoDataFrame({"message": messages}, geometry=points[inside].values, crs=s.STORAGE_CRS)
 
 
@@ -218,11 +226,11 @@ def build_explore_map(project: Project, selection: Selection, figures: Figures, 
     specs = [sp for sp in specs if sp is not None]
     if opts.metric != "none":
         breaks = _metric_breaks(figures, level_of, opts.metric)
-        legend.title = t(f"ui.explore.metric.{opts.metric}", lang)
+        legend.title = label("measure", opts.metric, lang)
         legend.entries = style.legend_entries(opts.metric, breaks, lang=lang)
     if view == COMMUNITY and opts.show_points:
         types = sorted(set(units["service_points"].get(s.POINT_TYPE, pd.Series(dtype=str)).astype(str)))
-        legend.points = [(style.point_symbol(tp).color, style.point_type_label(tp, lang)) for tp in types]
+        legend.points = [(style.point_symbol(tp).color, label("point_type", tp, lang)) for tp in types]
     bounds = _bounds(units, project)
     if opts.show_problems:
         qa = finding_points(findings, bounds, lang)

@@ -3,6 +3,15 @@
 Topic modules in this package each define ``MESSAGES = {key: {"zh": ..., "en": ...}}``;
 they are merged here. Templates use ``str.format`` placeholders filled from a
 context dict (an error's ``context``, or keyword arguments).
+
+- ``t(key, lang, **context)``: one text.
+- ``label(family, value, lang)``: the label of a code-list value; one family per concept
+  (``level``, ``role``, ``method``, ``point_type``, ``category``, ``tier``, ``scenario``, ``measure``;
+  see ``labels.py``).
+- ``error_text(exc, lang, front=...)`` / ``message(key, lang, front=...)``: an error or finding in
+  the words of the front end that shows it. An error's own text says what happened and where;
+  a remedy that names a control of one front end (a ``--flag`` of the command line, a widget of
+  the web app) lives in ``<code>.fix.cli`` and ``<code>.fix.web`` and is appended for that front.
 """
 from __future__ import annotations
 
@@ -13,6 +22,8 @@ from typing import Any
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
+FRONTS = ("cli", "web")  # the command line (cli/, python -m cli) and the Streamlit app (ui/)
+LABEL_FAMILIES = ("level", "role", "method", "point_type", "category", "tier", "scenario", "measure")
 
 
 def _load_catalogue() -> dict[str, dict[str, str]]:
@@ -60,10 +71,47 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **context: Any) -> str:
     return template.format_map(values)
 
 
-def error_text(error: Exception, lang: str = DEFAULT_LANG) -> str:
-    """User-facing text for a ``GeoInputError`` (its ``code`` and ``context``)."""
+def label(family: str, value: object, lang: str = DEFAULT_LANG) -> str:
+    """The label of a code-list value: ``label("level", "micro", "en")`` -> ``"Micro-grid"``.
+
+    Blank values (None, NaN, "") give ``""``; a value with no catalogue entry (a planner's own
+    tier, point type or scenario name) is shown as stored.
+    """
+    try:
+        blank = value is None or value == "" or bool(value != value)  # NaN is not equal to itself
+    except TypeError:  # pandas.NA refuses bool()
+        blank = True
+    if blank:
+        return ""
+    key = f"{family}.{value}"
+    return t(key, lang) if key in CATALOGUE else str(value)
+
+
+def fix_key(key: str, front: str) -> str:
+    """The catalogue key of the remedy of ``key`` for one front end (``cli`` or ``web``)."""
+    if front not in FRONTS:
+        msg = f"unknown front end {front!r}; use one of {FRONTS}"
+        raise ValueError(msg)
+    return f"{key}.fix.{front}"
+
+
+def message(key: str, lang: str = DEFAULT_LANG, /, *, front: str, **context: Any) -> str:
+    """The text of an error or finding ``key`` followed by its remedy for ``front``, if it has one."""
+    text = t(key, lang, **context)
+    fix = fix_key(key, front)
+    if fix not in CATALOGUE:
+        return text
+    return text + ("" if lang == "zh" else " ") + t(fix, lang, **context)
+
+
+def error_text(error: Exception, lang: str = DEFAULT_LANG, *, front: str = "cli") -> str:
+    """User-facing text for a ``GeoInputError`` (its ``code`` and ``context``) in ``front``'s words.
+
+    The web app passes ``front="web"`` (``ui.i18n.show_error``), so it never tells a planner to
+    pass a command-line flag.
+    """
     code = getattr(error, "code", "input_error")
     context: Mapping[str, Any] = getattr(error, "context", {})
     if code not in CATALOGUE:
-        return t("input_error", lang, detail=str(error))
-    return t(code, lang, **dict(context))
+        return message("input_error", lang, front=front, detail=str(error))
+    return message(code, lang, front=front, **dict(context))

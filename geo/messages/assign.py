@@ -100,12 +100,6 @@ MESSAGES = {
     "assign.reason.no_grids": {
         "zh": "该层级没有可用的网格", "en": "no usable grids at this level",
     },
-    # methods (explanations shown in tables)
-    "assign.method.within": {"zh": "位于网格内", "en": "inside the grid"},
-    "assign.method.nearest": {"zh": "就近归入", "en": "nearest grid"},
-    "assign.method.optimised": {"zh": "优化分配", "en": "optimised"},
-    "assign.method.manual": {"zh": "手工分配", "en": "manual"},
-    "assign.method.locked": {"zh": "已锁定", "en": "locked"},
     # errors
     "assign.crs_mismatch": {
         "zh": "点图层的坐标系 {crs_a} 与网格图层的 {crs_b} 不同：请先把两者转换到同一坐标系（项目内统一为 WGS 84）。",

@@ -1,4 +1,4 @@
-"""Messages for auto-gridding (``python -m geo autogrid``)."""
+"""Messages for auto-gridding (``python -m cli autogrid``)."""
 from __future__ import annotations
 
 MESSAGES = {
@@ -19,8 +19,6 @@ MESSAGES = {
         "zh": "{level}：{grids} 个网格，户数 最少 {min} / 中位 {median} / 最多 {max}，{share}% 在 {lo}–{hi} 户范围内",
         "en": "{level}: {grids} grids, households min {min} / median {median} / max {max}, {share}% inside {lo}-{hi}",
     },
-    "autogrid.level_micro": {"zh": "微网格", "en": "Micro-grids"},
-    "autogrid.level_general": {"zh": "一般网格", "en": "General grids"},
     "autogrid.note.single_building_over": {
         "zh": "社区 {community_code}：单栋建筑 {households} 户，超出上限，单独成为一个微网格。",
         "en": "Community {community_code}: a single building of {households} households exceeds the band and is its own micro-grid.",
@@ -58,19 +56,35 @@ MESSAGES = {
         "en": "Project {file} has no building/household points layer (households). Import points with household counts first.",
     },
     "autogrid.unknown_community": {
-        "zh": "项目中没有社区代码 {ids}。请用项目中已有的社区代码，或使用 --all。",
-        "en": "The project has no community with code {ids}. Use codes from the project, or --all.",
+        "zh": "项目中没有社区代码 {ids}。",
+        "en": "The project has no community with code {ids}.",
+    },
+    "autogrid.unknown_community.fix.cli": {
+        "zh": "请用项目中已有的社区代码，或使用 --all。",
+        "en": "Use codes from the project, or --all.",
+    },
+    "autogrid.unknown_community.fix.web": {
+        "zh": "请从列表中选择项目中已有的社区/村。",
+        "en": "Pick communities from the list.",
     },
     "autogrid.no_target": {
+        "zh": "没有选择要划分的社区。",
+        "en": "No community was chosen to grid.",
+    },
+    "autogrid.no_target.fix.cli": {
         "zh": "请用 --community 指定社区代码，或用 --all 划分所有社区。",
         "en": "Name communities with --community CODE, or use --all.",
+    },
+    "autogrid.no_target.fix.web": {
+        "zh": "请至少选择一个社区/村，或选择一个镇街以选中其全部社区。",
+        "en": "Choose at least one community, or a town to choose all its communities.",
     },
     "autogrid.done": {
         "zh": "已划分 {communities} 个社区（{seconds} 秒）。",
         "en": "Gridded {communities} communities ({seconds} s).",
     },
     "autogrid.dropped_assignments": {
-        "zh": "已删除指向被替换网格的 {count} 条人员分配（含锁定/手工的），请重新运行 python -m geo assign。",
-        "en": "Removed {count} assignments to the replaced grids (locked/manual ones too); run python -m geo assign again.",
+        "zh": "已删除指向被替换网格的 {count} 条人员分配（含锁定/手工的），请重新运行 python -m cli assign。",
+        "en": "Removed {count} assignments to the replaced grids (locked/manual ones too); run python -m cli assign again.",
     },
 }

@@ -19,16 +19,32 @@ MESSAGES = {
         "en": "Feature {feature_id} in {file} (layer {layer}) has geometry type {detail}, which this layer cannot use. Use polygons (boundaries) or points (locations).",
     },
     "check.invalid_geometry": {
-        "zh": "{file}（图层 {layer}）中要素 {feature_id} 几何无效：{detail}。请在 GIS 软件中修复，或用 --repair 重新导入。",
-        "en": "Feature {feature_id} in {file} (layer {layer}) is invalid: {detail}. Fix it in a GIS, or import again with --repair.",
+        "zh": "{file}（图层 {layer}）中要素 {feature_id} 几何无效：{detail}。",
+        "en": "Feature {feature_id} in {file} (layer {layer}) is invalid: {detail}.",
+    },
+    "check.invalid_geometry.fix.cli": {
+        "zh": "请在 GIS 软件中修复，或用 --repair 重新导入。",
+        "en": "Fix it in a GIS, or import again with --repair.",
+    },
+    "check.invalid_geometry.fix.web": {
+        "zh": "请在 GIS 软件中修复后重新上传。",
+        "en": "Fix it in a GIS and upload the file again.",
     },
     "check.has_z": {
         "zh": "{file}（图层 {layer}）中要素 {feature_id} 含三维坐标。重新导入时会自动去掉高程。",
         "en": "Feature {feature_id} in {file} (layer {layer}) has 3-D coordinates. Importing again drops the heights.",
     },
     "check.no_id_column": {
-        "zh": "{file}（图层 {layer}）没有编号列 {detail}。请添加唯一编号列，或用 --map 指定。",
-        "en": "{file} (layer {layer}) has no ID column {detail}. Add a column of unique IDs, or map one with --map.",
+        "zh": "{file}（图层 {layer}）没有编号列 {detail}。",
+        "en": "{file} (layer {layer}) has no ID column {detail}.",
+    },
+    "check.no_id_column.fix.cli": {
+        "zh": "请添加唯一编号列，或用 --map 指定。",
+        "en": "Add a column of unique IDs, or map one with --map.",
+    },
+    "check.no_id_column.fix.web": {
+        "zh": "请添加唯一编号列，或在“导入数据”页第 3 步指定对应列。",
+        "en": "Add a column of unique IDs, or map one on the Import page, step 3.",
     },
     "check.missing_id": {
         "zh": "{file}（图层 {layer}）第 {feature_id} 个要素没有编号。请补上唯一编号。",

@@ -7,8 +7,16 @@ MESSAGES = {
         "en": "The input is not usable: {detail}. Check the file and try again.",
     },
     "missing_crs": {
-        "zh": "图层 {file} 没有坐标参考系（CRS）。请用 --crs 声明数据所用的坐标系（GPS 数据通常为 wgs84，高德/腾讯为 gcj02，百度为 bd09）后重新导入。",
-        "en": "Layer {file} has no coordinate reference system (CRS). Declare the system it was drawn in with --crs (GPS data is usually wgs84, Amap/Tencent gcj02, Baidu bd09) and import again.",
+        "zh": "图层 {file} 没有坐标参考系（CRS）。",
+        "en": "Layer {file} has no coordinate reference system (CRS).",
+    },
+    "missing_crs.fix.cli": {
+        "zh": "请用 --crs 声明数据所用的坐标系（GPS 数据通常为 wgs84，高德/腾讯为 gcj02，百度为 bd09）后重新导入。",
+        "en": "Declare the system it was drawn in with --crs (GPS data is usually wgs84, Amap/Tencent gcj02, Baidu bd09) and import again.",
+    },
+    "missing_crs.fix.web": {
+        "zh": "请在“导入数据”页第 2 步为该文件选择数据所用的坐标系（GPS 数据通常为 WGS84，高德/腾讯为 GCJ-02，百度为 BD-09）后重新检查。",
+        "en": "On the Import page, step 2, choose the system the file was drawn in (GPS data is usually WGS84, Amap/Tencent GCJ-02, Baidu BD-09) and check again.",
     },
     "crs_mismatch": {
         "zh": "图层 {file} 的坐标系 {crs_a} 与声明的 {crs_b} 不一致。请确认哪一个正确，并只声明那一个。",
@@ -62,8 +70,16 @@ MESSAGES = {
     "layer.volunteers": {"zh": "志愿者", "en": "Volunteers"},
     "layer.service_points": {"zh": "服务点", "en": "Service points"},
     "layer.households": {"zh": "楼栋/住户点", "en": "Buildings / households"},
-    # assignment roles (geo.schema.ROLES)
-    "role.leader": {"zh": "微网格长", "en": "Micro-grid leader"},
-    "role.worker": {"zh": "专职网格员", "en": "Full-time grid worker"},
-    "role.member": {"zh": "成员", "en": "Member"},
+    "file_not_found": {
+        "zh": "找不到文件 {file}。请检查路径和文件名后重试。",
+        "en": "File {file} does not exist. Check the path and the file name and try again.",
+    },
+    "project_file.not_gpkg": {
+        "zh": "文件 {file} 不是 GeoPackage（.gpkg）文件，不能作为项目打开。请选择由网格图谱创建的 .gpkg 项目文件。",
+        "en": "File {file} is not a GeoPackage (.gpkg), so it cannot be opened as a project. Choose a .gpkg project made by GridAtlas.",
+    },
+    "project_file.no_meta": {
+        "zh": "文件 {file} 是 GeoPackage，但不是网格图谱项目（缺少项目元数据）。请选择由网格图谱创建的项目文件，或把其中的图层导入为新项目。",
+        "en": "File {file} is a GeoPackage but not a GridAtlas project (it has no project metadata). Choose a project made by GridAtlas, or import its layers as a new project.",
+    },
 }

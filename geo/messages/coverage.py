@@ -80,17 +80,32 @@ MESSAGES = {
         "en": "Invalid radii \"{value}\". Give positive numbers in metres separated by commas, e.g. 300,500,1000.",
     },
     "coverage.bad_suggest": {
-        "zh": "无法建议 {n} 个服务点（候选方式 {candidates}）。请给出正整数，并用 --category 指定类别。",
-        "en": "Cannot suggest {n} service points (candidates {candidates}). Give a positive whole number and "
-              "a --category.",
+        "zh": "无法建议 {n} 个服务点（候选方式 {candidates}）。",
+        "en": "Cannot suggest {n} service points (candidates {candidates}).",
+    },
+    "coverage.bad_suggest.fix.cli": {
+        "zh": "请给出正整数，并用 --category 指定类别。",
+        "en": "Give a positive whole number and a --category.",
+    },
+    "coverage.bad_suggest.fix.web": {
+        "zh": "请填写正整数，并选择服务类别。",
+        "en": "Enter a positive whole number and choose a service category.",
     },
     "coverage.unknown_category": {
         "zh": "未知的服务类别或类型“{category}”。可用：{known}。",
         "en": "Unknown service category or point type \"{category}\". Known: {known}.",
     },
     "coverage.needs_category": {
-        "zh": "--suggest 需要同时用 --category 指定类别（如 --category 生活）。",
-        "en": "--suggest needs a --category too (e.g. --category 生活).",
+        "zh": "建议新增服务点时需要指定服务类别。",
+        "en": "Suggesting new service points needs a service category.",
+    },
+    "coverage.needs_category.fix.cli": {
+        "zh": "请同时用 --category 指定类别（如 --category 生活）。",
+        "en": "Add a --category too (e.g. --category 生活).",
+    },
+    "coverage.needs_category.fix.web": {
+        "zh": "请选择服务类别（如 生活）。",
+        "en": "Choose a service category (e.g. 生活).",
     },
     "coverage.no_grids": {
         "zh": "项目 {file} 中没有网格图层。请先导入或生成网格，再做覆盖分析。",
@@ -101,7 +116,16 @@ MESSAGES = {
         "en": "Cannot read the network file {file} ({detail}). Give a line layer as GeoPackage, Shapefile, GeoJSON etc.",
     },
     "coverage.csv_target": {
-        "zh": "只能选择一种输出：--csv 或 --xlsx。", "en": "Choose one output: --csv or --xlsx.",
+        "zh": "只能选择一种输出文件。",
+        "en": "Only one output file can be written.",
+    },
+    "coverage.csv_target.fix.cli": {
+        "zh": "请只给 --csv 或 --xlsx 之一。",
+        "en": "Give either --csv or --xlsx.",
+    },
+    "coverage.csv_target.fix.web": {
+        "zh": "请只选择 CSV 或 XLSX 之一。",
+        "en": "Choose either CSV or XLSX.",
     },
     # column headers of printed and exported tables
     "coverage.col.level": {"zh": "层级", "en": "Level"},
@@ -133,11 +157,11 @@ MESSAGES = {
     "coverage.sheet.rollup": {"zh": "汇总", "en": "Roll-up"},
     "coverage.sheet.staffing": {"zh": "人员配备", "en": "Staffing"},
     "coverage.sheet.suggestions": {"zh": "选址建议", "en": "Suggestions"},
-    "coverage.level.general": {"zh": "一般网格", "en": "General grid"},
-    "coverage.level.community": {"zh": "社区/村", "en": "Community"},
-    "coverage.level.town": {"zh": "镇街", "en": "Town"},
-    "coverage.level.city": {"zh": "全市", "en": "City"},
     "coverage.basis.points": {"zh": "住户点", "en": "household points"},
     "coverage.basis.area": {"zh": "按面积估算", "en": "estimated from area"},
     "coverage.basis.mixed": {"zh": "部分估算", "en": "partly estimated"},
+    "coverage.grid_no_geometry": {
+        "zh": "网格 {ids} 没有几何图形（边界为空），无法计算覆盖。请补画这些网格的边界，或删除这些网格后重试。",
+        "en": "Grids {ids} have no geometry (an empty boundary), so their coverage cannot be computed. Draw their boundaries, or delete these grids, and try again.",
+    },
 }

@@ -1,4 +1,4 @@
-"""Messages for the bundled Chongzhou demo (``python -m geo demo``)."""
+"""Messages for the bundled Chongzhou demo (``python -m cli demo``)."""
 from __future__ import annotations
 
 MESSAGES = {
@@ -26,8 +26,20 @@ MESSAGES = {
         "en": "There is no demo file named \"{name}\". Valid names: {valid}.",
     },
     "demo.missing_file": {
-        "zh": "示意数据文件 {file} 不存在。请运行 python scripts/build_demo.py 重新生成。",
-        "en": "Demo file {file} is missing. Run python scripts/build_demo.py to regenerate it.",
+        "zh": "示意数据文件 {file} 不存在。",
+        "en": "Demo file {file} is missing.",
+    },
+    "demo.missing_file.fix.cli": {
+        "zh": "请运行 python scripts/build_demo.py 重新生成。",
+        "en": "Run python scripts/build_demo.py to regenerate it.",
+    },
+    "demo.missing_file.fix.web": {
+        "zh": "请联系管理员重新安装或生成示意数据。",
+        "en": "Ask your administrator to reinstall or regenerate the demo data.",
+    },
+    "demo.exists_project": {
+        "zh": "{file} 已是一个网格图谱项目，demo 不会覆盖它（其中可能有您的修改）。请用 --out 换一个文件名，或加 --replace 重建（原项目备份为 {stem}.bak-时间.gpkg）。",
+        "en": "{file} is already a GridAtlas project; demo will not overwrite it (it may hold your edits). Give --out another file name, or add --replace to rebuild it (the old project is kept as {stem}.bak-<time>.gpkg).",
     },
     "demo.bare": {
         "zh": "只装配数据，不运行首次分配与覆盖分析（更快）",

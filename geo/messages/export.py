@@ -38,18 +38,6 @@ MESSAGES = {f"col.{key}": {"zh": zh, "en": en} for key, (zh, en) in _COLUMNS.ite
 
 MESSAGES |= {
     "col.coverage": {"zh": "{category}{radius}米覆盖比例", "en": "{category} {radius} m coverage share"},
-    # levels and roles
-    "export.level.master": {"zh": "社区总网格", "en": "community master grid"},
-    "export.level.general": {"zh": "一般网格", "en": "general grid"},
-    "export.level.micro": {"zh": "微网格", "en": "micro-grid"},
-    "export.level.dedicated": {"zh": "专属网格", "en": "dedicated grid"},
-    "export.level.community": {"zh": "社区", "en": "community"},
-    "export.level.town": {"zh": "镇街", "en": "town"},
-    "export.method.within": {"zh": "所在网格", "en": "within grid"},
-    "export.method.nearest": {"zh": "就近", "en": "nearest"},
-    "export.method.optimised": {"zh": "优化", "en": "optimised"},
-    "export.method.manual": {"zh": "手工", "en": "manual"},
-    "export.method.locked": {"zh": "锁定", "en": "locked"},
     # workbook and bundle parts
     "export.sheet.summary": {"zh": "汇总", "en": "Summary"},
     "export.sheet.metadata": {"zh": "导出说明", "en": "About this export"},
@@ -72,8 +60,8 @@ MESSAGES |= {
     "export.meta.note": {"zh": "说明", "en": "Note"},
     "export.meta.all_levels": {"zh": "全部网格层级", "en": "all grid levels"},
     "export.meta.roundtrip_hint": {
-        "zh": "可在各镇街工作表中移动人员所在行（修改网格编码）后，用 python -m geo export 项目.gpkg --apply 文件.xlsx 导回为手工分配。",
-        "en": "Move people between grids by editing the grid code in the town sheets, then import with python -m geo export project.gpkg --apply file.xlsx as manual assignments.",
+        "zh": "可在各镇街工作表中移动人员所在行（修改网格编码）后导回为手工分配：网页版在“导出”页的“导回编辑过的表格”上传此文件；命令行用 python -m cli export 项目.gpkg --apply 文件.xlsx。",
+        "en": "Move people between grids by editing the grid code in the town sheets, then import the file as manual assignments: in the web app with \"Import an edited table\" on the Export page; on the command line with python -m cli export project.gpkg --apply file.xlsx.",
     },
     "export.meta.gcj02_note": {
         "zh": "坐标为 GCJ-02（高德/腾讯偏移坐标），不是 WGS 84；仅供要求该坐标系的系统使用。",
@@ -190,18 +178,45 @@ MESSAGES |= {
     "export.unknown_level": {"zh": "未知层级“{level}”。可用：{known}。", "en": "Unknown level \"{level}\". Use one of: {known}."},
     "export.unknown_format": {"zh": "未知导出格式“{fmt}”。可用：{known}。", "en": "Unknown export format \"{fmt}\". Use one of: {known}."},
     "export.crs_not_applicable": {
-        "zh": "{fmt} 格式不含坐标，--crs 不适用。请去掉 --crs，或选择 geojson、gpkg、shp。",
-        "en": "The {fmt} format has no coordinates, so --crs does not apply. Drop --crs, or choose geojson, gpkg or shp.",
+        "zh": "{fmt} 格式不含坐标，坐标系选项不适用。",
+        "en": "The {fmt} format has no coordinates, so a coordinate system does not apply.",
+    },
+    "export.crs_not_applicable.fix.cli": {
+        "zh": "请去掉 --crs，或选择 geojson、gpkg、shp。",
+        "en": "Drop --crs, or choose geojson, gpkg or shp.",
+    },
+    "export.crs_not_applicable.fix.web": {
+        "zh": "请选择 WGS 84（默认），或改为导出 GeoJSON、GeoPackage、Shapefile。",
+        "en": "Choose WGS 84 (the default), or export GeoJSON, GeoPackage or Shapefile instead.",
     },
     "export.geojson_crs": {
-        "zh": "GeoJSON（RFC 7946）只能使用经纬度坐标，不能输出 {crs}。请改用 gpkg 或 shp，或去掉 --crs。",
-        "en": "GeoJSON (RFC 7946) must use longitude/latitude and cannot be written in {crs}. Use gpkg or shp, or drop --crs.",
+        "zh": "GeoJSON（RFC 7946）只能使用经纬度坐标，不能输出 {crs}。",
+        "en": "GeoJSON (RFC 7946) must use longitude/latitude and cannot be written in {crs}.",
+    },
+    "export.geojson_crs.fix.cli": {
+        "zh": "请改用 gpkg 或 shp，或去掉 --crs。",
+        "en": "Use gpkg or shp, or drop --crs.",
+    },
+    "export.geojson_crs.fix.web": {
+        "zh": "请改为导出 GeoPackage 或 Shapefile，或选择 WGS 84（默认）。",
+        "en": "Export GeoPackage or Shapefile instead, or choose WGS 84 (the default).",
     },
     "export.crs_not_projected": {
         "zh": "{crs} 不是投影坐标系。请使用 gcj02 或 CGCS2000 高斯-克吕格投影（如 EPSG:4544）。",
         "en": "{crs} is not a projected CRS. Use gcj02 or a CGCS2000 Gauss-Kruger zone (e.g. EPSG:4544).",
     },
-    "export.need_out": {"zh": "请用 --out 指定输出文件或目录。", "en": "Name the output file or folder with --out."},
+    "export.need_out": {
+        "zh": "没有指定输出文件。",
+        "en": "No output file was named.",
+    },
+    "export.need_out.fix.cli": {
+        "zh": "请用 --out 指定输出文件或目录。",
+        "en": "Name the output file or folder with --out.",
+    },
+    "export.need_out.fix.web": {
+        "zh": "请重新生成文件后下载。",
+        "en": "Prepare the files again and download them.",
+    },
     "export.cli.apply": {
         "zh": "导回编辑过的导出表（.xlsx/.csv）为手工分配：先预览差异，加 --yes 才写入项目",
         "en": "import an edited export (.xlsx/.csv) back as manual assignments: previews the differences, writes only with --yes",
@@ -209,8 +224,16 @@ MESSAGES |= {
     "export.bad_encoding": {"zh": "不支持的编码“{encoding}”。请使用 utf-8-sig 或 gb18030。",
                             "en": "Unsupported encoding \"{encoding}\". Use utf-8-sig or gb18030."},
     "export.need_user": {
-        "zh": "包含完整联系方式的导出必须注明操作人（--user），以便记录审计日志。",
-        "en": "An export with full contact details must name who exports (--user) for the audit log.",
+        "zh": "包含完整联系方式的导出必须注明操作人，以便记录审计日志。",
+        "en": "An export with full contact details must name who exports, for the audit log.",
+    },
+    "export.need_user.fix.cli": {
+        "zh": "请用 --user 填写您的姓名。",
+        "en": "Give your name with --user.",
+    },
+    "export.need_user.fix.web": {
+        "zh": "请在侧边栏填写您的姓名后再导出。",
+        "en": "Enter your name in the sidebar, then export again.",
     },
     "export.roundtrip_unreadable": {
         "zh": "无法读取 {file}：{detail}。请上传由网格图谱导出的 .xlsx 或 .csv 文件。",
@@ -229,4 +252,8 @@ MESSAGES |= {
     "export.problem.unknown_role": {"zh": "{where} 角色 {value} 无法识别", "en": "{where} unknown role {value}"},
     "export.problem.duplicate": {"zh": "{where} 与前面的行重复（{value}）", "en": "{where} duplicates an earlier row ({value})"},
     "export.problem.where": {"zh": "{sheet}第 {row} 行", "en": "{sheet} row {row}"},
+    "export.roundtrip_encoding": {
+        "zh": "无法读取 {file} 的文字：既不是 UTF-8 也不是 GB18030 编码。请在 Excel 中另存为“CSV UTF-8”，或直接使用 .xlsx 文件。",
+        "en": "Cannot read the text of {file}: it is neither UTF-8 nor GB18030. Save it from Excel as \"CSV UTF-8\", or use the .xlsx file.",
+    },
 }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 MESSAGES = {
+    "ui.dash.coverage": {"zh": "生活服务覆盖率（{radius} 米）", "en": "Daily-life coverage ({radius} m)"},
     "place.unnamed": {"zh": "本项目区域（{code}）", "en": "Project area ({code})"},
     "place.unnamed_nocode": {"zh": "本项目区域", "en": "Project area"},
     "hierarchy.source.code": {"zh": "原有代码", "en": "given code"},

@@ -12,8 +12,12 @@ MESSAGES = {
         "en": "File {file} is JSON but not GeoJSON (no FeatureCollection). Export a GeoJSON feature collection.",
     },
     "io.choose_layer": {
-        "zh": "文件 {file} 含多个图层：{layers}。请用 --<图层>-layer 指定要导入的一个。",
-        "en": "File {file} holds several layers: {layers}. Choose one with --<layer>-layer.",
+        "zh": "文件 {file} 含多个图层：{layers}。",
+        "en": "File {file} holds several layers: {layers}.",
+    },
+    "io.choose_layer.fix.cli": {
+        "zh": "请用 --<图层>-layer 指定要导入的一个。",
+        "en": "Choose one with --<layer>-layer.",
     },
     "io.zip_unsafe_path": {
         "zh": "压缩包 {file} 含不安全的路径（{members}），已拒绝。请只压缩 Shapefile 的各个文件后重试。",
@@ -24,24 +28,40 @@ MESSAGES = {
         "en": "Zip {file} is absurdly large when unpacked ({members_n} members, {size_mb} MB, ratio {ratio}; limits {max_mb} MB, ratio {max_ratio}) and was refused. Check the file, or supply a GeoPackage instead.",
     },
     "io.bad_encoding": {
-        "zh": "无法按 {encoding} 读取文件 {file} 的文字。请另存为 UTF-8，或用 --encoding 声明正确的编码（如 gb18030）。",
-        "en": "Cannot read the text of {file} as {encoding}. Save it as UTF-8, or declare the right encoding with --encoding (e.g. gb18030).",
+        "zh": "无法按 {encoding} 读取文件 {file} 的文字。",
+        "en": "Cannot read the text of {file} as {encoding}.",
+    },
+    "io.bad_encoding.fix.cli": {
+        "zh": "请另存为 UTF-8，或用 --encoding 声明正确的编码（如 gb18030）。",
+        "en": "Save it as UTF-8, or declare the right encoding with --encoding (e.g. gb18030).",
     },
     "io.bad_map": {
-        "zh": "--map 参数“{item}”格式不对，应为 原列名=字段名（如 联系人=name）。",
-        "en": "--map item \"{item}\" is malformed; use original=column (e.g. 联系人=name).",
+        "zh": "列名映射“{item}”格式不对，应为 原列名=字段名（如 联系人=name）。",
+        "en": "Column mapping \"{item}\" is malformed; use original=column (e.g. 联系人=name).",
     },
     "io.duplicate_column": {
-        "zh": "文件 {file} 中“{first}”和“{second}”两列都像是 {column}。请用 --map 指定用哪一列（如 --map {first}={column}）。",
-        "en": "In {file} both \"{first}\" and \"{second}\" look like {column}. Say which one to use with --map (e.g. --map {first}={column}).",
+        "zh": "文件 {file} 中“{first}”和“{second}”两列都像是 {column}。",
+        "en": "In {file} both \"{first}\" and \"{second}\" look like {column}.",
+    },
+    "io.duplicate_column.fix.cli": {
+        "zh": "请用 --map 指定用哪一列（如 --map {first}={column}）。",
+        "en": "Say which one to use with --map (e.g. --map {first}={column}).",
     },
     "io.missing_column": {
-        "zh": "文件 {file} 缺少图层 {layer} 所需的列 {column}（现有列：{found}）。请添加该列，或用 --map 原列名={column} 指定。",
-        "en": "File {file} has no column for {column}, which layer {layer} needs (columns: {found}). Add it, or map one with --map original={column}.",
+        "zh": "文件 {file} 缺少图层 {layer} 所需的列 {column}（现有列：{found}）。",
+        "en": "File {file} has no column for {column}, which layer {layer} needs (columns: {found}).",
+    },
+    "io.missing_column.fix.cli": {
+        "zh": "请添加该列，或用 --map 原列名={column} 指定。",
+        "en": "Add it, or map one with --map original={column}.",
     },
     "io.missing_coordinates": {
-        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。请提供 经度/纬度 列，或用 --map 原列名={column} 指定；如果这是没有坐标、按所属网格填写的人员花名册，请改用 --roster 导入。",
-        "en": "Table {file} has no coordinate column {column} (columns: {found}). Provide lon/lat columns or map one with --map original={column}; if it is a roster without coordinates that names each person's grid, import it with --roster instead.",
+        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。",
+        "en": "Table {file} has no coordinate column {column} (columns: {found}).",
+    },
+    "io.missing_coordinates.fix.cli": {
+        "zh": "请提供 经度/纬度 列，或用 --map 原列名={column} 指定；如果这是没有坐标、按所属网格填写的人员花名册，请改用 --roster 导入。",
+        "en": "Provide lon/lat columns or map one with --map original={column}; if it is a roster without coordinates that names each person's grid, import it with --roster instead.",
     },
     "io.text_in_number": {
         "zh": "文件 {file} 的 {column} 列应为数字，但第 {row} 行是“{value}”（共有问题的行：{rows}）。请改为纯数字（如 50）后重新导入。",
@@ -52,17 +72,29 @@ MESSAGES = {
         "en": "Column {column} of {file} must be yes/no, but row {row} holds \"{value}\" (rows: {rows}). Use 是/否 or yes/no.",
     },
     "io.unbuildable_geometry": {
-        "zh": "文件 {file} 中的要素 {ids} 几何无法构建（{reason}，常见原因是面的环未闭合）。请在 GIS 软件中修复，或加 --repair 自动闭合后重新导入。",
-        "en": "Features {ids} in {file} cannot be built ({reason}; usually a ring that is not closed). Fix them in a GIS, or import again with --repair to close them.",
+        "zh": "文件 {file} 中的要素 {ids} 几何无法构建（{reason}，常见原因是面的环未闭合）。",
+        "en": "Features {ids} in {file} cannot be built ({reason}; usually a ring that is not closed).",
+    },
+    "io.unbuildable_geometry.fix.cli": {
+        "zh": "请在 GIS 软件中修复，或加 --repair 自动闭合后重新导入。",
+        "en": "Fix them in a GIS, or import again with --repair to close them.",
     },
     # --- notes recorded while reading (findings) -----------------------------------------
     "io.encoding_detected": {
-        "zh": "文件 {file} 未声明编码，按 {detail} 读取。如果中文显示为乱码，请用 --encoding 声明正确编码。",
-        "en": "File {file} declares no encoding; it was read as {detail}. If Chinese text looks garbled, declare the right one with --encoding.",
+        "zh": "文件 {file} 未声明编码，按 {detail} 读取。",
+        "en": "File {file} declares no encoding; it was read as {detail}.",
+    },
+    "io.encoding_detected.fix.cli": {
+        "zh": "如果中文显示为乱码，请用 --encoding 声明正确编码。",
+        "en": "If Chinese text looks garbled, declare the right one with --encoding.",
     },
     "io.unrecognised_columns": {
-        "zh": "文件 {file} 中未识别的列已原样保留：{detail}。如其中有应导入的字段，请用 --map 原列名=字段名 指定。",
-        "en": "Unrecognised columns in {file} were kept as they are: {detail}. If one of them is a known field, map it with --map original=column.",
+        "zh": "文件 {file} 中未识别的列已原样保留：{detail}。",
+        "en": "Unrecognised columns in {file} were kept as they are: {detail}.",
+    },
+    "io.unrecognised_columns.fix.cli": {
+        "zh": "如其中有应导入的字段，请用 --map 原列名=字段名 指定。",
+        "en": "If one of them is a known field, map it with --map original=column.",
     },
     "io.forced_2d": {
         "zh": "文件 {file} 中 {detail} 个要素含三维坐标（如 {feature_id}），已去掉高程只保留平面坐标。",
@@ -73,12 +105,28 @@ MESSAGES = {
         "en": "{detail} invalid geometries in {file} were repaired as asked ({feature_id}) and flagged in column repaired. Review them.",
     },
     "io.crs_declared_over_label": {
-        "zh": "文件 {file} 标注 WGS 84，按声明的 {detail} 读取（与按标注读取相比，位置平均移动约 {related_id} 米）。高德/百度导出的文件常被 GIS 软件标为 WGS 84；如果数据确实是 WGS 84，请把坐标系改为“按文件自带”。",
-        "en": "File {file} is labelled WGS 84; it was read as the declared {detail} (positions move by about {related_id} m compared with the label). GIS tools label Amap/Baidu exports WGS 84; if the data really is WGS 84, choose \"as the file says\" instead.",
+        "zh": "文件 {file} 标注 WGS 84，按声明的 {detail} 读取（与按标注读取相比，位置平均移动约 {related_id} 米）。高德/百度导出的文件常被 GIS 软件标为 WGS 84。",
+        "en": "File {file} is labelled WGS 84; it was read as the declared {detail} (positions move by about {related_id} m compared with the label). GIS tools label Amap/Baidu exports WGS 84.",
+    },
+    "io.crs_declared_over_label.fix.cli": {
+        "zh": "如果数据确实是 WGS 84，请去掉该文件的坐标系声明后重新导入。",
+        "en": "If the data really is WGS 84, drop this file's CRS declaration and import again.",
+    },
+    "io.crs_declared_over_label.fix.web": {
+        "zh": "如果数据确实是 WGS 84，请在第 2 步把坐标系改为“按文件自带”。",
+        "en": "If the data really is WGS 84, set its coordinate system to \"from the file\" in step 2.",
     },
     "io.ids_generated": {
-        "zh": "文件 {file} 没有编号列（{detail}），已按行号生成编号 {related_id}。如果文件中有编号列，请在列映射中指定它。",
-        "en": "File {file} has no ID column ({detail}); IDs {related_id} were generated from the row order. If the file has an ID column, map it.",
+        "zh": "文件 {file} 没有编号列（{detail}），已按行号生成编号 {related_id}。",
+        "en": "File {file} has no ID column ({detail}); IDs {related_id} were generated from the row order.",
+    },
+    "io.ids_generated.fix.cli": {
+        "zh": "如果文件中有编号列，请用 --map 原列名={detail} 指定。",
+        "en": "If the file has an ID column, map it with --map original={detail}.",
+    },
+    "io.ids_generated.fix.web": {
+        "zh": "如果文件中有编号列，请在“导入数据”页第 3 步把它对应为 {detail}。",
+        "en": "If the file has an ID column, map it to {detail} on the Import page, step 3.",
     },
     "io.levels_from_codes": {
         "zh": "文件 {file} 没有网格层级列，已按网格编码位数判断层级（16 位为微网格，14 位为一般网格）：{detail}。",
@@ -203,8 +251,16 @@ MESSAGES = {
         "en": "{detail} features in {file} lie more than {related_id} km outside the project area (e.g. {feature_id}). Check their coordinates.",
     },
     "io.mostly_swapped": {
-        "zh": "文件 {file} 的 {total} 个要素中有 {n} 个经纬度写反了（如 {ids}），未导入。请在列对应中把“经度”和“纬度”两列对调后重新检查。",
-        "en": "In {file}, {n} of {total} features have longitude and latitude swapped (e.g. {ids}); nothing was imported. Swap the longitude and latitude columns in the column matching and check again.",
+        "zh": "文件 {file} 的 {total} 个要素中有 {n} 个经纬度写反了（如 {ids}），未导入。",
+        "en": "In {file}, {n} of {total} features have longitude and latitude swapped (e.g. {ids}); nothing was imported.",
+    },
+    "io.mostly_swapped.fix.cli": {
+        "zh": "请用 --map 把经度、纬度两列对调（如 --map 纬度=lon --map 经度=lat）后重新导入。",
+        "en": "Swap the columns with --map (e.g. --map 纬度=lon --map 经度=lat) and import again.",
+    },
+    "io.mostly_swapped.fix.web": {
+        "zh": "请在“导入数据”页第 3 步把“经度”和“纬度”两列对调，然后重新检查。",
+        "en": "Swap the longitude and latitude columns on the Import page, step 3, and check again.",
     },
     "io.mostly_far": {
         "zh": "文件 {file} 的 {total} 个要素中有 {n} 个位于项目范围 {far_km} 公里以外（如 {ids}），未导入。按 {crs} 读取可能不对：请核对为该文件选择的坐标系，或经纬度两列是否对应正确。",
@@ -249,8 +305,12 @@ MESSAGES = {
         "en": "ignore gaps, overlaps and overhangs smaller than this area in m² (default {default})",
     },
     "import.no_inputs": {
-        "zh": "没有给出任何要导入的文件。请至少提供 --towns、--communities、--grids、--households、--volunteers、--service-points 中的一个。",
-        "en": "No files to import. Give at least one of --towns, --communities, --grids, --households, --volunteers, --service-points.",
+        "zh": "没有给出任何要导入的文件。",
+        "en": "No files to import.",
+    },
+    "import.no_inputs.fix.cli": {
+        "zh": "请至少提供 --towns、--communities、--grids、--households、--volunteers、--service-points 中的一个。",
+        "en": "Give at least one of --towns, --communities, --grids, --households, --volunteers, --service-points.",
     },
     "import.layer_summary": {
         "zh": "  {layer}：{n} 个要素，来自 {file}（{fmt}，坐标系 {crs}{encoding}）",
@@ -266,14 +326,6 @@ MESSAGES = {
     "import.arg.update": {
         "zh": "更新已有项目：只替换这里列出的图层（如 --update grids volunteers），其余图层、方案和修改记录保留",
         "en": "update an existing project: replace only the layers listed (e.g. --update grids volunteers); every other layer, scenario and the audit log is kept",
-    },
-    "import.arg.replace": {
-        "zh": "用本次导入的文件新建项目并覆盖已有项目（旧文件另存为 .backup-r<版本>.gpkg）",
-        "en": "build a new project from these files over the existing one (the old file is kept as .backup-r<revision>.gpkg)",
-    },
-    "import.project_exists": {
-        "zh": "输出文件 {file} 已是网格图谱项目（版本 {revision}，图层：{layers}），未覆盖。要只替换部分图层，请加 --update 图层名（如 --update grids）；要整体重建，请加 --replace（旧文件会另存备份）。",
-        "en": "Output file {file} is already a GridAtlas project (revision {revision}, layers: {layers}); it was not overwritten. To replace some layers add --update LAYER (e.g. --update grids); to rebuild it add --replace (the old file is kept as a backup).",
     },
     "import.update_mismatch": {
         "zh": "--update 列出的图层（{named}）与给出的文件（{given}）不一致。请为每个要更新的图层给出文件，并在 --update 中列出它们。",
@@ -298,10 +350,6 @@ MESSAGES = {
     "import.inferred_parents": {
         "zh": "按最大重叠面积推断并写入了 {n} 个上级编码（{what}），已在 parent_source 列标为 overlap。请在检查报告中核对。",
         "en": "{n} parent codes ({what}) were inferred by largest overlap and written, flagged overlap in column parent_source. Review them in the check report.",
-    },
-    "import.backup": {
-        "zh": "原项目文件已另存为 {file}。",
-        "en": "The previous project file was kept as {file}.",
     },
     "import.arg.roster": {
         "zh": "没有坐标的人员花名册（XLSX/CSV，含 所属社区、所属网格、职务），按网格名称或编码对应到网格；需要项目中已有社区和网格图层",
@@ -328,8 +376,29 @@ MESSAGES = {
         "en": "Roster {file}: {n} people, {matched} placed in a grid, {unmatched} matching no grid, {ambiguous} matching several.",
     },
     "import.exists": {
-        "zh": "输出文件 {file} 已存在且不是网格图谱项目，未覆盖。请换一个文件名。",
-        "en": "Output file {file} exists and is not a GridAtlas project; it was not overwritten. Choose another name.",
+        "zh": "输出文件 {file} 已存在（不是网格图谱项目），未覆盖。请换一个文件名，或加 --replace 替换它（原文件会备份在旁边）。",
+        "en": "Output file {file} exists (not a GridAtlas project); it was not overwritten. Choose another name, or add --replace to replace it (the old file is kept beside it as a backup).",
+    },
+    "import.exists_project": {
+        "zh": "{file} 已是一个网格图谱项目，import 不会覆盖它。要只替换其中几个图层并保留其余图层、方案和审计记录，请加 --update 图层名（如 --update grids）；或换一个 --out 文件名新建项目；或加 --replace 用这些文件重建它（原项目备份为 {stem}.bak-时间.gpkg，其中的分配、方案与审计记录不会带入新项目）。",
+        "en": "{file} is already a GridAtlas project; import will not overwrite it. To replace some of its layers and keep every other layer, scenario and the audit log, add --update LAYER (e.g. --update grids); or give --out a new file name for a new project, or add --replace to rebuild it from these files (the old project is kept as {stem}.bak-<time>.gpkg; its assignments, scenarios and audit log do not carry over).",
+    },
+    # --- more errors raised while reading ------------------------------------------------
+    "io.not_gpkg": {
+        "zh": "文件 {file} 不是有效的 GeoPackage。请用 GIS 软件重新导出为 GeoPackage，或改用 GeoJSON、压缩的 Shapefile。",
+        "en": "File {file} is not a valid GeoPackage. Export it again as a GeoPackage from your GIS, or use GeoJSON or a zipped Shapefile.",
+    },
+    "io.not_zip": {
+        "zh": "文件 {file} 不是有效的 zip 压缩包。请把 Shapefile 的各个文件（.shp、.shx、.dbf、.prj）重新压缩后重试。",
+        "en": "File {file} is not a valid zip file. Zip the Shapefile's files (.shp, .shx, .dbf, .prj) again and retry.",
+    },
+    "io.zip_no_shp": {
+        "zh": "压缩包 {file} 中没有所需的 Shapefile（.shp）。请把 .shp、.shx、.dbf、.prj 一起压缩后重试。",
+        "en": "Zip {file} holds no matching Shapefile (.shp). Zip the .shp, .shx, .dbf and .prj together and retry.",
+    },
+    "io.unknown_suffix": {
+        "zh": "无法读取文件 {file}：不支持扩展名“{suffix}”。支持的格式：GeoJSON、GeoPackage、压缩的 Shapefile（.zip）、KML、CSV、XLSX。",
+        "en": "Cannot read {file}: the extension \"{suffix}\" is not supported. Supported formats: GeoJSON, GeoPackage, zipped Shapefile (.zip), KML, CSV, XLSX.",
     },
 }
 
@@ -408,59 +477,6 @@ MESSAGES.update({
     "qa.kind.roster.post_unknown": {"zh": "职务无法识别", "en": "Post not recognised"},
     "qa.kind.roster.person_twice": {"zh": "同一人出现多次", "en": "Same person twice"},
     "qa.kind.organisations.grid_unmatched": {"zh": "服务网格找不到", "en": "Grid served not found"},
-    # remedies for the web form (the command-line wording names flags)
-    "io.bad_encoding.web": {
-        "zh": "无法按 {encoding} 读取文件 {file} 的文字。请在 Excel/WPS 中另存为“CSV UTF-8”后重新上传。",
-        "en": "Cannot read the text of {file} as {encoding}. Save it again as \"CSV UTF-8\" in Excel/WPS and upload it again.",
-    },
-    "io.duplicate_column.web": {
-        "zh": "文件 {file} 中“{first}”和“{second}”两列都像是 {column}。请在“列对应”一步中为其中一列选择“不导入”。",
-        "en": "In {file} both \"{first}\" and \"{second}\" look like {column}. In the column matching step, set one of them to \"do not import\".",
-    },
-    "io.missing_column.web": {
-        "zh": "文件 {file} 缺少图层 {layer} 所需的列 {column}（现有列：{found}）。请在“列对应”一步中为 {column} 选一列，或在文件中补上该列后重新上传。",
-        "en": "File {file} has no column for {column}, which layer {layer} needs (columns: {found}). In the column matching step pick the column that holds {column}, or add it to the file and upload again.",
-    },
-    "io.missing_coordinates.web": {
-        "zh": "表格 {file} 没有坐标列 {column}（现有列：{found}）。如果这是没有坐标的人员名单，请在“图层”中选择“人员花名册（无坐标）”；否则请在“列对应”一步中指定经度、纬度列。",
-        "en": "Table {file} has no coordinate column {column} (columns: {found}). If it is a list of people without coordinates, choose \"roster (no coordinates)\" as its layer; otherwise pick the longitude and latitude columns in the column matching step.",
-    },
-    "io.unbuildable_geometry.web": {
-        "zh": "文件 {file} 中的要素 {ids} 几何无法构建（{reason}，常见原因是面的环未闭合）。请勾选“自动修复几何”后重新检查，或在 GIS 软件中修复后重新上传。",
-        "en": "Features {ids} in {file} cannot be built ({reason}; usually a ring that is not closed). Tick \"repair geometries\" and check again, or fix them in a GIS and upload again.",
-    },
-    "io.encoding_detected.web": {
-        "zh": "文件 {file} 未声明编码，按 {detail} 读取。如果中文显示为乱码，请在 Excel/WPS 中另存为“CSV UTF-8”后重新上传。",
-        "en": "File {file} declares no encoding; it was read as {detail}. If Chinese text looks garbled, save it as \"CSV UTF-8\" and upload it again.",
-    },
-    "io.unrecognised_columns.web": {
-        "zh": "文件 {file} 中未识别的列已原样保留：{detail}。如其中有应导入的字段，请在“列对应”一步中指定。",
-        "en": "Unrecognised columns in {file} were kept as they are: {detail}. If one of them is a known field, pick it in the column matching step.",
-    },
-    "io.choose_layer.web": {
-        "zh": "文件 {file} 含多个图层：{layers}。请把要导入的图层单独导出为一个文件后上传。",
-        "en": "File {file} holds several layers: {layers}. Export the layer to import as a file of its own and upload that.",
-    },
-    "missing_crs.web": {
-        "zh": "图层 {file} 没有坐标参考系（CRS）。请在“坐标系”一步中为它选择数据所用的坐标系（GPS 数据通常为 WGS 84，高德为 GCJ-02，百度为 BD-09）。",
-        "en": "Layer {file} has no coordinate reference system. Choose the system it was drawn in at the coordinate system step (GPS data is usually WGS 84, Amap GCJ-02, Baidu BD-09).",
-    },
-    "crs_mismatch.web": {
-        "zh": "图层 {file} 的坐标系 {crs_a} 与所选的 {crs_b} 不一致。文件自带的是具体的投影坐标系，请在“坐标系”一步中选择“按文件自带”。",
-        "en": "Layer {file} states {crs_a} but {crs_b} was chosen. The file names a specific projected system: choose \"as the file says\" at the coordinate system step.",
-    },
-    "check.invalid_geometry.web": {
-        "zh": "{file}（图层 {layer}）中要素 {feature_id} 几何无效：{detail}。请勾选“自动修复几何”后重新检查，或在 GIS 软件中修复。",
-        "en": "Feature {feature_id} in {file} (layer {layer}) is invalid: {detail}. Tick \"repair geometries\" and check again, or fix it in a GIS.",
-    },
-    "check.no_id_column.web": {
-        "zh": "{file}（图层 {layer}）没有编号列 {detail}。请在“列对应”一步中指定编号列，或在文件中添加唯一编号列。",
-        "en": "{file} (layer {layer}) has no ID column {detail}. Pick the ID column in the column matching step, or add a column of unique IDs.",
-    },
-    "io.mostly_swapped.web": {
-        "zh": "文件 {file} 的 {total} 个要素中有 {n} 个经纬度写反了（如 {ids}），未导入。请在“列对应”一步中把“经度”和“纬度”对调，然后重新检查。",
-        "en": "In {file}, {n} of {total} features have longitude and latitude swapped (e.g. {ids}); nothing was imported. Swap longitude and latitude in the column matching step and check again.",
-    },
 })
 
 # --- the import wizard page (ui/pages/import_wizard.py) --------------------------------------------

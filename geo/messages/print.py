@@ -3,9 +3,6 @@ from __future__ import annotations
 
 MESSAGES = {
     # --- styles (layers/style.py; used by print and web) -------------------------------
-    "style.measure.staffing": {"zh": "配备率（实有/目标）", "en": "Staffing rate (actual / target)"},
-    "style.measure.coverage": {"zh": "服务覆盖率", "en": "Service coverage"},
-    "style.measure.households": {"zh": "户数", "en": "Households"},
     "style.measure.with_category": {"zh": "{measure}（{category}）", "en": "{measure} ({category})"},
     "style.legend.no_data": {"zh": "无数据", "en": "No data"},
     "style.legend.all": {"zh": "全部", "en": "All"},
@@ -13,24 +10,6 @@ MESSAGES = {
         "zh": "无法识别的专题指标“{measure}”。可用：{choices}。",
         "en": "Unknown measure \"{measure}\". Use one of: {choices}.",
     },
-    "style.category.政务": {"zh": "政务", "en": "Government affairs"},
-    "style.category.生活": {"zh": "生活", "en": "Daily life"},
-    "style.category.产业": {"zh": "产业", "en": "Industry"},
-    "style.category.群团": {"zh": "群团", "en": "Mass organisations"},
-    "style.point.区域治理中心": {"zh": "区域治理中心", "en": "Regional governance centre"},
-    "style.point.社区工作站": {"zh": "社区工作站", "en": "Community workstation"},
-    "style.point.党群服务中心": {"zh": "党群服务中心", "en": "Party-mass service centre"},
-    "style.point.农副产品展示交易点": {"zh": "农副产品展示交易点", "en": "Farm-produce trading point"},
-    "style.point.快递物流服务点": {"zh": "快递物流服务点", "en": "Parcel and logistics point"},
-    "style.point.社区安全屋": {"zh": "社区安全屋", "en": "Community safe house"},
-    "style.point.村民活动中心": {"zh": "村民活动中心", "en": "Villagers' activity centre"},
-    "style.point.社区花园": {"zh": "社区花园", "en": "Community garden"},
-    "style.point.社区运动角": {"zh": "社区运动角", "en": "Community sports corner"},
-    "style.level.city": {"zh": "市", "en": "City"},
-    "style.level.town": {"zh": "镇街", "en": "Town"},
-    "style.level.community": {"zh": "社区", "en": "Community"},
-    "style.level.general": {"zh": "网格", "en": "Grid"},
-    "style.level.micro": {"zh": "微网格", "en": "Micro-grid"},
     # --- printed pages ---------------------------------------------------------------
     "print.help": {
         "zh": "打印覆盖图、图集和网格公示牌（A4/A3，PDF/PNG，中文字体嵌入）。",
@@ -81,12 +60,12 @@ MESSAGES = {
     "print.mark.illustrative": {"zh": "示意图 / illustrative", "en": "示意图 / illustrative"},
     "print.mark.internal": {"zh": "内部使用", "en": "内部使用 / internal use"},
     "print.note.no_coverage": {
-        "zh": "尚未计算覆盖率：请先运行 python -m geo coverage。",
-        "en": "Coverage not computed yet: run python -m geo coverage first.",
+        "zh": "尚未计算覆盖率：请先运行覆盖分析。",
+        "en": "Coverage not computed yet: run the coverage analysis first.",
     },
     "print.note.no_assignments": {
-        "zh": "尚无人员分配：请先运行 python -m geo assign。",
-        "en": "No staff assigned yet: run python -m geo assign first.",
+        "zh": "尚无人员分配：请先运行人员分配。",
+        "en": "No staff assigned yet: run the assignment first.",
     },
     "print.table.more": {"zh": "……另有 {n} 行", "en": "... and {n} more rows"},
     "print.table.empty": {"zh": "（无记录）", "en": "(none)"},
@@ -104,15 +83,12 @@ MESSAGES = {
     "print.col.no": {"zh": "序号", "en": "No."},
     "print.col.type": {"zh": "类型", "en": "Type"},
     "print.col.distance": {"zh": "距离", "en": "Distance"},
-    "print.atlas.cover_title": {"zh": "{city}{level}网格图集", "en": "{city} atlas: {level}"},
+    "print.atlas.cover_title": {"zh": "{city}{level}图集", "en": "{city} atlas: {level}"},
     "print.atlas.cover_info": {"zh": "共 {n} 页单元图 · 指标：{measure}", "en": "{n} unit pages · measure: {measure}"},
     "print.atlas.contents": {"zh": "目录", "en": "Contents"},
     "print.notice.title": {"zh": "{grid} 公示牌", "en": "{grid}: notice board"},
     "print.notice.subtitle": {"zh": "{town} {community} {parent}", "en": "{town} {community} {parent}"},
     "print.notice.households": {"zh": "户数：{n}", "en": "Households: {n}"},
-    "print.notice.leader": {"zh": "微网格长", "en": "Micro-grid leader"},
-    "print.notice.members": {"zh": "网格成员", "en": "Members"},
-    "print.notice.worker": {"zh": "专职网格员", "en": "Grid worker"},
     "print.notice.points": {"zh": "{reach} 米内的服务点", "en": "Service points within {reach} m"},
     "print.notice.vacant": {"zh": "（待配备）", "en": "(vacant)"},
     "print.notice.escalation": {
@@ -121,8 +97,16 @@ MESSAGES = {
     },
     # --- errors --------------------------------------------------------------------------
     "print.no_cjk_font": {
-        "zh": "找不到中文字体（{font}），无法打印中文。请安装字体：{hint}，或设置环境变量 GRIDATLAS_CJK_FONT 指向字体文件。",
-        "en": "No Chinese font found ({font}), so Chinese text cannot be printed. Install one ({hint}) or set GRIDATLAS_CJK_FONT to a font file.",
+        "zh": "找不到中文字体（{font}），无法打印中文。",
+        "en": "No Chinese font found ({font}), so Chinese text cannot be printed.",
+    },
+    "print.no_cjk_font.fix.cli": {
+        "zh": "请安装字体：{hint}，或设置环境变量 GRIDATLAS_CJK_FONT 指向字体文件。",
+        "en": "Install one ({hint}) or set GRIDATLAS_CJK_FONT to a font file.",
+    },
+    "print.no_cjk_font.fix.web": {
+        "zh": "请联系管理员在服务器上安装中文字体（{hint}）。",
+        "en": "Ask your administrator to install a Chinese font on the server ({hint}).",
     },
     "print.unknown_unit": {
         "zh": "找不到编码为 {unit} 的镇街、社区或网格。请检查编码（可用 city 表示全市）。",
@@ -153,8 +137,16 @@ MESSAGES = {
         "en": "The project has no towns, communities or grids to print. Import or generate boundaries first.",
     },
     "print.missing_args": {
+        "zh": "没有指定要打印的内容或输出文件。",
+        "en": "Nothing to print, or no output file, was named.",
+    },
+    "print.missing_args.fix.cli": {
         "zh": "请指定 --unit、--atlas 或 --notice 之一，以及 --out 输出文件。",
         "en": "Give one of --unit, --atlas or --notice, and --out.",
+    },
+    "print.missing_args.fix.web": {
+        "zh": "请选择打印内容后重试。",
+        "en": "Choose what to print and try again.",
     },
     # --- Streamlit print page ------------------------------------------------------------
     "print.ui.kind": {"zh": "打印内容", "en": "What to print"},

@@ -53,13 +53,14 @@ grid_fig = figures.get(GRID).reindex(codes)
 leaf_fig = grid_fig[grid_fig["is_leaf"].astype(bool)]
 unit = unit_panel_figures(project, figures, sel)  # the same figures as the map panel, export and print
 
-c = st.columns(6)
+c = st.columns(7)
 c[0].metric(tr("ui.dash.grids"), count_text(unit["grids"]))
 c[1].metric(tr("ui.dash.households"), count_text(unit["households"]))
 c[2].metric(tr("ui.dash.volunteers"), count_text(unit["volunteers"]))
 c[3].metric(tr("ui.dash.points"), count_text(unit["service_points"]))
 c[4].metric(tr("ui.dash.staffing_rate"), share_text(unit["staffing"]))
 c[5].metric(tr("ui.dash.grids_short"), count_text(unit["short_grids"]))
+c[6].metric(tr("ui.dash.coverage", radius=f"{figures.radius_m or radius:.0f}"), share_text(unit["coverage"]))
 if unit["actual"] == 0:
     st.info(tr("ui.dash.no_assignments"))
 

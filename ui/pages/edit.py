@@ -206,7 +206,8 @@ def _grid_panel(project: Project, grid: str) -> None:
         names = dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
         view = here[[s.VOLUNTEER_ID, s.ROLE, s.LOCKED, s.METHOD]].copy()
         view.insert(1, s.NAME, view[s.VOLUNTEER_ID].astype(str).map(names))
-        view[s.ROLE] = view[s.ROLE].map(lambda r: tr(f"role.{r}"))
+        view[s.ROLE] = view[s.ROLE].map(labels.role_label)
+        view[s.METHOD] = view[s.METHOD].map(labels.method_label)
         st.dataframe(_localised(view), hide_index=True, key="edit_members_table")
         members = here[s.VOLUNTEER_ID].astype(str).tolist()
     _member_actions(project, grid, here, members)
@@ -220,7 +221,7 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
     st.caption(tr("edit.page.candidates") + " · " + tr("edit.page.masked_note"))
     st.dataframe(_localised(cands), hide_index=True, key="edit_candidates_table", height=220)
     cand_labels = {r.volunteer_id: tr("edit.page.candidate_label", volunteer_id=r.volunteer_id, name=r.name,
-                                      tier=r.tier, left=r.capacity_left,
+                                      tier=labels.tier_label(r.tier), left=r.capacity_left,
                                       distance="?" if pd.isna(r.distance_m) else int(r.distance_m))
                    for r in cands.itertuples(index=False)}
     c1, c2 = st.columns(2)
@@ -305,7 +306,7 @@ def _violations_panel(project: Project, grid: str | None) -> None:
 def _scenario_panel(project: Project) -> None:
     st.subheader(tr("edit.page.scenarios"))
     user = _user()
-    st.markdown(tr("edit.page.active_scenario", name=project.active_scenario))
+    st.markdown(tr("edit.page.active_scenario", name=labels.scenario_label(project.active_scenario)))
     st.text_input(tr("edit.page.scenario_name"), key=K_SC_NAME)
     name = st.session_state.get(K_SC_NAME, "")
     c = st.columns(2)
@@ -318,12 +319,12 @@ def _scenario_panel(project: Project) -> None:
     _keep_valid(K_SC_PICK, names)
     _keep_valid(K_CMP_A, names)
     _keep_valid(K_CMP_B, names, default=len(names) - 1)
-    pick = c[0].selectbox(tr("edit.page.scenario_pick"), names, key=K_SC_PICK)
+    pick = c[0].selectbox(tr("edit.page.scenario_pick"), names, key=K_SC_PICK, format_func=labels.scenario_label)
     if c[1].button(tr("edit.page.scenario_switch"), key="edit_scenario_switch"):
         _apply(project, lambda: switch_scenario(project, pick, user=user))
     c = st.columns(3)
-    a = c[0].selectbox(tr("edit.page.compare_a"), names, key=K_CMP_A)
-    b = c[1].selectbox(tr("edit.page.compare_b"), names, key=K_CMP_B)
+    a = c[0].selectbox(tr("edit.page.compare_a"), names, key=K_CMP_A, format_func=labels.scenario_label)
+    b = c[1].selectbox(tr("edit.page.compare_b"), names, key=K_CMP_B, format_func=labels.scenario_label)
     if c[2].button(tr("edit.page.compare"), key="edit_compare_button"):
         st.session_state[COMPARE] = (a, b)
     if st.session_state.get(COMPARE):

@@ -10,7 +10,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from geo import schema as s
-from layers import style
 from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_figures, cached_findings, cached_simplified
@@ -26,7 +25,6 @@ from geo.numbers import count_text, share_text
 from geo.rollup import Figures
 
 RADII_CHOICES = (300, 500, 1000)
-LEVEL_LABEL = {CITY: "ui.level.city", TOWN: "ui.level.town", COMMUNITY: "ui.level.community", GRID: "ui.level.grid"}
 
 
 def _rerun_view() -> None:
@@ -78,8 +76,8 @@ def _search(project) -> None:
     if not hits:
         st.caption(tr("ui.explore.search_none", query=query))
         return
-    labels = {i: f"{name} · {code} · {tr(LEVEL_LABEL[level])}" for i, (level, code, name) in enumerate(hits)}
-    pick = st.selectbox(tr("ui.explore.search_pick"), list(labels), format_func=labels.get)
+    choices = {i: f"{name} · {code} · {labels.level_label(level)}" for i, (level, code, name) in enumerate(hits)}
+    pick = st.selectbox(tr("ui.explore.search_pick"), list(choices), format_func=choices.get)
     if st.button(tr("ui.explore.search_go"), key="explore_search_go"):
         level, code, _ = hits[pick]
         select(selection_for(project, level, code))
@@ -116,7 +114,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
     level = sel.level
     chain = parent_chain(project, sel, lang=state.lang())
     name = chain[-1][2]
-    st.subheader(f"{tr(LEVEL_LABEL[level])} · {name}")
+    st.subheader(f"{labels.level_label(level)} · {name}")
     if len(chain) > 1:
         parents = " › ".join(nm for _, _, nm in chain[:-1])
         st.caption(f"{tr('ui.panel.parents')}: {parents}")
@@ -133,7 +131,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
         st.markdown(f"**{tr('ui.panel.staff')}**")
         staff = staff_rows(project, codes)
         if len(staff):
-            shown = staff.assign(role=staff[s.ROLE].map(lambda r: tr(f"role.{r}")))
+            shown = staff.assign(**{s.ROLE: staff[s.ROLE].map(labels.role_label), s.TIER: staff[s.TIER].map(labels.tier_label)})
             shown.columns = [tr("ui.col.grid"), tr("ui.col.role"), tr("ui.col.code"), tr("ui.col.name"),
                              tr("ui.col.tier"), tr("ui.col.phone")]
             st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
@@ -145,7 +143,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
         for _, row in reach.iterrows():
             share = row["share"]
             st.progress(float(np.clip(share, 0, 1)) if share == share else 0.0,
-                        text=f"{style.category_label(row[s.CATEGORY], state.lang())}: "
+                        text=f"{labels.category_label(row[s.CATEGORY])}: "
                              f"{share:.0%}" if share == share else "—")
     else:
         st.caption(tr("ui.panel.reach_none"))

@@ -11,10 +11,8 @@ from streamlit_folium import st_folium
 
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.import_review import (
-    ORGANISATIONS, ROSTER, SKIP, FilePlan, LoadOutcome, load_files, qa_kinds, qa_table, web_error_text,
-)
-from geo.messages import t
+from geo.import_review import ORGANISATIONS, ROSTER, SKIP, FilePlan, LoadOutcome, load_files, qa_kinds, qa_table
+from geo.messages import error_text, t
 from geo.project import Project, save_project
 from layers.web import PointSpec, PolygonSpec, layered_map
 from ui import labels, state
@@ -77,7 +75,7 @@ def _columns(i: int, name: str, data: bytes, layer: str) -> tuple[tuple[str, str
         headers = cached_headers(data, Path(name).name, layer)
         found = recognise_columns(headers, layer, file=name)
     except GeoInputError as exc:
-        st.error(web_error_text(exc, state.lang()))
+        st.error(error_text(exc, state.lang(), front="web"))
         return ()
     schema_cols = sorted({*s.REQUIRED.get(layer, ()), s.CODE, s.NAME, s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE,
                           s.LEVEL, s.KIND, s.HOUSEHOLDS_N, s.PHONE, s.ADDRESS, s.TIER, s.CAPACITY, s.POINT_TYPE,
@@ -133,7 +131,7 @@ def _place_people(files, plans, project: Project, salt: str | None):
             else:
                 orgs.append(cached_organisations(contents[plan.label], plan.label, _grids_key(grids), grids, comms))
         except GeoInputError as exc:
-            errors[plan.label] = web_error_text(exc, state.lang())
+            errors[plan.label] = error_text(exc, state.lang(), front="web")
     return rosters, orgs, errors
 
 
@@ -176,7 +174,7 @@ def _preview_map(layers: dict[str, gpd.GeoDataFrame], findings: list[dict]) -> N
     if spots:
         from geo.validate import finding_text
 
-        pts = gpd.GeoDataFrame({"message": [finding_text(r, state.lang()) for r in spots]},
+        pts = gpd.GeoDataFrame({"message": [finding_text(r, state.lang(), front="web") for r in spots]},
                                geometry=gpd.GeoSeries([r["geometry"] for r in spots], crs=s.STORAGE_CRS)
                                .representative_point().to_numpy(), crs=s.STORAGE_CRS)
         specs.append(PointSpec(pts, name="problems", radius_px=6, default_color="#e31a1c",
@@ -274,7 +272,7 @@ if st.session_state.get(CHECKED):
         rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
         project_ = _with_people(project_, report_, rosters_, orgs_)
     for label_, error_ in outcome_.errors.items():  # every file's problem, not only the first
-        st.error(web_error_text(error_, state.lang()))
+        st.error(error_text(error_, state.lang(), front="web"))
     for label_, text_ in place_errors_.items():
         st.error(text_)
     _shifts(outcome_)

@@ -155,7 +155,7 @@ def _autogrid_report(project, report: dict, bands: dict[str, tuple[int, int]]) -
     rows = {}
     for level, (lo, hi) in bands.items():
         summ = report[level]
-        rows[tr(f"autogrid.level_{level}")] = {
+        rows[labels.level_label(level)] = {
             cols["grids"]: summ["grids"], cols["min"]: summ["min"], cols["median"]: summ["median"],
             cols["max"]: summ["max"], cols["band"]: f"{lo}–{hi}", cols["share"]: summ["share_in_band"]}
     table = pd.DataFrame.from_dict(rows, orient="index")

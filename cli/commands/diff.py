@@ -1,4 +1,4 @@
-"""``python -m geo diff PROJECT A B [--csv OUT]``: compare two assignment scenarios.
+"""``python -m cli diff PROJECT A B [--csv OUT]``: compare two assignment scenarios.
 
 Exit code as Unix ``diff``: 0 identical, 1 they differ, 2 bad input.
 """
@@ -13,6 +13,7 @@ from geo.errors import ExportError
 from geo.export_formats import neutralise_frame
 from geo.files import atomic_path
 from geo.messages import t
+from geo.outputs import guard_output
 from geo.project import load_project
 from geo.scenarios import CHANGE_COLUMNS, compare_scenarios
 
@@ -56,6 +57,8 @@ def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> None:
 
 def run(args: argparse.Namespace, lang: str) -> int:
     """Print the comparison; write changed rows to --csv; 1 when the scenarios differ."""
+    if args.csv:
+        guard_output(args.csv, command=NAME, others=(args.project,))
     project = load_project(args.project)
     diff = compare_scenarios(project, args.a, args.b)
     print(t("edit.diff.title", lang, a=args.a, b=args.b))

@@ -1,12 +1,12 @@
-"""``python -m geo export``: write assignment tables, GIS files or rosters; ``--apply`` imports an edited export.
+"""``python -m cli export``: write assignment tables, GIS files or rosters; ``--apply`` imports an edited export.
 
 Examples::
 
-    python -m geo export build/demo.gpkg --format xlsx --out build/
-    python -m geo export build/demo.gpkg --format shp --level micro --crs EPSG:4544 --out build/
-    python -m geo export build/demo.gpkg --format roster --out build/roster.md
-    python -m geo export build/demo.gpkg --apply edited.xlsx          # preview only
-    python -m geo export build/demo.gpkg --apply edited.xlsx --yes    # write manual assignments
+    python -m cli export build/demo.gpkg --format xlsx --out build/
+    python -m cli export build/demo.gpkg --format shp --level micro --crs EPSG:4544 --out build/
+    python -m cli export build/demo.gpkg --format roster --out build/roster.md
+    python -m cli export build/demo.gpkg --apply edited.xlsx          # preview only
+    python -m cli export build/demo.gpkg --apply edited.xlsx --yes    # write manual assignments
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from geo.export import FORMATS, ROSTER_FORMS, ExportOptions, export_bytes
 from geo.export_formats import ENCODINGS
 from geo.files import write_atomic
 from geo.messages import t
+from geo.outputs import guard_output
 from geo.project import load_project, save_project
 from geo.roster import ROSTER_BY
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
@@ -29,7 +30,7 @@ HELP = "export.cli.help"
 
 
 def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
-    """Options of ``python -m geo export``."""
+    """Options of ``python -m cli export``."""
     parser.add_argument("project", help=t("export.cli.project", lang))
     parser.add_argument("--lang", choices=("zh", "en"), default=lang, help=t("cli.lang", lang))
     parser.add_argument("--format", dest="fmt", choices=FORMATS, default="xlsx", help=t("export.cli.format", lang))
@@ -68,20 +69,21 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if not args.out:
         msg = "--out is required"
         raise ExportError(msg, code="export.need_out")
-    out = Path(args.out)
+    out = guard_output(args.out, command=NAME, others=(args.project,))
     options = ExportOptions(fmt=args.fmt, level=args.level, lang=lang, crs=args.crs,
                             include_personal=args.include_personal, mask_names=args.mask_names,
                             encoding=args.encoding, scenario=args.scenario,
                             user=_user(args),
                             roster_by=args.by, roster_form=_roster_form(out))
     result = export_bytes(project, options)
-    if result.audited:  # log first: no personal data leaves unless the audit row is saved
-        save_project(result.project, args.project, expected_revision=project.revision)
-        print(t("export.cli.audit", lang))
     if out.is_dir():
         target = out / result.filename
     else:  # `--out roster` gets the format's extension: `roster.md`
         target = out if out.suffix else out.with_suffix(Path(result.filename).suffix)
+    guard_output(target, command=NAME, others=(args.project,))
+    if result.audited:  # log first: no personal data leaves unless the audit row is saved
+        save_project(result.project, args.project, expected_revision=project.revision)
+        print(t("export.cli.audit", lang))
     path = write_atomic(target, result.data)
     print(t("export.cli.written", lang, file=str(path)))
     return 0
@@ -91,8 +93,7 @@ def _apply(args: argparse.Namespace, project, lang: str) -> int:
     edited_path = Path(args.apply)
     if not edited_path.is_file():
         msg = f"{edited_path} not found"
-        raise GeoInputError(msg, code="export.roundtrip_unreadable", file=str(edited_path),
-                            detail="file not found / 文件不存在")
+        raise GeoInputError(msg, code="file_not_found", file=str(edited_path))
     edited = read_edited_table(edited_path.read_bytes(), filename=edited_path.name)
     diff = diff_assignments(project, edited, scenario=args.scenario)
     for line in preview_lines(diff, lang):

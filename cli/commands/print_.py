@@ -1,7 +1,7 @@
-"""``python -m geo print``: a map page, an atlas or a grid notice board as PDF/PNG.
+"""``python -m cli print``: a map page, an atlas or a grid notice board as PDF/PNG.
 
-matplotlib and ``layers`` are imported inside ``run`` only: ``geo`` never imports a
-plotting library at import time.
+``layers`` (and so matplotlib) is imported inside ``run`` so the other commands start
+without loading a plotting library.
 """
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from pathlib import Path
 
 from geo.errors import GeoInputError
 from geo.messages import t
+from geo.outputs import guard_output
 
 NAME = "print"
 HELP = "print.help"
 
 
 def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
-    """Options of ``python -m geo print``."""
+    """Options of ``python -m cli print``."""
     parser.add_argument("project", help=t("print.arg.project", lang))
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--unit", help=t("print.arg.unit", lang))
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if not args.out or not (args.unit or args.atlas or args.notice):
         msg = "give --unit, --atlas or --notice, and --out"
         raise GeoInputError(msg, code="print.missing_args")
+    guard_output(args.out, command=NAME, others=(args.project,))
     from geo import printdata
     from geo.project import load_project
     from layers import atlas

@@ -1,4 +1,4 @@
-"""``python -m geo assign``: points to grids at every level, optimal staffing, saved atomically."""
+"""``python -m cli assign``: points to grids at every level, optimal staffing, saved atomically."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from geo import schema as s
-from geo.messages import format_ids, t
+from geo.messages import format_ids, label, t
+from geo.outputs import guard_output, same_file
 from geo.project import load_project, save_project
 from geo.staffing import StaffingOptions, StaffingResult, assign_project
 
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
 
 def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: str, lang: str) -> list[str]:
     """The localised summary printed by the command (also usable by the app)."""
-    lines = [t("assign.summary.title", lang, scenario=scenario)]
+    lines = [t("assign.summary.title", lang, scenario=label("scenario", scenario, lang))]
     smallest = point_grids.drop_duplicates(["layer", s.POINT_ID], keep="first") if len(point_grids) else point_grids
     for layer, rows in smallest.groupby("layer", sort=False):
         lines.append(t("assign.summary.points", lang, layer=t(f"layer.{layer}", lang), total=len(rows),
@@ -56,6 +57,7 @@ def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: s
 def run(args: argparse.Namespace, lang: str) -> int:
     """Run ``assign``; exit 1 when grids stay short, 0 when every target is met."""
     path = Path(args.project)
+    out = guard_output(args.out, command=NAME, updates=path) if args.out else path
     project = load_project(path)
     settings = project.settings
     max_distance_m = args.max_distance_m if args.max_distance_m is not None else settings.get("max_distance_m")
@@ -63,8 +65,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
         settings, max_distance_m=max_distance_m, prefer_same_community=args.prefer_same_community,
         one_leadership=args.one_leadership, stability_m=args.stability_m, scenario=args.scenario)
     project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m)
-    out = Path(args.out) if args.out else path
-    save_project(project, out, expected_revision=project.revision if out == path else None)
+    # the revision check holds whenever `out` is the project under any name (relative, absolute, symlink)
+    save_project(project, out, expected_revision=project.revision if same_file(out, path) else None)
     for line in summary_lines(point_grids, result, options.scenario, lang):
         print(line)
     print(t("cli.saved", lang, file=str(out)))

@@ -1,4 +1,4 @@
-"""``python -m geo check project.gpkg``: print the hierarchy/topology report, optionally write it."""
+"""``python -m cli check project.gpkg``: print the hierarchy/topology report, optionally write it."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ import pyogrio
 
 from geo.files import atomic_path, write_atomic
 from geo.messages import t
+from geo.outputs import guard_output
 from geo.project import load_project
 from geo.validate import (
     DEFAULT_TOLERANCE_M2, check_project, finding_text, has_errors, report_csv_bytes, summary_counts,
@@ -64,6 +65,10 @@ def write_outputs(findings: gpd.GeoDataFrame, args: argparse.Namespace, lang: st
 
 def run(args: argparse.Namespace, lang: str) -> int:
     """Check the project; exit 1 when the report has errors, 0 otherwise."""
+    if args.report:
+        guard_output(args.report, command=NAME, others=(args.project, args.spots))
+    if args.spots:
+        guard_output(args.spots, command=NAME, others=(args.project,))
     project = load_project(args.project)
     findings = check_project(project, tolerance_m2=args.tolerance_m2)
     print_report(findings, lang, limit=args.limit)

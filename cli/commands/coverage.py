@@ -1,4 +1,4 @@
-"""``python -m geo coverage``: compute coverage, store it in the project, print a summary, export."""
+"""``python -m cli coverage``: compute coverage, store it in the project, print a summary, export."""
 from __future__ import annotations
 
 import argparse
@@ -17,7 +17,8 @@ from geo.staffing import staffing_by_grid
 from geo.errors import GeoInputError
 from geo.export_formats import neutralise_frame
 from geo.files import atomic_path
-from geo.messages import t
+from geo.messages import label, t
+from geo.outputs import guard_output
 from geo.project import Project, load_project, save_project
 
 NAME = "coverage"
@@ -62,6 +63,9 @@ def run(args: argparse.Namespace, lang: str) -> int:
     """Compute, store, print and export; 1 when staffing gaps are found, else 0."""
     if args.csv and args.xlsx:
         raise GeoInputError("both --csv and --xlsx", code="coverage.csv_target")
+    for target in (args.csv, args.xlsx):
+        if target:
+            guard_output(target, command=NAME, others=(args.project, args.network))
     project = load_project(args.project)
     if len(project.layer(s.GRIDS)) == 0:
         msg = f"{args.project} has no grids"
@@ -222,7 +226,7 @@ def write_xlsx(project: Project, path: str | Path, lang: str, *,
                suggestions: pd.DataFrame | None = None) -> None:
     """Write coverage, roll-up, staffing (and suggestions) sheets to an XLSX, atomically."""
     rollup = coverage_rollup(project)
-    rollup["level"] = rollup["level"].map(lambda v: t(f"coverage.level.{v}", lang))
+    rollup["level"] = rollup["level"].map(lambda v: label("level", v, lang))
     sheets = {
         t("coverage.sheet.coverage", lang): coverage_table_for_export(project, lang),
         t("coverage.sheet.rollup", lang): _localise(rollup.round(4), lang),

@@ -1,24 +1,24 @@
-"""``python -m geo import``: build a project file from the planner's files, then check it."""
+"""``python -m cli import``: build a project file from the planner's files (or update one), then check it."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo import schema as s
-from geo.commands.check import DEFAULT_LIMIT, print_report, write_outputs
-from geo.errors import GeoInputError, ProjectFileError
-from geo.edits import now_iso
-from geo.files import write_atomic
+from geo.errors import GeoInputError
 from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
-from geo.project import Project, load_project, save_project
 from geo.organisations import ORGANISATIONS, read_organisations
+from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
+from geo.project import Project, load_project, save_project
 from geo.project_update import UpdateReport, apply_roster, import_layers
 from geo.roster_import import read_roster
 from geo.sanity import area_of
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
+from geo.values import now_iso
 
 NAME = "import"
 HELP = "import.help"
@@ -42,9 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--encoding", help=t("import.arg.encoding", lang))
     parser.add_argument("--repair", action="store_true", help=t("import.arg.repair", lang))
     parser.add_argument("--out", required=True, metavar="project.gpkg", help=t("import.arg.out", lang))
+    parser.add_argument("--replace", action="store_true", help=t("output.arg.replace", lang))
     parser.add_argument("--update", nargs="+", metavar="LAYER", choices=[layer for layer, _ in LAYER_OPTIONS],
                         help=t("import.arg.update", lang))
-    parser.add_argument("--replace", action="store_true", help=t("import.arg.replace", lang))
     parser.add_argument("--roster", metavar="花名册.xlsx", help=t("import.arg.roster", lang))
     parser.add_argument("--roster-sheet", metavar="NAME", help=t("import.arg.roster_sheet", lang))
     parser.add_argument("--organisations", metavar="组织.xlsx", help=t("import.arg.organisations", lang))
@@ -79,68 +79,62 @@ def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> di
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
                                    repair=args.repair, id_salt=salt, keep_id_numbers=args.keep_id_numbers,
                                    area=area_of(known) if layer not in POLYGON_LAYERS else None)
-    if not loaded and not getattr(args, "roster", None) and not getattr(args, "organisations", None):
+    if not loaded and not args.roster and not args.organisations:
         msg = "no input files"
         raise GeoInputError(msg, code="import.no_inputs")
     return loaded
 
 
-def _refuse_foreign_output(out: Path) -> None:
-    if not out.exists():
-        return
-    try:
-        load_project(out)
-    except ProjectFileError as exc:
+def check_outputs(args: argparse.Namespace) -> Path:
+    """The ``--out`` path, after refusing every output that would clobber something (exit 2, nothing written).
+
+    An existing ``--out`` is replaced only with ``--replace`` and updated only with ``--update
+    LAYER...``; ``--update`` needs an existing project. ``--report``/``--spots`` must not name
+    ``--out``, each other, an input file, or any project.
+    """
+    out = Path(args.out)
+    if args.update and args.replace:
+        msg = "--update and --replace exclude each other"
+        raise OutputRefusedError(msg, code="import.update_or_replace", file=str(out))
+    if args.update and not is_project_file(out):
+        msg = f"--update needs an existing project at {out}"
+        raise OutputRefusedError(msg, code="import.update_needs_project", file=str(out))
+    if out.exists() and not args.replace and not args.update:
+        if is_project_file(out):
+            msg = f"{out} is already a GridAtlas project"
+            raise OutputRefusedError(msg, code="import.exists_project", file=str(out), stem=out.stem)
         msg = f"{out} exists and is not a GridAtlas project"
-        raise GeoInputError(msg, code="import.exists", file=str(out)) from exc
+        raise OutputRefusedError(msg, code="import.exists", file=str(out))
+    inputs = (*(_option(args, stem) for _, stem in LAYER_OPTIONS), args.roster, args.organisations)
+    if args.report:
+        guard_output(args.report, command=NAME, others=(out, args.spots, *inputs))
+    if args.spots:
+        guard_output(args.spots, command=NAME, others=(out, *inputs))
+    return out
+
+
+def _print_inferred(report: UpdateReport, lang: str) -> None:
+    for what, n in report.inferred_counts().items():
+        print(t("import.inferred_parents", lang, n=n, what=what))
 
 
 def build_project(loaded: dict[str, LoadedLayer], lang: str = "zh") -> Project:
     """A new project holding the loaded layers (``geo.project_update.import_layers``: names, parents, sources)."""
     now = now_iso()
     project, report = import_layers(None, loaded, now=now)
-    for what, n in report.inferred_counts().items():
-        print(t("import.inferred_parents", lang, n=n, what=what))
+    _print_inferred(report, lang)
     return project.with_meta(imported_at=now)
-
-
-def _existing_project(out: Path, args: argparse.Namespace) -> Project | None:
-    """The project already at ``out``, when the user said how to treat it (``--update``/``--replace``)."""
-    if not out.exists():
-        return None
-    project = load_project(out)
-    if not args.update and not args.replace:
-        msg = f"{out} is a project; say --update LAYER... or --replace"
-        raise GeoInputError(msg, code="import.project_exists", file=str(out), layers=sorted(project.layers),
-                            revision=project.revision)
-    return project
 
 
 def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Namespace, lang: str) -> Project:
     """Replace the layers named by ``--update`` in ``existing``; print the diff (not saved)."""
     given = set(loaded) | ({s.VOLUNTEERS} if args.roster else set())
     if set(args.update) != given:
-        msg = f"--update {args.update} must name exactly the layers given {sorted(loaded)}"
+        msg = f"--update {args.update} must name exactly the layers given {sorted(given)}"
         raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(given))
     if not loaded:
         return existing
     project, report = import_layers(existing, loaded)
-    print_update_report(report, lang)
-    return project
-
-
-def _with_roster(project: Project, args: argparse.Namespace, lang: str) -> Project:
-    """Place the people of ``--roster`` (no coordinates) in the project's grids; print what did not fit."""
-    roster = read_roster(args.roster, grids=project.layer(s.GRIDS), communities=project.layer(s.COMMUNITIES),
-                         sheet=args.roster_sheet, mapping=parse_mapping_args(args.map),
-                         id_salt=project.meta.get("id_salt"), keep_id_numbers=args.keep_id_numbers,
-                         scenario=project.active_scenario)
-    print(t("import.roster.summary", lang, file=roster.file, n=len(roster.volunteers),
-            matched=len(roster.rows("matched")), unmatched=len(roster.rows("unmatched")),
-            ambiguous=len(roster.rows("ambiguous"))))
-    for row in roster.findings:
-        print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
-    project, report = apply_roster(project, roster)
     print_update_report(report, lang)
     return project
 
@@ -155,8 +149,36 @@ def print_update_report(report: UpdateReport, lang: str) -> None:
         print(t("import.update.orphaned", lang, scenario=scenario, n=n))
     if report.coverage_stale:
         print(t("import.update.coverage_stale", lang))
-    for what, n in report.inferred_counts().items():
-        print(t("import.inferred_parents", lang, n=n, what=what))
+    _print_inferred(report, lang)
+
+
+def _print_findings(rows: list[dict], lang: str) -> None:
+    for row in rows:
+        print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
+
+
+def _with_roster(project: Project, args: argparse.Namespace, lang: str) -> Project:
+    """Place the people of ``--roster`` (no coordinates) in the project's grids; print what did not fit."""
+    roster = read_roster(args.roster, grids=project.layer(s.GRIDS), communities=project.layer(s.COMMUNITIES),
+                         sheet=args.roster_sheet, mapping=parse_mapping_args(args.map),
+                         id_salt=project.meta.get("id_salt"), keep_id_numbers=args.keep_id_numbers,
+                         scenario=project.active_scenario)
+    print(t("import.roster.summary", lang, file=roster.file, n=len(roster.volunteers),
+            matched=len(roster.rows("matched")), unmatched=len(roster.rows("unmatched")),
+            ambiguous=len(roster.rows("ambiguous"))))
+    _print_findings(roster.findings, lang)
+    project, report = apply_roster(project, roster)
+    print_update_report(report, lang)
+    return project
+
+
+def _with_organisations(project: Project, args: argparse.Namespace, lang: str) -> Project:
+    """Keep the organisations sheet as table ``organisations``, grids served resolved to codes."""
+    result = read_organisations(args.organisations, grids=project.layer(s.GRIDS),
+                                communities=project.layer(s.COMMUNITIES))
+    print(t("import.organisations.summary", lang, file=Path(args.organisations).name, n=len(result.table)))
+    _print_findings(result.findings, lang)
+    return project.with_table(ORGANISATIONS, result.table.rename_axis("source_row").reset_index())
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
@@ -169,45 +191,27 @@ def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
     notes = [f for item in loaded.values() for f in item.findings]
     if notes:
         print(t("import.notes", lang))
-        for row in notes:
-            print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
-
-
-def _with_organisations(project: Project, args: argparse.Namespace, lang: str) -> Project:
-    """Keep the organisations sheet as table ``organisations``, grids served resolved to codes."""
-    result = read_organisations(args.organisations, grids=project.layer(s.GRIDS),
-                                communities=project.layer(s.COMMUNITIES))
-    print(t("import.organisations.summary", lang, file=Path(args.organisations).name, n=len(result.table)))
-    for row in result.findings:
-        print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
-    table = result.table.rename_axis("source_row").reset_index()
-    return project.with_table(ORGANISATIONS, table)
+        _print_findings(notes, lang)
 
 
 def run(args: argparse.Namespace, lang: str) -> int:
-    """Import, save the project atomically, print the check; exit 1 when the check finds errors."""
-    out = Path(args.out)
-    _refuse_foreign_output(out)
-    existing = _existing_project(out, args)
-    loaded = load_all(args, existing=existing if args.update else None)
+    """Import (or update with ``--update``), save the project atomically, print the check; exit 1 on errors."""
+    out = check_outputs(args)
+    existing = load_project(out) if args.update else None
+    loaded = load_all(args, existing=existing)
     print_loaded(loaded, lang)
-    updating = existing is not None and bool(args.update)
-    if updating:
-        project = _update(existing, loaded, args, lang)
-    else:
-        if existing is not None:  # --replace: the old file is kept beside the new one
-            backup = out.with_name(f"{out.stem}.backup-r{existing.revision}{out.suffix}")
-            write_atomic(backup, out.read_bytes())
-            print(t("import.backup", lang, file=str(backup)))
-        project = build_project(loaded, lang)
+    project = _update(existing, loaded, args, lang) if existing is not None else build_project(loaded, lang)
     if args.roster:
         project = _with_roster(project, args, lang)
     if args.organisations:
         project = _with_organisations(project, args, lang)
-    saved = save_project(project, out, expected_revision=existing.revision if updating else None)
     files = {layer: item.file for layer, item in loaded.items()}
-    findings = check_layers(saved.layers, files=files, tolerance_m2=args.tolerance_m2)
+    findings = check_layers(project.layers, files=files, tolerance_m2=args.tolerance_m2)
+    backup = keep_backup(out) if args.replace else None
+    saved = save_project(project, out, expected_revision=existing.revision if existing is not None else None)
     print(t("import.saved", lang, file=str(out), revision=saved.revision))
+    if backup:
+        print(t("output.backup", lang, file=str(backup)))
     print_report(findings, lang, limit=args.limit)
     write_outputs(findings, args, lang)
     return 1 if has_errors(findings) else 0
