@@ -327,9 +327,41 @@ MESSAGES = {
         "zh": "更新已有项目：只替换这里列出的图层（如 --update grids volunteers），其余图层、方案和修改记录保留",
         "en": "update an existing project: replace only the layers listed (e.g. --update grids volunteers); every other layer, scenario and the audit log is kept",
     },
+    "import.update_needs_project": {
+        "zh": "只能更新已有的网格图谱项目，但 {file} 不是。",
+        "en": "Only an existing GridAtlas project can be updated, and {file} is not one.",
+    },
+    "import.update_needs_project.fix.cli": {
+        "zh": "要新建项目，请去掉 --update；要更新项目，请让 --out 指向它。",
+        "en": "To build a new project drop --update; to update a project point --out at it.",
+    },
+    "import.update_needs_project.fix.web": {
+        "zh": "请先在侧栏打开要更新的项目。",
+        "en": "Open the project to update in the sidebar first.",
+    },
+    "import.update_or_replace": {
+        "zh": "{file}：只能选择更新部分图层或整体重建其中之一。",
+        "en": "{file}: choose either updating some layers or rebuilding the whole project, not both.",
+    },
+    "import.update_or_replace.fix.cli": {
+        "zh": "请只保留 --update 或 --replace 其中一个。",
+        "en": "Keep only one of --update and --replace.",
+    },
+    "import.update_or_replace.fix.web": {
+        "zh": "请只选择一种导入方式。",
+        "en": "Choose one way to import.",
+    },
     "import.update_mismatch": {
-        "zh": "--update 列出的图层（{named}）与给出的文件（{given}）不一致。请为每个要更新的图层给出文件，并在 --update 中列出它们。",
-        "en": "The layers named by --update ({named}) differ from the files given ({given}). Give a file for each layer to update and list exactly those after --update.",
+        "zh": "要更新的图层（{named}）与给出的文件（{given}）不一致。",
+        "en": "The layers to update ({named}) differ from the files given ({given}).",
+    },
+    "import.update_mismatch.fix.cli": {
+        "zh": "请为每个要更新的图层给出文件，并在 --update 中只列出它们。",
+        "en": "Give a file for each layer to update and list exactly those after --update.",
+    },
+    "import.update_mismatch.fix.web": {
+        "zh": "请为每个要更新的图层选择一个文件。",
+        "en": "Choose a file for each layer to update.",
     },
     "import.update.layer": {
         "zh": "图层 {layer}：原有 {before} 个，现有 {after} 个；新增 {added}，删除 {removed}，几何变化 {geometry_changed}，属性变化 {attributes_changed}，未变 {unchanged}。",
@@ -376,12 +408,12 @@ MESSAGES = {
         "en": "Roster {file}: {n} people, {matched} placed in a grid, {unmatched} matching no grid, {ambiguous} matching several.",
     },
     "import.exists": {
-        "zh": "输出文件 {file} 已存在（不是网格图谱项目），未覆盖。请换一个文件名，或加 --replace 替换它（原文件会备份在旁边）。",
-        "en": "Output file {file} exists (not a GridAtlas project); it was not overwritten. Choose another name, or add --replace to replace it (the old file is kept beside it as a backup).",
+        "zh": "输出文件 {file} 已存在（不是网格图谱项目），未覆盖。",
+        "en": "Output file {file} exists (not a GridAtlas project); it was not overwritten.",
     },
     "import.exists_project": {
-        "zh": "{file} 已是一个网格图谱项目，import 不会覆盖它。要只替换其中几个图层并保留其余图层、方案和审计记录，请加 --update 图层名（如 --update grids）；或换一个 --out 文件名新建项目；或加 --replace 用这些文件重建它（原项目备份为 {stem}.bak-时间.gpkg，其中的分配、方案与审计记录不会带入新项目）。",
-        "en": "{file} is already a GridAtlas project; import will not overwrite it. To replace some of its layers and keep every other layer, scenario and the audit log, add --update LAYER (e.g. --update grids); or give --out a new file name for a new project, or add --replace to rebuild it from these files (the old project is kept as {stem}.bak-<time>.gpkg; its assignments, scenarios and audit log do not carry over).",
+        "zh": "{file} 已是一个网格图谱项目，导入不会覆盖它。",
+        "en": "{file} is already a GridAtlas project; import will not overwrite it.",
     },
     # --- more errors raised while reading ------------------------------------------------
     "io.not_gpkg": {
@@ -513,4 +545,60 @@ MESSAGES.update({
     "wizard.diff.unchanged": {"zh": "未变", "en": "Unchanged"},
     "wizard.fix_first": {"zh": "有 {n} 个文件无法导入（见上方红色提示）。请按提示修改后重新检查，之后才能保存。",
                          "en": "{n} files cannot be imported (see the red messages above). Fix them as described and check again before saving."},
+})
+
+# --- remedies per front end for the errors above ----------------------------------------------------
+MESSAGES.update({
+    "io.choose_layer.fix.web": {
+        "zh": "请把要导入的图层另存为单独的文件（如 GeoJSON）后重新上传。",
+        "en": "Save the layer you want as a file of its own (e.g. GeoJSON) and upload it again.",
+    },
+    "io.bad_encoding.fix.web": {
+        "zh": "请在 Excel 或 WPS 中另存为“CSV UTF-8”后重新上传。",
+        "en": "Save it from Excel or WPS as \"CSV UTF-8\" and upload it again.",
+    },
+    "io.duplicate_column.fix.web": {
+        "zh": "请在“导入数据”页第 3 步指定用哪一列作为 {column}。",
+        "en": "Say which one is {column} on the Import page, step 3.",
+    },
+    "io.missing_column.fix.web": {
+        "zh": "请添加该列，或在“导入数据”页第 3 步把某一列对应为 {column}。",
+        "en": "Add it, or map a column to {column} on the Import page, step 3.",
+    },
+    "io.missing_coordinates.fix.web": {
+        "zh": "请提供 经度/纬度 列，或在“导入数据”页第 3 步把某一列对应为 {column}；如果这是没有坐标的人员名单，请在第 2 步把它选为“人员花名册（无坐标）”。",
+        "en": "Provide lon/lat columns, or map a column to {column} on the Import page, step 3; if it is a list of people without coordinates, choose \"roster (no coordinates)\" for it in step 2.",
+    },
+    "io.unbuildable_geometry.fix.web": {
+        "zh": "请在 GIS 软件中修复后重新上传。",
+        "en": "Fix them in a GIS and upload the file again.",
+    },
+    "io.encoding_detected.fix.web": {
+        "zh": "如果中文显示为乱码，请把文件另存为“CSV UTF-8”后重新上传。",
+        "en": "If Chinese text looks garbled, save the file as \"CSV UTF-8\" and upload it again.",
+    },
+    "io.unrecognised_columns.fix.web": {
+        "zh": "如其中有应导入的字段，请在“导入数据”页第 3 步指定对应列。",
+        "en": "If one of them is a known field, map it on the Import page, step 3.",
+    },
+    "import.no_inputs.fix.web": {
+        "zh": "请至少上传一个文件。",
+        "en": "Upload at least one file.",
+    },
+    "import.exists.fix.cli": {
+        "zh": "请换一个文件名，或加 --replace 替换它（原文件会备份在旁边）。",
+        "en": "Choose another name, or add --replace to replace it (the old file is kept beside it as a backup).",
+    },
+    "import.exists.fix.web": {
+        "zh": "请为新项目另选一个文件名。",
+        "en": "Choose another file name for the new project.",
+    },
+    "import.exists_project.fix.cli": {
+        "zh": "要只替换其中几个图层并保留其余图层、方案和审计记录，请加 --update 图层名（如 --update grids）；或换一个 --out 文件名新建项目；或加 --replace 用这些文件重建它（原项目备份为 {stem}.bak-时间.gpkg，其中的分配、方案与审计记录不会带入新项目）。",
+        "en": "To replace some of its layers and keep every other layer, scenario and the audit log, add --update LAYER (e.g. --update grids); or give --out a new file name for a new project; or add --replace to rebuild it from these files (the old project is kept as {stem}.bak-<time>.gpkg; its assignments, scenarios and audit log do not carry over).",
+    },
+    "import.exists_project.fix.web": {
+        "zh": "请为新项目另选一个文件名，或在“导入数据”页选择更新已有项目的图层。",
+        "en": "Choose another file name for the new project, or update layers of the existing project on the Import page.",
+    },
 })
