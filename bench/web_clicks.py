@@ -11,7 +11,6 @@ import re
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 

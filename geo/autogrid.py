@@ -20,7 +20,9 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.audit import log_event
 from geo.crs import to_metric_crs
+from geo.edits import rows_text, table_rows
 from geo.errors import GeoInputError
 from geo.project import Project
 from geo.partition import (
@@ -484,7 +486,7 @@ def autogrid_community(parent: shapely.Geometry, buildings: gpd.GeoDataFrame, *,
 def autogrid_project(project: Project, *, community_codes: list[str] | None = None,
                      micro_band: tuple[float, float] = DEFAULT_MICRO_BAND,
                      general_band: tuple[float, float] = DEFAULT_GENERAL_BAND,
-                     barriers: gpd.GeoDataFrame | None = None, seed: int = 0,
+                     barriers: gpd.GeoDataFrame | None = None, seed: int = 0, user: str = "",
                      ) -> tuple[Project, dict[str, Any]]:
     """Re-grid communities of a project from its household points; return the new project and a report.
 
@@ -492,6 +494,7 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
     grids (dedicated, master, other communities) are kept. Assignments to the replaced
     grids (locked and manual ones too: their grid no longer exists as drawn) are removed
     and counted in ``report["dropped_assignments"]``; re-run the assignment afterwards.
+    The run is logged in the audit table (``autogrid``, by ``user``) with every removed assignment.
     Work is done in the metric CRS (UTM 48N); the grids layer stays in WGS 84.
 
     Parameters
@@ -557,7 +560,22 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
     new_project = project.with_layer(s.GRIDS, grids)
     if report["dropped_assignments"]:
         new_project = new_project.with_table(s.ASSIGNMENTS, rows[~stale].reset_index(drop=True))
+    new_project = log_event(new_project, action="autogrid", user=user, obj=",".join(wanted),
+                            detail=_removed_text(rows[stale] if len(rows) else rows), counts={
+                                "communities": len(wanted), "grids_removed": len(replaced_codes),
+                                "grids_added": sum(len(f) for f in new_frames),
+                                "assignments_removed": report["dropped_assignments"]})
     return new_project, report
+
+
+def _removed_text(rows: pd.DataFrame) -> str:
+    """Removed assignment rows as audit text, every row, by scenario (``基线: V1@G1(leader); ...``)."""
+    if rows.empty:
+        return ""
+    labels = rows.get(s.SCENARIO, pd.Series(None, index=rows.index, dtype=object)).astype(object)
+    labels = labels.where(labels.notna() & (labels != ""), s.DEFAULT_SCENARIO)
+    return " | ".join(f"{name}: {rows_text(s.ASSIGNMENTS, table_rows(part), limit=None)}"
+                      for name, part in rows.groupby(labels, sort=False))
 
 
 def _replaced_mask(grids: pd.DataFrame, community_codes: list[str]) -> np.ndarray:

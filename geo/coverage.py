@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.audit import log_event
 from geo.crs import to_metric_crs
 from geo.errors import InvalidGeometryError
 
@@ -355,13 +356,17 @@ def rank_worst_grids(coverage_df: pd.DataFrame, *, category: str, radius_m: floa
     return part.drop(columns="_key").head(limit).reset_index(drop=True)
 
 
-def with_coverage(project: Project, coverage_df: pd.DataFrame, *, meta: dict[str, Any] | None = None) -> Project:
+def with_coverage(project: Project, coverage_df: pd.DataFrame, *, meta: dict[str, Any] | None = None,
+                  user: str = "") -> Project:
     """A copy of ``project`` holding the coverage table (and how it was measured in ``meta["coverage"]``).
 
     Only the per-grid table is stored: roll-ups and staffing depend on the active scenario and
-    are computed when read (``geo.rollup``), so they can never go stale.
+    are computed when read (``geo.rollup``), so they can never go stale. The run is logged in the
+    audit table (``coverage_run``, by ``user``).
     """
     out = project.with_table(s.COVERAGE, coverage_df)
     out = type(out)(layers=out.layers, tables={k: v for k, v in out.tables.items() if k not in STALE_TABLES},
-                    meta=out.meta)
-    return out.with_meta(coverage=dict(meta or {}))
+                    meta=out.meta).with_meta(coverage=dict(meta or {}))
+    return log_event(out, action="coverage_run", user=user, obj=s.COVERAGE, counts={
+        "grids": coverage_df[s.GRID_CODE].nunique(), "categories": coverage_df[s.CATEGORY].nunique(),
+        "radii": coverage_df[RADIUS_M].nunique(), "rows": len(coverage_df)})

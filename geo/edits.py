@@ -109,7 +109,15 @@ def make_change(table: str, key: Sequence[str], before: list[Row], after: list[R
     return {"table": table, "key": list(key), "compare": list(compare), "before": before, "after": after}
 
 
-def _summary(changes: list[dict[str, Any]], side: str) -> str:
+def rows_text(table: str, rows: list[Row], *, limit: int | None = SUMMARY_LIMIT) -> str:
+    """Rows of ``table`` as audit text (``V1@G1(leader); ...``): the form of a record's from/to.
+
+    ``limit`` rows are listed, then ``... (+N)``; ``None`` lists every row.
+    """
+    return _summary([make_change(table, (), rows, [])], "before", limit=limit)
+
+
+def _summary(changes: list[dict[str, Any]], side: str, *, limit: int | None = SUMMARY_LIMIT) -> str:
     parts: list[str] = []
     for change in changes:
         for row in change[side]:
@@ -120,9 +128,10 @@ def _summary(changes: list[dict[str, Any]], side: str) -> str:
                 parts.append(f"{row.get(s.POINT_ID)}@{row.get(s.GRID_CODE)}")
             else:
                 parts.append(f"{change['table']}:{'/'.join(str(row.get(k)) for k in change['key'])}")
-    shown = "; ".join(parts[:SUMMARY_LIMIT])
-    if len(parts) > SUMMARY_LIMIT:
-        shown += f"; ... (+{len(parts) - SUMMARY_LIMIT})"
+    limit = len(parts) if limit is None else limit
+    shown = "; ".join(parts[:limit])
+    if len(parts) > limit:
+        shown += f"; ... (+{len(parts) - limit})"
     return shown
 
 

@@ -34,9 +34,6 @@ EXTENSIONS = {"xlsx": "xlsx", "csv": "csv", "geojson": "geojson", "gpkg": "gpkg"
 ROSTER_FORMS = ("md", "txt", "csv", "xlsx")
 AUDIT_ACTION = "export_personal"
 
-# columns kept as text in spreadsheets (leading zeros, long digit strings)
-TEXT_COLUMNS = (s.TOWN_CODE, s.COMMUNITY_CODE, s.GRID_CODE, s.VOLUNTEER_ID, s.PHONE, tab.LEADER_ID)
-
 
 @dataclass(frozen=True)
 class ExportOptions:
@@ -165,10 +162,6 @@ def _table(project: Project, options: ExportOptions, scenario: str) -> pd.DataFr
                                 lang=options.lang)
 
 
-def _text_headers(lang: str) -> list[str]:
-    return [tab.header(c, lang) for c in TEXT_COLUMNS]
-
-
 def _summary_sheet(project: Project, scenario: str, lang: str) -> pd.DataFrame:
     towns = pd.DataFrame(tab.rollup_table(project, level="town", scenario=scenario, lang=lang).drop(columns="geometry"))
     comms = pd.DataFrame(tab.rollup_table(project, level="community", scenario=scenario, lang=lang)
@@ -199,12 +192,12 @@ def _town_sheets(project: Project, options: ExportOptions, scenario: str) -> dic
 
 def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str]) -> bytes:
     lang = options.lang
-    sheets = {t("export.sheet.summary", lang): tab.localise_columns(_summary_sheet(project, scenario, lang), lang)}
+    sheets = {t("export.sheet.summary", lang): _summary_sheet(project, scenario, lang)}
     if options.level != "town":
-        for name, df in _town_sheets(project, options, scenario).items():
-            sheets[name] = tab.localise_columns(df, lang)
+        sheets.update(_town_sheets(project, options, scenario))
+    headers = {c: tab.header(c, lang) for df in sheets.values() for c in df.columns}
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
-    return fmt.to_xlsx_bytes(sheets, text_columns=_text_headers(lang), metadata=meta_local,
+    return fmt.to_xlsx_bytes(sheets, headers=headers, metadata=meta_local,
                              metadata_title=t("export.sheet.metadata", lang),
                              metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)))
 

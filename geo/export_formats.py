@@ -12,7 +12,8 @@ import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import pyogrio
 import shapely
 
 from geo.crs import round_coordinates
+from geo import schema as s
 from geo.errors import ExportError
 
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -31,6 +33,14 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 SHEET_NAME_MAX = 31
 SHP_FIELD_MAX = 10
 SHP_TEXT_MAX_BYTES = 254
+
+# XLSX cell kinds (``column_kind``)
+TEXT, NUMBER, SHARE, BOOLEAN = "text", "number", "share", "boolean"
+XLSX_TEXT_COLUMNS = (*s.TEXT_COLUMNS, "leader_id", "unit_code")  # codes and ids, always text cells
+SHARE_SUFFIXES = ("_share", "_rate")  # numeric columns holding a share 0..1
+SHARE_FORMAT = "0.0%"
+MAX_DECIMALS = 6
+NUMERIC_INFERRED = ("integer", "floating", "mixed-integer-float", "decimal")
 
 
 # --- cells ------------------------------------------------------------------------------------
@@ -104,52 +114,115 @@ def sheet_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _write_sheet(ws: Any, df: pd.DataFrame, *, text_columns: Sequence[str]) -> None:
+@dataclass(frozen=True)
+class CellKind:
+    """How the cells of one XLSX column are written: as text, or as numbers with a number format."""
+
+    kind: str  # TEXT, NUMBER, SHARE or BOOLEAN
+    decimals: int = 0  # NUMBER: decimals shown (0 = integers, written as int)
+
+    @property
+    def number_format(self) -> str:
+        """The Excel number format of the column's cells."""
+        if self.kind == TEXT:
+            return "@"
+        if self.kind == SHARE:
+            return SHARE_FORMAT
+        if self.kind == NUMBER:
+            return "#,##0" + ("." + "0" * self.decimals if self.decimals else "")
+        return "General"
+
+
+def column_kind(name: object, values: pd.Series, *, text_columns: Collection[object] = ()) -> CellKind:
+    """The one rule for an XLSX column's cells, by the internal column name and the values.
+
+    - text: codes and ids (``XLSX_TEXT_COLUMNS``: 12-16 digit codes keep every digit and
+      leading zero, never a float), ``text_columns``, and any column that is not all numbers;
+    - share: numeric columns named ``*_share`` / ``*_rate`` (values 0..1, shown ``0.0%``);
+    - number: other numeric columns, shown with thousands separators and the decimals the
+      values need (at most ``MAX_DECIMALS``; integers are written as integers);
+    - boolean: true/false columns.
+    """
+    if name in XLSX_TEXT_COLUMNS or name in text_columns:
+        return CellKind(TEXT)
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred == "boolean":
+        return CellKind(BOOLEAN)
+    if inferred not in NUMERIC_INFERRED:
+        return CellKind(TEXT)
+    if str(name).endswith(SHARE_SUFFIXES):
+        return CellKind(SHARE)
+    finite = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    decimals = next((d for d in range(MAX_DECIMALS) if np.allclose(finite, np.round(finite, d), rtol=0,
+                                                                    atol=10.0 ** -(MAX_DECIMALS + 2))),
+                    MAX_DECIMALS)
+    return CellKind(NUMBER, decimals)
+
+
+def _typed_cell(value: object, kind: CellKind) -> object:
+    """One cell value of a column of ``kind`` (text neutralised against formula injection)."""
+    plain = _plain_value(value)
+    if plain is None:
+        return None
+    if kind.kind == TEXT:
+        if isinstance(plain, float) and plain.is_integer():
+            plain = int(plain)
+        return neutralise(str(plain))
+    if kind.kind == NUMBER and kind.decimals == 0:
+        return int(round(float(plain)))
+    return float(plain) if kind.kind != BOOLEAN else bool(plain)
+
+
+def _write_sheet(ws: Any, df: pd.DataFrame, *, headers: Mapping[object, str],
+                 text_columns: Collection[object]) -> None:
+    """Fill a write-only sheet: widths and frozen header first (write-only order), then typed rows."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
-    headers = [str(c) for c in df.columns]
-    ws.append(headers)
-    text_idx = {i for i, c in enumerate(df.columns) if c in text_columns}
-    widths = [display_width(h) for h in headers]
-    for row in df.itertuples(index=False, name=None):
-        cells = []
-        for i, value in enumerate(row):
-            cell = _cell(value)
-            if i in text_idx and cell is not None and not isinstance(cell, str):
-                cell = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell)
-            cells.append(cell)
-            if cell is not None:
-                widths[i] = max(widths[i], display_width(str(cell)))
-        ws.append(cells)
-    for i in text_idx:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
-            cell.number_format = "@"
-            cell.data_type = "s"
-    for i, width in enumerate(widths):
+    kinds = [column_kind(c, df.iloc[:, i], text_columns=text_columns) for i, c in enumerate(df.columns)]
+    shown = [neutralise(str(headers.get(c, c))) for c in df.columns]
+    columns = [[_typed_cell(v, kind) for v in df.iloc[:, i]] for i, kind in enumerate(kinds)]
+    for i, (head, values) in enumerate(zip(shown, columns)):
+        width = max([display_width(head), *(display_width(str(v)) for v in set(values) if v is not None)])
         ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 6), 60)
     ws.freeze_panes = "A2"
+    ws.append(shown)
+    formats = [kind.number_format for kind in kinds]
+    text = [kind.kind == TEXT for kind in kinds]
+    for row in zip(*columns):
+        cells = []
+        for value, number_format, is_text in zip(row, formats, text):
+            cell = WriteOnlyCell(ws, value)
+            cell.number_format = number_format
+            if is_text and value is not None:
+                cell.data_type = "s"
+            cells.append(cell)
+        ws.append(cells)
 
 
-def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, text_columns: Sequence[str] = (),
-                  metadata: Mapping[str, str] | None = None, metadata_title: str = "metadata",
+def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object, str] | None = None,
+                  text_columns: Collection[object] = (), metadata: Mapping[str, str] | None = None,
+                  metadata_title: str = "metadata",
                   metadata_headers: tuple[str, str] = ("key", "value")) -> bytes:
     """An XLSX workbook: one sheet per item of ``sheets`` (names sanitised), plus a metadata sheet.
 
-    Header row frozen, column widths fitted, ``text_columns`` stored as text (codes, phones),
-    and text cells from user data neutralised against formula injection.
+    ``sheets`` keep their internal column names; ``headers`` maps them to the shown headers
+    (columns not in it are shown as named). Every column's cells are typed by ``column_kind``:
+    codes and ids are text cells, counts and households numbers, shares percentages; only text
+    cells are neutralised against formula injection. Header row frozen, column widths fitted.
     """
     from openpyxl import Workbook
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)
     titles = [*sheets, metadata_title] if metadata is not None else list(sheets)
     for title, df in zip(sheet_names(titles), [*sheets.values(), None]):
         ws = wb.create_sheet(title)
         if df is None:
             meta_df = pd.DataFrame({metadata_headers[0]: list(metadata), metadata_headers[1]: list(metadata.values())})
-            _write_sheet(ws, meta_df, text_columns=list(metadata_headers))
+            _write_sheet(ws, meta_df, headers={}, text_columns=metadata_headers)
         else:
-            _write_sheet(ws, df, text_columns=text_columns)
+            _write_sheet(ws, df, headers=headers or {}, text_columns=text_columns)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

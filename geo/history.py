@@ -218,7 +218,8 @@ def save_edits(path: str | Path, base_project: Project, edits: list[Record], *, 
     clean_stale_temp_files(path)
     current = apply_records(base_project, edits)
     try:
-        saved = save_project(append_audit(current, edits), path, expected_revision=base_project.revision)
+        saved = save_project(append_audit(current, edits), path, expected_revision=base_project.revision,
+                             user=user)
         return SaveOutcome(saved, list(edits), [], False)
     except ConflictError:
         if not merge:
@@ -226,5 +227,5 @@ def save_edits(path: str | Path, base_project: Project, edits: list[Record], *, 
     fresh = load_project(path)
     result = merge_edits(base_project, fresh, edits)
     audited = append_audit(result.project, result.applied, conflicts=result.conflicts, user=user)
-    saved = save_project(audited, path, expected_revision=fresh.revision)
+    saved = save_project(audited, path, expected_revision=fresh.revision, user=user)
     return SaveOutcome(saved, result.applied, result.conflicts, True)

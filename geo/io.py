@@ -34,6 +34,9 @@ from geo.idcard import find_id_column, new_salt, protect_id_numbers
 from geo.privacy import is_mobile_phone, normalise_phone
 from geo.sanity import DEFAULT_FAR_M, far_from_area, find_far_from_area
 from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
+from geo.project import Project
+from geo.project_update import import_layers
+from geo.values import now_iso
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
 
@@ -726,3 +729,17 @@ def load_layer_bytes(data: bytes, filename: str, layer: str, **options: object) 
         return load_layer(target, layer, label=Path(filename).name, **options)  # type: ignore[arg-type]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- the project ---------------------------------------------------------------------------
+
+def build_project(loaded: dict[str, LoadedLayer], *, user: str = "", now: str | None = None) -> Project:
+    """A new project holding the loaded layers; meta records each source (file, CRS, date, columns).
+
+    The one import builder (``geo.project_update.import_layers`` on an empty project): community
+    names resolved to codes, missing parents written by largest overlap, the 身份证号 salt kept, and
+    the import logged in the audit table (``import``, by ``user``).
+    """
+    now = now or now_iso()
+    project, _ = import_layers(None, loaded, user=user, now=now)
+    return project.with_meta(imported_at=now)

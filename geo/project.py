@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 from geo import __version__
+from geo.audit import log_event, project_counts
 from geo.errors import ConflictError, ProjectFileError
 from geo.schema import (
     ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SCENARIO, DEFAULT_SETTINGS, META, SCENARIO, SPATIAL_LAYERS,
@@ -136,8 +137,11 @@ def read_revision(path: str | Path) -> int:
     return int(json.loads(row[0])) if row else 0
 
 
-def save_project(project: Project, path: str | Path, *, expected_revision: int | None = None) -> Project:
+def save_project(project: Project, path: str | Path, *, expected_revision: int | None = None,
+                 user: str = "") -> Project:
     """Write ``project`` to ``path`` atomically; return it with ``revision`` incremented.
+
+    The save is logged in the audit table it writes (``save``, by ``user``).
 
     Parameters
     ----------
@@ -148,7 +152,7 @@ def save_project(project: Project, path: str | Path, *, expected_revision: int |
     path = Path(os.path.realpath(path))  # through a symlink: replace the file it names, not the link
     path.parent.mkdir(parents=True, exist_ok=True)
     with _save_lock(path):
-        return _save_locked(project, path, expected_revision)
+        return _save_locked(project, path, expected_revision, user)
 
 
 @contextmanager
@@ -176,7 +180,7 @@ def _save_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _save_locked(project: Project, path: Path, expected_revision: int | None) -> Project:
+def _save_locked(project: Project, path: Path, expected_revision: int | None, user: str) -> Project:
     if expected_revision is not None and path.exists():
         disk = read_revision(path)
         if disk != expected_revision:
@@ -186,7 +190,8 @@ def _save_locked(project: Project, path: Path, expected_revision: int | None) ->
     now = now_iso()
     meta = {**project.meta, "revision": max(base, project.revision) + 1, "saved_at": now,
             "gridatlas_version": __version__}
-    saved = replace(project, meta=meta)
+    saved = log_event(replace(project, meta=meta), action="save", user=user, obj=path.name, now=now,
+                      counts={"revision": meta["revision"], **project_counts(project)})
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
     os.close(fd)
     os.unlink(tmp_name)  # let GDAL create the file itself

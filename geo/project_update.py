@@ -5,7 +5,7 @@ every table (assignments of every scenario, coverage, the audit log) and the met
 It returns an ``UpdateReport``: per layer the features added, removed, with changed
 geometry and with changed attributes (matched by code), and what the change does to
 assignments (rows whose grid or volunteer disappears) and to coverage (stale when grids
-or service points moved). The audit log gets one row per replaced layer.
+or service points moved). The audit log gets one ``import`` row naming each layer replaced, its old and new file and the diff.
 """
 from __future__ import annotations
 
@@ -18,16 +18,15 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.audit import append_audit
-from geo.edits import now_iso
+from geo.audit import log_event, project_counts
+from geo.values import now_iso
 from geo.idcard import ID_CLEAR
-from geo.project import Project
+from geo.hierarchy import complete_hierarchy
+from geo.project import Project, new_project
+from geo.unitnames import resolve_layer_names
 from geo.validate import id_column
 
-ACTION_REPLACE = "import.replace_layer"
-ACTION_ADD = "import.add_layer"
-ACTION_ROSTER = "import.roster"
-ACTION_ID_CLEAR = "import.id_numbers_in_clear"
+ACTION_IMPORT = "import"  # geo.audit.EVENT_ACTIONS: one audit row per import, naming what it replaced
 GEOMETRY_TOLERANCE_DEG = 1e-7  # about 1 cm: closer vertices are "the same geometry"
 
 
@@ -154,26 +153,22 @@ def _assignment_effect(project: Project, layers: dict[str, gpd.GeoDataFrame]) ->
     return {str(k): int(v) for k, v in counts.items()}
 
 
-def _audit_records(diffs: dict[str, LayerDiff], sources: dict[str, dict], *, user: str, scenario: str,
-                   now: str) -> list[dict]:
-    records = []
+def _audit_detail(diffs: dict[str, LayerDiff], sources: dict[str, dict], clear_ids: list[str], note: str) -> str:
+    """What an import read and what it replaced, for the audit row's ``from`` column."""
+    parts = []
     for layer, d in diffs.items():
         c = d.counts()
-        records.append({
-            "time": now, "user": user, "scenario": scenario,
-            "action": ACTION_REPLACE if d.before else ACTION_ADD, "object": layer,
-            "from": f"{d.before} features" + (f" ({sources.get(layer, {}).get('old_file')})"
-                                              if sources.get(layer, {}).get("old_file") else ""),
-            "to": (f"{d.after} features from {sources.get(layer, {}).get('file', '?')}: +{c['added']} "
-                   f"-{c['removed']} geometry~{c['geometry_changed']} attributes~{c['attributes_changed']}"),
-            "id": f"{ACTION_REPLACE}:{layer}:{now}",
-        })
-    return records
+        src = sources.get(layer, {})
+        was = f" (was {src['old_file']})" if src.get("old_file") else ""
+        parts.append(f"{layer}: {src.get('file', '?')}{was} {d.before}->{d.after} +{c['added']} -{c['removed']} "
+                     f"geometry~{c['geometry_changed']} attributes~{c['attributes_changed']}")
+    parts += [f"{layer}: ID numbers kept in clear (opt-in)" for layer in clear_ids]
+    return "; ".join([*parts, *([note] if note else [])])
 
 
 def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
                    sources: dict[str, dict] | None = None, user: str = "", id_salt: str | None = None,
-                   now: str | None = None) -> tuple[Project, UpdateReport]:
+                   now: str | None = None, note: str = "") -> tuple[Project, UpdateReport]:
     """``project`` with ``layers`` added or replaced, everything else kept; and the diff.
 
     Parameters
@@ -184,6 +179,8 @@ def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
         ``meta["sources"]`` entries for those layers (file, CRS, format ...), stored over the old ones.
     id_salt
         The salt the new layers' 身份证号 hashes were made with; stored when the project has none.
+    note
+        Added to the audit row (what else the import did, e.g. a roster's assignment rows).
 
     Returns
     -------
@@ -214,29 +211,23 @@ def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
     if id_salt and not project.meta.get("id_salt"):
         changes["id_salt"] = id_salt
     out = out.with_meta(**changes)
-    records = _audit_records(report.diffs, new_sources, user=user, scenario=project.active_scenario, now=now)
-    records += [{"time": now, "user": user, "scenario": project.active_scenario, "action": ACTION_ID_CLEAR,
-                 "object": layer, "from": "", "to": str(new_sources[layer].get("file", "")),
-                 "id": f"{ACTION_ID_CLEAR}:{layer}:{now}"}
-                for layer, gdf in layers.items() if ID_CLEAR in gdf.columns]  # the planner's opt-in, on record
-    return append_audit(out, records), report
+    clear_ids = [layer for layer, gdf in layers.items() if ID_CLEAR in gdf.columns]  # the planner's opt-in
+    out = log_event(out, action=ACTION_IMPORT, user=user, obj=",".join(layers), now=now,
+                    detail=_audit_detail(report.diffs, new_sources, clear_ids, note), counts=project_counts(out))
+    return out, report
 
 
 def apply_roster(project: Project, roster: Any, *, user: str = "", now: str | None = None
                  ) -> tuple[Project, UpdateReport]:
     """``project`` with a roster (``geo.roster_import.RosterImport``) as its volunteers layer and its rows assigned.
 
-    The volunteers layer is replaced through ``update_project`` (diff and audit). In the
-    active scenario, the roster's rows replace earlier rows of the same (volunteer, grid);
-    every other row and every other scenario is kept.
+    In the active scenario, the roster's rows replace earlier rows of the same (volunteer,
+    grid); every other row and every other scenario is kept. The volunteers layer is replaced
+    through ``update_project`` (diff, one audit row that also names the assignment rows).
     """
     now = now or now_iso()
     vols = roster.volunteers.reset_index(drop=True)
-    out, report = update_project(project, {s.VOLUNTEERS: vols},
-                                 sources={s.VOLUNTEERS: {"file": roster.file, "sheet": roster.sheet,
-                                                         "format": "xlsx", "features": len(vols)}},
-                                 user=user, id_salt=roster.id_salt, now=now)
-    table = out.table(s.ASSIGNMENTS)
+    table = project.table(s.ASSIGNMENTS)
     rows = roster.assignments.assign(**{s.SCENARIO: project.active_scenario})
     key_new = set(zip(rows[s.VOLUNTEER_ID].astype(str), rows[s.GRID_CODE].astype(str)))
     if len(table):
@@ -245,13 +236,14 @@ def apply_roster(project: Project, roster: Any, *, user: str = "", now: str | No
                     table[s.SCENARIO].astype(object).fillna(s.DEFAULT_SCENARIO))]
         table = table[~np.asarray(same, dtype=bool)]
     merged = pd.concat([table, rows], ignore_index=True) if len(table) else rows.reset_index(drop=True)
-    out = out.with_table(s.ASSIGNMENTS, merged)
+    note = f"{s.ASSIGNMENTS}: {len(rows)} rows from roster {roster.file} ({project.active_scenario})"
+    out, report = update_project(project.with_table(s.ASSIGNMENTS, merged), {s.VOLUNTEERS: vols},
+                                 sources={s.VOLUNTEERS: {"file": roster.file, "sheet": roster.sheet,
+                                                         "format": "xlsx", "features": len(vols)}},
+                                 user=user, id_salt=roster.id_salt, now=now, note=note)
     report.added_assignments = len(rows)
     report.orphaned_assignments = _assignment_effect(out, {})
-    record = {"time": now, "user": user, "scenario": project.active_scenario, "action": ACTION_ROSTER,
-              "object": s.ASSIGNMENTS, "from": "", "to": f"{len(rows)} rows from {roster.file}",
-              "id": f"{ACTION_ROSTER}:{now}"}
-    return append_audit(out, [record]), report
+    return out, report
 
 
 def import_layers(base: Project | None, loaded: dict[str, Any], *, user: str = "",
@@ -262,10 +254,6 @@ def import_layers(base: Project | None, loaded: dict[str, Any], *, user: str = "
     ``geo.unitnames``), the layers are added or replaced (``update_project``: diff, audit),
     and missing parents are written by largest overlap (``geo.hierarchy.complete_hierarchy``).
     """
-    from geo.hierarchy import complete_hierarchy
-    from geo.project import new_project
-    from geo.unitnames import resolve_layer_names
-
     start = base if base is not None else new_project()
     layers = {layer: item.gdf for layer, item in loaded.items()}
     resolved, _ = resolve_layer_names({**start.layers, **layers})

@@ -129,13 +129,12 @@ def roster_bytes(project: Project, *, by: str = "grid", form: str = "md", scenar
         return roster_markdown(roster, by=by, lang=lang, metadata=metadata, personal=personal).encode("utf-8")
     if form == "txt":
         return roster_text(roster, by=by, lang=lang, metadata=metadata, personal=personal).encode("utf-8")
-    local = tab.localise_columns(roster, lang)
     if form == "csv":
-        return fmt.to_csv_bytes(local, encoding=encoding)
+        return fmt.to_csv_bytes(tab.localise_columns(roster, lang), encoding=encoding)
     if form == "xlsx":
-        text_cols = [tab.header(c, lang) for c in (s.COMMUNITY_CODE, s.GRID_CODE, s.VOLUNTEER_ID, s.PHONE)]
         meta = {t(f"export.meta.{k}", lang): v for k, v in (metadata or {}).items()}
-        return fmt.to_xlsx_bytes({t("export.sheet.roster", lang): local}, text_columns=text_cols,
+        headers = {c: tab.header(c, lang) for c in roster.columns}
+        return fmt.to_xlsx_bytes({t("export.sheet.roster", lang): roster}, headers=headers,
                                  metadata=meta, metadata_title=t("export.sheet.metadata", lang),
                                  metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)))
     msg = f"unknown roster form {form!r}"

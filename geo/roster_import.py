@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.edits import now_iso
+from geo.values import now_iso
 from geo.io import protect_personal_columns
 from geo.sheets import SKIP_TOTAL, read_workbook
 from geo.tables import apply_mapping, normalise_header

@@ -51,6 +51,7 @@ from scipy.spatial import cKDTree
 
 from geo import schema as s
 from geo.assign import point_grids_table
+from geo.audit import log_event
 from geo.errors import GeoInputError
 from geo.values import is_true, now_iso
 
@@ -571,11 +572,12 @@ def _left_out_volunteers(vols: pd.DataFrame, arcs: _Arcs, fixed_v: np.ndarray, n
 # --- project level ---------------------------------------------------------------------------
 
 def staff_project(project: Any, *, options: StaffingOptions | None = None, now: str | None = None,
-                  point_grids: pd.DataFrame | None = None) -> tuple[Any, StaffingResult]:
+                  point_grids: pd.DataFrame | None = None, user: str = "") -> tuple[Any, StaffingResult]:
     """Run ``solve_staffing`` on a ``Project``; return the project with the new assignments table.
 
     When ``point_grids`` (from ``geo.assign.point_grids_table``) is given, volunteers with no
     ``community_code`` get the community their home lies in (for ``prefer_same_community``).
+    The run is logged in the audit table (``staffing_run``, by ``user``).
     """
     opts = options or StaffingOptions.from_settings(project.settings)
     vols = project.layer(s.VOLUNTEERS)
@@ -588,19 +590,28 @@ def staff_project(project: Any, *, options: StaffingOptions | None = None, now: 
     result = solve_staffing(vols, project.layer(s.GRIDS),
                             assignments=project.table(s.ASSIGNMENTS), targets=project.settings["targets"],
                             options=opts, now=now)
-    return project.with_table(s.ASSIGNMENTS, result.assignments), result
+    project = log_event(project.with_table(s.ASSIGNMENTS, result.assignments), action="staffing_run",
+                        user=user, obj=s.ASSIGNMENTS, scenario=opts.scenario, now=now,
+                        counts={**result.changes, "grids_short": len(result.short)})
+    return project, result
 
 
-def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None
+def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None, user: str = ""
                    ) -> tuple[Any, pd.DataFrame, StaffingResult]:
-    """Points to grids and staffing on a project; returns the updated project and both results."""
+    """Points to grids and staffing on a project; returns the updated project and both results.
+
+    Both steps are logged in the audit table (``point_grids``, ``staffing_run``, by ``user``).
+    """
 
     if not len(project.layer(s.GRIDS)):
         msg = "project has no grids"
         raise GeoInputError(msg, code="assign.no_grids")
     point_grids = point_grids_table(project.layers, max_distance_m=max_distance_m)
-    project = project.with_table(s.POINT_GRIDS, point_grids)
-    project, result = staff_project(project, options=options, point_grids=point_grids)
+    project = log_event(project.with_table(s.POINT_GRIDS, point_grids), action="point_grids", user=user,
+                        obj=s.POINT_GRIDS, counts={"points": point_grids[s.POINT_ID].nunique(),
+                                                   "rows": len(point_grids),
+                                                   "unplaced": int(point_grids[s.GRID_CODE].isna().sum())})
+    project, result = staff_project(project, options=options, point_grids=point_grids, user=user)
     return project, point_grids, result
 
 

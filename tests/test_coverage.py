@@ -5,7 +5,6 @@ import math
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings

@@ -76,7 +76,9 @@ def test_edit_page__save_writes_assignments_and_audit(project_file):
     saved = load_project(project_file)
     assert saved.table(s.ASSIGNMENTS)[s.VOLUNTEER_ID].tolist() == ["V110"]
     audit = saved.table(s.AUDIT)
-    assert audit[["user", "action", "object"]].values.tolist() == [["王测试", "add", GRID]]
+    edits = audit[audit["action"] != "save"]
+    assert edits[["user", "action", "object"]].values.tolist() == [["王测试", "add", GRID]]
+    assert audit[["user", "action"]].iloc[-1].tolist() == ["王测试", "save"]
 
 
 def test_edit_page__branch_and_compare_scenarios(project_file):

@@ -397,4 +397,5 @@ def test_cli_export__include_personal_is_logged_in_the_project(project_file, tmp
     assert main(["export", str(project_file), "--format", "csv", "--include-personal", "--user", "王主任",
                  "--out", str(out)]) == 0
     audit = load_project(project_file).table(s.AUDIT)
-    assert audit["user"].tolist() == ["王主任"] and b"13800000000" in out.read_bytes()
+    logged = audit[audit["action"] == "export_personal"]
+    assert logged["user"].tolist() == ["王主任"] and b"13800000000" in out.read_bytes()

@@ -45,4 +45,6 @@ def test_export_page__personal_export_needs_a_user_then_is_audited(app):
     at.button[0].click().run()
     assert not at.exception
     audit = load_project(path).table(s.AUDIT)
-    assert audit["user"].tolist() == ["王主任"] and audit["action"].tolist() == ["export_personal"]
+    logged = audit[audit["action"] != "save"]
+    assert logged["user"].tolist() == ["王主任"] and logged["action"].tolist() == ["export_personal"]
+    assert audit[["user", "action"]].iloc[-1].tolist() == ["王主任", "save"]

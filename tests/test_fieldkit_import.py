@@ -319,7 +319,7 @@ def test_import_command__the_whole_kit_into_one_project_with_no_id_number_in_cle
                  "--roster", str(ROSTER), "--organisations", str(rosters / "organisations.xlsx"),
                  "--tolerance-m2", "500", "--out", str(out)])
     assert code == 0  # 500 m²: the 6-decimal rounding of two offset systems leaves slivers of ~100 m²
-    assert "12 parent codes (communities.town_code) were inferred by largest overlap" in capsys.readouterr().out
+    assert "12 parent codes (communities) were inferred by largest overlap" in capsys.readouterr().out
     project = load_project(out)
     assert {k: len(v) for k, v in project.layers.items()} == {
         s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 180, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}

@@ -102,4 +102,6 @@ def test_save_edits__later_edit_depending_on_conflicting_one_is_left_out(tmp_pat
     outcome = save_edits(path, base, ours.journal, merge=True, user="王")
     assert outcome.applied == [] and len(outcome.conflicts) == 2
     audit = load_project(path).table(s.AUDIT)
-    assert audit["action"].tolist() == ["merge_conflict", "merge_conflict"]
+    edits = audit[audit["action"] != "save"]
+    assert edits["action"].tolist() == ["merge_conflict", "merge_conflict"]
+    assert audit[["user", "action"]].iloc[-1].tolist() == ["王", "save"]

@@ -138,4 +138,6 @@ def test_wizard__updates_the_open_project_with_a_diff_and_keeps_everything_else(
     assert len(project.layer(s.GRIDS)) == 179
     assert len(project.layer(s.COMMUNITIES)) == 12  # kept
     assert list(project.table(s.ASSIGNMENTS)[s.SCENARIO]) == ["方案二"]  # the other scenario is kept
-    assert project.table(s.AUDIT)["object"].iloc[-1] == s.GRIDS
+    audit = project.table(s.AUDIT)
+    assert audit.loc[audit["action"] == "import", "object"].iloc[-1] == s.GRIDS
+    assert audit["action"].iloc[-1] == "save"

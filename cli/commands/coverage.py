@@ -15,8 +15,8 @@ from geo.rollup import CITY, coverage_rollup, unit_figures
 from geo.rules import over_capacity
 from geo.staffing import staffing_by_grid
 from geo.errors import GeoInputError
-from geo.export_formats import neutralise_frame
-from geo.files import atomic_path
+from geo.export_formats import neutralise_frame, to_xlsx_bytes
+from geo.files import atomic_path, write_atomic
 from geo.messages import label, t
 from geo.outputs import guard_output
 from geo.project import Project, load_project, save_project
@@ -206,6 +206,10 @@ def format_table(df: pd.DataFrame) -> str:
 
 def coverage_table_for_export(project: Project, lang: str) -> pd.DataFrame:
     """The per-grid coverage table with grid names and localised headers (shares as 0..1)."""
+    return _localise(_coverage_rows(project), lang)
+
+
+def _coverage_rows(project: Project) -> pd.DataFrame:
     cov = project.table(s.COVERAGE)
     grids = project.layer(s.GRIDS)
     names = dict(zip(grids[s.CODE].astype(str), grids[s.NAME].astype(str))) if s.NAME in grids else {}
@@ -213,7 +217,7 @@ def coverage_table_for_export(project: Project, lang: str) -> pd.DataFrame:
     out.insert(1, "name", out[s.GRID_CODE].astype(str).map(names))
     for col in ("area_share", "households_share"):
         out[col] = out[col].round(4)
-    return _localise(out, lang)
+    return out
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
@@ -228,12 +232,11 @@ def write_xlsx(project: Project, path: str | Path, lang: str, *,
     rollup = coverage_rollup(project)
     rollup["level"] = rollup["level"].map(lambda v: label("level", v, lang))
     sheets = {
-        t("coverage.sheet.coverage", lang): coverage_table_for_export(project, lang),
-        t("coverage.sheet.rollup", lang): _localise(rollup.round(4), lang),
-        t("coverage.sheet.staffing", lang): _localise(staffing_by_grid(project), lang),
+        t("coverage.sheet.coverage", lang): _coverage_rows(project),
+        t("coverage.sheet.rollup", lang): rollup.round(4),
+        t("coverage.sheet.staffing", lang): staffing_by_grid(project),
     }
+    headers = {c: t(f"coverage.col.{c}", lang) for frame in sheets.values() for c in frame.columns}
     if suggestions is not None:
         sheets[t("coverage.sheet.suggestions", lang)] = suggestions
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+    write_atomic(path, to_xlsx_bytes(sheets, headers=headers))

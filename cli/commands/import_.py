@@ -8,7 +8,7 @@ from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.idcard import new_salt
-from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
+from geo.io import POLYGON_LAYERS, LoadedLayer, build_project, load_layer
 from geo.messages import t
 from geo.organisations import ORGANISATIONS, read_organisations
 from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
@@ -18,7 +18,6 @@ from geo.roster_import import read_roster
 from geo.sanity import area_of
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
-from geo.values import now_iso
 
 NAME = "import"
 HELP = "import.help"
@@ -118,12 +117,16 @@ def _print_inferred(report: UpdateReport, lang: str) -> None:
         print(t("import.inferred_parents", lang, n=n, what=what))
 
 
-def build_project(loaded: dict[str, LoadedLayer], lang: str = "zh") -> Project:
-    """A new project holding the loaded layers (``geo.project_update.import_layers``: names, parents, sources)."""
-    now = now_iso()
-    project, report = import_layers(None, loaded, now=now)
-    _print_inferred(report, lang)
-    return project.with_meta(imported_at=now)
+def _build(loaded: dict[str, LoadedLayer], lang: str) -> Project:
+    """A new project from the loaded layers (``geo.io.build_project``), printing the parents it inferred."""
+    from geo.hierarchy import PARENT_SOURCE, SOURCE_OVERLAP
+
+    project = build_project(loaded)
+    for layer in (s.COMMUNITIES, s.GRIDS):
+        gdf = project.layer(layer)
+        if PARENT_SOURCE in gdf.columns and (n := int((gdf[PARENT_SOURCE] == SOURCE_OVERLAP).sum())):
+            print(t("import.inferred_parents", lang, n=n, what=layer))
+    return project
 
 
 def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Namespace, lang: str) -> Project:
@@ -200,7 +203,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
     existing = load_project(out) if args.update else None
     loaded = load_all(args, existing=existing)
     print_loaded(loaded, lang)
-    project = _update(existing, loaded, args, lang) if existing is not None else build_project(loaded, lang)
+    project = _update(existing, loaded, args, lang) if existing is not None else _build(loaded, lang)
     if args.roster:
         project = _with_roster(project, args, lang)
     if args.organisations:

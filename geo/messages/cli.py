@@ -29,8 +29,16 @@ MESSAGES = {
         "en": "{file} is a GridAtlas project; {command} will not overwrite it with its output. Choose another output file name; to replace that project, move or delete it first.",
     },
     "output.other_project": {
-        "zh": "{file} 是另一个网格图谱项目文件，{command} 不会覆盖它（其中的其他方案会丢失）。去掉 --out 即更新 {project}，或用 --out 指定一个新文件名。",
-        "en": "{file} is another GridAtlas project; {command} will not overwrite it (its other scenarios would be lost). Leave out --out to update {project}, or give --out a new file name.",
+        "zh": "{file} 是另一个网格图谱项目文件，{command} 不会覆盖它（其中的其他方案会丢失）。",
+        "en": "{file} is another GridAtlas project; {command} will not overwrite it (its other scenarios would be lost).",
+    },
+    "output.other_project.fix.cli": {
+        "zh": "去掉 --out 即更新 {project}，或用 --out 指定一个新文件名。",
+        "en": "Leave out --out to update {project}, or give --out a new file name.",
+    },
+    "output.other_project.fix.web": {
+        "zh": "请在侧栏打开要更新的项目，或为结果另选一个新文件名。",
+        "en": "Open the project to update in the sidebar, or choose a new file name for the result.",
     },
     "output.same_file": {
         "zh": "{file} 与 {other} 是同一个文件，{command} 不能既读又写（或写两次）同一文件。请为输出换一个文件名。",

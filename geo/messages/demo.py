@@ -38,8 +38,16 @@ MESSAGES = {
         "en": "Ask your administrator to reinstall or regenerate the demo data.",
     },
     "demo.exists_project": {
-        "zh": "{file} 已是一个网格图谱项目，demo 不会覆盖它（其中可能有您的修改）。请用 --out 换一个文件名，或加 --replace 重建（原项目备份为 {stem}.bak-时间.gpkg）。",
-        "en": "{file} is already a GridAtlas project; demo will not overwrite it (it may hold your edits). Give --out another file name, or add --replace to rebuild it (the old project is kept as {stem}.bak-<time>.gpkg).",
+        "zh": "{file} 已是一个网格图谱项目，不会被示意数据覆盖（其中可能有您的修改）。",
+        "en": "{file} is already a GridAtlas project; the demo will not overwrite it (it may hold your edits).",
+    },
+    "demo.exists_project.fix.cli": {
+        "zh": "请用 --out 换一个文件名，或加 --replace 重建（原项目备份为 {stem}.bak-时间.gpkg）。",
+        "en": "Give --out another file name, or add --replace to rebuild it (the old project is kept as {stem}.bak-<time>.gpkg).",
+    },
+    "demo.exists_project.fix.web": {
+        "zh": "请为示意项目另选一个文件名。",
+        "en": "Choose another file name for the demo project.",
     },
     "demo.bare": {
         "zh": "只装配数据，不运行首次分配与覆盖分析（更快）",

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema as s
-from geo.audit import read_audit
+from geo.audit import localise_audit, read_audit
 from geo.edits import (
     Edit, add_volunteer, default_role,
     grids_of_community, lock_assignment, lock_grids, move_service_point, remove_volunteer, replace_volunteer,
@@ -391,7 +391,8 @@ def main() -> None:
     _violations_panel(project, grid)
     _scenario_panel(project)
     with st.expander(tr("edit.page.audit")):
-        st.dataframe(_localised(read_audit(project).head(200)), hide_index=True, key="edit_audit_table")
+        st.dataframe(_localised(localise_audit(read_audit(project).head(200), state.lang())), hide_index=True,
+                     key="edit_audit_table")
 
 
 main()

@@ -18,7 +18,7 @@ from ui.i18n import tr
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, build_explore_map
 from geo.explore import (
-    CITY, COMMUNITY, GRID, TOWN, Selection, drill, parent_chain, problem_rows, reach_rows,
+    CITY, COMMUNITY, GRID, Selection, drill, parent_chain, problem_rows, reach_rows,
     search_units, selection_for, staff_rows, unit_grid_codes, unit_panel_figures,
 )
 from geo.numbers import count_text, share_text

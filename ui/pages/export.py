@@ -73,7 +73,8 @@ def _prepare(options: ExportOptions) -> None:
     try:
         result = export_bytes(project, options)
         if result.audited:
-            save_project(result.project, project_path(), expected_revision=project.revision)
+            save_project(result.project, project_path(), expected_revision=project.revision,
+                         user=options.user)
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -107,9 +108,9 @@ def _roundtrip_section() -> None:
         return
     if st.button(tr("export.ui.apply")):
         try:
-            updated = apply_diff(project, diff, user=str(st.session_state.get(state.USER_NAME) or ""),
-                                 file=uploaded.name)
-            saved = save_project(updated, project_path(), expected_revision=project.revision)
+            user = str(st.session_state.get(state.USER_NAME) or "")
+            updated = apply_diff(project, diff, user=user, file=uploaded.name)
+            saved = save_project(updated, project_path(), expected_revision=project.revision, user=user)
         except GeoInputError as exc:
             show_error(exc)
             return

@@ -231,7 +231,8 @@ def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
         st.error(tr("wizard.exists", file=str(target)))
         return
     try:
-        saved = save_project(project, target, expected_revision=base.revision if updating else None)
+        saved = save_project(project, target, expected_revision=base.revision if updating else None,
+                             user=str(st.session_state.get(state.USER_NAME) or "").strip())
     except GeoInputError as exc:
         show_error(exc)
         return

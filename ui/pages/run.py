@@ -20,10 +20,15 @@ from ui.i18n import show_error, tr
 RESULT_KEY = "run_result"  # {"kind": "assign"|"coverage", "summary": {...}} (small, picklable)
 
 
+def _user() -> str:
+    """Who runs (the sidebar name), for the audit log."""
+    return str(st.session_state.get(state.USER_NAME) or "").strip()
+
+
 def _save(project) -> None:
     path = project_path()
     try:
-        saved = save_project(project, path, expected_revision=project.revision)
+        saved = save_project(project, path, expected_revision=project.revision, user=_user())
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -50,7 +55,7 @@ def _assignment(project) -> None:
         with st.spinner(tr("ui.run.running")):
             options = staffing.StaffingOptions.from_settings(configured.settings, max_distance_m=float(max_d))
             new_project, _, result = staffing.assign_project(configured, options=options,
-                                                             max_distance_m=float(max_d))
+                                                             max_distance_m=float(max_d), user=_user())
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -83,7 +88,7 @@ def _coverage(project) -> None:
             frames.append(coverage.service_reach(project, radii_m=radii, categories=[category]))
             progress.progress((i + 1) / len(s.CATEGORIES), text=tr("ui.run.running"))
         table = pd.concat(frames, ignore_index=True)
-        new_project = coverage.with_coverage(project, table, meta={"radii_m": radii})
+        new_project = coverage.with_coverage(project, table, meta={"radii_m": radii}, user=_user())
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -197,7 +202,7 @@ def _autogrid(project) -> None:
     try:
         with st.spinner(tr("ui.run.running")):
             new_project, report = autogrid_project(project, community_codes=chosen, micro_band=micro_band,
-                                                   general_band=general_band, seed=seed)
+                                                   general_band=general_band, seed=seed, user=_user())
     except GeoInputError as exc:
         show_error(exc)
         return
