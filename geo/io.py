@@ -36,7 +36,6 @@ from geo.sanity import DEFAULT_FAR_M, far_from_area, find_far_from_area
 from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
 from geo.project import Project
 from geo.project_update import import_layers
-from geo.values import now_iso
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
 
@@ -740,6 +739,5 @@ def build_project(loaded: dict[str, LoadedLayer], *, user: str = "", now: str | 
     names resolved to codes, missing parents written by largest overlap, the 身份证号 salt kept, and
     the import logged in the audit table (``import``, by ``user``).
     """
-    now = now or now_iso()
     project, _ = import_layers(None, loaded, user=user, now=now)
-    return project.with_meta(imported_at=now)
+    return project

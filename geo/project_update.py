@@ -23,7 +23,7 @@ from geo.values import now_iso
 from geo.idcard import ID_CLEAR
 from geo.hierarchy import complete_hierarchy
 from geo.project import Project, new_project
-from geo.unitnames import resolve_layer_names
+from geo.unitnames import implied_general_grids, resolve_layer_names
 from geo.validate import id_column
 
 ACTION_IMPORT = "import"  # geo.audit.EVENT_ACTIONS: one audit row per import, naming what it replaced
@@ -70,6 +70,7 @@ class UpdateReport:
     added_assignments: int = 0
     coverage_stale: bool = False
     inferred_parents: pd.DataFrame = field(default_factory=pd.DataFrame)  # geo.hierarchy: layer, code, column, value
+    findings: list[dict] = field(default_factory=list)  # names resolved or not, general grids added (QA rows)
 
     def inferred_counts(self) -> dict[str, int]:
         """How many parent codes were inferred by overlap and written, per ``layer.column``."""
@@ -197,6 +198,8 @@ def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
         report.diffs[layer] = diff_layer(before if before is not None else gdf.iloc[0:0], gdf, layer=layer)
         (report.replaced_layers if before is not None else report.added_layers).append(layer)
         out = out.with_layer(layer, gdf.to_crs(s.STORAGE_CRS) if gdf.crs is not None else gdf)
+        if layer not in (sources or {}) and layer in old_sources:
+            continue  # rewritten from the same source (e.g. parents completed): the source stays
         entry = {**(sources or {}).get(layer, {}), "imported_at": now}
         if layer in old_sources:
             entry["old_file"] = old_sources[layer].get("file")
@@ -251,15 +254,33 @@ def import_layers(base: Project | None, loaded: dict[str, Any], *, user: str = "
     """Loaded files (``geo.io.LoadedLayer``) into ``base`` (or a new project), the one way CLI and wizard do it.
 
     Community names are resolved to codes against the project's communities (new or kept,
-    ``geo.unitnames``), the layers are added or replaced (``update_project``: diff, audit),
-    and missing parents are written by largest overlap (``geo.hierarchy.complete_hierarchy``).
+    ``geo.unitnames``), general grids implied by micro-grid codes are added
+    (``implied_general_grids``), missing parents are written by largest overlap
+    (``geo.hierarchy.complete_hierarchy``), and then the layers are added or replaced
+    (``update_project``: one audit row, and a diff against the old layers as completed the same
+    way, so only real changes count). A kept layer whose parents the new files complete is
+    replaced too, and shows in the diff. A new project records ``imported_at``.
     """
+    now = now or now_iso()
     start = base if base is not None else new_project()
     layers = {layer: item.gdf for layer, item in loaded.items()}
-    resolved, _ = resolve_layer_names({**start.layers, **layers})
+    files = {layer: item.file for layer, item in loaded.items()}
+    resolved, notes = resolve_layer_names({**start.layers, **layers}, files=files)
+    if s.GRIDS in layers:  # general grids implied by micro-grid codes, when the file has none
+        resolved[s.GRIDS], general = implied_general_grids(resolved[s.GRIDS], resolved.get(s.COMMUNITIES))
+        notes += [{**f, "file": files[s.GRIDS]} for f in general]
+    draft = start
+    for layer in layers:
+        draft = draft.with_layer(layer, resolved[layer])
+    draft, inferred = complete_hierarchy(draft)
+    touched = [*layers, *(k for k in dict.fromkeys(inferred["layer"]) if k not in layers)] if len(inferred) \
+        else list(layers)
     salt = next((item.id_salt for item in loaded.values() if item.id_salt), None)
-    project, report = update_project(start, {layer: resolved[layer] for layer in layers},
+    project, report = update_project(start, {layer: draft.layer(layer) for layer in touched},
                                      sources={k: v.source_meta() for k, v in loaded.items()}, user=user,
                                      id_salt=salt, now=now)
-    project, report.inferred_parents = complete_hierarchy(project)
+    report.inferred_parents = inferred
+    report.findings = notes
+    if base is None:  # a new project records when it was imported
+        project = project.with_meta(imported_at=now)
     return project, report

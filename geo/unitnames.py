@@ -166,3 +166,55 @@ def resolve_layer_names(layers: dict[str, gpd.GeoDataFrame], *, files: dict[str,
                                                       file=(files or {}).get(layer, ""))
         rows += found
     return out, rows
+
+
+DERIVED = "derived"  # grids column: "codes" for a general grid built from its micro-grids' codes
+_MICRO_SUFFIX = re.compile(r"\d{1,2}号微网格$")
+
+
+def implied_general_grids(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None = None
+                          ) -> tuple[gpd.GeoDataFrame, list[dict]]:
+    """Add the general grids (一般网格) that micro-grid codes imply but the layer lacks.
+
+    A 16-digit micro-grid code is 社区代码 + 2-digit general grid + 2-digit micro-grid, so
+    every distinct 14-digit prefix is a general grid: its area is the union of its micro-grids,
+    its households their sum, its name the micro-grids' common name (望江社区第1网格) or
+    ``<社区名称>第<n>网格``. Added rows are flagged ``derived = "codes"``; micro-grids without a
+    ``parent_code`` get their prefix. Layers with general grids of their own are left as they are.
+
+    Returns
+    -------
+    tuple
+        The grids (original rows first, index kept; new rows appended) and a note finding.
+    """
+    if not len(grids) or s.CODE not in grids.columns or s.LEVEL not in grids.columns:
+        return grids, []
+    codes = grids[s.CODE].astype(str)
+    micro = (grids[s.LEVEL] == s.LEVEL_MICRO).to_numpy() & codes.str.fullmatch(r"\d{16}").to_numpy()
+    if not micro.any() or (grids[s.LEVEL] == s.LEVEL_GENERAL).any():
+        return grids, []
+    names = dict(zip(communities[s.CODE].astype(str), communities[s.NAME])) if communities is not None and len(
+        communities) and s.NAME in communities else {}
+    rows = []
+    sub = grids[micro]
+    for prefix, group in sub.groupby(codes[micro].str[:14], sort=True):
+        community = str(group[s.COMMUNITY_CODE].iloc[0]) if s.COMMUNITY_CODE in group else prefix[:12]
+        name = f"{names.get(community, community)}第{int(prefix[12:14])}网格"
+        stems = {_MICRO_SUFFIX.sub("", normalise_name(n)) for n in group.get(s.NAME, pd.Series(dtype=object))}
+        stems = {x for x in stems if _GENERAL_NAME.match(x)}
+        if len(stems) == 1:  # the micro-grids' own names say which general grid they belong to
+            name = stems.pop()
+        rows.append({s.CODE: prefix, s.NAME: name, s.LEVEL: s.LEVEL_GENERAL, s.COMMUNITY_CODE: community,
+                     s.HOUSEHOLDS_N: int(pd.to_numeric(group.get(s.HOUSEHOLDS_N), errors="coerce").fillna(0).sum())
+                     if s.HOUSEHOLDS_N in group else None,
+                     DERIVED: "codes", s.GEOMETRY: shapely.coverage_union_all(group.geometry.to_numpy())})
+    general = gpd.GeoDataFrame(rows, geometry=s.GEOMETRY, crs=grids.crs)
+    out = grids.copy()
+    parent = out[s.PARENT_CODE] if s.PARENT_CODE in out else pd.Series(None, index=out.index, dtype=object)
+    out[s.PARENT_CODE] = parent.astype(object).where(parent.notna() | ~micro, codes.str[:14].where(micro))
+    out[DERIVED] = None
+    start = (max(out.index) + 1) if len(out) and pd.api.types.is_integer_dtype(out.index) else 0
+    general.index = pd.RangeIndex(start, start + len(general))
+    merged = pd.concat([out, general])
+    return gpd.GeoDataFrame(merged, geometry=s.GEOMETRY, crs=grids.crs), [
+        finding(INFO, "names.general_grids_from_codes", s.GRIDS, detail=len(general))]

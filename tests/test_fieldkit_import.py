@@ -149,6 +149,21 @@ def test_grids__levels_from_codes_and_general_grids_implied(kit):
     assert per_community.to_dict() == {c["code"]: c["general_grids"] for c in SUMMARY["communities"]}
 
 
+def test_grids__general_grids_implied_by_codes_with_the_truth_names_and_households(kit):
+    from geo.unitnames import DERIVED, implied_general_grids
+
+    grids, _ = implied_general_grids(kit["layers"][s.GRIDS], kit["layers"][s.COMMUNITIES])
+    general = grids[grids[s.LEVEL] == s.LEVEL_GENERAL].set_index(s.CODE)
+    truth = {f["一般网格编码"]: f["一般网格"] for f in _csv_features("grids_wgs84.geojson")}
+    assert dict(general[s.NAME]) == truth and len(truth) == 32
+    micro = grids[grids[s.LEVEL] == s.LEVEL_MICRO]
+    assert (micro[s.PARENT_CODE] == micro[s.CODE].str[:14]).all()
+    sums = micro.groupby(micro[s.CODE].str[:14])[s.HOUSEHOLDS_N].sum()
+    assert (general[s.HOUSEHOLDS_N] == sums.reindex(general.index)).all()
+    assert set(general[DERIVED]) == {"codes"}
+    assert shapely.coverage_is_valid(general.geometry.to_numpy())  # general grids tile like their micro-grids
+
+
 def _csv_features(name: str) -> list[dict]:
     return [f["properties"] for f in json.loads((TRUTH / name).read_text(encoding="utf-8"))["features"]]
 
@@ -319,10 +334,14 @@ def test_import_command__the_whole_kit_into_one_project_with_no_id_number_in_cle
                  "--roster", str(ROSTER), "--organisations", str(rosters / "organisations.xlsx"),
                  "--tolerance-m2", "500", "--out", str(out)])
     assert code == 0  # 500 m²: the 6-decimal rounding of two offset systems leaves slivers of ~100 m²
-    assert "12 parent codes (communities) were inferred by largest overlap" in capsys.readouterr().out
+    assert "12 parent codes (communities.town_code) were inferred by largest overlap" in capsys.readouterr().out
     project = load_project(out)
     assert {k: len(v) for k, v in project.layers.items()} == {
-        s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 180, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}
+        s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 212, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}
+    levels = project.layer(s.GRIDS)[s.LEVEL].value_counts().to_dict()
+    assert levels == {s.LEVEL_MICRO: SUMMARY["counts"]["micro_grids"], s.LEVEL_GENERAL: SUMMARY["counts"]["general_grids"]}
+    grid_codes = set(project.layer(s.GRIDS)[s.CODE])
+    assert set(project.table(s.ASSIGNMENTS)[s.GRID_CODE]) <= grid_codes  # 网格长/专职网格员 rows name real grids
     assert len(project.table(s.ASSIGNMENTS)) == 250
     assert len(project.table("organisations")) == 42
     communities = project.layer(s.COMMUNITIES)  # parents inferred by overlap and written (geo.hierarchy)

@@ -65,11 +65,13 @@ def test_wizard__guesses_every_fieldkit_file_by_content(tmp_path, office_folder)
 def test_wizard__checks_the_whole_kit_shows_the_shift_and_saves_a_project(tmp_path, office_folder):
     at = _declare_and_check(_wizard(tmp_path, office_folder))
     assert not at.exception
-    # no file is refused; the one red line is the check report: 22 slivers of ~100 m² (6-decimal GCJ-02 and
-    # BD-09 rounding under the 50 m² area tolerance) and the 2 bad ID numbers
-    assert [e.value for e in at.error] == ["发现 24 个问题（见下表和地图）。"]
+    # no file is refused; the one red line is the check report: slivers of ~100 m² (6-decimal GCJ-02 and
+    # BD-09 rounding, over the 50 m² area tolerance) and the 2 bad ID numbers
+    assert len(at.error) == 1 and at.error[0].value.startswith("发现")
     kinds = at.dataframe[0].value
-    assert {"身份证号校验码错误", "按声明的坐标系读取", "跳过的合计行"} <= set(kinds["问题类型"])
+    errors = set(kinds.loc[kinds["程度"] == "错误", "问题类型"])
+    assert errors <= {"超出上级边界", "未覆盖的空隙"}
+    assert {"身份证号校验码错误", "按声明的坐标系读取", "跳过的合计行", "一般网格按编码补出"} <= set(kinds["问题类型"])
     shifts = [i.value for i in at.info]
     assert any("BD-09" in v and "grids_baidu.geojson" in v for v in shifts)
     out = tmp_path / "锦澜.gpkg"
@@ -78,7 +80,7 @@ def test_wizard__checks_the_whole_kit_shows_the_shift_and_saves_a_project(tmp_pa
     assert not at.exception
     project = load_project(out)
     assert {k: len(v) for k, v in project.layers.items()} == {
-        s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 180, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}
+        s.TOWNS: 3, s.COMMUNITIES: 12, s.GRIDS: 212, s.HOUSEHOLDS: 938, s.SERVICE_POINTS: 45, s.VOLUNTEERS: 250}
     assert len(project.table("organisations")) == 42
 
 
@@ -131,11 +133,11 @@ def test_wizard__updates_the_open_project_with_a_diff_and_keeps_everything_else(
     at = _declare_and_check(at)
     assert not at.exception
     diff = at.dataframe[-1].value
-    assert diff.iloc[0].tolist()[1:4] == [180, 179, 0] and diff.iloc[0].tolist()[4] == 1  # before, after, +, -
+    assert diff.iloc[0].tolist()[1:5] == [212, 211, 0, 1]  # before, after, added, removed (micro 0101)
     at.button(key="import_save").click().run()
     assert not at.exception
     project = load_project(project_file)
-    assert len(project.layer(s.GRIDS)) == 179
+    assert len(project.layer(s.GRIDS)) == 211
     assert len(project.layer(s.COMMUNITIES)) == 12  # kept
     assert list(project.table(s.ASSIGNMENTS)[s.SCENARIO]) == ["方案二"]  # the other scenario is kept
     audit = project.table(s.AUDIT)

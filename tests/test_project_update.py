@@ -66,7 +66,10 @@ def test_import_update__replaces_one_layer_keeps_the_rest_and_prints_the_diff(pr
                  "--update", "grids", "--out", str(project_file)])
     assert code in (0, 1)  # 1: the check finds the edited grids' gap/overlap
     text = capsys.readouterr().out
-    assert "Layer grids: 180 features before, 180 after; 1 added, 1 removed, 1 with new geometry" in text
+    # 180 micro-grids + 32 general grids implied by their codes; the edit adds micro-grid 5101970010019999
+    # (and so general grid 51019700100199), removes 0101 and moves 0102 (both change general grid 01)
+    assert ("Layer grids: 212 features before, 213 after; 2 added, 1 removed, 2 with new geometry, "
+            "2 with new attributes, 208 unchanged") in text
     project = load_project(project_file)
     assert len(project.layer(s.COMMUNITIES)) == 12  # kept
     assert set(project.table(s.ASSIGNMENTS)[s.SCENARIO]) == {"基线", "方案二"}  # both scenarios kept
@@ -74,7 +77,7 @@ def test_import_update__replaces_one_layer_keeps_the_rest_and_prints_the_diff(pr
     assert list(audit["edit_id"][:1]) == ["e1"]  # the old log is kept
     last_import = audit[audit["action"] == ACTION_IMPORT].iloc[-1]
     assert last_import["object"] == "grids"
-    assert "grids: grids_v2.geojson (was grids_baidu.geojson) 180->180 +1 -1 geometry~1" in last_import["from"]
+    assert "grids: grids_v2.geojson (was grids_baidu.geojson) 212->213 +2 -1 geometry~2" in last_import["from"]
     grids = project.layer(s.GRIDS)
     assert grids.set_index(s.CODE).loc["5101970010010104", s.COMMUNITY_CODE] == "510197001001"  # names resolved
 
@@ -90,7 +93,7 @@ def test_import_replace__keeps_a_backup_beside_the_project(project_file):
                  "--communities-crs", "gcj02", "--replace", "--out", str(project_file)]) in (0, 1)
     backups = list(project_file.parent.glob("p.bak-*.gpkg"))  # geo.outputs.keep_backup
     assert len(backups) == 1
-    assert len(load_project(backups[0]).layer(s.GRIDS)) == 180
+    assert len(load_project(backups[0]).layer(s.GRIDS)) == 212  # 180 micro + 32 general grids
     assert s.GRIDS not in load_project(project_file).layers
 
 

@@ -8,7 +8,7 @@ from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.idcard import new_salt
-from geo.io import POLYGON_LAYERS, LoadedLayer, build_project, load_layer
+from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
 from geo.organisations import ORGANISATIONS, read_organisations
 from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
@@ -117,28 +117,22 @@ def _print_inferred(report: UpdateReport, lang: str) -> None:
         print(t("import.inferred_parents", lang, n=n, what=what))
 
 
-def _build(loaded: dict[str, LoadedLayer], lang: str) -> Project:
-    """A new project from the loaded layers (``geo.io.build_project``), printing the parents it inferred."""
-    from geo.hierarchy import PARENT_SOURCE, SOURCE_OVERLAP
-
-    project = build_project(loaded)
-    for layer in (s.COMMUNITIES, s.GRIDS):
-        gdf = project.layer(layer)
-        if PARENT_SOURCE in gdf.columns and (n := int((gdf[PARENT_SOURCE] == SOURCE_OVERLAP).sum())):
-            print(t("import.inferred_parents", lang, n=n, what=layer))
-    return project
-
-
-def _update(existing: Project, loaded: dict[str, LoadedLayer], args: argparse.Namespace, lang: str) -> Project:
-    """Replace the layers named by ``--update`` in ``existing``; print the diff (not saved)."""
-    given = set(loaded) | ({s.VOLUNTEERS} if args.roster else set())
-    if set(args.update) != given:
-        msg = f"--update {args.update} must name exactly the layers given {sorted(given)}"
-        raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(given))
-    if not loaded:
-        return existing
+def _import(existing: Project | None, loaded: dict[str, LoadedLayer], args: argparse.Namespace,
+            lang: str) -> Project:
+    """A new project, or ``existing`` with the layers named by ``--update`` replaced; print notes and the diff."""
+    if existing is not None:
+        given = set(loaded) | ({s.VOLUNTEERS} if args.roster else set())
+        if set(args.update) != given:
+            msg = f"--update {args.update} must name exactly the layers given {sorted(given)}"
+            raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(given))
+        if not loaded:
+            return existing
     project, report = import_layers(existing, loaded)
-    print_update_report(report, lang)
+    _print_findings(report.findings, lang)
+    if existing is not None:
+        print_update_report(report, lang)
+    else:
+        _print_inferred(report, lang)
     return project
 
 
@@ -203,7 +197,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
     existing = load_project(out) if args.update else None
     loaded = load_all(args, existing=existing)
     print_loaded(loaded, lang)
-    project = _update(existing, loaded, args, lang) if existing is not None else _build(loaded, lang)
+    project = _import(existing, loaded, args, lang)
     if args.roster:
         project = _with_roster(project, args, lang)
     if args.organisations:

@@ -189,6 +189,10 @@ MESSAGES = {
         "zh": "文件 {file} 的所属社区写的是名称，已按社区图层对应为社区代码（{detail} 个要素）。",
         "en": "File {file} names its communities; {detail} features were given the community code of that name.",
     },
+    "names.general_grids_from_codes": {
+        "zh": "网格文件只有微网格；已按网格编码前 14 位补出 {detail} 个一般网格（边界为其微网格的合并，户数为其合计），在 derived 列标为 codes。",
+        "en": "The grid file holds only micro-grids; {detail} general grids were added from the first 14 digits of their codes (area: the union of their micro-grids, households: their sum), flagged codes in column derived.",
+    },
     "names.community_unmatched": {
         "zh": "文件 {file} 中 {feature_id} 的所属社区“{detail}”在社区图层中找不到。请核对名称（或改填社区代码）后重新导入。",
         "en": "In {file}, {feature_id} names community \"{detail}\", which is not in the communities layer. Check the name (or enter the community code) and import again.",
@@ -498,6 +502,7 @@ MESSAGES.update({
     "qa.kind.sanity.outside_china": {"zh": "位于中国范围以外", "en": "Outside China"},
     "qa.kind.sanity.far_from_area": {"zh": "远离项目范围", "en": "Far from the project area"},
     "qa.kind.names.communities_resolved": {"zh": "社区名称已对应为代码", "en": "Community names resolved"},
+    "qa.kind.names.general_grids_from_codes": {"zh": "一般网格按编码补出", "en": "General grids added from codes"},
     "qa.kind.names.community_unmatched": {"zh": "社区名称找不到", "en": "Community name not found"},
     "qa.kind.names.community_ambiguous": {"zh": "社区名称对应多个", "en": "Community name matches several"},
     "qa.kind.names.community_by_name_not_by_place": {"zh": "所属社区与位置不符", "en": "Community by name disagrees with location"},

@@ -279,7 +279,7 @@ if st.session_state.get(CHECKED):
     _shifts(outcome_)
     if outcome_.loaded or rosters_ or orgs_:
         checked_ = check_layers(project_.layers, files={k: v.file for k, v in outcome_.loaded.items()})
-        findings_ = outcome_.findings() + [f for r in rosters_ for f in r.findings] + \
+        findings_ = outcome_.findings() + report_.findings + [f for r in rosters_ for f in r.findings] + \
             [f for o in orgs_ for f in o.findings] + checked_.to_dict("records")
         _report(findings_)
         _preview_map(project_.layers, findings_)
