@@ -22,13 +22,20 @@ import shapely
 from geo import schema as s
 from geo.audit import log_event
 from geo.crs import to_metric_crs
-from geo.edits import rows_text, table_rows
 from geo.errors import GeoInputError
-from geo.project import Project
 from geo.partition import (
-    adjacency, components, dissolve, explode_owned, fill_unlabelled, make_contiguous,
-    neighbour_table, node_coverage, voronoi_cells,
+    adjacency,
+    components,
+    dissolve,
+    explode_owned,
+    fill_unlabelled,
+    make_contiguous,
+    neighbour_table,
+    node_coverage,
+    voronoi_cells,
 )
+from geo.project import Project
+from geo.records import rows_text, table_rows
 
 DEFAULT_MICRO_BAND = (30, 100)
 DEFAULT_GENERAL_BAND = (300, 500)

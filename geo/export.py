@@ -26,6 +26,7 @@ from geo.errors import ExportError
 from geo.files import write_atomic
 from geo.messages import label, t
 from geo.project import Project
+from geo.validate import check_project, findings_table
 from geo.values import now_iso
 
 FORMATS = ("xlsx", "csv", "geojson", "gpkg", "shp", "roster")
@@ -231,17 +232,9 @@ def _geojson(project: Project, options: ExportOptions, scenario: str, meta: dict
     return fmt.to_geojson_bytes(crs.transform(gdf), foreign_members={"gridatlas": meta})
 
 
-def qa_findings(project: Project, lang: str = "zh") -> pd.DataFrame | None:
-    """The QA report (``geo.validate.check_project`` as a localised table with lon/lat), or None without it."""
-    try:
-        from geo import validate  # written by another module owner
-    except ImportError:
-        return None
-    check = getattr(validate, "check_project", None)
-    table = getattr(validate, "findings_table", None)
-    if check is None or table is None:
-        return None
-    return pd.DataFrame(table(check(project), lang))
+def qa_findings(project: Project, lang: str = "zh") -> pd.DataFrame:
+    """The QA report (``geo.validate.check_project`` as a localised table with lon/lat)."""
+    return pd.DataFrame(findings_table(check_project(project), lang))
 
 
 def _gpkg(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str], crs: OutputCRS) -> bytes:
@@ -252,7 +245,7 @@ def _gpkg(project: Project, options: ExportOptions, scenario: str, meta: dict[st
     assignments = tab.assignment_table(project, scenario=scenario, privacy=_privacy(options), lang=lang)
     layers["assignments"] = tab.localise_columns(assignments, lang)
     findings = qa_findings(project, lang)
-    if findings is not None:
+    if len(findings.columns):
         layers["qa_report"] = findings
     return fmt.to_gpkg_bytes(layers, metadata=meta)
 

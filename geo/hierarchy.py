@@ -153,6 +153,16 @@ def unit_children_codes(project: Project, tree: pd.DataFrame, *, level: str, cod
 
 # --- inference: parents written into the layers ----------------------------------------------
 
+def overlap_pairs(child: np.ndarray, parent: np.ndarray) -> pd.DataFrame:
+    """Every (child, parent) pair of geometries (metric CRS) that intersect, with the shared area in m²."""
+    ok = ~(shapely.is_missing(child) | shapely.is_empty(child))
+    if not ok.any() or len(parent) == 0:
+        return pd.DataFrame({"child": [], "parent": [], "area": []})
+    ci, pi = shapely.STRtree(parent).query(child, predicate="intersects")
+    area = shapely.area(shapely.intersection(child[ci], parent[pi])) if len(ci) else np.array([])
+    return pd.DataFrame({"child": ci, "parent": pi, "area": area})
+
+
 def largest_overlap(child: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each child geometry (metric CRS), the position of the parent with the largest shared area.
 
@@ -161,20 +171,15 @@ def largest_overlap(child: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, 
     """
     pos = np.full(len(child), -1)
     share = np.zeros(len(child))
-    ok = ~(shapely.is_missing(child) | shapely.is_empty(child))
-    if not ok.any() or len(parent) == 0:
+    pairs = overlap_pairs(child, parent)
+    if len(pairs) == 0:
         return pos, share
-    tree = shapely.STRtree(parent)
-    ci, pi = tree.query(child, predicate="intersects")
-    if len(ci) == 0:
-        return pos, share
-    area = shapely.area(shapely.intersection(child[ci], parent[pi]))
-    pairs = pd.DataFrame({"c": ci, "p": pi, "a": area}).sort_values(["c", "a"], ascending=[True, False])
-    best = pairs.drop_duplicates("c")
-    child_area = shapely.area(child[best["c"].to_numpy()])
-    pos[best["c"].to_numpy()] = best["p"].to_numpy()
+    best = pairs.sort_values(["child", "area"], ascending=[True, False]).drop_duplicates("child")
+    kids = best["child"].to_numpy(dtype=int)
+    child_area = shapely.area(child[kids])
+    pos[kids] = best["parent"].to_numpy(dtype=int)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share[best["c"].to_numpy()] = np.where(child_area > 0, best["a"].to_numpy() / child_area, 0.0)
+        share[kids] = np.where(child_area > 0, best["area"].to_numpy() / child_area, 0.0)
     return pos, share
 
 

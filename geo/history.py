@@ -17,12 +17,19 @@ import pandas as pd
 
 from geo import schema as s
 from geo.audit import append_audit
-from geo.edits import (
-    Record, StaleEditError, apply_record, apply_records, invert_record, make_change, restamp_record,
-    table_rows, touched_ids,
-)
 from geo.errors import ConflictError, GeoInputError
 from geo.project import Project, load_project, save_project
+from geo.records import (
+    Record,
+    StaleEditError,
+    apply_record,
+    apply_records,
+    invert_record,
+    make_change,
+    restamp_record,
+    table_rows,
+    touched_ids,
+)
 
 STALE_TEMP_AGE_S = 60.0  # leftover temp files of killed saves older than this are removed
 

@@ -13,11 +13,19 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from geo import schema as s
-from geo.edits import (
-    ASSIGNMENT_COMPARE, ASSIGNMENT_KEY, Record, _no_change, _norm, jsonable, make_change, make_record, table_rows,
-)
+from geo.edits import _no_change
 from geo.errors import GeoInputError
 from geo.project import Project, scenario_rows
+from geo.records import (
+    ASSIGNMENT_COMPARE,
+    ASSIGNMENT_KEY,
+    Record,
+    _norm,
+    jsonable,
+    make_change,
+    make_record,
+    table_rows,
+)
 from geo.rules import find_violations, rule_counts
 from geo.staffing import staffing_by_grid
 from geo.values import is_true, now_iso

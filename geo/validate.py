@@ -18,6 +18,7 @@ import shapely
 
 from geo import schema as s
 from geo.crs import to_metric_crs
+from geo.hierarchy import overlap_pairs
 from geo.messages import message, t
 
 ERROR = "error"
@@ -206,14 +207,6 @@ def _usable(gdf_metric: gpd.GeoDataFrame) -> np.ndarray:
     return geoms
 
 
-def _overlap_pairs(child: np.ndarray, parent: np.ndarray) -> pd.DataFrame:
-    """Every (child, parent) pair that intersects, with the shared area (metric CRS, m²)."""
-    tree = shapely.STRtree(parent)
-    ci, pi = tree.query(child, predicate="intersects")
-    area = shapely.area(shapely.intersection(child[ci], parent[pi])) if len(ci) else np.array([])
-    return pd.DataFrame({"child": ci, "parent": pi, "area": area})
-
-
 def _code_index(parent_codes: np.ndarray) -> dict[str, int]:
     index: dict[str, int] = {}
     for i, code in enumerate(parent_codes):
@@ -243,7 +236,7 @@ def find_parent_problems(child_m: gpd.GeoDataFrame, parent_m: gpd.GeoDataFrame, 
     plabels = _labels(parent_m, parent_layer)
     child_area = shapely.area(child)
     child_area = np.where(np.isnan(child_area), 0.0, child_area)
-    pairs = _overlap_pairs(child, parent)
+    pairs = overlap_pairs(child, parent)
     best = pairs.sort_values(["child", "area"], ascending=[True, False]).drop_duplicates("child")
     geo_parent = np.full(len(child), -1)
     geo_parent[best["child"].to_numpy()] = best["parent"].to_numpy()

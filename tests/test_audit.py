@@ -14,15 +14,24 @@ import pytest
 
 from geo import schema as s
 from geo.audit import (
-    AUDIT_COLUMNS, EVENT_ACTIONS, action_label, append_audit, audit_rows, counts_text, localise_audit,
-    log_event, read_audit, read_counts,
+    AUDIT_COLUMNS,
+    EVENT_ACTIONS,
+    action_label,
+    append_audit,
+    audit_rows,
+    counts_text,
+    localise_audit,
+    log_event,
+    read_audit,
+    read_counts,
 )
 from geo.autogrid import autogrid_project
 from geo.coverage import service_reach, with_coverage
-from geo.edits import add_volunteer, apply_record, lock_assignment
+from geo.edits import add_volunteer, lock_assignment
 from geo.history import History, record_edit, save_edits, undo
 from geo.io import build_project, load_layer
 from geo.project import load_project, save_project
+from geo.records import apply_record
 from geo.scenarios import branch_scenario, switch_scenario
 from geo.staffing import StaffingOptions, assign_project
 

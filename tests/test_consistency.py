@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 
 from geo import schema as s
 from geo.coverage import service_reach, with_coverage
-from geo.edits import apply_record
 from geo.explore import Selection, unit_panel_figures
 from geo.export import ExportOptions, export_bytes
 from geo.hierarchy import complete_hierarchy
@@ -31,6 +30,7 @@ from geo.messages import label, t
 from geo.numbers import count_text, share_text
 from geo.printdata import map_page_data
 from geo.project import Project, new_project, save_project
+from geo.records import apply_record
 from geo.rollup import unit_figures
 from geo.scenarios import branch_scenario
 from geo.staffing import StaffingOptions, assign_project

@@ -7,8 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import schema as s
-from geo.edits import add_volunteer, apply_record
+from geo.edits import add_volunteer
 from geo.project import load_project, save_project
+from geo.records import apply_record
 from ui import state
 
 PAGE = str(Path(__file__).resolve().parents[1] / "ui" / "pages" / "edit.py")

@@ -7,11 +7,21 @@ import pytest
 
 from geo import schema as s
 from geo.edits import (
-    StaleEditError, add_volunteer, apply_record, clear_grids, find_violations, grids_of_community,
-    invert_record, lock_assignment, lock_grids, move_service_point, remove_volunteer, replace_volunteer,
-    require_known, run_edit, volunteer_candidates,
+    add_volunteer,
+    clear_grids,
+    find_violations,
+    grids_of_community,
+    lock_assignment,
+    lock_grids,
+    move_service_point,
+    remove_volunteer,
+    replace_volunteer,
+    require_known,
+    run_edit,
+    volunteer_candidates,
 )
 from geo.errors import GeoInputError
+from geo.records import StaleEditError, apply_record, invert_record
 
 M1, M2, G1 = "510184001001-G1-M1", "510184001001-G1-M2", "510184001001-G1"
 C11 = "510184001001"

@@ -7,10 +7,11 @@ import pickle
 import pytest
 
 from geo import schema as s
-from geo.edits import add_volunteer, apply_record, lock_assignment
+from geo.edits import add_volunteer, lock_assignment
 from geo.errors import ConflictError, GeoInputError
 from geo.history import History, merge_edits, record_edit, redo, save_edits, undo
 from geo.project import load_project, save_project
+from geo.records import apply_record
 
 M1, M2, OTHER = "510184001001-G1-M1", "510184001001-G1-M2", "510184002002-G2-M2"
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 import pytest
 
 from geo import schema as s
-from geo.edits import add_volunteer, apply_record, invert_record, run_edit
+from geo.edits import add_volunteer, run_edit
 from geo.errors import GeoInputError
+from geo.records import apply_record, invert_record
 from geo.scenarios import (
-    branch_scenario, compare_scenarios, list_scenarios, save_scenario, scenario_assignments, switch_scenario,
+    branch_scenario,
+    compare_scenarios,
+    list_scenarios,
+    save_scenario,
+    scenario_assignments,
+    switch_scenario,
 )
 
 M1, G1 = "510184001001-G1-M1", "510184001001-G1"

@@ -129,7 +129,8 @@ def test_coverage_xlsx__shares_as_percent_cells_radius_numeric_codes_text(tiny_p
     assert all(c.data_type == "s" and "-G" in c.value for c in cov["Grid code"])
     rollup = _columns(wb.worksheets[1])
     assert all(c.data_type == "s" for c in rollup["Unit code"] if c.value)
-    assert all(c.number_format == "0.0%" for c in rollup["Area share"] + rollup["Household share"])
+    shares = rollup["Coverage (by households, else by area)"]
+    assert shares and all(c.number_format == "0.0%" and c.data_type == "n" for c in shares)
     assert all(isinstance(c.value, int) and c.number_format == "#,##0" for c in rollup["Households"])
 
 

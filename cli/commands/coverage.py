@@ -229,7 +229,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
 def write_xlsx(project: Project, path: str | Path, lang: str, *,
                suggestions: pd.DataFrame | None = None) -> None:
     """Write coverage, roll-up, staffing (and suggestions) sheets to an XLSX, atomically."""
-    rollup = coverage_rollup(project)
+    rollup = coverage_rollup(project).rename(columns={"coverage": "coverage_share"})
     rollup["level"] = rollup["level"].map(lambda v: label("level", v, lang))
     sheets = {
         t("coverage.sheet.coverage", lang): _coverage_rows(project),

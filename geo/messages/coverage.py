@@ -148,6 +148,7 @@ MESSAGES = {
     "coverage.col.leader_id": {"zh": "网格长/网格员", "en": "Leader"},
     "coverage.col.no_leader": {"zh": "无网格长网格数", "en": "Grids without leader"},
     "coverage.col.staffing_rate": {"zh": "配备率", "en": "Staffing rate"},
+    "coverage.col.coverage_share": {"zh": "覆盖率（按户，无户数时按面积）", "en": "Coverage (by households, else by area)"},
     "coverage.col.coverage": {"zh": "覆盖率（按户，无户数时按面积）", "en": "Coverage (by households, else by area)"},
     "coverage.col.rank": {"zh": "序号", "en": "Rank"},
     "coverage.col.lon": {"zh": "经度（WGS 84）", "en": "Longitude (WGS 84)"},

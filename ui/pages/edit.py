@@ -11,18 +11,26 @@ import streamlit as st
 from geo import schema as s
 from geo.audit import localise_audit, read_audit
 from geo.edits import (
-    Edit, add_volunteer, default_role,
-    grids_of_community, lock_assignment, lock_grids, move_service_point, remove_volunteer, replace_volunteer,
-    run_edit, volunteer_candidates,
+    Edit,
+    add_volunteer,
+    default_role,
+    grids_of_community,
+    lock_assignment,
+    lock_grids,
+    move_service_point,
+    remove_volunteer,
+    replace_volunteer,
+    run_edit,
+    volunteer_candidates,
 )
 from geo.errors import GeoInputError
-from geo.messages import CATALOGUE
 from geo.history import History, mark_saved, record_edit, redo, save_edits, undo
+from geo.messages import CATALOGUE
 from geo.privacy import mask_name
 from geo.project import Project
 from geo.rules import find_violations
-from geo.staffing import staffing_by_grid
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
+from geo.staffing import staffing_by_grid
 from ui import labels, state
 from ui.cached import cached_project
 from ui.i18n import show_error, tr

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from functools import partial
 
 import pandas as pd
@@ -46,9 +45,8 @@ def _assignment(project) -> None:
                                 value=int(targets.get("general", 1)), key="run_target_general")
     if not st.button(tr("ui.run.run_assign"), type="primary", key="run_assign_button"):
         return
-    settings = {**project.meta.get("settings", {}), "max_distance_m": max_d,
-                "targets": {**targets, "micro": int(t_micro), "general": int(t_general)}}
-    configured = replace(project, meta={**project.meta, "settings": settings})
+    configured = project.with_settings(max_distance_m=max_d,
+                                       targets={**targets, "micro": int(t_micro), "general": int(t_general)})
     before = staffing.staffing_by_grid(configured)
     t0 = time.perf_counter()
     try:
@@ -211,9 +209,7 @@ def _autogrid(project) -> None:
     _autogrid_report(project, report, {s.LEVEL_MICRO: micro_band, s.LEVEL_GENERAL: general_band})
     if report["dropped_assignments"]:
         st.warning(tr("ui.autogrid.reassign", assignments=report["dropped_assignments"]))
-    settings = {**new_project.meta.get("settings", {}), "micro_households": list(micro_band),
-                "general_households": list(general_band)}
-    _save(replace(new_project, meta={**new_project.meta, "settings": settings}))
+    _save(new_project.with_settings(micro_households=list(micro_band), general_households=list(general_band)))
 
 
 project = current_project()
