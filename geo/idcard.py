@@ -111,13 +111,20 @@ def looks_like_id_numbers(values: pd.Series, *, share: float = 0.8) -> bool:
     return sum(bool(_SHAPE.match(v)) for v in texts) / len(texts) >= share
 
 
-def find_id_column(df: pd.DataFrame) -> str | None:
-    """The column holding ID numbers: by header (身份证号, 公民身份号码 ...), else by the shape of its values."""
-    normal = {re.sub(r"[\s_（）()]", "", str(c)).lower(): c for c in df.columns}
+def find_id_column(df: pd.DataFrame, *, by_shape: bool = True, exclude: tuple[str, ...] = ()) -> str | None:
+    """The column holding ID numbers: by header (身份证号, 公民身份号码 ...), else by the shape of its values.
+
+    ``by_shape=False`` trusts headers only (for layers of places, whose 18-digit codes are not IDs);
+    columns in ``exclude`` (already recognised as codes) are never taken.
+    """
+    columns = [c for c in df.columns if str(c) not in exclude]
+    normal = {re.sub(r"[\s_（）()]", "", str(c)).lower(): c for c in columns}
     for header in ID_HEADERS:
         if header.lower() in normal:
             return str(normal[header.lower()])
-    for column in df.columns:
+    if not by_shape:
+        return None
+    for column in columns:
         if not pd.api.types.is_numeric_dtype(df[column]) and looks_like_id_numbers(df[column]):
             return str(column)
     return None

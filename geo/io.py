@@ -585,7 +585,7 @@ def protect_personal_columns(df: pd.DataFrame, layer: str, *, file: str, id_salt
         if odd:
             notes.append(finding(WARNING, "io.phone_not_mobile", layer, ", ".join(odd[:20]), file=file,
                                  detail=len(odd)))
-    column = find_id_column(out)
+    column = find_id_column(out, by_shape=layer == s.VOLUNTEERS, exclude=s.TEXT_COLUMNS)
     if column is None:
         return out, notes, id_salt
     id_salt = id_salt or new_salt()

@@ -95,3 +95,10 @@ def test_is_mobile_phone_and_mask_phone__display():
     assert is_mobile_phone("17000001234")
     assert not is_mobile_phone("02888886666")
     assert mask_phone(normalise_phone("170-0000-1234")) == "170****1234"
+
+
+def test_find_id_column__places_trust_headers_only_and_codes_are_never_ids():
+    codes = pd.DataFrame({"code": ["11010519491231002X"], "楼栋编码": ["11010519491231002X"]})
+    assert find_id_column(codes, by_shape=False) is None  # an 18-character building code is not an ID number
+    assert find_id_column(codes, exclude=("code", "楼栋编码")) is None
+    assert find_id_column(pd.DataFrame({"身份证号码": ["x"]}), by_shape=False) == "身份证号码"

@@ -115,3 +115,16 @@ def test_resolve_unit_names__codes_stay_names_resolve_shared_names_are_listed(un
     assert list(res.codes) == [A + "0101", A + "0101", None, None]
     assert res.ambiguous == {2: ("花园微网格", [A + "0102", B + "0101"])}
     assert res.unmatched == {3: "无"}
+
+
+def test_read_roster__gbk_csv_placed_by_grid_code_without_community(tmp_path, units):
+    communities, grids = units
+    text = "姓名,联系电话,网格编码,职务\r\n甲,170-0000-0001,510000000001,楼栋长\r\n乙,17000000002,5100000000010102,楼栋长\r\n"
+    path = tmp_path / "名单.csv"
+    path.write_bytes(text.encode("gbk"))
+    result = read_roster(path, grids=grids, communities=communities, id_salt="x")
+    vols = result.volunteers
+    assert list(vols.index) == [2, 3]  # CSV line numbers
+    assert vols.loc[3, s.GRID_CODE] == A + "0102"
+    assert result.rows("unmatched") == [2]  # a community code is not a grid code: listed, not guessed
+    assert vols.loc[2, s.PHONE] == "17000000001"
