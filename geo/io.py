@@ -8,7 +8,6 @@ silently: rows whose geometry cannot be built raise unless repair was asked for.
 """
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import tempfile
@@ -32,10 +31,10 @@ from geo.errors import (
 )
 from geo.idcard import find_id_column, new_salt, protect_id_numbers
 from geo.privacy import is_mobile_phone, normalise_phone
-from geo.sanity import DEFAULT_FAR_M, far_from_area, find_far_from_area
-from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
 from geo.project import Project
 from geo.project_update import import_layers
+from geo.sanity import DEFAULT_FAR_M, far_from_area, find_far_from_area
+from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
 

@@ -19,12 +19,12 @@ import shapely
 
 from geo import schema as s
 from geo.audit import log_event, project_counts
-from geo.values import now_iso
-from geo.idcard import ID_CLEAR
 from geo.hierarchy import complete_hierarchy
+from geo.idcard import ID_CLEAR
 from geo.project import Project, new_project
 from geo.unitnames import implied_general_grids, resolve_layer_names
 from geo.validate import id_column
+from geo.values import now_iso
 
 ACTION_IMPORT = "import"  # geo.audit.EVENT_ACTIONS: one audit row per import, naming what it replaced
 GEOMETRY_TOLERANCE_DEG = 1e-7  # about 1 cm: closer vertices are "the same geometry"

@@ -24,12 +24,12 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
-from geo.values import now_iso
 from geo.io import protect_personal_columns
 from geo.sheets import SKIP_TOTAL, read_workbook
 from geo.tables import apply_mapping, normalise_header
 from geo.unitnames import AMBIGUOUS, MATCHED, UNMATCHED, general_grid_code, normalise_name, resolve_unit_names
 from geo.validate import ERROR, INFO, WARNING, finding
+from geo.values import now_iso
 
 LOCATED_BY = "located_by"  # volunteers: "grid" when the point is the grid's representative point
 POST = "post"  # volunteers: 职务 as written
@@ -134,10 +134,9 @@ def _match_row(community: str | None, grid_ref: object, code_ref: object, table:
                micro_codes: frozenset[str]) -> tuple[str, list[str]]:
     """(outcome, candidate codes) for one row."""
     code_text = normalise_name(code_ref)
-    if code_text:
-        if code_text in set(table[s.CODE]) or any(m.startswith(code_text) and len(m) == len(code_text) + 2
-                                                  for m in micro_codes):
-            return MATCHED, [code_text]  # a grid's code, or a general grid's (its micro-grids' prefix)
+    if code_text and (code_text in set(table[s.CODE]) or any(m.startswith(code_text) and len(m) == len(code_text) + 2
+                                                             for m in micro_codes)):
+        return MATCHED, [code_text]  # a grid's code, or a general grid's (its micro-grids' prefix)
     name = normalise_name(grid_ref)
     if not name:
         return UNMATCHED, []
@@ -192,7 +191,6 @@ def read_roster(path: str | Path, *, grids: gpd.GeoDataFrame, communities: gpd.G
     df = _columns(table.frame, mapping=mapping)
     df, findings, id_salt = protect_personal_columns(df, s.VOLUNTEERS, file=label, id_salt=id_salt,
                                                      keep_id_numbers=keep_id_numbers)
-    assert id_salt is not None or "id_number_hash" not in df
     salt = id_salt or ""
     findings += _sheet_notes(table, book, label)
     grid_table, points = _grid_tables(grids)

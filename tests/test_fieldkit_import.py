@@ -18,8 +18,8 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo import schema as s
 from cli.main import main
+from geo import schema as s
 from geo.io import load_layer
 from geo.project import load_project
 from geo.roster_import import POST, read_roster

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo import schema as s
 from cli.main import main
+from geo import schema as s
 from geo.io import load_layer
 from geo.project import load_project, save_project
 from geo.project_update import ACTION_IMPORT, diff_layer, update_project

@@ -272,9 +272,9 @@ if st.session_state.get(CHECKED):
         project_, report_ = import_layers(base_, outcome_.loaded, user=str(st.session_state.get(state.USER_NAME) or ""))
         rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
         project_ = _with_people(project_, report_, rosters_, orgs_)
-    for label_, error_ in outcome_.errors.items():  # every file's problem, not only the first
+    for error_ in outcome_.errors.values():  # every file's problem, not only the first
         st.error(error_text(error_, state.lang(), front="web"))
-    for label_, text_ in place_errors_.items():
+    for text_ in place_errors_.values():
         st.error(text_)
     _shifts(outcome_)
     if outcome_.loaded or rosters_ or orgs_:
