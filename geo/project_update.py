@@ -220,16 +220,32 @@ def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
     return out, report
 
 
+def _with_other_people(current: gpd.GeoDataFrame, roster: Any) -> gpd.GeoDataFrame:
+    """The roster's volunteers plus the current ones that came from elsewhere (WGS 84, fresh index)."""
+    from geo.roster_import import ROSTER_FILE  # here: geo.roster_import reads files through geo.io, which imports us
+
+    new = roster.volunteers.reset_index(drop=True)
+    if not len(current):
+        return new
+    same_file = current[ROSTER_FILE].astype(str) == roster.file if ROSTER_FILE in current else False
+    same_id = current[s.VOLUNTEER_ID].astype(str).isin(set(new[s.VOLUNTEER_ID].astype(str)))
+    keep = current[~(same_file | same_id)].to_crs(s.STORAGE_CRS)
+    merged = pd.concat([keep, new], ignore_index=True)
+    return gpd.GeoDataFrame(merged, geometry=s.GEOMETRY, crs=s.STORAGE_CRS)
+
+
 def apply_roster(project: Project, roster: Any, *, user: str = "", now: str | None = None
                  ) -> tuple[Project, UpdateReport]:
     """``project`` with a roster (``geo.roster_import.RosterImport``) as its volunteers layer and its rows assigned.
 
-    In the active scenario, the roster's rows replace earlier rows of the same (volunteer,
-    grid); every other row and every other scenario is kept. The volunteers layer is replaced
-    through ``update_project`` (diff, one audit row that also names the assignment rows).
+    The roster's people replace those an earlier import of the same roster file brought (and
+    anyone with the same volunteer id); other volunteers (from a file with coordinates or another
+    roster) stay. In the active scenario, the roster's rows replace earlier rows of the same
+    (volunteer, grid); every other row and every other scenario is kept. The volunteers layer is
+    replaced through ``update_project`` (diff, one audit row that also names the assignment rows).
     """
     now = now or now_iso()
-    vols = roster.volunteers.reset_index(drop=True)
+    vols = _with_other_people(project.layer(s.VOLUNTEERS), roster)
     table = project.table(s.ASSIGNMENTS)
     rows = roster.assignments.assign(**{s.SCENARIO: project.active_scenario})
     key_new = set(zip(rows[s.VOLUNTEER_ID].astype(str), rows[s.GRID_CODE].astype(str)))

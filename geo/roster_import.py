@@ -34,6 +34,7 @@ from geo.values import now_iso
 LOCATED_BY = "located_by"  # volunteers: "grid" when the point is the grid's representative point
 POST = "post"  # volunteers: 职务 as written
 SOURCE_ROW = "source_row"  # volunteers: the Excel row the person came from
+ROSTER_FILE = "roster_file"  # volunteers: the roster the person came from (a re-import replaces its people)
 GENDER = "gender"
 
 GRID_REF = "_grid_ref"
@@ -216,7 +217,7 @@ def read_roster(path: str | Path, *, grids: gpd.GeoDataFrame, communities: gpd.G
         geoms.append(point)
         if result != MATCHED:
             findings.append(_placement_finding(result, row, df, found, comm, label))
-    vols = _volunteers(df, codes, comm.codes, geoms, salt=salt)
+    vols = _volunteers(df, codes, comm.codes, geoms, salt=salt, file=label)
     findings += _post_notes(vols, label)
     assignments = _assignment_rows(vols, codes, scenario=scenario, now=now or now_iso())
     return RosterImport(volunteers=vols, assignments=assignments, findings=findings,
@@ -250,7 +251,7 @@ def _sheet_notes(table, book, label: str) -> list[dict]:
 
 
 def _volunteers(df: pd.DataFrame, codes: dict, community_codes: pd.Series, geoms: list, *,
-                salt: str) -> gpd.GeoDataFrame:
+                salt: str, file: str) -> gpd.GeoDataFrame:
     out = df.drop(columns=[c for c in (GRID_REF, COMMUNITY_REF, GRID_CODE_REF) if c in df.columns]).copy()
     posts = out[POST] if POST in out else pd.Series(None, index=out.index, dtype=object)
     roles = [post_role(p) for p in posts]
@@ -268,6 +269,7 @@ def _volunteers(df: pd.DataFrame, codes: dict, community_codes: pd.Series, geoms
     out.insert(0, s.VOLUNTEER_ID, ids)
     out[LOCATED_BY] = ["grid" if g is not None else "" for g in geoms]
     out[SOURCE_ROW] = out.index.astype(int)
+    out[ROSTER_FILE] = file
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index, crs=s.STORAGE_CRS))
 
 

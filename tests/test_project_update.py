@@ -131,3 +131,26 @@ def test_import_roster__id_numbers_in_clear_only_when_opted_in_and_then_audited(
     assert clear.meta["id_salt"] == masked.meta["id_salt"]  # the project's salt is kept across imports
     hashes = masked.layer(s.VOLUNTEERS)["id_number_hash"].tolist()
     assert clear.layer(s.VOLUNTEERS)["id_number_hash"].tolist() == hashes  # same people, same hashes
+
+
+def test_apply_roster__keeps_people_from_elsewhere_and_replaces_its_own_on_reimport(project_file):
+    import geopandas as gpd
+    import shapely
+
+    from geo.project_update import apply_roster
+    from geo.roster_import import read_roster
+
+    project = load_project(project_file)
+    gps = gpd.GeoDataFrame({s.VOLUNTEER_ID: ["G1"], s.NAME: ["甲"]}, geometry=[shapely.Point(104.07, 30.75)],
+                           crs=s.STORAGE_CRS)
+    project = project.with_layer(s.VOLUNTEERS, gps)
+    roster_path = Path(__file__).parent / "data" / "fieldkit" / "rosters" / "网格员花名册.xlsx"
+    roster = read_roster(roster_path, grids=project.layer(s.GRIDS), communities=project.layer(s.COMMUNITIES),
+                         id_salt="salt")
+    once, report = apply_roster(project, roster)
+    assert len(once.layer(s.VOLUNTEERS)) == 251  # the GPS volunteer is kept
+    assert report.diffs[s.VOLUNTEERS].counts()["added"] == 250
+    twice, report = apply_roster(once, roster)
+    assert len(twice.layer(s.VOLUNTEERS)) == 251  # a re-import replaces the roster's own people
+    assert report.diffs[s.VOLUNTEERS].counts()["unchanged"] == 251
+    assert len(twice.table(s.ASSIGNMENTS)) == len(once.table(s.ASSIGNMENTS))  # rows replaced, not doubled
