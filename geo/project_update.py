@@ -222,7 +222,8 @@ def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
 
 def _with_other_people(current: gpd.GeoDataFrame, roster: Any) -> gpd.GeoDataFrame:
     """The roster's volunteers plus the current ones that came from elsewhere (WGS 84, fresh index)."""
-    from geo.roster_import import ROSTER_FILE  # here: geo.roster_import reads files through geo.io, which imports us
+    # imported here: geo.roster_import reads files through geo.io, which imports this module
+    from geo.roster_import import ROSTER_FILE
 
     new = roster.volunteers.reset_index(drop=True)
     if not len(current):
