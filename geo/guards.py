@@ -503,8 +503,13 @@ def check_coordinates(gdf: gpd.GeoDataFrame, source: object, *, layer: str, labe
 
 # --- after reading: what the reader changed --------------------------------------------------------
 
-def clean_text(frame: pd.DataFrame, *, layer: str, label: str) -> tuple[pd.DataFrame, list[dict]]:
-    """Remove control characters (NUL included) from text cells and headers; one warning per column."""
+def clean_text(frame: pd.DataFrame, *, layer: str, label: str,
+               by_row: bool = False) -> tuple[pd.DataFrame, list[dict]]:
+    """Remove control characters (NUL included) from text cells and headers; one warning per column.
+
+    Cells are named by feature ID (``#n`` when blank), or with ``by_row`` by the frame's index (a
+    table's row number as the planner sees it).
+    """
     out, notes = frame, []
     renamed = {c: _CONTROL.sub("", c) for c in frame.columns if isinstance(c, str) and _CONTROL.search(c)}
     if renamed:
@@ -521,7 +526,8 @@ def clean_text(frame: pd.DataFrame, *, layer: str, label: str) -> tuple[pd.DataF
         if out is frame:
             out = frame.copy()
         out[col] = [_CONTROL.sub("", v) if h else v for v, h in zip(values, hit)]
-        notes.append(finding(WARNING, "guards.control_chars", layer, ", ".join(feature_ids(out, layer, hit)[:10]),
+        where = [str(r) for r in out.index[hit]] if by_row else feature_ids(out, layer, hit)
+        notes.append(finding(WARNING, "guards.control_chars", layer, ", ".join(where[:10]),
                              file=label, detail=str(col), related_id=str(int(hit.sum()))))
     return out, notes
 
@@ -540,7 +546,7 @@ def review_frame(path: str | Path, frame: pd.DataFrame, *, fmt: str, layer: str,
         frame, notes = _review_geojson(Path(path), frame, layer=layer, label=label)
     elif fmt == "xlsx":
         notes = review_xlsx(Path(path), layer=layer, label=label)
-    frame, cleaned = clean_text(frame, layer=layer, label=label)
+    frame, cleaned = clean_text(frame, layer=layer, label=label, by_row=fmt in ("csv", "xlsx"))
     return frame, notes + cleaned
 
 
