@@ -281,7 +281,8 @@ def _read_table(path: Path, *, label: str, encoding: str | None, sheet: str | No
     fmt = "csv" if _suffix(path) in (".csv", ".txt") else "xlsx"
     source = ("declared" if encoding else "detected") if fmt == "csv" else ""
     return RawFrame(table.frame, fmt=fmt, encoding=book.encoding, encoding_source=source, sheet=table,
-                    skipped_sheets=dict(book.skipped_sheets))
+                    skipped_sheets={**book.skipped_sheets,
+                                    **{other.name: "other_table" for other in book.sheets if other is not table}})
 
 
 def read_raw(path: str | Path, *, target: str, layer: str | None = None, encoding: str | None = None,

@@ -70,10 +70,6 @@ MESSAGES = {
         "zh": "压缩包 {file} 已损坏（{detail}），可能是下载不完整。请重新下载或重新压缩后重试。",
         "en": "Zip {file} is damaged ({detail}), perhaps an incomplete download. Download or zip it again and retry.",
     },
-    "guards.zip_size_lies": {
-        "zh": "压缩包 {file} 中的 {member} 比其文件头声明的更大，文件已被篡改或损坏，未读取。",
-        "en": "In zip {file}, {member} is larger than its header says; the file is damaged or tampered with and was not read.",
-    },
     "guards.zip_encrypted": {
         "zh": "压缩包 {file} 设有密码（{members}），无法读取。请解压后不加密重新压缩。",
         "en": "Zip {file} is password-protected ({members}) and cannot be read. Unpack it and zip it again without a password.",
@@ -138,7 +134,19 @@ MESSAGES = {
         "zh": "请删除该 .prj（或 crs 成员）后重新上传，并在“导入数据”页选择坐标系。",
         "en": "Remove that .prj (or crs member), upload again and choose the CRS on the Import page.",
     },
-    # --- findings: what reading changed -------------------------------------------------------
+    # --- findings: what reading changed
+    "io.sheet_skipped.other_table": {
+        "zh": "表格 {file} 的工作表“{feature_id}”也是一张数据表，但每次只导入一个工作表，它未被导入。",
+        "en": "Sheet \"{feature_id}\" of {file} also holds a table, but one sheet is imported at a time; it was not imported.",
+    },
+    "io.sheet_skipped.other_table.fix.cli": {
+        "zh": "如需导入它，请用 --<图层>-layer {feature_id} 再导入一次，或把各表合并到一个工作表。",
+        "en": "To import it, run the import again with --<layer>-layer {feature_id}, or merge the sheets into one.",
+    },
+    "io.sheet_skipped.other_table.fix.web": {
+        "zh": "如需导入它，请把各表合并到一个工作表后重新上传。",
+        "en": "To import it, merge the sheets into one and upload again.",
+    },
     "guards.control_chars": {
         "zh": "文件 {file} 的“{detail}”列中 {related_id} 个值含控制字符（如 {feature_id}），已删除这些字符。",
         "en": "{related_id} values in column \"{detail}\" of {file} held control characters (e.g. {feature_id}); they were removed.",
