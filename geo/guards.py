@@ -12,6 +12,7 @@ Caps come from ``InputLimits`` (defaults below, raised with the ``GRIDATLAS_MAX_
 """
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -101,7 +102,7 @@ _PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # what reader libraries raise on a damaged file (beyond the named checks above)
 _READER_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.FieldError, pyogrio.errors.GeometryError,
                   ET.ParseError, expat.ExpatError, zipfile.BadZipFile, zlib.error, UnicodeDecodeError,
-                  RecursionError, EOFError)
+                  RecursionError, EOFError, csv.Error)
 _LIBRARY_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError, AssertionError)
 
 

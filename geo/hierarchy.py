@@ -20,6 +20,7 @@ counts are summed over leaf grids only, so a household is never counted twice.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,9 @@ PARENT_SOURCE = "parent_source"  # "code" (given), "chain" (from a parent's code
 SOURCE_CODE, SOURCE_CHAIN, SOURCE_OVERLAP = "code", "chain", "overlap"
 TREE_COLUMNS = (s.NAME, s.LEVEL, s.KIND, s.PARENT_CODE, s.COMMUNITY_CODE, s.TOWN_CODE, "is_leaf", s.HOUSEHOLDS_N)
 MIN_OVERLAP_SHARE = 0.5  # an inferred parent must hold at least this share of the child's area
+ROUGH_VERTICES = 64  # outlines used where exact overlay would take minutes (spike polygons)
+REPAIR_MAX_VERTICES = 5000  # invalid shapes larger than this are repaired on a rough outline
+OVERLAP_BUDGET_S = 5.0  # exact intersections for this long per call, then rough outlines, then none
 
 
 def text_or_none(value: Any) -> str | None:
@@ -153,13 +157,40 @@ def unit_children_codes(project: Project, tree: pd.DataFrame, *, level: str, cod
 
 # --- inference: parents written into the layers ----------------------------------------------
 
+def bounded_intersections(left: np.ndarray, right: np.ndarray, *,
+                          budget_s: float = OVERLAP_BUDGET_S) -> tuple[np.ndarray, int, int]:
+    """``left[k] ∩ right[k]`` for every k (metric CRS), bounded in time.
+
+    Exact for ``budget_s`` seconds, then on ``rough_outline`` shapes for another ``budget_s``, then
+    not computed (None). Returns the shapes, the number of rough and of uncomputed pairs. Spike
+    polygons that cross each other thousands of times cost seconds per exact pair.
+    """
+    shared = np.full(len(left), None, dtype=object)
+    started, rough, simple = time.monotonic(), 0, {}
+    for k in range(len(left)):
+        spent = time.monotonic() - started
+        if spent <= budget_s:
+            shared[k] = shapely.intersection(left[k], right[k])
+            continue
+        if spent > 2 * budget_s:
+            return shared, rough, len(left) - k
+        pair = []
+        for geom in (left[k], right[k]):
+            if id(geom) not in simple:
+                simple[id(geom)] = rough_outline(geom)
+            pair.append(simple[id(geom)])
+        shared[k] = shapely.intersection(*pair)
+        rough += 1
+    return shared, rough, 0
+
+
 def overlap_pairs(child: np.ndarray, parent: np.ndarray) -> pd.DataFrame:
     """Every (child, parent) pair of geometries (metric CRS) that intersect, with the shared area in m²."""
     ok = ~(shapely.is_missing(child) | shapely.is_empty(child))
     if not ok.any() or len(parent) == 0:
         return pd.DataFrame({"child": [], "parent": [], "area": []})
     ci, pi = shapely.STRtree(parent).query(child, predicate="intersects")
-    area = shapely.area(shapely.intersection(child[ci], parent[pi])) if len(ci) else np.array([])
+    area = np.nan_to_num(shapely.area(bounded_intersections(child[ci], parent[pi])[0])) if len(ci) else np.array([])
     return pd.DataFrame({"child": ci, "parent": pi, "area": area})
 
 
@@ -183,12 +214,44 @@ def largest_overlap(child: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, 
     return pos, share
 
 
+def rough_outline(geom: Any, *, max_vertices: int = ROUGH_VERTICES) -> Any:
+    """``geom`` with at most about ``max_vertices`` vertices, valid: every k-th vertex of each exterior ring.
+
+    A coarse stand-in for shapes whose exact overlay would take minutes (holes are dropped; a part
+    left with fewer than 3 vertices becomes its convex hull). GEOS simplifiers are no use here: they
+    repair their output and take as long as the overlay.
+    """
+    total = shapely.get_num_coordinates(geom)
+    if total <= max_vertices:
+        return geom
+    step = -(-total // max_vertices)
+    polygons = []
+    for part in shapely.get_parts(geom):
+        ring = shapely.get_coordinates(shapely.get_exterior_ring(part))[:-1:step]
+        polygons.append(shapely.Polygon(ring) if len(ring) >= 3 else shapely.convex_hull(part))
+    return shapely.make_valid(shapely.multipolygons([p for p in polygons if shapely.get_type_id(p) == 3]))
+
+
+def make_valid_bounded(geoms: np.ndarray, **options: Any) -> np.ndarray:
+    """``shapely.make_valid(**options)`` of the invalid geometries (a copy), bounded in time.
+
+    An invalid geometry of more than ``REPAIR_MAX_VERTICES`` vertices (e.g. a general grid collected
+    from overlapping spike polygons) is repaired on its ``rough_outline``: ``make_valid`` of the full
+    shape can run for minutes. Checks report such a geometry as invalid either way.
+    """
+    out = geoms.copy()
+    bad = ~shapely.is_missing(out) & ~shapely.is_valid(out)
+    huge = bad & (shapely.get_num_coordinates(out) > REPAIR_MAX_VERTICES)
+    for i in np.flatnonzero(huge):
+        out[i] = rough_outline(out[i], max_vertices=REPAIR_MAX_VERTICES // 10)
+    rest = bad & ~huge
+    if rest.any():
+        out[rest] = shapely.make_valid(out[rest], **options)
+    return out
+
+
 def _valid_metric(gdf: pd.DataFrame, crs_metric: str) -> np.ndarray:
-    geoms = to_metric_crs(gdf, crs_metric=crs_metric).geometry.to_numpy().copy()
-    bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
-    if bad.any():
-        geoms[bad] = shapely.make_valid(geoms[bad])
-    return geoms
+    return make_valid_bounded(to_metric_crs(gdf, crs_metric=crs_metric).geometry.to_numpy())
 
 
 def _infer(child: pd.DataFrame, parent: pd.DataFrame, column: str, *, crs_metric: str) -> tuple[pd.Series, pd.Series]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ def normalise_id_number(value: object) -> str | None:
     """Trim spaces and dashes and upper-case a trailing ``x``; blank -> None. Does not validate."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         value = f"{int(value)}"  # an ID typed as a number (its last digits are already lost when > 15 digits)
     text = _STRIP.sub("", str(value))
     return text.upper() or None

@@ -7,7 +7,6 @@ the map layer of problem spots. ``finding_text`` renders one row in zh or en.
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from collections.abc import Mapping
@@ -19,7 +18,7 @@ import shapely
 
 from geo import schema as s
 from geo.crs import to_metric_crs
-from geo.hierarchy import overlap_pairs
+from geo.hierarchy import OVERLAP_BUDGET_S, bounded_intersections, make_valid_bounded, overlap_pairs
 from geo.messages import message, t
 
 ERROR = "error"
@@ -125,8 +124,6 @@ def findings_table(findings: pd.DataFrame, lang: str = "zh", *, front: str = "cl
 # =====================================================================================
 
 DEFAULT_TOLERANCE_M2 = 50.0
-OVERLAP_BUDGET_S = 5.0  # exact overlap areas for this long per sibling set, then rough outlines
-ROUGH_VERTICES = 64
 SLIVER_WIDTH_M = 0.5  # gaps/overlaps thinner than this on average are rounding slivers, not planning errors
 SLIVER_CODES = ("check.gap", "check.overlap", "check.sticks_out")
 DEFAULT_FAR_M = 2000.0
@@ -202,14 +199,12 @@ def find_id_problems(gdf: pd.DataFrame, layer: str, *, file: str = "") -> list[d
 
 
 def _usable(gdf_metric: gpd.GeoDataFrame) -> np.ndarray:
-    """Geometries safe for overlay: missing/empty -> None, invalid -> made valid (copy only)."""
+    """Geometries safe for overlay: missing/empty -> None, invalid -> made valid (copy only, bounded in time:
+    ``geo.hierarchy.make_valid_bounded``)."""
     geoms = gdf_metric.geometry.to_numpy().copy()
     bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     geoms[bad] = None
-    invalid = ~bad & ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-    return geoms
+    return make_valid_bounded(geoms, method="structure", keep_collapsed=False)
 
 
 def _code_index(parent_codes: np.ndarray) -> dict[str, int]:
@@ -281,46 +276,12 @@ def find_parent_problems(child_m: gpd.GeoDataFrame, parent_m: gpd.GeoDataFrame, 
     return rows, parent_pos
 
 
-def _rough(geom: Any, *, max_vertices: int = ROUGH_VERTICES) -> Any:
-    """``geom`` simplified (tolerance doubling from 1 m) until it has at most ``max_vertices`` vertices."""
-    tolerance = 1.0
-    out = geom
-    while shapely.get_num_coordinates(out) > max_vertices and tolerance < 1e6:
-        out = shapely.make_valid(shapely.simplify(geom, tolerance))
-        tolerance *= 2
-    return out
-
-
-def _shared(geoms: np.ndarray, a: np.ndarray, b: np.ndarray, *, budget_s: float) -> tuple[np.ndarray, int, int]:
-    """Intersections of the pairs ``(a[k], b[k])``, bounded in time.
-
-    Exact for ``budget_s`` seconds, then on ``_rough`` outlines for another ``budget_s``, then
-    not measured (None). Returns the shapes, the number of rough pairs and of unmeasured pairs.
-    Spike polygons that cross each other thousands of times cost seconds per exact pair.
-    """
-    shared = np.full(len(a), None, dtype=object)
-    started, rough, simple = time.monotonic(), 0, {}
-    for k in range(len(a)):
-        spent = time.monotonic() - started
-        if spent <= budget_s:
-            shared[k] = shapely.intersection(geoms[a[k]], geoms[b[k]])
-            continue
-        if spent > 2 * budget_s:
-            return shared, rough, len(a) - k
-        for i in (a[k], b[k]):
-            if i not in simple:
-                simple[i] = _rough(geoms[i])
-        shared[k] = shapely.intersection(simple[a[k]], simple[b[k]])
-        rough += 1
-    return shared, rough, 0
-
-
 def find_overlaps(gdf_m: gpd.GeoDataFrame, layer: str, *, tolerance_m2: float, file: str = "",
                   budget_s: float = OVERLAP_BUDGET_S) -> list[dict]:
     """Pairs of features in one sibling set that overlap by more than ``tolerance_m2`` (metric CRS).
 
     Candidate pairs come from a spatial index. Pairs left when ``budget_s`` seconds are spent are
-    measured on outlines simplified to ``ROUGH_VERTICES`` vertices (a ``guards.overlap_limited``
+    measured on ``geo.hierarchy.rough_outline`` shapes (a ``guards.overlap_limited``
     note says how many); pairs left after twice that are not measured (``guards.overlap_unmeasured``).
     """
     geoms = _usable(gdf_m)
@@ -331,7 +292,7 @@ def find_overlaps(gdf_m: gpd.GeoDataFrame, layer: str, *, tolerance_m2: float, f
     a, b = a[keep], b[keep]
     if not len(a):
         return []
-    shared, rough, unmeasured = _shared(geoms, a, b, budget_s=budget_s)
+    shared, rough, unmeasured = bounded_intersections(geoms[a], geoms[b], budget_s=budget_s)
     area = np.nan_to_num(shapely.area(shared), nan=0.0)
     rows = []
     if rough:

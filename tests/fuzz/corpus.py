@@ -43,13 +43,14 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     then_check: bool = True  # after a successful import, also run ``check`` on the project
     verify: Callable[[Path], None] | None = None  # extra assertion on the folder after the run
+    known_failure: str = ""  # why this case still breaks the contract (the test is an xfail until fixed)
 
 
 # --- good material -------------------------------------------------------------------------------
 
 POLYGON_OPTIONS = {s.TOWNS: "--towns", s.COMMUNITIES: "--communities", s.GRIDS: "--grids"}
 POINT_OPTIONS = {s.VOLUNTEERS: "--volunteers", s.SERVICE_POINTS: "--service-points", s.HOUSEHOLDS: "--households"}
-HOSTILE_NAMES = ("名称\x00截断", "ctrl\x07\x1b[31mred", "$\\frac{1}{0}$", "$x$ and $y$", "![x](http://127.0.0.1:9/x.png)",
+HOSTILE_NAMES = ("$\\frac{1}{0}$", "名称\x00截断", "ctrl\x07\x1b[31mred", "$x$ and $y$", "![x](http://127.0.0.1:9/x.png)",
                  "<script>alert(1)</script>", "{{7*7}} ${7*7}", "\u202eRTL\u202c", "=cmd|'/C calc'!A0", "表\x0b格")
 
 
@@ -587,7 +588,7 @@ def csv_cases(rng: random.Random) -> list[Case]:
         "bom-only": b"\xef\xbb\xbf",
         "utf16": text.encode("utf-16"),
         "nul": good.replace(b"\n", b"\x00\n", 3),
-        "control": text.replace("志愿者", "志愿\x07者\x1b", 2).encode(),
+        "control": text.replace("张000", "张\x07000\x1b", 1).encode(),
         "unclosed-quote": b'\xe7\xbc\x96\xe5\x8f\xb7,name\n"V001,abc\n',
         "semicolons": text.replace(",", ";").encode(),
         "ragged": good + b"a,b,c,d,e,f,g,h,i,j,k,l\n",
@@ -595,8 +596,8 @@ def csv_cases(rng: random.Random) -> list[Case]:
                          + "\n").encode(),
         "huge-cell": good.split(b"\n")[0] + b"\n" + b"x" * 2_000_000 + b"\n",
         "crlf-cr": good.replace(b"\n", b"\r"),
-        "formula-injection": text.replace("志愿者1", "=HYPERLINK(\"http://x\")", 1).encode(),
-        "dollar": text.replace("志愿者1", "$\\frac{a}{b}$", 1).encode(),
+        "formula-injection": text.replace("张000", "=HYPERLINK(\"http://x\")", 1).encode(),
+        "dollar": text.replace("张000", "$\\frac{a}{b}$", 1).encode(),
     }
     for name, body in bodies.items():
         cases.append(Case(f"csv-{name}", f"csv_{name.replace('-', '_')}", import_file("--volunteers", "v.csv", body),
@@ -730,12 +731,16 @@ def check_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
+SPIKES_OPEN = ("find_overlaps is bounded, but the import then derives a general grid from the spikes and "
+               "the parent check (sticks-out spots: exact differences) still runs over 30 s")
+
+
 def spike_cases() -> list[Case]:
     cases = []
     for n, vertices in ((60, 600), (120, 400)):
         cases.append(Case(f"spikes-{n}x{vertices}", "topology_spikes", import_file(
             "--grids", "spikes.geojson", lambda n=n, v=vertices: dump(spike_polygons(n=n, vertices=v, seed=SEED))),
-            isolate=True))
+            isolate=True, known_failure=SPIKES_OPEN))
     return cases
 
 
@@ -743,7 +748,7 @@ def export_print_cases() -> list[Case]:
     """Hostile names through import, then export and print (they must not crash; escaping is tested elsewhere)."""
     cases = []
     for k, name in enumerate(HOSTILE_NAMES):
-        for what in ("xlsx", "csv", "geojson", "print"):
+        for what in ("print", "xlsx", "csv", "geojson"):
             def build(folder: Path, name=name, what=what) -> list[str]:
                 from cli.main import main
 

@@ -135,13 +135,28 @@ def run_case(case: Case, folder: Path) -> list[Result]:
     return results
 
 
+# classes the default (fast) run always covers; the rest of the sample is spread over the other classes
+SAMPLE_CLASSES = ("input_fifo", "input_device", "input_directory", "coords_swapped", "coords_infinite", "coords_huge",
+                  "zip_bad_crc", "zip_encrypted", "zip_deflate64", "json_deep", "xlsx_dtd", "csv_bom_gbk",
+                  "csv_5000_columns", "zip_cpg_lies", "crs_unknown", "out_under_file", "feature_type_unknown",
+                  "xlsx_second_sheet", "codes_as_text", "control_chars", "xlsx_formula", "names_hostile_output")
+
+
 def fast_sample(cases: list[Case], *, size: int = 40) -> list[Case]:
-    """About ``size`` cases spread over every class: the first of each class, then every n-th of the rest."""
+    """About ``size`` cases: the first case of each of ``SAMPLE_CLASSES``, then the first of other classes, spread.
+
+    Isolated (subprocess) cases are left out except the FIFO and device ones, which are quick when guarded.
+    """
     first: dict[str, Case] = {}
     for case in cases:
-        first.setdefault(case.cls, case)
-    chosen = [c for c in first.values() if not c.isolate or c.cls in ("input_fifo", "input_device")]
-    return chosen[:size]
+        if not case.isolate or case.cls in ("input_fifo", "input_device"):
+            first.setdefault(case.cls, case)
+    chosen = [first[c] for c in SAMPLE_CLASSES if c in first]
+    rest = [c for cls, c in first.items() if cls not in SAMPLE_CLASSES]
+    room = max(size - len(chosen), 0)
+    step = max(len(rest) / room, 1.0) if room else 1.0
+    chosen += [rest[int(i * step)] for i in range(min(room, len(rest)))]
+    return chosen
 
 
 def _summary(rows: list[tuple[Case, list[Result]]]) -> str:

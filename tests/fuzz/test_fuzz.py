@@ -56,7 +56,12 @@ def test_fuzz_sample__exits_0_1_or_2_quickly_and_says_what_it_dropped(case, tmp_
     _run(case, tmp_path)
 
 
+def _param(case):
+    marks = [pytest.mark.xfail(reason=case.known_failure, strict=False)] if case.known_failure else []
+    return pytest.param(case, id=case.name, marks=marks)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_fuzz_corpus__exits_0_1_or_2_quickly_and_says_what_it_dropped(case, tmp_path):
     _run(case, tmp_path)
