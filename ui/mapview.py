@@ -92,7 +92,7 @@ def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gp
 
 
 def _fields(lang: str, *, level: bool = False) -> dict[str, str]:
-    fields = {s.NAME: t("ui.col.name", lang)}
+    fields = {s.NAME: t("ui.col.unit_name", lang)}  # a town's or grid's name (名称), not a person's (姓名)
     if level:
         fields["_lvl"] = t("ui.col.level", lang)
     fields.update({"_hh": t("ui.col.households", lang), "_staff": t("ui.col.staffing", lang),
@@ -142,7 +142,7 @@ def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str
             specs.append(CircleSpec(points, name="radii", radius_m=opts.radius_m, colors=colors))
         shown = _labelled(points, s.POINT_TYPE, "point_type", lang)
         specs.append(PointSpec(shown, name="service_points", colors=colors, radius_px=7,
-                               fields={s.NAME: t("ui.col.name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
+                               fields={s.NAME: t("ui.col.unit_name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
     vols = units.get("volunteers", gpd.GeoDataFrame())
     if opts.show_volunteers and len(vols):
         # no names or phones in the map payload: label volunteers by id and tier only

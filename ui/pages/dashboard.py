@@ -96,7 +96,7 @@ if len(reach):
     share = reach.set_index(s.CATEGORY)["share"].rename(index=labels.category_label)
     st.bar_chart(share.rename(tr("ui.col.coverage")))
 else:
-    st.caption(tr("ui.panel.reach_none"))
+    st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
 
 st.subheader(tr("ui.dash.households_chart"))
 hh = leaf_fig["households"].dropna()
