@@ -81,3 +81,55 @@ def test_explore__staff_table_shows_grid_names_and_fits(project_file):
 def test_explore__reach_heading_names_the_four_categories_apart_from_point_types():
     assert "4" in t("ui.panel.reach_categories", "en", radius=500)
     assert t("ui.panel.reach_categories", "zh", radius=500) != t("ui.explore.point_types", "zh")
+
+
+# --- dashboard ---------------------------------------------------------------------------------------
+def _charts(at: AppTest) -> list[dict]:
+    import json
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+
+
+def _layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def test_dashboard__charts_read_in_order_percent_and_show_every_label(project_file):
+    at = _app(project_file, "ui/pages/dashboard.py")
+    at.run()
+    assert not at.exception
+    specs = _charts(at)
+    encodings = [layer["encoding"] for spec in specs for layer in _layers(spec) if "encoding" in layer]
+    # household bins in numeric order, not sorted as text
+    bins = next(e["x"] for e in encodings if e.get("x", {}).get("field") == "bin")
+    assert bins["sort"][:4] == ["0–30", "30–100", "100–300", "300–500"]
+    # shares read in percent
+    share_axes = [e[k]["axis"] for e in encodings for k in ("x", "y")
+                  if e.get(k, {}).get("field") == "share" and "axis" in e[k]]
+    assert share_axes and all(a["format"] == "%" for a in share_axes)
+    # every unit's label drawn
+    units = next(e["y"] for e in encodings if e.get("y", {}).get("field") == "unit")
+    assert units["axis"]["labelOverlap"] is False
+
+
+def test_dashboard__staffing_chart_shows_the_worst_units_and_the_target(project_file):
+    at = _app(project_file, "ui/pages/dashboard.py")
+    at.run()
+    marks = [layer.get("mark", {}).get("type") for sp in _charts(at) for layer in _layers(sp)]
+    assert "rule" in marks  # the target line
+    spread = [c.value for c in at.caption if c.value.startswith("共 ")]
+    assert spread and "最低" in spread[0] and "中位数" in spread[0]
+
+
+def test_dashboard__short_list_says_none_when_no_grid_is_short(tmp_path):
+    from geo.project import save_project
+    from geo.staffing import staffing_by_grid
+    project = hostile_project()
+    targets = {level: 0 for level in s.GRID_LEVELS}
+    project = project.with_settings(targets=targets)
+    assert (staffing_by_grid(project)["short"] == 0).all()
+    path = tmp_path / "full.gpkg"
+    save_project(project, path)
+    at = _app(path, "ui/pages/dashboard.py")
+    at.run()
+    assert not at.exception
+    assert [x.value for x in at.success] == [t("ui.dash.short_none", "zh")]

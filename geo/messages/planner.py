@@ -7,4 +7,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.panel.reach_categories": {
         "zh": "四类服务可达（{radius} 米内）", "en": "Reach of the 4 service categories (within {radius} m)",
     },
+    # --- dashboard ---------------------------------------------------------------------------
+    "ui.dash.spread": {
+        "zh": "共 {n} 个单元，{full} 个达到 100%；最低 {low}，中位数 {median}。下图为最低的 {worst} 个单元。",
+        "en": "{n} units, {full} at 100 %; lowest {low}, median {median}. The chart shows the {worst} lowest units.",
+    },
+    "ui.dash.target": {"zh": "目标 {value}", "en": "target {value}"},
+    "ui.dash.bands": {
+        "zh": "深色：户数在规定范围内（微网格 {micro} 户，一般网格 {general} 户）。",
+        "en": "Dark bars: households within the bands (micro-grids {micro}, general grids {general}).",
+    },
+    "ui.dash.short_none": {"zh": "没有缺员网格。", "en": "No grid is short of staff."},
 }
