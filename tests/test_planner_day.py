@@ -133,3 +133,79 @@ def test_dashboard__short_list_says_none_when_no_grid_is_short(tmp_path):
     at.run()
     assert not at.exception
     assert [x.value for x in at.success] == [t("ui.dash.short_none", "zh")]
+
+
+# --- edit ----------------------------------------------------------------------------------------------
+EDIT_GRID = "510184001001-G1-M1"
+
+
+@pytest.fixture
+def plain_file(tmp_path, tiny_project):
+    from geo.project import save_project
+    path = tmp_path / "plain.gpkg"
+    save_project(tiny_project, path)
+    return path
+
+
+def _edit_app(path: Path) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "ui" / "pages" / "edit.py"), default_timeout=60)
+    at.session_state[state.PROJECT_PATH] = str(path)
+    at.session_state[state.USER_NAME] = "王测试"
+    at.run()
+    at.selectbox(key=state.SELECTED_GRID).set_value(EDIT_GRID).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_edit_page__replace_then_undo_leaves_nothing_unsaved_and_the_pick_is_never_a_member(plain_file):
+    at = _edit_app(plain_file)
+    at.selectbox(key="edit_candidate").set_value("V110").run()
+    at.button(key="edit_add").click().run()
+    # the default candidate is someone not in the grid yet: replace works without touching the picker
+    assert at.selectbox(key="edit_candidate").value != "V110"
+    at.selectbox(key="edit_member").set_value("V110").run()
+    at.button(key="edit_replace").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "V110" not in set(at.session_state["edit_work_tables"][s.ASSIGNMENTS][s.VOLUNTEER_ID].astype(str))
+    at.button(key="edit_undo").click().run()
+    assert any("未保存的修改：1 项" in m.value for m in at.markdown)  # the add is still unsaved, the replace is not
+    at.button(key="edit_undo").click().run()
+    assert any("未保存的修改：0 项" in m.value for m in at.markdown)
+
+
+def test_edit_page__tables_show_words_not_codes_and_a_map_of_the_grid(plain_file):
+    at = _edit_app(plain_file)
+    at.selectbox(key="edit_community").set_value("510184001001").run()
+    at.selectbox(key="edit_candidate").set_value("V110").run()
+    at.button(key="edit_add").click().run()
+    at.button(key="edit_compare_button").click().run()
+    assert not at.exception
+    shown = " ".join(" ".join(map(str, [*df.value.columns, *df.value.to_numpy().ravel()])) for df in at.dataframe)
+    for raw in ("optimised", "leader", "micro", "None", "nan", "True", "False", "🟢", "🔴", "⚪"):
+        assert raw not in shown, raw
+    for df in at.dataframe:
+        assert not {"metric", "a", "b", "delta"} & set(map(str, df.value.columns))
+    assert at.get("component_instance"), "no map of the selected grid"
+
+
+def test_edit_page__switching_to_the_active_scenario_is_not_offered(plain_file):
+    at = _edit_app(plain_file)
+    assert at.button(key="edit_scenario_switch").disabled
+
+
+def test_error_text__an_edit_action_reads_as_its_label_not_its_code():
+    from geo.errors import GeoInputError
+    from geo.messages import error_text
+    err = GeoInputError("no change", code="edit.no_change", action="scenario_switch", object="基线")
+    assert "scenario_switch" not in error_text(err, "zh", front="web")
+    assert "switch scenario" in error_text(err, "en", front="web")
+
+
+def test_pending_count__undo_cancels_the_edit_it_undoes():
+    from geo.history import History, pending_count
+    rec = lambda a: {"action": a}  # noqa: E731
+    assert pending_count(History(journal=[rec("add"), rec("replace"), rec("undo:replace")])) == 1
+    assert pending_count(History(journal=[rec("undo:add")])) == 1  # undoing a saved edit changes the file
+    assert pending_count(History(journal=[rec("undo:b"), rec("undo:a")])) == 2
+    assert pending_count(History(journal=[rec("undo:a"), rec("redo:a")])) == 0
+    assert pending_count(History(journal=[rec("add"), rec("undo:add"), rec("redo:add")])) == 1

@@ -277,3 +277,36 @@ def _bounds(units: dict[str, gpd.GeoDataFrame], project: Project) -> tuple[float
         if len(gdf):
             return tuple(gdf.to_crs(s.STORAGE_CRS).total_bounds)
     return (103.4, 30.5, 103.9, 30.9)  # Chongzhou
+
+
+def grid_locator_map(project: Project, grid_code: str, *, lang: str = "zh", basemap: str = "none",
+                     tianditu_key: str = "", static_url: str = "/app/static") -> folium.Map | None:
+    """A small map of one grid (outlined in red) among its community's grids, with its assigned staff as dots.
+
+    None when the grid has no geometry. Staff are sent by id and tier only (no names or phones).
+    """
+    grids = project.layer(s.GRIDS)
+    if s.CODE not in grids:
+        return None
+    row = grids[grids[s.CODE].astype(str) == str(grid_code)]
+    if len(row) == 0 or row.geometry.isna().all():
+        return None
+    around = row
+    if s.COMMUNITY_CODE in grids and row[s.COMMUNITY_CODE].notna().any():
+        around = grids[grids[s.COMMUNITY_CODE].astype(str) == str(row[s.COMMUNITY_CODE].iloc[0])]
+    specs: list = [PolygonSpec(around, name="grids", fields={s.NAME: t("ui.col.unit_name", lang)},
+                               line_color="#666666", weight=1.0, fill=False, highlight=(str(grid_code),))]
+    rows = project.assignments()
+    vols = project.layer(s.VOLUNTEERS)
+    if len(rows) and len(vols) and s.VOLUNTEER_ID in vols:
+        ids = set(rows.loc[rows[s.GRID_CODE].astype(str) == str(grid_code), s.VOLUNTEER_ID].astype(str))
+        staff = vols[vols[s.VOLUNTEER_ID].astype(str).isin(ids)]
+        cols = [c for c in (s.VOLUNTEER_ID, s.TIER, "geometry") if c in staff]
+        if len(staff):
+            specs.append(PointSpec(_labelled(staff[cols], s.TIER, "tier", lang), name="staff", radius_px=5,
+                                   default_color="#7b3294",
+                                   fields={s.VOLUNTEER_ID: t("ui.col.code", lang), s.TIER: t("ui.col.tier", lang)}))
+    minx, miny, maxx, maxy = row.to_crs(s.STORAGE_CRS).total_bounds
+    pad_x, pad_y = max((maxx - minx) * 0.6, 0.002), max((maxy - miny) * 0.6, 0.002)
+    return layered_map(specs, bounds=(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y), basemap=basemap,
+                       tianditu_key=tianditu_key, static_url=static_url)

@@ -18,4 +18,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Dark bars: households within the bands (micro-grids {micro}, general grids {general}).",
     },
     "ui.dash.short_none": {"zh": "没有缺员网格。", "en": "No grid is short of staff."},
+    # --- edit ---------------------------------------------------------------------------------
+    "edit.rule.no_leader": {"zh": "没有网格长", "en": "no leader"},  # geo.rules' fourth rule
+    "edit.value.yes": {"zh": "是", "en": "yes"},
+    "edit.value.no": {"zh": "否", "en": "no"},
+    "edit.col.metric": {"zh": "指标", "en": "Measure"},
+    "edit.col.scenario_a": {"zh": "方案 A（{name}）", "en": "Scenario A ({name})"},
+    "edit.col.scenario_b": {"zh": "方案 B（{name}）", "en": "Scenario B ({name})"},
+    "edit.col.delta": {"zh": "差值（B − A）", "en": "Difference (B − A)"},
+    "edit.page.switch_active": {
+        "zh": "选择另一个方案后才能切换（所选方案已是当前方案时按钮不可用）。",
+        "en": "Pick another scenario to switch to (the button is off while the pick is already active).",
+    },
+    "edit.page.grid_map": {"zh": "所选网格位置", "en": "Where the selected grid is"},
 }
