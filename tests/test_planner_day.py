@@ -209,3 +209,55 @@ def test_pending_count__undo_cancels_the_edit_it_undoes():
     assert pending_count(History(journal=[rec("undo:b"), rec("undo:a")])) == 2
     assert pending_count(History(journal=[rec("undo:a"), rec("redo:a")])) == 0
     assert pending_count(History(journal=[rec("add"), rec("undo:add"), rec("redo:add")])) == 1
+
+
+# --- run -----------------------------------------------------------------------------------------------
+def _run_page(path: Path) -> AppTest:
+    at = _app(path, "ui/pages/run.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_run__assignment_is_previewed_then_saved_only_on_confirm(project_file):
+    from geo.project import load_project
+    before = load_project(project_file).revision
+    at = _run_page(project_file)
+    assert at.checkbox(key="run_one_leadership") and at.checkbox(key="run_same_community")
+    at.checkbox(key="run_one_leadership").check()
+    at.button(key="run_assign_button").click().run()
+    assert not at.exception
+    assert load_project(project_file).revision == before  # nothing written yet
+    assert any("新增分配" in m.value for m in at.markdown)
+    assert not any("行数" in m.label for m in at.metric)
+    at.button(key="run_confirm_assign").click().run()
+    saved = load_project(project_file)
+    assert saved.revision == before + 1
+    assert saved.settings["staffing"]["one_leadership"] is True
+
+
+def test_run__coverage_rerun_explains_removed_rows_and_labels_radii_with_units(project_file):
+    at = _run_page(project_file)
+    at.multiselect(key="run_radii").set_value([300, 500]).run()
+    at.button(key="run_coverage_button").click().run()
+    at.button(key="run_confirm_coverage").click().run()
+    assert at.success
+    at = _run_page(project_file)
+    at.multiselect(key="run_radii").set_value([300]).run()
+    at.button(key="run_coverage_button").click().run()
+    assert not at.exception
+    headers = [str(c) for df in at.dataframe for c in df.value.columns]
+    assert "300 米" in headers and not any(".0" in h for h in headers)
+    why = [c.value for c in at.caption if c.value.startswith("移除的原因")]
+    assert why and "500" in why[0]
+
+
+def test_coverage_changes__radius_300_and_300_0_are_one_row():
+    import pandas as pd
+    from geo.coverage import coverage_changes
+    old = pd.DataFrame({s.GRID_CODE: ["g1", "g1"], s.CATEGORY: ["生活", "生活"], "radius_m": [300.0, 500.0],
+                        "area_share": [0.5, 0.7]})
+    new = pd.DataFrame({s.GRID_CODE: ["g1"], s.CATEGORY: ["生活"], "radius_m": [300], "area_share": [0.5]})
+    ch = coverage_changes(old, new)
+    assert (ch["added"], ch["removed"], ch["changed"]) == (0, 1, 0)
+    assert ch["removed_radii"] == [500.0]

@@ -97,3 +97,8 @@ def name_and_code(names: dict[str, str], code: str) -> str:
     """``name (code)`` for a picker searched by name (use with functools.partial)."""
     name = names.get(code, "")
     return f"{name} ({code})" if name else code
+
+
+def radius_label(radius_m: float) -> str:
+    """A radius with its unit: ``300 米`` / ``300 m`` (never ``300.0``)."""
+    return tr("ui.run.radius_col", radius=f"{float(radius_m):.0f}")

@@ -31,4 +31,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Pick another scenario to switch to (the button is off while the pick is already active).",
     },
     "edit.page.grid_map": {"zh": "所选网格位置", "en": "Where the selected grid is"},
+    # --- run -----------------------------------------------------------------------------------
+    "ui.run.radius_col": {"zh": "{radius} 米", "en": "{radius} m"},
+    "ui.run.one_leadership": {"zh": "一人只任一个微网格长（一岗一人）", "en": "One leadership per person"},
+    "ui.run.one_leadership_help": {
+        "zh": "勾选后，每名志愿者最多被安排到一个微网格。",
+        "en": "When ticked, each volunteer is placed in at most one micro-grid.",
+    },
+    "ui.run.same_community": {"zh": "优先本社区人员", "en": "Prefer people of the same community"},
+    "ui.run.same_community_help": {
+        "zh": "勾选后，同一社区/村的志愿者按距离减少 {metres} 米计算，更容易被安排到本社区的网格。",
+        "en": "When ticked, a volunteer of the grid's own community counts as {metres} m closer, so is chosen first.",
+    },
+    "ui.run.done_preview": {
+        "zh": "计算完成，用时 {seconds} 秒。结果尚未保存：请查看下方变化后再保存。",
+        "en": "Computed in {seconds} s. Nothing is saved yet: review the changes below, then save.",
+    },
+    "ui.run.assign_changes": {
+        "zh": "新增分配 {added} 条，移除 {removed} 条，调整网格 {moved} 条，保持不变 {kept} 条。",
+        "en": "{added} assignments added, {removed} removed, {moved} moved to another grid, {kept} kept.",
+    },
+    "ui.run.coverage_delta": {
+        "zh": "与当前保存的结果相比的变化（百分点）：",
+        "en": "Change from the saved results (percentage points):",
+    },
+    "ui.run.coverage_changes": {
+        "zh": "逐网格结果：新增 {added} 条，移除 {removed} 条，数值变化 {changed} 条。",
+        "en": "Per-grid results: {added} added, {removed} removed, {changed} with a new value.",
+    },
+    "ui.run.removed_why": {"zh": "移除的原因：{reasons}。", "en": "Why rows are removed: {reasons}."},
+    "ui.run.removed_radii": {
+        "zh": "半径 {radii} 米本次未选择，其结果不再保留",
+        "en": "radii {radii} m are not selected in this run, so their results go",
+    },
+    "ui.run.removed_categories": {
+        "zh": "以下类别或服务点类型本次没有服务点可计算：{names}",
+        "en": "these categories or point types have no service points to measure now: {names}",
+    },
+    "ui.run.removed_grids": {
+        "zh": "{n} 条属于项目中已不存在的网格",
+        "en": "{n} rows belong to grids no longer in the project",
+    },
+    "ui.run.removed_other": {"zh": "结果表的格式已更新", "en": "the results table was rebuilt"},
+    "ui.run.preview_note": {
+        "zh": "以上为预览。点击“保存到项目”后才会写入项目文件；“放弃”则保持项目不变。",
+        "en": "This is a preview. It is written to the project only when you click “Save to project”; "
+              "“Discard” leaves the project as it is.",
+    },
+    "ui.run.confirm_save": {"zh": "保存到项目", "en": "Save to project"},
+    "ui.run.discard": {"zh": "放弃", "en": "Discard"},
 }
