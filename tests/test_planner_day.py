@@ -261,3 +261,44 @@ def test_coverage_changes__radius_300_and_300_0_are_one_row():
     ch = coverage_changes(old, new)
     assert (ch["added"], ch["removed"], ch["changed"]) == (0, 1, 0)
     assert ch["removed_radii"] == [500.0]
+
+
+# --- print ---------------------------------------------------------------------------------------------
+def test_print_page__unit_picked_by_name_with_the_approval_number(project_file):
+    at = _app(project_file, "ui/pages/print.py")
+    at.run()
+    assert not at.exception
+    picker = at.selectbox(key="print_unit_map")
+    assert any(opt.startswith("测试2镇 · 镇街") for opt in picker.options)  # what a planner types: the name
+    town2 = next(c for c in hostile_project().layer(s.TOWNS)[s.CODE] if c != TOWN1)
+    picker.set_value(town2).run()
+    at.text_input(key="print_approval").input("川S【2026】001号").run()
+    assert not at.exception and not at.error
+    assert at.get("image"), "no preview"
+
+
+def test_print_title__the_whole_place_is_not_subtitled_with_a_code():
+    from geo import printdata as pdx
+    from layers import print as lp
+    data = pdx.map_page_data(hostile_project(), "city", measure="households")
+    _, subtitle = lp.default_title(data, "zh")
+    assert "city" not in subtitle
+
+
+def test_north_arrow__stays_inside_the_map_frame():
+    from geo import printdata as pdx
+    from layers import print as lp
+    data = pdx.map_page_data(hostile_project(), "city", measure="households")
+    fig = lp.render_map_page(data, lp.PageOptions())
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    arrow = next(a for a in fig.findobj() if a.get_gid() == "north_arrow")
+    frame = arrow.axes.get_window_extent(renderer)
+    for box in (arrow.get_window_extent(renderer), arrow.arrow_patch.get_window_extent(renderer)):
+        # a margin of at least 5 % of the map to the frame line, on the top and on the right
+        assert box.y1 <= frame.y1 - 0.05 * frame.height and box.x1 <= frame.x1 - 0.05 * frame.width
+
+
+def test_catalogue__one_word_for_the_staffing_rate():
+    from geo.messages import CATALOGUE
+    assert not [k for k, v in CATALOGUE.items() if "配员率" in v.get("zh", "")]

@@ -80,4 +80,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ui.run.confirm_save": {"zh": "保存到项目", "en": "Save to project"},
     "ui.run.discard": {"zh": "放弃", "en": "Discard"},
+    # --- print ---------------------------------------------------------------------------------
+    "print.ui.unit": {"zh": "要打印的单元（可输入名称或编码搜索）", "en": "Unit to print (type a name or code to search)"},
+    "print.ui.unit_notice": {"zh": "公示牌的网格（可输入名称或编码搜索）", "en": "Grid of the notice board (type a name or code)"},
+    "print.ui.unit_placeholder": {"zh": "输入名称或编码…", "en": "Type a name or code…"},
+    "print.ui.approval": {"zh": "审图号（可选，印在页脚）", "en": "Map approval number (审图号, optional, in the footer)"},
+    "print.ui.approval_help": {
+        "zh": "公开发布的地图须有审图号；内部使用的示意图可不填。",
+        "en": "Maps published to the public need an approval number; internal sketch maps may leave it empty.",
+    },
 }

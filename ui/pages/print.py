@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
+
+from geo import schema as s
+from geo.explore import unit_names
+from geo.printdata import CITY, city_name
 
 from geo.errors import GeoInputError
 from geo.printdata import atlas_units, find_unit, map_page_data, notice_data
@@ -31,10 +36,28 @@ c1, c2 = st.columns(2)
 paper = c1.selectbox(tr("print.ui.paper"), ["A4", "A3"], key="print_paper")
 orientation = c2.selectbox(tr("print.ui.orientation"), ["portrait", "landscape"], key="print_orientation",
                            format_func=labels.orientation_label)
-org = st.text_input(tr("print.arg.org"), key="print_org")
+c1, c2 = st.columns(2)
+org = c1.text_input(tr("print.arg.org"), key="print_org")
+approval = c2.text_input(tr("print.ui.approval"), key="print_approval", help=tr("print.ui.approval_help"))
 internal = st.checkbox(tr("print.arg.internal"), value=True, key="print_internal")
 options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang(), organisation=org,
-                         internal=internal)
+                         internal=internal, approval_number=approval.strip())
+
+
+def _unit_choices(kind: str) -> dict[str, str]:
+    """``{code: "name · level (code)"}`` of what can be printed, searchable by name or code in the picker."""
+    levels = (s.GRIDS,) if kind == "notice" else (s.TOWNS, s.COMMUNITIES, s.GRIDS)
+    out = {} if kind == "notice" else {CITY: f"{city_name(project)} · {labels.level_label(CITY)}"}
+    for layer in levels:
+        gdf = project.layer(layer)
+        if s.CODE not in gdf:
+            continue
+        names = unit_names(project, layer)
+        level_of = (gdf[s.LEVEL].astype(str) if s.LEVEL in gdf else None)
+        for i, code in enumerate(gdf[s.CODE].astype(str)):
+            level = level_of.iloc[i] if level_of is not None else {s.TOWNS: "town", s.COMMUNITIES: "community"}[layer]
+            out[code] = f"{names.get(code) or code} · {labels.level_label(level)} ({code})"
+    return out
 
 try:
     spec = parse_measure(measure)
@@ -52,10 +75,15 @@ try:
                 st.download_button(tr("print.ui.download_pdf"), out.read_bytes(), file_name=f"atlas_{level}.pdf",
                                    mime="application/pdf", key="print_download_atlas")
     else:
+        choices = _unit_choices(kind)
         default = st.session_state.get(state.SELECTED_GRID) if kind == "notice" else (
-            st.session_state.get(state.SELECTED_COMMUNITY) or st.session_state.get(state.SELECTED_TOWN) or "city")
-        code = st.text_input(tr("print.arg.notice" if kind == "notice" else "print.arg.unit"), value=default or "",
-                             key="print_unit")
+            st.session_state.get(state.SELECTED_COMMUNITY) or st.session_state.get(state.SELECTED_TOWN) or CITY)
+        key = f"print_unit_{kind}"
+        if st.session_state.get(key) not in choices:
+            st.session_state[key] = default if default in choices else None
+        code = st.selectbox(tr("print.ui.unit_notice" if kind == "notice" else "print.ui.unit"), list(choices),
+                            key=key, format_func=partial(labels.lookup, choices),
+                            placeholder=tr("print.ui.unit_placeholder"))
         if not code:
             st.stop()
         if kind == "notice":
