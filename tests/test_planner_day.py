@@ -302,3 +302,14 @@ def test_north_arrow__stays_inside_the_map_frame():
 def test_catalogue__one_word_for_the_staffing_rate():
     from geo.messages import CATALOGUE
     assert not [k for k, v in CATALOGUE.items() if "配员率" in v.get("zh", "")]
+
+
+def test_run__site_suggestions_are_shown_on_a_map_with_the_households_they_add(project_file):
+    at = _run_page(project_file)
+    at.number_input(key="suggest_n").set_value(2).run()
+    at.button(key="suggest_button").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    maps = [c for c in at.get("component_instance") if "_gain" in c.proto.json_args]
+    assert maps, "no map of the suggestions"
+    table = at.dataframe[-1].value
+    assert list(table.columns)[:2] == ["序号", "新增覆盖户数"] and 1 <= len(table) <= 2

@@ -310,3 +310,31 @@ def grid_locator_map(project: Project, grid_code: str, *, lang: str = "zh", base
     pad_x, pad_y = max((maxx - minx) * 0.6, 0.002), max((maxy - miny) * 0.6, 0.002)
     return layered_map(specs, bounds=(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y), basemap=basemap,
                        tianditu_key=tianditu_key, static_url=static_url)
+
+
+def suggestion_map(project: Project, points: gpd.GeoDataFrame, *, radius_m: float, lang: str = "zh",
+                   simplified: Simplifier | None = None, basemap: str = "none", tianditu_key: str = "",
+                   static_url: str = "/app/static") -> folium.Map:
+    """Suggested service points (``geo.siting.suggest_sites``) as numbered red dots with their reach circles.
+
+    Over the communities' outlines; each dot's tooltip gives its rank and the households it adds.
+    """
+    simplify = simplified or (lambda layer, v: simplified_layer(project, layer, v))
+    specs: list = []
+    comms = simplify(s.COMMUNITIES, CITY) if s.COMMUNITIES in project.layers else gpd.GeoDataFrame()
+    if len(comms):
+        specs.append(PolygonSpec(comms, name="communities", fields={s.NAME: t("ui.col.unit_name", lang)},
+                                 line_color=style.OUTLINES[COMMUNITY].color, weight=1.0, fill=False))
+    if len(points):
+        shown = points.assign(_rank=points["rank"].astype(int).astype(str),
+                              _gain=[f"{v:,.0f}" for v in points["households_gained"]])
+        specs.append(CircleSpec(shown, name="reach", radius_m=float(radius_m), default_color="#e31a1c"))
+        specs.append(PointSpec(shown, name="suggested", radius_px=8, default_color="#e31a1c",
+                               fields={"_rank": t("coverage.col.rank", lang),
+                                       "_gain": t("coverage.col.households_gained", lang)}))
+    frame = points if len(points) else (comms if len(comms) else None)
+    bounds = tuple(frame.to_crs(s.STORAGE_CRS).total_bounds) if frame is not None else _bounds({}, project)
+    if len(points) == 1:  # one point: open around its reach
+        pad = radius_m / 80_000
+        bounds = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
+    return layered_map(specs, bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, static_url=static_url)

@@ -89,4 +89,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "公开发布的地图须有审图号；内部使用的示意图可不填。",
         "en": "Maps published to the public need an approval number; internal sketch maps may leave it empty.",
     },
+    # --- site suggestions (geo.siting) ----------------------------------------------------------
+    "ui.suggest.tab": {"zh": "选址建议", "en": "Where to add points"},
+    "ui.suggest.caption": {
+        "zh": "在尚未覆盖住户最多的地方建议新增服务点（最大覆盖选址模型，社区规模精确求解）。建议不会写入项目。",
+        "en": "Suggests new service points where they reach the most households not yet covered (maximal covering "
+              "location model, solved exactly at community scale). Suggestions are not written to the project.",
+    },
+    "ui.suggest.n": {"zh": "新增服务点个数", "en": "How many new points"},
+    "ui.suggest.run": {"zh": "计算选址建议", "en": "Suggest sites"},
 }

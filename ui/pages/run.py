@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from geo import coverage, staffing
 from geo import schema as s
@@ -15,7 +16,11 @@ from geo.errors import GeoInputError
 from geo.numbers import count_text, share_text
 from geo.project import Project, save_project
 from geo.rollup import reach_by_category
+from geo.siting import suggest_sites
+from layers.basemaps import TIANDITU
 from ui import labels, state
+from ui.cached import cached_simplified
+from ui.mapview import suggestion_map
 from ui.common import clear_keys, current_project, project_path, select_group
 from ui.i18n import show_error, tr
 
@@ -308,12 +313,66 @@ def _autogrid(project) -> None:
     _confirm(project, "autogrid")
 
 
+SUGGESTION = "run_suggestion"  # the last site suggestion: points (WGS 84) and the solver's figures
+
+
+def _suggest(project: Project) -> None:
+    """Where to add N service points (geo.siting, maximal covering): shown on a map with the households gained."""
+    st.caption(tr("ui.suggest.caption"))
+    radii = [int(r) for r in project.settings.get("radii_m", s.DEFAULT_SETTINGS["radii_m"])]
+    c1, c2, c3 = st.columns(3)
+    category = c1.selectbox(tr("ui.explore.category"), s.CATEGORIES, key="suggest_category",
+                            format_func=labels.category_label)
+    n_sites = int(c2.number_input(tr("ui.suggest.n"), min_value=1, max_value=50, value=3, step=1, key="suggest_n"))
+    radius = c3.selectbox(tr("ui.explore.radius"), radii, index=radii.index(500) if 500 in radii else 0,
+                          key="suggest_radius", format_func=labels.radius_label)
+    if st.button(tr("ui.suggest.run"), type="primary", key="suggest_button"):
+        try:
+            with st.spinner(tr("ui.run.running")):
+                points, result = suggest_sites(project, category=category, n_sites=n_sites, radius_m=float(radius))
+        except GeoInputError as exc:
+            show_error(exc)
+            return
+        st.session_state[SUGGESTION] = {
+            "path": project_path(), "revision": project.revision, "category": category, "radius": float(radius),
+            "n": n_sites, "points": points, "covered": result.covered, "total": result.total,
+            "bound": result.upper_bound, "gap": result.gap, "method": result.method}
+    found = st.session_state.get(SUGGESTION)
+    if not found or found["path"] != project_path() or found["revision"] != project.revision:
+        return
+    st.subheader(tr("coverage.suggest_title", n=found["n"], category=labels.category_label(found["category"]),
+                    radius=f"{found['radius']:.0f}"))
+    if found["total"] <= 0:
+        st.info(tr("coverage.suggest_none"))
+        return
+    st.write(tr("coverage.suggest_result", covered=count_text(found["covered"]), total=count_text(found["total"]),
+                bound=count_text(found["bound"]), gap=share_text(found["gap"], digits=1),
+                method=tr(f"coverage.method.{found['method']}")))
+    points = found["points"]
+    basemap = st.session_state.get(state.BASEMAP, "none")
+    key = str(st.session_state.get(state.TIANDITU_KEY) or "")
+    if basemap == TIANDITU and not key.strip():
+        basemap = "none"
+    m = suggestion_map(project, points, radius_m=found["radius"], lang=state.lang(), basemap=basemap,
+                       tianditu_key=key,
+                       simplified=lambda layer, view: cached_simplified(project_path(), project, layer, view))
+    st_folium(m, key="suggest_map", height=420, width="stretch", returned_objects=[])
+    table = pd.DataFrame({tr("coverage.col.rank"): points["rank"].astype(int),
+                          tr("coverage.col.households_gained"): [count_text(v) for v in points["households_gained"]],
+                          tr("coverage.col.lon"): points.geometry.x.round(6),
+                          tr("coverage.col.lat"): points.geometry.y.round(6)})
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
 project = current_project()
 st.title(tr("ui.run.title"))
-tab_assign, tab_cov, tab_grid = st.tabs([tr("ui.run.assign"), tr("ui.run.coverage"), tr("ui.autogrid.tab")])
+tab_assign, tab_cov, tab_grid, tab_suggest = st.tabs([tr("ui.run.assign"), tr("ui.run.coverage"),
+                                                      tr("ui.autogrid.tab"), tr("ui.suggest.tab")])
 with tab_assign:
     _assignment(project)
 with tab_cov:
     _coverage(project)
 with tab_grid:
     _autogrid(project)
+with tab_suggest:
+    _suggest(project)
