@@ -20,6 +20,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.dash.short_none": {"zh": "没有缺员网格。", "en": "No grid is short of staff."},
     # --- edit ---------------------------------------------------------------------------------
     "edit.rule.no_leader": {"zh": "没有网格长", "en": "no leader"},  # geo.rules' fourth rule
+    # the project's tables as the audit log names them (layers have their "layer." text in core.py)
+    "layer.coverage": {"zh": "服务覆盖结果", "en": "Coverage results"},
+    "layer.assignments": {"zh": "人员分配", "en": "Assignments"},
+    "layer.point_grids": {"zh": "服务点所属网格", "en": "Service points' grids"},
+    "layer.scenarios": {"zh": "方案", "en": "Scenarios"},
+    "layer.project": {"zh": "项目", "en": "Project"},
     "edit.value.yes": {"zh": "是", "en": "yes"},
     "edit.value.no": {"zh": "否", "en": "no"},
     "edit.col.metric": {"zh": "指标", "en": "Measure"},
@@ -84,7 +90,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "print.ui.unit": {"zh": "要打印的单元（可输入名称或编码搜索）", "en": "Unit to print (type a name or code to search)"},
     "print.ui.unit_notice": {"zh": "公示牌的网格（可输入名称或编码搜索）", "en": "Grid of the notice board (type a name or code)"},
     "print.ui.unit_placeholder": {"zh": "输入名称或编码…", "en": "Type a name or code…"},
-    "print.ui.approval": {"zh": "审图号（可选，印在页脚）", "en": "Map approval number (审图号, optional, in the footer)"},
+    "print.ui.approval": {"zh": "审图号（可选，印在页脚）", "en": "Map approval number (optional, in the footer)"},
     "print.ui.approval_help": {
         "zh": "公开发布的地图须有审图号；内部使用的示意图可不填。",
         "en": "Maps published to the public need an approval number; internal sketch maps may leave it empty.",

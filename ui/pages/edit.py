@@ -174,7 +174,7 @@ def _keep_valid(key: str, options: list[Any], *, default: int = 0) -> None:
 
 VALUE_FAMILIES = {  # column -> label family of its values (geo.messages.label)
     s.ROLE: "role", "role_a": "role", "role_b": "role", s.LEVEL: "level", s.TIER: "tier", s.METHOD: "method",
-    s.SCENARIO: "scenario", "parent": "scenario",
+    s.SCENARIO: "scenario", "parent": "scenario", "object": "layer",  # an event's object is a table or layer
 }
 BLANK = "—"
 
@@ -454,7 +454,8 @@ def main() -> None:
     _violations_panel(project, grid)
     _scenario_panel(project)
     with st.expander(tr("edit.page.audit")):
-        st.dataframe(_localised(localise_audit(read_audit(project).head(200), state.lang())), hide_index=True,
+        log = localise_audit(read_audit(project).head(200), state.lang()).drop(columns="edit_id", errors="ignore")
+        st.dataframe(_localised(log), hide_index=True,
                      key="edit_audit_table")
 
 

@@ -160,6 +160,8 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
     if not problems:
         st.caption(tr("ui.panel.no_problems"))
     for key, ctx in problems[:8]:
+        if "category" in ctx:  # 生活 reads "daily life" in English
+            ctx = {**ctx, "category": labels.category_label(ctx["category"])}
         st.markdown(f"- {html.escape(tr(key, **ctx))}")
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))

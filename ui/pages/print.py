@@ -47,7 +47,7 @@ options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang()
 def _unit_choices(kind: str) -> dict[str, str]:
     """``{code: "name · level (code)"}`` of what can be printed, searchable by name or code in the picker."""
     levels = (s.GRIDS,) if kind == "notice" else (s.TOWNS, s.COMMUNITIES, s.GRIDS)
-    out = {} if kind == "notice" else {CITY: f"{city_name(project)} · {labels.level_label(CITY)}"}
+    out = {} if kind == "notice" else {CITY: f"{city_name(project, state.lang())} · {labels.level_label(CITY)}"}
     for layer in levels:
         gdf = project.layer(layer)
         if s.CODE not in gdf:
