@@ -136,3 +136,22 @@ def test_pages__chinese_shows_no_stray_english_labels(project_file, page):
     found = sorted({f"{w} ← {t[:80]!r}" for t in texts for w in words.findall(_without_user_data(t, project_file))
                     if w not in ZH_ALLOWED and not t.startswith(("/", "http"))})
     assert not found, "\n".join(found)
+
+
+def test_run_preview__reads_in_english_after_a_coverage_rerun(project_file, tmp_path):
+    import shutil
+    path = tmp_path / project_file.name
+    shutil.copy(project_file, path)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[state.PROJECT_PATH] = str(path)
+    at.switch_page("ui/pages/run.py")
+    at.run()
+    at.multiselect(key="run_radii").set_value([300]).run()  # 500 m was measured: its rows go, and why
+    at.button(key="run_coverage_button").click().run()
+    # AppTest cannot click in English (it compares formatted options to raw values): switch after the run
+    at.radio(key=state.LANG).set_value("en").run()
+    assert not at.exception
+    texts = _strings(at._tree)
+    assert any(t.startswith("Why rows are removed") for t in texts)
+    found = sorted({f"{m} ← {t[:80]!r}" for t in texts for m in CJK.findall(_without_user_data(t, path))})
+    assert not found, "\n".join(found)

@@ -38,6 +38,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "edit.page.grid_map": {"zh": "所选网格位置", "en": "Where the selected grid is"},
     # --- run -----------------------------------------------------------------------------------
+    "ui.sep.list": {"zh": "、", "en": ", "},
+    "ui.sep.clause": {"zh": "；", "en": "; "},
     "ui.run.radius_col": {"zh": "{radius} 米", "en": "{radius} m"},
     "ui.run.one_leadership": {"zh": "一人只任一个微网格长（一岗一人）", "en": "One leadership per person"},
     "ui.run.one_leadership_help": {

@@ -136,15 +136,16 @@ def _assignment(project: Project) -> None:
 
 
 def _coverage_table(project: Project, radii: list[float]) -> pd.DataFrame:
-    """Coverage of the whole place per category (rows) and radius (columns "300 米"), by the roll-up rule."""
+    """Coverage of the whole place per category (rows, codes) and radius (columns, metres), by the roll-up rule."""
     codes = [str(c) for c in project.layer(s.GRIDS)[s.CODE]] if s.CODE in project.layer(s.GRIDS) else []
-    columns = {}
-    for radius in radii:
-        reach = reach_by_category(project, codes, radius_m=float(radius))
-        columns[labels.radius_label(radius)] = reach.set_index(s.CATEGORY)["share"]
-    table = pd.DataFrame(columns)
-    table.index = [labels.category_label(c) for c in table.index]
-    return table
+    columns = {float(radius): reach_by_category(project, codes, radius_m=float(radius)).set_index(s.CATEGORY)["share"]
+               for radius in radii}
+    return pd.DataFrame(columns)
+
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """A category x radius table in the page language: 生活 -> Daily life, 300.0 -> 300 m."""
+    return table.rename(index=labels.category_label, columns=labels.radius_label)
 
 
 def _coverage(project: Project) -> None:
@@ -179,10 +180,10 @@ def _coverage(project: Project) -> None:
     st.success(tr("ui.run.done_preview", seconds=f"{summary['seconds']:.1f}"))
     st.subheader(tr("ui.run.summary"))
     after, before = summary["after"], summary["before"]
-    st.dataframe(after.style.format(share_text), width="stretch")
+    st.dataframe(_shown(after).style.format(share_text), width="stretch")
     if before is not None:
         st.caption(tr("ui.run.coverage_delta"))
-        delta = (after - before.reindex_like(after))
+        delta = _shown(after - before.reindex_like(after))
         st.dataframe(delta.style.format(lambda v: "—" if v != v else f"{v * 100:+.0f} %"), width="stretch")
         ch = summary["changes"]
         st.subheader(tr("ui.run.changes"))
@@ -191,14 +192,14 @@ def _coverage(project: Project) -> None:
         if ch["removed"]:
             reasons = []
             if ch["removed_radii"]:
-                reasons.append(tr("ui.run.removed_radii", radii="、".join(f"{r:.0f}" for r in ch["removed_radii"])))
+                reasons.append(tr("ui.run.removed_radii", radii=tr("ui.sep.list").join(f"{r:.0f}" for r in ch["removed_radii"])))
             if ch["removed_categories"]:
-                reasons.append(tr("ui.run.removed_categories", names="、".join(
+                reasons.append(tr("ui.run.removed_categories", names=tr("ui.sep.list").join(
                     labels.category_label(c) if c in s.CATEGORIES else labels.point_type_label(c)
                     for c in ch["removed_categories"])))
             if ch["removed_grids"]:
                 reasons.append(tr("ui.run.removed_grids", n=count_text(ch["removed_grids"])))
-            st.caption(tr("ui.run.removed_why", reasons="；".join(reasons) if reasons else tr("ui.run.removed_other")))
+            st.caption(tr("ui.run.removed_why", reasons=tr("ui.sep.clause").join(reasons) if reasons else tr("ui.run.removed_other")))
     _confirm(project, "coverage")
 
 
