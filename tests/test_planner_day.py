@@ -313,3 +313,22 @@ def test_run__site_suggestions_are_shown_on_a_map_with_the_households_they_add(p
     assert maps, "no map of the suggestions"
     table = at.dataframe[-1].value
     assert list(table.columns)[:2] == ["序号", "新增覆盖户数"] and 1 <= len(table) <= 2
+
+
+def test_run__coverage_walks_along_the_planners_own_road_lines(project_file, tmp_path):
+    import geopandas as gpd
+    import shapely
+    from geo.project import load_project
+    minx, miny, maxx, maxy = hostile_project().layer(s.GRIDS).to_crs(s.STORAGE_CRS).total_bounds
+    xs, ys = [minx + (maxx - minx) * f for f in (0.25, 0.5, 0.75)], [miny + (maxy - miny) * f for f in (0.25, 0.5, 0.75)]
+    lines = [shapely.LineString([(x, miny), (x, maxy)]) for x in xs] + \
+            [shapely.LineString([(minx, y), (maxx, y)]) for y in ys]
+    roads = tmp_path / "roads.geojson"
+    gpd.GeoDataFrame(geometry=lines, crs=s.STORAGE_CRS).to_file(roads)
+    at = _run_page(project_file)
+    at.text_input(key="run_network_file").input(str(roads)).run()
+    at.button(key="run_coverage_button").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert t("coverage.distance.network", "zh") in [c.value for c in at.caption]
+    at.button(key="run_confirm_coverage").click().run()
+    assert load_project(project_file).meta["coverage"]["distance"] == "network"

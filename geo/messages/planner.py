@@ -40,6 +40,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     # --- run -----------------------------------------------------------------------------------
     "ui.sep.list": {"zh": "、", "en": ", "},
     "ui.sep.clause": {"zh": "；", "en": "; "},
+    "ui.run.network_file": {
+        "zh": "道路/步行路径线文件（可选；留空则按直线距离）",
+        "en": "Road / footpath lines file (optional; empty = straight-line distance)",
+    },
+    "ui.run.network_help": {
+        "zh": "本机上的线图层文件路径（GeoJSON、GeoPackage、Shapefile 等，须带坐标系）。填写后按沿路网的步行距离计算可达。",
+        "en": "Path of a line layer on this computer (GeoJSON, GeoPackage, Shapefile…, with a CRS). "
+              "Reach is then measured as walking distance along these lines.",
+    },
+    "ui.run.corridor": {"zh": "路网两侧走廊宽度（米）", "en": "Corridor either side (m)"},
     "ui.run.radius_col": {"zh": "{radius} 米", "en": "{radius} m"},
     "ui.run.one_leadership": {"zh": "一人只任一个微网格长（一岗一人）", "en": "One leadership per person"},
     "ui.run.one_leadership_help": {

@@ -13,6 +13,7 @@ from geo import coverage, staffing
 from geo import schema as s
 from geo.autogrid import DEFAULT_GENERAL_BAND, DEFAULT_MICRO_BAND, autogrid_project, find_replaced_grids
 from geo.errors import GeoInputError
+from geo.network import DEFAULT_CORRIDOR_M, read_network
 from geo.numbers import count_text, share_text
 from geo.project import Project, save_project
 from geo.rollup import reach_by_category
@@ -152,18 +153,26 @@ def _coverage(project: Project) -> None:
     radii_default = [int(r) for r in project.settings.get("radii_m", s.DEFAULT_SETTINGS["radii_m"])]
     radii = st.multiselect(tr("ui.run.radii"), sorted({300, 500, 800, 1000, *radii_default}), default=radii_default,
                            key="run_radii", format_func=labels.radius_label)
+    c1, c2 = st.columns([3, 1])
+    roads = c1.text_input(tr("ui.run.network_file"), key="run_network_file", help=tr("ui.run.network_help")).strip()
+    corridor = c2.number_input(tr("ui.run.corridor"), min_value=5, max_value=500, step=5,
+                               value=int(DEFAULT_CORRIDOR_M), key="run_corridor", disabled=not roads)
     if st.button(tr("ui.run.run_coverage"), type="primary", key="run_coverage_button", disabled=not radii):
         t0 = time.perf_counter()
         progress = st.progress(0.0, text=tr("ui.run.running"))
         # the same categories as the command line: the 4 service categories and every point type present
         keys = list(coverage.category_masks(project.layer(s.SERVICE_POINTS)))
         try:
+            # walking along the planner's own road lines when given (geo.network), else straight-line reach
+            network = read_network(roads, corridor_m=float(corridor)) if roads else None
             frames = []
             for i, category in enumerate(keys):
-                frames.append(coverage.service_reach(project, radii_m=radii, categories=[category]))
+                frames.append(coverage.service_reach(project, radii_m=radii, categories=[category], network=network))
                 progress.progress((i + 1) / len(keys), text=tr("ui.run.running"))
             table = pd.concat(frames, ignore_index=True)
-            new_project = coverage.with_coverage(project, table, meta={"radii_m": radii}, user=_user())
+            meta = {"distance": "network" if network else "euclidean", "radii_m": radii,
+                    "network_file": roads or None, "corridor_m": network.corridor_m if network else None}
+            new_project = coverage.with_coverage(project, table, meta=meta, user=_user())
         except GeoInputError as exc:
             show_error(exc)
             return
@@ -178,6 +187,8 @@ def _coverage(project: Project) -> None:
         return
     summary = pending["summary"]
     st.success(tr("ui.run.done_preview", seconds=f"{summary['seconds']:.1f}"))
+    measured = pending["meta"].get("coverage") or project.meta.get("coverage") or {}
+    st.caption(tr(f"coverage.distance.{measured.get('distance', 'euclidean')}"))
     st.subheader(tr("ui.run.summary"))
     after, before = summary["after"], summary["before"]
     st.dataframe(_shown(after).style.format(share_text), width="stretch")
