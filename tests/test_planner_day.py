@@ -7,13 +7,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import schema as s
+from geo.explore import Selection
 from geo.messages import t
+from geo.rollup import unit_figures
 from layers.web import PointSpec, point_layer
 from tests.app_fixtures import COMM11, TOWN1, hostile_project, save_hostile
 from ui import state
 from ui.mapview import MapOptions, build_explore_map
-from geo.explore import Selection
-from geo.rollup import unit_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -203,7 +203,7 @@ def test_error_text__an_edit_action_reads_as_its_label_not_its_code():
 
 def test_pending_count__undo_cancels_the_edit_it_undoes():
     from geo.history import History, pending_count
-    rec = lambda a: {"action": a}  # noqa: E731
+    rec = lambda a: {"action": a}
     assert pending_count(History(journal=[rec("add"), rec("replace"), rec("undo:replace")])) == 1
     assert pending_count(History(journal=[rec("undo:add")])) == 1  # undoing a saved edit changes the file
     assert pending_count(History(journal=[rec("undo:b"), rec("undo:a")])) == 2
@@ -254,6 +254,7 @@ def test_run__coverage_rerun_explains_removed_rows_and_labels_radii_with_units(p
 
 def test_coverage_changes__radius_300_and_300_0_are_one_row():
     import pandas as pd
+
     from geo.coverage import coverage_changes
     old = pd.DataFrame({s.GRID_CODE: ["g1", "g1"], s.CATEGORY: ["生活", "生活"], "radius_m": [300.0, 500.0],
                         "area_share": [0.5, 0.7]})
@@ -318,6 +319,7 @@ def test_run__site_suggestions_are_shown_on_a_map_with_the_households_they_add(p
 def test_run__coverage_walks_along_the_planners_own_road_lines(project_file, tmp_path):
     import geopandas as gpd
     import shapely
+
     from geo.project import load_project
     minx, miny, maxx, maxy = hostile_project().layer(s.GRIDS).to_crs(s.STORAGE_CRS).total_bounds
     xs, ys = [minx + (maxx - minx) * f for f in (0.25, 0.5, 0.75)], [miny + (maxy - miny) * f for f in (0.25, 0.5, 0.75)]

@@ -9,14 +9,14 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import schema as s
+from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
 from geo.messages import label, t
 from geo.project import Project
+from geo.rollup import Figures
 from geo.validate import finding_text
 from layers import style
 from layers.simplify import TOLERANCE_M, simplify_coverage
 from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map
-from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
-from geo.rollup import Figures
 
 METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing", "households": "households"}
 Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> simplified layer

@@ -35,9 +35,9 @@ from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, sce
 from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.mapview import grid_locator_map
 from ui.cached import cached_project
 from ui.i18n import show_error, tr
+from ui.mapview import grid_locator_map
 
 # page-local session keys (small, picklable values)
 HISTORY = "edit_history"  # History.to_dict()
@@ -185,9 +185,9 @@ def _cell(family: str | None, value: Any) -> Any:
     if family is not None:
         return label(family, value, state.lang()) or BLANK
     try:
-        return BLANK if value is None or value != value else value  # None / NaN read as a dash
-    except (TypeError, ValueError):  # pandas.NA
-        return BLANK
+        return BLANK if value is None or bool(pd.isna(value)) else value  # None / NaN / NA read as a dash
+    except (TypeError, ValueError):  # a list-like cell
+        return value
 
 
 def _localised(df: pd.DataFrame) -> pd.DataFrame:

@@ -8,11 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from geo import schema as s
-from geo.explore import unit_names
-from geo.printdata import CITY, city_name
-
 from geo.errors import GeoInputError
-from geo.printdata import atlas_units, find_unit, map_page_data, notice_data
+from geo.explore import unit_names
+from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data
 from layers import atlas
 from layers import print as lp
 from layers.style import parse_measure

@@ -21,9 +21,9 @@ from geo.siting import suggest_sites
 from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_simplified
-from ui.mapview import suggestion_map
 from ui.common import clear_keys, current_project, project_path, select_group
 from ui.i18n import show_error, tr
+from ui.mapview import suggestion_map
 
 PENDING = "run_pending"  # a computed run not saved yet: what it changes (tables, layers, meta) and its summary
 
@@ -195,7 +195,7 @@ def _coverage(project: Project) -> None:
     if before is not None:
         st.caption(tr("ui.run.coverage_delta"))
         delta = _shown(after - before.reindex_like(after))
-        st.dataframe(delta.style.format(lambda v: "—" if v != v else f"{v * 100:+.0f} %"), width="stretch")
+        st.dataframe(delta.style.format(lambda v: "—" if pd.isna(v) else f"{v * 100:+.0f} %"), width="stretch")
         ch = summary["changes"]
         st.subheader(tr("ui.run.changes"))
         st.write(tr("ui.run.coverage_changes", added=count_text(ch["added"]), removed=count_text(ch["removed"]),
