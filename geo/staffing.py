@@ -38,6 +38,7 @@ Options (``project.settings["staffing"]``, see ``StaffingOptions``) can be overr
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
@@ -46,8 +47,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import scipy.sparse as sp
 import shapely
 from ortools.graph.python import min_cost_flow
+from scipy.sparse.csgraph import bellman_ford
 from scipy.spatial import cKDTree
 
 from geo import schema as s
@@ -86,8 +89,9 @@ class StaffingOptions:
     same_community_discount_m: float = 500.0
     one_leadership: bool = False  # a person is placed in at most one micro-grid
     stability_m: float = 200.0  # keep an existing pair unless moving saves more than this
-    k_nearest: int = 10  # candidate grids per volunteer
-    grid_k_nearest: int = 10  # candidate volunteers per grid
+    k_nearest: int = 10  # first candidate grids per volunteer (the set grows until proven optimal)
+    grid_k_nearest: int = 10  # first candidate volunteers per grid
+    all_arcs_limit: int = 300_000  # use every pair within reach when there are at most this many
     scenario: str = s.DEFAULT_SCENARIO
     crs_metric: str = s.METRIC_CRS
 
@@ -270,7 +274,7 @@ def _empty_assignments() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in s.ASSIGNMENT_COLUMNS})
 
 
-# --- candidate arcs -----------------------------------------------------------------------
+# --- the full problem and its arcs ------------------------------------------------------
 
 @dataclass
 class _Arcs:
@@ -279,110 +283,330 @@ class _Arcs:
     dist: np.ndarray  # metres (float)
     cost: np.ndarray  # solver cost (int64)
 
+    def __len__(self) -> int:
+        return len(self.v)
 
-def _candidate_arcs(vols: pd.DataFrame, grids: pd.DataFrame, prev_pairs: np.ndarray, v_cap: np.ndarray,
-                    g_dem: np.ndarray, opts: StaffingOptions) -> _Arcs:
-    """Candidate (volunteer, grid) pairs with distance and cost; see the module docstring."""
-    v_live = np.flatnonzero(v_cap > 0)
-    g_live = np.flatnonzero(g_dem > 0)
-    empty = _Arcs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
+    def take(self, index: np.ndarray) -> _Arcs:
+        return _Arcs(self.v[index], self.g[index], self.dist[index], self.cost[index])
+
+    def plus(self, other: _Arcs) -> _Arcs:
+        return _Arcs(*(np.concatenate([a, b]) for a, b in ((self.v, other.v), (self.g, other.g),
+                                                           (self.dist, other.dist), (self.cost, other.cost))))
+
+
+@dataclass
+class _Problem:
+    """The full staffing problem of one run: who may serve where, at what cost, with every rule on."""
+
+    vxy: np.ndarray  # volunteer homes, metres
+    gxy: np.ndarray  # grid centroids, metres
+    v_skills: list[frozenset[str]]
+    g_skills: list[frozenset[str]]
+    v_community: np.ndarray
+    g_community: np.ndarray
+    v_cap: np.ndarray  # places each volunteer still offers (capacity less fixed rows)
+    g_dem: np.ndarray  # places each grid still needs (target less fixed rows)
+    micro: np.ndarray  # bool per grid
+    lead_cap: np.ndarray | None  # micro-grids each volunteer may still join (one_leadership), else None
+    prev_key: np.ndarray  # sorted keys (v * n_grids + g) of this scenario's earlier, unfixed pairs
+    fixed_key: np.ndarray  # sorted keys of fixed pairs: never arcs (a person is at most once per grid)
+    opts: StaffingOptions
+
+    @property
+    def v_live(self) -> np.ndarray:
+        return np.flatnonzero(self.v_cap > 0)
+
+    @property
+    def g_live(self) -> np.ndarray:
+        return np.flatnonzero(self.g_dem > 0)
+
+
+def _in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    if not len(sorted_keys) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
+def _unique_keys(keys: np.ndarray) -> np.ndarray:
+    keys = np.sort(keys.astype(np.int64))
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # faster than np.unique here
+
+
+def _arcs_for(pb: _Problem, v: np.ndarray, g: np.ndarray) -> _Arcs:
+    """The pairs ``(v[i], g[i])`` that are arcs of the full problem, with distance and cost (module docstring)."""
+    v, g = v.astype(np.int64), g.astype(np.int64)
+    ng = len(pb.gxy)
+    key = v * ng + g
+    keep = (pb.v_cap[v] > 0) & (pb.g_dem[g] > 0) & ~_in_sorted(key, pb.fixed_key)
+    if pb.lead_cap is not None:
+        keep &= ~pb.micro[g] | (pb.lead_cap[v] > 0)
+    dist = np.hypot(pb.vxy[v, 0] - pb.gxy[g, 0], pb.vxy[v, 1] - pb.gxy[g, 1])
+    if pb.opts.max_distance_m is not None:
+        keep &= dist <= pb.opts.max_distance_m
+    check = np.flatnonzero(keep)
+    check = check[[bool(pb.g_skills[i]) for i in g[check]]]
+    keep[check] = [pb.g_skills[g[i]] <= pb.v_skills[v[i]] for i in check]
+    v, g, dist, key = v[keep], g[keep], dist[keep], key[keep]
+    cost = np.rint(dist)
+    if pb.opts.prefer_same_community:
+        vc = pb.v_community[v]
+        same = pd.notna(vc) & (vc == pb.g_community[g])
+        cost = np.where(same, cost - pb.opts.same_community_discount_m, cost)
+    if len(pb.prev_key):
+        cost = np.where(_in_sorted(key, pb.prev_key), cost - pb.opts.stability_m, cost)
+    return _Arcs(v, g, dist, np.maximum(np.rint(cost), 0).astype(np.int64))
+
+
+def _ball_pairs(tree_xy: np.ndarray, query_xy: np.ndarray, radius: np.ndarray | float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(tree index, query index) of every pair within ``radius`` metres (per query point or one for all)."""
+    if not len(tree_xy) or not len(query_xy):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    hits = cKDTree(tree_xy).query_ball_point(query_xy, radius)
+    counts = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
+    found = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(counts.sum()))
+    return found, np.repeat(np.arange(len(query_xy)), counts)
+
+
+def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
+    """Every arc of the full problem, or None when more than ``limit`` pairs are within reach."""
+    v_live, g_live = pb.v_live, pb.g_live
+    if pb.opts.max_distance_m is None:
+        if len(v_live) * len(g_live) > limit:
+            return None
+        return _arcs_for(pb, np.repeat(v_live, len(g_live)), np.tile(g_live, len(v_live)))
     if not len(v_live) or not len(g_live):
-        return empty
-    vxy = vols[["x", "y"]].to_numpy()
-    gxy = grids[["x", "y"]].to_numpy()
-    parts_v, parts_g = [], []
+        return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
+    tree_v = cKDTree(pb.vxy[v_live])
+    if cKDTree(pb.gxy[g_live]).count_neighbors(tree_v, pb.opts.max_distance_m) > limit:
+        return None
+    vi, gi = _ball_pairs(pb.vxy[v_live], pb.gxy[g_live], pb.opts.max_distance_m)
+    return _arcs_for(pb, v_live[vi], g_live[gi])
+
+
+def _candidate_arcs(pb: _Problem) -> _Arcs:
+    """A first arc set to grow from: nearest grids per volunteer, nearest (skilled) volunteers per grid, old pairs."""
+    v_live, g_live = pb.v_live, pb.g_live
+    if not len(v_live) or not len(g_live):
+        return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
+    opts, ng = pb.opts, len(pb.gxy)
+    parts_v, parts_g = [pb.prev_key // ng], [pb.prev_key % ng]
     k = min(opts.k_nearest, len(g_live))
-    _, nn = cKDTree(gxy[g_live]).query(vxy[v_live], k=k)
-    nn = nn.reshape(len(v_live), k)
+    _, nn = cKDTree(pb.gxy[g_live]).query(pb.vxy[v_live], k=k)
     parts_v.append(np.repeat(v_live, k))
-    parts_g.append(g_live[nn.ravel()])
-    kg = min(opts.grid_k_nearest, len(v_live))
-    _, nn = cKDTree(vxy[v_live]).query(gxy[g_live], k=kg)
-    parts_g.append(np.repeat(g_live, kg))
-    parts_v.append(v_live[nn.reshape(len(g_live), kg).ravel()])
-    g_skills = _split_skills(grids[REQUIRED_SKILLS].to_numpy())
-    v_skills = _split_skills(vols[s.SKILLS].to_numpy())
-    skilled_grids = np.array([i for i in g_live if g_skills[i]], dtype=np.int64)
-    for req in {g_skills[i] for i in skilled_grids}:
-        able = np.array([i for i in v_live if req <= v_skills[i]], dtype=np.int64)
-        need = np.array([i for i in skilled_grids if g_skills[i] == req], dtype=np.int64)
+    parts_g.append(g_live[nn.reshape(len(v_live), k).ravel()])
+    groups = {}  # required skills -> grids; "" = every grid, nearest volunteers of any skill
+    groups[frozenset()] = g_live
+    for req in {pb.g_skills[i] for i in g_live} - {frozenset()}:
+        groups[req] = np.array([i for i in g_live if pb.g_skills[i] == req], dtype=np.int64)
+    for req, need in groups.items():
+        able = v_live if not req else np.array([i for i in v_live if req <= pb.v_skills[i]], dtype=np.int64)
         if len(able):
             ka = min(opts.grid_k_nearest, len(able))
-            _, nn = cKDTree(vxy[able]).query(gxy[need], k=ka)
+            _, nn = cKDTree(pb.vxy[able]).query(pb.gxy[need], k=ka)
             parts_g.append(np.repeat(need, ka))
             parts_v.append(able[nn.reshape(len(need), ka).ravel()])
-    if len(prev_pairs):
-        parts_v.append(prev_pairs[:, 0])
-        parts_g.append(prev_pairs[:, 1])
-    key = np.sort(np.concatenate(parts_v).astype(np.int64) * len(grids) + np.concatenate(parts_g))
-    key = key[np.r_[True, key[1:] != key[:-1]]]  # sort-based dedupe: faster than np.unique here
-    v, g = key // len(grids), key % len(grids)
-    keep = (v_cap[v] > 0) & (g_dem[g] > 0)
-    dist = np.hypot(vxy[v, 0] - gxy[g, 0], vxy[v, 1] - gxy[g, 1])
-    if opts.max_distance_m is not None:
-        keep &= dist <= opts.max_distance_m
-    needs = np.array([bool(g_skills[i]) for i in range(len(grids))], dtype=bool)
-    check = np.flatnonzero(keep & needs[g])
-    keep[check] = [g_skills[g[i]] <= v_skills[v[i]] for i in check]
-    v, g, dist = v[keep], g[keep], dist[keep]
-    cost = np.rint(dist)
-    if opts.prefer_same_community:
-        vc = vols[s.COMMUNITY_CODE].to_numpy()[v]
-        same = pd.notna(vc) & (vc == grids[s.COMMUNITY_CODE].to_numpy()[g])
-        cost = np.where(same, cost - opts.same_community_discount_m, cost)
-    if len(prev_pairs):
-        prev_key = prev_pairs[:, 0] * len(grids) + prev_pairs[:, 1]
-        cost = np.where(np.isin(v * len(grids) + g, prev_key), cost - opts.stability_m, cost)
-    return _Arcs(v, g, dist, np.maximum(np.rint(cost), 0).astype(np.int64))
+    key = _unique_keys(np.concatenate(parts_v).astype(np.int64) * ng + np.concatenate(parts_g))
+    return _arcs_for(pb, key // ng, key % ng)
+
+
+def _max_cost(pb: _Problem) -> int:
+    """An upper bound (metres) on the cost of any arc of the full problem."""
+    v_live, g_live = pb.v_live, pb.g_live
+    if not len(v_live) or not len(g_live):
+        return 0
+    lo, hi = pb.gxy[g_live].min(axis=0), pb.gxy[g_live].max(axis=0)
+    far = np.maximum(np.abs(pb.vxy[v_live] - lo), np.abs(pb.vxy[v_live] - hi))  # to the farthest bbox corner
+    bound = float(np.hypot(far[:, 0], far[:, 1]).max())
+    if pb.opts.max_distance_m is not None:
+        bound = min(bound, float(pb.opts.max_distance_m))
+    return int(np.ceil(bound)) + 1
 
 
 # --- the flow -----------------------------------------------------------------------------
 
-def short_penalty(costs: np.ndarray, n_volunteers: int, demand: int) -> int:
-    """Cost of one unfilled place: more than any augmenting-path reroute, so filling comes first."""
-    max_cost = int(costs.max()) if len(costs) else 0
-    return (max_cost + 1) * (min(n_volunteers, demand) + 1) + 1
+def short_penalty(max_cost: int, n_volunteers: int, n_grids: int) -> int:
+    """Cost of one unfilled place: more than any reroute that fills one more place, so filling comes first.
 
-
-def _solve_flow(arcs: _Arcs, v_cap: np.ndarray, g_dem: np.ndarray, micro: np.ndarray,
-                lead_cap: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Min-cost flow; returns (flow per arc, short places per grid, solver objective).
-
-    Nodes: 0 source, 1 sink, volunteers, [volunteer micro-gates], grids. ``lead_cap`` (one
-    per volunteer) caps the flow into micro-grids when ``one_leadership`` is on.
+    Such a reroute is a path crossing at most ``min(2 * n_volunteers, n_grids)`` volunteer→grid
+    arcs forwards (from volunteer and micro-gate nodes, into distinct grids), each costing at
+    most ``max_cost``; backward arcs only save cost.
     """
-    nv, ng = len(v_cap), len(g_dem)
-    demand = int(g_dem.sum())
+    return int(max_cost) * min(2 * int(n_volunteers), int(n_grids)) + 1
+
+
+@dataclass
+class _Flow:
+    """A solved network: flow per volunteer→grid arc, short places per grid, objective, and the whole network."""
+
+    arc_flow: np.ndarray
+    short: np.ndarray
+    cost: int
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    costs: np.ndarray
+    flows: np.ndarray
+    v0: int
+    gate0: int
+    g0: int
+
+    @property
+    def n_nodes(self) -> int:
+        return self.g0 + len(self.short)
+
+
+def _arc_tails(pb: _Problem, arcs: _Arcs, v0: int, gate0: int) -> np.ndarray:
+    """Tail node of each volunteer→grid arc: the volunteer, or their micro-gate (one_leadership)."""
+    to_gate = pb.micro[arcs.g] if pb.lead_cap is not None else np.zeros(len(arcs), dtype=bool)
+    return np.where(to_gate, gate0 + arcs.v, v0 + arcs.v)
+
+
+def _solve_flow(arcs: _Arcs, pb: _Problem, penalty: int) -> _Flow:
+    """Min-cost flow over ``arcs`` (OR-Tools); unfilled places cost ``penalty`` each.
+
+    Nodes: 0 source, 1 sink, volunteers, [volunteer micro-gates], grids. With ``one_leadership``
+    every arc into a micro-grid leaves the volunteer's gate, whose one inflow arc carries at most
+    ``lead_cap``: so a person joins at most one micro-grid, exactly.
+    """
+    nv, ng = len(pb.v_cap), len(pb.g_dem)
+    demand = int(pb.g_dem.sum())
     v0 = 2
     gate0 = v0 + nv
-    g0 = gate0 + (nv if lead_cap is not None else 0)
-    big = short_penalty(arcs.cost, nv, demand)
-    to_gate = micro[arcs.g] if lead_cap is not None else np.zeros(len(arcs.g), dtype=bool)
-    tails = [np.zeros(nv, np.int64), np.where(to_gate, gate0 + arcs.v, v0 + arcs.v),
-             g0 + np.arange(ng), np.zeros(ng, np.int64)]
+    g0 = gate0 + (nv if pb.lead_cap is not None else 0)
+    tails = [np.zeros(nv, np.int64), _arc_tails(pb, arcs, v0, gate0), g0 + np.arange(ng), np.zeros(ng, np.int64)]
     heads = [v0 + np.arange(nv), g0 + arcs.g, np.ones(ng, np.int64), g0 + np.arange(ng)]
-    caps = [v_cap, np.ones(len(arcs.v), np.int64), g_dem, g_dem]
-    costs = [np.zeros(nv, np.int64), arcs.cost, np.zeros(ng, np.int64), np.full(ng, big, np.int64)]
-    if lead_cap is not None:
+    caps = [pb.v_cap, np.ones(len(arcs), np.int64), pb.g_dem, pb.g_dem]
+    costs = [np.zeros(nv, np.int64), arcs.cost, np.zeros(ng, np.int64), np.full(ng, penalty, np.int64)]
+    if pb.lead_cap is not None:
         tails.append(v0 + np.arange(nv))
         heads.append(gate0 + np.arange(nv))
-        caps.append(lead_cap)
+        caps.append(pb.lead_cap)
         costs.append(np.zeros(nv, np.int64))
+    tail, head = np.concatenate(tails).astype(np.int64), np.concatenate(heads).astype(np.int64)
+    cap, cost = np.concatenate(caps).astype(np.int64), np.concatenate(costs).astype(np.int64)
     smcf = min_cost_flow.SimpleMinCostFlow()
-    idx = smcf.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails).astype(np.int32), np.concatenate(heads).astype(np.int32),
-        np.concatenate(caps).astype(np.int64), np.concatenate(costs).astype(np.int64))
+    idx = smcf.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), cap, cost)
     smcf.set_nodes_supplies(np.array([0, 1], np.int32), np.array([demand, -demand], np.int64))
     status = smcf.solve()
     if status != smcf.OPTIMAL:  # cannot happen with the short arcs; a bug if it does
         msg = f"min-cost flow failed with status {status}"
         raise RuntimeError(msg)
-    flows = smcf.flows(idx)
-    n_arc = len(arcs.v)
-    arc_flow = flows[nv:nv + n_arc]
-    short = flows[nv + n_arc + ng:nv + n_arc + 2 * ng]
-    return arc_flow, short, int(smcf.optimal_cost())
+    flows = np.asarray(smcf.flows(idx), dtype=np.int64)
+    n_arc = len(arcs)
+    return _Flow(flows[nv:nv + n_arc], flows[nv + n_arc + ng:nv + n_arc + 2 * ng], int(smcf.optimal_cost()),
+                 tail, head, cap, cost, flows, v0, gate0, g0)
 
+
+def _potentials(flow: _Flow) -> np.ndarray:
+    """Node potentials proving ``flow`` optimal: every residual arc has reduced cost >= 0.
+
+    ``pi(u) = -(shortest residual path u -> source)``; with no negative residual cycle (an
+    optimal flow) these satisfy ``cost(u, w) + pi(u) - pi(w) >= 0`` on every residual arc.
+    Nodes with no path to the source get the cheapest value reachable from the others.
+    """
+    fwd, bwd = flow.flows < flow.caps, flow.flows > 0
+    u = np.concatenate([flow.tails[fwd], flow.heads[bwd]])
+    w = np.concatenate([flow.heads[fwd], flow.tails[bwd]])
+    c = np.concatenate([flow.costs[fwd], -flow.costs[bwd]]).astype(float)
+    n = flow.n_nodes
+    # no two residual arcs join the same ordered pair, so the sparse matrix sums nothing
+    to_source = bellman_ford(sp.csr_matrix((c, (w, u)), shape=(n, n)), indices=0)
+    pi = -to_source
+    lost = ~np.isfinite(pi)
+    if lost.any():
+        pi = _potentials_of_unreached(pi, lost, u, w, c)
+    return pi
+
+
+def _potentials_of_unreached(pi: np.ndarray, lost: np.ndarray, u: np.ndarray, w: np.ndarray, c: np.ndarray
+                             ) -> np.ndarray:
+    """Potentials of nodes with no residual path to the source: shortest paths into them from the rest.
+
+    No residual arc leaves such a node towards the rest (it would lead to the source), and the
+    arcs among them carry no flow (cost >= 0), so this keeps every reduced cost >= 0.
+    """
+    n = len(pi)
+    into = lost[w]
+    from_rest = into & ~lost[u]
+    entry = np.full(n, np.inf)
+    np.minimum.at(entry, w[from_rest], pi[u[from_rest]] + c[from_rest])
+    first = np.flatnonzero(np.isfinite(entry))
+    among = into & lost[u]
+    rows = np.concatenate([np.full(len(first), n), u[among]])
+    cols = np.concatenate([first, w[among]])
+    data = np.concatenate([entry[first], c[among]])
+    dist = bellman_ford(sp.csr_matrix((data, (rows, cols)), shape=(n + 1, n + 1)), indices=n)[:n]
+    out = pi.copy()
+    top = np.nanmax(np.where(np.isfinite(pi), pi, np.nan)) if (~lost).any() else 0.0
+    out[lost] = np.where(np.isfinite(dist[lost]), dist[lost], top + 1.0)
+    return out
+
+
+def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) -> _Arcs:
+    """Arcs of the full problem outside ``arcs`` whose reduced cost is negative (at most ``per_grid`` per grid).
+
+    An arc can only have a negative reduced cost when ``dist < pi(grid) - pi(tail) + discount``
+    (costs are never below rounded distance less the same-community discount; earlier pairs,
+    the only ones with the stability discount, are always in the set), so volunteers are
+    searched by k-d tree within that radius, in groups of similar potential.
+    """
+    pi = _potentials(flow)
+    ng = len(pb.gxy)
+    discount = pb.opts.same_community_discount_m if pb.opts.prefer_same_community else 0.0
+    classes = [(flow.v0, np.ones(ng, dtype=bool), pb.v_cap > 0)]
+    if pb.lead_cap is not None:
+        classes = [(flow.v0, ~pb.micro, pb.v_cap > 0), (flow.gate0, pb.micro, (pb.v_cap > 0) & (pb.lead_cap > 0))]
+    found_v, found_g = [], []
+    for tail0, grid_mask, vol_mask in classes:
+        g_idx, v_idx = np.flatnonzero(grid_mask & (pb.g_dem > 0)), np.flatnonzero(vol_mask)
+        if not len(g_idx) or not len(v_idx):
+            continue
+        pi_t = pi[tail0 + v_idx]
+        reach = pi[flow.g0 + g_idx] + discount + 1.0
+        for group in np.array_split(np.argsort(pi_t, kind="stable"), min(8, len(v_idx))):
+            radius = reach - pi_t[group].min()
+            if pb.opts.max_distance_m is not None:
+                radius = np.minimum(radius, pb.opts.max_distance_m)
+            ask = np.flatnonzero(radius > 0)
+            vi, qi = _ball_pairs(pb.vxy[v_idx[group]], pb.gxy[g_idx[ask]], radius[ask])
+            found_v.append(v_idx[group][vi])
+            found_g.append(g_idx[ask][qi])
+    if not found_v:
+        return arcs.take(np.empty(0, np.int64))
+    v, g = np.concatenate(found_v), np.concatenate(found_g)
+    outside = ~_in_sorted(v * ng + g, np.sort(arcs.v * ng + arcs.g))
+    cand = _arcs_for(pb, v[outside], g[outside])
+    reduced = cand.cost + pi[_arc_tails(pb, cand, flow.v0, flow.gate0)] - pi[flow.g0 + cand.g]
+    neg = np.flatnonzero(reduced < -0.5)  # potentials are whole numbers: costs are
+    order = neg[np.lexsort((reduced[neg], cand.g[neg]))]
+    g_sorted = cand.g[order]
+    start = np.r_[0, np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1]
+    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
+    return cand.take(order[rank < per_grid])
+
+
+def _solve_exact(pb: _Problem) -> tuple[_Arcs, _Flow, dict[str, Any]]:
+    """The optimum of the full problem, and how it was proven.
+
+    ``all_arcs``: every pair within reach is an arc (at most ``opts.all_arcs_limit`` of them).
+    ``reduced_costs``: start from ``_candidate_arcs`` and add the arcs with negative reduced
+    cost under the optimal potentials until there are none: then no arc outside the set can
+    improve the flow, so it is optimal for the full problem.
+    """
+    penalty = short_penalty(_max_cost(pb), len(pb.v_live), len(pb.g_live))
+    arcs = _all_arcs(pb, pb.opts.all_arcs_limit)
+    if arcs is not None:
+        return arcs, _solve_flow(arcs, pb, penalty), {"proof": "all_arcs", "rounds": 1, "short_penalty": penalty}
+    arcs = _candidate_arcs(pb)
+    for rounds in itertools.count(1):
+        flow = _solve_flow(arcs, pb, penalty)
+        extra = _improving_arcs(pb, arcs, flow, per_grid=max(pb.opts.grid_k_nearest, 1) * rounds)
+        if not len(extra):
+            return arcs, flow, {"proof": "reduced_costs", "rounds": rounds, "short_penalty": penalty}
+        arcs = arcs.plus(extra)
+    raise AssertionError  # unreachable: every round adds arcs of a finite set
 
 # --- the run --------------------------------------------------------------------------------
 
@@ -454,39 +678,37 @@ def solve_staffing(volunteers_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame
     lead_cap = None
     if opts.one_leadership:
         lead_cap = np.maximum(1 - np.bincount(fv_ok[micro[fg_ok]], minlength=len(vols)), 0)
-    fixed_pairs = set(zip(fv_ok.tolist(), fg_ok.tolist()))
 
     pv = v_pos.reindex(previous[s.VOLUNTEER_ID].astype(str)).to_numpy()
     pg = g_pos.reindex(previous[s.GRID_CODE].astype(str)).to_numpy()
     pok = ~(np.isnan(pv) | np.isnan(pg))
-    prev_pairs = np.column_stack([pv[pok], pg[pok]]).astype(np.int64) if pok.any() else np.empty((0, 2), np.int64)
-    if len(prev_pairs) and fixed_pairs:
-        prev_pairs = np.array([p for p in prev_pairs.tolist() if tuple(p) not in fixed_pairs],
-                              dtype=np.int64).reshape(-1, 2)
-
-    arcs = _candidate_arcs(vols, grids, prev_pairs, v_cap, g_dem, opts)
-    if fixed_pairs and len(arcs.v):  # a person is at most once per grid
-        key = arcs.v * len(grids) + arcs.g
-        taken = np.isin(key, np.array([v * len(grids) + g for v, g in fixed_pairs], dtype=np.int64))
-        arcs = _Arcs(arcs.v[~taken], arcs.g[~taken], arcs.dist[~taken], arcs.cost[~taken])
-    flow, short, solver_cost = _solve_flow(arcs, v_cap.astype(np.int64), g_dem.astype(np.int64), micro, lead_cap)
-    used = flow > 0
+    fixed_key = _unique_keys(fv_ok * len(grids) + fg_ok)
+    prev_key = _unique_keys(pv[pok].astype(np.int64) * len(grids) + pg[pok].astype(np.int64))
+    prev_key = prev_key[~_in_sorted(prev_key, fixed_key)]
+    pb = _Problem(vols[["x", "y"]].to_numpy(), grids[["x", "y"]].to_numpy(), _split_skills(vols[s.SKILLS].to_numpy()),
+                  _split_skills(grids[REQUIRED_SKILLS].to_numpy()), vols[s.COMMUNITY_CODE].to_numpy(),
+                  grids[s.COMMUNITY_CODE].to_numpy(), v_cap.astype(np.int64), g_dem.astype(np.int64), micro,
+                  lead_cap, prev_key, fixed_key, opts)
+    arcs, flow, proof = _solve_exact(pb)
+    used = flow.arc_flow > 0
     new = pd.DataFrame({"v": arcs.v[used], "g": arcs.g[used], s.DISTANCE_M: np.round(arcs.dist[used], 1)})
 
     new_rows = _new_rows(new, vols, grids, fixed, previous, opts.scenario, now, micro)
     changes = _changes(previous, new_rows)
     changes["fixed"] = len(fixed)
     result_table = _typed(pd.concat([other_rows, fixed, new_rows], ignore_index=True))
-    short_df = _short_frame(grids, vols, short, arcs, opts)
+    short_df = _short_frame(grids, vols, flow.short, arcs, opts)
     reasons.append(_short_reasons(short_df))
     reasons.append(_left_out_volunteers(vols, arcs, fv_ok, new["v"].to_numpy()))
     reasons_df = pd.concat([r for r in reasons if len(r)] or [_reasons("", [], "")], ignore_index=True)
-    stats = {"volunteers": len(vols), "grids": len(grids), "arcs": len(arcs.v),
-             "places": int(grids["target"].sum()), "filled": int(used.sum()) + len(fixed)}
+    stats = {"volunteers": len(vols), "grids": len(grids), "arcs": len(arcs), **proof,
+             "places": int(grids["target"].sum()), "filled": int(used.sum()) + len(fixed),
+             "short": int(flow.short.sum()), "cost": int(arcs.cost[used].sum())}
     problem = {"arc_v": arcs.v, "arc_g": arcs.g, "arc_cost": arcs.cost, "v_cap": v_cap, "g_dem": g_dem,
-               "micro": micro, "lead_cap": lead_cap}
+               "micro": micro, "lead_cap": lead_cap, "short_penalty": proof["short_penalty"],
+               "v_xy": pb.vxy, "g_xy": pb.gxy}
     return StaffingResult(result_table, short_df, reasons_df[list(REASON_COLUMNS)], changes,
-                          float(arcs.dist[used].sum()), solver_cost, stats, problem)
+                          float(arcs.dist[used].sum()), flow.cost, stats, problem)
 
 
 def _new_rows(new: pd.DataFrame, vols: pd.DataFrame, grids: pd.DataFrame, fixed: pd.DataFrame,
