@@ -98,7 +98,7 @@ def lp_objective(problem: dict[str, np.ndarray]) -> tuple[float, float]:
     v, g, cost = problem["arc_v"], problem["arc_g"], problem["arc_cost"]
     v_cap, g_dem = problem["v_cap"], problem["g_dem"]
     nv, ng, na = len(v_cap), len(g_dem), len(v)
-    big = short_penalty(cost, nv, int(g_dem.sum()))
+    big = problem["short_penalty"]
     c = np.concatenate([cost, np.full(ng, big)]).astype(float)
     a_ub = sp.csr_matrix((np.ones(na), (v, np.arange(na))), shape=(nv, na + ng))
     a_eq = sp.hstack([sp.csr_matrix((np.ones(na), (g, np.arange(na))), shape=(ng, na)), sp.identity(ng)]).tocsr()

@@ -33,6 +33,8 @@ DEMO_SOURCES = {
     "generated": "town/community polygons, buildings and households, grids, volunteers (fake phones "
                  "1700000xxxx), service points: synthetic, illustrative (示意), scripts/build_demo.py",
 }
+# the demo's own rules: nobody leads two micro-grids (geo.edits.find_violations "two_micro_leader")
+DEMO_STAFFING = {"one_leadership": True}
 
 
 def demo_path(name: str, *, data_dir: Path | None = None) -> Path:
@@ -68,7 +70,7 @@ def read_demo_layer(name: str, *, data_dir: Path | None = None) -> gpd.GeoDataFr
 
 
 def load_demo_project(*, data_dir: Path | None = None) -> Project:
-    """The demo as an in-memory project (all layers, illustrative metadata)."""
+    """The demo as an in-memory project (all layers, illustrative metadata, ``DEMO_STAFFING`` settings)."""
     base = data_dir or DEMO_DIR
     project = new_project()
     for name in DEMO_FILES:
@@ -87,7 +89,7 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
         "sources": {"demo": DEMO_SOURCES},
         "demo_build": summary,
     }
-    return Project(layers=project.layers, tables=project.tables, meta=meta)
+    return Project(layers=project.layers, tables=project.tables, meta=meta).with_settings(staffing=DEMO_STAFFING)
 
 
 def with_first_results(project: Project) -> Project:

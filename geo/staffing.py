@@ -47,10 +47,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-import scipy.sparse as sp
 import shapely
 from ortools.graph.python import min_cost_flow
-from scipy.sparse.csgraph import bellman_ford
 from scipy.spatial import cKDTree
 
 from geo import schema as s
@@ -302,6 +300,7 @@ class _Problem:
     gxy: np.ndarray  # grid centroids, metres
     v_skills: list[frozenset[str]]
     g_skills: list[frozenset[str]]
+    g_needs: np.ndarray  # bool per grid: requires a skill
     v_community: np.ndarray
     g_community: np.ndarray
     v_cap: np.ndarray  # places each volunteer still offers (capacity less fixed rows)
@@ -344,8 +343,7 @@ def _arcs_for(pb: _Problem, v: np.ndarray, g: np.ndarray) -> _Arcs:
     dist = np.hypot(pb.vxy[v, 0] - pb.gxy[g, 0], pb.vxy[v, 1] - pb.gxy[g, 1])
     if pb.opts.max_distance_m is not None:
         keep &= dist <= pb.opts.max_distance_m
-    check = np.flatnonzero(keep)
-    check = check[[bool(pb.g_skills[i]) for i in g[check]]]
+    check = np.flatnonzero(keep & pb.g_needs[g])
     keep[check] = [pb.g_skills[g[i]] <= pb.v_skills[v[i]] for i in check]
     v, g, dist, key = v[keep], g[keep], dist[keep], key[keep]
     cost = np.rint(dist)
@@ -464,21 +462,23 @@ def _arc_tails(pb: _Problem, arcs: _Arcs, v0: int, gate0: int) -> np.ndarray:
 
 
 def _solve_flow(arcs: _Arcs, pb: _Problem, penalty: int) -> _Flow:
-    """Min-cost flow over ``arcs`` (OR-Tools); unfilled places cost ``penalty`` each.
+    """Most places filled, then least cost, over ``arcs`` (OR-Tools max-flow-with-min-cost).
 
     Nodes: 0 source, 1 sink, volunteers, [volunteer micro-gates], grids. With ``one_leadership``
     every arc into a micro-grid leaves the volunteer's gate, whose one inflow arc carries at most
-    ``lead_cap``: so a person joins at most one micro-grid, exactly.
+    ``lead_cap``: so a person joins at most one micro-grid, exactly. The returned network adds a
+    source→grid "short" arc per grid costing ``penalty`` per unfilled place (the same optimum,
+    as one min-cost flow), whose potentials prove optimality.
     """
     nv, ng = len(pb.v_cap), len(pb.g_dem)
     demand = int(pb.g_dem.sum())
     v0 = 2
     gate0 = v0 + nv
     g0 = gate0 + (nv if pb.lead_cap is not None else 0)
-    tails = [np.zeros(nv, np.int64), _arc_tails(pb, arcs, v0, gate0), g0 + np.arange(ng), np.zeros(ng, np.int64)]
-    heads = [v0 + np.arange(nv), g0 + arcs.g, np.ones(ng, np.int64), g0 + np.arange(ng)]
-    caps = [pb.v_cap, np.ones(len(arcs), np.int64), pb.g_dem, pb.g_dem]
-    costs = [np.zeros(nv, np.int64), arcs.cost, np.zeros(ng, np.int64), np.full(ng, penalty, np.int64)]
+    tails = [np.zeros(nv, np.int64), _arc_tails(pb, arcs, v0, gate0), g0 + np.arange(ng)]
+    heads = [v0 + np.arange(nv), g0 + arcs.g, np.ones(ng, np.int64)]
+    caps = [pb.v_cap, np.ones(len(arcs), np.int64), pb.g_dem]
+    costs = [np.zeros(nv, np.int64), arcs.cost, np.zeros(ng, np.int64)]
     if pb.lead_cap is not None:
         tails.append(v0 + np.arange(nv))
         heads.append(gate0 + np.arange(nv))
@@ -489,14 +489,49 @@ def _solve_flow(arcs: _Arcs, pb: _Problem, penalty: int) -> _Flow:
     smcf = min_cost_flow.SimpleMinCostFlow()
     idx = smcf.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), cap, cost)
     smcf.set_nodes_supplies(np.array([0, 1], np.int32), np.array([demand, -demand], np.int64))
-    status = smcf.solve()
-    if status != smcf.OPTIMAL:  # cannot happen with the short arcs; a bug if it does
+    status = smcf.solve_max_flow_with_min_cost()
+    if status != smcf.OPTIMAL:  # cannot happen: the zero flow is feasible; a bug if it does
         msg = f"min-cost flow failed with status {status}"
         raise RuntimeError(msg)
     flows = np.asarray(smcf.flows(idx), dtype=np.int64)
     n_arc = len(arcs)
-    return _Flow(flows[nv:nv + n_arc], flows[nv + n_arc + ng:nv + n_arc + 2 * ng], int(smcf.optimal_cost()),
-                 tail, head, cap, cost, flows, v0, gate0, g0)
+    short = pb.g_dem - flows[nv + n_arc:nv + n_arc + ng]
+    filled_in = nv + n_arc + np.arange(ng)
+    flows[filled_in] = pb.g_dem  # with the short arcs every grid's sink arc is full
+    return _Flow(flows[nv:nv + n_arc], short, int(smcf.optimal_cost()) + penalty * int(short.sum()),
+                 np.r_[tail, np.zeros(ng, np.int64)], np.r_[head, g0 + np.arange(ng)], np.r_[cap, pb.g_dem],
+                 np.r_[cost, np.full(ng, penalty, np.int64)], np.r_[flows, short], v0, gate0, g0)
+
+
+def _shortest_paths(dist: np.ndarray, tail: np.ndarray, head: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Shortest path lengths from the nodes with a finite ``dist`` (their start value), by label correcting.
+
+    Arcs may cost less than 0 but must form no negative cycle. Each pass relaxes only the
+    arcs leaving nodes improved in the pass before (a vectorised Bellman-Ford with a queue).
+    """
+    n = len(dist)
+    order = np.argsort(tail, kind="stable")
+    tail, head, cost = tail[order], head[order], cost[order]
+    start = np.searchsorted(tail, np.arange(n + 1))
+    dist = dist.astype(float).copy()
+    frontier = np.flatnonzero(np.isfinite(dist))
+    for _ in range(n + 1):
+        counts = start[frontier + 1] - start[frontier]
+        total = int(counts.sum())
+        if not total:
+            return dist
+        arc = np.arange(total) - np.repeat(np.cumsum(counts) - counts - start[frontier], counts)
+        to, length = head[arc], np.repeat(dist[frontier], counts) + cost[arc]
+        better = length < dist[to]
+        if not better.any():
+            return dist
+        to, length = to[better], length[better]
+        np.minimum.at(dist, to, length)
+        improved = np.zeros(n, dtype=bool)
+        improved[to] = True
+        frontier = np.flatnonzero(improved)
+    msg = "negative cycle in the residual network: the flow is not optimal"
+    raise RuntimeError(msg)
 
 
 def _potentials(flow: _Flow) -> np.ndarray:
@@ -510,10 +545,9 @@ def _potentials(flow: _Flow) -> np.ndarray:
     u = np.concatenate([flow.tails[fwd], flow.heads[bwd]])
     w = np.concatenate([flow.heads[fwd], flow.tails[bwd]])
     c = np.concatenate([flow.costs[fwd], -flow.costs[bwd]]).astype(float)
-    n = flow.n_nodes
-    # no two residual arcs join the same ordered pair, so the sparse matrix sums nothing
-    to_source = bellman_ford(sp.csr_matrix((c, (w, u)), shape=(n, n)), indices=0)
-    pi = -to_source
+    start = np.full(flow.n_nodes, np.inf)
+    start[0] = 0.0
+    pi = -_shortest_paths(start, w, u, c)  # paths to the source = paths from it in the reversed network
     lost = ~np.isfinite(pi)
     if lost.any():
         pi = _potentials_of_unreached(pi, lost, u, w, c)
@@ -527,21 +561,13 @@ def _potentials_of_unreached(pi: np.ndarray, lost: np.ndarray, u: np.ndarray, w:
     No residual arc leaves such a node towards the rest (it would lead to the source), and the
     arcs among them carry no flow (cost >= 0), so this keeps every reduced cost >= 0.
     """
-    n = len(pi)
-    into = lost[w]
-    from_rest = into & ~lost[u]
-    entry = np.full(n, np.inf)
+    from_rest = lost[w] & ~lost[u]
+    entry = np.full(len(pi), np.inf)
     np.minimum.at(entry, w[from_rest], pi[u[from_rest]] + c[from_rest])
-    first = np.flatnonzero(np.isfinite(entry))
-    among = into & lost[u]
-    rows = np.concatenate([np.full(len(first), n), u[among]])
-    cols = np.concatenate([first, w[among]])
-    data = np.concatenate([entry[first], c[among]])
-    dist = bellman_ford(sp.csr_matrix((data, (rows, cols)), shape=(n + 1, n + 1)), indices=n)[:n]
-    out = pi.copy()
-    top = np.nanmax(np.where(np.isfinite(pi), pi, np.nan)) if (~lost).any() else 0.0
-    out[lost] = np.where(np.isfinite(dist[lost]), dist[lost], top + 1.0)
-    return out
+    among = lost[w] & lost[u]
+    dist = _shortest_paths(entry, u[among], w[among], c[among])
+    top = float(pi[~lost].max()) if (~lost).any() else 0.0
+    return np.where(lost, np.where(np.isfinite(dist), dist, top + 1.0), pi)
 
 
 def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) -> _Arcs:
@@ -685,8 +711,9 @@ def solve_staffing(volunteers_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame
     fixed_key = _unique_keys(fv_ok * len(grids) + fg_ok)
     prev_key = _unique_keys(pv[pok].astype(np.int64) * len(grids) + pg[pok].astype(np.int64))
     prev_key = prev_key[~_in_sorted(prev_key, fixed_key)]
+    g_skills = _split_skills(grids[REQUIRED_SKILLS].to_numpy())
     pb = _Problem(vols[["x", "y"]].to_numpy(), grids[["x", "y"]].to_numpy(), _split_skills(vols[s.SKILLS].to_numpy()),
-                  _split_skills(grids[REQUIRED_SKILLS].to_numpy()), vols[s.COMMUNITY_CODE].to_numpy(),
+                  g_skills, np.array([bool(k) for k in g_skills], dtype=bool), vols[s.COMMUNITY_CODE].to_numpy(),
                   grids[s.COMMUNITY_CODE].to_numpy(), v_cap.astype(np.int64), g_dem.astype(np.int64), micro,
                   lead_cap, prev_key, fixed_key, opts)
     arcs, flow, proof = _solve_exact(pb)
