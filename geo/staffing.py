@@ -1,4 +1,4 @@
-"""Optimal staffing: volunteers to grids by exact min-cost flow, with targets, locks, churn and reasons.
+"""Optimal staffing: volunteers to grids, the proven optimum by min-cost flow, with targets, locks, churn, reasons.
 
 The model (all distances in metres, EPSG:32648 by default)
 -----------------------------------------------------------
@@ -8,16 +8,22 @@ The model (all distances in metres, EPSG:32648 by default)
   to *g*'s centroid, rounded to whole metres, less ``same_community_discount_m`` when
   ``prefer_same_community`` is on and both are in one community, less ``stability_m``
   when the pair was already assigned in this scenario (the churn term); never below 0.
-* Candidate pairs are each volunteer's ``k_nearest`` grids plus each grid's own
-  ``grid_k_nearest`` volunteers (and its nearest skilled volunteers when it requires
-  skills), plus the pairs already assigned; pairs beyond ``max_distance_m`` or lacking a
-  required skill are never candidates. The flow is exact (OR-Tools SimpleMinCostFlow)
-  over that candidate set.
-* A dummy "short" arc per grid costs more than any possible rerouting, so the solver fills
-  as many places as it can first, then minimises distance; unfilled places are reported with
-  a reason (``no_volunteer_in_reach``, ``no_volunteer_with_skills``, ``capacity_exhausted``).
+* Every volunteer-grid pair within ``max_distance_m`` (any distance when None) whose
+  volunteer has the grid's required skills is allowed; nothing else prunes the problem.
+* The result is the optimum of that full problem: most places filled first, then least
+  total cost. OR-Tools' max-flow-with-min-cost solves a flow over a set of arcs; when at
+  most ``all_arcs_limit`` pairs are allowed the set is all of them (``stats["proof"] ==
+  "all_arcs"``); otherwise it starts from each volunteer's ``k_nearest`` grids, each grid's
+  ``grid_k_nearest`` (skilled) volunteers and the pairs already assigned, and grows: with
+  node potentials from shortest residual paths, every allowed pair outside the set with a
+  negative reduced cost is added and the flow solved again, until none is left (``"reduced_costs"``,
+  ``stats["rounds"]``). Then no pair outside the set can improve the flow, so it is optimal.
+  For that proof an unfilled place costs ``short_penalty``: more than any rerouting.
+* Unfilled places are reported with a reason (``no_volunteer_in_reach``,
+  ``no_volunteer_with_skills``, ``capacity_exhausted``).
 * ``one_leadership``: a person is placed in at most one micro-grid (where, with the default
-  target of 1, they are its leader).
+  target of 1, they are its leader): in the flow, arcs into micro-grids leave a per-volunteer
+  gate node whose inflow is capped at 1 (less any fixed micro-grid row).
 * Rows with ``locked=True`` or method ``manual``/``locked`` are kept as they are; they use
   their volunteer's capacity and their grid's target.
 
@@ -58,6 +64,7 @@ from geo.errors import GeoInputError
 REQUIRED_SKILLS = "required_skills"  # optional grid column, ";"-separated
 TARGET = "target"  # optional grid column overriding the settings
 OUT_OF_AREA_M = 50_000.0  # a home this far from every grid has coordinates in the wrong system
+PRICING_GROUPS = 4  # volunteers searched in this many groups of similar potential when pricing arcs
 
 # reason codes (messages: "assign.reason.<code>")
 NO_COORDINATES = "no_coordinates"
@@ -361,10 +368,14 @@ def _ball_pairs(tree_xy: np.ndarray, query_xy: np.ndarray, radius: np.ndarray | 
     """(tree index, query index) of every pair within ``radius`` metres (per query point or one for all)."""
     if not len(tree_xy) or not len(query_xy):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    hits = cKDTree(tree_xy).query_ball_point(query_xy, radius)
+    tree = cKDTree(tree_xy)
+    radius = np.broadcast_to(np.asarray(radius, dtype=float), (len(query_xy),))
+    nearest, _ = tree.query(query_xy, k=1, distance_upper_bound=float(radius.max()) * (1 + 1e-9) + 1e-6)
+    ask = np.flatnonzero(nearest <= radius)  # a vectorised pass first: most points have nobody in reach
+    hits = tree.query_ball_point(query_xy[ask], radius[ask])
     counts = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
     found = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(counts.sum()))
-    return found, np.repeat(np.arange(len(query_xy)), counts)
+    return found, np.repeat(ask, counts)
 
 
 def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
@@ -566,8 +577,9 @@ def _potentials_of_unreached(pi: np.ndarray, lost: np.ndarray, u: np.ndarray, w:
     np.minimum.at(entry, w[from_rest], pi[u[from_rest]] + c[from_rest])
     among = lost[w] & lost[u]
     dist = _shortest_paths(entry, u[among], w[among], c[among])
-    top = float(pi[~lost].max()) if (~lost).any() else 0.0
-    return np.where(lost, np.where(np.isfinite(dist), dist, top + 1.0), pi)
+    pi = np.where(lost & np.isfinite(dist), dist, pi)
+    top = float(pi[np.isfinite(pi)].max()) if np.isfinite(pi).any() else 0.0
+    return np.where(np.isfinite(pi), pi, top + 1.0)  # no arc enters these: any value at least the rest
 
 
 def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) -> _Arcs:
@@ -591,7 +603,7 @@ def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) ->
             continue
         pi_t = pi[tail0 + v_idx]
         reach = pi[flow.g0 + g_idx] + discount + 1.0
-        for group in np.array_split(np.argsort(pi_t, kind="stable"), min(8, len(v_idx))):
+        for group in np.array_split(np.argsort(pi_t, kind="stable"), min(PRICING_GROUPS, len(v_idx))):
             radius = reach - pi_t[group].min()
             if pb.opts.max_distance_m is not None:
                 radius = np.minimum(radius, pb.opts.max_distance_m)
@@ -690,37 +702,13 @@ def solve_staffing(volunteers_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame
     fixed = mine[fixed_mask]
     previous = mine[~fixed_mask]
 
-    v_pos = pd.Series(np.arange(len(vols)), index=vols[s.VOLUNTEER_ID])
-    g_pos = pd.Series(np.arange(len(grids)), index=grids[s.GRID_CODE])
-    fv = v_pos.reindex(fixed[s.VOLUNTEER_ID].astype(str)).to_numpy()
-    fg = g_pos.reindex(fixed[s.GRID_CODE].astype(str)).to_numpy()
-    unknown = np.isnan(fv) | np.isnan(fg)
-    reasons.append(_reasons("assignment", fixed[s.VOLUNTEER_ID].to_numpy()[unknown], LOCKED_ROW_UNKNOWN,
-                            fixed[s.GRID_CODE].to_numpy()[unknown]))
-    fv_ok, fg_ok = fv[~unknown].astype(np.int64), fg[~unknown].astype(np.int64)
-    micro = (grids[s.LEVEL].to_numpy() == s.LEVEL_MICRO)
-    v_cap = np.maximum(vols[s.CAPACITY].to_numpy() - np.bincount(fv_ok, minlength=len(vols)), 0)
-    g_dem = np.maximum(grids["target"].to_numpy() - np.bincount(fg_ok, minlength=len(grids)), 0)
-    lead_cap = None
-    if opts.one_leadership:
-        lead_cap = np.maximum(1 - np.bincount(fv_ok[micro[fg_ok]], minlength=len(vols)), 0)
-
-    pv = v_pos.reindex(previous[s.VOLUNTEER_ID].astype(str)).to_numpy()
-    pg = g_pos.reindex(previous[s.GRID_CODE].astype(str)).to_numpy()
-    pok = ~(np.isnan(pv) | np.isnan(pg))
-    fixed_key = _unique_keys(fv_ok * len(grids) + fg_ok)
-    prev_key = _unique_keys(pv[pok].astype(np.int64) * len(grids) + pg[pok].astype(np.int64))
-    prev_key = prev_key[~_in_sorted(prev_key, fixed_key)]
-    g_skills = _split_skills(grids[REQUIRED_SKILLS].to_numpy())
-    pb = _Problem(vols[["x", "y"]].to_numpy(), grids[["x", "y"]].to_numpy(), _split_skills(vols[s.SKILLS].to_numpy()),
-                  g_skills, np.array([bool(k) for k in g_skills], dtype=bool), vols[s.COMMUNITY_CODE].to_numpy(),
-                  grids[s.COMMUNITY_CODE].to_numpy(), v_cap.astype(np.int64), g_dem.astype(np.int64), micro,
-                  lead_cap, prev_key, fixed_key, opts)
+    pb, fv_ok, unknown = _build_problem(vols, grids, fixed, previous, opts)
+    reasons.append(unknown)
     arcs, flow, proof = _solve_exact(pb)
     used = flow.arc_flow > 0
     new = pd.DataFrame({"v": arcs.v[used], "g": arcs.g[used], s.DISTANCE_M: np.round(arcs.dist[used], 1)})
 
-    new_rows = _new_rows(new, vols, grids, fixed, previous, opts.scenario, now, micro)
+    new_rows = _new_rows(new, vols, grids, fixed, previous, opts.scenario, now, pb.micro)
     changes = _changes(previous, new_rows)
     changes["fixed"] = len(fixed)
     result_table = _typed(pd.concat([other_rows, fixed, new_rows], ignore_index=True))
@@ -731,11 +719,44 @@ def solve_staffing(volunteers_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame
     stats = {"volunteers": len(vols), "grids": len(grids), "arcs": len(arcs), **proof,
              "places": int(grids["target"].sum()), "filled": int(used.sum()) + len(fixed),
              "short": int(flow.short.sum()), "cost": int(arcs.cost[used].sum())}
-    problem = {"arc_v": arcs.v, "arc_g": arcs.g, "arc_cost": arcs.cost, "v_cap": v_cap, "g_dem": g_dem,
-               "micro": micro, "lead_cap": lead_cap, "short_penalty": proof["short_penalty"],
+    problem = {"arc_v": arcs.v, "arc_g": arcs.g, "arc_cost": arcs.cost, "v_cap": pb.v_cap, "g_dem": pb.g_dem,
+               "micro": pb.micro, "lead_cap": pb.lead_cap, "short_penalty": proof["short_penalty"],
                "v_xy": pb.vxy, "g_xy": pb.gxy}
     return StaffingResult(result_table, short_df, reasons_df[list(REASON_COLUMNS)], changes,
                           float(arcs.dist[used].sum()), flow.cost, stats, problem)
+
+
+def _build_problem(vols: pd.DataFrame, grids: pd.DataFrame, fixed: pd.DataFrame, previous: pd.DataFrame,
+                   opts: StaffingOptions) -> tuple[_Problem, np.ndarray, pd.DataFrame]:
+    """The full problem left after the fixed rows; the fixed rows' volunteer positions; unknown fixed rows."""
+    v_pos = pd.Series(np.arange(len(vols)), index=vols[s.VOLUNTEER_ID])
+    g_pos = pd.Series(np.arange(len(grids)), index=grids[s.GRID_CODE])
+    fv = v_pos.reindex(fixed[s.VOLUNTEER_ID].astype(str)).to_numpy()
+    fg = g_pos.reindex(fixed[s.GRID_CODE].astype(str)).to_numpy()
+    unknown = np.isnan(fv) | np.isnan(fg)
+    unknown_rows = _reasons("assignment", fixed[s.VOLUNTEER_ID].to_numpy()[unknown], LOCKED_ROW_UNKNOWN,
+                            fixed[s.GRID_CODE].to_numpy()[unknown])
+    fv_ok, fg_ok = fv[~unknown].astype(np.int64), fg[~unknown].astype(np.int64)
+    micro = (grids[s.LEVEL].to_numpy() == s.LEVEL_MICRO)
+    v_cap = np.maximum(vols[s.CAPACITY].to_numpy() - np.bincount(fv_ok, minlength=len(vols)), 0)
+    g_dem = np.maximum(grids["target"].to_numpy() - np.bincount(fg_ok, minlength=len(grids)), 0)
+    lead_cap = None
+    if opts.one_leadership:
+        lead_cap = np.maximum(1 - np.bincount(fv_ok[micro[fg_ok]], minlength=len(vols)), 0).astype(np.int64)
+    pv = v_pos.reindex(previous[s.VOLUNTEER_ID].astype(str)).to_numpy()
+    pg = g_pos.reindex(previous[s.GRID_CODE].astype(str)).to_numpy()
+    pok = ~(np.isnan(pv) | np.isnan(pg))
+    fixed_key = _unique_keys(fv_ok * len(grids) + fg_ok)
+    prev_key = _unique_keys(pv[pok].astype(np.int64) * len(grids) + pg[pok].astype(np.int64))
+    g_skills = _split_skills(grids[REQUIRED_SKILLS].to_numpy())
+    pb = _Problem(
+        vxy=vols[["x", "y"]].to_numpy(), gxy=grids[["x", "y"]].to_numpy(),
+        v_skills=_split_skills(vols[s.SKILLS].to_numpy()), g_skills=g_skills,
+        g_needs=np.array([bool(k) for k in g_skills], dtype=bool),
+        v_community=vols[s.COMMUNITY_CODE].to_numpy(), g_community=grids[s.COMMUNITY_CODE].to_numpy(),
+        v_cap=v_cap.astype(np.int64), g_dem=g_dem.astype(np.int64), micro=micro, lead_cap=lead_cap,
+        prev_key=prev_key[~_in_sorted(prev_key, fixed_key)], fixed_key=fixed_key, opts=opts)
+    return pb, fv_ok, unknown_rows
 
 
 def _new_rows(new: pd.DataFrame, vols: pd.DataFrame, grids: pd.DataFrame, fixed: pd.DataFrame,
