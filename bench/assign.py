@@ -98,7 +98,8 @@ def make_staffing_case(n_vol: int, n_grid: int, rng: np.random.Generator) -> tup
     return vols, grids
 
 
-def lp_objective(problem: dict[str, np.ndarray], *, max_distance_m: float | None = None) -> tuple[float, float, int]:
+def lp_objective(problem: dict[str, np.ndarray], *, max_distance_m: float | None = None
+                 ) -> tuple[float, float, int]:
     """HiGHS LP optimum of the same flow: (objective, seconds, arcs).
 
     Without ``max_distance_m`` on the solver's final arcs; with it on every pair within that

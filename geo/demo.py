@@ -89,7 +89,8 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
         "sources": {"demo": DEMO_SOURCES},
         "demo_build": summary,
     }
-    return Project(layers=project.layers, tables=project.tables, meta=meta).with_settings(staffing=DEMO_STAFFING)
+    project = Project(layers=project.layers, tables=project.tables, meta=meta)
+    return project.with_settings(staffing=DEMO_STAFFING)
 
 
 def with_first_results(project: Project) -> Project:

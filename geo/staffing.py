@@ -1,4 +1,4 @@
-"""Optimal staffing: volunteers to grids, the proven optimum by min-cost flow, with targets, locks, churn, reasons.
+"""Optimal staffing: volunteers to grids, a proven min-cost-flow optimum, with targets, locks, churn, reasons.
 
 The model (all distances in metres, EPSG:32648 by default)
 -----------------------------------------------------------
@@ -118,8 +118,12 @@ class StaffingResult:
     skipped (``REASON_COLUMNS``: kind volunteer/grid, id, reason code, detail);
     ``changes``: counts ``added``, ``removed``, ``moved``, ``kept``, ``fixed``;
     ``objective_m``: total home→grid distance of the optimised rows; ``solver_cost``: the
-    min-cost-flow objective (with discounts and short penalties); ``problem``: the arrays of the
-    flow actually solved (candidate arcs, capacities, demands), for audits and LP checks.
+    min-cost-flow objective (with discounts, plus ``short_penalty`` per unfilled place);
+    ``stats``: ``volunteers``, ``grids``, ``places``, ``filled``, ``short``, ``cost`` (solver
+    cost of the new rows), ``arcs`` (in the final flow), ``proof`` (``"all_arcs"`` or
+    ``"reduced_costs"``, see the module docstring), ``rounds`` and ``short_penalty``;
+    ``problem``: the arrays of the flow actually solved (arcs, capacities, demands, one-leadership
+    caps, penalty, coordinates in metres), for audits and LP checks.
     """
 
     assignments: pd.DataFrame
@@ -340,7 +344,7 @@ def _unique_keys(keys: np.ndarray) -> np.ndarray:
 
 
 def _arcs_for(pb: _Problem, v: np.ndarray, g: np.ndarray) -> _Arcs:
-    """The pairs ``(v[i], g[i])`` that are arcs of the full problem, with distance and cost (module docstring)."""
+    """The pairs ``(v[i], g[i])`` that are arcs of the full problem, with distance and cost."""
     v, g = v.astype(np.int64), g.astype(np.int64)
     ng = len(pb.gxy)
     key = v * ng + g
@@ -395,7 +399,7 @@ def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
 
 
 def _candidate_arcs(pb: _Problem) -> _Arcs:
-    """A first arc set to grow from: nearest grids per volunteer, nearest (skilled) volunteers per grid, old pairs."""
+    """A first arc set to grow from: nearest grids per person, nearest (skilled) people per grid, old pairs."""
     v_live, g_live = pb.v_live, pb.g_live
     if not len(v_live) or not len(g_live):
         return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
@@ -447,7 +451,7 @@ def short_penalty(max_cost: int, n_volunteers: int, n_grids: int) -> int:
 
 @dataclass
 class _Flow:
-    """A solved network: flow per volunteer→grid arc, short places per grid, objective, and the whole network."""
+    """A solved network: flow per volunteer→grid arc, short places per grid, objective, the whole network."""
 
     arc_flow: np.ndarray
     short: np.ndarray
@@ -583,7 +587,7 @@ def _potentials_of_unreached(pi: np.ndarray, lost: np.ndarray, u: np.ndarray, w:
 
 
 def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) -> _Arcs:
-    """Arcs of the full problem outside ``arcs`` whose reduced cost is negative (at most ``per_grid`` per grid).
+    """Arcs of the full problem outside ``arcs`` with a negative reduced cost (at most ``per_grid`` per grid).
 
     An arc can only have a negative reduced cost when ``dist < pi(grid) - pi(tail) + discount``
     (costs are never below rounded distance less the same-community discount; earlier pairs,
@@ -595,7 +599,8 @@ def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) ->
     discount = pb.opts.same_community_discount_m if pb.opts.prefer_same_community else 0.0
     classes = [(flow.v0, np.ones(ng, dtype=bool), pb.v_cap > 0)]
     if pb.lead_cap is not None:
-        classes = [(flow.v0, ~pb.micro, pb.v_cap > 0), (flow.gate0, pb.micro, (pb.v_cap > 0) & (pb.lead_cap > 0))]
+        classes = [(flow.v0, ~pb.micro, pb.v_cap > 0),
+                   (flow.gate0, pb.micro, (pb.v_cap > 0) & (pb.lead_cap > 0))]
     found_v, found_g = [], []
     for tail0, grid_mask, vol_mask in classes:
         g_idx, v_idx = np.flatnonzero(grid_mask & (pb.g_dem > 0)), np.flatnonzero(vol_mask)
@@ -636,7 +641,8 @@ def _solve_exact(pb: _Problem) -> tuple[_Arcs, _Flow, dict[str, Any]]:
     penalty = short_penalty(_max_cost(pb), len(pb.v_live), len(pb.g_live))
     arcs = _all_arcs(pb, pb.opts.all_arcs_limit)
     if arcs is not None:
-        return arcs, _solve_flow(arcs, pb, penalty), {"proof": "all_arcs", "rounds": 1, "short_penalty": penalty}
+        proof = {"proof": "all_arcs", "rounds": 1, "short_penalty": penalty}
+        return arcs, _solve_flow(arcs, pb, penalty), proof
     arcs = _candidate_arcs(pb)
     for rounds in itertools.count(1):
         flow = _solve_flow(arcs, pb, penalty)

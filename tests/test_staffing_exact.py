@@ -53,8 +53,9 @@ class Case:
             geometry=shapely.points(self.vxy + (X0, Y0)), crs=UTM)
         boxes = [shapely.box(X0 + x - 10, Y0 + y - 10, X0 + x + 10, Y0 + y + 10) for x, y in self.gxy]
         grids = gpd.GeoDataFrame(
-            {s.CODE: gids, s.LEVEL: np.where(self.micro, s.LEVEL_MICRO, s.LEVEL_GENERAL), "target": self.target,
-             s.COMMUNITY_CODE: self.g_comm, "required_skills": [";".join(sorted(k)) or None for k in self.g_skills]},
+            {s.CODE: gids, s.LEVEL: np.where(self.micro, s.LEVEL_MICRO, s.LEVEL_GENERAL),
+             "target": self.target, s.COMMUNITY_CODE: self.g_comm,
+             "required_skills": [";".join(sorted(k)) or None for k in self.g_skills]},
             geometry=boxes, crs=UTM)
         rows = [_row(vids[v], gids[g], method="manual" if k % 2 else "optimised", locked=not k % 2)
                 for k, (v, g) in enumerate(self.fixed)]
@@ -85,7 +86,8 @@ def random_case(seed: int) -> Case:
     n_fixed = int(rng.integers(0, 3))
     options = StaffingOptions(
         max_distance_m=None if rng.random() < 0.3 else float(rng.uniform(500, 3 * size)),
-        prefer_same_community=bool(rng.random() < 0.5), same_community_discount_m=float(rng.choice([100, 500])),
+        prefer_same_community=bool(rng.random() < 0.5),
+        same_community_discount_m=float(rng.choice([100, 500])),
         one_leadership=bool(rng.random() < 0.6), stability_m=float(rng.choice([0, 200])),
         k_nearest=int(rng.integers(1, 3)), grid_k_nearest=int(rng.integers(1, 3)),
         all_arcs_limit=int(rng.choice([0, 300_000])))
@@ -106,7 +108,8 @@ def pair_costs(case: Case) -> tuple[np.ndarray, np.ndarray]:
         allowed[v, g] = False
     cost = np.rint(dist)
     if o.prefer_same_community:
-        cost -= o.same_community_discount_m * (np.array(case.v_comm)[:, None] == np.array(case.g_comm)[None, :])
+        same = np.array(case.v_comm)[:, None] == np.array(case.g_comm)[None, :]
+        cost -= o.same_community_discount_m * same
     for v, g in set(case.previous) - set(case.fixed):
         cost[v, g] -= o.stability_m
     return allowed, np.maximum(cost, 0)
@@ -128,7 +131,8 @@ def exact_optimum(case: Case) -> tuple[int, float]:
     if case.options.one_leadership:
         micro = case.micro[g_idx]
         fixed_micro = np.bincount([v for v, g in case.fixed if case.micro[g]], minlength=len(case.vxy))
-        rows.append(sp.csr_matrix((np.ones(micro.sum()), (v_idx[micro], cols[micro])), shape=(len(case.vxy), n)))
+        rows.append(sp.csr_matrix((np.ones(micro.sum()), (v_idx[micro], cols[micro])),
+                                  shape=(len(case.vxy), n)))
         upper.append(np.maximum(1 - fixed_micro, 0))
     limits = LinearConstraint(sp.vstack(rows), -np.inf, np.concatenate(upper))
     first = milp(-np.ones(n), constraints=[limits], integrality=np.ones(n), bounds=Bounds(0, 1))
@@ -214,8 +218,8 @@ def test_solve_staffing__one_leadership_staffs_every_grid_a_matching_can():
     vols, grids, table = case.frames()
     outcomes = {}
     for limit in (0, 300_000):  # grown by reduced costs; every arc within 5 km
-        result = solve_staffing(vols, grids, assignments=table,
-                                options=StaffingOptions(max_distance_m=5000, one_leadership=True, all_arcs_limit=limit))
+        opts = StaffingOptions(max_distance_m=5000, one_leadership=True, all_arcs_limit=limit)
+        result = solve_staffing(vols, grids, assignments=table, options=opts)
         assert result.short.empty and result.stats["filled"] == 300
         outcomes[result.stats["proof"]] = achieved(case, result)
     assert outcomes["reduced_costs"] == outcomes["all_arcs"]
@@ -230,7 +234,7 @@ def _trap_case(seed: int, options: StaffingOptions) -> Case:
 
 def test_solve_staffing__reduced_cost_proof_grows_the_first_candidate_set():
     case = _trap_case(5, StaffingOptions(one_leadership=True, all_arcs_limit=0))  # no max distance
-    vols, grids, table = case.frames()
+    vols, grids, _ = case.frames()
     result = solve_staffing(vols, grids, options=case.options)
     assert result.stats["proof"] == "reduced_costs" and result.stats["rounds"] > 1
     assert result.stats["filled"] == 300 and result.stats["arcs"] < len(vols) * len(grids) / 4
@@ -238,9 +242,10 @@ def test_solve_staffing__reduced_cost_proof_grows_the_first_candidate_set():
 
 def test_solve_staffing__stats_say_how_the_optimum_was_proven():
     case = random_case(3)
-    vols, grids, table = case.frames()
+    vols, grids, _ = case.frames()
     small = solve_staffing(vols, grids, options=StaffingOptions(all_arcs_limit=10_000))
-    grown = solve_staffing(vols, grids, options=StaffingOptions(all_arcs_limit=0, k_nearest=1, grid_k_nearest=1))
+    grown = solve_staffing(vols, grids,
+                           options=StaffingOptions(all_arcs_limit=0, k_nearest=1, grid_k_nearest=1))
     assert small.stats["proof"] == "all_arcs" and small.stats["rounds"] == 1
     assert grown.stats["proof"] == "reduced_costs" and grown.stats["rounds"] >= 1
     assert (small.stats["filled"], small.stats["cost"]) == (grown.stats["filled"], grown.stats["cost"])
@@ -258,5 +263,5 @@ def test_demo_project__nobody_leads_two_micro_grids(demo_project_file):
     in_micro = rows[rows[s.GRID_CODE].astype(str).map(level).eq(s.LEVEL_MICRO).to_numpy()]
     leads = in_micro.loc[in_micro[s.ROLE] == "leader", s.VOLUNTEER_ID].astype(str).value_counts()
     assert len(in_micro) > 3000 and leads.max() == 1  # the demo's micro-grids are led, each by its own person
-    assert in_micro[s.VOLUNTEER_ID].astype(str).value_counts().max() == 1  # one_leadership: one micro-grid each
+    assert in_micro[s.VOLUNTEER_ID].astype(str).value_counts().max() == 1  # one_leadership: one micro each
     assert find_violations(project).empty
