@@ -367,12 +367,11 @@ def _arcs_for(pb: _Problem, v: np.ndarray, g: np.ndarray) -> _Arcs:
     return _Arcs(v, g, dist, np.maximum(np.rint(cost), 0).astype(np.int64))
 
 
-def _ball_pairs(tree_xy: np.ndarray, query_xy: np.ndarray, radius: np.ndarray | float
+def _ball_pairs(tree: cKDTree, query_xy: np.ndarray, radius: np.ndarray | float
                 ) -> tuple[np.ndarray, np.ndarray]:
     """(tree index, query index) of every pair within ``radius`` metres (per query point or one for all)."""
-    if not len(tree_xy) or not len(query_xy):
+    if not tree.n or not len(query_xy):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    tree = cKDTree(tree_xy)
     radius = np.broadcast_to(np.asarray(radius, dtype=float), (len(query_xy),))
     nearest, _ = tree.query(query_xy, k=1, distance_upper_bound=float(radius.max()) * (1 + 1e-9) + 1e-6)
     ask = np.flatnonzero(nearest <= radius)  # a vectorised pass first: most points have nobody in reach
@@ -394,7 +393,7 @@ def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
     tree_v = cKDTree(pb.vxy[v_live])
     if cKDTree(pb.gxy[g_live]).count_neighbors(tree_v, pb.opts.max_distance_m) > limit:
         return None
-    vi, gi = _ball_pairs(pb.vxy[v_live], pb.gxy[g_live], pb.opts.max_distance_m)
+    vi, gi = _ball_pairs(tree_v, pb.gxy[g_live], pb.opts.max_distance_m)
     return _arcs_for(pb, v_live[vi], g_live[gi])
 
 
@@ -586,22 +585,31 @@ def _potentials_of_unreached(pi: np.ndarray, lost: np.ndarray, u: np.ndarray, w:
     return np.where(np.isfinite(pi), pi, top + 1.0)  # no arc enters these: any value at least the rest
 
 
-def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) -> _Arcs:
-    """Arcs of the full problem outside ``arcs`` with a negative reduced cost (at most ``per_grid`` per grid).
+@dataclass
+class _Search:
+    """Pricing search: grids ``grids`` against volunteers ``vols`` (one potential group), per-grid radius."""
 
-    An arc can only have a negative reduced cost when ``dist < pi(grid) - pi(tail) + discount``
-    (costs are never below rounded distance less the same-community discount; earlier pairs,
-    the only ones with the stability discount, are always in the set), so volunteers are
-    searched by k-d tree within that radius, in groups of similar potential.
+    tree: cKDTree
+    vols: np.ndarray
+    grids: np.ndarray
+    radius: np.ndarray
+
+
+def _pricing_searches(pb: _Problem, flow: _Flow, pi: np.ndarray) -> list[_Search]:
+    """Where an arc outside the set may have a negative reduced cost: volunteers within a radius per grid.
+
+    ``reduced = cost + pi(tail) - pi(grid)`` and cost >= rounded distance less the
+    same-community discount (earlier pairs, the only ones with the stability discount, are
+    always in the set), so a negative one needs ``dist < pi(grid) - pi(tail) + discount + 1``.
+    Tails are split into groups of similar potential so each group's radius stays tight.
     """
-    pi = _potentials(flow)
     ng = len(pb.gxy)
     discount = pb.opts.same_community_discount_m if pb.opts.prefer_same_community else 0.0
     classes = [(flow.v0, np.ones(ng, dtype=bool), pb.v_cap > 0)]
     if pb.lead_cap is not None:
         classes = [(flow.v0, ~pb.micro, pb.v_cap > 0),
                    (flow.gate0, pb.micro, (pb.v_cap > 0) & (pb.lead_cap > 0))]
-    found_v, found_g = [], []
+    searches = []
     for tail0, grid_mask, vol_mask in classes:
         g_idx, v_idx = np.flatnonzero(grid_mask & (pb.g_dem > 0)), np.flatnonzero(vol_mask)
         if not len(g_idx) or not len(v_idx):
@@ -612,15 +620,53 @@ def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) ->
             radius = reach - pi_t[group].min()
             if pb.opts.max_distance_m is not None:
                 radius = np.minimum(radius, pb.opts.max_distance_m)
-            ask = np.flatnonzero(radius > 0)
-            vi, qi = _ball_pairs(pb.vxy[v_idx[group]], pb.gxy[g_idx[ask]], radius[ask])
-            found_v.append(v_idx[group][vi])
-            found_g.append(g_idx[ask][qi])
+            ask = radius > 0
+            if ask.any():
+                searches.append(_Search(cKDTree(pb.vxy[v_idx[group]]), v_idx[group], g_idx[ask], radius[ask]))
+    return searches
+
+
+def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) -> _Arcs:
+    """Arcs of the full problem outside ``arcs`` with a negative reduced cost (at most ``per_grid`` per grid).
+
+    First each grid's ``per_grid`` nearest volunteers per search (vectorised); only when none of
+    those improves, every volunteer within reach of the grids that had more (so an empty
+    answer always means: no arc outside the set has a negative reduced cost).
+    """
+    pi = _potentials(flow)
+    searches = _pricing_searches(pb, flow, pi)
+    found_v, found_g, rest = [], [], []
+    for sr in searches:
+        k = min(per_grid, len(sr.vols))
+        upper = float(sr.radius.max()) * (1 + 1e-9) + 1e-6
+        dist, near = sr.tree.query(pb.gxy[sr.grids], k=k, distance_upper_bound=upper)
+        dist, near = dist.reshape(len(sr.grids), k), near.reshape(len(sr.grids), k)
+        hit = dist <= sr.radius[:, None]
+        found_v.append(sr.vols[near[hit]])
+        found_g.append(np.repeat(sr.grids, hit.sum(axis=1)))
+        more = hit[:, -1]  # the k-th nearest is in reach: there may be more
+        rest.append(_Search(sr.tree, sr.vols, sr.grids[more], sr.radius[more]))
+    extra = _negative_arcs(pb, arcs, flow, pi, found_v, found_g, per_grid)
+    if len(extra):
+        return extra
+    found_v, found_g = [], []
+    for sr in rest:
+        vi, gi = _ball_pairs(sr.tree, pb.gxy[sr.grids], sr.radius)
+        found_v.append(sr.vols[vi])
+        found_g.append(sr.grids[gi])
+    return _negative_arcs(pb, arcs, flow, pi, found_v, found_g, per_grid)
+
+
+def _negative_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, pi: np.ndarray, found_v: list[np.ndarray],
+                   found_g: list[np.ndarray], per_grid: int) -> _Arcs:
+    """The found pairs outside ``arcs`` that are arcs with a negative reduced cost, ``per_grid`` best per grid."""
     if not found_v:
         return arcs.take(np.empty(0, np.int64))
-    v, g = np.concatenate(found_v), np.concatenate(found_g)
-    outside = ~_in_sorted(v * ng + g, np.sort(arcs.v * ng + arcs.g))
-    cand = _arcs_for(pb, v[outside], g[outside])
+    ng = len(pb.gxy)
+    v, g = np.concatenate(found_v).astype(np.int64), np.concatenate(found_g).astype(np.int64)
+    key = _unique_keys(v * ng + g)
+    key = key[~_in_sorted(key, np.sort(arcs.v * ng + arcs.g))]
+    cand = _arcs_for(pb, key // ng, key % ng)
     reduced = cand.cost + pi[_arc_tails(pb, cand, flow.v0, flow.gate0)] - pi[flow.g0 + cand.g]
     neg = np.flatnonzero(reduced < -0.5)  # potentials are whole numbers: costs are
     order = neg[np.lexsort((reduced[neg], cand.g[neg]))]
