@@ -398,7 +398,7 @@ def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
 
 
 def _candidate_arcs(pb: _Problem) -> _Arcs:
-    """A first arc set to grow from: nearest grids per person, nearest (skilled) people per grid, old pairs."""
+    """First arcs to grow from: nearest grids per person, nearest (skilled) people per grid, past pairs."""
     v_live, g_live = pb.v_live, pb.g_live
     if not len(v_live) or not len(g_live):
         return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
@@ -659,7 +659,7 @@ def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) ->
 
 def _negative_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, pi: np.ndarray, found_v: list[np.ndarray],
                    found_g: list[np.ndarray], per_grid: int) -> _Arcs:
-    """The found pairs outside ``arcs`` that are arcs with a negative reduced cost, ``per_grid`` best per grid."""
+    """Found pairs outside ``arcs`` that are arcs with a negative reduced cost, ``per_grid`` best per grid."""
     if not found_v:
         return arcs.take(np.empty(0, np.int64))
     ng = len(pb.gxy)

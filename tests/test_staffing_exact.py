@@ -147,8 +147,9 @@ def achieved(case: Case, result) -> tuple[int, float]:
     """(places filled, total cost) of the solver's new rows, costed and checked by the rules here."""
     allowed, cost = pair_costs(case)
     a = result.assignments
-    new = a[a[s.METHOD] == "optimised"]
-    new = new[~new[s.LOCKED]]
+    new = a[(a[s.METHOD] == "optimised") & ~a[s.LOCKED]]
+    kept = a[(a[s.METHOD] != "optimised") | a[s.LOCKED]]
+    assert set(zip(kept[s.VOLUNTEER_ID], kept[s.GRID_CODE])) == {(f"V{v}", f"G{g}") for v, g in case.fixed}
     v = new[s.VOLUNTEER_ID].str[1:].astype(int).to_numpy()
     g = new[s.GRID_CODE].str[1:].astype(int).to_numpy()
     assert allowed[v, g].all(), "a pair the rules forbid"
