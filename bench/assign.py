@@ -143,7 +143,7 @@ def bench_staffing(n_vol: int, n_grid: int, *, rng: np.random.Generator, check_l
     label += ", one leadership" if one_leadership else ""
     label += f"; {res.stats['proof']}, {res.stats['rounds']} round{'s' if res.stats['rounds'] > 1 else ''})"
     row = {"task": label + f", {res.stats['filled']:,}/{res.stats['places']:,} filled",
-           "seconds": sec, "cpu_s": cpu, "ratio": sec / 5.0, "peak_mb": _peak_mb()}
+           "seconds": sec, "ratio": sec / 5.0, "peak_mb": _peak_mb(), "cpu_s": cpu}
     rows = [row]
     if check_lp:
         checks = [("the same arcs", None)] + ([(f"every pair within {max_distance_m:.0f} m", max_distance_m)]
