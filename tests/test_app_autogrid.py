@@ -124,4 +124,4 @@ def test_autogrid__without_household_points_the_tab_says_what_to_import(tmp_path
     path = tmp_path / "no_hh.gpkg"
     save_project(hostile_project(), path)
     at = _run_page(path)
-    assert any("households" in i.value for i in at.info)
+    assert any("楼栋/住户点" in i.value for i in at.info)  # the layer in words (no identifier on a Chinese page)
