@@ -42,6 +42,26 @@ options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang()
                          internal=internal, approval_number=approval.strip())
 
 
+def _page_figure(project, page: tuple):
+    """The figure of one map page or notice board: ``page`` = (kind, code, measure, category, options)."""
+    kind, code, measure_name, category, page_options = page
+    if kind == "notice":
+        return atlas.render_notice_page(notice_data(project, code), page_options)
+    data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category)
+    return lp.render_map_page(data, page_options)
+
+
+def _page_bytes(project, page: tuple, *, fmt: str, dpi: int | None = None) -> bytes:
+    fig = _page_figure(project, page)
+    return lp.figure_bytes(fig, fmt=fmt, dpi=dpi) if dpi else lp.figure_bytes(fig, fmt=fmt)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _preview_png(path: str, mtime_ns: int, page: tuple, _project) -> bytes:
+    """The low-resolution preview, cached per project file state and page (a page switch back is instant)."""
+    return _page_bytes(_project, page, fmt="png", dpi=80)
+
+
 def _unit_choices(kind: str) -> dict[str, str]:
     """``{code: "name · level (code)"}`` of what can be printed, searchable by name or code in the picker."""
     levels = (s.GRIDS,) if kind == "notice" else (s.TOWNS, s.COMMUNITIES, s.GRIDS)
@@ -84,15 +104,13 @@ try:
                             placeholder=tr("print.ui.unit_placeholder"))
         if not code:
             st.stop()
-        if kind == "notice":
-            fig = atlas.render_notice_page(notice_data(project, code), options)
-        else:
-            unit = find_unit(project, code)
-            fig = lp.render_map_page(map_page_data(project, unit, measure=spec.name, category=spec.category), options)
-        st.image(lp.figure_bytes(fig, fmt="png", dpi=80), caption=tr("print.ui.preview"))
-        st.download_button(tr("print.ui.download_pdf"), lp.figure_bytes(fig, fmt="pdf"), file_name=f"{code}.pdf",
-                           mime="application/pdf", key="print_download_pdf")
-        st.download_button(tr("print.ui.download_png"), lp.figure_bytes(fig, fmt="png", dpi=300),
+        path = str(st.session_state[state.PROJECT_PATH])
+        page = (kind, code, spec.name, spec.category, options)
+        st.image(_preview_png(path, Path(path).stat().st_mtime_ns, page, project), caption=tr("print.ui.preview"))
+        # full resolution only when downloaded (a callable runs on the click, not on every rerun)
+        st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, fmt="pdf"),
+                           file_name=f"{code}.pdf", mime="application/pdf", key="print_download_pdf")
+        st.download_button(tr("print.ui.download_png"), partial(_page_bytes, project, page, fmt="png", dpi=300),
                            file_name=f"{code}.png", mime="image/png", key="print_download_png")
 except GeoInputError as exc:
     show_error(exc)
