@@ -154,3 +154,23 @@ def test_run_preview__reads_in_english_after_a_coverage_rerun(project_file, tmp_
     assert any(t.startswith("Why rows are removed") for t in texts)
     found = sorted({f"{m} ← {t[:80]!r}" for t in texts for m in CJK.findall(_without_user_data(t, path))})
     assert not found, "\n".join(found)
+
+
+def test_edit_page__tables_and_comparison_read_in_english(project_file, tmp_path):
+    import shutil
+    path = tmp_path / project_file.name
+    shutil.copy(project_file, path)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state[state.PROJECT_PATH] = str(path)
+    at.session_state[state.USER_NAME] = "tester"
+    at.switch_page("ui/pages/edit.py")
+    at.run()
+    at.selectbox(key="edit_community").set_value(COMM11).run()
+    at.button(key="edit_add").click().run()
+    at.button(key="edit_compare_button").click().run()
+    at.radio(key=state.LANG).set_value("en").run()  # AppTest clicks in Chinese only (see above)
+    assert not at.exception
+    texts = _strings(at._tree)
+    assert any("Scenario A" in t for t in texts)
+    found = sorted({f"{m} ← {t[:80]!r}" for t in texts for m in CJK.findall(_without_user_data(t, path))})
+    assert not found, "\n".join(found)
