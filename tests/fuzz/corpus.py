@@ -14,7 +14,9 @@ import json
 import math
 import os
 import random
+import re
 import struct
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,21 +86,29 @@ def csv_bytes(layer: str = s.VOLUNTEERS, *, encoding: str = "utf-8") -> bytes:
     return points_frame(layer).to_csv(index=False).encode(encoding)
 
 
+_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
 def xlsx_bytes(frames: dict[str, pd.DataFrame]) -> bytes:
+    """A workbook written by openpyxl, with its timestamps fixed (same frames, same bytes)."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, df in frames.items():
             df.to_excel(writer, sheet_name=name, index=False)
-    return buf.getvalue()
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            zf.writestr(zipfile.ZipInfo(info.filename, date_time=(2020, 1, 1, 0, 0, 0)),
+                        _STAMP.sub(b"2020-01-01T00:00:00Z", src.read(info)), compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def kml_bytes(layer: str) -> bytes:
-    buf = io.BytesIO()
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"gridatlas-fuzz-{os.getpid()}-{layer}.kml"
-    pyogrio.write_dataframe(_layers()[layer], path, driver="KML")
-    buf.write(path.read_bytes())
-    path.unlink()
-    return buf.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{layer}.kml"
+        pyogrio.write_dataframe(_layers()[layer], path, driver="KML")
+        return path.read_bytes()
 
 
 def gpkg_bytes(layer: str) -> bytes:
