@@ -55,7 +55,7 @@ JSON_SUFFIXES = (".geojson", ".json")
 
 # C0/C1 control characters except tab, line feed and carriage return (kept: they are text layout)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _GEOJSON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
                   "GeometryCollection"}
 # integers beyond this are not exact as float64 (2**53)

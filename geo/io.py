@@ -25,11 +25,11 @@ import shapely
 
 from geo import schema as s
 from geo.crs import Shift, SourceCRS, declaration_shift_m, declaration_wins_over_label, parse_crs, to_storage_crs
-from geo.guards import check_coordinates, check_input_file, check_zip, reader_errors, review_frame
 from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
+from geo.guards import check_coordinates, check_input_file, check_zip, reader_errors, review_frame
 from geo.idcard import find_id_column, new_salt, protect_id_numbers
 from geo.privacy import is_mobile_phone, normalise_phone
 from geo.project import Project

@@ -156,7 +156,7 @@ def test_clean_text__removes_control_characters_and_nul_and_says_where():
     frame = pd.DataFrame({"名称": ["好\x00名", "ok", "a\x07b\x1b"], "n": [1, 2, 3]}, index=[2, 3, 4])
     out, notes = clean_text(frame, layer=s.VOLUNTEERS, label="v.csv", by_row=True)
     assert list(out["名称"]) == ["好名", "ok", "ab"]
-    assert list(frame["名称"])[0] == "好\x00名"  # input untouched
+    assert frame["名称"].iloc[0] == "好\x00名"  # input untouched
     assert [(n["code"], n["feature_id"], n["related_id"]) for n in notes] == [("guards.control_chars", "2, 4", "2")]
 
 
