@@ -5,6 +5,8 @@ or paste (e.g. into a chat group); ``roster_bytes`` picks a form (md, txt, csv, 
 """
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -12,9 +14,10 @@ import pandas as pd
 from geo import export_formats as fmt
 from geo import export_tables as tab
 from geo import schema as s
-from geo.errors import ExportError
+from geo.errors import ExportError, GeoWarning
 from geo.messages import label, t
 from geo.project import Project
+from geo.values import strip_controls
 
 ROSTER_BY = ("grid", "community")
 ROSTER_COLUMNS = (tab.TOWN_NAME, s.COMMUNITY_CODE, tab.COMMUNITY_NAME, s.GRID_CODE, tab.GRID_NAME, s.LEVEL,
@@ -52,12 +55,25 @@ def roster_table(project: Project, *, by: str = "grid", scenario: str | None = N
     return out.astype(object).where(out.notna(), "").reset_index(drop=True)
 
 
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|~$])")  # emphasis, code, links, images, tables, maths
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=])|^(\s*\d+)([.)])")  # headings, lists at a line's start
+
+
+def md_text(value: object) -> str:
+    """``value`` as literal Markdown text: one line, no control characters, punctuation backslash-escaped
+    and ``& < >`` as HTML entities, so a name like ``<img src=x onerror=…>`` or ``![x](http://…)``
+    stays inert text in any Markdown viewer (and in HTML rendered from it)."""
+    text = re.sub(r"[\t\n\r]+", " ", strip_controls(str(value)))
+    text = _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}", _MD_INLINE.sub(r"\\\1", text))
+    return html.escape(text, quote=False)
+
+
 def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return md_text(value)
 
 
 def _md_table(records: list[dict], columns: tuple[str, ...], lang: str) -> list[str]:
-    lines = ["| " + " | ".join(tab.header(c, lang) for c in columns) + " |",
+    lines = ["| " + " | ".join(md_text(tab.header(c, lang)) for c in columns) + " |",
              "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_md_cell(r[c]) for c in columns) + " |" for r in records]
     return lines
@@ -84,15 +100,16 @@ def roster_markdown(roster: pd.DataFrame, *, by: str = "grid", lang: str = "zh",
     lines = [f"# {t('export.roster.title', lang)}"]
     if by == "community":
         for (code, name), rows in _groups(roster, (s.COMMUNITY_CODE, tab.COMMUNITY_NAME)):
-            lines += ["", "## " + t("export.roster.community_heading", lang, community_name=name,
-                                     community_code=code), ""]
+            lines += ["", "## " + md_text(t("export.roster.community_heading", lang, community_name=name,
+                                             community_code=code)), ""]
             lines += _md_table(rows, (s.GRID_CODE, tab.GRID_NAME, *_PERSON), lang)
     else:
         for (code, name), rows in _groups(roster, (s.GRID_CODE, tab.GRID_NAME)):
-            lines += ["", "## " + t("export.roster.grid_heading", lang, grid_name=name, grid_code=code),
-                      f"{rows[0][tab.TOWN_NAME]} {rows[0][tab.COMMUNITY_NAME]}", ""]
+            lines += ["", "## " + md_text(t("export.roster.grid_heading", lang, grid_name=name, grid_code=code)),
+                      md_text(f"{rows[0][tab.TOWN_NAME]} {rows[0][tab.COMMUNITY_NAME]}"), ""]
             lines += _md_table(rows, _PERSON, lang)
-    return "\n".join([*lines, *_footer(metadata, lang, personal=personal)]) + "\n"
+    footer = [md_text(line) if line else line for line in _footer(metadata, lang, personal=personal)]
+    return "\n".join([*lines, *footer]) + "\n"
 
 
 def roster_text(roster: pd.DataFrame, *, by: str = "grid", lang: str = "zh",
@@ -115,7 +132,8 @@ def roster_text(roster: pd.DataFrame, *, by: str = "grid", lang: str = "zh",
 
 def roster_bytes(project: Project, *, by: str = "grid", form: str = "md", scenario: str | None = None,
                  privacy: tab.Privacy = tab.Privacy(), lang: str = "zh",
-                 metadata: Mapping[str, str] | None = None, encoding: str = "utf-8-sig") -> bytes:
+                 metadata: Mapping[str, str] | None = None, encoding: str = "utf-8-sig",
+                 notes: list[GeoWarning] | None = None) -> bytes:
     """The roster as a file: ``md`` or ``txt`` (UTF-8), ``csv`` (``encoding``) or ``xlsx``.
 
     Raises
@@ -136,6 +154,7 @@ def roster_bytes(project: Project, *, by: str = "grid", form: str = "md", scenar
         headers = {c: tab.header(c, lang) for c in roster.columns}
         return fmt.to_xlsx_bytes({t("export.sheet.roster", lang): roster}, headers=headers,
                                  metadata=meta, metadata_title=t("export.sheet.metadata", lang),
-                                 metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)))
+                                 metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)),
+                                 notes=notes)
     msg = f"unknown roster form {form!r}"
     raise ExportError(msg, code="export.unknown_format", fmt=form, known=["md", "txt", "csv", "xlsx"])

@@ -1,6 +1,7 @@
-"""Small value helpers every module shares: the timestamp, the date and the yes/no cell parser."""
+"""Small value helpers every module shares: the timestamp, the date, the yes/no cell parser, control characters."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import numpy as np
@@ -9,6 +10,9 @@ import pandas as pd
 # Words an office spreadsheet uses for yes/no (compared lower-cased, stripped).
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "t", "是", "党员", "中共党员", "预备党员", "√", "✓", "对"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "f", "否", "非党员", "群众", "×", "不是"})
+# C0/C1 control characters (tab, newline and carriage return excepted) and the bidi
+# embedding/override/isolate marks (U+202A-U+202E, U+2066-U+2069) that reorder what is shown
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def now_iso(*, at: datetime | None = None) -> str:
@@ -62,3 +66,8 @@ def file_stamp(*, at: datetime | None = None) -> str:
     """``at`` (default: now, UTC) as a file-name-safe stamp, e.g. ``20261203-074830``."""
     when = at or datetime.now(timezone.utc)
     return when.strftime("%Y%m%d-%H%M%S")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without ``CONTROL_CHARACTERS``: what a spreadsheet, a PDF or a screen can show literally."""
+    return CONTROL_CHARACTERS.sub("", text)

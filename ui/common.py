@@ -10,6 +10,7 @@ from geo.project import Project
 from ui import state
 from ui.cached import cached_project
 from ui.i18n import show_error, tr
+from ui.safe import plain
 
 
 def project_path() -> str:
@@ -21,7 +22,7 @@ def current_project() -> Project:
     """The open project; shows a catalogue message and stops the page when it cannot be opened."""
     path = project_path()
     if not Path(path).exists():
-        st.info(tr("ui.no_project", file=path))
+        st.info(plain(tr("ui.no_project", file=path)))
         st.stop()
     try:
         return cached_project(path)

@@ -15,6 +15,7 @@ from ui import labels, state
 from ui.cached import cached_figures, cached_findings, cached_simplified
 from ui.common import current_project, project_path
 from ui.i18n import tr
+from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, build_explore_map
 from geo.explore import (
@@ -74,9 +75,9 @@ def _search(project) -> None:
         return
     hits = search_units(project, query)
     if not hits:
-        st.caption(tr("ui.explore.search_none", query=query))
+        st.caption(plain(tr("ui.explore.search_none", query=query)))
         return
-    choices = {i: f"{name} · {code} · {labels.level_label(level)}" for i, (level, code, name) in enumerate(hits)}
+    choices = {i: visible(f"{name} · {code} · {labels.level_label(level)}") for i, (level, code, name) in enumerate(hits)}
     pick = st.selectbox(tr("ui.explore.search_pick"), list(choices), format_func=choices.get)
     if st.button(tr("ui.explore.search_go"), key="explore_search_go"):
         level, code, _ = hits[pick]
@@ -89,7 +90,7 @@ def _breadcrumbs(project, sel: Selection) -> None:
     cols = st.columns(len(chain))
     for col, (level, code, label) in zip(cols, chain):
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
-        if col.button(label, key=f"crumb_{level}", disabled=is_last, width="stretch"):
+        if col.button(plain(label), key=f"crumb_{level}", disabled=is_last, width="stretch"):
             select(selection_for(project, level, code) if code else Selection())
             _rerun_view()
 
@@ -97,29 +98,29 @@ def _breadcrumbs(project, sel: Selection) -> None:
 def _legend(legend: LegendInfo) -> None:
     parts = []
     if legend.entries:
-        parts.append(f"<b>{html.escape(legend.title)}</b>")
+        parts.append(f"<b>{plain(legend.title)}</b>")
         parts += [f"<span style='display:inline-block;width:12px;height:12px;background:{html.escape(c)};"
-                  f"border:1px solid #999;margin:0 4px 0 8px'></span>{html.escape(label)}"
+                  f"border:1px solid #999;margin:0 4px 0 8px'></span>{plain(label)}"
                   for c, label in legend.entries]
     if legend.points:
         parts.append(f"<br><b>{html.escape(tr('ui.explore.point_types'))}</b>")
         parts += [f"<span style='display:inline-block;width:10px;height:10px;border-radius:5px;"
-                  f"background:{html.escape(c)};margin:0 4px 0 8px'></span>{html.escape(label)}"
+                  f"background:{html.escape(c)};margin:0 4px 0 8px'></span>{plain(label)}"
                   for c, label in legend.points]
     if parts:
-        st.markdown(" ".join(parts), unsafe_allow_html=True)  # only catalogue text and hex colours, escaped
+        st.markdown(" ".join(parts), unsafe_allow_html=True)  # labels plain (a planner's own point type), colours hex
 
 
 def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
     level = sel.level
     chain = parent_chain(project, sel, lang=state.lang())
     name = chain[-1][2]
-    st.subheader(f"{labels.level_label(level)} · {name}")
+    st.subheader(plain(f"{labels.level_label(level)} · {name}"))
     if len(chain) > 1:
         parents = " › ".join(nm for _, _, nm in chain[:-1])
-        st.caption(f"{tr('ui.panel.parents')}: {parents}")
+        st.caption(plain(f"{tr('ui.panel.parents')}: {parents}"))
     if level != CITY:
-        st.caption(f"{tr('ui.panel.code')}: {chain[-1][1]}")
+        st.caption(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
     codes = unit_grid_codes(project, sel)
     unit = unit_panel_figures(project, figures, sel)
     m1, m2, m3 = st.columns(3)
@@ -152,7 +153,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
     if not problems:
         st.caption(tr("ui.panel.no_problems"))
     for key, ctx in problems[:8]:
-        st.markdown(f"- {html.escape(tr(key, **ctx))}")
+        st.markdown(f"- {plain(tr(key, **ctx))}")
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
 

@@ -16,6 +16,7 @@ from layers.web import PointSpec, PolygonSpec, layered_map
 from ui import state
 from ui.cached import cached_headers, cached_import
 from ui.i18n import show_error, tr
+from ui.safe import plain
 
 SKIP = ""
 TARGETS = (SKIP, s.TOWNS, s.COMMUNITIES, s.GRIDS, s.VOLUNTEERS, s.SERVICE_POINTS, s.HOUSEHOLDS)
@@ -91,7 +92,7 @@ def _columns(i: int, upload, layer: str) -> tuple[tuple[str, str], ...]:
                           s.CATEGORY, "lon", "lat"} - set(found.renames.values()))
     mapping = []
     for j, header in enumerate(found.unrecognised):
-        target = st.selectbox(tr("ui.import.map_column", file=upload.name, column=header), (SKIP, *schema_cols),
+        target = st.selectbox(plain(tr("ui.import.map_column", file=upload.name, column=header)), (SKIP, *schema_cols),
                               key=f"import_map_{i}_{j}", format_func=column_label)
         if target:
             mapping.append((header, target))
@@ -173,7 +174,7 @@ def _save(loaded: dict, findings: gpd.GeoDataFrame) -> None:
         show_error(exc)
         return
     st.session_state[PENDING_PROJECT] = str(path)
-    st.success(tr("ui.import.saved", file=path, revision=saved.revision))
+    st.success(plain(tr("ui.import.saved", file=path, revision=saved.revision)))
 
 
 st.title(tr("ui.import.title"))
@@ -196,7 +197,7 @@ if st.session_state.get(CHECKED):
     if outcome is not None:
         layers_, loaded_, findings_ = outcome
         for name, result in loaded_.items():
-            st.caption(tr("ui.import.rows", file=result.file, n=len(result.gdf)))
+            st.caption(plain(tr("ui.import.rows", file=result.file, n=len(result.gdf))))
         _report(findings_)
         _problem_map(layers_, findings_)
         _save(loaded_, findings_)
