@@ -5,8 +5,6 @@ or paste (e.g. into a chat group); ``roster_bytes`` picks a form (md, txt, csv, 
 """
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -17,7 +15,7 @@ from geo import schema as s
 from geo.errors import ExportError, GeoWarning
 from geo.messages import label, t
 from geo.project import Project
-from geo.values import strip_controls
+from geo.values import markdown_literal
 
 ROSTER_BY = ("grid", "community")
 ROSTER_COLUMNS = (tab.TOWN_NAME, s.COMMUNITY_CODE, tab.COMMUNITY_NAME, s.GRID_CODE, tab.GRID_NAME, s.LEVEL,
@@ -55,25 +53,12 @@ def roster_table(project: Project, *, by: str = "grid", scenario: str | None = N
     return out.astype(object).where(out.notna(), "").reset_index(drop=True)
 
 
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]()!|~$])")  # emphasis, code, links, images, tables, maths
-_MD_LINE_START = re.compile(r"^(\s*)([#+\-=])|^(\s*\d+)([.)])")  # headings, lists at a line's start
-
-
-def md_text(value: object) -> str:
-    """``value`` as literal Markdown text: one line, no control characters, punctuation backslash-escaped
-    and ``& < >`` as HTML entities, so a name like ``<img src=x onerror=…>`` or ``![x](http://…)``
-    stays inert text in any Markdown viewer (and in HTML rendered from it)."""
-    text = re.sub(r"[\t\n\r]+", " ", strip_controls(str(value)))
-    text = _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}", _MD_INLINE.sub(r"\\\1", text))
-    return html.escape(text, quote=False)
-
-
 def _md_cell(value: object) -> str:
-    return md_text(value)
+    return markdown_literal(value)
 
 
 def _md_table(records: list[dict], columns: tuple[str, ...], lang: str) -> list[str]:
-    lines = ["| " + " | ".join(md_text(tab.header(c, lang)) for c in columns) + " |",
+    lines = ["| " + " | ".join(markdown_literal(tab.header(c, lang)) for c in columns) + " |",
              "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_md_cell(r[c]) for c in columns) + " |" for r in records]
     return lines
@@ -100,15 +85,15 @@ def roster_markdown(roster: pd.DataFrame, *, by: str = "grid", lang: str = "zh",
     lines = [f"# {t('export.roster.title', lang)}"]
     if by == "community":
         for (code, name), rows in _groups(roster, (s.COMMUNITY_CODE, tab.COMMUNITY_NAME)):
-            lines += ["", "## " + md_text(t("export.roster.community_heading", lang, community_name=name,
+            lines += ["", "## " + markdown_literal(t("export.roster.community_heading", lang, community_name=name,
                                              community_code=code)), ""]
             lines += _md_table(rows, (s.GRID_CODE, tab.GRID_NAME, *_PERSON), lang)
     else:
         for (code, name), rows in _groups(roster, (s.GRID_CODE, tab.GRID_NAME)):
-            lines += ["", "## " + md_text(t("export.roster.grid_heading", lang, grid_name=name, grid_code=code)),
-                      md_text(f"{rows[0][tab.TOWN_NAME]} {rows[0][tab.COMMUNITY_NAME]}"), ""]
+            lines += ["", "## " + markdown_literal(t("export.roster.grid_heading", lang, grid_name=name, grid_code=code)),
+                      markdown_literal(f"{rows[0][tab.TOWN_NAME]} {rows[0][tab.COMMUNITY_NAME]}"), ""]
             lines += _md_table(rows, _PERSON, lang)
-    footer = [md_text(line) if line else line for line in _footer(metadata, lang, personal=personal)]
+    footer = [markdown_literal(line) if line else line for line in _footer(metadata, lang, personal=personal)]
     return "\n".join([*lines, *footer]) + "\n"
 
 

@@ -1,6 +1,7 @@
 """Small value helpers every module shares: the timestamp, the date, the yes/no cell parser, control characters."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, timezone
 
@@ -67,7 +68,23 @@ def file_stamp(*, at: datetime | None = None) -> str:
     when = at or datetime.now(timezone.utc)
     return when.strftime("%Y%m%d-%H%M%S")
 
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")  # emphasis, code, links and images, tables, strikethrough, maths
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=])|^(\s*\d+)([.)])")  # headings and lists at a line's start
+
 
 def strip_controls(text: str) -> str:
     """``text`` without ``CONTROL_CHARACTERS``: what a spreadsheet, a PDF or a screen can show literally."""
     return CONTROL_CHARACTERS.sub("", text)
+
+
+def markdown_literal(value: object) -> str:
+    """``value`` as Markdown that renders as exactly this text, on one line, in any viewer.
+
+    Control characters removed, line breaks as spaces, Markdown punctuation backslash-escaped
+    (``[`` and ``]`` too, so ``![x](http://…)`` is no image and no link; ``$`` too, so no maths)
+    and ``& < >`` as HTML entities, so ``<img src=x onerror=…>`` stays text in HTML made from it.
+    """
+    text = re.sub(r"[\t\n\r]+", " ", strip_controls(str(value)))
+    text = _MD_INLINE.sub(r"\\\1", text)
+    text = _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}", text)
+    return html.escape(text, quote=False)

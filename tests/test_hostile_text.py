@@ -24,8 +24,8 @@ from geo.errors import GeoWarning
 from geo.export import ExportOptions, export_bytes
 from geo.export_formats import to_xlsx_bytes
 from geo.printdata import find_unit, map_page_data, notice_data
-from geo.roster import md_text, roster_bytes
-from geo.values import CONTROL_CHARACTERS
+from geo.roster import roster_bytes
+from geo.values import CONTROL_CHARACTERS, markdown_literal
 from layers import atlas
 from layers import print as lp
 from tests.app_fixtures import (
@@ -85,8 +85,8 @@ def test_visible__drops_controls_and_bidi_overrides_keeps_the_rest():
 
 
 @pytest.mark.parametrize("name", ALL_HOSTILE)
-def test_roster_md_text__renders_the_name_literally(name):
-    source = md_text(name)
+def test_markdown_literal__renders_the_name_literally(name):
+    source = markdown_literal(name)
     rendered = MD.render(source)
     assert "<img" not in rendered and "<a " not in rendered
     assert _text(rendered) == re.sub(r"\s+", " ", visible(name)).strip()

@@ -6,6 +6,7 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -89,3 +90,41 @@ def cached_headers(data: bytes, filename: str, layer: str) -> list[str]:
         target.write_bytes(data)
         raw = read_raw(target, target=layer, label=Path(filename).name)
     return [str(c) for c in raw.frame.columns if c != "geometry"]
+
+
+# --- the explore side panel: shared by every session (issue 18 item 6) ------------------------
+# Ten planners looking at the same project ask for the same views: the panel's tables are
+# computed once per saved version of the project and selection, not once per session and run.
+
+@dataclass(frozen=True)
+class PanelData:
+    """What the explore side panel shows for one selection (``geo.explore``)."""
+
+    chain: list  # [(level, code, name)] from the whole place down
+    codes: list  # grid codes of the selected unit
+    unit: object  # pandas Series: unit_panel_figures
+    staff: object  # DataFrame (community and grid views) or None
+    reach: object  # DataFrame of category, share
+    problems: list  # [(catalogue key, context)]
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, lang: str,
+           _project: Project, _figures) -> PanelData:
+    from geo.explore import (
+        COMMUNITY, GRID, parent_chain, problem_rows, reach_rows, staff_rows, unit_grid_codes, unit_panel_figures,
+    )
+
+    codes = unit_grid_codes(_project, selection)
+    return PanelData(
+        chain=parent_chain(_project, selection, lang=lang), codes=codes,
+        unit=unit_panel_figures(_project, _figures, selection),
+        staff=staff_rows(_project, codes) if selection.level in (COMMUNITY, GRID) else None,
+        reach=reach_rows(_project, selection, radius_m=radius_m),
+        problems=problem_rows(_project, _figures, codes, category=category, radius_m=radius_m))
+
+
+def cached_panel(path: str | Path, project: Project, figures, selection, *, category: str, radius_m: float,
+                 lang: str) -> PanelData:
+    """The side panel of ``selection`` (figures from ``cached_figures`` for the same category and radius)."""
+    return _panel(str(path), _mtime(path), selection, category, float(radius_m), lang, project, figures)

@@ -12,12 +12,10 @@ from __future__ import annotations
 import math
 import re
 
-from geo.values import strip_controls
+from geo.values import markdown_literal, strip_controls
 
 _BREAKS = re.compile("[\t\n\r]+")
-# every ASCII punctuation Markdown, GFM, maths or Streamlit's directives give a meaning
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:&=^\"'])")
-_SHORTCODE = re.compile(r":(?=[\w/+-])")  # :emoji: and :material/icon: work on the parsed text
+_SHORTCODE = re.compile(r":(?=[\w/+-])")  # :emoji:, :material/icon: and :red[…] work on the parsed text
 ZWSP = "\u200b"
 
 
@@ -31,10 +29,9 @@ def visible(value: object) -> str:
 def plain(value: object) -> str:
     """``value`` for a Streamlit Markdown sink: shown literally (no Markdown, HTML, maths, emoji).
 
-    Every Markdown punctuation is backslash-escaped (CommonMark shows it as itself, ``\\$``
-    is Streamlit's literal dollar) and a zero-width space follows a ``:`` that could start
-    a shortcode. Catalogue text passes through unchanged in appearance, so whole messages
-    that embed user data can be wrapped.
+    ``geo.values.markdown_literal`` (escaped Markdown punctuation, ``\\$`` is Streamlit's literal
+    dollar, HTML as entities), and a zero-width space after a ``:`` that could start a shortcode
+    or directive. Catalogue text looks the same through it, so whole messages embedding user
+    data can be wrapped.
     """
-    text = _MARKDOWN.sub(r"\\\1", visible(value))
-    return _SHORTCODE.sub(":" + ZWSP, text)
+    return _SHORTCODE.sub(":" + ZWSP, markdown_literal(visible(value)))

@@ -12,18 +12,14 @@ from streamlit_folium import st_folium
 from geo import schema as s
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import cached_figures, cached_findings, cached_simplified
+from ui.cached import PanelData, cached_figures, cached_findings, cached_panel, cached_simplified
 from ui.common import current_project, project_path
 from ui.i18n import tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, build_explore_map
-from geo.explore import (
-    CITY, COMMUNITY, GRID, Selection, drill, parent_chain, problem_rows, reach_rows,
-    search_units, selection_for, staff_rows, unit_grid_codes, unit_panel_figures,
-)
+from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for
 from geo.numbers import count_text, share_text
-from geo.rollup import Figures
 
 RADII_CHOICES = (300, 500, 1000)
 
@@ -85,8 +81,8 @@ def _search(project) -> None:
         st.rerun()
 
 
-def _breadcrumbs(project, sel: Selection) -> None:
-    chain = parent_chain(project, sel, lang=state.lang())
+def _breadcrumbs(sel: Selection, panel: PanelData) -> None:
+    chain = panel.chain
     cols = st.columns(len(chain))
     for col, (level, code, label) in zip(cols, chain):
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
@@ -111,9 +107,9 @@ def _legend(legend: LegendInfo) -> None:
         st.markdown(" ".join(parts), unsafe_allow_html=True)  # labels plain (a planner's own point type), colours hex
 
 
-def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
+def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
     level = sel.level
-    chain = parent_chain(project, sel, lang=state.lang())
+    chain = panel.chain
     name = chain[-1][2]
     st.subheader(plain(f"{labels.level_label(level)} · {name}"))
     if len(chain) > 1:
@@ -121,8 +117,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
         st.caption(plain(f"{tr('ui.panel.parents')}: {parents}"))
     if level != CITY:
         st.caption(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
-    codes = unit_grid_codes(project, sel)
-    unit = unit_panel_figures(project, figures, sel)
+    unit = panel.unit
     m1, m2, m3 = st.columns(3)
     m1.metric(tr("ui.panel.households"), count_text(unit["households"]))
     m2.metric(tr("ui.panel.grids"), count_text(unit["grids"]))
@@ -130,7 +125,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
               help=tr("ui.panel.staffing", actual=int(unit["filled"]), target=int(unit["target"])))
     if level in (COMMUNITY, GRID):
         st.markdown(f"**{tr('ui.panel.staff')}**")
-        staff = staff_rows(project, codes)
+        staff = panel.staff
         if len(staff):
             shown = staff.assign(**{s.ROLE: staff[s.ROLE].map(labels.role_label), s.TIER: staff[s.TIER].map(labels.tier_label)})
             shown.columns = [tr("ui.col.grid"), tr("ui.col.role"), tr("ui.col.code"), tr("ui.col.name"),
@@ -139,7 +134,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
         else:
             st.caption(tr("ui.panel.staff_none"))
     st.markdown(f"**{tr('ui.panel.reach', radius=f'{opts.radius_m:.0f}')}**")
-    reach = reach_rows(project, sel, radius_m=opts.radius_m)
+    reach = panel.reach
     if len(reach):
         for _, row in reach.iterrows():
             share = row["share"]
@@ -149,7 +144,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
     else:
         st.caption(tr("ui.panel.reach_none"))
     st.markdown(f"**{tr('ui.panel.problems')}**")
-    problems = problem_rows(project, figures, codes, category=opts.category, radius_m=opts.radius_m)
+    problems = panel.problems
     if not problems:
         st.caption(tr("ui.panel.no_problems"))
     for key, ctx in problems[:8]:
@@ -171,8 +166,10 @@ def _is_illustrative(project) -> bool:
 def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
     sel = selection()
-    _breadcrumbs(project, sel)
     figures = cached_figures(path, project, opts.category, opts.radius_m)
+    panel = cached_panel(path, project, figures, sel, category=opts.category, radius_m=opts.radius_m,
+                         lang=state.lang())
+    _breadcrumbs(sel, panel)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
         m, legend = build_explore_map(project, sel, figures, opts, lang=state.lang(),
@@ -191,7 +188,7 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
             select(new)
             _rerun_view()
     with col_panel:
-        _panel(project, sel, figures, opts)
+        _panel(project, sel, panel, opts)
 
 
 project = current_project()
