@@ -6,6 +6,7 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,3 +129,55 @@ def cached_panel(path: str | Path, project: Project, figures, selection, *, cate
                  lang: str) -> PanelData:
     """The side panel of ``selection`` (figures from ``cached_figures`` for the same category and radius)."""
     return _panel(str(path), _mtime(path), selection, category, float(radius_m), lang, project, figures)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _explore_map(path: str, mtime_ns: int, selection, opts, lang: str, _project: Project, _figures):
+    from ui.mapview import prepare_explore_map
+
+    return prepare_explore_map(_project, selection, _figures, opts, lang=lang,
+                               simplified=lambda layer, view: cached_simplified(path, _project, layer, view),
+                               findings=cached_findings(path, _project) if opts.show_problems else None)
+
+
+def cached_explore_map(path: str | Path, project: Project, figures, selection, opts, *, lang: str):
+    """The prepared explore map (``ui.mapview.PreparedMap``) of ``selection`` with options ``opts``.
+
+    Built once per saved version, view and options for every session; each run only wraps the
+    shared GeoJSON in a new folium map (``ui.mapview.prepared_folium_map``).
+    """
+    return _explore_map(str(path), _mtime(path), selection, opts, lang, project, figures)
+
+
+# --- heavy builds outside the script run ------------------------------------------------------
+
+def _warm(path: str, project: Project) -> None:
+    """Fill the shared caches every session needs: findings, then simplified layers view by view."""
+    from geo import schema as s
+    from layers.simplify import TOLERANCE_M
+
+    cached_findings(path, project)
+    for view in TOLERANCE_M:  # city first: what a new session draws first
+        for layer in (s.TOWNS, s.COMMUNITIES, s.GRIDS):
+            if layer in project.layers:
+                cached_simplified(path, project, layer, view)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _warming(path: str, mtime_ns: int, _project: Project) -> threading.Thread:
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    thread = threading.Thread(target=_warm, args=(path, _project), name="gridatlas-warm", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())  # cache calls without "missing ScriptRunContext" noise
+    thread.start()
+    return thread
+
+
+def warm_views(path: str | Path, project: Project) -> None:
+    """Start building the views of ``project`` (loaded from ``path``) in the background, once per saved version.
+
+    The first planner's click into a town or community then finds its simplified layers ready,
+    and later sessions find everything built; a session that needs a layer first simply waits
+    for the same build (Streamlit computes one cache entry once).
+    """
+    _warming(str(path), _mtime(path), project)

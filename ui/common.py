@@ -8,7 +8,7 @@ import streamlit as st
 from geo.errors import GeoInputError
 from geo.project import Project
 from ui import state
-from ui.cached import cached_project
+from ui.cached import cached_project, warm_views
 from ui.i18n import show_error, tr
 from ui.safe import plain
 
@@ -25,11 +25,13 @@ def current_project() -> Project:
         st.info(plain(tr("ui.no_project", file=path)))
         st.stop()
     try:
-        return cached_project(path)
+        project = cached_project(path)
     except GeoInputError as exc:
         show_error(exc)
         st.stop()
         raise  # unreachable: st.stop raises
+    warm_views(path, project)  # town and community views built while the planner reads the first one
+    return project
 
 
 def select_group(source_key: str, target_key: str, groups: dict[str, list[str]], clear: tuple[str, ...] = ()) -> None:

@@ -15,7 +15,7 @@ import re
 from geo.values import markdown_literal, strip_controls
 
 _BREAKS = re.compile("[\t\n\r]+")
-_SHORTCODE = re.compile(r":(?=[\w/+-])")  # :emoji:, :material/icon: and :red[…] work on the parsed text
+_SHORTCODE = re.compile(r":(?=[\w+-])")  # :emoji:, :material/icon: and :red[…] work on the parsed text
 ZWSP = "\u200b"
 
 

@@ -12,12 +12,12 @@ from streamlit_folium import st_folium
 from geo import schema as s
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import PanelData, cached_figures, cached_findings, cached_panel, cached_simplified
+from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel
 from ui.common import current_project, project_path
 from ui.i18n import tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
-from ui.mapview import LegendInfo, MapOptions, build_explore_map
+from ui.mapview import LegendInfo, MapOptions, prepared_folium_map
 from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for
 from geo.numbers import count_text, share_text
 
@@ -172,9 +172,8 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     _breadcrumbs(sel, panel)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
-        m, legend = build_explore_map(project, sel, figures, opts, lang=state.lang(),
-                                      simplified=lambda layer, view: cached_simplified(path, project, layer, view),
-                                      findings=cached_findings(path, project) if opts.show_problems else None)
+        prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang())  # shared, per version
+        m, legend = prepared_folium_map(prepared, opts), prepared.legend
         # the click is handled in on_change, before the rerun it triggers: one run per click
         out = st_folium(m, key=MAP_KEY, height=560, width="stretch", returned_objects=["last_object_clicked"],
                         on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
