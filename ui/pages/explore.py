@@ -81,8 +81,7 @@ def _search(project) -> None:
         st.rerun()
 
 
-def _breadcrumbs(sel: Selection, panel: PanelData) -> None:
-    chain = panel.chain
+def _breadcrumbs(project, chain: list) -> None:
     cols = st.columns(len(chain))
     for col, (level, code, label) in zip(cols, chain):
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
@@ -169,7 +168,7 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     figures = cached_figures(path, project, opts.category, opts.radius_m)
     panel = cached_panel(path, project, figures, sel, category=opts.category, radius_m=opts.radius_m,
                          lang=state.lang())
-    _breadcrumbs(sel, panel)
+    _breadcrumbs(project, panel.chain)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
         prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang())  # shared, per version
