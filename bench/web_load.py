@@ -103,7 +103,8 @@ async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
     out: dict = {"first": [], "click": [], "errors": [], "late": 0}
     shared = await browser.new_context(viewport=VIEWPORT, locale="zh-CN") if warm_cache else None
     if shared is not None:  # fill the shared cache with one untimed visit
-        await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, {**out, "first": [], "click": []}, shared)
+        warm: dict = {"first": [], "click": [], "errors": [], "late": 0}
+        await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, warm, shared)
     cpu0, wall0 = _cpu_seconds(), time.monotonic()
     deadline = time.monotonic() + LEVEL_BUDGET_S
     tasks = [_session(browser, url, k, deadline, out, shared) for k in range(n)]
