@@ -207,6 +207,61 @@ def require_projected(gdf: gpd.GeoDataFrame, what: str) -> None:
         raise GeoInputError(msg, code="geographic_crs_for_metric", what=what, crs=str(gdf.crs))
 
 
+# --- declarations over a file's own label ------------------------------------------------
+
+_GENERIC_WGS84 = (pyproj.CRS.from_epsg(4326), pyproj.CRS.from_user_input("OGC:CRS84"))
+
+
+def is_generic_wgs84(crs: pyproj.CRS | None) -> bool:
+    """True for the plain WGS 84 lon/lat label (EPSG:4326, OGC CRS84) GDAL and QGIS write on any lon/lat layer.
+
+    Such a label says "degrees" and nothing more: Amap (GCJ-02) and Baidu (BD-09) exports carry it too.
+    """
+    if crs is None:
+        return False
+    crs = pyproj.CRS.from_user_input(crs)
+    return any(crs.equals(g, ignore_axis_order=True) for g in _GENERIC_WGS84)
+
+
+def declaration_wins_over_label(declared: SourceCRS | None, file_crs: pyproj.CRS | None) -> bool:
+    """True when a declared offset system (GCJ-02/BD-09) should be used instead of a generic WGS 84 label.
+
+    A specific label (a projected ``.prj``, CGCS2000 Gauss–Krüger, UTM ...) is never overridden.
+    """
+    return declared is not None and declared.offset is not None and is_generic_wgs84(file_crs)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """How far a declaration moves the data compared with reading it as labelled (metres, geodesic)."""
+
+    median_m: float
+    max_m: float
+    n: int
+
+
+def declaration_shift_m(gdf: gpd.GeoDataFrame, *, declared: SourceCRS, labelled: SourceCRS,
+                        max_vertices: int = 5000) -> Shift:
+    """The shift (median/max, metres) between reading ``gdf``'s coordinates as ``labelled`` and as ``declared``.
+
+    ``gdf`` holds the file's raw coordinate numbers (before any conversion). Vertices are
+    sampled evenly up to ``max_vertices``. An empty layer gives a zero shift with ``n=0``.
+    For the import wizard's preview: "declaring GCJ-02 moves this layer by about 357 m".
+    """
+    coords = shapely.get_coordinates(gdf.geometry.to_numpy())
+    if len(coords) == 0:
+        return Shift(0.0, 0.0, 0)
+    if len(coords) > max_vertices:
+        coords = coords[np.linspace(0, len(coords) - 1, max_vertices).astype(int)]
+    points = gpd.GeoDataFrame(geometry=shapely.points(coords), crs=STORAGE_CRS)
+    a = to_storage_crs(points, labelled).geometry
+    b = to_storage_crs(points, declared).geometry
+    geod = pyproj.Geod(ellps="WGS84")
+    _, _, dist = geod.inv(a.x.to_numpy(), a.y.to_numpy(), b.x.to_numpy(), b.y.to_numpy())
+    dist = np.abs(np.asarray(dist, dtype=float))
+    return Shift(float(np.median(dist)), float(dist.max()), len(dist))
+
+
 def round_coordinates(geoms: np.ndarray, *, decimals: int) -> np.ndarray:
     """Round every coordinate of ``geoms`` (any CRS) to ``decimals`` places (7 ≈ 1 cm, 5 ≈ 1 m in degrees).
 

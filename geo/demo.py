@@ -33,6 +33,8 @@ DEMO_SOURCES = {
     "generated": "town/community polygons, buildings and households, grids, volunteers (fake phones "
                  "1700000xxxx), service points: synthetic, illustrative (示意), scripts/build_demo.py",
 }
+# the demo's own rules: nobody leads two micro-grids (geo.edits.find_violations "two_micro_leader")
+DEMO_STAFFING = {"one_leadership": True}
 
 
 def demo_path(name: str, *, data_dir: Path | None = None) -> Path:
@@ -71,7 +73,7 @@ OUTLINE_FILE = "chongzhou_county_outline_wgs84.geojson"  # the place's own name 
 
 
 def load_demo_project(*, data_dir: Path | None = None) -> Project:
-    """The demo as an in-memory project (all layers, illustrative metadata)."""
+    """The demo as an in-memory project (all layers, illustrative metadata, ``DEMO_STAFFING`` settings)."""
     base = data_dir or DEMO_DIR
     project = new_project()
     for name in DEMO_FILES:
@@ -93,7 +95,7 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
     outline = json.loads((base / "source" / OUTLINE_FILE).read_text(encoding="utf-8"))["features"][0]["properties"]
     project = Project(layers=project.layers, tables=project.tables, meta=meta)
     return project.with_settings(place_name=outline["name"], place_name_en=outline["name_en"],
-                                 place_code=outline["adcode"])
+                                 place_code=outline["adcode"], staffing=DEMO_STAFFING)
 
 
 def with_first_results(project: Project) -> Project:

@@ -8,7 +8,6 @@ silently: rows whose geometry cannot be built raise unless repair was asked for.
 """
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import tempfile
@@ -25,14 +24,17 @@ import pyogrio.raw
 import shapely
 
 from geo import schema as s
-from geo.audit import log_event, project_counts
-from geo.values import now_iso
-from geo.crs import SourceCRS, parse_crs, to_storage_crs
+from geo.crs import Shift, SourceCRS, declaration_shift_m, declaration_wins_over_label, parse_crs, to_storage_crs
 from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
-from geo.project import Project, new_project
+from geo.idcard import find_id_column, new_salt, protect_id_numbers
+from geo.privacy import is_mobile_phone, normalise_phone
+from geo.project import Project
+from geo.project_update import import_layers
+from geo.sanity import DEFAULT_FAR_M, far_from_area, find_far_from_area
+from geo.sheets import SKIP_TOTAL, Sheet, read_workbook
 from geo.tables import LAT, LON, ColumnMapping, apply_mapping, coerce_columns, require_columns
 from geo.validate import INFO, WARNING, feature_ids, finding, id_column
 
@@ -60,6 +62,8 @@ class RawFrame:
     encoding_source: str = ""  # "cpg", "declared", "detected", ""
     broken_rows: list[int] = field(default_factory=list)  # geometry present but unbuildable (unclosed ring)
     broken_reasons: list[str] = field(default_factory=list)
+    sheet: Sheet | None = None  # tables: the sheet read (header rows, skipped rows, 序号)
+    skipped_sheets: dict[str, str] = field(default_factory=dict)  # XLSX: sheet -> why it was not read
 
 
 @dataclass
@@ -74,6 +78,8 @@ class LoadedLayer:
     encoding: str | None
     mapping: ColumnMapping
     findings: list[dict] = field(default_factory=list)
+    id_salt: str | None = None  # the salt the 身份证号 hashes were made with (store it in the project meta)
+    declared_shift: Shift | None = None  # GCJ-02/BD-09 declared: how far that moves the data vs reading it as WGS 84
 
     def source_meta(self) -> dict:
         """What ``meta["sources"][layer]`` records for this import."""
@@ -305,62 +311,18 @@ def _read_zip(path: Path, *, label: str, layer: str | None, encoding: str | None
 
 # --- tables --------------------------------------------------------------------------
 
-def decode_text(data: bytes, *, encoding: str | None = None, label: str = "") -> tuple[str, str]:
-    """Decode a text file: declared encoding, else UTF-8 (with or without BOM), else GB18030.
-
-    Returns the text and the encoding used (``UTF-8-BOM``, ``UTF-8``, ``GB18030`` or the declared one).
-    """
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            msg = f"{label} is not {encoding}"
-            raise GeoInputError(msg, code="io.bad_encoding", file=label, encoding=encoding) from exc
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8-BOM"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "GB18030"
-    except UnicodeDecodeError as exc:
-        msg = f"{label} is neither UTF-8 nor GB18030"
-        raise GeoInputError(msg, code="io.bad_encoding", file=label, encoding="UTF-8/GB18030") from exc
-
-
-def _read_csv(path: Path, *, label: str, encoding: str | None) -> RawFrame:
-    data = _read_bytes(path)
-    if not data.strip():
+def _read_table(path: Path, *, label: str, encoding: str | None, sheet: str | None) -> RawFrame:
+    """A CSV or XLSX sheet as offices make them (``geo.sheets``): index = the row number the planner sees."""
+    if not _read_bytes(path).strip():
         raise _empty(path)
-    text, used = decode_text(data, encoding=encoding, label=label)
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-    except (pd.errors.ParserError, csv_error()) as exc:
-        msg = f"{label}: {exc}"
-        raise UnsupportedFormatError(msg, file=label, detail=str(exc)[:200]) from exc
-    if df.empty:
+    book = read_workbook(path, encoding=encoding, label=label)
+    table = book.sheet(sheet)
+    if table.frame.empty:
         raise _empty(path)
-    return RawFrame(df, fmt="csv", encoding=used, encoding_source="declared" if encoding else "detected")
-
-
-def csv_error() -> type[Exception]:
-    """The csv module's error type (raised by the sniffer on odd files)."""
-    import csv
-
-    return csv.Error
-
-
-def _read_xlsx(path: Path, *, label: str, sheet: str | None) -> RawFrame:
-    try:
-        df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
-    except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
-        msg = f"{label}: {exc}"
-        raise UnsupportedFormatError(msg, file=label, detail=str(exc)[:200]) from exc
-    df = df.dropna(how="all")
-    if df.empty:
-        raise _empty(path)
-    return RawFrame(df, fmt="xlsx", encoding=None)
+    fmt = "csv" if _suffix(path) in (".csv", ".txt") else "xlsx"
+    source = ("declared" if encoding else "detected") if fmt == "csv" else ""
+    return RawFrame(table.frame, fmt=fmt, encoding=book.encoding, encoding_source=source, sheet=table,
+                    skipped_sheets=dict(book.skipped_sheets))
 
 
 def read_raw(path: str | Path, *, target: str, layer: str | None = None, encoding: str | None = None,
@@ -390,10 +352,8 @@ def read_raw(path: str | Path, *, target: str, layer: str | None = None, encodin
         return _read_shapefile(path, label=label, encoding=encoding)
     if suffix == ".kml":
         return _read_kml(path, label=label, layer=layer)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path, label=label, encoding=encoding)
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, label=label, sheet=layer)
+    if suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
+        return _read_table(path, label=label, encoding=encoding, sheet=layer)
     msg = f"{label}: unsupported suffix {suffix!r}"
     raise UnsupportedFormatError(msg, code="io.unknown_suffix", file=label, suffix=suffix or "—")
 
@@ -404,14 +364,16 @@ def resolve_source_crs(raw: RawFrame, declared: str | SourceCRS | None, *, label
     """The CRS the file's coordinates are in: declared and/or embedded, never guessed.
 
     GeoJSON without a ``crs`` member and KML are WGS 84 by definition; a declared
-    system (e.g. ``gcj02`` for an Amap export) overrides that default.
+    system (e.g. ``gcj02`` for an Amap export) overrides that default. A declared GCJ-02
+    or BD-09 also wins over a generic WGS 84/CRS84 label (GDAL and QGIS write one on every
+    lon/lat layer, Amap exports included); ``load_layer`` records that as a QA note.
 
     Raises
     ------
     MissingCRSError
         Neither a declaration nor an embedded CRS (CSV/XLSX, Shapefile without .prj).
     CRSMismatchError
-        The file states one CRS and the user declared another.
+        The file states a specific CRS (e.g. a projected ``.prj``) and the user declared another.
     """
     source = parse_crs(declared) if isinstance(declared, str | int) else declared
     if raw.file_crs is None:
@@ -424,6 +386,8 @@ def resolve_source_crs(raw: RawFrame, declared: str | SourceCRS | None, *, label
     embedded = SourceCRS(raw.file_crs)
     if source is None:
         return embedded
+    if declaration_wins_over_label(source, raw.file_crs):
+        return source
     if source.offset is None and source.crs is not None and source.crs.equals(raw.file_crs, ignore_axis_order=True):
         return embedded
     msg = f"{label} is in {embedded.label} but {source.label} was declared"
@@ -442,7 +406,7 @@ def _table_to_points(df: pd.DataFrame, *, label: str) -> gpd.GeoDataFrame:
     lat = pd.to_numeric(df[LAT], errors="coerce").to_numpy(dtype=float)
     geoms = shapely.points(lon, lat)
     geoms[np.isnan(lon) | np.isnan(lat)] = None
-    return gpd.GeoDataFrame(df.drop(columns=[LON, LAT]), geometry=geoms)
+    return gpd.GeoDataFrame(df.drop(columns=[LON, LAT]), geometry=geoms).reset_index(drop=True)
 
 
 def _feature_labels(gdf: pd.DataFrame, layer: str, rows: list[int], *, header_rows: int) -> list[str]:
@@ -508,7 +472,9 @@ def _repair(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = None,
                mapping: dict[str, str] | None = None, source_layer: str | None = None,
-               encoding: str | None = None, repair: bool = False, label: str | None = None) -> LoadedLayer:
+               encoding: str | None = None, repair: bool = False, label: str | None = None,
+               id_salt: str | None = None, keep_id_numbers: bool = False,
+               area: shapely.Geometry | None = None) -> LoadedLayer:
     """Import one file as project layer ``layer``, in the storage CRS (WGS 84).
 
     Parameters
@@ -527,6 +493,15 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     repair
         Repair invalid geometries with ``make_valid(method="structure")`` and flag them in
         a ``repaired`` column; otherwise they are kept and reported by ``geo.validate``.
+    id_salt
+        The project's salt for hashing 身份证号 (``meta["id_salt"]``); a new one is made (and
+        returned in ``LoadedLayer.id_salt``) when the file has ID numbers and none is given.
+    keep_id_numbers
+        Keep 身份证号 in clear (the planner's explicit opt-in); by default only the masked form
+        and the salted hash are kept.
+    area
+        The project area (WGS 84, ``geo.sanity.area_of``): features far outside it are listed,
+        and a file mostly far outside it is refused.
 
     Returns
     -------
@@ -539,7 +514,10 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     ------
     GeoInputError
         Unreadable file, bad encoding, missing/duplicate columns, text in a number column,
-        unbuildable geometries without ``repair``, missing or conflicting CRS, zip bombs.
+        unbuildable geometries without ``repair``, missing or conflicting CRS, zip bombs;
+        ``io.mostly_swapped`` when most features have lon/lat swapped and ``io.mostly_far``
+        when most lie far outside ``area`` (or outside China): a single stray feature is a
+        listed warning instead.
     """
     from geo.sanity import find_coordinate_problems
 
@@ -551,7 +529,11 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
     if not is_table:
         found = _drop_coordinate_renames(found)
         mapped = pd.DataFrame(raw.frame).rename(columns=found.renames)
-    mapped = coerce_columns(mapped, file=label, header_rows=1 if is_table else -1)
+    mapped = coerce_columns(mapped, file=label, header_rows=-1)  # tables: the index is the row number
+    mapped, filled = _fill_derivable_columns(mapped, layer, label=label)
+    mapped, personal, id_salt = protect_personal_columns(mapped, layer, file=label, id_salt=id_salt,
+                                                         keep_id_numbers=keep_id_numbers)
+    filled += personal
     require_columns(mapped, layer, file=label)
     if is_table:
         gdf = _table_to_points(mapped, label=label)
@@ -560,8 +542,12 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         gdf = _handle_broken(gdf, raw, path, layer=layer, label=label, repair=repair, source_layer=source_layer)
     source = resolve_source_crs(raw, crs, label=label)
     _check_geometry_types(gdf, layer, label=label)
-    findings = _load_findings(raw, gdf, layer, label=label, found=found)
-    findings += find_coordinate_problems(gdf, source, layer=layer, file=label)
+    findings = _load_findings(raw, gdf, layer, label=label, found=found) + filled
+    shift = declaration_shift_m(gdf, declared=source, labelled=parse_crs("wgs84")) if source.offset else None
+    findings += _declared_over_label(raw, shift, source, layer, label=label)
+    coordinate_problems = find_coordinate_problems(gdf, source, layer=layer, file=label)
+    _refuse_mostly_misplaced(coordinate_problems, gdf, layer=layer, label=label)
+    findings += coordinate_problems
     gdf = _to_2d(gdf)
     if repair:
         gdf = _repair(gdf)
@@ -573,8 +559,111 @@ def load_layer(path: str | Path, layer: str, *, crs: str | SourceCRS | None = No
         gdf = gdf.set_geometry(shapely.orient_polygons(gdf.geometry.to_numpy(), exterior_cw=False))
     stored = to_storage_crs(gdf, source)
     findings += _outside_china(stored, layer, label=label)
+    if area is not None:
+        _refuse_mostly_far(stored, area, layer=layer, label=label, source=source)
+        findings += find_far_from_area(stored, area, layer=layer, file=label)
     return LoadedLayer(gdf=stored, layer=layer, file=label, source_crs=source.label, fmt=raw.fmt,
-                       encoding=raw.encoding, mapping=found, findings=findings)
+                       encoding=raw.encoding, mapping=found, findings=findings, id_salt=id_salt,
+                       declared_shift=shift)
+
+
+def protect_personal_columns(df: pd.DataFrame, layer: str, *, file: str, id_salt: str | None,
+                             keep_id_numbers: bool = False) -> tuple[pd.DataFrame, list[dict], str | None]:
+    """Mask and hash 身份证号 (never kept in clear unless opted in) and normalise volunteers' phones.
+
+    ``df`` is indexed by the row number the planner sees. Returns the new frame, findings
+    (one warning per invalid ID number, by row; a note when IDs are kept in clear) and the
+    salt used (a new one when ``id_salt`` is None and the file has ID numbers).
+    """
+    notes: list[dict] = []
+    out = df
+    if layer == s.VOLUNTEERS and s.PHONE in df.columns:
+        out = df.copy()
+        out[s.PHONE] = [normalise_phone(v) for v in df[s.PHONE]]
+        odd = [str(r) for r, v in out[s.PHONE].items() if v is not None and not is_mobile_phone(v)]
+        if odd:
+            notes.append(finding(WARNING, "io.phone_not_mobile", layer, ", ".join(odd[:20]), file=file,
+                                 detail=len(odd)))
+    column = find_id_column(out, by_shape=layer == s.VOLUNTEERS, exclude=s.TEXT_COLUMNS)
+    if column is None:
+        return out, notes, id_salt
+    id_salt = id_salt or new_salt()
+    out, problems = protect_id_numbers(out, column, salt=id_salt, keep_clear=keep_id_numbers)
+    for p in problems:
+        notes.append(finding(WARNING, f"idcard.problem.{p.problem}", layer, str(p.row), file=file,
+                             detail=p.masked, related_id=column))
+    if keep_id_numbers:
+        notes.append(finding(WARNING, "idcard.kept_in_clear", layer, file=file, detail=column))
+    return out, notes, id_salt
+
+
+# points that need an ID only to be told apart: generated ``B0001`` ... when the file has none
+_GENERATED_ID_PREFIX = {s.HOUSEHOLDS: "B", s.SERVICE_POINTS: "S"}
+# grid code length -> level, for grid files without a level column (NBS 12-digit community + 2 + 2)
+_LEVEL_BY_CODE_LENGTH = {14: s.LEVEL_GENERAL, 16: s.LEVEL_MICRO}
+
+
+def _fill_derivable_columns(df: pd.DataFrame, layer: str, *, label: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Fill required columns a file can leave out, with a note each: point IDs by row, grid levels by code length.
+
+    Grid codes of another length leave the level blank, and ``require_columns``/``check`` then
+    name them; nothing is guessed beyond the code structure.
+    """
+    notes: list[dict] = []
+    id_col = {s.HOUSEHOLDS: s.CODE, s.SERVICE_POINTS: s.POINT_ID}.get(layer)
+    out = df
+    if id_col is not None and id_col not in df.columns and len(df):
+        width = max(4, len(str(len(df))))
+        prefix = _GENERATED_ID_PREFIX[layer]
+        out = df.copy()
+        out[id_col] = [f"{prefix}{i + 1:0{width}d}" for i in range(len(df))]
+        notes.append(finding(INFO, "io.ids_generated", layer, file=label, detail=id_col,
+                             related_id=f"{out[id_col].iloc[0]}–{out[id_col].iloc[-1]}"))
+    if layer == s.GRIDS and s.LEVEL not in df.columns and s.CODE in df.columns:
+        levels = [_LEVEL_BY_CODE_LENGTH.get(len(str(c))) if c is not None else None for c in df[s.CODE]]
+        if any(levels):
+            out = out.copy()
+            out[s.LEVEL] = levels
+            counts = pd.Series([lv for lv in levels if lv]).value_counts()
+            notes.append(finding(INFO, "io.levels_from_codes", layer, file=label,
+                                 detail=", ".join(f"{k}: {v}" for k, v in counts.items())))
+    return out, notes
+
+
+def _present(gdf: gpd.GeoDataFrame) -> int:
+    geoms = gdf.geometry.to_numpy()
+    return int((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).sum())
+
+
+def _refuse_mostly_misplaced(problems: list[dict], gdf: gpd.GeoDataFrame, *, layer: str, label: str) -> None:
+    """Raise when most features of the file look like lon/lat swapped (a column mapping error, not a stray)."""
+    total = _present(gdf)
+    for row in problems:
+        if row["code"] == "sanity.swapped_latlon" and total and int(row["detail"]) * 2 > total:
+            msg = f"{label}: {row['detail']} of {total} features have lon/lat swapped"
+            raise GeoInputError(msg, code="io.mostly_swapped", file=label, layer=layer, n=int(row["detail"]),
+                                total=total, ids=row["feature_id"])
+
+
+def _refuse_mostly_far(stored: gpd.GeoDataFrame, area: shapely.Geometry, *, layer: str, label: str,
+                       source: SourceCRS) -> None:
+    """Raise when most features lie far outside the project area (a wrong CRS or another place)."""
+    far = far_from_area(stored, area)
+    total = _present(stored)
+    if total and int(far.sum()) * 2 > total:
+        ids = feature_ids(stored, layer, far)
+        msg = f"{label}: {len(ids)} of {total} features lie far outside the project area"
+        raise GeoInputError(msg, code="io.mostly_far", file=label, layer=layer, n=len(ids), total=total,
+                            ids=ids[:10], crs=source.label, far_km=f"{DEFAULT_FAR_M / 1000:g}")
+
+
+def _declared_over_label(raw: RawFrame, shift: Shift | None, source: SourceCRS, layer: str, *,
+                         label: str) -> list[dict]:
+    """A QA note when a declared GCJ-02/BD-09 was used instead of the file's WGS 84 label, with the shift."""
+    if shift is None or raw.file_crs is None or not declaration_wins_over_label(source, raw.file_crs):
+        return []
+    return [finding(INFO, "io.crs_declared_over_label", layer, file=label, detail=source.label,
+                    related_id=f"{shift.median_m:.0f}")]
 
 
 def _drop_coordinate_renames(found: ColumnMapping) -> ColumnMapping:
@@ -598,11 +687,28 @@ def _load_findings(raw: RawFrame, gdf: gpd.GeoDataFrame, layer: str, *, label: s
     if found.unrecognised:
         out.append(finding(INFO, "io.unrecognised_columns", layer, file=label,
                            detail=", ".join(found.unrecognised)))
+    out += _sheet_findings(raw, layer, label=label)
     geoms = gdf.geometry.to_numpy()
     z = shapely.has_z(geoms)
     if z.any():
         ids = feature_ids(gdf, layer, z)
         out.append(finding(WARNING, "io.forced_2d", layer, ", ".join(ids[:10]), file=label, detail=len(ids)))
+    return out
+
+
+def _sheet_findings(raw: RawFrame, layer: str, *, label: str) -> list[dict]:
+    """Notes on what a spreadsheet reader left out: 合计/小计 rows, the 序号 column, sheets of notes."""
+    out = []
+    if raw.sheet is not None:
+        header = ", ".join(map(str, raw.sheet.header_rows))
+        out.append(finding(INFO, "io.sheet_read", layer, raw.sheet.name, file=label, detail=header,
+                           related_id=str(raw.sheet.first_data_row)))
+        totals = [r for r, why in raw.sheet.skipped_rows.items() if why == SKIP_TOTAL]
+        if totals:
+            out.append(finding(INFO, "io.total_rows_skipped", layer, ", ".join(map(str, totals)), file=label,
+                               detail=len(totals)))
+    for name, why in raw.skipped_sheets.items():
+        out.append(finding(INFO, f"io.sheet_skipped.{why}", layer, name, file=label))
     return out
 
 
@@ -628,14 +734,9 @@ def load_layer_bytes(data: bytes, filename: str, layer: str, **options: object) 
 def build_project(loaded: dict[str, LoadedLayer], *, user: str = "", now: str | None = None) -> Project:
     """A new project holding the loaded layers; meta records each source (file, CRS, date, columns).
 
-    The import is logged in the audit table (``import``, by ``user``): source files and features per layer.
+    The one import builder (``geo.project_update.import_layers`` on an empty project): community
+    names resolved to codes, missing parents written by largest overlap, the 身份证号 salt kept, and
+    the import logged in the audit table (``import``, by ``user``).
     """
-    now = now or now_iso()
-    project = new_project()
-    for layer, item in loaded.items():
-        project = project.with_layer(layer, item.gdf)
-    project = project.with_meta(sources={layer: {**item.source_meta(), "imported_at": now}
-                                         for layer, item in loaded.items()}, imported_at=now)
-    return log_event(project, action="import", user=user, obj=",".join(loaded), now=now,
-                     detail="; ".join(f"{layer}: {item.file}" for layer, item in loaded.items()),
-                     counts=project_counts(project))
+    project, _ = import_layers(None, loaded, user=user, now=now)
+    return project

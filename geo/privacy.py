@@ -8,6 +8,8 @@ import re
 
 import pandas as pd
 
+from geo.idcard import ID_CLEAR, mask_id_number
+
 _DIGITS = re.compile(r"\d")
 
 
@@ -24,6 +26,33 @@ def mask_phone(phone: object) -> str:
         d = "".join(digits)
         return f"{'*' * (len(d) - 4)}{d[-4:]}"
     return "*" * max(len(text) - 2, 0) + text[-2:] if text else ""
+
+
+def normalise_phone(phone: object) -> str | None:
+    """A mobile number as 11 digits: spaces, dashes, brackets, ``+86``/``0086`` and numeric cells handled.
+
+    ``"170 0000 1234"``, ``"170-0000-1234"``, ``"+86 17000001234"`` and the number ``17000001234.0``
+    all give ``"17000001234"``. Anything else with digits (a landline ``028-8888 6666``) is
+    returned as its digits; blank gives None. Use ``is_mobile_phone`` to check the result.
+    """
+    if phone is None or (isinstance(phone, float) and pd.isna(phone)):
+        return None
+    if isinstance(phone, float) and phone.is_integer():
+        phone = int(phone)
+    digits = "".join(_DIGITS.findall(str(phone)))
+    if not digits:
+        return None
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix):]
+            break
+    return digits
+
+
+def is_mobile_phone(phone: object) -> bool:
+    """True for 11 digits starting with 1 (a mainland mobile number)."""
+    text = "" if phone is None else str(phone)
+    return len(text) == 11 and text.isdigit() and text.startswith("1")
 
 
 def mask_name(name: object) -> str:
@@ -47,12 +76,14 @@ def mask_address(address: object) -> str:
 
 
 def mask_people(df: pd.DataFrame, *, names: bool = False) -> pd.DataFrame:
-    """A copy of ``df`` with ``phone`` and ``address`` masked (and ``name`` when ``names``)."""
+    """A copy of ``df`` with ``phone``, ``address`` and an opted-in ``id_number`` masked (and ``name`` when ``names``)."""
     out = df.copy()
     if "phone" in out.columns:
         out["phone"] = out["phone"].map(mask_phone)
     if "address" in out.columns:
         out["address"] = out["address"].map(mask_address)
+    if ID_CLEAR in out.columns:  # only present when the planner opted in to keep it in clear
+        out[ID_CLEAR] = out[ID_CLEAR].map(mask_id_number)
     if names and "name" in out.columns:
         out["name"] = out["name"].map(mask_name)
     return out

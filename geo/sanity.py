@@ -67,3 +67,42 @@ def find_outside_china(gdf: gpd.GeoDataFrame, *, layer: str, file: str = "") -> 
         return []
     ids = feature_ids(gdf, layer, outside)
     return [finding(WARNING, "sanity.outside_china", layer, ", ".join(ids[:10]), file=file, detail=len(ids))]
+
+
+DEFAULT_FAR_M = 20_000.0  # a point this far outside the project area is in another place (or CRS)
+
+
+def area_of(layers: dict[str, gpd.GeoDataFrame]) -> shapely.Geometry | None:
+    """The project area in WGS 84: the convex hull of the top polygon layer present (towns, communities, grids)."""
+    for layer in (s.TOWNS, s.COMMUNITIES, s.GRIDS):
+        gdf = layers.get(layer)
+        if gdf is not None and len(gdf):
+            geoms = gdf.to_crs(s.STORAGE_CRS).geometry.to_numpy()
+            geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+            if len(geoms):
+                return shapely.convex_hull(shapely.union_all(shapely.envelope(geoms)))
+    return None
+
+
+def far_from_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry, *, far_m: float = DEFAULT_FAR_M) -> np.ndarray:
+    """Mask of features (storage CRS) whose representative point lies more than ``far_m`` metres outside ``area``."""
+    if gdf.empty:
+        return np.zeros(0, dtype=bool)
+    x, y, present = _xy(gdf.to_crs(s.STORAGE_CRS))
+    pts = gpd.GeoSeries(shapely.points(np.where(present, x, 0), np.where(present, y, 0)), crs=s.STORAGE_CRS)
+    local = gpd.GeoSeries([area], crs=s.STORAGE_CRS).estimate_utm_crs()
+    dist = pts.to_crs(local).distance(gpd.GeoSeries([area], crs=s.STORAGE_CRS).to_crs(local).iloc[0]).to_numpy()
+    return present & ~(np.isfinite(dist) & (dist <= far_m))
+
+
+def find_far_from_area(gdf: gpd.GeoDataFrame, area: shapely.Geometry | None, *, layer: str, file: str = "",
+                       far_m: float = DEFAULT_FAR_M) -> list[dict]:
+    """A warning listing the features (storage CRS) more than ``far_m`` metres outside the project ``area``."""
+    if area is None or gdf.empty:
+        return []
+    far = far_from_area(gdf, area, far_m=far_m)
+    if not far.any():
+        return []
+    ids = feature_ids(gdf, layer, far)
+    return [finding(WARNING, "sanity.far_from_area", layer, ", ".join(ids[:10]), file=file, detail=len(ids),
+                    related_id=f"{far_m / 1000:g}")]

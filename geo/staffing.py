@@ -1,4 +1,4 @@
-"""Optimal staffing: volunteers to grids by exact min-cost flow, with targets, locks, churn and reasons.
+"""Optimal staffing: volunteers to grids, a proven min-cost-flow optimum, with targets, locks, churn, reasons.
 
 The model (all distances in metres, EPSG:32648 by default)
 -----------------------------------------------------------
@@ -8,16 +8,22 @@ The model (all distances in metres, EPSG:32648 by default)
   to *g*'s centroid, rounded to whole metres, less ``same_community_discount_m`` when
   ``prefer_same_community`` is on and both are in one community, less ``stability_m``
   when the pair was already assigned in this scenario (the churn term); never below 0.
-* Candidate pairs are each volunteer's ``k_nearest`` grids plus each grid's own
-  ``grid_k_nearest`` volunteers (and its nearest skilled volunteers when it requires
-  skills), plus the pairs already assigned; pairs beyond ``max_distance_m`` or lacking a
-  required skill are never candidates. The flow is exact (OR-Tools SimpleMinCostFlow)
-  over that candidate set.
-* A dummy "short" arc per grid costs more than any possible rerouting, so the solver fills
-  as many places as it can first, then minimises distance; unfilled places are reported with
-  a reason (``no_volunteer_in_reach``, ``no_volunteer_with_skills``, ``capacity_exhausted``).
+* Every volunteer-grid pair within ``max_distance_m`` (any distance when None) whose
+  volunteer has the grid's required skills is allowed; nothing else prunes the problem.
+* The result is the optimum of that full problem: most places filled first, then least
+  total cost. OR-Tools' max-flow-with-min-cost solves a flow over a set of arcs; when at
+  most ``all_arcs_limit`` pairs are allowed the set is all of them (``stats["proof"] ==
+  "all_arcs"``); otherwise it starts from each volunteer's ``k_nearest`` grids, each grid's
+  ``grid_k_nearest`` (skilled) volunteers and the pairs already assigned, and grows: with
+  node potentials from shortest residual paths, every allowed pair outside the set with a
+  negative reduced cost is added and the flow solved again, until none is left (``"reduced_costs"``,
+  ``stats["rounds"]``). Then no pair outside the set can improve the flow, so it is optimal.
+  For that proof an unfilled place costs ``short_penalty``: more than any rerouting.
+* Unfilled places are reported with a reason (``no_volunteer_in_reach``,
+  ``no_volunteer_with_skills``, ``capacity_exhausted``).
 * ``one_leadership``: a person is placed in at most one micro-grid (where, with the default
-  target of 1, they are its leader).
+  target of 1, they are its leader): in the flow, arcs into micro-grids leave a per-volunteer
+  gate node whose inflow is capped at 1 (less any fixed micro-grid row).
 * Rows with ``locked=True`` or method ``manual``/``locked`` are kept as they are; they use
   their volunteer's capacity and their grid's target.
 
@@ -38,6 +44,7 @@ Options (``project.settings["staffing"]``, see ``StaffingOptions``) can be overr
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -58,6 +65,7 @@ from geo.values import is_true, now_iso
 REQUIRED_SKILLS = "required_skills"  # optional grid column, ";"-separated
 TARGET = "target"  # optional grid column overriding the settings
 OUT_OF_AREA_M = 50_000.0  # a home this far from every grid has coordinates in the wrong system
+PRICING_GROUPS = 4  # volunteers searched in this many groups of similar potential when pricing arcs
 
 # reason codes (messages: "assign.reason.<code>")
 NO_COORDINATES = "no_coordinates"
@@ -87,8 +95,9 @@ class StaffingOptions:
     same_community_discount_m: float = 500.0
     one_leadership: bool = False  # a person is placed in at most one micro-grid
     stability_m: float = 200.0  # keep an existing pair unless moving saves more than this
-    k_nearest: int = 10  # candidate grids per volunteer
-    grid_k_nearest: int = 10  # candidate volunteers per grid
+    k_nearest: int = 10  # first candidate grids per volunteer (the set grows until proven optimal)
+    grid_k_nearest: int = 10  # first candidate volunteers per grid
+    all_arcs_limit: int = 300_000  # use every pair within reach when there are at most this many
     scenario: str = s.DEFAULT_SCENARIO
     crs_metric: str = s.METRIC_CRS
 
@@ -110,8 +119,12 @@ class StaffingResult:
     skipped (``REASON_COLUMNS``: kind volunteer/grid, id, reason code, detail);
     ``changes``: counts ``added``, ``removed``, ``moved``, ``kept``, ``fixed``;
     ``objective_m``: total home→grid distance of the optimised rows; ``solver_cost``: the
-    min-cost-flow objective (with discounts and short penalties); ``problem``: the arrays of the
-    flow actually solved (candidate arcs, capacities, demands), for audits and LP checks.
+    min-cost-flow objective (with discounts, plus ``short_penalty`` per unfilled place);
+    ``stats``: ``volunteers``, ``grids``, ``places``, ``filled``, ``short``, ``cost`` (solver
+    cost of the new rows), ``arcs`` (in the final flow), ``proof`` (``"all_arcs"`` or
+    ``"reduced_costs"``, see the module docstring), ``rounds`` and ``short_penalty``;
+    ``problem``: the arrays of the flow actually solved (arcs, capacities, demands, one-leadership
+    caps, penalty, coordinates in metres), for audits and LP checks.
     """
 
     assignments: pd.DataFrame
@@ -271,7 +284,7 @@ def _empty_assignments() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in s.ASSIGNMENT_COLUMNS})
 
 
-# --- candidate arcs -----------------------------------------------------------------------
+# --- the full problem and its arcs ------------------------------------------------------
 
 @dataclass
 class _Arcs:
@@ -280,110 +293,411 @@ class _Arcs:
     dist: np.ndarray  # metres (float)
     cost: np.ndarray  # solver cost (int64)
 
+    def __len__(self) -> int:
+        return len(self.v)
 
-def _candidate_arcs(vols: pd.DataFrame, grids: pd.DataFrame, prev_pairs: np.ndarray, v_cap: np.ndarray,
-                    g_dem: np.ndarray, opts: StaffingOptions) -> _Arcs:
-    """Candidate (volunteer, grid) pairs with distance and cost; see the module docstring."""
-    v_live = np.flatnonzero(v_cap > 0)
-    g_live = np.flatnonzero(g_dem > 0)
-    empty = _Arcs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
+    def take(self, index: np.ndarray) -> _Arcs:
+        return _Arcs(self.v[index], self.g[index], self.dist[index], self.cost[index])
+
+    def plus(self, other: _Arcs) -> _Arcs:
+        return _Arcs(*(np.concatenate([a, b]) for a, b in ((self.v, other.v), (self.g, other.g),
+                                                           (self.dist, other.dist), (self.cost, other.cost))))
+
+
+@dataclass
+class _Problem:
+    """The full staffing problem of one run: who may serve where, at what cost, with every rule on."""
+
+    vxy: np.ndarray  # volunteer homes, metres
+    gxy: np.ndarray  # grid centroids, metres
+    v_skills: list[frozenset[str]]
+    g_skills: list[frozenset[str]]
+    g_needs: np.ndarray  # bool per grid: requires a skill
+    v_community: np.ndarray
+    g_community: np.ndarray
+    v_cap: np.ndarray  # places each volunteer still offers (capacity less fixed rows)
+    g_dem: np.ndarray  # places each grid still needs (target less fixed rows)
+    micro: np.ndarray  # bool per grid
+    lead_cap: np.ndarray | None  # micro-grids each volunteer may still join (one_leadership), else None
+    prev_key: np.ndarray  # sorted keys (v * n_grids + g) of this scenario's earlier, unfixed pairs
+    fixed_key: np.ndarray  # sorted keys of fixed pairs: never arcs (a person is at most once per grid)
+    opts: StaffingOptions
+
+    @property
+    def v_live(self) -> np.ndarray:
+        return np.flatnonzero(self.v_cap > 0)
+
+    @property
+    def g_live(self) -> np.ndarray:
+        return np.flatnonzero(self.g_dem > 0)
+
+
+def _in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    if not len(sorted_keys) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[at] == values
+
+
+def _unique_keys(keys: np.ndarray) -> np.ndarray:
+    keys = np.sort(keys.astype(np.int64))
+    return keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys  # faster than np.unique here
+
+
+def _arcs_for(pb: _Problem, v: np.ndarray, g: np.ndarray) -> _Arcs:
+    """The pairs ``(v[i], g[i])`` that are arcs of the full problem, with distance and cost."""
+    v, g = v.astype(np.int64), g.astype(np.int64)
+    ng = len(pb.gxy)
+    key = v * ng + g
+    keep = (pb.v_cap[v] > 0) & (pb.g_dem[g] > 0) & ~_in_sorted(key, pb.fixed_key)
+    if pb.lead_cap is not None:
+        keep &= ~pb.micro[g] | (pb.lead_cap[v] > 0)
+    dist = np.hypot(pb.vxy[v, 0] - pb.gxy[g, 0], pb.vxy[v, 1] - pb.gxy[g, 1])
+    if pb.opts.max_distance_m is not None:
+        keep &= dist <= pb.opts.max_distance_m
+    check = np.flatnonzero(keep & pb.g_needs[g])
+    keep[check] = [pb.g_skills[g[i]] <= pb.v_skills[v[i]] for i in check]
+    v, g, dist, key = v[keep], g[keep], dist[keep], key[keep]
+    cost = np.rint(dist)
+    if pb.opts.prefer_same_community:
+        vc = pb.v_community[v]
+        same = pd.notna(vc) & (vc == pb.g_community[g])
+        cost = np.where(same, cost - pb.opts.same_community_discount_m, cost)
+    if len(pb.prev_key):
+        cost = np.where(_in_sorted(key, pb.prev_key), cost - pb.opts.stability_m, cost)
+    return _Arcs(v, g, dist, np.maximum(np.rint(cost), 0).astype(np.int64))
+
+
+def _ball_pairs(tree: cKDTree, query_xy: np.ndarray, radius: np.ndarray | float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(tree index, query index) of every pair within ``radius`` metres (per query point or one for all)."""
+    if not tree.n or not len(query_xy):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    radius = np.broadcast_to(np.asarray(radius, dtype=float), (len(query_xy),))
+    nearest, _ = tree.query(query_xy, k=1, distance_upper_bound=float(radius.max()) * (1 + 1e-9) + 1e-6)
+    ask = np.flatnonzero(nearest <= radius)  # a vectorised pass first: most points have nobody in reach
+    hits = tree.query_ball_point(query_xy[ask], radius[ask])
+    counts = np.fromiter(map(len, hits), dtype=np.int64, count=len(hits))
+    found = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(counts.sum()))
+    return found, np.repeat(ask, counts)
+
+
+def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
+    """Every arc of the full problem, or None when more than ``limit`` pairs are within reach."""
+    v_live, g_live = pb.v_live, pb.g_live
+    if pb.opts.max_distance_m is None:
+        if len(v_live) * len(g_live) > limit:
+            return None
+        return _arcs_for(pb, np.repeat(v_live, len(g_live)), np.tile(g_live, len(v_live)))
     if not len(v_live) or not len(g_live):
-        return empty
-    vxy = vols[["x", "y"]].to_numpy()
-    gxy = grids[["x", "y"]].to_numpy()
-    parts_v, parts_g = [], []
+        return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
+    tree_v = cKDTree(pb.vxy[v_live])
+    if cKDTree(pb.gxy[g_live]).count_neighbors(tree_v, pb.opts.max_distance_m) > limit:
+        return None
+    vi, gi = _ball_pairs(tree_v, pb.gxy[g_live], pb.opts.max_distance_m)
+    return _arcs_for(pb, v_live[vi], g_live[gi])
+
+
+def _candidate_arcs(pb: _Problem) -> _Arcs:
+    """First arcs to grow from: nearest grids per person, nearest (skilled) people per grid, past pairs."""
+    v_live, g_live = pb.v_live, pb.g_live
+    if not len(v_live) or not len(g_live):
+        return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
+    opts, ng = pb.opts, len(pb.gxy)
+    parts_v, parts_g = [pb.prev_key // ng], [pb.prev_key % ng]
     k = min(opts.k_nearest, len(g_live))
-    _, nn = cKDTree(gxy[g_live]).query(vxy[v_live], k=k)
-    nn = nn.reshape(len(v_live), k)
+    _, nn = cKDTree(pb.gxy[g_live]).query(pb.vxy[v_live], k=k)
     parts_v.append(np.repeat(v_live, k))
-    parts_g.append(g_live[nn.ravel()])
-    kg = min(opts.grid_k_nearest, len(v_live))
-    _, nn = cKDTree(vxy[v_live]).query(gxy[g_live], k=kg)
-    parts_g.append(np.repeat(g_live, kg))
-    parts_v.append(v_live[nn.reshape(len(g_live), kg).ravel()])
-    g_skills = _split_skills(grids[REQUIRED_SKILLS].to_numpy())
-    v_skills = _split_skills(vols[s.SKILLS].to_numpy())
-    skilled_grids = np.array([i for i in g_live if g_skills[i]], dtype=np.int64)
-    for req in {g_skills[i] for i in skilled_grids}:
-        able = np.array([i for i in v_live if req <= v_skills[i]], dtype=np.int64)
-        need = np.array([i for i in skilled_grids if g_skills[i] == req], dtype=np.int64)
+    parts_g.append(g_live[nn.reshape(len(v_live), k).ravel()])
+    groups = {}  # required skills -> grids; "" = every grid, nearest volunteers of any skill
+    groups[frozenset()] = g_live
+    for req in {pb.g_skills[i] for i in g_live} - {frozenset()}:
+        groups[req] = np.array([i for i in g_live if pb.g_skills[i] == req], dtype=np.int64)
+    for req, need in groups.items():
+        able = v_live if not req else np.array([i for i in v_live if req <= pb.v_skills[i]], dtype=np.int64)
         if len(able):
             ka = min(opts.grid_k_nearest, len(able))
-            _, nn = cKDTree(vxy[able]).query(gxy[need], k=ka)
+            _, nn = cKDTree(pb.vxy[able]).query(pb.gxy[need], k=ka)
             parts_g.append(np.repeat(need, ka))
             parts_v.append(able[nn.reshape(len(need), ka).ravel()])
-    if len(prev_pairs):
-        parts_v.append(prev_pairs[:, 0])
-        parts_g.append(prev_pairs[:, 1])
-    key = np.sort(np.concatenate(parts_v).astype(np.int64) * len(grids) + np.concatenate(parts_g))
-    key = key[np.r_[True, key[1:] != key[:-1]]]  # sort-based dedupe: faster than np.unique here
-    v, g = key // len(grids), key % len(grids)
-    keep = (v_cap[v] > 0) & (g_dem[g] > 0)
-    dist = np.hypot(vxy[v, 0] - gxy[g, 0], vxy[v, 1] - gxy[g, 1])
-    if opts.max_distance_m is not None:
-        keep &= dist <= opts.max_distance_m
-    needs = np.array([bool(g_skills[i]) for i in range(len(grids))], dtype=bool)
-    check = np.flatnonzero(keep & needs[g])
-    keep[check] = [g_skills[g[i]] <= v_skills[v[i]] for i in check]
-    v, g, dist = v[keep], g[keep], dist[keep]
-    cost = np.rint(dist)
-    if opts.prefer_same_community:
-        vc = vols[s.COMMUNITY_CODE].to_numpy()[v]
-        same = pd.notna(vc) & (vc == grids[s.COMMUNITY_CODE].to_numpy()[g])
-        cost = np.where(same, cost - opts.same_community_discount_m, cost)
-    if len(prev_pairs):
-        prev_key = prev_pairs[:, 0] * len(grids) + prev_pairs[:, 1]
-        cost = np.where(np.isin(v * len(grids) + g, prev_key), cost - opts.stability_m, cost)
-    return _Arcs(v, g, dist, np.maximum(np.rint(cost), 0).astype(np.int64))
+    key = _unique_keys(np.concatenate(parts_v).astype(np.int64) * ng + np.concatenate(parts_g))
+    return _arcs_for(pb, key // ng, key % ng)
+
+
+def _max_cost(pb: _Problem) -> int:
+    """An upper bound (metres) on the cost of any arc of the full problem."""
+    v_live, g_live = pb.v_live, pb.g_live
+    if not len(v_live) or not len(g_live):
+        return 0
+    lo, hi = pb.gxy[g_live].min(axis=0), pb.gxy[g_live].max(axis=0)
+    far = np.maximum(np.abs(pb.vxy[v_live] - lo), np.abs(pb.vxy[v_live] - hi))  # to the farthest bbox corner
+    bound = float(np.hypot(far[:, 0], far[:, 1]).max())
+    if pb.opts.max_distance_m is not None:
+        bound = min(bound, float(pb.opts.max_distance_m))
+    return int(np.ceil(bound)) + 1
 
 
 # --- the flow -----------------------------------------------------------------------------
 
-def short_penalty(costs: np.ndarray, n_volunteers: int, demand: int) -> int:
-    """Cost of one unfilled place: more than any augmenting-path reroute, so filling comes first."""
-    max_cost = int(costs.max()) if len(costs) else 0
-    return (max_cost + 1) * (min(n_volunteers, demand) + 1) + 1
+def short_penalty(max_cost: int, n_volunteers: int, n_grids: int) -> int:
+    """Cost of one unfilled place: more than any reroute that fills one more place, so filling comes first.
 
-
-def _solve_flow(arcs: _Arcs, v_cap: np.ndarray, g_dem: np.ndarray, micro: np.ndarray,
-                lead_cap: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Min-cost flow; returns (flow per arc, short places per grid, solver objective).
-
-    Nodes: 0 source, 1 sink, volunteers, [volunteer micro-gates], grids. ``lead_cap`` (one
-    per volunteer) caps the flow into micro-grids when ``one_leadership`` is on.
+    Such a reroute is a path crossing at most ``min(2 * n_volunteers, n_grids)`` volunteer→grid
+    arcs forwards (from volunteer and micro-gate nodes, into distinct grids), each costing at
+    most ``max_cost``; backward arcs only save cost.
     """
-    nv, ng = len(v_cap), len(g_dem)
-    demand = int(g_dem.sum())
+    return int(max_cost) * min(2 * int(n_volunteers), int(n_grids)) + 1
+
+
+@dataclass
+class _Flow:
+    """A solved network: flow per volunteer→grid arc, short places per grid, objective, the whole network."""
+
+    arc_flow: np.ndarray
+    short: np.ndarray
+    cost: int
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    costs: np.ndarray
+    flows: np.ndarray
+    v0: int
+    gate0: int
+    g0: int
+
+    @property
+    def n_nodes(self) -> int:
+        return self.g0 + len(self.short)
+
+
+def _arc_tails(pb: _Problem, arcs: _Arcs, v0: int, gate0: int) -> np.ndarray:
+    """Tail node of each volunteer→grid arc: the volunteer, or their micro-gate (one_leadership)."""
+    to_gate = pb.micro[arcs.g] if pb.lead_cap is not None else np.zeros(len(arcs), dtype=bool)
+    return np.where(to_gate, gate0 + arcs.v, v0 + arcs.v)
+
+
+def _solve_flow(arcs: _Arcs, pb: _Problem, penalty: int) -> _Flow:
+    """Most places filled, then least cost, over ``arcs`` (OR-Tools max-flow-with-min-cost).
+
+    Nodes: 0 source, 1 sink, volunteers, [volunteer micro-gates], grids. With ``one_leadership``
+    every arc into a micro-grid leaves the volunteer's gate, whose one inflow arc carries at most
+    ``lead_cap``: so a person joins at most one micro-grid, exactly. The returned network adds a
+    source→grid "short" arc per grid costing ``penalty`` per unfilled place (the same optimum,
+    as one min-cost flow), whose potentials prove optimality.
+    """
+    nv, ng = len(pb.v_cap), len(pb.g_dem)
+    demand = int(pb.g_dem.sum())
     v0 = 2
     gate0 = v0 + nv
-    g0 = gate0 + (nv if lead_cap is not None else 0)
-    big = short_penalty(arcs.cost, nv, demand)
-    to_gate = micro[arcs.g] if lead_cap is not None else np.zeros(len(arcs.g), dtype=bool)
-    tails = [np.zeros(nv, np.int64), np.where(to_gate, gate0 + arcs.v, v0 + arcs.v),
-             g0 + np.arange(ng), np.zeros(ng, np.int64)]
-    heads = [v0 + np.arange(nv), g0 + arcs.g, np.ones(ng, np.int64), g0 + np.arange(ng)]
-    caps = [v_cap, np.ones(len(arcs.v), np.int64), g_dem, g_dem]
-    costs = [np.zeros(nv, np.int64), arcs.cost, np.zeros(ng, np.int64), np.full(ng, big, np.int64)]
-    if lead_cap is not None:
+    g0 = gate0 + (nv if pb.lead_cap is not None else 0)
+    tails = [np.zeros(nv, np.int64), _arc_tails(pb, arcs, v0, gate0), g0 + np.arange(ng)]
+    heads = [v0 + np.arange(nv), g0 + arcs.g, np.ones(ng, np.int64)]
+    caps = [pb.v_cap, np.ones(len(arcs), np.int64), pb.g_dem]
+    costs = [np.zeros(nv, np.int64), arcs.cost, np.zeros(ng, np.int64)]
+    if pb.lead_cap is not None:
         tails.append(v0 + np.arange(nv))
         heads.append(gate0 + np.arange(nv))
-        caps.append(lead_cap)
+        caps.append(pb.lead_cap)
         costs.append(np.zeros(nv, np.int64))
+    tail, head = np.concatenate(tails).astype(np.int64), np.concatenate(heads).astype(np.int64)
+    cap, cost = np.concatenate(caps).astype(np.int64), np.concatenate(costs).astype(np.int64)
     smcf = min_cost_flow.SimpleMinCostFlow()
-    idx = smcf.add_arcs_with_capacity_and_unit_cost(
-        np.concatenate(tails).astype(np.int32), np.concatenate(heads).astype(np.int32),
-        np.concatenate(caps).astype(np.int64), np.concatenate(costs).astype(np.int64))
+    idx = smcf.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), cap, cost)
     smcf.set_nodes_supplies(np.array([0, 1], np.int32), np.array([demand, -demand], np.int64))
-    status = smcf.solve()
-    if status != smcf.OPTIMAL:  # cannot happen with the short arcs; a bug if it does
+    status = smcf.solve_max_flow_with_min_cost()
+    if status != smcf.OPTIMAL:  # cannot happen: the zero flow is feasible; a bug if it does
         msg = f"min-cost flow failed with status {status}"
         raise RuntimeError(msg)
-    flows = smcf.flows(idx)
-    n_arc = len(arcs.v)
-    arc_flow = flows[nv:nv + n_arc]
-    short = flows[nv + n_arc + ng:nv + n_arc + 2 * ng]
-    return arc_flow, short, int(smcf.optimal_cost())
+    flows = np.asarray(smcf.flows(idx), dtype=np.int64)
+    n_arc = len(arcs)
+    short = pb.g_dem - flows[nv + n_arc:nv + n_arc + ng]
+    filled_in = nv + n_arc + np.arange(ng)
+    flows[filled_in] = pb.g_dem  # with the short arcs every grid's sink arc is full
+    return _Flow(flows[nv:nv + n_arc], short, int(smcf.optimal_cost()) + penalty * int(short.sum()),
+                 np.r_[tail, np.zeros(ng, np.int64)], np.r_[head, g0 + np.arange(ng)], np.r_[cap, pb.g_dem],
+                 np.r_[cost, np.full(ng, penalty, np.int64)], np.r_[flows, short], v0, gate0, g0)
 
+
+def _shortest_paths(dist: np.ndarray, tail: np.ndarray, head: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Shortest path lengths from the nodes with a finite ``dist`` (their start value), by label correcting.
+
+    Arcs may cost less than 0 but must form no negative cycle. Each pass relaxes only the
+    arcs leaving nodes improved in the pass before (a vectorised Bellman-Ford with a queue).
+    """
+    n = len(dist)
+    order = np.argsort(tail, kind="stable")
+    tail, head, cost = tail[order], head[order], cost[order]
+    start = np.searchsorted(tail, np.arange(n + 1))
+    dist = dist.astype(float).copy()
+    frontier = np.flatnonzero(np.isfinite(dist))
+    for _ in range(n + 1):
+        counts = start[frontier + 1] - start[frontier]
+        total = int(counts.sum())
+        if not total:
+            return dist
+        arc = np.arange(total) - np.repeat(np.cumsum(counts) - counts - start[frontier], counts)
+        to, length = head[arc], np.repeat(dist[frontier], counts) + cost[arc]
+        better = length < dist[to]
+        if not better.any():
+            return dist
+        to, length = to[better], length[better]
+        np.minimum.at(dist, to, length)
+        improved = np.zeros(n, dtype=bool)
+        improved[to] = True
+        frontier = np.flatnonzero(improved)
+    msg = "negative cycle in the residual network: the flow is not optimal"
+    raise RuntimeError(msg)
+
+
+def _potentials(flow: _Flow) -> np.ndarray:
+    """Node potentials proving ``flow`` optimal: every residual arc has reduced cost >= 0.
+
+    ``pi(u) = -(shortest residual path u -> source)``; with no negative residual cycle (an
+    optimal flow) these satisfy ``cost(u, w) + pi(u) - pi(w) >= 0`` on every residual arc.
+    Nodes with no path to the source get the cheapest value reachable from the others.
+    """
+    fwd, bwd = flow.flows < flow.caps, flow.flows > 0
+    u = np.concatenate([flow.tails[fwd], flow.heads[bwd]])
+    w = np.concatenate([flow.heads[fwd], flow.tails[bwd]])
+    c = np.concatenate([flow.costs[fwd], -flow.costs[bwd]]).astype(float)
+    start = np.full(flow.n_nodes, np.inf)
+    start[0] = 0.0
+    pi = -_shortest_paths(start, w, u, c)  # paths to the source = paths from it in the reversed network
+    lost = ~np.isfinite(pi)
+    if lost.any():
+        pi = _potentials_of_unreached(pi, lost, u, w, c)
+    return pi
+
+
+def _potentials_of_unreached(pi: np.ndarray, lost: np.ndarray, u: np.ndarray, w: np.ndarray, c: np.ndarray
+                             ) -> np.ndarray:
+    """Potentials of nodes with no residual path to the source: shortest paths into them from the rest.
+
+    No residual arc leaves such a node towards the rest (it would lead to the source), and the
+    arcs among them carry no flow (cost >= 0), so this keeps every reduced cost >= 0.
+    """
+    from_rest = lost[w] & ~lost[u]
+    entry = np.full(len(pi), np.inf)
+    np.minimum.at(entry, w[from_rest], pi[u[from_rest]] + c[from_rest])
+    among = lost[w] & lost[u]
+    dist = _shortest_paths(entry, u[among], w[among], c[among])
+    pi = np.where(lost & np.isfinite(dist), dist, pi)
+    top = float(pi[np.isfinite(pi)].max()) if np.isfinite(pi).any() else 0.0
+    return np.where(np.isfinite(pi), pi, top + 1.0)  # no arc enters these: any value at least the rest
+
+
+@dataclass
+class _Search:
+    """Pricing search: grids ``grids`` against volunteers ``vols`` (one potential group), per-grid radius."""
+
+    tree: cKDTree
+    vols: np.ndarray
+    grids: np.ndarray
+    radius: np.ndarray
+
+
+def _pricing_searches(pb: _Problem, flow: _Flow, pi: np.ndarray) -> list[_Search]:
+    """Where an arc outside the set may have a negative reduced cost: volunteers within a radius per grid.
+
+    ``reduced = cost + pi(tail) - pi(grid)`` and cost >= rounded distance less the
+    same-community discount (earlier pairs, the only ones with the stability discount, are
+    always in the set), so a negative one needs ``dist < pi(grid) - pi(tail) + discount + 1``.
+    Tails are split into groups of similar potential so each group's radius stays tight.
+    """
+    ng = len(pb.gxy)
+    discount = pb.opts.same_community_discount_m if pb.opts.prefer_same_community else 0.0
+    classes = [(flow.v0, np.ones(ng, dtype=bool), pb.v_cap > 0)]
+    if pb.lead_cap is not None:
+        classes = [(flow.v0, ~pb.micro, pb.v_cap > 0),
+                   (flow.gate0, pb.micro, (pb.v_cap > 0) & (pb.lead_cap > 0))]
+    searches = []
+    for tail0, grid_mask, vol_mask in classes:
+        g_idx, v_idx = np.flatnonzero(grid_mask & (pb.g_dem > 0)), np.flatnonzero(vol_mask)
+        if not len(g_idx) or not len(v_idx):
+            continue
+        pi_t = pi[tail0 + v_idx]
+        reach = pi[flow.g0 + g_idx] + discount + 1.0
+        for group in np.array_split(np.argsort(pi_t, kind="stable"), min(PRICING_GROUPS, len(v_idx))):
+            radius = reach - pi_t[group].min()
+            if pb.opts.max_distance_m is not None:
+                radius = np.minimum(radius, pb.opts.max_distance_m)
+            ask = radius > 0
+            if ask.any():
+                searches.append(_Search(cKDTree(pb.vxy[v_idx[group]]), v_idx[group], g_idx[ask], radius[ask]))
+    return searches
+
+
+def _improving_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, *, per_grid: int) -> _Arcs:
+    """Arcs of the full problem outside ``arcs`` with a negative reduced cost (at most ``per_grid`` per grid).
+
+    First each grid's ``per_grid`` nearest volunteers per search (vectorised); only when none of
+    those improves, every volunteer within reach of the grids that had more (so an empty
+    answer always means: no arc outside the set has a negative reduced cost).
+    """
+    pi = _potentials(flow)
+    searches = _pricing_searches(pb, flow, pi)
+    found_v, found_g, rest = [], [], []
+    for sr in searches:
+        k = min(per_grid, len(sr.vols))
+        upper = float(sr.radius.max()) * (1 + 1e-9) + 1e-6
+        dist, near = sr.tree.query(pb.gxy[sr.grids], k=k, distance_upper_bound=upper)
+        dist, near = dist.reshape(len(sr.grids), k), near.reshape(len(sr.grids), k)
+        hit = dist <= sr.radius[:, None]
+        found_v.append(sr.vols[near[hit]])
+        found_g.append(np.repeat(sr.grids, hit.sum(axis=1)))
+        more = hit[:, -1]  # the k-th nearest is in reach: there may be more
+        rest.append(_Search(sr.tree, sr.vols, sr.grids[more], sr.radius[more]))
+    extra = _negative_arcs(pb, arcs, flow, pi, found_v, found_g, per_grid)
+    if len(extra):
+        return extra
+    found_v, found_g = [], []
+    for sr in rest:
+        vi, gi = _ball_pairs(sr.tree, pb.gxy[sr.grids], sr.radius)
+        found_v.append(sr.vols[vi])
+        found_g.append(sr.grids[gi])
+    return _negative_arcs(pb, arcs, flow, pi, found_v, found_g, per_grid)
+
+
+def _negative_arcs(pb: _Problem, arcs: _Arcs, flow: _Flow, pi: np.ndarray, found_v: list[np.ndarray],
+                   found_g: list[np.ndarray], per_grid: int) -> _Arcs:
+    """Found pairs outside ``arcs`` that are arcs with a negative reduced cost, ``per_grid`` best per grid."""
+    if not found_v:
+        return arcs.take(np.empty(0, np.int64))
+    ng = len(pb.gxy)
+    v, g = np.concatenate(found_v).astype(np.int64), np.concatenate(found_g).astype(np.int64)
+    key = _unique_keys(v * ng + g)
+    key = key[~_in_sorted(key, np.sort(arcs.v * ng + arcs.g))]
+    cand = _arcs_for(pb, key // ng, key % ng)
+    reduced = cand.cost + pi[_arc_tails(pb, cand, flow.v0, flow.gate0)] - pi[flow.g0 + cand.g]
+    neg = np.flatnonzero(reduced < -0.5)  # potentials are whole numbers: costs are
+    order = neg[np.lexsort((reduced[neg], cand.g[neg]))]
+    g_sorted = cand.g[order]
+    start = np.r_[0, np.flatnonzero(g_sorted[1:] != g_sorted[:-1]) + 1]
+    rank = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
+    return cand.take(order[rank < per_grid])
+
+
+def _solve_exact(pb: _Problem) -> tuple[_Arcs, _Flow, dict[str, Any]]:
+    """The optimum of the full problem, and how it was proven.
+
+    ``all_arcs``: every pair within reach is an arc (at most ``opts.all_arcs_limit`` of them).
+    ``reduced_costs``: start from ``_candidate_arcs`` and add the arcs with negative reduced
+    cost under the optimal potentials until there are none: then no arc outside the set can
+    improve the flow, so it is optimal for the full problem.
+    """
+    penalty = short_penalty(_max_cost(pb), len(pb.v_live), len(pb.g_live))
+    arcs = _all_arcs(pb, pb.opts.all_arcs_limit)
+    if arcs is not None:
+        proof = {"proof": "all_arcs", "rounds": 1, "short_penalty": penalty}
+        return arcs, _solve_flow(arcs, pb, penalty), proof
+    arcs = _candidate_arcs(pb)
+    for rounds in itertools.count(1):
+        flow = _solve_flow(arcs, pb, penalty)
+        extra = _improving_arcs(pb, arcs, flow, per_grid=max(pb.opts.grid_k_nearest, 1) * rounds)
+        if not len(extra):
+            return arcs, flow, {"proof": "reduced_costs", "rounds": rounds, "short_penalty": penalty}
+        arcs = arcs.plus(extra)
+    raise AssertionError  # unreachable: every round adds arcs of a finite set
 
 # --- the run --------------------------------------------------------------------------------
 
@@ -441,53 +755,61 @@ def solve_staffing(volunteers_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame
     fixed = mine[fixed_mask]
     previous = mine[~fixed_mask]
 
+    pb, fv_ok, unknown = _build_problem(vols, grids, fixed, previous, opts)
+    reasons.append(unknown)
+    arcs, flow, proof = _solve_exact(pb)
+    used = flow.arc_flow > 0
+    new = pd.DataFrame({"v": arcs.v[used], "g": arcs.g[used], s.DISTANCE_M: np.round(arcs.dist[used], 1)})
+
+    new_rows = _new_rows(new, vols, grids, fixed, previous, opts.scenario, now, pb.micro)
+    changes = _changes(previous, new_rows)
+    changes["fixed"] = len(fixed)
+    result_table = _typed(pd.concat([other_rows, fixed, new_rows], ignore_index=True))
+    short_df = _short_frame(grids, vols, flow.short, arcs, opts)
+    reasons.append(_short_reasons(short_df))
+    reasons.append(_left_out_volunteers(vols, arcs, fv_ok, new["v"].to_numpy()))
+    reasons_df = pd.concat([r for r in reasons if len(r)] or [_reasons("", [], "")], ignore_index=True)
+    stats = {"volunteers": len(vols), "grids": len(grids), "arcs": len(arcs), **proof,
+             "places": int(grids["target"].sum()), "filled": int(used.sum()) + len(fixed),
+             "short": int(flow.short.sum()), "cost": int(arcs.cost[used].sum())}
+    problem = {"arc_v": arcs.v, "arc_g": arcs.g, "arc_cost": arcs.cost, "v_cap": pb.v_cap, "g_dem": pb.g_dem,
+               "micro": pb.micro, "lead_cap": pb.lead_cap, "short_penalty": proof["short_penalty"],
+               "v_xy": pb.vxy, "g_xy": pb.gxy}
+    return StaffingResult(result_table, short_df, reasons_df[list(REASON_COLUMNS)], changes,
+                          float(arcs.dist[used].sum()), flow.cost, stats, problem)
+
+
+def _build_problem(vols: pd.DataFrame, grids: pd.DataFrame, fixed: pd.DataFrame, previous: pd.DataFrame,
+                   opts: StaffingOptions) -> tuple[_Problem, np.ndarray, pd.DataFrame]:
+    """The full problem left after the fixed rows; the fixed rows' volunteer positions; unknown fixed rows."""
     v_pos = pd.Series(np.arange(len(vols)), index=vols[s.VOLUNTEER_ID])
     g_pos = pd.Series(np.arange(len(grids)), index=grids[s.GRID_CODE])
     fv = v_pos.reindex(fixed[s.VOLUNTEER_ID].astype(str)).to_numpy()
     fg = g_pos.reindex(fixed[s.GRID_CODE].astype(str)).to_numpy()
     unknown = np.isnan(fv) | np.isnan(fg)
-    reasons.append(_reasons("assignment", fixed[s.VOLUNTEER_ID].to_numpy()[unknown], LOCKED_ROW_UNKNOWN,
-                            fixed[s.GRID_CODE].to_numpy()[unknown]))
+    unknown_rows = _reasons("assignment", fixed[s.VOLUNTEER_ID].to_numpy()[unknown], LOCKED_ROW_UNKNOWN,
+                            fixed[s.GRID_CODE].to_numpy()[unknown])
     fv_ok, fg_ok = fv[~unknown].astype(np.int64), fg[~unknown].astype(np.int64)
     micro = (grids[s.LEVEL].to_numpy() == s.LEVEL_MICRO)
     v_cap = np.maximum(vols[s.CAPACITY].to_numpy() - np.bincount(fv_ok, minlength=len(vols)), 0)
     g_dem = np.maximum(grids["target"].to_numpy() - np.bincount(fg_ok, minlength=len(grids)), 0)
     lead_cap = None
     if opts.one_leadership:
-        lead_cap = np.maximum(1 - np.bincount(fv_ok[micro[fg_ok]], minlength=len(vols)), 0)
-    fixed_pairs = set(zip(fv_ok.tolist(), fg_ok.tolist()))
-
+        lead_cap = np.maximum(1 - np.bincount(fv_ok[micro[fg_ok]], minlength=len(vols)), 0).astype(np.int64)
     pv = v_pos.reindex(previous[s.VOLUNTEER_ID].astype(str)).to_numpy()
     pg = g_pos.reindex(previous[s.GRID_CODE].astype(str)).to_numpy()
     pok = ~(np.isnan(pv) | np.isnan(pg))
-    prev_pairs = np.column_stack([pv[pok], pg[pok]]).astype(np.int64) if pok.any() else np.empty((0, 2), np.int64)
-    if len(prev_pairs) and fixed_pairs:
-        prev_pairs = np.array([p for p in prev_pairs.tolist() if tuple(p) not in fixed_pairs],
-                              dtype=np.int64).reshape(-1, 2)
-
-    arcs = _candidate_arcs(vols, grids, prev_pairs, v_cap, g_dem, opts)
-    if fixed_pairs and len(arcs.v):  # a person is at most once per grid
-        key = arcs.v * len(grids) + arcs.g
-        taken = np.isin(key, np.array([v * len(grids) + g for v, g in fixed_pairs], dtype=np.int64))
-        arcs = _Arcs(arcs.v[~taken], arcs.g[~taken], arcs.dist[~taken], arcs.cost[~taken])
-    flow, short, solver_cost = _solve_flow(arcs, v_cap.astype(np.int64), g_dem.astype(np.int64), micro, lead_cap)
-    used = flow > 0
-    new = pd.DataFrame({"v": arcs.v[used], "g": arcs.g[used], s.DISTANCE_M: np.round(arcs.dist[used], 1)})
-
-    new_rows = _new_rows(new, vols, grids, fixed, previous, opts.scenario, now, micro)
-    changes = _changes(previous, new_rows)
-    changes["fixed"] = len(fixed)
-    result_table = _typed(pd.concat([other_rows, fixed, new_rows], ignore_index=True))
-    short_df = _short_frame(grids, vols, short, arcs, opts)
-    reasons.append(_short_reasons(short_df))
-    reasons.append(_left_out_volunteers(vols, arcs, fv_ok, new["v"].to_numpy()))
-    reasons_df = pd.concat([r for r in reasons if len(r)] or [_reasons("", [], "")], ignore_index=True)
-    stats = {"volunteers": len(vols), "grids": len(grids), "arcs": len(arcs.v),
-             "places": int(grids["target"].sum()), "filled": int(used.sum()) + len(fixed)}
-    problem = {"arc_v": arcs.v, "arc_g": arcs.g, "arc_cost": arcs.cost, "v_cap": v_cap, "g_dem": g_dem,
-               "micro": micro, "lead_cap": lead_cap}
-    return StaffingResult(result_table, short_df, reasons_df[list(REASON_COLUMNS)], changes,
-                          float(arcs.dist[used].sum()), solver_cost, stats, problem)
+    fixed_key = _unique_keys(fv_ok * len(grids) + fg_ok)
+    prev_key = _unique_keys(pv[pok].astype(np.int64) * len(grids) + pg[pok].astype(np.int64))
+    g_skills = _split_skills(grids[REQUIRED_SKILLS].to_numpy())
+    pb = _Problem(
+        vxy=vols[["x", "y"]].to_numpy(), gxy=grids[["x", "y"]].to_numpy(),
+        v_skills=_split_skills(vols[s.SKILLS].to_numpy()), g_skills=g_skills,
+        g_needs=np.array([bool(k) for k in g_skills], dtype=bool),
+        v_community=vols[s.COMMUNITY_CODE].to_numpy(), g_community=grids[s.COMMUNITY_CODE].to_numpy(),
+        v_cap=v_cap.astype(np.int64), g_dem=g_dem.astype(np.int64), micro=micro, lead_cap=lead_cap,
+        prev_key=prev_key[~_in_sorted(prev_key, fixed_key)], fixed_key=fixed_key, opts=opts)
+    return pb, fv_ok, unknown_rows
 
 
 def _new_rows(new: pd.DataFrame, vols: pd.DataFrame, grids: pd.DataFrame, fixed: pd.DataFrame,

@@ -59,6 +59,7 @@ _BY_LAYER: dict[str, dict[str, tuple[str, ...]]] = {
     },
     s.HOUSEHOLDS: {
         s.CODE: ("编码", "代码", "code", "id", "楼栋编码", "建筑编码", "编号"),
+        s.NAME: ("楼栋名称", "楼栋", "建筑名称"),
     },
     s.VOLUNTEERS: {
         s.VOLUNTEER_ID: ("编号", "编码", "代码", "id", "code", "志愿者编号", "志愿者编码", "volunteerid",

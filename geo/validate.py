@@ -124,6 +124,8 @@ def findings_table(findings: pd.DataFrame, lang: str = "zh", *, front: str = "cl
 # =====================================================================================
 
 DEFAULT_TOLERANCE_M2 = 50.0
+SLIVER_WIDTH_M = 0.5  # gaps/overlaps thinner than this on average are rounding slivers, not planning errors
+SLIVER_CODES = ("check.gap", "check.overlap", "check.sticks_out")
 DEFAULT_FAR_M = 2000.0
 POLYGON_TYPES = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 POINT_TYPES = (0,)
@@ -464,8 +466,28 @@ def check_layers(layers: Mapping[str, gpd.GeoDataFrame], *, files: Mapping[str, 
         if name in metric and finest is not None:
             rows += find_points_outside(metric[name], finest, layer=name, polygon_layer=finest_name,
                                         far_m=far_m, file=files[name])
-    spots = findings_frame(rows, crs=crs_metric).to_crs(s.STORAGE_CRS)
+    spots = findings_frame(mark_slivers(rows), crs=crs_metric).to_crs(s.STORAGE_CRS)
     return findings_frame([*per_feature, *spots.to_dict("records")])
+
+
+def mark_slivers(rows: list[dict], *, width_m: float = SLIVER_WIDTH_M) -> list[dict]:
+    """Turn gaps, overlaps and parts sticking out that are thinner than ``width_m`` into ``check.sliver`` infos.
+
+    Boundaries converted from GCJ-02/BD-09 or rounded to 6 decimals meet within centimetres, which
+    leaves long hair-thin slivers whose area can pass any area tolerance; their mean width
+    (area / half the perimeter, metric CRS) tells them apart from real planning errors.
+    """
+    out = []
+    for row in rows:
+        geom = row.get("geometry")
+        if row["code"] in SLIVER_CODES and geom is not None and not shapely.is_empty(geom):
+            parts = shapely.get_parts(geom)
+            parts = parts[np.isin(shapely.get_type_id(parts), POLYGON_TYPES)]  # lines on a shared edge have no width
+            half_perimeter = shapely.length(parts).sum() / 2
+            if half_perimeter > 0 and shapely.area(parts).sum() / half_perimeter < width_m:
+                row = {**row, "severity": INFO, "code": "check.sliver", "detail": row["code"]}
+        out.append(row)
+    return out
 
 
 def check_project(project: object, *, tolerance_m2: float = DEFAULT_TOLERANCE_M2,

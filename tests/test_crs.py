@@ -81,3 +81,59 @@ def test_load_layer__real_chongzhou_outline_from_gcj02_lands_on_wgs84_original()
     assert abs(a.area - b.area) / b.area < 1e-4
     raw = load_layer(DATA / "chongzhou_county_outline_amap_gcj02.geojson", s.TOWNS, mapping=mapping)
     assert shapely.hausdorff_distance(raw.gdf.to_crs(s.METRIC_CRS).geometry.iloc[0], b) > 200  # undeclared
+
+
+# --- a declaration over a file's own label ---------------------------------------------------
+
+FIELDKIT = DATA / "fieldkit"
+
+
+@pytest.mark.parametrize(("label", "generic"), [
+    ("EPSG:4326", True),  # GDAL/QGIS on any lon/lat layer
+    ("OGC:CRS84", True),  # the legacy GeoJSON "crs" member
+    ("EPSG:4490", False),  # CGCS2000: a specific national datum, not a generic label
+    ("EPSG:4544", False),  # a CGCS2000 Gauss-Krüger zone
+    ("EPSG:32648", False),  # UTM 48N
+])
+def test_is_generic_wgs84__labels(label, generic):
+    from geo.crs import is_generic_wgs84
+
+    assert is_generic_wgs84(label) is generic
+
+
+def test_load_layer__declared_gcj02_wins_over_crs84_label_with_a_note():
+    loaded = load_layer(FIELDKIT / "boundaries" / "towns_amap.geojson", s.TOWNS, crs="gcj02",
+                        mapping={"镇街代码": s.CODE, "镇街名称": s.NAME})
+    assert loaded.source_crs == "GCJ-02"
+    notes = [f for f in loaded.findings if f["code"] == "io.crs_declared_over_label"]
+    assert len(notes) == 1
+    assert notes[0]["detail"] == "GCJ-02"
+    assert 340 <= float(notes[0]["related_id"]) <= 375  # metres: the README's ~357 m
+
+
+def test_load_layer__declaration_contradicting_a_projected_prj_is_still_refused(tmp_path):
+    import shutil
+
+    from geo.errors import CRSMismatchError
+
+    path = tmp_path / "b.zip"
+    shutil.copy(FIELDKIT / "boundaries" / "buildings_cgcs2000_gk.zip", path)
+    for declared in ("gcj02", "EPSG:32648"):
+        with pytest.raises(CRSMismatchError) as err:
+            load_layer(path, s.HOUSEHOLDS, crs=declared)
+        assert err.value.context["crs_a"] == "EPSG:4544"
+
+
+def test_declaration_shift_m__gcj02_and_bd09_near_the_fieldkit():
+    import geopandas as gpd
+
+    from geo.crs import declaration_shift_m
+
+    pts = gpd.GeoDataFrame(geometry=shapely.points([[104.05, 30.75], [104.10, 30.70]]), crs=s.STORAGE_CRS)
+    wgs = parse_crs("wgs84")
+    gcj = declaration_shift_m(pts, declared=parse_crs("gcj02"), labelled=wgs)
+    bd = declaration_shift_m(pts, declared=parse_crs("bd09"), labelled=wgs)
+    assert gcj.n == 2
+    assert 300 < gcj.median_m <= gcj.max_m < 420
+    assert 900 < bd.median_m <= bd.max_m < 1010
+    assert declaration_shift_m(pts, declared=wgs, labelled=wgs).max_m == 0.0

@@ -17,7 +17,8 @@ from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
-from geo.io import check_zip, decode_text, detect_dbf_encoding, load_layer, load_layer_bytes
+from geo.io import check_zip, detect_dbf_encoding, load_layer, load_layer_bytes
+from geo.sheets import decode_text
 from tests.shapes import SHAPES, as_lonlat, box
 
 
@@ -335,15 +336,40 @@ def test_load_layer__csv_needs_a_declared_crs(tmp_path):
         load_layer(path, s.VOLUNTEERS)
 
 
-def test_load_layer__csv_swapped_lat_lon_is_warned(tmp_path):
+def test_load_layer__csv_mostly_swapped_lat_lon_is_refused(tmp_path):
     rows = [{**r, "经度": r["纬度"], "纬度": r["经度"]} for r in VOLUNTEER_ROWS]
     path = tmp_path / "v.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
+    with pytest.raises(GeoInputError) as err:
+        load_layer(path, s.VOLUNTEERS, crs="wgs84")
+    assert err.value.code == "io.mostly_swapped"
+    assert (err.value.context["n"], err.value.context["total"]) == (2, 2)
+
+
+def test_load_layer__csv_one_swapped_point_among_many_is_a_listed_warning(tmp_path):
+    good = [{**VOLUNTEER_ROWS[1], "编号": f"1{i:02d}"} for i in range(5)]
+    stray = {**VOLUNTEER_ROWS[0], "经度": VOLUNTEER_ROWS[0]["纬度"], "纬度": VOLUNTEER_ROWS[0]["经度"]}
+    path = tmp_path / "v.csv"
+    pd.DataFrame([*good, stray]).to_csv(path, index=False)
     loaded = load_layer(path, s.VOLUNTEERS, crs="wgs84")
     codes = {f["code"]: f for f in loaded.findings}
-    assert codes["sanity.swapped_latlon"]["feature_id"] == "007, 008"
+    assert codes["sanity.swapped_latlon"]["feature_id"] == "007"
     assert "sanity.outside_china" in codes
-    assert len(loaded.gdf) == 2  # kept: a warning, not a silent fix
+    assert len(loaded.gdf) == 6  # kept: a warning, not a silent fix
+
+
+def test_load_layer__points_mostly_far_from_the_project_area_are_refused_one_stray_is_listed(tmp_path):
+    area = shapely.box(103.6, 30.6, 103.7, 30.7)
+    near = [{**VOLUNTEER_ROWS[1], "编号": f"1{i:02d}"} for i in range(5)]
+    far = {**VOLUNTEER_ROWS[1], "编号": "900", "经度": "104.9"}  # ~115 km east
+    path = tmp_path / "v.csv"
+    pd.DataFrame([*near, far]).to_csv(path, index=False)
+    loaded = load_layer(path, s.VOLUNTEERS, crs="wgs84", area=area)
+    assert [f["feature_id"] for f in loaded.findings if f["code"] == "sanity.far_from_area"] == ["900"]
+    with pytest.raises(GeoInputError) as err:
+        load_layer(path, s.VOLUNTEERS, crs="wgs84", area=shapely.box(110.0, 30.0, 110.1, 30.1))
+    assert err.value.code == "io.mostly_far"
+    assert err.value.context["total"] == 6
 
 
 def test_load_layer__csv_projected_numbers_in_a_geographic_declaration_are_warned(tmp_path):

@@ -74,7 +74,8 @@ def test_solve_staffing__objective_equals_highs_lp_optimum():
     vols, grids, vxy, gxy = _random_case(rng, n_vol, n_grid)
     grids["target"] = rng.integers(1, 3, n_grid)
     vols[s.CAPACITY] = 3  # supply 180 > demand: every target can be met
-    opts = StaffingOptions(k_nearest=n_grid, grid_k_nearest=n_vol, stability_m=0)  # all pairs are candidates
+    # start from one nearest arc each way: the reduced-cost proof must grow it to the LP's optimum
+    opts = StaffingOptions(k_nearest=1, grid_k_nearest=1, stability_m=0, all_arcs_limit=0)
     res = solve_staffing(vols, grids, options=opts)
     cost = np.rint(np.hypot(vxy[:, None, 0] - gxy[None, :, 0], vxy[:, None, 1] - gxy[None, :, 1])).ravel()
     a_vol = np.kron(np.eye(n_vol), np.ones(n_grid))  # sum over grids of x[v, g] <= capacity
@@ -82,7 +83,7 @@ def test_solve_staffing__objective_equals_highs_lp_optimum():
     lp = linprog(cost, A_ub=a_vol, b_ub=np.full(n_vol, 3), A_eq=a_grid, b_eq=grids["target"].to_numpy(),
                  bounds=(0, 1), method="highs")
     assert lp.status == 0
-    assert res.short.empty
+    assert res.short.empty and res.stats["proof"] == "reduced_costs"
     assert res.solver_cost == pytest.approx(lp.fun, abs=1e-6)
 
 

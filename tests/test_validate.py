@@ -67,7 +67,8 @@ def test_check_layers__overlapping_siblings():
 def test_check_layers__overlap_below_tolerance_is_ignored():
     layers = tiny_layers()
     layers[s.GRIDS] = _edit(layers[s.GRIDS], s.CODE, "510184001001-G1-M1",
-                            lambda g: shapely.box(*g.bounds[:3], g.bounds[3] + 0.05))  # 25 m²
+                            lambda g: shapely.union(g, shapely.box(g.bounds[0] + 10, g.bounds[3] - 1,
+                                                                   g.bounds[0] + 15, g.bounds[3] + 5)))  # 25 m²
     assert not len(_only(check_layers(layers), "check.overlap"))
     assert len(_only(check_layers(layers, tolerance_m2=10), "check.overlap")) == 1
 
@@ -221,3 +222,26 @@ def test_report_csv_bytes__utf8_with_bom():
     data = report_csv_bytes(check_layers(tiny_layers()), "zh")
     assert data.startswith(b"\xef\xbb\xbf")
     assert "要素编号" in data.decode("utf-8-sig").splitlines()[0]
+
+
+def test_check__hairline_slivers_from_rounding_are_infos_real_gaps_stay_errors():
+    import geopandas as gpd
+    import shapely
+
+    from geo import schema as s
+    from geo.validate import check_layers
+
+    utm = "EPSG:32648"
+    town = gpd.GeoDataFrame({s.CODE: ["510197001000"], s.NAME: ["镇"]}, geometry=[shapely.box(0, 0, 4000, 2000)],
+                            crs=utm)
+    # two communities: the left one stops 5 cm short of the right one over a 2 km edge (100 m², 0.05 m wide)
+    comms = gpd.GeoDataFrame({s.CODE: ["510197001001", "510197001002"], s.NAME: ["甲", "乙"],
+                              s.TOWN_CODE: ["510197001000"] * 2},
+                             geometry=[shapely.box(0, 0, 1999.95, 2000), shapely.box(2000, 0, 4000, 2000)], crs=utm)
+    found = check_layers({s.TOWNS: town.to_crs(s.STORAGE_CRS), s.COMMUNITIES: comms.to_crs(s.STORAGE_CRS)})
+    assert (found["severity"] == "error").sum() == 0
+    assert "check.sliver" in set(found["code"])
+    wide = comms.copy()
+    wide.loc[0, "geometry"] = shapely.box(0, 0, 1997, 2000)  # a 3 m wide gap is a planning error
+    found = check_layers({s.TOWNS: town.to_crs(s.STORAGE_CRS), s.COMMUNITIES: wide.to_crs(s.STORAGE_CRS)})
+    assert "check.gap" in set(found.loc[found["severity"] == "error", "code"])

@@ -72,11 +72,16 @@ def cached_findings(path: str | Path, project: Project):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def cached_import(data: bytes, filename: str, layer: str, crs: str | None, mapping: tuple[tuple[str, str], ...]):
-    """``geo.io.load_layer_bytes`` for one uploaded file, cached on its content and options."""
+def cached_import(data: bytes, filename: str, layer: str, crs: str | None, mapping: tuple[tuple[str, str], ...],
+                  repair: bool = False, id_salt: str | None = None, area_wkb: bytes | None = None):
+    """``geo.io.load_layer_bytes`` for one uploaded file, cached on its content and options (area as WKB)."""
+    import shapely
+
     from geo.io import load_layer_bytes
 
-    return load_layer_bytes(data, filename, layer, crs=crs, mapping=dict(mapping) or None)
+    area = shapely.from_wkb(area_wkb) if area_wkb else None
+    return load_layer_bytes(data, filename, layer, crs=crs, mapping=dict(mapping) or None, repair=repair,
+                            id_salt=id_salt, area=area)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -181,3 +186,45 @@ def warm_views(path: str | Path, project: Project) -> None:
     for the same build (Streamlit computes one cache entry once).
     """
     _warming(str(path), _mtime(path), project)
+
+
+# --- import wizard (files held as bytes; geo reads them from a private temp folder) -----------
+
+def _with_temp_file(data: bytes, filename: str, func, *args, **kwargs):
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="gridatlas-wizard-"))
+    try:
+        target = tmp / Path(filename).name
+        target.write_bytes(data)
+        return func(target, *args, **kwargs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_guess(data: bytes, filename: str):
+    """What an uploaded file is, by content (``geo.import_review.guess_file``)."""
+    from geo.import_review import guess_file
+
+    return _with_temp_file(data, filename, lambda p: guess_file(p, label=Path(filename).name))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_roster(data: bytes, filename: str, grids_key: str, _grids, _communities, id_salt: str | None,
+                  scenario: str):
+    """``geo.roster_import.read_roster`` on an uploaded roster; ``grids_key`` identifies the grids passed."""
+    from geo.roster_import import read_roster
+
+    return _with_temp_file(data, filename, read_roster, grids=_grids, communities=_communities, id_salt=id_salt,
+                           scenario=scenario, label=Path(filename).name)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_organisations(data: bytes, filename: str, grids_key: str, _grids, _communities):
+    """``geo.organisations.read_organisations`` on an uploaded sheet; ``grids_key`` identifies the grids."""
+    from geo.organisations import read_organisations
+
+    return _with_temp_file(data, filename, read_organisations, grids=_grids, communities=_communities,
+                           label=Path(filename).name)

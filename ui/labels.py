@@ -97,3 +97,38 @@ def name_and_code(names: dict[str, str], code: str) -> str:
     """``name (code)`` for a picker searched by name (use with functools.partial)."""
     name = names.get(code, "")
     return f"{name} ({code})" if name else code
+
+
+# --- import wizard ------------------------------------------------------------------------------
+
+_IMPORT_CRS = {"file": "ui.import.crs_from_file", "wgs84": "ui.import.crs_wgs84", "cgcs2000": "ui.import.crs_cgcs2000",
+               "gcj02": "ui.import.crs_gcj02", "bd09": "ui.import.crs_bd09", "epsg": "ui.import.crs_other"}
+
+
+def import_target_label(target: str) -> str:
+    """What a file is imported as: a layer, a roster, an organisations sheet, or skip ("")."""
+    if not target:
+        return tr("ui.import.layer_skip")
+    if target in ("roster", "organisations"):
+        return tr(f"wizard.target.{target}")
+    return tr(f"layer.{target}")
+
+
+def import_crs_label(choice: str) -> str:
+    """CRS declaration choice label."""
+    return tr(_IMPORT_CRS[choice])
+
+
+def import_column_label(column: str) -> str:
+    """Schema column label (``col.<name>`` in the catalogue when present); "" is "ignore"."""
+    from geo.messages import CATALOGUE
+
+    if not column:
+        return tr("ui.import.ignore_column")
+    key = f"col.{column}"
+    return f"{tr(key)} ({column})" if key in CATALOGUE else column
+
+
+def import_mode_label(file: str, mode: str) -> str:
+    """Import into the open project (update) or a new one; use with ``partial(import_mode_label, path)``."""
+    return tr(f"wizard.mode.{mode}", file=file)

@@ -1,4 +1,4 @@
-"""``python -m cli import``: build a project file from the planner's files, then check it."""
+"""``python -m cli import``: build a project file from the planner's files (or update one), then check it."""
 from __future__ import annotations
 
 import argparse
@@ -7,10 +7,15 @@ from pathlib import Path
 from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.io import LoadedLayer, build_project, load_layer
+from geo.idcard import new_salt
+from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
+from geo.organisations import ORGANISATIONS, read_organisations
 from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
-from geo.project import save_project
+from geo.project import Project, load_project, save_project
+from geo.project_update import UpdateReport, apply_roster, import_layers
+from geo.roster_import import read_roster
+from geo.sanity import area_of
 from geo.tables import parse_mapping_args
 from geo.validate import DEFAULT_TOLERANCE_M2, check_layers, finding_text, has_errors
 
@@ -37,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--repair", action="store_true", help=t("import.arg.repair", lang))
     parser.add_argument("--out", required=True, metavar="project.gpkg", help=t("import.arg.out", lang))
     parser.add_argument("--replace", action="store_true", help=t("output.arg.replace", lang))
+    parser.add_argument("--update", nargs="+", metavar="LAYER", choices=[layer for layer, _ in LAYER_OPTIONS],
+                        help=t("import.arg.update", lang))
+    parser.add_argument("--roster", metavar="花名册.xlsx", help=t("import.arg.roster", lang))
+    parser.add_argument("--roster-sheet", metavar="NAME", help=t("import.arg.roster_sheet", lang))
+    parser.add_argument("--organisations", metavar="组织.xlsx", help=t("import.arg.organisations", lang))
+    parser.add_argument("--keep-id-numbers", action="store_true", help=t("import.arg.keep_id_numbers", lang))
     parser.add_argument("--tolerance-m2", type=float, default=DEFAULT_TOLERANCE_M2,
                         help=t("import.arg.tolerance", lang, default=DEFAULT_TOLERANCE_M2))
     parser.add_argument("--report", metavar="FILE.csv", help=t("check.arg.report", lang))
@@ -49,18 +60,25 @@ def _option(args: argparse.Namespace, stem: str, suffix: str = "") -> str | None
     return getattr(args, (stem + suffix).replace("-", "_"), None)
 
 
-def load_all(args: argparse.Namespace) -> dict[str, LoadedLayer]:
-    """Load every file given on the command line (raises on the first unusable one)."""
+def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> dict[str, LoadedLayer]:
+    """Load every file given on the command line (raises on the first unusable one).
+
+    Points are checked against the project area (the existing project's, else the polygons
+    loaded first); 身份证号 are hashed with the existing project's salt, else one new salt.
+    """
     mapping = parse_mapping_args(args.map)
     loaded: dict[str, LoadedLayer] = {}
+    salt = (existing.meta.get("id_salt") if existing else None) or new_salt()
     for layer, stem in LAYER_OPTIONS:
         path = _option(args, stem)
         if not path:
             continue
+        known = {**(existing.layers if existing else {}), **{k: v.gdf for k, v in loaded.items()}}
         loaded[layer] = load_layer(path, layer, crs=_option(args, stem, "-crs") or args.crs, mapping=mapping,
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
-                                   repair=args.repair)
-    if not loaded:
+                                   repair=args.repair, id_salt=salt, keep_id_numbers=args.keep_id_numbers,
+                                   area=area_of(known) if layer not in POLYGON_LAYERS else None)
+    if not loaded and not args.roster and not args.organisations:
         msg = "no input files"
         raise GeoInputError(msg, code="import.no_inputs")
     return loaded
@@ -69,23 +87,95 @@ def load_all(args: argparse.Namespace) -> dict[str, LoadedLayer]:
 def check_outputs(args: argparse.Namespace) -> Path:
     """The ``--out`` path, after refusing every output that would clobber something (exit 2, nothing written).
 
-    An existing ``--out`` (project or not) is replaced only with ``--replace``; adding a layer to an
-    existing project is a different operation. ``--report``/``--spots`` must not name ``--out``,
-    each other, an input file, or any project.
+    An existing ``--out`` is replaced only with ``--replace`` and updated only with ``--update
+    LAYER...``; ``--update`` needs an existing project. ``--report``/``--spots`` must not name
+    ``--out``, each other, an input file, or any project.
     """
     out = Path(args.out)
-    if out.exists() and not args.replace:
+    if args.update and args.replace:
+        msg = "--update and --replace exclude each other"
+        raise OutputRefusedError(msg, code="import.update_or_replace", file=str(out))
+    if args.update and not is_project_file(out):
+        msg = f"--update needs an existing project at {out}"
+        raise OutputRefusedError(msg, code="import.update_needs_project", file=str(out))
+    if out.exists() and not args.replace and not args.update:
         if is_project_file(out):
             msg = f"{out} is already a GridAtlas project"
             raise OutputRefusedError(msg, code="import.exists_project", file=str(out), stem=out.stem)
         msg = f"{out} exists and is not a GridAtlas project"
         raise OutputRefusedError(msg, code="import.exists", file=str(out))
-    inputs = tuple(_option(args, stem) for _, stem in LAYER_OPTIONS)
+    inputs = (*(_option(args, stem) for _, stem in LAYER_OPTIONS), args.roster, args.organisations)
     if args.report:
         guard_output(args.report, command=NAME, others=(out, args.spots, *inputs))
     if args.spots:
         guard_output(args.spots, command=NAME, others=(out, *inputs))
     return out
+
+
+def _print_inferred(report: UpdateReport, lang: str) -> None:
+    for what, n in report.inferred_counts().items():
+        print(t("import.inferred_parents", lang, n=n, what=what))
+
+
+def _import(existing: Project | None, loaded: dict[str, LoadedLayer], args: argparse.Namespace,
+            lang: str) -> Project:
+    """A new project, or ``existing`` with the layers named by ``--update`` replaced; print notes and the diff."""
+    if existing is not None:
+        given = set(loaded) | ({s.VOLUNTEERS} if args.roster else set())
+        if set(args.update) != given:
+            msg = f"--update {args.update} must name exactly the layers given {sorted(given)}"
+            raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(given))
+        if not loaded:
+            return existing
+    project, report = import_layers(existing, loaded)
+    _print_findings(report.findings, lang)
+    if existing is not None:
+        print_update_report(report, lang)
+    else:
+        _print_inferred(report, lang)
+    return project
+
+
+def print_update_report(report: UpdateReport, lang: str) -> None:
+    """The diff per layer and the effect on assignments and coverage, one line each."""
+    for layer, diff in report.diffs.items():
+        print(t("import.update.layer", lang, layer=layer, **diff.counts()))
+    if report.kept_layers or report.kept_tables:
+        print(t("import.update.kept", lang, layers=report.kept_layers or ["—"], tables=report.kept_tables or ["—"]))
+    for scenario, n in report.orphaned_assignments.items():
+        print(t("import.update.orphaned", lang, scenario=scenario, n=n))
+    if report.coverage_stale:
+        print(t("import.update.coverage_stale", lang))
+    _print_inferred(report, lang)
+
+
+def _print_findings(rows: list[dict], lang: str) -> None:
+    for row in rows:
+        print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
+
+
+def _with_roster(project: Project, args: argparse.Namespace, lang: str) -> Project:
+    """Place the people of ``--roster`` (no coordinates) in the project's grids; print what did not fit."""
+    roster = read_roster(args.roster, grids=project.layer(s.GRIDS), communities=project.layer(s.COMMUNITIES),
+                         sheet=args.roster_sheet, mapping=parse_mapping_args(args.map),
+                         id_salt=project.meta.get("id_salt"), keep_id_numbers=args.keep_id_numbers,
+                         scenario=project.active_scenario)
+    print(t("import.roster.summary", lang, file=roster.file, n=len(roster.volunteers),
+            matched=len(roster.rows("matched")), unmatched=len(roster.rows("unmatched")),
+            ambiguous=len(roster.rows("ambiguous"))))
+    _print_findings(roster.findings, lang)
+    project, report = apply_roster(project, roster)
+    print_update_report(report, lang)
+    return project
+
+
+def _with_organisations(project: Project, args: argparse.Namespace, lang: str) -> Project:
+    """Keep the organisations sheet as table ``organisations``, grids served resolved to codes."""
+    result = read_organisations(args.organisations, grids=project.layer(s.GRIDS),
+                                communities=project.layer(s.COMMUNITIES))
+    print(t("import.organisations.summary", lang, file=Path(args.organisations).name, n=len(result.table)))
+    _print_findings(result.findings, lang)
+    return project.with_table(ORGANISATIONS, result.table.rename_axis("source_row").reset_index())
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
@@ -98,20 +188,24 @@ def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
     notes = [f for item in loaded.values() for f in item.findings]
     if notes:
         print(t("import.notes", lang))
-        for row in notes:
-            print(f"  [{t('check.severity.' + row['severity'], lang)}] {finding_text(row, lang)}")
+        _print_findings(notes, lang)
 
 
 def run(args: argparse.Namespace, lang: str) -> int:
-    """Import, save the project atomically, print the check; exit 1 when the check finds errors."""
+    """Import (or update with ``--update``), save the project atomically, print the check; exit 1 on errors."""
     out = check_outputs(args)
-    loaded = load_all(args)
+    existing = load_project(out) if args.update else None
+    loaded = load_all(args, existing=existing)
     print_loaded(loaded, lang)
-    project = build_project(loaded)
+    project = _import(existing, loaded, args, lang)
+    if args.roster:
+        project = _with_roster(project, args, lang)
+    if args.organisations:
+        project = _with_organisations(project, args, lang)
     files = {layer: item.file for layer, item in loaded.items()}
     findings = check_layers(project.layers, files=files, tolerance_m2=args.tolerance_m2)
     backup = keep_backup(out) if args.replace else None
-    saved = save_project(project, out)
+    saved = save_project(project, out, expected_revision=existing.revision if existing is not None else None)
     print(t("import.saved", lang, file=str(out), revision=saved.revision))
     if backup:
         print(t("output.backup", lang, file=str(backup)))

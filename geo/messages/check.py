@@ -78,6 +78,11 @@ MESSAGES = {
         "zh": "{file}（图层 {layer}）中 {feature_id} 与 {related_id} 重叠 {area_m2} 平方米。请调整边界，使同级单元互不重叠。",
         "en": "{feature_id} and {related_id} in {file} (layer {layer}) overlap by {area_m2} m². Adjust the boundaries so siblings do not overlap.",
     },
+    "check.sliver": {
+        "zh": "{layer} 中 {feature_id} 边界处有细缝或细叠（{area_m2} 平方米，平均宽度不足 0.5 米），多为坐标转换或取整所致，已忽略",
+        "en": "a hairline sliver ({area_m2} m², under 0.5 m wide on average) along the boundary of {feature_id} in {layer}, "
+              "from coordinate conversion or rounding; ignored",
+    },
     "check.gap": {
         "zh": "{file}（图层 {layer}）中 {feature_id} 内有 {area_m2} 平方米未被任何下级（{detail}）覆盖。请扩展相邻下级单元或新增一个覆盖该缝隙。",
         "en": "{area_m2} m² of {feature_id} in {file} (layer {layer}) is covered by none of its children ({detail}). Extend a neighbouring child or add one to cover the gap.",

@@ -1,203 +1,292 @@
-"""Import wizard: upload files, declare CRS and layer per file, map columns, check, save the project."""
+"""Import wizard: files (upload or a folder), layer guessed by content, CRS, columns, check all, diff, save."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.messages import t
-from geo.io import build_project
-from geo.project import save_project
+from geo.import_review import ORGANISATIONS, ROSTER, SKIP, FilePlan, LoadOutcome, load_files, qa_kinds, qa_table
+from geo.messages import error_text, t
+from geo.project import Project, save_project
 from layers.web import PointSpec, PolygonSpec, layered_map
-from ui import state
-from ui.cached import cached_headers, cached_import
+from ui import labels, state
+from ui.cached import (
+    cached_guess, cached_headers, cached_import, cached_organisations, cached_project, cached_roster,
+)
 from ui.i18n import show_error, tr
 from ui.safe import plain
 
-SKIP = ""
-TARGETS = (SKIP, s.TOWNS, s.COMMUNITIES, s.GRIDS, s.VOLUNTEERS, s.SERVICE_POINTS, s.HOUSEHOLDS)
+TARGETS = (SKIP, s.TOWNS, s.COMMUNITIES, s.GRIDS, s.HOUSEHOLDS, s.SERVICE_POINTS, s.VOLUNTEERS, ROSTER, ORGANISATIONS)
 CRS_CHOICES = ("file", "wgs84", "cgcs2000", "gcj02", "bd09", "epsg")
 CHECKED = "import_checked"  # bool: the user pressed "check" for the current files
+FOLDER = "import_folder"  # str: a folder on this computer to import from (instead of uploading)
+REPAIR = "import_repair"
+MODE = "import_mode"  # "new" | "update"
 PENDING_PROJECT = "pending_project_path"  # applied to the sidebar before its widget is drawn (app.py)
-_GUESS = {"town": s.TOWNS, "镇": s.TOWNS, "街道": s.TOWNS, "communit": s.COMMUNITIES, "社区": s.COMMUNITIES,
-          "村": s.COMMUNITIES, "grid": s.GRIDS, "网格": s.GRIDS, "volunteer": s.VOLUNTEERS, "志愿": s.VOLUNTEERS,
-          "人员": s.VOLUNTEERS, "point": s.SERVICE_POINTS, "服务点": s.SERVICE_POINTS, "站点": s.SERVICE_POINTS,
-          "household": s.HOUSEHOLDS, "户": s.HOUSEHOLDS, "楼": s.HOUSEHOLDS}
-_CRS_LABEL = {"file": "ui.import.crs_from_file", "wgs84": "ui.import.crs_wgs84", "cgcs2000": "ui.import.crs_cgcs2000",
-              "gcj02": "ui.import.crs_gcj02", "bd09": "ui.import.crs_bd09", "epsg": "ui.import.crs_other"}
+SUFFIXES = ("geojson", "json", "gpkg", "zip", "kml", "csv", "txt", "xlsx")
+_POINT_COLORS = {s.HOUSEHOLDS: "#7f7f7f", s.SERVICE_POINTS: "#1f78b4", s.VOLUNTEERS: "#33a02c"}
 
 
-def target_label(layer: str) -> str:
-    """Layer choice label, or "skip"."""
-    return tr("ui.import.layer_skip") if layer == SKIP else tr(f"layer.{layer}")
+def _files() -> list[tuple[str, bytes]]:
+    """(name, content) of every file: uploaded, or read from the folder the planner typed."""
+    uploads = st.file_uploader(tr("ui.import.files"), accept_multiple_files=True, key="import_files", type=SUFFIXES)
+    folder = st.text_input(tr("wizard.folder"), key=FOLDER, placeholder="D:/网格办/移交资料")
+    files = [(u.name, u.getvalue()) for u in uploads or []]
+    if folder.strip():
+        root = Path(folder.strip()).expanduser()
+        if not root.is_dir():
+            st.error(plain(tr("wizard.folder_missing", folder=str(root))))
+        else:
+            found = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower().lstrip(".") in SUFFIXES)
+            files += [(str(p.relative_to(root)), p.read_bytes()) for p in found]
+    return files
 
 
-def _catalogue() -> dict:
-    from geo.messages import CATALOGUE
-
-    return CATALOGUE
-
-
-def crs_label(choice: str) -> str:
-    """CRS choice label."""
-    return tr(_CRS_LABEL[choice])
-
-
-def column_label(column: str) -> str:
-    """Schema column label (``col.<name>`` in the catalogue when present)."""
-    if column == SKIP:
-        return tr("ui.import.ignore_column")
-    key = f"col.{column}"
-    return f"{t(key, state.lang())} ({column})" if key in _catalogue() else column
-
-
-def _guess(filename: str) -> str:
-    lower = filename.lower()
-    return next((layer for hint, layer in _GUESS.items() if hint in lower), SKIP)
-
-
-def _declare(i: int, upload) -> tuple[str, str | None]:
-    """Widgets for one file: target layer and CRS declaration."""
+def _declare(i: int, name: str, data: bytes) -> tuple[str, str | None]:
+    """Widgets for one file: target (guessed by content) and CRS declaration."""
+    guess = cached_guess(data, name)
     c1, c2, c3 = st.columns([2, 2, 1])
     key_layer = f"import_layer_{i}"
-    st.session_state.setdefault(key_layer, _guess(upload.name))
-    layer = c1.selectbox(tr("ui.import.layer_for", file=upload.name), TARGETS, key=key_layer,
-                         format_func=target_label)
-    choice = c2.selectbox(tr("ui.import.crs_for", file=upload.name), CRS_CHOICES, key=f"import_crs_{i}",
-                          format_func=crs_label)
+    st.session_state.setdefault(key_layer, guess.target)
+    layer = c1.selectbox(tr("ui.import.layer_for", file=name), TARGETS, key=key_layer,
+                         format_func=labels.import_target_label)
+    c1.caption(tr("wizard.guessed", reason=tr(f"guess.{guess.reason}")))
+    if layer in (SKIP, ROSTER, ORGANISATIONS):
+        return layer, None
+    choice = c2.selectbox(tr("ui.import.crs_for", file=name), CRS_CHOICES, key=f"import_crs_{i}",
+                          format_func=labels.import_crs_label)
     crs = None if choice == "file" else choice
     if choice == "epsg":
-        code = c3.text_input(tr("ui.import.epsg_for", file=upload.name), key=f"import_epsg_{i}",
-                             placeholder="EPSG:4544")
+        code = c3.text_input(tr("ui.import.epsg_for", file=name), key=f"import_epsg_{i}", placeholder="EPSG:4544")
         crs = code.strip() or None
     return layer, crs
 
 
-def _columns(i: int, upload, layer: str) -> tuple[tuple[str, str], ...]:
+def _columns(i: int, name: str, data: bytes, layer: str) -> tuple[tuple[str, str], ...]:
     """Widgets mapping the file's unrecognised headers to schema columns."""
     from geo.tables import recognise_columns
 
     try:
-        headers = cached_headers(upload.getvalue(), upload.name, layer)
-        found = recognise_columns(headers, layer, file=upload.name)
+        headers = cached_headers(data, Path(name).name, layer)
+        found = recognise_columns(headers, layer, file=name)
     except GeoInputError as exc:
-        show_error(exc)
+        st.error(plain(error_text(exc, state.lang(), front="web")))
         return ()
     schema_cols = sorted({*s.REQUIRED.get(layer, ()), s.CODE, s.NAME, s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE,
                           s.LEVEL, s.KIND, s.HOUSEHOLDS_N, s.PHONE, s.ADDRESS, s.TIER, s.CAPACITY, s.POINT_TYPE,
                           s.CATEGORY, "lon", "lat"} - set(found.renames.values()))
     mapping = []
     for j, header in enumerate(found.unrecognised):
-        target = st.selectbox(plain(tr("ui.import.map_column", file=upload.name, column=header)), (SKIP, *schema_cols),
-                              key=f"import_map_{i}_{j}", format_func=column_label)
+        target = st.selectbox(plain(tr("ui.import.map_column", file=name, column=header)), (SKIP, *schema_cols),
+                              key=f"import_map_{i}_{j}", format_func=labels.import_column_label)
         if target:
             mapping.append((header, target))
     return tuple(mapping)
 
 
-def _problem_map(layers: dict[str, gpd.GeoDataFrame], findings: gpd.GeoDataFrame) -> None:
-    specs = [PolygonSpec(gdf, name=name, line_color="#555555", weight=1, fill=False, interactive=False)
-             for name, gdf in layers.items() if name in (s.TOWNS, s.COMMUNITIES, s.GRIDS)]
-    spots = findings[findings.geometry.notna() & ~findings.geometry.is_empty]
-    if len(spots):
+def _open_project() -> Project | None:
+    path = Path(str(st.session_state.get(state.PROJECT_PATH) or ""))
+    if not path.is_file():
+        return None
+    try:
+        return cached_project(path)
+    except GeoInputError:
+        return None
+
+
+def _load(files, plans, salt: str | None, base: Project | None) -> LoadOutcome:
+    contents = dict(files)
+
+    def loader(plan: FilePlan, *, area=None):
+        return cached_import(contents[plan.label], Path(plan.label).name, plan.target, plan.crs, plan.mapping,
+                             plan.repair, salt, None if area is None else area.wkb)
+
+    return load_files(plans, loader=loader, known_layers=base.layers if base is not None else None)
+
+
+def _grids_key(grids: gpd.GeoDataFrame) -> str:
+    return f"{len(grids)}:" + ",".join(grids[s.CODE].astype(str).head(2000)) if len(grids) else "0"
+
+
+def _place_people(files, plans, project: Project, salt: str | None):
+    """Rosters and organisation sheets placed in the project's grids (names already resolved to codes)."""
+    grids, comms = project.layer(s.GRIDS), project.layer(s.COMMUNITIES)
+    contents = dict(files)
+    rosters, orgs, errors = [], [], {}
+    for plan in plans:
+        if plan.target not in (ROSTER, ORGANISATIONS):
+            continue
+        if not len(grids) or not len(comms):
+            errors[plan.label] = tr("wizard.need_grids", file=plan.label)
+            continue
+        try:
+            if plan.target == ROSTER:
+                rosters.append(cached_roster(contents[plan.label], plan.label, _grids_key(grids), grids, comms,
+                                             salt, project.active_scenario))
+            else:
+                orgs.append(cached_organisations(contents[plan.label], plan.label, _grids_key(grids), grids, comms))
+        except GeoInputError as exc:
+            errors[plan.label] = error_text(exc, state.lang(), front="web")
+    return rosters, orgs, errors
+
+
+def _shifts(outcome: LoadOutcome) -> None:
+    for item in outcome.loaded.values():
+        st.caption(plain(tr("ui.import.rows", file=item.file, n=len(item.gdf))))
+        if item.declared_shift is not None and item.declared_shift.n:
+            st.info(plain(tr("wizard.shift", file=item.file, crs=item.source_crs,
+                             median=f"{item.declared_shift.median_m:.0f}", max=f"{item.declared_shift.max_m:.0f}")))
+
+
+def _report(findings: list[dict]) -> None:
+    from geo.validate import has_errors
+
+    st.subheader(tr("ui.import.report"))
+    if not findings:
+        st.success(tr("ui.import.ok"))
+        return
+    frame = pd.DataFrame(findings)
+    problems = frame[frame["severity"] != "info"]
+    if len(problems):
+        (st.error if has_errors(frame) else st.warning)(tr("ui.import.problems", n=len(problems)))
+    else:
+        st.success(tr("ui.import.ok"))
+    st.dataframe(qa_kinds(findings, state.lang()), hide_index=True, width="stretch")
+    with st.expander(tr("wizard.all_findings", n=len(findings))):
+        st.dataframe(qa_table(findings, state.lang()), hide_index=True, width="stretch", height=260)
+
+
+def _preview_map(layers: dict[str, gpd.GeoDataFrame], findings: list[dict]) -> None:
+    """Points over polygons (misalignment shows), plus the problem spots."""
+    specs: list = [PolygonSpec(gdf, name=name, line_color="#555555", weight=1, fill=False, interactive=False)
+                   for name, gdf in layers.items() if name in (s.TOWNS, s.COMMUNITIES, s.GRIDS) and len(gdf)]
+    for name, color in _POINT_COLORS.items():
+        gdf = layers.get(name)
+        if gdf is not None and len(gdf):
+            pts = gpd.GeoDataFrame(geometry=gdf.geometry[gdf.geometry.notna()].to_numpy(), crs=gdf.crs)
+            specs.append(PointSpec(pts, name=name, radius_px=3, default_color=color))
+    spots = [f for f in findings if f.get("geometry") is not None]
+    if spots:
         from geo.validate import finding_text
 
-        pts = gpd.GeoDataFrame({"message": [finding_text(r, state.lang(), front="web") for _, r in spots.iterrows()]},
-                               geometry=spots.geometry.representative_point().to_numpy(), crs=s.STORAGE_CRS)
+        pts = gpd.GeoDataFrame({"message": [finding_text(r, state.lang(), front="web") for r in spots]},
+                               geometry=gpd.GeoSeries([r["geometry"] for r in spots], crs=s.STORAGE_CRS)
+                               .representative_point().to_numpy(), crs=s.STORAGE_CRS)
         specs.append(PointSpec(pts, name="problems", radius_px=6, default_color="#e31a1c",
                                fields={"message": tr("ui.import.col.problem")}))
     frames = [g for g in layers.values() if len(g)]
     if not frames:
         return
-    bounds = gpd.GeoSeries(gpd.pd.concat([f.geometry.to_crs(s.STORAGE_CRS) for f in frames]),
+    bounds = gpd.GeoSeries(pd.concat([f.geometry.to_crs(s.STORAGE_CRS) for f in frames]),
                            crs=s.STORAGE_CRS).total_bounds
-    m = layered_map(specs, bounds=bounds)
-    st_folium(m, key="import_map", height=420, width="stretch", returned_objects=[])
+    st_folium(layered_map(specs, bounds=bounds), key="import_map", height=420, width="stretch", returned_objects=[])
 
 
-def _check(uploads, plans) -> tuple[dict, dict, gpd.GeoDataFrame] | None:
-    from geo.validate import check_layers
+def _with_people(project: Project, report, rosters, orgs) -> Project:
+    """The project with its rosters placed (volunteers + assignments) and organisation sheets kept."""
+    from geo.organisations import ORGANISATIONS as ORG_TABLE
+    from geo.project_update import apply_roster
 
-    layers, loaded = {}, {}
-    bar = st.progress(0.0)
-    for n, (upload, (layer, crs, mapping)) in enumerate(zip(uploads, plans)):
-        bar.progress(n / max(len(uploads), 1), text=tr("ui.import.reading", file=upload.name))
-        if layer == SKIP:
-            continue
-        try:
-            result = cached_import(upload.getvalue(), upload.name, layer, crs, mapping)
-        except GeoInputError as exc:
-            bar.empty()
-            show_error(exc)
-            return None
-        layers[layer] = result.gdf
-        loaded[layer] = result
-    bar.progress(1.0, text=tr("ui.import.checking"))
-    if not any(name in layers for name in (s.TOWNS, s.COMMUNITIES, s.GRIDS)):
-        bar.empty()
-        st.error(tr("ui.import.need_boundaries"))
-        return None
-    findings = check_layers(layers, files={k: v.file for k, v in loaded.items()})
-    bar.empty()
-    return layers, loaded, findings
+    for roster in rosters:
+        project, roster_report = apply_roster(project, roster)
+        report.diffs.update(roster_report.diffs)
+        report.added_assignments += roster_report.added_assignments
+    for org in orgs:
+        project = project.with_table(ORG_TABLE, org.table.rename_axis("source_row").reset_index())
+    return project
 
 
-def _report(findings: gpd.GeoDataFrame) -> None:
-    from geo.validate import findings_table, has_errors
+def _diff(report) -> None:
+    rows = [{tr("ui.import.col.layer"): tr(f"layer.{k}"), **{tr(f"wizard.diff.{c}"): v for c, v in d.counts().items()}}
+            for k, d in report.diffs.items()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if report.kept_layers:
+        st.caption(tr("wizard.kept", layers="、".join(tr(f"layer.{k}") for k in report.kept_layers)))
+    for scenario, n in report.orphaned_assignments.items():
+        st.warning(plain(t("import.update.orphaned", state.lang(), scenario=scenario, n=n)))
+    if report.coverage_stale:
+        st.warning(tr("wizard.coverage_stale"))
+    for what, n in report.inferred_counts().items():
+        st.info(t("import.inferred_parents", state.lang(), n=n, what=what))
 
-    st.subheader(tr("ui.import.report"))
-    if len(findings) == 0:
-        st.success(tr("ui.import.ok"))
-        return
-    (st.error if has_errors(findings) else st.warning)(tr("ui.import.problems", n=len(findings)))
-    st.dataframe(findings_table(findings, state.lang(), front="web"), hide_index=True, width="stretch", height=260)
 
-
-def _save(loaded: dict, findings: gpd.GeoDataFrame) -> None:
+def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
     from geo.validate import has_errors
 
     st.subheader(tr("ui.import.step_save"))
-    path = st.text_input(tr("ui.import.save_to"), value="build/project.gpkg", key="import_save_path")
-    risky = has_errors(findings)
+    updating = base is not None
+    default = str(st.session_state.get(state.PROJECT_PATH)) if updating else "build/project.gpkg"
+    path = st.text_input(tr("ui.import.save_to"), value=default, key="import_save_path", disabled=updating)
+    risky = has_errors(pd.DataFrame(findings)) if findings else False
     label = tr("ui.import.save_anyway") if risky else tr("ui.import.save")
     if not st.button(label, type="secondary" if risky else "primary", key="import_save"):
         return
-    user = str(st.session_state.get(state.USER_NAME) or "").strip()
-    project = build_project(loaded, user=user)
+    target = Path(path)
+    if not updating and target.exists():
+        st.error(plain(tr("wizard.exists", file=str(target))))
+        return
     try:
-        saved = save_project(project, Path(path), user=user)
+        saved = save_project(project, target, expected_revision=base.revision if updating else None,
+                             user=str(st.session_state.get(state.USER_NAME) or "").strip())
     except GeoInputError as exc:
         show_error(exc)
         return
-    st.session_state[PENDING_PROJECT] = str(path)
-    st.success(plain(tr("ui.import.saved", file=path, revision=saved.revision)))
+    st.session_state[PENDING_PROJECT] = str(target)
+    st.success(plain(tr("ui.import.saved", file=str(target), revision=saved.revision)))
 
 
 st.title(tr("ui.import.title"))
 st.caption(tr("ui.import.intro"))
 st.subheader(tr("ui.import.step_upload"))
-uploads = st.file_uploader(tr("ui.import.files"), accept_multiple_files=True, key="import_files",
-                           type=["geojson", "json", "gpkg", "zip", "kml", "csv", "txt", "xlsx"])
-if not uploads:
+files_ = _files()
+if not files_:
     st.stop()
 st.subheader(tr("ui.import.step_crs"))
-declared = [_declare(i, up) for i, up in enumerate(uploads)]
+declared_ = [_declare(i, name, data) for i, (name, data) in enumerate(files_)]
 st.subheader(tr("ui.import.step_columns"))
-plans = [(layer, crs, _columns(i, up, layer) if layer != SKIP else ()) for i, (up, (layer, crs))
-         in enumerate(zip(uploads, declared))]
+repair_ = st.checkbox(tr("wizard.repair"), key=REPAIR)
+plans_ = [FilePlan(Path(name), layer, crs, _columns(i, name, data, layer) if layer not in (SKIP, ROSTER, ORGANISATIONS)
+                   else (), label=name, repair=repair_)
+          for i, ((name, data), (layer, crs)) in enumerate(zip(files_, declared_))]
+open_ = _open_project()
+mode_ = "new"
+if open_ is not None:
+    mode_ = st.radio(tr("wizard.mode"), ("update", "new"), key=MODE, horizontal=True,
+                     format_func=partial(labels.import_mode_label, str(st.session_state.get(state.PROJECT_PATH))))
+base_ = open_ if mode_ == "update" else None
 st.subheader(tr("ui.import.step_check"))
 if st.button(tr("ui.import.check"), type="primary", key="import_check"):
     st.session_state[CHECKED] = True
 if st.session_state.get(CHECKED):
-    outcome = _check(uploads, plans)
-    if outcome is not None:
-        layers_, loaded_, findings_ = outcome
-        for name, result in loaded_.items():
-            st.caption(plain(tr("ui.import.rows", file=result.file, n=len(result.gdf))))
+    from geo.project_update import import_layers
+    from geo.validate import check_layers
+
+    salt_ = base_.meta.get("id_salt") if base_ is not None else None
+    with st.spinner(tr("ui.import.checking")):
+        outcome_ = _load(files_, plans_, salt_, base_)
+        project_, report_ = import_layers(base_, outcome_.loaded, user=str(st.session_state.get(state.USER_NAME) or ""))
+        rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
+        project_ = _with_people(project_, report_, rosters_, orgs_)
+    for error_ in outcome_.errors.values():  # every file's problem, not only the first
+        st.error(plain(error_text(error_, state.lang(), front="web")))
+    for text_ in place_errors_.values():
+        st.error(plain(text_))
+    _shifts(outcome_)
+    if outcome_.loaded or rosters_ or orgs_:
+        checked_ = check_layers(project_.layers, files={k: v.file for k, v in outcome_.loaded.items()})
+        findings_ = outcome_.findings() + report_.findings + [f for r in rosters_ for f in r.findings] + \
+            [f for o in orgs_ for f in o.findings] + checked_.to_dict("records")
         _report(findings_)
-        _problem_map(layers_, findings_)
-        _save(loaded_, findings_)
+        _preview_map(project_.layers, findings_)
+        st.subheader(tr("wizard.diff"))
+        _diff(report_)
+        if not outcome_.errors and not place_errors_:
+            _save(project_, base_, findings_)
+        else:
+            st.warning(tr("wizard.fix_first", n=len(outcome_.errors) + len(place_errors_)))
