@@ -182,12 +182,15 @@ def test_edit__hostile_grid_and_people_stay_text(hostile_file):
 def test_export_page__every_format_prepares_without_a_crash(hostile_file):
     at = _app(hostile_file, "ui/pages/export.py")
     radio = at.radio[0]
+    notes = []
     for fmt_label in radio.options:
         radio.set_value(fmt_label).run()
         at.button[0].click().run()
         _assert_page_inert(at)
         assert at.session_state["export_prepared"][2]
+        notes += [w.value for w in at.warning]
         radio = at.radio[0]
+    assert any("控制字符" in n for n in notes)  # the workbook's note: control characters removed
 
 
 def test_run__assignment_with_hostile_names(tmp_path):

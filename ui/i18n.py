@@ -1,9 +1,7 @@
 """``tr(key, **context)``: catalogue text in the session's language; ``show_error`` for GeoInputError."""
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import streamlit as st
@@ -24,14 +22,7 @@ def show_error(error: Exception) -> None:
     st.error(plain(error_text(error, lang(), front="web")))  # file names, values: user data
 
 
-@contextlib.contextmanager
-def shown_warnings() -> Iterator[None]:
-    """Show every ``GeoWarning`` raised inside the block as a localised ``st.warning`` (after the block)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", GeoWarning)
-        yield
-    for w in caught:
-        if isinstance(w.message, GeoWarning):
-            st.warning(plain(error_text(w.message, lang(), front="web")))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+def show_notes(notes: Iterable[GeoWarning]) -> None:
+    """Show ``GeoWarning`` notes (e.g. ``ExportResult.notes``) as localised warnings."""
+    for note in notes:
+        st.warning(plain(error_text(note, lang(), front="web")))

@@ -10,7 +10,7 @@ from geo.project import save_project
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
 from ui import state
 from ui.common import current_project, project_path
-from ui.i18n import show_error, shown_warnings, tr
+from ui.i18n import show_error, show_notes, tr
 from ui.safe import plain
 
 # widget keys of this page (small values only; the prepared file is kept until options change)
@@ -72,14 +72,14 @@ def _prepare(options: ExportOptions) -> None:
     """Build the file; a personal export is logged (project saved) before its bytes are offered."""
     project = current_project()
     try:
-        with shown_warnings():
-            result = export_bytes(project, options)
+        result = export_bytes(project, options)
         if result.audited:
             save_project(result.project, project_path(), expected_revision=project.revision,
                          user=options.user)
     except GeoInputError as exc:
         show_error(exc)
         return
+    show_notes(result.notes)  # e.g. control characters removed from the workbook
     st.session_state[PREPARED] = (repr(options), result.filename, result.data)
 
 
