@@ -21,6 +21,7 @@ from folium.utilities import JsCode
 
 from geo.crs import round_coordinates, to_offset_system
 from geo.schema import STORAGE_CRS
+from geo.values import strip_controls
 from layers.basemaps import add_basemap, display_offset
 from layers.simplify import DECIMALS
 
@@ -35,10 +36,13 @@ def offline_assets(static_url: str = STATIC_URL) -> tuple[list[tuple[str, str]],
 
 
 def safe_text(value: object) -> str:
-    """Text safe to show in a Leaflet tooltip (an HTML sink): HTML-escaped, and `` ` ``, ``$``, ``\\`` as entities."""
+    """Text safe to show in a Leaflet tooltip (an HTML sink): HTML-escaped, and `` ` ``, ``$``, ``\\`` as entities.
+
+    Control and bidi-override characters are removed (``geo.values.strip_controls``).
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    text = html.escape(str(value), quote=True)
+    text = html.escape(strip_controls(str(value)), quote=True)
     return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 

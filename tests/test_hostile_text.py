@@ -171,12 +171,16 @@ def test_dashboard__town_filter_with_a_hostile_name(hostile_file):
     at = _app(hostile_file, "ui/pages/dashboard.py")
     at.selectbox(key=state.DASH_TOWN).set_value(TOWN2).run()
     _assert_page_inert(at)
+    options = [o for sb in at.selectbox for o in sb.options]
+    assert visible(NAMES[COMM21]) in options and not any(CONTROL_CHARACTERS.search(o) for o in options)
 
 
 def test_edit__hostile_grid_and_people_stay_text(hostile_file):
     at = _app(hostile_file, "ui/pages/edit.py")
     at.selectbox(key=state.SELECTED_GRID).set_value(f"{COMM12}-G1-M1").run()
     _assert_page_inert(at)
+    options = [o for sb in at.selectbox for o in sb.options]
+    assert not any(CONTROL_CHARACTERS.search(o) for o in options)
 
 
 def test_export_page__every_format_prepares_without_a_crash(hostile_file):
