@@ -152,7 +152,6 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
 
 
-@st.fragment
 def _is_illustrative(project) -> bool:
     """True when the project, or any boundary in it, is generated (示意) data."""
     if project.meta.get("illustrative"):
@@ -162,6 +161,7 @@ def _is_illustrative(project) -> bool:
                for gdf in layers if s.ILLUSTRATIVE in gdf.columns)
 
 
+@st.fragment  # a map click reruns the map and panel only, not the search and option widgets
 def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
     sel = selection()
