@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geo import schema as s
-from geo.messages import CATALOGUE, t
+from geo.messages import action_label, t
 from geo.values import now_iso
 
 if TYPE_CHECKING:
@@ -136,15 +136,6 @@ def log_event(project: Project, *, action: str, counts: Mapping[str, float], use
               "scenario": scenario or project.active_scenario, "action": action, "object": obj,
               "from": detail, "to": counts_text(counts)}
     return append_audit(project, [record])
-
-
-def action_label(action: str, lang: str = "zh") -> str:
-    """The planner's label of an audit action (``undo:add`` -> 撤销：加入网格); unknown codes as given."""
-    prefix, sep, base = str(action).partition(":")
-    if sep and prefix in ("undo", "redo"):
-        return f"{t(f'edit.action.{prefix}', lang)}{'：' if lang == 'zh' else ': '}{action_label(base, lang)}"
-    key = f"edit.action.{action}"
-    return t(key, lang) if key in CATALOGUE else str(action)
 
 
 def localise_audit(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -370,3 +370,35 @@ def with_coverage(project: Project, coverage_df: pd.DataFrame, *, meta: dict[str
     return log_event(out, action="coverage_run", user=user, obj=s.COVERAGE, counts={
         "grids": coverage_df[s.GRID_CODE].nunique(), "categories": coverage_df[s.CATEGORY].nunique(),
         "radii": coverage_df[RADIUS_M].nunique(), "rows": len(coverage_df)})
+
+
+def coverage_changes(old: pd.DataFrame, new: pd.DataFrame) -> dict[str, Any]:
+    """What replacing coverage table ``old`` by ``new`` changes, and why rows go.
+
+    Rows are matched on grid, category and radius (radius as a number: 300 and 300.0 are one).
+    Returns counts ``added``, ``removed``, ``changed`` (a share moved by more than 1e-6) and, for
+    the removed rows, the reasons: ``removed_radii`` / ``removed_categories`` (measured before,
+    not in this run) and ``removed_grids`` (rows of grids no longer in the table).
+    """
+    key = [s.GRID_CODE, s.CATEGORY, RADIUS_M]
+
+    def keyed(df: pd.DataFrame) -> pd.DataFrame:
+        if len(df) == 0 or not set(key) <= set(df.columns):
+            return pd.DataFrame({**{k: pd.Series(dtype=object) for k in key[:2]}, RADIUS_M: pd.Series(dtype=float),
+                                 "area_share": pd.Series(dtype=float)})
+        return pd.DataFrame({s.GRID_CODE: df[s.GRID_CODE].astype(str).to_numpy(),
+                             s.CATEGORY: df[s.CATEGORY].astype(str).to_numpy(),
+                             RADIUS_M: pd.to_numeric(df[RADIUS_M], errors="coerce").astype(float).to_numpy(),
+                             "area_share": pd.to_numeric(df["area_share"], errors="coerce").to_numpy()})
+
+    a, b = keyed(old), keyed(new)
+    merged = b.merge(a, on=key, how="outer", suffixes=("", "_old"), indicator=True)
+    gone = merged[merged["_merge"] == "right_only"]
+    both = merged[merged["_merge"] == "both"]
+    changed = (both["area_share"] - both["area_share_old"]).abs() > 1e-6
+    return {
+        "added": int((merged["_merge"] == "left_only").sum()), "removed": len(gone), "changed": int(changed.sum()),
+        "removed_radii": sorted(set(gone[RADIUS_M]) - set(b[RADIUS_M])),
+        "removed_categories": sorted(set(gone[s.CATEGORY]) - set(b[s.CATEGORY])),
+        "removed_grids": int(gone[s.GRID_CODE].isin(set(a[s.GRID_CODE]) - set(b[s.GRID_CODE])).sum()),
+    }

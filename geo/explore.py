@@ -66,6 +66,14 @@ def unit_name(project: Project, layer: str, code: str) -> str:
     return str(hit.iloc[0]) if len(hit) else str(code)
 
 
+def unit_names(project: Project, layer: str) -> dict[str, str]:
+    """``{code: name}`` of every feature of ``layer`` (empty when the layer has no codes or names)."""
+    gdf = project.layer(layer)
+    if s.CODE not in gdf or s.NAME not in gdf:
+        return {}
+    return dict(zip(gdf[s.CODE].astype(str), gdf[s.NAME].astype(str)))
+
+
 def selection_for(project: Project, level: str, code: str) -> Selection:
     """The full selection (with parents) that points at unit ``code`` of ``level``."""
     if level == TOWN:

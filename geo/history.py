@@ -68,6 +68,23 @@ class History:
         return bool(self.undone)
 
 
+def pending_count(history: History) -> int:
+    """How many unsaved edits still change the project: an undo cancels the edit it undoes.
+
+    One edit then its undo is 0; undoing an edit saved earlier is 1 (the file changes).
+    The journal itself keeps every record (what ``save_edits`` writes to the audit log).
+    """
+    net: list[str] = []
+    for record in history.journal:
+        action = str(record["action"])
+        top_is_undo = bool(net) and net[-1].startswith("undo:")
+        if net and ((action.startswith("undo:") and not top_is_undo) or (action.startswith("redo:") and top_is_undo)):
+            net.pop()  # an undo of the last unsaved edit, or a redo of the last unsaved undo
+        else:
+            net.append(action)
+    return len(net)
+
+
 def record_edit(history: History, record: Record) -> History:
     """A new history with ``record`` done (it clears the redo stack)."""
     return History([*history.done, record], [], [*history.journal, record])

@@ -153,9 +153,13 @@ def add_scale_bar(ax: Axes, *, lang: str = "zh", fontsize: float = 7.0,
 
 
 def add_north_arrow(ax: Axes, *, fontsize: float = 10.0) -> None:
-    """A north arrow in the upper right (grid north of UTM 48N; < 1° from true north in Chongzhou)."""
-    ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center", va="center",
+    """A north arrow in the upper right, inside the frame (grid north of UTM 48N; < 1° from true north here).
+
+    The tip stops 6 % below the frame and the "N" sits on a white box, so neither touches the frame line.
+    """
+    ax.annotate("N", xy=(0.94, 0.94), xytext=(0.94, 0.83), xycoords="axes fraction", ha="center", va="center",
                 fontsize=fontsize, weight="bold", zorder=21, gid="north_arrow",
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "#ffffff", "edgecolor": "none", "alpha": 0.8},
                 arrowprops={"arrowstyle": "-|>", "color": "#000000", "linewidth": 1.4, "mutation_scale": 14})
 
 
@@ -411,7 +415,8 @@ def default_title(data: MapPageData, lang: str) -> tuple[str, str]:
     spec = style.MeasureSpec(data.measure, data.category)
     title = t("print.title.map", lang, unit=data.unit.name, measure=spec.title(lang))
     level = label("level", data.unit.level, lang)
-    subtitle = t("print.subtitle", lang, level=level, code=data.unit.code)
+    # the whole place has no code of its own: "市", never "市 city"
+    subtitle = level if data.unit.level == "city" else t("print.subtitle", lang, level=level, code=data.unit.code)
     if data.parent_name:
         subtitle = t("print.subtitle.parent", lang, parent=data.parent_name) + "  " + subtitle
     return title, subtitle

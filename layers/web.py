@@ -170,9 +170,11 @@ def point_layer(spec: PointSpec, *, data: dict | None = None) -> folium.GeoJson 
         return None
     style = JsCode(
         "function(f){var p=f.properties||{};"
-        f"return {{color:'#ffffff',weight:1,fillColor:p._c||{json.dumps(spec.default_color)},fillOpacity:0.95}};}}"
+        f"return {{color:'#ffffff',weight:1,fill:true,fillColor:p._c||{json.dumps(spec.default_color)},"
+        "fillOpacity:0.95};}"
     )
-    marker = folium.CircleMarker(radius=spec.radius_px)
+    # filled like the legend's dots: folium's CircleMarker defaults to fill=False (hollow rings)
+    marker = folium.CircleMarker(radius=spec.radius_px, fill=True, fill_opacity=0.95)
     return folium.GeoJson(data, name=spec.name, tooltip=_tooltip(spec.fields), marker=marker, style=style)
 
 

@@ -165,6 +165,7 @@ def test_run__assignment_staffs_grids_and_saves(project_file):
     at.run()
     at.switch_page("ui/pages/run.py").run()
     at.button(key="run_assign_button").click().run()
+    at.button(key="run_confirm_assign").click().run()  # previewed first, saved on confirm
     assert not at.exception
     assert at.success, [e.value for e in at.error]
     from geo.project import load_project

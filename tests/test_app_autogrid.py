@@ -60,6 +60,8 @@ def test_autogrid__one_community_gets_micro_grids_in_band_and_is_saved(project_f
     assert any("2 条人员分配" in w.value for w in at.warning)  # C11's staff point at grids to be replaced
     at.checkbox(key=state.AUTOGRID_CONFIRM).check().run()
     at.button(key=state.AUTOGRID_RUN).click().run()
+    assert load_project(project_file).revision == before.revision  # previewed, not written yet
+    at.button(key="run_confirm_autogrid").click().run()
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert any("已保存" in m.value for m in at.success)
@@ -122,4 +124,4 @@ def test_autogrid__without_household_points_the_tab_says_what_to_import(tmp_path
     path = tmp_path / "no_hh.gpkg"
     save_project(hostile_project(), path)
     at = _run_page(path)
-    assert any("households" in i.value for i in at.info)
+    assert any("楼栋/住户点" in i.value for i in at.info)  # the layer in words (no identifier on a Chinese page)

@@ -207,12 +207,15 @@ def test_run__assignment_with_hostile_names(tmp_path):
 def test_print_page__map_and_notice_of_hostile_units(hostile_file):
     at = _app(hostile_file, "ui/pages/print.py")
     at.text_input(key="print_org").set_value(f"{MATH}{MD_IMAGE}").run()
-    at.text_input(key="print_unit").set_value(COMM12).run()
+    picker = at.selectbox(key="print_unit_map")
+    assert visible(NAMES[COMM21]) in " ".join(picker.options)  # picked by name, shown as typed
+    picker.set_value(COMM12).run()
     _assert_page_inert(at)
     assert at.get("imgs") or at.get("image")
     at.radio(key="print_kind").set_value("notice").run()
-    at.text_input(key="print_unit").set_value(f"{COMM12}-G1-M1").run()
+    at.selectbox(key="print_unit_notice").set_value(f"{COMM12}-G1-M1").run()
     _assert_page_inert(at)
+    assert at.get("imgs") or at.get("image")
 
 
 # --- exports ----------------------------------------------------------------------------------

@@ -100,6 +100,11 @@ def name_and_code(names: dict[str, str], code: str) -> str:
     return visible(f"{name} ({code})" if name else code)
 
 
+def radius_label(radius_m: float) -> str:
+    """A radius with its unit: ``300 米`` / ``300 m`` (never ``300.0``)."""
+    return tr("ui.run.radius_col", radius=f"{float(radius_m):.0f}")
+
+
 # --- import wizard ------------------------------------------------------------------------------
 
 _IMPORT_CRS = {"file": "ui.import.crs_from_file", "wgs84": "ui.import.crs_wgs84", "cgcs2000": "ui.import.crs_cgcs2000",

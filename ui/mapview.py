@@ -9,14 +9,14 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import schema as s
+from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
 from geo.messages import label, t
 from geo.project import Project
+from geo.rollup import Figures
 from geo.validate import finding_text
 from layers import style
 from layers.simplify import TOLERANCE_M, simplify_coverage
 from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map, map_collections
-from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
-from geo.rollup import Figures
 
 METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing", "households": "households"}
 Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> simplified layer
@@ -92,7 +92,7 @@ def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gp
 
 
 def _fields(lang: str, *, level: bool = False) -> dict[str, str]:
-    fields = {s.NAME: t("ui.col.name", lang)}
+    fields = {s.NAME: t("ui.col.unit_name", lang)}  # a town's or grid's name (名称), not a person's (姓名)
     if level:
         fields["_lvl"] = t("ui.col.level", lang)
     fields.update({"_hh": t("ui.col.households", lang), "_staff": t("ui.col.staffing", lang),
@@ -142,7 +142,7 @@ def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str
             specs.append(CircleSpec(points, name="radii", radius_m=opts.radius_m, colors=colors))
         shown = _labelled(points, s.POINT_TYPE, "point_type", lang)
         specs.append(PointSpec(shown, name="service_points", colors=colors, radius_px=7,
-                               fields={s.NAME: t("ui.col.name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
+                               fields={s.NAME: t("ui.col.unit_name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
     vols = units.get("volunteers", gpd.GeoDataFrame())
     if opts.show_volunteers and len(vols):
         # no names or phones in the map payload: label volunteers by id and tier only
@@ -301,3 +301,64 @@ def _bounds(units: dict[str, gpd.GeoDataFrame], project: Project) -> tuple[float
         if len(gdf):
             return tuple(gdf.to_crs(s.STORAGE_CRS).total_bounds)
     return (103.4, 30.5, 103.9, 30.9)  # Chongzhou
+
+
+def grid_locator_map(project: Project, grid_code: str, *, lang: str = "zh", basemap: str = "none",
+                     tianditu_key: str = "", static_url: str = "/app/static") -> folium.Map | None:
+    """A small map of one grid (outlined in red) among its community's grids, with its assigned staff as dots.
+
+    None when the grid has no geometry. Staff are sent by id and tier only (no names or phones).
+    """
+    grids = project.layer(s.GRIDS)
+    if s.CODE not in grids:
+        return None
+    row = grids[grids[s.CODE].astype(str) == str(grid_code)]
+    if len(row) == 0 or row.geometry.isna().all():
+        return None
+    around = row
+    if s.COMMUNITY_CODE in grids and row[s.COMMUNITY_CODE].notna().any():
+        around = grids[grids[s.COMMUNITY_CODE].astype(str) == str(row[s.COMMUNITY_CODE].iloc[0])]
+    specs: list = [PolygonSpec(around, name="grids", fields={s.NAME: t("ui.col.unit_name", lang)},
+                               line_color="#666666", weight=1.0, fill=False, highlight=(str(grid_code),))]
+    rows = project.assignments()
+    vols = project.layer(s.VOLUNTEERS)
+    if len(rows) and len(vols) and s.VOLUNTEER_ID in vols:
+        ids = set(rows.loc[rows[s.GRID_CODE].astype(str) == str(grid_code), s.VOLUNTEER_ID].astype(str))
+        staff = vols[vols[s.VOLUNTEER_ID].astype(str).isin(ids)]
+        cols = [c for c in (s.VOLUNTEER_ID, s.TIER, "geometry") if c in staff]
+        if len(staff):
+            specs.append(PointSpec(_labelled(staff[cols], s.TIER, "tier", lang), name="staff", radius_px=5,
+                                   default_color="#7b3294",
+                                   fields={s.VOLUNTEER_ID: t("ui.col.code", lang), s.TIER: t("ui.col.tier", lang)}))
+    minx, miny, maxx, maxy = row.to_crs(s.STORAGE_CRS).total_bounds
+    pad_x, pad_y = max((maxx - minx) * 0.6, 0.002), max((maxy - miny) * 0.6, 0.002)
+    return layered_map(specs, bounds=(minx - pad_x, miny - pad_y, maxx + pad_x, maxy + pad_y), basemap=basemap,
+                       tianditu_key=tianditu_key, static_url=static_url)
+
+
+def suggestion_map(project: Project, points: gpd.GeoDataFrame, *, radius_m: float, lang: str = "zh",
+                   simplified: Simplifier | None = None, basemap: str = "none", tianditu_key: str = "",
+                   static_url: str = "/app/static") -> folium.Map:
+    """Suggested service points (``geo.siting.suggest_sites``) as numbered red dots with their reach circles.
+
+    Over the communities' outlines; each dot's tooltip gives its rank and the households it adds.
+    """
+    simplify = simplified or (lambda layer, v: simplified_layer(project, layer, v))
+    specs: list = []
+    comms = simplify(s.COMMUNITIES, CITY) if s.COMMUNITIES in project.layers else gpd.GeoDataFrame()
+    if len(comms):
+        specs.append(PolygonSpec(comms, name="communities", fields={s.NAME: t("ui.col.unit_name", lang)},
+                                 line_color=style.OUTLINES[COMMUNITY].color, weight=1.0, fill=False))
+    if len(points):
+        shown = points.assign(_rank=points["rank"].astype(int).astype(str),
+                              _gain=[f"{v:,.0f}" for v in points["households_gained"]])
+        specs.append(CircleSpec(shown, name="reach", radius_m=float(radius_m), default_color="#e31a1c"))
+        specs.append(PointSpec(shown, name="suggested", radius_px=8, default_color="#e31a1c",
+                               fields={"_rank": t("coverage.col.rank", lang),
+                                       "_gain": t("coverage.col.households_gained", lang)}))
+    frame = points if len(points) else (comms if len(comms) else None)
+    bounds = tuple(frame.to_crs(s.STORAGE_CRS).total_bounds) if frame is not None else _bounds({}, project)
+    if len(points) == 1:  # one point: open around its reach
+        pad = radius_m / 80_000
+        bounds = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
+    return layered_map(specs, bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, static_url=static_url)

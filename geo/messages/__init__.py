@@ -104,6 +104,15 @@ def message(key: str, lang: str = DEFAULT_LANG, /, *, front: str, **context: Any
     return text + ("" if lang == "zh" else " ") + t(fix, lang, **context)
 
 
+def action_label(action: str, lang: str = DEFAULT_LANG) -> str:
+    """The planner's label of an edit or audit action (``undo:add`` -> 撤销：加入网格); unknown codes as given."""
+    prefix, sep, base = str(action).partition(":")
+    if sep and prefix in ("undo", "redo"):
+        return f"{t(f'edit.action.{prefix}', lang)}{'：' if lang == 'zh' else ': '}{action_label(base, lang)}"
+    key = f"edit.action.{action}"
+    return t(key, lang) if key in CATALOGUE else str(action)
+
+
 def error_text(error: Exception, lang: str = DEFAULT_LANG, *, front: str = "cli") -> str:
     """User-facing text for a ``GeoInputError`` (its ``code`` and ``context``) in ``front``'s words.
 
@@ -114,4 +123,7 @@ def error_text(error: Exception, lang: str = DEFAULT_LANG, *, front: str = "cli"
     context: Mapping[str, Any] = getattr(error, "context", {})
     if code not in CATALOGUE:
         return message("input_error", lang, front=front, detail=str(error))
-    return message(code, lang, front=front, **dict(context))
+    shown = dict(context)
+    if "action" in shown:  # an edit's action code (scenario_switch) reads as its label (切换方案)
+        shown["action"] = action_label(shown["action"], lang)
+    return message(code, lang, front=front, **shown)

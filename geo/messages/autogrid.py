@@ -52,8 +52,8 @@ MESSAGES = {
         "en": "{count} buildings lie outside the area to grid: {ids}. Check the CRS or the boundary.",
     },
     "autogrid.no_buildings": {
-        "zh": "项目 {file} 没有建筑/住户点图层（households）。请先导入带户数的建筑点。",
-        "en": "Project {file} has no building/household points layer (households). Import points with household counts first.",
+        "zh": "项目 {file} 没有楼栋/住户点图层。请先导入带户数的建筑点。",
+        "en": "Project {file} has no building/household points layer. Import points with household counts first.",
     },
     "autogrid.unknown_community": {
         "zh": "项目中没有社区代码 {ids}。",

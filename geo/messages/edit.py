@@ -177,9 +177,9 @@ MESSAGES = {
         "en": "Over capacity {over_capacity} · grids short {short} · leading 2+ micro-grids {two_micro_leader}",
     },
     "edit.page.community_staffing": {"zh": "本社区网格配备", "en": "Staffing of this community's grids"},
-    "edit.status.ok": {"zh": "🟢 已配齐", "en": "🟢 staffed"},
-    "edit.status.short": {"zh": "🔴 缺员", "en": "🔴 short"},
-    "edit.status.none": {"zh": "⚪ 无目标", "en": "⚪ no target"},
+    "edit.status.ok": {"zh": "已配齐", "en": "staffed"},  # words, no emoji (a box on fonts without them)
+    "edit.status.short": {"zh": "缺员", "en": "short"},
+    "edit.status.none": {"zh": "无目标", "en": "no target"},
     "edit.page.scenarios": {"zh": "方案", "en": "Scenarios"},
     "edit.page.active_scenario": {"zh": "当前方案：{name}", "en": "Active scenario: {name}"},
     "edit.page.scenario_name": {"zh": "方案名称", "en": "Scenario name"},

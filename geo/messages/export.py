@@ -28,7 +28,7 @@ _COLUMNS = {
     "short_grids": ("配备不足网格数", "Understaffed grids"),
     "volunteer_count": ("人员数", "Volunteers"),
     "point_count": ("服务点位数", "Service points"),
-    "staffing_share": ("配员率", "Staffing share"),
+    "staffing_share": ("配备率", "Staffing rate"),  # one word for one concept (ui, print, export)
     "coverage_share": ("生活服务覆盖率", "Daily-life service coverage"),
     "party_member": ("党员", "Party member"),
     "scenario": ("方案", "Scenario"),

@@ -91,8 +91,8 @@ MESSAGES = {
     "ui.panel.staffing": {"zh": "配备 {actual}/{target}", "en": "Staffed {actual}/{target}"},
     "ui.panel.reach": {"zh": "服务可达（{radius} 米内）", "en": "Service reach (within {radius} m)"},
     "ui.panel.reach_none": {
-        "zh": "尚未计算覆盖。请在“运行分配与覆盖”页运行覆盖分析。",
-        "en": "Coverage not computed yet. Run coverage on the Run page.",
+        "zh": "尚未计算覆盖。请在“{page}”页运行覆盖分析。",
+        "en": "Coverage not computed yet. Run coverage on the “{page}” page.",
     },
     "ui.panel.problems": {"zh": "问题", "en": "Problems"},
     "ui.panel.no_problems": {"zh": "未发现问题。", "en": "No problems found."},

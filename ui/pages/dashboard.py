@@ -8,31 +8,30 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema as s
+from layers import charts
 from ui import labels, state
 from ui.cached import cached_figures
 from ui.common import current_project, project_path
 from ui.i18n import tr
-from geo.explore import COMMUNITY, GRID, TOWN, Selection, reach_rows, unit_grid_codes, unit_panel_figures
+from geo.explore import (
+    COMMUNITY, GRID, TOWN, Selection, reach_rows, unit_grid_codes, unit_names, unit_panel_figures,
+)
 from geo.numbers import count_text, share_text
 
 HOUSEHOLD_BINS = (0, 30, 100, 300, 500, 1000, np.inf)
-
-
-def _names(gdf) -> dict[str, str]:
-    if s.CODE not in gdf or s.NAME not in gdf:
-        return {}
-    return dict(zip(gdf[s.CODE].astype(str), gdf[s.NAME].astype(str)))
+WORST_UNITS = 15  # the staffing chart shows the lowest units, not a wall of 100 % bars
 
 
 def _filters(project) -> Selection:
-    towns = _names(project.layer(s.TOWNS))
+    towns = unit_names(project, s.TOWNS)
     c1, c2 = st.columns(2)
     town = c1.selectbox(tr("ui.dash.filter_town"), ["", *towns], key=state.DASH_TOWN,
                         format_func=partial(labels.name_or_all, towns))
     communities = project.layer(s.COMMUNITIES)
     if town and s.TOWN_CODE in communities:
         communities = communities[communities[s.TOWN_CODE].astype(str) == town]
-    comm_names = _names(communities)
+    comm_names = {c: n for c, n in unit_names(project, s.COMMUNITIES).items()
+                  if c in set(communities[s.CODE].astype(str))}
     if st.session_state.get(state.DASH_COMMUNITY) not in ("", *comm_names):
         st.session_state[state.DASH_COMMUNITY] = ""
     community = c2.selectbox(tr("ui.dash.filter_community"), ["", *comm_names], key=state.DASH_COMMUNITY,
@@ -78,42 +77,54 @@ if s.LEVEL in grids and len(grids):
 # staffing rate by unit one level below the filter
 unit_level = GRID if sel.community else COMMUNITY if sel.town else TOWN
 unit_layer = {TOWN: s.TOWNS, COMMUNITY: s.COMMUNITIES, GRID: s.GRIDS}[unit_level]
-unit_names = _names(project.layer(unit_layer))
+unit_names_shown = unit_names(project, unit_layer)
 units = figures.get(unit_level)
 if unit_level == GRID:
     units = units.reindex(codes)
 elif unit_level == COMMUNITY:
-    units = units.reindex([c for c in unit_names if c in units.index and
+    units = units.reindex([c for c in unit_names_shown if c in units.index and
                            str(project.layer(s.COMMUNITIES).set_index(s.CODE).loc[c].get(s.TOWN_CODE)) == sel.town])
 st.subheader(tr("ui.dash.staffing_chart"))
-rate = units["staffing"].rename(index=lambda c: unit_names.get(c, c)).dropna()
+rate = units["staffing"].rename(index=lambda c: unit_names_shown.get(c, c)).dropna()
 if len(rate):
-    st.bar_chart(rate.rename(tr("ui.dash.staffing_rate")), horizontal=True, height=max(200, 18 * len(rate)))
+    full = int((rate >= 1.0 - 1e-9).sum())
+    st.caption(tr("ui.dash.spread", n=count_text(len(rate)), full=count_text(full), low=share_text(rate.min()),
+                  median=share_text(rate.median()), worst=min(WORST_UNITS, len(rate))))
+    st.altair_chart(charts.worst_units_chart(rate, title=tr("ui.dash.staffing_rate"), target=1.0,
+                                             target_label=tr("ui.dash.target", value=share_text(1.0)),
+                                             worst=WORST_UNITS), width="stretch")
 
 st.subheader(tr("ui.dash.coverage_chart", radius=radius))
 reach = reach_rows(project, sel, radius_m=radius)
 if len(reach):
     share = reach.set_index(s.CATEGORY)["share"].rename(index=labels.category_label)
-    st.bar_chart(share.rename(tr("ui.col.coverage")))
+    st.altair_chart(charts.share_bars_chart(share, title=tr("ui.col.coverage")), width="stretch")
 else:
-    st.caption(tr("ui.panel.reach_none"))
+    st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
 
 st.subheader(tr("ui.dash.households_chart"))
 hh = leaf_fig["households"].dropna()
 if len(hh):
     bins = pd.cut(hh, HOUSEHOLD_BINS, right=False)
-    counts = bins.value_counts(sort=False)
+    counts = bins.value_counts(sort=False)  # the bins' own (numeric) order
+    bands = [tuple(project.settings.get(k) or s.DEFAULT_SETTINGS[k]) for k in ("micro_households", "general_households")]
+    in_band = [any(lo <= iv.left and iv.right <= hi for lo, hi in bands) for iv in counts.index]
     counts.index = [f"{iv.left:.0f}–{iv.right:.0f}" if np.isfinite(iv.right) else f"≥ {iv.left:.0f}"
                     for iv in counts.index]
-    st.bar_chart(counts.rename(tr("ui.dash.count")))
+    st.altair_chart(charts.binned_counts_chart(counts, title=tr("ui.dash.count"), bin_title=tr("ui.dash.bin"),
+                                               highlight=[b for b, ok in zip(counts.index, in_band) if ok]),
+                    width="stretch")
+    st.caption(tr("ui.dash.bands", micro=f"{bands[0][0]}–{bands[0][1]}", general=f"{bands[1][0]}–{bands[1][1]}"))
 
 st.subheader(tr("ui.dash.short_table"))
 short = grid_fig[grid_fig["short"] > 0]
 if len(short):
-    names = _names(grids)
+    names = unit_names(project, s.GRIDS)
     table = pd.DataFrame({
-        tr("ui.col.code"): short.index, tr("ui.col.name"): [names.get(c, c) for c in short.index],
+        tr("ui.col.unit_name"): [names.get(c, c) for c in short.index], tr("ui.col.code"): short.index,
         tr("ui.col.households"): short["households"].to_numpy(),
         tr("ui.col.staffing"): [f"{a:.0f}/{t:.0f}" for a, t in zip(short["actual"], short["target"])],
     })
-    st.dataframe(table, hide_index=True, width="stretch", height=300)
+    st.dataframe(table, hide_index=True, width="stretch", height=min(35 * len(table) + 38, 300))
+else:
+    st.success(tr("ui.dash.short_none"))

@@ -5,8 +5,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from geo import schema as s
 from geo.audit import localise_audit, read_audit
@@ -24,16 +26,18 @@ from geo.edits import (
     volunteer_candidates,
 )
 from geo.errors import GeoInputError
-from geo.history import History, mark_saved, record_edit, redo, save_edits, undo
-from geo.messages import CATALOGUE
+from geo.history import History, mark_saved, pending_count, record_edit, redo, save_edits, undo
+from geo.messages import CATALOGUE, action_label, label
 from geo.privacy import mask_name
 from geo.project import Project
 from geo.rules import find_violations
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
 from geo.staffing import staffing_by_grid
+from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_project
 from ui.i18n import show_error, tr
+from ui.mapview import grid_locator_map
 from ui.safe import plain
 
 # page-local session keys (small, picklable values)
@@ -56,9 +60,16 @@ def _user() -> str:
 
 
 def _action_label(action: str) -> str:
-    """``undo:add`` -> 撤销 加入网格 (codes stay in records; labels come from the catalogue)."""
-    return " ".join(tr(f"edit.action.{part}") if f"edit.action.{part}" in CATALOGUE else part
-                    for part in action.split(":"))
+    """``undo:add`` -> 撤销：加入网格 (codes stay in records; the one label is geo.messages.action_label)."""
+    return action_label(action, state.lang())
+
+
+def _object_label(record: dict) -> str:
+    """What an edit touched, in words: scenario names through their label (基线 -> Baseline), arrows as →."""
+    obj = str(record["object"])
+    if "scenario" in str(record["action"]):
+        return " → ".join(labels.scenario_label(part) for part in obj.split("->"))
+    return obj
 
 
 def _history() -> History:
@@ -118,7 +129,7 @@ def _apply(project: Project, make: Any) -> None:
         return
     record = edit.record if isinstance(edit, Edit) else edit
     _store(outcome.project, record_edit(_history(), record))
-    _flash("success", tr("edit.page.done", action=_action_label(record["action"]), object=record["object"]))
+    _flash("success", tr("edit.page.done", action=_action_label(record["action"]), object=_object_label(record)))
     if len(outcome.introduced):
         _flash("warning", tr("edit.page.new_violations", n=len(outcome.introduced)))
     st.rerun()
@@ -131,7 +142,7 @@ def _undo_redo(project: Project, step: Any) -> None:
         show_error(exc)
         return
     _store(new_project, history)
-    _flash("success", tr("edit.page.done", action=_action_label(record["action"]), object=record["object"]))
+    _flash("success", tr("edit.page.done", action=_action_label(record["action"]), object=_object_label(record)))
     st.rerun()
 
 
@@ -162,8 +173,30 @@ def _keep_valid(key: str, options: list[Any], *, default: int = 0) -> None:
         st.session_state[key] = options[default] if options else None
 
 
+VALUE_FAMILIES = {  # column -> label family of its values (geo.messages.label)
+    s.ROLE: "role", "role_a": "role", "role_b": "role", s.LEVEL: "level", s.TIER: "tier", s.METHOD: "method",
+    s.SCENARIO: "scenario", "parent": "scenario", "object": "layer",  # an event's object is a table or layer
+}
+BLANK = "—"
+
+
+def _cell(family: str | None, value: Any) -> Any:
+    if isinstance(value, (bool, np.bool_)):
+        return tr("edit.value.yes") if value else tr("edit.value.no")
+    if family is not None:
+        return label(family, value, state.lang()) or BLANK
+    try:
+        return BLANK if value is None or bool(pd.isna(value)) else value  # None / NaN / NA read as a dash
+    except (TypeError, ValueError):  # a list-like cell
+        return value
+
+
 def _localised(df: pd.DataFrame) -> pd.DataFrame:
-    return df.rename(columns={c: tr(f"edit.col.{c}") for c in df.columns})
+    """A table for the planner: coded values as labels, yes/no for flags, — for blanks, column names translated."""
+    out = df.copy()
+    for col in out.columns:
+        out[col] = out[col].map(partial(_cell, VALUE_FAMILIES.get(col))).astype(object)
+    return out.rename(columns={c: tr(f"edit.col.{c}") for c in out.columns if f"edit.col.{c}" in CATALOGUE})
 
 
 # --- page sections ------------------------------------------------------------------------------
@@ -198,6 +231,25 @@ def _pick_grid(project: Project) -> tuple[str | None, str | None]:
     return community, grid
 
 
+def _grid_map(project: Project, grid: str) -> None:
+    """The selected grid on a small map (among its community's grids), staff as dots; clicks do nothing."""
+    basemap = st.session_state.get(state.BASEMAP, "none")
+    key = str(st.session_state.get(state.TIANDITU_KEY) or "")
+    if basemap == TIANDITU and not key.strip():
+        basemap = "none"
+    m = grid_locator_map(project, grid, lang=state.lang(), basemap=basemap, tianditu_key=key)
+    if m is not None:
+        st.caption(tr("edit.page.grid_map"))
+        st_folium(m, key="edit_grid_map", height=260, width="stretch", returned_objects=[])
+
+
+def _masked_names(project: Project) -> dict[str, str]:
+    vols = project.layer(s.VOLUNTEERS)
+    if s.NAME not in vols:
+        return {}
+    return dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
+
+
 def _grid_panel(project: Project, grid: str) -> None:
     scenario = project.active_scenario
     staffing = staffing_by_grid(project)
@@ -206,17 +258,14 @@ def _grid_panel(project: Project, grid: str) -> None:
         st.markdown(tr("edit.page.staffing", actual=int(row["actual"].iloc[0]), target=int(row["target"].iloc[0])))
     rows = project.assignments(scenario)
     here = rows[rows[s.GRID_CODE].astype(str) == grid] if len(rows) else rows
+    _grid_map(project, grid)
     st.subheader(tr("edit.page.assigned"))
     if here.empty:
         st.caption(tr("edit.page.none_assigned"))
         members: list[str] = []
     else:
-        vols = project.layer(s.VOLUNTEERS)
-        names = dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
         view = here[[s.VOLUNTEER_ID, s.ROLE, s.LOCKED, s.METHOD]].copy()
-        view.insert(1, s.NAME, view[s.VOLUNTEER_ID].astype(str).map(names))
-        view[s.ROLE] = view[s.ROLE].map(labels.role_label)
-        view[s.METHOD] = view[s.METHOD].map(labels.method_label)
+        view.insert(1, s.NAME, view[s.VOLUNTEER_ID].astype(str).map(_masked_names(project)))
         st.dataframe(_localised(view), hide_index=True, key="edit_members_table")
         members = here[s.VOLUNTEER_ID].astype(str).tolist()
     _member_actions(project, grid, here, members)
@@ -232,7 +281,7 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
     cand_labels = {r.volunteer_id: tr("edit.page.candidate_label", volunteer_id=r.volunteer_id, name=r.name,
                                       tier=labels.tier_label(r.tier), left=r.capacity_left,
                                       distance="?" if pd.isna(r.distance_m) else int(r.distance_m))
-                   for r in cands.itertuples(index=False)}
+                   for r in cands.itertuples(index=False) if not r.assigned_here}  # members are not candidates
     c1, c2 = st.columns(2)
     _keep_valid(K_CANDIDATE, list(cand_labels))
     cand = c1.selectbox(tr("edit.page.candidate"), list(cand_labels), key=K_CANDIDATE,
@@ -246,7 +295,10 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
         _apply(project, lambda: add_volunteer(table, volunteer_id=cand, grid_code=grid, role=role,
                                               distance_m=dist.get(cand), user=user, scenario=scenario))
     _keep_valid(K_MEMBER, members)
-    member = st.selectbox(tr("edit.page.member"), members, key=K_MEMBER)
+    member_names = dict(zip(here[s.VOLUNTEER_ID].astype(str), here[s.VOLUNTEER_ID].astype(str).map(
+        _masked_names(project)))) if len(here) else {}
+    member = st.selectbox(tr("edit.page.member"), members, key=K_MEMBER,
+                          format_func=partial(labels.code_and_name, member_names))
     b = st.columns(4)
     if b[0].button(tr("edit.page.remove"), key="edit_remove", disabled=member is None):
         _apply(project, lambda: remove_volunteer(table, volunteer_id=member, grid_code=grid, user=user,
@@ -329,7 +381,8 @@ def _scenario_panel(project: Project) -> None:
     _keep_valid(K_CMP_A, names)
     _keep_valid(K_CMP_B, names, default=len(names) - 1)
     pick = c[0].selectbox(tr("edit.page.scenario_pick"), names, key=K_SC_PICK, format_func=labels.scenario_label)
-    if c[1].button(tr("edit.page.scenario_switch"), key="edit_scenario_switch"):
+    if c[1].button(tr("edit.page.scenario_switch"), key="edit_scenario_switch",
+                   disabled=pick == project.active_scenario, help=tr("edit.page.switch_active")):
         _apply(project, lambda: switch_scenario(project, pick, user=user))
     c = st.columns(3)
     a = c[0].selectbox(tr("edit.page.compare_a"), names, key=K_CMP_A, format_func=labels.scenario_label)
@@ -347,11 +400,13 @@ def _compare(project: Project, a: str, b: str) -> None:
         show_error(exc)
         return
     counts = diff.changes["change"].value_counts()
-    st.markdown(plain(tr("edit.diff.title", a=a, b=b)) + " — " + tr(
+    st.markdown(plain(tr("edit.diff.title", a=labels.scenario_label(a), b=labels.scenario_label(b))) + " — " + tr(
         "edit.page.compare_rows", added=int(counts.get("added", 0)), removed=int(counts.get("removed", 0)),
         changed=int(counts.get("changed", 0))))
     summary = diff.summary.assign(metric=diff.summary["metric"].map(lambda m: tr(f"edit.metric.{m}")))
-    st.dataframe(summary.astype(str), hide_index=True, key="edit_compare_summary")
+    summary = summary.rename(columns={"a": tr("edit.col.scenario_a", name=labels.scenario_label(a)),
+                                      "b": tr("edit.col.scenario_b", name=labels.scenario_label(b))})
+    st.dataframe(_localised(summary), hide_index=True, key="edit_compare_summary")
     st.caption(tr("edit.diff.service_coverage"))
     changes = diff.changes.assign(change=diff.changes["change"].map(lambda x: tr(f"edit.change.{x}")))
     st.dataframe(_localised(changes), hide_index=True, key="edit_compare_changes")
@@ -366,7 +421,7 @@ def _history_bar(path: str, disk: Project, project: Project) -> None:
         _undo_redo(project, undo)
     if c[1].button(tr("edit.page.redo"), key="edit_redo", disabled=not history.can_redo):
         _undo_redo(project, redo)
-    c[2].markdown(tr("edit.page.pending", n=len(history.journal)))
+    c[2].markdown(tr("edit.page.pending", n=pending_count(history)))
     if c[3].button(tr("edit.page.save"), key="edit_save", type="primary", disabled=not history.journal):
         _save(path, disk, merge=False)
 
@@ -400,7 +455,8 @@ def main() -> None:
     _violations_panel(project, grid)
     _scenario_panel(project)
     with st.expander(tr("edit.page.audit")):
-        st.dataframe(_localised(localise_audit(read_audit(project).head(200), state.lang())), hide_index=True,
+        log = localise_audit(read_audit(project).head(200), state.lang()).drop(columns="edit_id", errors="ignore")
+        st.dataframe(_localised(log), hide_index=True,
                      key="edit_audit_table")
 
 

@@ -5,12 +5,14 @@ import html
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from geo import schema as s
 from layers.basemaps import TIANDITU
+from layers.web import safe_text
 from ui import labels, state
 from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel
 from ui.common import current_project, project_path
@@ -18,7 +20,7 @@ from ui.i18n import tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, prepared_folium_map
-from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for
+from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for, unit_names
 from geo.numbers import count_text, share_text
 
 RADII_CHOICES = (300, 500, 1000)
@@ -91,19 +93,24 @@ def _breadcrumbs(project, chain: list) -> None:
 
 
 def _legend(legend: LegendInfo) -> None:
-    parts = []
+    """The legend beside the map (top of the side panel): measure classes, then point types, one heading each."""
+    blocks = []
     if legend.entries:
-        parts.append(f"<b>{plain(legend.title)}</b>")
-        parts += [f"<span style='display:inline-block;width:12px;height:12px;background:{html.escape(c)};"
-                  f"border:1px solid #999;margin:0 4px 0 8px'></span>{plain(label)}"
-                  for c, label in legend.entries]
+        rows = [f"<b>{safe_text(legend.title)}</b>"]
+        rows += [f"<span style='display:inline-block;width:12px;height:12px;background:{html.escape(c)};"
+                 f"border:1px solid #999;margin-right:6px'></span>{safe_text(label)}"
+                 for c, label in legend.entries]
+        blocks.append("<br>".join(rows))
     if legend.points:
-        parts.append(f"<br><b>{html.escape(tr('ui.explore.point_types'))}</b>")
-        parts += [f"<span style='display:inline-block;width:10px;height:10px;border-radius:5px;"
-                  f"background:{html.escape(c)};margin:0 4px 0 8px'></span>{plain(label)}"
-                  for c, label in legend.points]
-    if parts:
-        st.markdown(" ".join(parts), unsafe_allow_html=True)  # labels plain (a planner's own point type), colours hex
+        rows = [f"<b>{html.escape(tr('ui.explore.point_types'))}</b>"]
+        rows += [f"<span style='display:inline-block;width:10px;height:10px;border-radius:5px;"
+                 f"background:{html.escape(c)};margin-right:6px'></span>{safe_text(label)}"
+                 for c, label in legend.points]
+        blocks.append("<br>".join(rows))
+    # one HTML block: labels (a planner's own point type too) as HTML text with `$` as an entity (no maths)
+    if blocks:
+        st.markdown("<div style='font-size:0.85em;line-height:1.5'>" + "<br>".join(blocks) + "</div>",
+                    unsafe_allow_html=True)
 
 
 def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
@@ -126,13 +133,16 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
         st.markdown(f"**{tr('ui.panel.staff')}**")
         staff = panel.staff
         if len(staff):
-            shown = staff.assign(**{s.ROLE: staff[s.ROLE].map(labels.role_label), s.TIER: staff[s.TIER].map(labels.tier_label)})
-            shown.columns = [tr("ui.col.grid"), tr("ui.col.role"), tr("ui.col.code"), tr("ui.col.name"),
-                             tr("ui.col.tier"), tr("ui.col.phone")]
+            grid_names = unit_names(project, s.GRIDS)
+            shown = pd.DataFrame({
+                tr("ui.col.grid"): staff[s.GRID_CODE].astype(str).map(lambda c: grid_names.get(c) or c),
+                tr("ui.col.role"): staff[s.ROLE].map(labels.role_label),
+                tr("ui.col.name"): staff[s.NAME], tr("ui.col.tier"): staff[s.TIER].map(labels.tier_label),
+                tr("ui.col.phone"): staff[s.PHONE]})
             st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
         else:
             st.caption(tr("ui.panel.staff_none"))
-    st.markdown(f"**{tr('ui.panel.reach', radius=f'{opts.radius_m:.0f}')}**")
+    st.markdown(f"**{tr('ui.panel.reach_categories', radius=f'{opts.radius_m:.0f}')}**")
     reach = panel.reach
     if len(reach):
         for _, row in reach.iterrows():
@@ -141,12 +151,14 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
                         text=f"{labels.category_label(row[s.CATEGORY])}: "
                              f"{share:.0%}" if share == share else "—")
     else:
-        st.caption(tr("ui.panel.reach_none"))
+        st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
     st.markdown(f"**{tr('ui.panel.problems')}**")
     problems = panel.problems
     if not problems:
         st.caption(tr("ui.panel.no_problems"))
     for key, ctx in problems[:8]:
+        if "category" in ctx:  # 生活 reads "daily life" in English
+            ctx = {**ctx, "category": labels.category_label(ctx["category"])}
         st.markdown(f"- {plain(tr(key, **ctx))}")
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
@@ -176,7 +188,6 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
         # the click is handled in on_change, before the rerun it triggers: one run per click
         out = st_folium(m, key=MAP_KEY, height=560, width="stretch", returned_objects=["last_object_clicked"],
                         on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
-        _legend(legend)
         if _is_illustrative(project):
             st.caption(tr("ui.explore.illustrative"))
     lonlat = clicked_lonlat(out, opts.basemap)  # a click on_change has not seen (e.g. AppTest)
@@ -186,6 +197,7 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
             select(new)
             _rerun_view()
     with col_panel:
+        _legend(legend)
         _panel(project, sel, panel, opts)
 
 

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
 
+from geo import schema as s
 from geo.errors import GeoInputError
-from geo.printdata import atlas_units, find_unit, map_page_data, notice_data
+from geo.explore import unit_names
+from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data
 from layers import atlas
 from layers import print as lp
 from layers.style import parse_measure
@@ -31,10 +34,48 @@ c1, c2 = st.columns(2)
 paper = c1.selectbox(tr("print.ui.paper"), ["A4", "A3"], key="print_paper")
 orientation = c2.selectbox(tr("print.ui.orientation"), ["portrait", "landscape"], key="print_orientation",
                            format_func=labels.orientation_label)
-org = st.text_input(tr("print.arg.org"), key="print_org")
+c1, c2 = st.columns(2)
+org = c1.text_input(tr("print.arg.org"), key="print_org")
+approval = c2.text_input(tr("print.ui.approval"), key="print_approval", help=tr("print.ui.approval_help"))
 internal = st.checkbox(tr("print.arg.internal"), value=True, key="print_internal")
 options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang(), organisation=org,
-                         internal=internal)
+                         internal=internal, approval_number=approval.strip())
+
+
+def _page_figure(project, page: tuple):
+    """The figure of one map page or notice board: ``page`` = (kind, code, measure, category, options)."""
+    kind, code, measure_name, category, page_options = page
+    if kind == "notice":
+        return atlas.render_notice_page(notice_data(project, code), page_options)
+    data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category)
+    return lp.render_map_page(data, page_options)
+
+
+def _page_bytes(project, page: tuple, *, fmt: str, dpi: int | None = None) -> bytes:
+    fig = _page_figure(project, page)
+    return lp.figure_bytes(fig, fmt=fmt, dpi=dpi) if dpi else lp.figure_bytes(fig, fmt=fmt)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _preview_png(path: str, mtime_ns: int, page: tuple, _project) -> bytes:
+    """The low-resolution preview, cached per project file state and page (a page switch back is instant)."""
+    return _page_bytes(_project, page, fmt="png", dpi=80)
+
+
+def _unit_choices(kind: str) -> dict[str, str]:
+    """``{code: "name · level (code)"}`` of what can be printed, searchable by name or code in the picker."""
+    levels = (s.GRIDS,) if kind == "notice" else (s.TOWNS, s.COMMUNITIES, s.GRIDS)
+    out = {} if kind == "notice" else {CITY: f"{city_name(project, state.lang())} · {labels.level_label(CITY)}"}
+    for layer in levels:
+        gdf = project.layer(layer)
+        if s.CODE not in gdf:
+            continue
+        names = unit_names(project, layer)
+        level_of = (gdf[s.LEVEL].astype(str) if s.LEVEL in gdf else None)
+        for i, code in enumerate(gdf[s.CODE].astype(str)):
+            level = level_of.iloc[i] if level_of is not None else {s.TOWNS: "town", s.COMMUNITIES: "community"}[layer]
+            out[code] = f"{names.get(code) or code} · {labels.level_label(level)} ({code})"
+    return out
 
 try:
     spec = parse_measure(measure)
@@ -52,21 +93,24 @@ try:
                 st.download_button(tr("print.ui.download_pdf"), out.read_bytes(), file_name=f"atlas_{level}.pdf",
                                    mime="application/pdf", key="print_download_atlas")
     else:
+        choices = _unit_choices(kind)
         default = st.session_state.get(state.SELECTED_GRID) if kind == "notice" else (
-            st.session_state.get(state.SELECTED_COMMUNITY) or st.session_state.get(state.SELECTED_TOWN) or "city")
-        code = st.text_input(tr("print.arg.notice" if kind == "notice" else "print.arg.unit"), value=default or "",
-                             key="print_unit")
+            st.session_state.get(state.SELECTED_COMMUNITY) or st.session_state.get(state.SELECTED_TOWN) or CITY)
+        key = f"print_unit_{kind}"
+        if st.session_state.get(key) not in choices:
+            st.session_state[key] = default if default in choices else None
+        code = st.selectbox(tr("print.ui.unit_notice" if kind == "notice" else "print.ui.unit"), list(choices),
+                            key=key, format_func=partial(labels.lookup, choices),
+                            placeholder=tr("print.ui.unit_placeholder"))
         if not code:
             st.stop()
-        if kind == "notice":
-            fig = atlas.render_notice_page(notice_data(project, code), options)
-        else:
-            unit = find_unit(project, code)
-            fig = lp.render_map_page(map_page_data(project, unit, measure=spec.name, category=spec.category), options)
-        st.image(lp.figure_bytes(fig, fmt="png", dpi=80), caption=tr("print.ui.preview"))
-        st.download_button(tr("print.ui.download_pdf"), lp.figure_bytes(fig, fmt="pdf"), file_name=f"{code}.pdf",
-                           mime="application/pdf", key="print_download_pdf")
-        st.download_button(tr("print.ui.download_png"), lp.figure_bytes(fig, fmt="png", dpi=300),
+        path = str(st.session_state[state.PROJECT_PATH])
+        page = (kind, code, spec.name, spec.category, options)
+        st.image(_preview_png(path, Path(path).stat().st_mtime_ns, page, project), caption=tr("print.ui.preview"))
+        # full resolution only when downloaded (a callable runs on the click, not on every rerun)
+        st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, fmt="pdf"),
+                           file_name=f"{code}.pdf", mime="application/pdf", key="print_download_pdf")
+        st.download_button(tr("print.ui.download_png"), partial(_page_bytes, project, page, fmt="png", dpi=300),
                            file_name=f"{code}.png", mime="image/png", key="print_download_png")
 except GeoInputError as exc:
     show_error(exc)

@@ -3,21 +3,30 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from geo import coverage, staffing
 from geo import schema as s
 from geo.autogrid import DEFAULT_GENERAL_BAND, DEFAULT_MICRO_BAND, autogrid_project, find_replaced_grids
 from geo.errors import GeoInputError
-from geo.project import save_project
+from geo.network import DEFAULT_CORRIDOR_M, read_network
+from geo.numbers import count_text, share_text
+from geo.project import Project, save_project
+from geo.rollup import reach_by_category
+from geo.siting import suggest_sites
+from layers.basemaps import TIANDITU
 from ui import labels, state
+from ui.cached import cached_simplified
 from ui.common import clear_keys, current_project, project_path, select_group
 from ui.i18n import show_error, tr
+from ui.mapview import suggestion_map
 from ui.safe import plain
 
-RESULT_KEY = "run_result"  # {"kind": "assign"|"coverage", "summary": {...}} (small, picklable)
+PENDING = "run_pending"  # a computed run not saved yet: what it changes (tables, layers, meta) and its summary
 
 
 def _user() -> str:
@@ -25,7 +34,48 @@ def _user() -> str:
     return str(st.session_state.get(state.USER_NAME) or "").strip()
 
 
-def _save(project) -> None:
+def _stash(kind: str, before: Project, after: Project, summary: dict[str, Any]) -> None:
+    """Keep a run's result for preview: only what differs from ``before`` (session state stays small)."""
+    st.session_state[PENDING] = {
+        "kind": kind, "path": project_path(), "revision": before.revision, "summary": summary,
+        "tables": {k: v for k, v in after.tables.items() if before.tables.get(k) is not v},
+        "dropped": [k for k in before.tables if k not in after.tables],
+        "layers": {k: v for k, v in after.layers.items() if before.layers.get(k) is not v},
+        "meta": {k: v for k, v in after.meta.items() if k != "revision" and before.meta.get(k) != v},
+    }
+
+
+def _pending(project: Project, kind: str) -> dict[str, Any] | None:
+    """The stashed run of ``kind`` when it was computed on this very file state, else None (dropped)."""
+    pending = st.session_state.get(PENDING)
+    if not pending or pending["kind"] != kind:
+        return None
+    if pending["path"] != project_path() or pending["revision"] != project.revision:
+        st.session_state[PENDING] = None
+        return None
+    return pending
+
+
+def _applied(project: Project, pending: dict[str, Any]) -> Project:
+    tables = {k: v for k, v in project.tables.items() if k not in pending["dropped"]}
+    out = Project(layers={**project.layers, **pending["layers"]}, tables={**tables, **pending["tables"]},
+                  meta=project.meta)
+    return out.with_meta(**pending["meta"])
+
+
+def _confirm(project: Project, kind: str) -> None:
+    """Save or discard the previewed run of ``kind``: nothing is written before the planner says so."""
+    st.info(tr("ui.run.preview_note"))
+    c1, c2 = st.columns(2)
+    if c1.button(tr("ui.run.confirm_save"), type="primary", key=f"run_confirm_{kind}"):
+        pending = st.session_state.pop(PENDING)
+        _save(_applied(project, pending))
+    elif c2.button(tr("ui.run.discard"), key=f"run_discard_{kind}"):
+        st.session_state[PENDING] = None
+        st.rerun()
+
+
+def _save(project: Project) -> None:
     path = project_path()
     try:
         saved = save_project(project, path, expected_revision=project.revision, user=_user())
@@ -35,8 +85,9 @@ def _save(project) -> None:
     st.success(tr("ui.run.saved", revision=saved.revision))
 
 
-def _assignment(project) -> None:
+def _assignment(project: Project) -> None:
     targets = dict(project.settings.get("targets", {}))
+    switches = dict(project.settings.get("staffing", {}))
     c1, c2, c3 = st.columns(3)
     max_d = c1.number_input(tr("ui.run.max_distance"), min_value=100, max_value=50_000, step=100,
                             value=int(project.settings.get("max_distance_m", 5000)), key="run_max_distance")
@@ -44,68 +95,124 @@ def _assignment(project) -> None:
                               value=int(targets.get("micro", 1)), key="run_target_micro")
     t_general = c3.number_input(tr("ui.run.target_general"), min_value=0, max_value=20,
                                 value=int(targets.get("general", 1)), key="run_target_general")
-    if not st.button(tr("ui.run.run_assign"), type="primary", key="run_assign_button"):
+    discount = staffing.StaffingOptions.from_settings(project.settings).same_community_discount_m
+    c1, c2 = st.columns(2)
+    one_lead = c1.checkbox(tr("ui.run.one_leadership"), value=bool(switches.get("one_leadership", False)),
+                           key="run_one_leadership", help=tr("ui.run.one_leadership_help"))
+    same_comm = c2.checkbox(tr("ui.run.same_community"), value=bool(switches.get("prefer_same_community", False)),
+                            key="run_same_community", help=tr("ui.run.same_community_help", metres=f"{discount:.0f}"))
+    if st.button(tr("ui.run.run_assign"), type="primary", key="run_assign_button"):
+        configured = project.with_settings(
+            max_distance_m=max_d, targets={**targets, "micro": int(t_micro), "general": int(t_general)},
+            staffing={**switches, "one_leadership": bool(one_lead), "prefer_same_community": bool(same_comm)})
+        before = staffing.staffing_by_grid(configured)
+        t0 = time.perf_counter()
+        try:
+            with st.spinner(tr("ui.run.running")):
+                options = staffing.StaffingOptions.from_settings(configured.settings, max_distance_m=float(max_d))
+                new_project, _, result = staffing.assign_project(configured, options=options,
+                                                                 max_distance_m=float(max_d), user=_user())
+        except GeoInputError as exc:
+            show_error(exc)
+            return
+        after = staffing.staffing_by_grid(new_project)
+        ch = result.changes
+        _stash("assign", project, new_project, {
+            "seconds": time.perf_counter() - t0,
+            "assigned": [int(before["actual"].sum()), int(after["actual"].sum())],
+            "short": [int((before["short"] > 0).sum()), int((after["short"] > 0).sum())],
+            "changes": {k: int(ch.get(k, 0)) for k in ("added", "removed", "moved", "kept")}})
+    pending = _pending(project, "assign")
+    if pending is None:
         return
-    configured = project.with_settings(max_distance_m=max_d,
-                                       targets={**targets, "micro": int(t_micro), "general": int(t_general)})
-    before = staffing.staffing_by_grid(configured)
-    t0 = time.perf_counter()
-    try:
-        with st.spinner(tr("ui.run.running")):
-            options = staffing.StaffingOptions.from_settings(configured.settings, max_distance_m=float(max_d))
-            new_project, _, result = staffing.assign_project(configured, options=options,
-                                                             max_distance_m=float(max_d), user=_user())
-    except GeoInputError as exc:
-        show_error(exc)
-        return
-    after = staffing.staffing_by_grid(new_project)
-    st.success(tr("ui.run.done", seconds=f"{time.perf_counter() - t0:.1f}"))
+    summary = pending["summary"]
+    st.success(tr("ui.run.done_preview", seconds=f"{summary['seconds']:.1f}"))
     st.subheader(tr("ui.run.summary"))
-    m1, m2, m3 = st.columns(3)
-    m1.metric(tr("ui.run.assigned"), int(after["actual"].sum()), delta=int(after["actual"].sum() - before["actual"].sum()))
-    m2.metric(tr("ui.run.grids_short"), int((after["short"] > 0).sum()),
-              delta=int((after["short"] > 0).sum() - (before["short"] > 0).sum()), delta_color="inverse")
-    m3.metric(tr("ui.run.rows"), len(result.assignments))
+    m1, m2 = st.columns(2)
+    (a0, a1), (s0, s1) = summary["assigned"], summary["short"]
+    m1.metric(tr("ui.run.assigned"), count_text(a1), delta=a1 - a0)
+    m2.metric(tr("ui.run.grids_short"), count_text(s1), delta=s1 - s0, delta_color="inverse")
     st.subheader(tr("ui.run.changes"))
-    ch = result.changes
-    st.write(tr("ui.run.changed_rows", added=ch.get("added", 0), removed=ch.get("removed", 0),
-                changed=ch.get("moved", 0)))
-    _save(new_project)
+    st.write(tr("ui.run.assign_changes", **summary["changes"]))
+    _confirm(project, "assign")
 
 
-def _coverage(project) -> None:
+def _coverage_table(project: Project, radii: list[float]) -> pd.DataFrame:
+    """Coverage of the whole place per category (rows, codes) and radius (columns, metres), by the roll-up rule."""
+    codes = [str(c) for c in project.layer(s.GRIDS)[s.CODE]] if s.CODE in project.layer(s.GRIDS) else []
+    columns = {float(radius): reach_by_category(project, codes, radius_m=float(radius)).set_index(s.CATEGORY)["share"]
+               for radius in radii}
+    return pd.DataFrame(columns)
+
+
+def _shown(table: pd.DataFrame) -> pd.DataFrame:
+    """A category x radius table in the page language: 生活 -> Daily life, 300.0 -> 300 m."""
+    return table.rename(index=labels.category_label, columns=labels.radius_label)
+
+
+def _coverage(project: Project) -> None:
     radii_default = [int(r) for r in project.settings.get("radii_m", s.DEFAULT_SETTINGS["radii_m"])]
     radii = st.multiselect(tr("ui.run.radii"), sorted({300, 500, 800, 1000, *radii_default}), default=radii_default,
-                           key="run_radii")
-    if not st.button(tr("ui.run.run_coverage"), type="primary", key="run_coverage_button", disabled=not radii):
+                           key="run_radii", format_func=labels.radius_label)
+    c1, c2 = st.columns([3, 1])
+    roads = c1.text_input(tr("ui.run.network_file"), key="run_network_file", help=tr("ui.run.network_help")).strip()
+    corridor = c2.number_input(tr("ui.run.corridor"), min_value=5, max_value=500, step=5,
+                               value=int(DEFAULT_CORRIDOR_M), key="run_corridor", disabled=not roads)
+    if st.button(tr("ui.run.run_coverage"), type="primary", key="run_coverage_button", disabled=not radii):
+        t0 = time.perf_counter()
+        progress = st.progress(0.0, text=tr("ui.run.running"))
+        # the same categories as the command line: the 4 service categories and every point type present
+        keys = list(coverage.category_masks(project.layer(s.SERVICE_POINTS)))
+        try:
+            # walking along the planner's own road lines when given (geo.network), else straight-line reach
+            network = read_network(roads, corridor_m=float(corridor)) if roads else None
+            frames = []
+            for i, category in enumerate(keys):
+                frames.append(coverage.service_reach(project, radii_m=radii, categories=[category], network=network))
+                progress.progress((i + 1) / len(keys), text=tr("ui.run.running"))
+            table = pd.concat(frames, ignore_index=True)
+            meta = {"distance": "network" if network else "euclidean", "radii_m": radii,
+                    "network_file": roads or None, "corridor_m": network.corridor_m if network else None}
+            new_project = coverage.with_coverage(project, table, meta=meta, user=_user())
+        except GeoInputError as exc:
+            show_error(exc)
+            return
+        progress.empty()
+        before = _coverage_table(project, radii) if len(project.table(s.COVERAGE)) else None
+        after = _coverage_table(new_project, radii)
+        _stash("coverage", project, new_project, {
+            "seconds": time.perf_counter() - t0, "after": after, "before": before,
+            "changes": coverage.coverage_changes(project.table(s.COVERAGE), table)})
+    pending = _pending(project, "coverage")
+    if pending is None:
         return
-    t0 = time.perf_counter()
-    progress = st.progress(0.0, text=tr("ui.run.running"))
-    try:
-        frames = []
-        for i, category in enumerate(s.CATEGORIES):
-            frames.append(coverage.service_reach(project, radii_m=radii, categories=[category]))
-            progress.progress((i + 1) / len(s.CATEGORIES), text=tr("ui.run.running"))
-        table = pd.concat(frames, ignore_index=True)
-        new_project = coverage.with_coverage(project, table, meta={"radii_m": radii}, user=_user())
-    except GeoInputError as exc:
-        show_error(exc)
-        return
-    progress.empty()
-    st.success(tr("ui.run.done", seconds=f"{time.perf_counter() - t0:.1f}"))
+    summary = pending["summary"]
+    st.success(tr("ui.run.done_preview", seconds=f"{summary['seconds']:.1f}"))
+    measured = pending["meta"].get("coverage") or project.meta.get("coverage") or {}
+    st.caption(tr(f"coverage.distance.{measured.get('distance', 'euclidean')}"))
     st.subheader(tr("ui.run.summary"))
-    summary = table.groupby([s.CATEGORY, "radius_m"])["area_share"].mean().unstack("radius_m")
-    summary.index.name = tr("ui.col.category")
-    st.dataframe(summary.style.format("{:.0%}"), width="stretch")
-    old = project.table(s.COVERAGE)
-    if len(old):
+    after, before = summary["after"], summary["before"]
+    st.dataframe(_shown(after).style.format(share_text), width="stretch")
+    if before is not None:
+        st.caption(tr("ui.run.coverage_delta"))
+        delta = _shown(after - before.reindex_like(after))
+        st.dataframe(delta.style.format(lambda v: "—" if pd.isna(v) else f"{v * 100:+.0f} %"), width="stretch")
+        ch = summary["changes"]
         st.subheader(tr("ui.run.changes"))
-        merged = table.merge(old, on=[s.GRID_CODE, s.CATEGORY, "radius_m"], how="outer", suffixes=("", "_old"),
-                             indicator=True)
-        changed = ((merged["_merge"] == "both") & ((merged["area_share"] - merged["area_share_old"]).abs() > 1e-6))
-        st.write(tr("ui.run.changed_rows", added=int((merged["_merge"] == "left_only").sum()),
-                    removed=int((merged["_merge"] == "right_only").sum()), changed=int(changed.sum())))
-    _save(new_project)
+        st.write(tr("ui.run.coverage_changes", added=count_text(ch["added"]), removed=count_text(ch["removed"]),
+                    changed=count_text(ch["changed"])))
+        if ch["removed"]:
+            reasons = []
+            if ch["removed_radii"]:
+                reasons.append(tr("ui.run.removed_radii", radii=tr("ui.sep.list").join(f"{r:.0f}" for r in ch["removed_radii"])))
+            if ch["removed_categories"]:
+                reasons.append(tr("ui.run.removed_categories", names=tr("ui.sep.list").join(
+                    labels.category_label(c) if c in s.CATEGORIES else labels.point_type_label(c)
+                    for c in ch["removed_categories"])))
+            if ch["removed_grids"]:
+                reasons.append(tr("ui.run.removed_grids", n=count_text(ch["removed_grids"])))
+            st.caption(tr("ui.run.removed_why", reasons=tr("ui.sep.clause").join(reasons) if reasons else tr("ui.run.removed_other")))
+    _confirm(project, "coverage")
 
 
 def _names(gdf) -> dict[str, str]:
@@ -192,33 +299,93 @@ def _autogrid(project) -> None:
         st.caption(tr("ui.autogrid.pick_first"))
     clicked = st.button(tr("ui.autogrid.run"), type="primary", key=state.AUTOGRID_RUN,
                         disabled=not (chosen and confirmed))
-    if not clicked:
-        return
-    if not (chosen and confirmed):  # the button is disabled then; refuse anyway
+    if clicked and not (chosen and confirmed):  # the button is disabled then; refuse anyway
         st.info(tr("ui.autogrid.confirm_first" if chosen else "ui.autogrid.pick_first"))
         return
-    t0 = time.perf_counter()
-    try:
-        with st.spinner(tr("ui.run.running")):
-            new_project, report = autogrid_project(project, community_codes=chosen, micro_band=micro_band,
-                                                   general_band=general_band, seed=seed, user=_user())
-    except GeoInputError as exc:
-        show_error(exc)
+    if clicked:
+        t0 = time.perf_counter()
+        try:
+            with st.spinner(tr("ui.run.running")):
+                new_project, report = autogrid_project(project, community_codes=chosen, micro_band=micro_band,
+                                                       general_band=general_band, seed=seed, user=_user())
+        except GeoInputError as exc:
+            show_error(exc)
+            return
+        new_project = new_project.with_settings(micro_households=list(micro_band), general_households=list(general_band))
+        _stash("autogrid", project, new_project, {"seconds": time.perf_counter() - t0, "report": report,
+                                                  "bands": {s.LEVEL_MICRO: micro_band, s.LEVEL_GENERAL: general_band}})
+    pending = _pending(project, "autogrid")
+    if pending is None:
         return
+    report = pending["summary"]["report"]
     st.success(tr("autogrid.done", communities=len(report["communities"]),
-                  seconds=f"{time.perf_counter() - t0:.1f}"))
-    _autogrid_report(project, report, {s.LEVEL_MICRO: micro_band, s.LEVEL_GENERAL: general_band})
+                  seconds=f"{pending['summary']['seconds']:.1f}"))
+    _autogrid_report(project, report, pending["summary"]["bands"])
     if report["dropped_assignments"]:
         st.warning(tr("ui.autogrid.reassign", assignments=report["dropped_assignments"]))
-    _save(new_project.with_settings(micro_households=list(micro_band), general_households=list(general_band)))
+    _confirm(project, "autogrid")
+
+
+SUGGESTION = "run_suggestion"  # the last site suggestion: points (WGS 84) and the solver's figures
+
+
+def _suggest(project: Project) -> None:
+    """Where to add N service points (geo.siting, maximal covering): shown on a map with the households gained."""
+    st.caption(tr("ui.suggest.caption"))
+    radii = [int(r) for r in project.settings.get("radii_m", s.DEFAULT_SETTINGS["radii_m"])]
+    c1, c2, c3 = st.columns(3)
+    category = c1.selectbox(tr("ui.explore.category"), s.CATEGORIES, key="suggest_category",
+                            format_func=labels.category_label)
+    n_sites = int(c2.number_input(tr("ui.suggest.n"), min_value=1, max_value=50, value=3, step=1, key="suggest_n"))
+    radius = c3.selectbox(tr("ui.explore.radius"), radii, index=radii.index(500) if 500 in radii else 0,
+                          key="suggest_radius", format_func=labels.radius_label)
+    if st.button(tr("ui.suggest.run"), type="primary", key="suggest_button"):
+        try:
+            with st.spinner(tr("ui.run.running")):
+                points, result = suggest_sites(project, category=category, n_sites=n_sites, radius_m=float(radius))
+        except GeoInputError as exc:
+            show_error(exc)
+            return
+        st.session_state[SUGGESTION] = {
+            "path": project_path(), "revision": project.revision, "category": category, "radius": float(radius),
+            "n": n_sites, "points": points, "covered": result.covered, "total": result.total,
+            "bound": result.upper_bound, "gap": result.gap, "method": result.method}
+    found = st.session_state.get(SUGGESTION)
+    if not found or found["path"] != project_path() or found["revision"] != project.revision:
+        return
+    st.subheader(tr("coverage.suggest_title", n=found["n"], category=labels.category_label(found["category"]),
+                    radius=f"{found['radius']:.0f}"))
+    if found["total"] <= 0:
+        st.info(tr("coverage.suggest_none"))
+        return
+    st.write(tr("coverage.suggest_result", covered=count_text(found["covered"]), total=count_text(found["total"]),
+                bound=count_text(found["bound"]), gap=share_text(found["gap"], digits=1),
+                method=tr(f"coverage.method.{found['method']}")))
+    points = found["points"]
+    basemap = st.session_state.get(state.BASEMAP, "none")
+    key = str(st.session_state.get(state.TIANDITU_KEY) or "")
+    if basemap == TIANDITU and not key.strip():
+        basemap = "none"
+    m = suggestion_map(project, points, radius_m=found["radius"], lang=state.lang(), basemap=basemap,
+                       tianditu_key=key,
+                       simplified=lambda layer, view: cached_simplified(project_path(), project, layer, view))
+    st_folium(m, key="suggest_map", height=420, width="stretch", returned_objects=[])
+    table = pd.DataFrame({tr("coverage.col.rank"): points["rank"].astype(int),
+                          tr("coverage.col.households_gained"): [count_text(v) for v in points["households_gained"]],
+                          tr("coverage.col.lon"): points.geometry.x.round(6),
+                          tr("coverage.col.lat"): points.geometry.y.round(6)})
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 project = current_project()
 st.title(tr("ui.run.title"))
-tab_assign, tab_cov, tab_grid = st.tabs([tr("ui.run.assign"), tr("ui.run.coverage"), tr("ui.autogrid.tab")])
+tab_assign, tab_cov, tab_grid, tab_suggest = st.tabs([tr("ui.run.assign"), tr("ui.run.coverage"),
+                                                      tr("ui.autogrid.tab"), tr("ui.suggest.tab")])
 with tab_assign:
     _assignment(project)
 with tab_cov:
     _coverage(project)
 with tab_grid:
     _autogrid(project)
+with tab_suggest:
+    _suggest(project)
