@@ -31,8 +31,8 @@ def test_edit_page_in_browser__add_undo_redo_lock_compare_save(tmp_path):
 
         click("加入本网格", "已完成：加入网格")
         expect(page.get_by_text("未保存的修改：1 项")).to_be_visible(timeout=TIMEOUT_MS)
-        click("撤销", "已完成：撤销 加入网格")
-        click("重做", "已完成：重做 加入网格")
+        click("撤销", "已完成：撤销：加入网格")
+        click("重做", "已完成：重做：加入网格")
         click("锁定此分配", "已完成：锁定")
         click("比较", "方案比较")
         click("保存到项目文件", "已保存")
