@@ -8,6 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 
+class GeoWarning(UserWarning):
+    """Something a planner should know that did not stop the work (e.g. characters removed from an export).
+
+    Like :class:`GeoInputError`, ``code`` selects the catalogue message and ``context`` fills it.
+    """
+
+    code = "input_warning"
+
+    def __init__(self, msg: str, *, code: str | None = None, **context: Any) -> None:
+        super().__init__(msg)
+        if code is not None:
+            self.code = code
+        self.context: dict[str, Any] = context
+
+
 class GeoInputError(ValueError):
     """Bad input a planner can fix. ``code`` selects the catalogue message."""
 

@@ -22,7 +22,7 @@ from geo import export_formats as fmt
 from geo import export_tables as tab
 from geo import schema as s
 from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
-from geo.errors import ExportError
+from geo.errors import ExportError, GeoWarning
 from geo.files import write_atomic
 from geo.messages import label, t
 from geo.project import Project
@@ -63,6 +63,7 @@ class ExportResult:
     project: Project
     audited: bool = False
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: tuple[GeoWarning, ...] = ()  # what the planner should know (e.g. control characters removed)
 
 
 # --- options -------------------------------------------------------------------------------
@@ -191,7 +192,8 @@ def _town_sheets(project: Project, options: ExportOptions, scenario: str) -> dic
     return sheets
 
 
-def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str]) -> bytes:
+def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
+          notes: list[GeoWarning]) -> bytes:
     lang = options.lang
     sheets = {t("export.sheet.summary", lang): _summary_sheet(project, scenario, lang)}
     if options.level != "town":
@@ -200,7 +202,8 @@ def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[st
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
     return fmt.to_xlsx_bytes(sheets, headers=headers, metadata=meta_local,
                              metadata_title=t("export.sheet.metadata", lang),
-                             metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)))
+                             metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)),
+                             notes=notes)
 
 
 def _geo_layers(project: Project, options: ExportOptions, scenario: str) -> dict[str, gpd.GeoDataFrame]:
@@ -302,8 +305,9 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
     scenario = tab.current_scenario(project, options.scenario)
     crs = output_crs(options.crs)
     meta = export_metadata(project, options, scenario=scenario, crs_label=crs.label, exported_at=when)
+    notes: list[GeoWarning] = []
     if options.fmt == "xlsx":
-        data = _xlsx(project, options, scenario, meta)
+        data = _xlsx(project, options, scenario, meta, notes)
     elif options.fmt == "csv":
         data = fmt.to_csv_bytes(tab.localise_columns(_table(project, options, scenario), options.lang),
                                 encoding=options.encoding)
@@ -317,14 +321,16 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
         from geo.roster import roster_bytes
 
         data = roster_bytes(project, by=options.roster_by, form=options.roster_form, scenario=scenario,
-                            privacy=_privacy(options), lang=options.lang, metadata=meta, encoding=options.encoding)
+                            privacy=_privacy(options), lang=options.lang, metadata=meta, encoding=options.encoding,
+                            notes=notes)
     filename = export_filename(options, scenario=scenario, crs_tag=crs.tag, exported_at=when)
     audited = options.include_personal
     if audited:
         detail = f"{options.fmt} {options.level or 'all'} {crs.label}"
         project = log_personal_export(project, user=options.user, scenario=scenario, what=filename,
                                       detail=detail, when=when)
-    return ExportResult(data=data, filename=filename, metadata=meta, project=project, audited=audited)
+    return ExportResult(data=data, filename=filename, metadata=meta, project=project, audited=audited,
+                        notes=tuple(notes))
 
 
 def export_to_path(project: Project, options: ExportOptions, out: str | Path, *,

@@ -11,6 +11,7 @@ import json
 import re
 import tempfile
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ import shapely
 
 from geo.crs import round_coordinates
 from geo import schema as s
-from geo.errors import ExportError
+from geo.errors import ExportError, GeoWarning
+from geo.values import CONTROL_CHARACTERS, strip_controls
 
 INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -100,7 +102,7 @@ def sheet_names(names: Sequence[str]) -> list[str]:
     out: list[str] = []
     used: set[str] = set()
     for raw in names:
-        base = _BAD_SHEET_CHARS.sub("_", str(raw)).strip("'").strip() or "Sheet"
+        base = _BAD_SHEET_CHARS.sub("_", strip_controls(str(raw))).strip("'").strip() or "Sheet"
         if base.lower() == "history":  # reserved by Excel
             base = f"{base}_"
         name = base[:SHEET_NAME_MAX]
@@ -174,15 +176,34 @@ def _typed_cell(value: object, kind: CellKind) -> object:
     return float(plain) if kind.kind != BOOLEAN else bool(plain)
 
 
+def _without_controls(values: list[object]) -> tuple[list[object], int]:
+    """``values`` with control characters removed from text (openpyxl refuses them); how many changed."""
+    changed = 0
+    out = []
+    for v in values:
+        if isinstance(v, str) and CONTROL_CHARACTERS.search(v):
+            v = strip_controls(v)
+            changed += 1
+        out.append(v)
+    return out, changed
+
+
 def _write_sheet(ws: Any, df: pd.DataFrame, *, headers: Mapping[object, str],
-                 text_columns: Collection[object]) -> None:
-    """Fill a write-only sheet: widths and frozen header first (write-only order), then typed rows."""
+                 text_columns: Collection[object]) -> int:
+    """Fill a write-only sheet: widths and frozen header first (write-only order), then typed rows.
+
+    Returns how many cells (headers included) had control characters removed.
+    """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     kinds = [column_kind(c, df.iloc[:, i], text_columns=text_columns) for i, c in enumerate(df.columns)]
-    shown = [neutralise(str(headers.get(c, c))) for c in df.columns]
-    columns = [[_typed_cell(v, kind) for v in df.iloc[:, i]] for i, kind in enumerate(kinds)]
+    shown, removed = _without_controls([neutralise(str(headers.get(c, c))) for c in df.columns])
+    columns = []
+    for i, kind in enumerate(kinds):
+        values, changed = _without_controls([_typed_cell(v, kind) for v in df.iloc[:, i]])
+        columns.append(values)
+        removed += changed
     for i, (head, values) in enumerate(zip(shown, columns)):
         width = max([display_width(head), *(display_width(str(v)) for v in set(values) if v is not None)])
         ws.column_dimensions[get_column_letter(i + 1)].width = min(max(width + 2, 6), 60)
@@ -199,30 +220,43 @@ def _write_sheet(ws: Any, df: pd.DataFrame, *, headers: Mapping[object, str],
                 cell.data_type = "s"
             cells.append(cell)
         ws.append(cells)
+    return removed
 
 
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object, str] | None = None,
                   text_columns: Collection[object] = (), metadata: Mapping[str, str] | None = None,
                   metadata_title: str = "metadata",
-                  metadata_headers: tuple[str, str] = ("key", "value")) -> bytes:
+                  metadata_headers: tuple[str, str] = ("key", "value"),
+                  notes: list[GeoWarning] | None = None) -> bytes:
     """An XLSX workbook: one sheet per item of ``sheets`` (names sanitised), plus a metadata sheet.
 
     ``sheets`` keep their internal column names; ``headers`` maps them to the shown headers
     (columns not in it are shown as named). Every column's cells are typed by ``column_kind``:
     codes and ids are text cells, counts and households numbers, shares percentages; only text
     cells are neutralised against formula injection. Header row frozen, column widths fitted.
+    Control characters (NUL, form feed, bidi overrides…) are removed from text cells, with a
+    :class:`GeoWarning` ``export.control_chars_removed`` saying how many cells changed, appended
+    to ``notes`` when given (thread-safe, for the app), else issued with ``warnings.warn``.
     """
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
+    removed = 0
     titles = [*sheets, metadata_title] if metadata is not None else list(sheets)
     for title, df in zip(sheet_names(titles), [*sheets.values(), None]):
         ws = wb.create_sheet(title)
         if df is None:
             meta_df = pd.DataFrame({metadata_headers[0]: list(metadata), metadata_headers[1]: list(metadata.values())})
-            _write_sheet(ws, meta_df, headers={}, text_columns=metadata_headers)
+            removed += _write_sheet(ws, meta_df, headers={}, text_columns=metadata_headers)
         else:
-            _write_sheet(ws, df, headers=headers or {}, text_columns=text_columns)
+            removed += _write_sheet(ws, df, headers=headers or {}, text_columns=text_columns)
+    if removed:
+        msg = f"control characters removed from {removed} cells"
+        note = GeoWarning(msg, code="export.control_chars_removed", n=removed)
+        if notes is None:
+            warnings.warn(note, stacklevel=2)
+        else:
+            notes.append(note)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -12,9 +12,10 @@ import pandas as pd
 from geo import export_formats as fmt
 from geo import export_tables as tab
 from geo import schema as s
-from geo.errors import ExportError
+from geo.errors import ExportError, GeoWarning
 from geo.messages import label, t
 from geo.project import Project
+from geo.values import markdown_literal
 
 ROSTER_BY = ("grid", "community")
 ROSTER_COLUMNS = (tab.TOWN_NAME, s.COMMUNITY_CODE, tab.COMMUNITY_NAME, s.GRID_CODE, tab.GRID_NAME, s.LEVEL,
@@ -53,11 +54,11 @@ def roster_table(project: Project, *, by: str = "grid", scenario: str | None = N
 
 
 def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return markdown_literal(value)
 
 
 def _md_table(records: list[dict], columns: tuple[str, ...], lang: str) -> list[str]:
-    lines = ["| " + " | ".join(tab.header(c, lang) for c in columns) + " |",
+    lines = ["| " + " | ".join(markdown_literal(tab.header(c, lang)) for c in columns) + " |",
              "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_md_cell(r[c]) for c in columns) + " |" for r in records]
     return lines
@@ -84,15 +85,16 @@ def roster_markdown(roster: pd.DataFrame, *, by: str = "grid", lang: str = "zh",
     lines = [f"# {t('export.roster.title', lang)}"]
     if by == "community":
         for (code, name), rows in _groups(roster, (s.COMMUNITY_CODE, tab.COMMUNITY_NAME)):
-            lines += ["", "## " + t("export.roster.community_heading", lang, community_name=name,
-                                     community_code=code), ""]
+            lines += ["", "## " + markdown_literal(t("export.roster.community_heading", lang, community_name=name,
+                                             community_code=code)), ""]
             lines += _md_table(rows, (s.GRID_CODE, tab.GRID_NAME, *_PERSON), lang)
     else:
         for (code, name), rows in _groups(roster, (s.GRID_CODE, tab.GRID_NAME)):
-            lines += ["", "## " + t("export.roster.grid_heading", lang, grid_name=name, grid_code=code),
-                      f"{rows[0][tab.TOWN_NAME]} {rows[0][tab.COMMUNITY_NAME]}", ""]
+            lines += ["", "## " + markdown_literal(t("export.roster.grid_heading", lang, grid_name=name, grid_code=code)),
+                      markdown_literal(f"{rows[0][tab.TOWN_NAME]} {rows[0][tab.COMMUNITY_NAME]}"), ""]
             lines += _md_table(rows, _PERSON, lang)
-    return "\n".join([*lines, *_footer(metadata, lang, personal=personal)]) + "\n"
+    footer = [markdown_literal(line) if line else line for line in _footer(metadata, lang, personal=personal)]
+    return "\n".join([*lines, *footer]) + "\n"
 
 
 def roster_text(roster: pd.DataFrame, *, by: str = "grid", lang: str = "zh",
@@ -115,7 +117,8 @@ def roster_text(roster: pd.DataFrame, *, by: str = "grid", lang: str = "zh",
 
 def roster_bytes(project: Project, *, by: str = "grid", form: str = "md", scenario: str | None = None,
                  privacy: tab.Privacy = tab.Privacy(), lang: str = "zh",
-                 metadata: Mapping[str, str] | None = None, encoding: str = "utf-8-sig") -> bytes:
+                 metadata: Mapping[str, str] | None = None, encoding: str = "utf-8-sig",
+                 notes: list[GeoWarning] | None = None) -> bytes:
     """The roster as a file: ``md`` or ``txt`` (UTF-8), ``csv`` (``encoding``) or ``xlsx``.
 
     Raises
@@ -136,6 +139,7 @@ def roster_bytes(project: Project, *, by: str = "grid", form: str = "md", scenar
         headers = {c: tab.header(c, lang) for c in roster.columns}
         return fmt.to_xlsx_bytes({t("export.sheet.roster", lang): roster}, headers=headers,
                                  metadata=meta, metadata_title=t("export.sheet.metadata", lang),
-                                 metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)))
+                                 metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)),
+                                 notes=notes)
     msg = f"unknown roster form {form!r}"
     raise ExportError(msg, code="export.unknown_format", fmt=form, known=["md", "txt", "csv", "xlsx"])

@@ -51,6 +51,7 @@ def render_cover(project: Project, level: str, entries: list[tuple[int, Unit]], 
                  options: lp.PageOptions) -> Figure:
     """The cover page: atlas title, unit count, measure, date, organisation and marks."""
     lang = options.lang
+    entries, options = lp.literal_data(entries), lp.literal_data(options)
     with print_fonts(options.font_path):
         fig = lp.new_page(options)
         level_label = label("level", level, lang)
@@ -70,6 +71,7 @@ def render_contents(entries: list[tuple[int, Unit, int]], *, options: lp.PageOpt
                     part: int = 0) -> Figure:
     """One contents page: atlas number, unit name, code and PDF page for each entry."""
     lang = options.lang
+    entries, options = lp.literal_data(entries), lp.literal_data(options)
     with print_fonts(options.font_path):
         fig = lp.new_page(options)
         heading = t("print.atlas.contents", lang) + (f" ({part + 1})" if part else "")
@@ -141,13 +143,13 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
     portrait = replace(options, orientation="portrait")
     with atomic_path(out) as tmp:
         with print_fonts(options.font_path), PdfPages(tmp, metadata={"Title": out.stem, "Creator": "GridAtlas"}) as pdf:
-            pdf.savefig(render_cover(project, level, entries,
-                                     measure_title=_measure_title(measure, category, options.lang), options=options))
+            pdf.savefig(lp.literal_texts(render_cover(project, level, entries, options=options,
+                                                      measure_title=_measure_title(measure, category, options.lang))))
             for part in range(n_contents):
                 chunk = numbered[part * CONTENTS_ROWS:(part + 1) * CONTENTS_ROWS]
-                pdf.savefig(render_contents(chunk, options=portrait, part=part))
+                pdf.savefig(lp.literal_texts(render_contents(chunk, options=portrait, part=part)))
             for _n, unit, page_no in numbered:
-                pdf.savefig(page(unit, page_no))
+                pdf.savefig(lp.literal_texts(page(unit, page_no)))
         n_pages = _add_outline(str(tmp), [(_outline_title(n, u), p - 1) for n, u, p in numbered],
                                contents_page=1, lang=options.lang)
     return AtlasResult([out], n_pages, entries)
@@ -183,7 +185,7 @@ def render_notice_page(data: NoticeData, options: lp.PageOptions | None = None) 
     """A grid notice board (公示牌): map with buildings and service points, people (phones masked),
     the general grid worker and the service points within reach.
     """
-    options = options or lp.PageOptions()
+    data, options = lp.literal_data(data), lp.literal_data(options or lp.PageOptions())
     lang = options.lang
     with print_fonts(options.font_path):
         fig = lp.new_page(replace(options, orientation="portrait"))

@@ -56,12 +56,14 @@ def cjk_font_family(font_path: str | None = None) -> str:
 
 
 def print_rc(font_path: str | None = None) -> dict[str, object]:
-    """matplotlib rcParams for printed pages: the CJK family, embedded Type 3 fonts, ASCII minus."""
+    """matplotlib rcParams for printed pages: the CJK family, embedded Type 3 fonts, ASCII minus, no maths."""
     return {
         "font.family": [cjk_font_family(font_path)],
         "pdf.fonttype": 3,
         "axes.unicode_minus": False,
         "svg.fonttype": "path",
+        "text.parse_math": False,  # user names with `$…$` print literally (and never crash mathtext)
+        "text.usetex": False,
     }
 
 

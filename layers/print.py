@@ -9,8 +9,10 @@ basemap: it renders offline. Artists carry gids (``legend``, ``scalebar``, ``nor
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -20,13 +22,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.files import atomic_path
 from geo.messages import label, t
 from geo.printdata import MapPageData
-from geo.values import today_iso
+from geo.values import CONTROL_CHARACTERS, strip_controls, today_iso
 from layers import style
 from layers.fonts import print_fonts
 
@@ -437,6 +440,7 @@ def render_map_page(data: MapPageData, options: PageOptions | None = None, *,
     """
     options = options or PageOptions()
     lang = options.lang
+    data, options = literal_data(data), literal_data(options)
     with print_fonts(options.font_path):
         fig = new_page(options)
         scale = 1.0 if options.paper.upper() == "A4" else 1.3
@@ -460,6 +464,45 @@ def render_map_page(data: MapPageData, options: PageOptions | None = None, *,
     return fig
 
 
+def print_text(text: str) -> str:
+    """User text as printable: no control or bidi-override characters, tabs and line breaks as spaces."""
+    return re.sub(r"[\t\r\n]+", " ", strip_controls(text))
+
+
+def literal_data(value: Any) -> Any:
+    """``value`` (page data, options, units: dataclasses, frames, lists) with every text through ``print_text``.
+
+    Run on what a page is drawn from, before any text is measured (label placement); maths is
+    off for printed pages (``layers.fonts.print_rc``), so ``$…$`` prints as typed.
+    """
+    if isinstance(value, str):
+        return print_text(value)
+    if isinstance(value, pd.DataFrame):
+        out = value.copy()
+        for col in out.columns:
+            if out[col].dtype == object or str(out[col].dtype) in ("str", "string"):
+                out[col] = out[col].map(lambda v: print_text(v) if isinstance(v, str) else v)
+        return out
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: literal_data(getattr(value, f.name)) for f in fields(value) if f.init})
+    if isinstance(value, (list, tuple)):
+        return type(value)(literal_data(v) for v in value)
+    return value
+
+
+def literal_texts(fig: Figure) -> Figure:
+    """``fig`` with control and bidi-override characters removed from every text (names are user data).
+
+    Maths is off for printed pages (``layers.fonts.print_rc``: ``text.parse_math``), so ``$…$`` prints
+    as typed; a control character would print as a missing glyph. Called before every save.
+    """
+    for text in fig.findobj(Text):
+        raw = text.get_text()
+        if CONTROL_CHARACTERS.search(raw):
+            text.set_text(strip_controls(raw))
+    return fig
+
+
 def find_gids(fig: Figure) -> set[str]:
     """Every gid set on the figure's artists (for tests and checks)."""
     return {a.get_gid() for a in fig.findobj() if a.get_gid()}
@@ -480,7 +523,7 @@ def save_figure(fig: Figure, path: str | Path, *, fmt: str | None = None, dpi: i
         msg = f"unknown print format {fmt!r}"
         raise GeoInputError(msg, code="print.bad_format", format=fmt, choices=", ".join(FORMATS))
     with atomic_path(path) as tmp, print_fonts(font_path):
-        fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fig, fmt))
+        literal_texts(fig).savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fig, fmt))
     return path
 
 
@@ -490,7 +533,7 @@ def figure_bytes(fig: Figure, *, fmt: str = "pdf", dpi: int = 150) -> bytes:
 
     buf = io.BytesIO()
     with print_fonts():
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata=_metadata(fig, fmt))
+        literal_texts(fig).savefig(buf, format=fmt, dpi=dpi, metadata=_metadata(fig, fmt))
     return buf.getvalue()
 
 

@@ -21,6 +21,7 @@ from folium.utilities import JsCode
 
 from geo.crs import round_coordinates, to_offset_system
 from geo.schema import STORAGE_CRS
+from geo.values import strip_controls
 from layers.basemaps import add_basemap, display_offset
 from layers.simplify import DECIMALS
 
@@ -35,10 +36,13 @@ def offline_assets(static_url: str = STATIC_URL) -> tuple[list[tuple[str, str]],
 
 
 def safe_text(value: object) -> str:
-    """Text safe to show in a Leaflet tooltip (an HTML sink): HTML-escaped, and `` ` ``, ``$``, ``\\`` as entities."""
+    """Text safe to show in a Leaflet tooltip (an HTML sink): HTML-escaped, and `` ` ``, ``$``, ``\\`` as entities.
+
+    Control and bidi-override characters are removed (``geo.values.strip_controls``).
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    text = html.escape(str(value), quote=True)
+    text = html.escape(strip_controls(str(value)), quote=True)
     return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
 
 
@@ -96,7 +100,8 @@ def feature_collection(gdf: gpd.GeoDataFrame, *, fields: Sequence[str] = (),
     """A GeoJSON FeatureCollection (WGS 84) carrying only ``fields`` (escaped text) and style properties.
 
     ``_c`` is the fill colour (hex) and ``_h`` a highlight flag; rows without geometry
-    are left out (the caller reports them, nothing is sent for them).
+    are left out (the caller reports them, nothing is sent for them). Features carry an ``id``
+    (their position), so folium never writes into a collection shared by several maps.
     """
     wgs = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf
     geoms = round_coordinates(wgs.geometry.to_numpy(), decimals=decimals)
@@ -114,7 +119,7 @@ def feature_collection(gdf: gpd.GeoDataFrame, *, fields: Sequence[str] = (),
             props["_c"] = color_list[i]
         if flag_list is not None and bool(flag_list[i]):
             props["_h"] = 1
-        features.append({"type": "Feature", "properties": props, "geometry": geometry})
+        features.append({"type": "Feature", "id": str(i), "properties": props, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -136,12 +141,19 @@ def _tooltip(fields: Mapping[str, str]) -> folium.GeoJsonTooltip | None:
                                  sticky=False, labels=True)
 
 
-def polygon_layer(spec: PolygonSpec) -> folium.GeoJson | None:
-    """The GeoJson layer of a :class:`PolygonSpec` (None when it has no features)."""
+def spec_collection(spec: LayerSpec) -> dict:
+    """The FeatureCollection a layer of ``spec`` sends (the costly part of a map: cache it per view)."""
+    if isinstance(spec, CircleSpec):
+        return feature_collection(spec.gdf, colors=spec.colors)
     flags = None
-    if spec.highlight and spec.code_column in spec.gdf:
+    if isinstance(spec, PolygonSpec) and spec.highlight and spec.code_column in spec.gdf:
         flags = spec.gdf[spec.code_column].astype(str).isin([str(c) for c in spec.highlight])
-    data = feature_collection(spec.gdf, fields=list(spec.fields), colors=spec.colors, flags=flags)
+    return feature_collection(spec.gdf, fields=list(spec.fields), colors=spec.colors, flags=flags)
+
+
+def polygon_layer(spec: PolygonSpec, *, data: dict | None = None) -> folium.GeoJson | None:
+    """The GeoJson layer of a :class:`PolygonSpec` (None when it has no features); ``data``: its collection."""
+    data = spec_collection(spec) if data is None else data
     if not data["features"]:
         return None
     style = _style_js(line_color=spec.line_color, weight=spec.weight, dash=spec.dash,
@@ -151,9 +163,9 @@ def polygon_layer(spec: PolygonSpec) -> folium.GeoJson | None:
     return folium.GeoJson(data, name=spec.name, tooltip=_tooltip(spec.fields), style=style)
 
 
-def point_layer(spec: PointSpec) -> folium.GeoJson | None:
+def point_layer(spec: PointSpec, *, data: dict | None = None) -> folium.GeoJson | None:
     """Circle markers of a :class:`PointSpec`; colour from each feature's ``_c``."""
-    data = feature_collection(spec.gdf, fields=list(spec.fields), colors=spec.colors)
+    data = spec_collection(spec) if data is None else data
     if not data["features"]:
         return None
     style = JsCode(
@@ -166,9 +178,9 @@ def point_layer(spec: PointSpec) -> folium.GeoJson | None:
     return folium.GeoJson(data, name=spec.name, tooltip=_tooltip(spec.fields), marker=marker, style=style)
 
 
-def circle_layer(spec: CircleSpec) -> folium.GeoJson | None:
+def circle_layer(spec: CircleSpec, *, data: dict | None = None) -> folium.GeoJson | None:
     """Reach circles (``radius_m`` metres) around the points of a :class:`CircleSpec`."""
-    data = feature_collection(spec.gdf, colors=spec.colors)
+    data = spec_collection(spec) if data is None else data
     if not data["features"]:
         return None
     style = JsCode(
@@ -201,11 +213,23 @@ def _shifted(gdf: gpd.GeoDataFrame, offset: str | None) -> gpd.GeoDataFrame:
     return to_offset_system(gdf, offset)
 
 
+def map_collections(specs: Sequence[LayerSpec], *, basemap: str = "none") -> list[dict]:
+    """The FeatureCollection of every spec as ``layered_map`` draws it on ``basemap`` (shifted for Amap).
+
+    Pure data, the same for every session showing the view: the app caches it (ui/cached.py)
+    and passes it back as ``layered_map(..., collections=...)``; folium only reads it.
+    """
+    offset = display_offset(basemap)
+    return [spec_collection(type(spec)(**{**spec.__dict__, "gdf": _shifted(spec.gdf, offset)})) for spec in specs]
+
+
 def layered_map(specs: Sequence[LayerSpec], *, bounds: Sequence[float], basemap: str = "none",
-                tianditu_key: str = "", static_url: str = STATIC_URL) -> folium.Map:
+                tianditu_key: str = "", static_url: str = STATIC_URL,
+                collections: Sequence[dict] | None = None) -> folium.Map:
     """A map with every layer of ``specs`` (drawn in order), shifted to GCJ-02 on the Amap basemap.
 
     ``bounds`` are WGS 84; shifting is for display only and never changes the inputs.
+    ``collections``: the layers' data from ``map_collections(specs, basemap=basemap)``, built once.
     """
     offset = display_offset(basemap)
     if offset is not None:
@@ -213,9 +237,10 @@ def layered_map(specs: Sequence[LayerSpec], *, bounds: Sequence[float], basemap:
         bounds = to_offset_system(gpd.GeoDataFrame(geometry=box), offset).total_bounds
     m = base_map(bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, static_url=static_url)
     builders = {PolygonSpec: polygon_layer, PointSpec: point_layer, CircleSpec: circle_layer}
-    for spec in specs:
-        shifted = type(spec)(**{**spec.__dict__, "gdf": _shifted(spec.gdf, offset)})
-        layer = builders[type(spec)](shifted)
+    if collections is None:
+        collections = map_collections(specs, basemap=basemap)
+    for spec, data in zip(specs, collections, strict=True):
+        layer = builders[type(spec)](spec, data=data)
         if layer is not None:
             layer.add_to(m)
     return m

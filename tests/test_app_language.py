@@ -12,8 +12,9 @@ from geo import schema as s
 from geo.coverage import service_reach, with_coverage
 from geo.privacy import mask_name
 from geo.project import save_project
-from tests.app_fixtures import COMM11, TOWN1, hostile_project
+from tests.app_fixtures import COMM11, POINT_TYPE, TOWN1, hostile_project
 from ui import state
+from ui.safe import plain, visible
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -39,7 +40,7 @@ def project_file(tmp_path_factory):
 def user_data() -> list[str]:
     """Every text of the project's own data (names, codes, ids, masked names), longest first."""
     project = hostile_project()
-    texts: set[str] = {"示意"}
+    texts: set[str] = {"示意", POINT_TYPE}  # a planner's own point type is shown as stored
     for gdf in project.layers.values():
         for col in (s.NAME, s.CODE, s.VOLUNTEER_ID, s.POINT_ID, s.COMMUNITY_CODE, s.TOWN_CODE, "address"):
             if col in gdf:
@@ -47,6 +48,7 @@ def user_data() -> list[str]:
                 texts |= set(values)
                 if col == s.NAME:
                     texts |= {mask_name(v) for v in values}
+    texts |= {form(t) for t in texts for form in (visible, plain)}  # as shown, and as Markdown source
     return sorted((t for t in texts if t), key=len, reverse=True)
 
 

@@ -270,7 +270,8 @@ def test_print_page__unit_picked_by_name_with_the_approval_number(project_file):
     at.run()
     assert not at.exception
     picker = at.selectbox(key="print_unit_map")
-    assert any(opt.startswith("测试2镇 · 镇街") for opt in picker.options)  # what a planner types: the name
+    town2_name = hostile_project().layer(s.TOWNS).set_index(s.CODE)[s.NAME].drop(TOWN1).iloc[0]
+    assert any(opt.startswith(f"{town2_name} · 镇街") for opt in picker.options)  # what a planner types: the name
     town2 = next(c for c in hostile_project().layer(s.TOWNS)[s.CODE] if c != TOWN1)
     picker.set_value(town2).run()
     at.text_input(key="print_approval").input("川S【2026】001号").run()

@@ -126,7 +126,8 @@ def test_drill__city_to_town_to_community_to_smallest_grid():
 def test_search_units__by_name_or_code():
     project = hostile_project()
     assert ("grid", GRID_M1, "${alert(1)}") in search_units(project, GRID_M1)
-    assert [h[0] for h in search_units(project, "测试2")] == ["town", "community", "community"]
+    assert [h[0] for h in search_units(project, "测试2")] == ["town"]
+    assert [h[0] for h in search_units(project, "$x^2$")] == ["community", "community", "grid"]  # found as typed
     assert selection_for(project, "grid", GRID_M1) == Selection(TOWN1, COMM11, GRID_M1)
 
 

@@ -6,6 +6,8 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 """
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -94,6 +96,96 @@ def cached_headers(data: bytes, filename: str, layer: str) -> list[str]:
         target.write_bytes(data)
         raw = read_raw(target, target=layer, label=Path(filename).name)
     return [str(c) for c in raw.frame.columns if c != "geometry"]
+
+
+# --- the explore side panel: shared by every session (issue 18 item 6) ------------------------
+# Ten planners looking at the same project ask for the same views: the panel's tables are
+# computed once per saved version of the project and selection, not once per session and run.
+
+@dataclass(frozen=True)
+class PanelData:
+    """What the explore side panel shows for one selection (``geo.explore``)."""
+
+    chain: list  # [(level, code, name)] from the whole place down
+    codes: list  # grid codes of the selected unit
+    unit: object  # pandas Series: unit_panel_figures
+    staff: object  # DataFrame (community and grid views) or None
+    reach: object  # DataFrame of category, share
+    problems: list  # [(catalogue key, context)]
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, lang: str,
+           _project: Project, _figures) -> PanelData:
+    from geo.explore import (
+        COMMUNITY, GRID, parent_chain, problem_rows, reach_rows, staff_rows, unit_grid_codes, unit_panel_figures,
+    )
+
+    codes = unit_grid_codes(_project, selection)
+    return PanelData(
+        chain=parent_chain(_project, selection, lang=lang), codes=codes,
+        unit=unit_panel_figures(_project, _figures, selection),
+        staff=staff_rows(_project, codes) if selection.level in (COMMUNITY, GRID) else None,
+        reach=reach_rows(_project, selection, radius_m=radius_m),
+        problems=problem_rows(_project, _figures, codes, category=category, radius_m=radius_m))
+
+
+def cached_panel(path: str | Path, project: Project, figures, selection, *, category: str, radius_m: float,
+                 lang: str) -> PanelData:
+    """The side panel of ``selection`` (figures from ``cached_figures`` for the same category and radius)."""
+    return _panel(str(path), _mtime(path), selection, category, float(radius_m), lang, project, figures)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _explore_map(path: str, mtime_ns: int, selection, opts, lang: str, _project: Project, _figures):
+    from ui.mapview import prepare_explore_map
+
+    return prepare_explore_map(_project, selection, _figures, opts, lang=lang,
+                               simplified=lambda layer, view: cached_simplified(path, _project, layer, view),
+                               findings=cached_findings(path, _project) if opts.show_problems else None)
+
+
+def cached_explore_map(path: str | Path, project: Project, figures, selection, opts, *, lang: str):
+    """The prepared explore map (``ui.mapview.PreparedMap``) of ``selection`` with options ``opts``.
+
+    Built once per saved version, view and options for every session; each run only wraps the
+    shared GeoJSON in a new folium map (``ui.mapview.prepared_folium_map``).
+    """
+    return _explore_map(str(path), _mtime(path), selection, opts, lang, project, figures)
+
+
+# --- heavy builds outside the script run ------------------------------------------------------
+
+def _warm(path: str, project: Project) -> None:
+    """Fill the shared caches every session needs: findings, then simplified layers view by view."""
+    from geo import schema as s
+    from layers.simplify import TOLERANCE_M
+
+    cached_findings(path, project)
+    for view in TOLERANCE_M:  # city first: what a new session draws first
+        for layer in (s.TOWNS, s.COMMUNITIES, s.GRIDS):
+            if layer in project.layers:
+                cached_simplified(path, project, layer, view)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _warming(path: str, mtime_ns: int, _project: Project) -> threading.Thread:
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    thread = threading.Thread(target=_warm, args=(path, _project), name="gridatlas-warm", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())  # cache calls without "missing ScriptRunContext" noise
+    thread.start()
+    return thread
+
+
+def warm_views(path: str | Path, project: Project) -> None:
+    """Start building the views of ``project`` (loaded from ``path``) in the background, once per saved version.
+
+    The first planner's click into a town or community then finds its simplified layers ready,
+    and later sessions find everything built; a session that needs a layer first simply waits
+    for the same build (Streamlit computes one cache entry once).
+    """
+    _warming(str(path), _mtime(path), project)
 
 
 # --- import wizard (files held as bytes; geo reads them from a private temp folder) -----------

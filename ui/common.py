@@ -8,8 +8,9 @@ import streamlit as st
 from geo.errors import GeoInputError
 from geo.project import Project
 from ui import state
-from ui.cached import cached_project
+from ui.cached import cached_project, warm_views
 from ui.i18n import show_error, tr
+from ui.safe import plain
 
 
 def project_path() -> str:
@@ -21,14 +22,16 @@ def current_project() -> Project:
     """The open project; shows a catalogue message and stops the page when it cannot be opened."""
     path = project_path()
     if not Path(path).exists():
-        st.info(tr("ui.no_project", file=path))
+        st.info(plain(tr("ui.no_project", file=path)))
         st.stop()
     try:
-        return cached_project(path)
+        project = cached_project(path)
     except GeoInputError as exc:
         show_error(exc)
         st.stop()
         raise  # unreachable: st.stop raises
+    warm_views(path, project)  # town and community views built while the planner reads the first one
+    return project
 
 
 def select_group(source_key: str, target_key: str, groups: dict[str, list[str]], clear: tuple[str, ...] = ()) -> None:

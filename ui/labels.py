@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from geo.messages import label
 from ui.i18n import tr
+from ui.safe import visible
 from ui.state import lang
 
 
@@ -58,7 +59,7 @@ def role_label(role: str) -> str:
 
 def name_or_all(names: dict[str, str], code: str) -> str:
     """A unit's name for a filter, "All" for the empty value (use with functools.partial)."""
-    return names.get(code, tr("ui.dash.all")) if code else tr("ui.dash.all")
+    return visible(names.get(code, tr("ui.dash.all"))) if code else tr("ui.dash.all")
 
 
 def measure_label(measure: str) -> str:
@@ -80,23 +81,23 @@ def print_kind_label(kind: str) -> str:
 
 def community_or_all(names: dict[str, str], code: str | None) -> str:
     """A community filter entry: name and code, "all" for None (use with functools.partial)."""
-    return tr("edit.page.all") if code is None else f"{names.get(code, '')} {code}"
+    return tr("edit.page.all") if code is None else visible(f"{names.get(code, '')} {code}")
 
 
 def code_and_name(names: dict[str, str], code: str) -> str:
     """``code name`` for a unit picker (use with functools.partial)."""
-    return f"{code} {names.get(code, '')}"
+    return visible(f"{code} {names.get(code, '')}")
 
 
 def lookup(texts: dict[str, str], key: str) -> str:
     """The prepared label of ``key`` (use with functools.partial)."""
-    return texts.get(key, key)
+    return visible(texts.get(key, key))
 
 
 def name_and_code(names: dict[str, str], code: str) -> str:
     """``name (code)`` for a picker searched by name (use with functools.partial)."""
     name = names.get(code, "")
-    return f"{name} ({code})" if name else code
+    return visible(f"{name} ({code})" if name else code)
 
 
 def radius_label(radius_m: float) -> str:

@@ -16,7 +16,7 @@ from geo.rollup import Figures
 from geo.validate import finding_text
 from layers import style
 from layers.simplify import TOLERANCE_M, simplify_coverage
-from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map
+from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map, map_collections
 
 METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing", "households": "households"}
 Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> simplified layer
@@ -180,11 +180,36 @@ def finding_points(findings: gpd.GeoDataFrame | None, bounds: tuple[float, ...],
     return gpd.GeoDataFrame({"message": messages}, geometry=points[inside].values, crs=s.STORAGE_CRS)
 
 
+@dataclass(frozen=True)
+class PreparedMap:
+    """One view's layers, legend and bounds with their GeoJSON built: the same for every session."""
+
+    specs: tuple
+    legend: LegendInfo
+    bounds: tuple[float, ...]
+    collections: tuple[dict, ...]
+
+
 def build_explore_map(project: Project, selection: Selection, figures: Figures, opts: MapOptions, *,
                       lang: str = "zh", simplified: Simplifier | None = None,
                       findings: gpd.GeoDataFrame | None = None,
                       static_url: str = "/app/static") -> tuple[folium.Map, LegendInfo]:
-    """The folium map of ``selection``'s view and its legend.
+    """The folium map of ``selection``'s view and its legend (``prepare_explore_map`` + ``prepared_folium_map``)."""
+    prepared = prepare_explore_map(project, selection, figures, opts, lang=lang, simplified=simplified,
+                                   findings=findings)
+    return prepared_folium_map(prepared, opts, static_url=static_url), prepared.legend
+
+
+def prepared_folium_map(prepared: PreparedMap, opts: MapOptions, *, static_url: str = "/app/static") -> folium.Map:
+    """A new folium map of a prepared view (cheap: the GeoJSON is reused, never copied or changed)."""
+    return layered_map(prepared.specs, bounds=prepared.bounds, basemap=opts.basemap, tianditu_key=opts.tianditu_key,
+                       static_url=static_url, collections=prepared.collections)
+
+
+def prepare_explore_map(project: Project, selection: Selection, figures: Figures, opts: MapOptions, *,
+                        lang: str = "zh", simplified: Simplifier | None = None,
+                        findings: gpd.GeoDataFrame | None = None) -> PreparedMap:
+    """The layers of ``selection``'s view, its legend and bounds, GeoJSON built (cached by the app).
 
     Only the view's features are sent: city = towns + communities, town = its
     communities + grids, community = its grids + points. ``simplified(layer, view)``
@@ -237,9 +262,8 @@ def build_explore_map(project: Project, selection: Selection, figures: Figures, 
         if len(qa):
             specs.append(PointSpec(qa, name="qa", radius_px=6, default_color="#ff7f00",
                                    fields={"message": t("ui.explore.qa_finding", lang)}))
-    m = layered_map(specs, bounds=bounds, basemap=opts.basemap, tianditu_key=opts.tianditu_key,
-                    static_url=static_url)
-    return m, legend
+    return PreparedMap(tuple(specs), legend, tuple(float(b) for b in bounds),
+                       tuple(map_collections(specs, basemap=opts.basemap)))
 
 
 def _unit_spec(gdf: gpd.GeoDataFrame, figures: Figures, level: str, opts: MapOptions, lang: str, *,

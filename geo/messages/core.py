@@ -6,6 +6,10 @@ MESSAGES = {
         "zh": "输入数据有误：{detail}。请检查文件后重试。",
         "en": "The input is not usable: {detail}. Check the file and try again.",
     },
+    "input_warning": {
+        "zh": "请注意：{detail}。",
+        "en": "Please note: {detail}.",
+    },
     "missing_crs": {
         "zh": "图层 {file} 没有坐标参考系（CRS）。",
         "en": "Layer {file} has no coordinate reference system (CRS).",

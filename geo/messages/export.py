@@ -77,6 +77,11 @@ MESSAGES |= {
     "export.shp.layer": {"zh": "图层", "en": "Layer"},
     # rosters
     "export.roster.title": {"zh": "网格员名单", "en": "Grid roster"},
+    "export.control_chars_removed": {
+        "zh": "导出文件中有 {n} 个单元格含控制字符（如 NUL、换页、文字方向控制符），表格无法保存，已删除这些字符。",
+        "en": "{n} cells of the export held control characters (such as NUL, form feed or text-direction "
+              "overrides) that a spreadsheet cannot hold; those characters were removed.",
+    },
     "export.roster.grid_heading": {"zh": "{grid_name}（{grid_code}）", "en": "{grid_name} ({grid_code})"},
     "export.roster.community_heading": {"zh": "{community_name}（{community_code}）",
                                         "en": "{community_name} ({community_code})"},

@@ -80,3 +80,26 @@ def test_browser__offline_no_request_leaves_the_machine(page):
     hosts = {urlparse(u).hostname for u in page.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
     assert hosts <= {"127.0.0.1", "localhost"}, hosts
     assert any(u.endswith("/app/static/leaflet.js") for u in page.requests)
+
+
+def test_browser__hostile_names_show_literally_and_fetch_nothing(page):
+    """Issue 18 item 5: a Markdown image and ``$…$`` in names show as typed (no <img>, no KaTeX, no fetch)."""
+    from playwright.sync_api import expect
+
+    from tests.app_fixtures import COMM12, MD_IMAGE, NAMES, TOWN2
+
+    expect(page.get_by_role("heading", name="地图浏览")).to_be_visible(timeout=30_000)
+    box = _map_box(page)
+    page.wait_for_timeout(1500)
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5)  # town 2 is the east half
+    expect(page.get_by_role("heading", name=f"镇街 · {NAMES[TOWN2]}")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name=NAMES[TOWN2]).wait_for(timeout=30_000)  # the breadcrumb, as typed
+    # community 12 ($x^2$社区) through the search box
+    page.get_by_label("按名称或编码搜索").fill(COMM12)
+    page.get_by_label("按名称或编码搜索").press("Enter")
+    page.get_by_role("button", name="定位").click()
+    expect(page.get_by_role("heading", name=f"社区/村 · {NAMES[COMM12]}")).to_be_visible(timeout=30_000)
+    assert page.locator(".katex, .stMarkdown img, [data-testid='stHeading'] img").count() == 0
+    assert MD_IMAGE in page.inner_text("body")
+    assert not [u for u in page.requests if "evil.example" in u]
+    assert page.dialogs == []

@@ -38,6 +38,7 @@ from ui import labels, state
 from ui.cached import cached_project
 from ui.i18n import show_error, tr
 from ui.mapview import grid_locator_map
+from ui.safe import plain
 
 # page-local session keys (small, picklable values)
 HISTORY = "edit_history"  # History.to_dict()
@@ -366,7 +367,7 @@ def _violations_panel(project: Project, grid: str | None) -> None:
 def _scenario_panel(project: Project) -> None:
     st.subheader(tr("edit.page.scenarios"))
     user = _user()
-    st.markdown(tr("edit.page.active_scenario", name=labels.scenario_label(project.active_scenario)))
+    st.markdown(plain(tr("edit.page.active_scenario", name=labels.scenario_label(project.active_scenario))))
     st.text_input(tr("edit.page.scenario_name"), key=K_SC_NAME)
     name = st.session_state.get(K_SC_NAME, "")
     c = st.columns(2)
@@ -399,7 +400,7 @@ def _compare(project: Project, a: str, b: str) -> None:
         show_error(exc)
         return
     counts = diff.changes["change"].value_counts()
-    st.markdown(tr("edit.diff.title", a=labels.scenario_label(a), b=labels.scenario_label(b)) + " — " + tr(
+    st.markdown(plain(tr("edit.diff.title", a=labels.scenario_label(a), b=labels.scenario_label(b))) + " — " + tr(
         "edit.page.compare_rows", added=int(counts.get("added", 0)), removed=int(counts.get("removed", 0)),
         changed=int(counts.get("changed", 0))))
     summary = diff.summary.assign(metric=diff.summary["metric"].map(lambda m: tr(f"edit.metric.{m}")))
@@ -431,7 +432,7 @@ def main() -> None:
     st.title(tr("edit.page.title"))
     path = str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT)
     if not Path(path).exists():
-        st.info(tr("edit.page.no_project", file=path))
+        st.info(plain(tr("edit.page.no_project", file=path)))
         st.stop()
     try:
         disk = cached_project(path)

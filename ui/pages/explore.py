@@ -12,18 +12,16 @@ from streamlit_folium import st_folium
 
 from geo import schema as s
 from layers.basemaps import TIANDITU
+from layers.web import safe_text
 from ui import labels, state
-from ui.cached import cached_figures, cached_findings, cached_simplified
+from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel
 from ui.common import current_project, project_path
 from ui.i18n import tr
+from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
-from ui.mapview import LegendInfo, MapOptions, build_explore_map
-from geo.explore import (
-    CITY, COMMUNITY, GRID, Selection, drill, parent_chain, problem_rows, reach_rows,
-    search_units, selection_for, staff_rows, unit_grid_codes, unit_names, unit_panel_figures,
-)
+from ui.mapview import LegendInfo, MapOptions, prepared_folium_map
+from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for, unit_names
 from geo.numbers import count_text, share_text
-from geo.rollup import Figures
 
 RADII_CHOICES = (300, 500, 1000)
 
@@ -75,9 +73,9 @@ def _search(project) -> None:
         return
     hits = search_units(project, query)
     if not hits:
-        st.caption(tr("ui.explore.search_none", query=query))
+        st.caption(plain(tr("ui.explore.search_none", query=query)))
         return
-    choices = {i: f"{name} · {code} · {labels.level_label(level)}" for i, (level, code, name) in enumerate(hits)}
+    choices = {i: visible(f"{name} · {code} · {labels.level_label(level)}") for i, (level, code, name) in enumerate(hits)}
     pick = st.selectbox(tr("ui.explore.search_pick"), list(choices), format_func=choices.get)
     if st.button(tr("ui.explore.search_go"), key="explore_search_go"):
         level, code, _ = hits[pick]
@@ -85,12 +83,11 @@ def _search(project) -> None:
         st.rerun()
 
 
-def _breadcrumbs(project, sel: Selection) -> None:
-    chain = parent_chain(project, sel, lang=state.lang())
+def _breadcrumbs(project, chain: list) -> None:
     cols = st.columns(len(chain))
     for col, (level, code, label) in zip(cols, chain):
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
-        if col.button(label, key=f"crumb_{level}", disabled=is_last, width="stretch"):
+        if col.button(plain(label), key=f"crumb_{level}", disabled=is_last, width="stretch"):
             select(selection_for(project, level, code) if code else Selection())
             _rerun_view()
 
@@ -99,34 +96,34 @@ def _legend(legend: LegendInfo) -> None:
     """The legend beside the map (top of the side panel): measure classes, then point types, one heading each."""
     blocks = []
     if legend.entries:
-        rows = [f"<b>{html.escape(legend.title)}</b>"]
+        rows = [f"<b>{safe_text(legend.title)}</b>"]
         rows += [f"<span style='display:inline-block;width:12px;height:12px;background:{html.escape(c)};"
-                 f"border:1px solid #999;margin-right:6px'></span>{html.escape(label)}"
+                 f"border:1px solid #999;margin-right:6px'></span>{safe_text(label)}"
                  for c, label in legend.entries]
         blocks.append("<br>".join(rows))
     if legend.points:
         rows = [f"<b>{html.escape(tr('ui.explore.point_types'))}</b>"]
         rows += [f"<span style='display:inline-block;width:10px;height:10px;border-radius:5px;"
-                 f"background:{html.escape(c)};margin-right:6px'></span>{html.escape(label)}"
+                 f"background:{html.escape(c)};margin-right:6px'></span>{safe_text(label)}"
                  for c, label in legend.points]
         blocks.append("<br>".join(rows))
-    if blocks:  # only catalogue text and hex colours, escaped
+    # one HTML block: labels (a planner's own point type too) as HTML text with `$` as an entity (no maths)
+    if blocks:
         st.markdown("<div style='font-size:0.85em;line-height:1.5'>" + "<br>".join(blocks) + "</div>",
                     unsafe_allow_html=True)
 
 
-def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
+def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
     level = sel.level
-    chain = parent_chain(project, sel, lang=state.lang())
+    chain = panel.chain
     name = chain[-1][2]
-    st.subheader(f"{labels.level_label(level)} · {name}")
+    st.subheader(plain(f"{labels.level_label(level)} · {name}"))
     if len(chain) > 1:
         parents = " › ".join(nm for _, _, nm in chain[:-1])
-        st.caption(f"{tr('ui.panel.parents')}: {parents}")
+        st.caption(plain(f"{tr('ui.panel.parents')}: {parents}"))
     if level != CITY:
-        st.caption(f"{tr('ui.panel.code')}: {chain[-1][1]}")
-    codes = unit_grid_codes(project, sel)
-    unit = unit_panel_figures(project, figures, sel)
+        st.caption(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
+    unit = panel.unit
     m1, m2, m3 = st.columns(3)
     m1.metric(tr("ui.panel.households"), count_text(unit["households"]))
     m2.metric(tr("ui.panel.grids"), count_text(unit["grids"]))
@@ -134,7 +131,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
               help=tr("ui.panel.staffing", actual=int(unit["filled"]), target=int(unit["target"])))
     if level in (COMMUNITY, GRID):
         st.markdown(f"**{tr('ui.panel.staff')}**")
-        staff = staff_rows(project, codes)
+        staff = panel.staff
         if len(staff):
             grid_names = unit_names(project, s.GRIDS)
             shown = pd.DataFrame({
@@ -146,7 +143,7 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
         else:
             st.caption(tr("ui.panel.staff_none"))
     st.markdown(f"**{tr('ui.panel.reach_categories', radius=f'{opts.radius_m:.0f}')}**")
-    reach = reach_rows(project, sel, radius_m=opts.radius_m)
+    reach = panel.reach
     if len(reach):
         for _, row in reach.iterrows():
             share = row["share"]
@@ -156,18 +153,17 @@ def _panel(project, sel: Selection, figures: Figures, opts: MapOptions) -> None:
     else:
         st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
     st.markdown(f"**{tr('ui.panel.problems')}**")
-    problems = problem_rows(project, figures, codes, category=opts.category, radius_m=opts.radius_m)
+    problems = panel.problems
     if not problems:
         st.caption(tr("ui.panel.no_problems"))
     for key, ctx in problems[:8]:
         if "category" in ctx:  # 生活 reads "daily life" in English
             ctx = {**ctx, "category": labels.category_label(ctx["category"])}
-        st.markdown(f"- {html.escape(tr(key, **ctx))}")
+        st.markdown(f"- {plain(tr(key, **ctx))}")
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
 
 
-@st.fragment
 def _is_illustrative(project) -> bool:
     """True when the project, or any boundary in it, is generated (示意) data."""
     if project.meta.get("illustrative"):
@@ -177,16 +173,18 @@ def _is_illustrative(project) -> bool:
                for gdf in layers if s.ILLUSTRATIVE in gdf.columns)
 
 
+@st.fragment  # a map click reruns the map and panel only, not the search and option widgets
 def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
     sel = selection()
-    _breadcrumbs(project, sel)
     figures = cached_figures(path, project, opts.category, opts.radius_m)
+    panel = cached_panel(path, project, figures, sel, category=opts.category, radius_m=opts.radius_m,
+                         lang=state.lang())
+    _breadcrumbs(project, panel.chain)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
-        m, legend = build_explore_map(project, sel, figures, opts, lang=state.lang(),
-                                      simplified=lambda layer, view: cached_simplified(path, project, layer, view),
-                                      findings=cached_findings(path, project) if opts.show_problems else None)
+        prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang())  # shared, per version
+        m, legend = prepared_folium_map(prepared, opts), prepared.legend
         # the click is handled in on_change, before the rerun it triggers: one run per click
         out = st_folium(m, key=MAP_KEY, height=560, width="stretch", returned_objects=["last_object_clicked"],
                         on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
@@ -200,7 +198,7 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
             _rerun_view()
     with col_panel:
         _legend(legend)
-        _panel(project, sel, figures, opts)
+        _panel(project, sel, panel, opts)
 
 
 project = current_project()

@@ -10,7 +10,8 @@ from geo.project import save_project
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
 from ui import state
 from ui.common import current_project, project_path
-from ui.i18n import show_error, tr
+from ui.i18n import show_error, show_notes, tr
+from ui.safe import plain
 
 # widget keys of this page (small values only; the prepared file is kept until options change)
 FMT = "export_fmt"
@@ -62,7 +63,7 @@ def _options(lang: str) -> ExportOptions:
     personal = st.checkbox(tr("export.ui.personal"), key=PERSONAL)
     user = str(st.session_state.get(state.USER_NAME) or "").strip()
     if personal:
-        st.warning(tr("export.ui.personal_warning", user=user) if user else tr("export.ui.need_user"))
+        st.warning(plain(tr("export.ui.personal_warning", user=user)) if user else tr("export.ui.need_user"))
     return ExportOptions(fmt=fmt, level=level or None, lang=lang, crs=crs or None, include_personal=personal,
                          mask_names=mask_names, encoding=encoding, user=user, roster_by=by, roster_form=form)
 
@@ -78,6 +79,7 @@ def _prepare(options: ExportOptions) -> None:
     except GeoInputError as exc:
         show_error(exc)
         return
+    show_notes(result.notes)  # e.g. control characters removed from the workbook
     st.session_state[PREPARED] = (repr(options), result.filename, result.data)
 
 
@@ -87,7 +89,7 @@ def _download_section(options: ExportOptions) -> None:
     prepared = st.session_state.get(PREPARED)
     if prepared and prepared[0] == repr(options):
         _, name, data = prepared
-        st.download_button(tr("export.ui.download", name=name), data=data, file_name=name,
+        st.download_button(plain(tr("export.ui.download", name=name)), data=data, file_name=name,
                            mime=MIME.get(name.rsplit(".", 1)[-1], "application/octet-stream"), on_click="ignore")
 
 
@@ -103,7 +105,7 @@ def _roundtrip_section() -> None:
         show_error(exc)
         return
     lines = preview_lines(diff, state.lang())
-    st.markdown("\n".join(f"- {line}" for line in lines))
+    st.markdown("\n".join(f"- {plain(line)}" for line in lines))
     if diff.is_empty or diff.problems:
         return
     if st.button(tr("export.ui.apply")):
@@ -114,7 +116,7 @@ def _roundtrip_section() -> None:
         except GeoInputError as exc:
             show_error(exc)
             return
-        st.success(tr("export.diff.applied", n=diff.n_changes, file=project_path(), revision=saved.revision))
+        st.success(plain(tr("export.diff.applied", n=diff.n_changes, file=project_path(), revision=saved.revision)))
 
 
 st.title(tr("export.ui.title"))

@@ -20,6 +20,7 @@ from ui.cached import (
     cached_guess, cached_headers, cached_import, cached_organisations, cached_project, cached_roster,
 )
 from ui.i18n import show_error, tr
+from ui.safe import plain
 
 TARGETS = (SKIP, s.TOWNS, s.COMMUNITIES, s.GRIDS, s.HOUSEHOLDS, s.SERVICE_POINTS, s.VOLUNTEERS, ROSTER, ORGANISATIONS)
 CRS_CHOICES = ("file", "wgs84", "cgcs2000", "gcj02", "bd09", "epsg")
@@ -40,7 +41,7 @@ def _files() -> list[tuple[str, bytes]]:
     if folder.strip():
         root = Path(folder.strip()).expanduser()
         if not root.is_dir():
-            st.error(tr("wizard.folder_missing", folder=str(root)))
+            st.error(plain(tr("wizard.folder_missing", folder=str(root))))
         else:
             found = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower().lstrip(".") in SUFFIXES)
             files += [(str(p.relative_to(root)), p.read_bytes()) for p in found]
@@ -75,14 +76,14 @@ def _columns(i: int, name: str, data: bytes, layer: str) -> tuple[tuple[str, str
         headers = cached_headers(data, Path(name).name, layer)
         found = recognise_columns(headers, layer, file=name)
     except GeoInputError as exc:
-        st.error(error_text(exc, state.lang(), front="web"))
+        st.error(plain(error_text(exc, state.lang(), front="web")))
         return ()
     schema_cols = sorted({*s.REQUIRED.get(layer, ()), s.CODE, s.NAME, s.TOWN_CODE, s.COMMUNITY_CODE, s.PARENT_CODE,
                           s.LEVEL, s.KIND, s.HOUSEHOLDS_N, s.PHONE, s.ADDRESS, s.TIER, s.CAPACITY, s.POINT_TYPE,
                           s.CATEGORY, "lon", "lat"} - set(found.renames.values()))
     mapping = []
     for j, header in enumerate(found.unrecognised):
-        target = st.selectbox(tr("ui.import.map_column", file=name, column=header), (SKIP, *schema_cols),
+        target = st.selectbox(plain(tr("ui.import.map_column", file=name, column=header)), (SKIP, *schema_cols),
                               key=f"import_map_{i}_{j}", format_func=labels.import_column_label)
         if target:
             mapping.append((header, target))
@@ -137,10 +138,10 @@ def _place_people(files, plans, project: Project, salt: str | None):
 
 def _shifts(outcome: LoadOutcome) -> None:
     for item in outcome.loaded.values():
-        st.caption(tr("ui.import.rows", file=item.file, n=len(item.gdf)))
+        st.caption(plain(tr("ui.import.rows", file=item.file, n=len(item.gdf))))
         if item.declared_shift is not None and item.declared_shift.n:
-            st.info(tr("wizard.shift", file=item.file, crs=item.source_crs,
-                       median=f"{item.declared_shift.median_m:.0f}", max=f"{item.declared_shift.max_m:.0f}"))
+            st.info(plain(tr("wizard.shift", file=item.file, crs=item.source_crs,
+                             median=f"{item.declared_shift.median_m:.0f}", max=f"{item.declared_shift.max_m:.0f}")))
 
 
 def _report(findings: list[dict]) -> None:
@@ -208,7 +209,7 @@ def _diff(report) -> None:
     if report.kept_layers:
         st.caption(tr("wizard.kept", layers="、".join(tr(f"layer.{k}") for k in report.kept_layers)))
     for scenario, n in report.orphaned_assignments.items():
-        st.warning(t("import.update.orphaned", state.lang(), scenario=scenario, n=n))
+        st.warning(plain(t("import.update.orphaned", state.lang(), scenario=scenario, n=n)))
     if report.coverage_stale:
         st.warning(tr("wizard.coverage_stale"))
     for what, n in report.inferred_counts().items():
@@ -228,7 +229,7 @@ def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
         return
     target = Path(path)
     if not updating and target.exists():
-        st.error(tr("wizard.exists", file=str(target)))
+        st.error(plain(tr("wizard.exists", file=str(target))))
         return
     try:
         saved = save_project(project, target, expected_revision=base.revision if updating else None,
@@ -237,7 +238,7 @@ def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
         show_error(exc)
         return
     st.session_state[PENDING_PROJECT] = str(target)
-    st.success(tr("ui.import.saved", file=str(target), revision=saved.revision))
+    st.success(plain(tr("ui.import.saved", file=str(target), revision=saved.revision)))
 
 
 st.title(tr("ui.import.title"))
@@ -273,9 +274,9 @@ if st.session_state.get(CHECKED):
         rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
         project_ = _with_people(project_, report_, rosters_, orgs_)
     for error_ in outcome_.errors.values():  # every file's problem, not only the first
-        st.error(error_text(error_, state.lang(), front="web"))
+        st.error(plain(error_text(error_, state.lang(), front="web")))
     for text_ in place_errors_.values():
-        st.error(text_)
+        st.error(plain(text_))
     _shifts(outcome_)
     if outcome_.loaded or rosters_ or orgs_:
         checked_ = check_layers(project_.layers, files={k: v.file for k, v in outcome_.loaded.items()})

@@ -24,6 +24,7 @@ from ui.cached import cached_simplified
 from ui.common import clear_keys, current_project, project_path, select_group
 from ui.i18n import show_error, tr
 from ui.mapview import suggestion_map
+from ui.safe import plain
 
 PENDING = "run_pending"  # a computed run not saved yet: what it changes (tables, layers, meta) and its summary
 
@@ -273,17 +274,17 @@ def _autogrid_report(project, report: dict, bands: dict[str, tuple[int, int]]) -
     if any(report[level]["share_in_band_excl_single"] < 1.0 for level in bands):
         st.warning(tr("ui.autogrid.out_of_band"))
     for note in report["notes"]:
-        st.info(tr(f"autogrid.note.{note['kind']}", **note))
+        st.info(plain(tr(f"autogrid.note.{note['kind']}", **note)))
     if report["outside"]:
         points = project.layer(s.HOUSEHOLDS)
         ids = points.loc[report["outside"], s.CODE].astype(str).tolist() if s.CODE in points else report["outside"]
-        st.warning(tr("autogrid.outside", count=len(ids), ids=ids))
+        st.warning(plain(tr("autogrid.outside", count=len(ids), ids=ids)))
 
 
 def _autogrid(project) -> None:
     st.caption(tr("ui.autogrid.caption"))
     if s.HOUSEHOLDS not in project.layers or not len(project.layers[s.HOUSEHOLDS]):
-        st.info(tr("autogrid.no_buildings", file=project_path()))
+        st.info(plain(tr("autogrid.no_buildings", file=project_path())))
         return
     chosen = _autogrid_targets(project)
     micro_band, general_band, seed = _autogrid_bands(project)

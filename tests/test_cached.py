@@ -1,0 +1,52 @@
+"""Shared caches (issue 18 item 6): one build per saved version of a project, for every session."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from geo import schema as s
+from geo.explore import Selection
+from tests.app_fixtures import COMM11, TOWN1, save_hostile
+from ui import cached
+
+
+@pytest.fixture
+def project_file(tmp_path):
+    return save_hostile(tmp_path / "p.gpkg")
+
+
+def _fail(*args, **kwargs):
+    msg = "rebuilt: the shared cache was not used"
+    raise AssertionError(msg)
+
+
+def test_cached_panel__computed_once_per_selection_and_saved_version(project_file, monkeypatch):
+    project = cached.cached_project(project_file)
+    figures = cached.cached_figures(project_file, project, "生活", 500)
+    sel = Selection(town=TOWN1, community=COMM11)
+    first = cached.cached_panel(project_file, project, figures, sel, category="生活", radius_m=500, lang="zh")
+    assert first.codes and first.staff is not None and first.chain[-1][1] == COMM11
+    monkeypatch.setattr("geo.explore.unit_grid_codes", _fail)
+    again = cached.cached_panel(project_file, project, figures, Selection(town=TOWN1, community=COMM11),
+                                category="生活", radius_m=500, lang="zh")
+    assert again is first  # another session, the same object
+    monkeypatch.undo()
+    stat = project_file.stat()
+    os.utime(project_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a save
+    after = cached.cached_panel(project_file, project, figures, sel, category="生活", radius_m=500, lang="zh")
+    assert after is not first
+
+
+def test_warm_views__builds_every_view_in_one_background_thread_per_version(project_file, monkeypatch):
+    project = cached.cached_project(project_file)
+    cached.warm_views(project_file, project)
+    thread = cached._warming(str(project_file), cached._mtime(project_file), project)
+    assert thread is cached._warming(str(project_file), cached._mtime(project_file), project)  # started once
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    monkeypatch.setattr("ui.mapview.simplified_layer", _fail)
+    monkeypatch.setattr("geo.validate.check_project", _fail)
+    for view in ("city", "town", "community"):
+        assert len(cached.cached_simplified(project_file, project, s.GRIDS, view))  # built by the thread
+    cached.cached_findings(project_file, project)
