@@ -35,6 +35,7 @@ import shapely
 
 from geo.errors import GeoInputError, InvalidGeometryError, UnsupportedFormatError
 from geo.validate import INFO, WARNING, feature_ids, finding
+from geo.values import CONTROL_CHARACTERS, strip_controls
 
 # zip safety limits (a zipped Shapefile of a county is a few MB)
 MAX_ZIP_TOTAL_BYTES = 1_000_000_000
@@ -54,7 +55,6 @@ ZIP_SUFFIXES = (".zip", ".xlsx", ".xlsm")
 JSON_SUFFIXES = (".geojson", ".json")
 
 # C0/C1 control characters except tab, line feed and carriage return (kept: they are text layout)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _GEOJSON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
                   "GeometryCollection"}
@@ -508,7 +508,7 @@ def clean_text(frame: pd.DataFrame, *, layer: str, label: str,
     table's row number as the planner sees it).
     """
     out, notes = frame, []
-    renamed = {c: _CONTROL.sub("", c) for c in frame.columns if isinstance(c, str) and _CONTROL.search(c)}
+    renamed = {c: strip_controls(c) for c in frame.columns if isinstance(c, str) and CONTROL_CHARACTERS.search(c)}
     if renamed:
         out = out.rename(columns=renamed)
         notes.append(finding(WARNING, "guards.control_chars_header", layer, file=label,
@@ -517,12 +517,12 @@ def clean_text(frame: pd.DataFrame, *, layer: str, label: str,
         if col == getattr(out, "_geometry_column_name", None) or out[col].dtype.kind not in "OSU":
             continue
         values = out[col].to_numpy(dtype=object)
-        hit = np.array([isinstance(v, str) and _CONTROL.search(v) is not None for v in values], dtype=bool)
+        hit = np.array([isinstance(v, str) and CONTROL_CHARACTERS.search(v) is not None for v in values], dtype=bool)
         if not hit.any():
             continue
         if out is frame:
             out = frame.copy()
-        out[col] = [_CONTROL.sub("", v) if h else v for v, h in zip(values, hit)]
+        out[col] = [strip_controls(v) if h else v for v, h in zip(values, hit)]
         where = [str(r) for r in out.index[hit]] if by_row else feature_ids(out, layer, hit)
         notes.append(finding(WARNING, "guards.control_chars", layer, ", ".join(where[:10]),
                              file=label, detail=str(col), related_id=str(int(hit.sum()))))
