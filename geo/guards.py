@@ -109,7 +109,11 @@ _LIBRARY_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, 
 def _raised_in_library(exc: BaseException) -> bool:
     """True when the innermost frame of ``exc`` is outside this project (openpyxl, pyogrio, pandas ...)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    return bool(frames) and not Path(frames[-1].filename).resolve().is_relative_to(_PROJECT_ROOT)
+    if not frames:
+        return False
+    innermost = Path(frames[-1].filename).resolve()
+    # a virtual environment inside the checkout (.venv/lib/.../site-packages) is still a library
+    return "site-packages" in innermost.parts or not innermost.is_relative_to(_PROJECT_ROOT)
 
 
 @contextmanager

@@ -280,7 +280,7 @@ def xlsx_cells(rows: list[list[str]], *, sheet_name: str = "Sheet1", styles: byt
               'relationships/styles" Target="styles.xml"/></Relationships>'),
         "xl/styles.xml": styles or (
             f'<?xml version="1.0" encoding="UTF-8"?><styleSheet {ns}><numFmts count="1"><numFmt numFmtId="164" '
-            'formatCode="000000"/></numFmts><fonts count="1"><font/></fonts><fills count="1"><fill/></fills>'
+            'formatCode="000000"/></numFmts><fonts count="1"><font/></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
             '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2">'
             '<xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>').encode(),
     }
