@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 MESSAGES = {
+    "qa.kind.check.sliver": {"zh": "边界细缝（坐标取整所致，已忽略）", "en": "Hairline sliver (rounding, ignored)"},
     "ui.dash.coverage": {"zh": "生活服务覆盖率（{radius} 米）", "en": "Daily-life coverage ({radius} m)"},
     "place.unnamed": {"zh": "本项目区域（{code}）", "en": "Project area ({code})"},
     "place.unnamed_nocode": {"zh": "本项目区域", "en": "Project area"},
