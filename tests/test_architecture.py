@@ -95,3 +95,10 @@ def test_streamlit_config__local_only_no_tracebacks_no_telemetry():
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["enableStaticServing"] is True  # Leaflet from ./static, not a CDN
+
+
+def test_lint__ruff_finds_no_undefined_or_unused_names():
+    ruff = Path(sys.executable).with_name("ruff")
+    out = subprocess.run([str(ruff), "check", "geo", "cli", "layers", "ui", "app.py", "bench", "tests", "scripts"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout[-3000:]
