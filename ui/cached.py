@@ -26,7 +26,7 @@ def cached_project(path: str | Path) -> Project:
     return _load(str(p), p.stat().st_mtime_ns if p.exists() else 0)
 
 
-# --- explore map and dashboard (helper G) ---------------------------------------------
+# --- explore map and dashboard ---------------------------------------------------------
 # The page loads the project once (``cached_project``) and passes it in; the cache key is
 # the path and modification time, so a save invalidates these too.
 

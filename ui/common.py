@@ -1,4 +1,4 @@
-"""Helpers every page uses: open the current project or stop with a catalogue message; optional modules."""
+"""Helpers every page uses: open the current project or stop with a catalogue message."""
 from __future__ import annotations
 
 from pathlib import Path

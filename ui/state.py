@@ -41,7 +41,7 @@ def lang() -> str:
     """The current UI language."""
     return st.session_state.get(LANG, "zh")
 
-# --- explore/dashboard widget keys (helper G; widgets set their own defaults) ------------
+# --- explore/dashboard widget keys (widgets set their own defaults) ------------
 EXPLORE_METRIC = "explore_metric"
 EXPLORE_CATEGORY = "explore_category"
 EXPLORE_RADIUS = "explore_radius"
