@@ -143,6 +143,23 @@ def reader_errors(label: str) -> Iterator[None]:
         raise UnsupportedFormatError(msg, code="guards.unreadable_content", file=label, detail=detail) from exc
 
 
+def detect_dbf_encoding(dbf: bytes) -> str:
+    """``UTF-8`` when the DBF's names and records decode as UTF-8, else ``GB18030`` (superset of GBK)."""
+    header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 32 else len(dbf)
+    names = b"".join(dbf[i:i + 11] for i in range(32, max(header_len - 1, 32), 32))
+    text = names + dbf[header_len:]
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text.decode("gb18030")
+        except UnicodeDecodeError:
+            return "ISO-8859-1"
+        return "GB18030"
+    return "UTF-8"
+
+
+
 # --- the file itself --------------------------------------------------------------------------
 
 def _kind(mode: int) -> str:
@@ -439,7 +456,6 @@ def _check_zipped_cpg(path: Path, infos: list[zipfile.ZipInfo], *, label: str) -
 
 def check_cpg(cpg: bytes, dbf: bytes, *, label: str) -> None:
     """Refuse a ``.cpg`` that names an unknown encoding or one the ``.dbf`` records do not decode in."""
-    from geo.io import detect_dbf_encoding
 
     declared = cpg.decode("ascii", errors="replace").strip()
     if not declared:

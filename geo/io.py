@@ -29,7 +29,9 @@ from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
-from geo.guards import check_coordinates, check_input_file, check_zip, reader_errors, review_frame
+from geo.guards import (
+    check_coordinates, check_input_file, check_zip, detect_dbf_encoding, reader_errors, review_frame,
+)
 from geo.idcard import find_id_column, new_salt, protect_id_numbers
 from geo.privacy import is_mobile_phone, normalise_phone
 from geo.project import Project
@@ -203,22 +205,6 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> Path:
                                     size_mb=round(written / 1e6, 1), ratio=0, max_mb=0, max_ratio=0)
             out.write(chunk)
     return target
-
-
-def detect_dbf_encoding(dbf: bytes) -> str:
-    """``UTF-8`` when the DBF's names and records decode as UTF-8, else ``GB18030`` (superset of GBK)."""
-    header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 32 else len(dbf)
-    names = b"".join(dbf[i:i + 11] for i in range(32, max(header_len - 1, 32), 32))
-    text = names + dbf[header_len:]
-    try:
-        text.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text.decode("gb18030")
-        except UnicodeDecodeError:
-            return "ISO-8859-1"
-        return "GB18030"
-    return "UTF-8"
 
 
 def _shapefile_encoding(shp: Path, declared: str | None) -> tuple[str | None, str]:

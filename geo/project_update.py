@@ -223,12 +223,11 @@ def update_project(project: Project, layers: dict[str, gpd.GeoDataFrame], *,
 def _with_other_people(current: gpd.GeoDataFrame, roster: Any) -> gpd.GeoDataFrame:
     """The roster's volunteers plus the current ones that came from elsewhere (WGS 84, fresh index)."""
     # imported here: geo.roster_import reads files through geo.io, which imports this module
-    from geo.roster_import import ROSTER_FILE
 
     new = roster.volunteers.reset_index(drop=True)
     if not len(current):
         return new
-    same_file = current[ROSTER_FILE].astype(str) == roster.file if ROSTER_FILE in current else False
+    same_file = current[s.ROSTER_FILE].astype(str) == roster.file if s.ROSTER_FILE in current else False
     same_id = current[s.VOLUNTEER_ID].astype(str).isin(set(new[s.VOLUNTEER_ID].astype(str)))
     keep = current[~(same_file | same_id)].to_crs(s.STORAGE_CRS)
     merged = pd.concat([keep, new], ignore_index=True)

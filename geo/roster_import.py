@@ -34,7 +34,6 @@ from geo.values import now_iso
 LOCATED_BY = "located_by"  # volunteers: "grid" when the point is the grid's representative point
 POST = "post"  # volunteers: 职务 as written
 SOURCE_ROW = "source_row"  # volunteers: the Excel row the person came from
-ROSTER_FILE = "roster_file"  # volunteers: the roster the person came from (a re-import replaces its people)
 GENDER = "gender"
 
 GRID_REF = "_grid_ref"
@@ -269,7 +268,7 @@ def _volunteers(df: pd.DataFrame, codes: dict, community_codes: pd.Series, geoms
     out.insert(0, s.VOLUNTEER_ID, ids)
     out[LOCATED_BY] = ["grid" if g is not None else "" for g in geoms]
     out[SOURCE_ROW] = out.index.astype(int)
-    out[ROSTER_FILE] = file
+    out[s.ROSTER_FILE] = file
     return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index, crs=s.STORAGE_CRS))
 
 

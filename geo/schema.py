@@ -60,6 +60,7 @@ TIERS = ("市", "镇街", "社区")
 PARTY_MEMBER = "party_member"
 SKILLS = "skills"  # ";"-separated
 CAPACITY = "capacity"  # how many grids one person can serve
+ROSTER_FILE = "roster_file"  # the roster a person came from (re-importing that roster replaces its people)
 
 # --- service points --------------------------------------------------------------
 POINT_ID = "point_id"

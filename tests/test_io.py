@@ -17,7 +17,8 @@ from geo.errors import (
     CRSMismatchError, EmptyLayerError, GeoInputError, InvalidGeometryError, MissingCRSError,
     UnsupportedFormatError, UnsupportedGeometryError,
 )
-from geo.io import check_zip, detect_dbf_encoding, load_layer, load_layer_bytes
+from geo.guards import detect_dbf_encoding
+from geo.io import check_zip, load_layer, load_layer_bytes
 from geo.sheets import decode_text
 from tests.shapes import SHAPES, as_lonlat, box
 
