@@ -11,8 +11,6 @@ Rules (the user contract, see ``assign_points``):
   two grids at the same distance (to 1 mm) are a tie, again won by the smallest code;
 * otherwise the point is unassigned: ``grid_code`` and ``method`` are empty, ``distance_m``
   holds the distance to the nearest grid and ``reason`` says why.
-
-``staffing_by_grid`` is re-exported from ``geo.staffing`` (volunteers to grids).
 """
 from __future__ import annotations
 

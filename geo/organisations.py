@@ -17,7 +17,7 @@ import pandas as pd
 from geo import schema as s
 from geo.privacy import normalise_phone
 from geo.sheets import read_workbook
-from geo.tables import normalise_header
+from geo.tables import rename_by_headers
 from geo.unitnames import normalise_name, resolve_unit_names
 from geo.validate import WARNING, finding
 
@@ -44,17 +44,6 @@ class OrganisationsImport:
     findings: list[dict] = field(default_factory=list)
 
 
-def _rename(frame: pd.DataFrame) -> pd.DataFrame:
-    renames = {}
-    for col in frame.columns:
-        key = normalise_header(col)
-        for target, names in _HEADERS.items():
-            if target not in renames.values() and key in {normalise_header(n) for n in names}:
-                renames[col] = target
-                break
-    return frame.rename(columns=renames)
-
-
 def read_organisations(path: str | Path, *, grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
                        sheet: str | None = None, label: str | None = None) -> OrganisationsImport:
     """Read an organisations sheet and resolve 所属社区 and the grid names each row serves.
@@ -75,7 +64,7 @@ def read_organisations(path: str | Path, *, grids: gpd.GeoDataFrame, communities
     """
     path = Path(path)
     label = label or path.name
-    frame = _rename(read_workbook(path, label=label).sheet(sheet).frame)
+    frame = rename_by_headers(read_workbook(path, label=label).sheet(sheet).frame, _HEADERS)
     comm = resolve_unit_names(frame.get(s.COMMUNITY_CODE, pd.Series(None, index=frame.index)), communities)
     micro = grids[grids[s.LEVEL] == s.LEVEL_MICRO] if s.LEVEL in grids else grids
     by_community = {c: dict(zip(g[s.NAME].map(normalise_name), g[s.CODE].astype(str)))

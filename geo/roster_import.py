@@ -26,7 +26,7 @@ import shapely
 from geo import schema as s
 from geo.io import protect_personal_columns
 from geo.sheets import SKIP_TOTAL, read_workbook
-from geo.tables import apply_mapping, normalise_header
+from geo.tables import apply_mapping, rename_by_headers
 from geo.unitnames import AMBIGUOUS, MATCHED, UNMATCHED, general_grid_code, normalise_name, resolve_unit_names
 from geo.validate import ERROR, INFO, WARNING, finding
 from geo.values import now_iso
@@ -96,15 +96,7 @@ class RosterImport:
 
 def _columns(frame: pd.DataFrame, *, mapping: dict[str, str] | None) -> pd.DataFrame:
     """Rename the placement columns to private names, then the rest as a volunteers table."""
-    renames = {}
-    for col in frame.columns:
-        key = normalise_header(col)
-        for target, names in _HEADERS.items():
-            if target not in renames.values() and key in {normalise_header(n) for n in names}:
-                renames[col] = target
-                break
-    out = frame.rename(columns=renames)
-    out, _ = apply_mapping(out, s.VOLUNTEERS, mapping=mapping)
+    out, _ = apply_mapping(rename_by_headers(frame, _HEADERS), s.VOLUNTEERS, mapping=mapping)
     return out
 
 

@@ -9,7 +9,7 @@ phones text and parses numbers and yes/no flags, raising on text in a number col
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -291,6 +291,22 @@ def coerce_columns(df: pd.DataFrame, *, file: str, header_rows: int = 1) -> pd.D
         out[s.TIER] = [_TIER_VALUES.get(str(v).strip().lower(), v) if not _is_blank(v) else None
                        for v in out[s.TIER]]
     return out
+
+
+def rename_by_headers(frame: pd.DataFrame, headers: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """``frame`` with each column renamed to the first target whose header names match it (one column a target).
+
+    ``headers`` maps a target column name to the header spellings offices use for it; headers are
+    compared by ``normalise_header`` (case, spaces, full-width forms).
+    """
+    wanted = {target: {normalise_header(n) for n in names} for target, names in headers.items()}
+    renames: dict[object, str] = {}
+    for col in frame.columns:
+        key = normalise_header(col)
+        target = next((t for t, names in wanted.items() if t not in renames.values() and key in names), None)
+        if target is not None:
+            renames[col] = target
+    return frame.rename(columns=renames)
 
 
 def apply_mapping(df: pd.DataFrame, layer: str, *, mapping: Mapping[str, str] | None = None,

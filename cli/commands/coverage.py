@@ -12,7 +12,7 @@ from geo import schema as s
 from geo.coverage import category_masks, radii_from, rank_worst_grids, service_reach, with_coverage
 from geo.hierarchy import grid_tree
 from geo.rollup import CITY, coverage_rollup, unit_figures
-from geo.rules import over_capacity
+from geo.rules import find_violations, over_capacity
 from geo.staffing import staffing_by_grid
 from geo.errors import GeoInputError
 from geo.export_formats import neutralise_frame, to_xlsx_bytes
@@ -144,7 +144,8 @@ def _print_summary(project: Project, lang: str, *, distance: str) -> bool:
     print(format_table(_localise(table, lang)))
     figures = unit_figures(project, category=None).get(CITY)
     staffing = staffing_by_grid(project)
-    no_leader = staffing.loc[staffing["leader_id"].isna() & (staffing["target"] > 0), s.GRID_CODE].tolist()
+    violations = find_violations(project)  # the one set of rule checks (geo.rules)
+    no_leader = violations.loc[violations["rule"] == "no_leader", s.GRID_CODE].tolist()
     over = over_capacity(project)
     rate = float(figures["staffing"].iloc[0]) if len(figures) else float("nan")
     print()

@@ -16,6 +16,7 @@ from ui.i18n import tr
 from geo.explore import (
     COMMUNITY, GRID, TOWN, Selection, reach_rows, unit_grid_codes, unit_names, unit_panel_figures,
 )
+from geo.hierarchy import grid_tree, unit_children_codes
 from geo.numbers import count_text, share_text
 
 HOUSEHOLD_BINS = (0, 30, 100, 300, 500, 1000, np.inf)
@@ -46,8 +47,6 @@ radii = [int(r) for r in project.settings.get("radii_m", s.DEFAULT_SETTINGS["rad
 radius = 500 if 500 in radii else radii[0]
 figures = cached_figures(project_path(), project, "生活", float(radius))
 codes = unit_grid_codes(project, sel)
-grids = project.layer(s.GRIDS)
-grids = grids[grids[s.CODE].astype(str).isin(set(codes))] if s.CODE in grids else grids
 grid_fig = figures.get(GRID).reindex(codes)
 leaf_fig = grid_fig[grid_fig["is_leaf"].astype(bool)]
 unit = unit_panel_figures(project, figures, sel)  # the same figures as the map panel, export and print
@@ -65,12 +64,9 @@ if unit["actual"] == 0:
 
 # per level: grids by level
 st.subheader(tr("ui.dash.by_level"))
-if s.LEVEL in grids and len(grids):
-    lv = grids[s.LEVEL].astype(str)
-    by_level = pd.DataFrame({
-        tr("ui.dash.grids"): lv.value_counts(),
-        tr("ui.dash.grids_short"): lv[(grid_fig["short"].to_numpy() > 0)].value_counts(),
-    }).fillna(0).astype(int)
+if len(grid_fig):
+    by_level = grid_fig.groupby(grid_fig[s.LEVEL].astype(str))[["grids", "short_grids"]].sum()
+    by_level.columns = [tr("ui.dash.grids"), tr("ui.dash.grids_short")]
     by_level.index = [labels.level_label(v) for v in by_level.index]
     st.dataframe(by_level, width="stretch")
 
@@ -82,8 +78,7 @@ units = figures.get(unit_level)
 if unit_level == GRID:
     units = units.reindex(codes)
 elif unit_level == COMMUNITY:
-    units = units.reindex([c for c in unit_names_shown if c in units.index and
-                           str(project.layer(s.COMMUNITIES).set_index(s.CODE).loc[c].get(s.TOWN_CODE)) == sel.town])
+    units = units.reindex(unit_children_codes(project, grid_tree(project), level=TOWN, code=sel.town)[1])
 st.subheader(tr("ui.dash.staffing_chart"))
 rate = units["staffing"].rename(index=lambda c: unit_names_shown.get(c, c)).dropna()
 if len(rate):

@@ -30,7 +30,7 @@ from geo.history import History, mark_saved, pending_count, record_edit, redo, s
 from geo.messages import CATALOGUE, action_label, label
 from geo.privacy import mask_name
 from geo.project import Project
-from geo.rules import find_violations
+from geo.rules import find_violations, rule_counts
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
 from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
@@ -353,9 +353,9 @@ def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
 
 def _violations_panel(project: Project, grid: str | None) -> None:
     v = find_violations(project)
-    counts = v["rule"].value_counts()
+    counts = rule_counts(v)
     with st.expander(tr("edit.page.violations"), expanded=False):
-        st.markdown(tr("edit.page.violations_count", **{r: int(counts.get(r, 0)) for r in
+        st.markdown(tr("edit.page.violations_count", **{r: counts[r] for r in
                                                          ("over_capacity", "short", "two_micro_leader")}))
         view = v.copy()
         if grid is not None:
