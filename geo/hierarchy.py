@@ -38,6 +38,8 @@ TREE_COLUMNS = (s.NAME, s.LEVEL, s.KIND, s.PARENT_CODE, s.COMMUNITY_CODE, s.TOWN
 MIN_OVERLAP_SHARE = 0.5  # an inferred parent must hold at least this share of the child's area
 ROUGH_VERTICES = 64  # outlines used where exact overlay would take minutes (spike polygons)
 REPAIR_MAX_VERTICES = 5000  # invalid shapes larger than this are repaired on a rough outline
+TANGLE_VERTICES = 5000  # above this, detailed shapes piled on each other are unioned on rough outlines
+TANGLE_STACK = 8.0  # ... when their boxes cover their joint box more than this many times over
 OVERLAP_BUDGET_S = 5.0  # exact intersections for this long per call, then rough outlines, then none
 
 
@@ -215,21 +217,45 @@ def largest_overlap(child: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, 
 
 
 def rough_outline(geom: Any, *, max_vertices: int = ROUGH_VERTICES) -> Any:
-    """``geom`` with at most about ``max_vertices`` vertices, valid: every k-th vertex of each exterior ring.
+    """``geom`` with about ``max_vertices`` vertices (at least 4 per part), valid: a coarse stand-in.
 
-    A coarse stand-in for shapes whose exact overlay would take minutes (holes are dropped; a part
-    left with fewer than 3 vertices becomes its convex hull). GEOS simplifiers are no use here: they
-    repair their output and take as long as the overlay.
+    Each part's exterior ring keeps every k-th vertex (holes are dropped); a part whose thinned
+    ring is not a valid polygon becomes the convex hull of the kept vertices; the parts are then
+    unioned. Used where an exact overlay or repair would take minutes (spike polygons). GEOS
+    simplifiers and ``make_valid`` of the whole shape are no use here: on overlapping
+    self-intersecting parts they take as long as the overlay.
     """
     total = shapely.get_num_coordinates(geom)
     if total <= max_vertices:
         return geom
-    step = -(-total // max_vertices)
-    polygons = []
-    for part in shapely.get_parts(geom):
-        ring = shapely.get_coordinates(shapely.get_exterior_ring(part))[:-1:step]
-        polygons.append(shapely.Polygon(ring) if len(ring) >= 3 else shapely.convex_hull(part))
-    return shapely.make_valid(shapely.multipolygons([p for p in polygons if shapely.get_type_id(p) == 3]))
+    parts = shapely.get_parts(geom)
+    per_part = max(4, max_vertices // max(len(parts), 1))
+    pieces = []
+    for part in parts:
+        ring = shapely.get_coordinates(shapely.get_exterior_ring(part))[:-1]
+        kept = ring[::-(-len(ring) // per_part)] if len(ring) else ring
+        piece = shapely.Polygon(kept) if len(kept) >= 3 else None
+        if piece is None or not shapely.is_valid(piece):
+            piece = shapely.convex_hull(shapely.multipoints(kept)) if len(kept) else None
+        if piece is not None and shapely.get_type_id(piece) == 3:
+            pieces.append(piece)
+    return shapely.union_all(pieces) if pieces else shapely.Polygon()
+
+
+def tangled(geoms: np.ndarray, *, max_vertices: int = TANGLE_VERTICES, max_stack: float = TANGLE_STACK) -> bool:
+    """Whether overlaying ``geoms`` together (a union) could take minutes: detailed shapes piled on each other.
+
+    True when they hold more than ``max_vertices`` vertices and their bounding boxes, summed, cover
+    their joint bounding box more than ``max_stack`` times over (a tessellation covers it 1–3 times;
+    overlapping spike polygons dozens of times). Cheap: counts and boxes only.
+    """
+    present = geoms[~shapely.is_missing(geoms)]
+    if len(present) < 2 or int(shapely.get_num_coordinates(present).sum()) <= max_vertices:
+        return False
+    boxes = shapely.bounds(present)
+    width, height = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    joint = (boxes[:, 2].max() - boxes[:, 0].min()) * (boxes[:, 3].max() - boxes[:, 1].min())
+    return bool(joint > 0 and (width * height).sum() > max_stack * joint)
 
 
 def make_valid_bounded(geoms: np.ndarray, **options: Any) -> np.ndarray:

@@ -18,7 +18,9 @@ import shapely
 
 from geo import schema as s
 from geo.crs import to_metric_crs
-from geo.hierarchy import OVERLAP_BUDGET_S, bounded_intersections, make_valid_bounded, overlap_pairs
+from geo.hierarchy import (
+    OVERLAP_BUDGET_S, bounded_intersections, make_valid_bounded, overlap_pairs, rough_outline, tangled,
+)
 from geo.messages import message, t
 
 ERROR = "error"
@@ -327,6 +329,9 @@ def find_gaps(children_m: gpd.GeoDataFrame, parent_m: gpd.GeoDataFrame, parent_p
             rows.append(finding(WARNING, "check.no_children", parent_layer, plabels[pos], file=file,
                                 detail=child_layer, area_m2=shapely.area(parent[pos])))
             continue
+        if tangled(np.array(members, dtype=object)):
+            rows.append(finding(INFO, "guards.gaps_rough", parent_layer, plabels[pos], file=file, detail=child_layer))
+            members = [rough_outline(m) for m in members]
         covered = shapely.union_all(members)
         gap = shapely.difference(parent[pos], covered)
         for part in shapely.get_parts(gap):

@@ -175,6 +175,10 @@ MESSAGES = {
         "zh": "文件 {file} 中 {detail} 个单元格是超过 15 位的数字（如 {feature_id}），Excel 已把末几位变成 0。编码和身份证号请设为“文本”格式后重新输入。",
         "en": "{detail} cells in {file} are numbers longer than 15 digits (e.g. {feature_id}); Excel has already turned their last digits into 0. Format codes and ID numbers as Text and enter them again.",
     },
+    "guards.gaps_rough": {
+        "zh": "{file}（图层 {layer}）中 {feature_id} 内的下级（{detail}）边界既复杂又大量相互重叠（如尖刺），空隙按简化边界（约 64 个顶点）估算。请先修正重叠的边界再检查。",
+        "en": "The children ({detail}) of {feature_id} in {file} (layer {layer}) have complex outlines piled on each other (e.g. spikes): gaps were measured on simplified outlines (about 64 vertices). Fix the overlapping outlines and check again.",
+    },
     "guards.overlap_limited": {
         "zh": "重叠检查超过 {related_id} 秒（要素边界过于复杂，如大量尖刺）：其余 {detail} 对要素的重叠面积按简化边界（不超过 64 个顶点）估算。请先修正这些边界再检查。",
         "en": "The overlap check ran over {related_id} s (very complex outlines, e.g. spikes): the remaining {detail} pairs were measured on simplified outlines (at most 64 vertices). Fix those outlines and check again.",

@@ -741,16 +741,12 @@ def check_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
-SPIKES_OPEN = ("find_overlaps is bounded, but the import then derives a general grid from the spikes and "
-               "the parent check (sticks-out spots: exact differences) still runs over 30 s")
-
-
 def spike_cases() -> list[Case]:
     cases = []
     for n, vertices in ((60, 600), (120, 400)):
         cases.append(Case(f"spikes-{n}x{vertices}", "topology_spikes", import_file(
             "--grids", "spikes.geojson", lambda n=n, v=vertices: dump(spike_polygons(n=n, vertices=v, seed=SEED))),
-            isolate=True, known_failure=SPIKES_OPEN))
+            isolate=True))
     return cases
 
 
