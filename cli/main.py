@@ -20,11 +20,13 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from cli import commands
-from geo.errors import GeoInputError
+from geo.errors import GeoInputError, GeoWarning
 from geo.messages import LANGS, error_text, t
 from geo.values import file_stamp
 
@@ -112,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """Run the chosen command, turning every way out into one of the exit codes."""
     try:
-        return int(args._run(args, args.lang))
+        with _notes_in_words(args.lang):
+            return int(args._run(args, args.lang))
     except GeoInputError as exc:
         print(t("cli.error_prefix", args.lang) + error_text(exc, args.lang, front="cli"), file=sys.stderr)
         return EXIT_REFUSED
@@ -129,6 +132,25 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return EXIT_REFUSED
     except Exception as exc:  # noqa: BLE001 - the last resort: a log file, never a traceback on screen
         return _internal(exc, argv, args.lang)
+
+
+@contextmanager
+def _notes_in_words(lang: str) -> Iterator[None]:
+    """Show a ``GeoWarning`` (e.g. characters removed from an export) as a catalogue note on stderr,
+    never as Python's ``file:line: UserWarning`` form; other warnings are shown as usual."""
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001 - warnings' hook
+        if isinstance(message, GeoWarning):
+            print(t("cli.note_prefix", lang) + error_text(message, lang, front="cli"), file=sys.stderr)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original
 
 
 def _internal(exc: BaseException, argv: Sequence[str], lang: str) -> int:

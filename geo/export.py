@@ -310,7 +310,7 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
         data = _xlsx(project, options, scenario, meta, notes)
     elif options.fmt == "csv":
         data = fmt.to_csv_bytes(tab.localise_columns(_table(project, options, scenario), options.lang),
-                                encoding=options.encoding)
+                                encoding=options.encoding, notes=notes)
     elif options.fmt == "geojson":
         data = _geojson(project, options, scenario, meta, crs)
     elif options.fmt == "gpkg":

@@ -188,6 +188,18 @@ def _without_controls(values: list[object]) -> tuple[list[object], int]:
     return out, changed
 
 
+def _note_removed(removed: int, notes: list[GeoWarning] | None) -> None:
+    """Tell the planner that ``removed`` cells lost control characters: into ``notes``, else a warning."""
+    if not removed:
+        return
+    msg = f"control characters removed from {removed} cells"
+    note = GeoWarning(msg, code="export.control_chars_removed", n=removed)
+    if notes is None:
+        warnings.warn(note, stacklevel=3)
+    else:
+        notes.append(note)
+
+
 def _write_sheet(ws: Any, df: pd.DataFrame, *, headers: Mapping[object, str],
                  text_columns: Collection[object]) -> int:
     """Fill a write-only sheet: widths and frozen header first (write-only order), then typed rows.
@@ -250,13 +262,7 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object
             removed += _write_sheet(ws, meta_df, headers={}, text_columns=metadata_headers)
         else:
             removed += _write_sheet(ws, df, headers=headers or {}, text_columns=text_columns)
-    if removed:
-        msg = f"control characters removed from {removed} cells"
-        note = GeoWarning(msg, code="export.control_chars_removed", n=removed)
-        if notes is None:
-            warnings.warn(note, stacklevel=2)
-        else:
-            notes.append(note)
+    _note_removed(removed, notes)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -264,8 +270,12 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object
 
 # --- CSV --------------------------------------------------------------------------------------
 
-def to_csv_bytes(df: pd.DataFrame, *, encoding: str = "utf-8-sig") -> bytes:
+def to_csv_bytes(df: pd.DataFrame, *, encoding: str = "utf-8-sig", notes: list[GeoWarning] | None = None) -> bytes:
     """CSV text in UTF-8 with BOM (Excel on Chinese Windows) or GB18030; cells neutralised.
+
+    Control characters are removed from text cells as in ``to_xlsx_bytes`` (a NUL or a bidi
+    override in a CSV breaks the spreadsheet that opens it), with the same
+    ``export.control_chars_removed`` note appended to ``notes`` (or warned).
 
     Raises
     ------
@@ -277,9 +287,13 @@ def to_csv_bytes(df: pd.DataFrame, *, encoding: str = "utf-8-sig") -> bytes:
         raise ExportError(msg, code="export.bad_encoding", encoding=encoding)
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([str(c) for c in df.columns])
+    header, removed = _without_controls([str(c) for c in df.columns])
+    writer.writerow(header)
     for row in df.itertuples(index=False, name=None):
-        writer.writerow(["" if (c := _cell(v)) is None else c for v in row])
+        cells, changed = _without_controls(["" if (c := _cell(v)) is None else c for v in row])
+        removed += changed
+        writer.writerow(cells)
+    _note_removed(removed, notes)
     return buf.getvalue().encode(encoding.lower().replace("_", "-"))
 
 

@@ -159,6 +159,44 @@ def detect_dbf_encoding(dbf: bytes) -> str:
     return "UTF-8"
 
 
+FLOAT_EXACT_DIGITS = 15  # a DBF number wider than this may not survive a float64 round trip
+
+
+def dbf_wide_integers(dbf: bytes, *, encoding: str) -> dict[str, list[str | None]]:
+    """The integer columns of a DBF too wide for a float64 (``N``/``F``, no decimals, width > 15), as text.
+
+    GDAL reads such a column (e.g. a 19–21 digit grid code) as a float and rounds it; these are the
+    digits as stored, one per record not marked deleted (the order GDAL reads them), None for blanks.
+    """
+    if len(dbf) < 32:
+        return {}
+    count = int.from_bytes(dbf[4:8], "little")
+    header_len = int.from_bytes(dbf[8:10], "little")
+    record_len = int.from_bytes(dbf[10:12], "little")
+    fields, offset = [], 1
+    for start in range(32, header_len - 1, 32):
+        desc = dbf[start:start + 32]
+        if len(desc) < 32 or desc[0] == 0x0D:
+            break
+        name = desc[:11].split(b"\0", 1)[0].decode(encoding, errors="replace").strip()
+        kind, width, decimals = chr(desc[11]), desc[16], desc[17]
+        if kind in "NF" and decimals == 0 and width > FLOAT_EXACT_DIGITS:
+            fields.append((name, offset, width))
+        offset += width
+    if not fields or record_len <= 0:
+        return {}
+    out: dict[str, list[str | None]] = {name: [] for name, _, _ in fields}
+    for k in range(count):
+        record = dbf[header_len + k * record_len:header_len + (k + 1) * record_len]
+        if len(record) < record_len:
+            break
+        if record[:1] == b"*":  # deleted: GDAL skips it too
+            continue
+        for name, start, width in fields:
+            text = record[start:start + width].decode("ascii", errors="replace").strip()
+            out[name].append(text or None)
+    return out
+
 
 # --- the file itself --------------------------------------------------------------------------
 

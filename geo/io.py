@@ -30,7 +30,8 @@ from geo.errors import (
     UnsupportedFormatError, UnsupportedGeometryError,
 )
 from geo.guards import (
-    check_coordinates, check_input_file, check_zip, detect_dbf_encoding, reader_errors, review_frame,
+    check_coordinates, check_input_file, check_zip, dbf_wide_integers, detect_dbf_encoding, reader_errors,
+    review_frame,
 )
 from geo.idcard import find_id_column, new_salt, protect_id_numbers
 from geo.privacy import is_mobile_phone, normalise_phone
@@ -225,6 +226,11 @@ def _read_shapefile(shp: Path, *, label: str, encoding: str | None) -> RawFrame:
     enc, source = _shapefile_encoding(shp, encoding)
     # with a .cpg GDAL decodes by itself; otherwise pass the declared or detected encoding
     gdf, broken, reasons = _read_vector(shp, label=label, encoding=None if source == "cpg" else enc)
+    dbf = shp.with_suffix(".dbf") if shp.with_suffix(".dbf").exists() else shp.with_suffix(".DBF")
+    if dbf.exists():
+        for column, digits in dbf_wide_integers(dbf.read_bytes(), encoding=enc or "UTF-8").items():
+            if column in gdf.columns and len(digits) == len(gdf):  # codes as stored, not rounded through a float
+                gdf[column] = pd.Series(digits, index=gdf.index, dtype=object)
     return RawFrame(gdf, file_crs=gdf.crs, fmt="shapefile", encoding=enc, encoding_source=source,
                     broken_rows=broken, broken_reasons=reasons)
 

@@ -133,7 +133,7 @@ def roster_bytes(project: Project, *, by: str = "grid", form: str = "md", scenar
     if form == "txt":
         return roster_text(roster, by=by, lang=lang, metadata=metadata, personal=personal).encode("utf-8")
     if form == "csv":
-        return fmt.to_csv_bytes(tab.localise_columns(roster, lang), encoding=encoding)
+        return fmt.to_csv_bytes(tab.localise_columns(roster, lang), encoding=encoding, notes=notes)
     if form == "xlsx":
         meta = {t(f"export.meta.{k}", lang): v for k, v in (metadata or {}).items()}
         headers = {c: tab.header(c, lang) for c in roster.columns}

@@ -209,3 +209,43 @@ def test_find_overlaps__spike_polygons_stay_bounded_in_time_and_say_so():
     assert "guards.overlap_limited" in codes or "guards.overlap_unmeasured" in codes
     exact = find_overlaps(gdf.head(2), s.GRIDS, tolerance_m2=1.0)
     assert [r["code"] for r in exact] == ["check.overlap"]
+
+
+# --- DBF numbers wider than a float ---------------------------------------------------------------
+
+def _dbf(fields: list[tuple[str, str, int]], rows: list[tuple], *, deleted: tuple[int, ...] = ()) -> bytes:
+    """A dBase III file with ``fields`` (name, type, width) and ``rows``; records in ``deleted`` flagged ``*``."""
+    import struct
+
+    header_len, record_len = 32 + 32 * len(fields) + 1, 1 + sum(w for _, _, w in fields)
+    head = struct.pack("<BBBBIHH20x", 3, 126, 1, 1, len(rows), header_len, record_len)
+    for name, kind, width in fields:
+        head += struct.pack("<11sc4xBB14x", name.encode(), kind.encode(), width, 0)
+    body = b"".join((b"*" if k in deleted else b" ") + b"".join(
+        (str(v).rjust(w) if kind == "N" else str(v).ljust(w)).encode() for (_, kind, w), v in zip(fields, row))
+        for k, row in enumerate(rows))
+    return head + b"\r" + body + b"\x1a"
+
+
+def test_shapefile__21_digit_numeric_codes_read_as_the_digits_stored(tmp_path):
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from geo.io import read_raw
+
+    shapes = gpd.GeoDataFrame({"x": [1, 2]}, geometry=[shapely.box(104, 30.6, 104.01, 30.61),
+                                                        shapely.box(104.01, 30.6, 104.02, 30.61)], crs=4326)
+    pyogrio.write_dataframe(shapes, tmp_path / "g.shp")
+    codes = ["510184001001010101234", "510184001001010101299"]  # differ only past float64's 15–17 digits
+    (tmp_path / "g.dbf").write_bytes(_dbf([("code", "N", 21), ("name", "C", 8)], [(codes[0], "a"), (codes[1], "b")]))
+    assert pyogrio.read_dataframe(tmp_path / "g.shp")["code"].dtype == float  # what GDAL alone gives
+    raw = read_raw(tmp_path / "g.shp", target="communities")
+    assert raw.frame["code"].tolist() == codes
+
+
+def test_dbf_wide_integers__skips_deleted_records_and_keeps_blanks_as_none():
+    from geo.guards import dbf_wide_integers
+
+    data = _dbf([("code", "N", 20), ("n", "N", 4)], [("12345678901234567890", 1), ("", 2), ("99", 3)], deleted=(2,))
+    assert dbf_wide_integers(data, encoding="UTF-8") == {"code": ["12345678901234567890", None]}

@@ -237,6 +237,27 @@ def test_xlsx__control_characters_removed_with_a_note_not_a_crash():
     assert NAMES[COMM12] in text and MD_IMAGE in text and XSS_IMG in text
 
 
+def test_csv__control_characters_removed_with_a_note_not_a_crash():
+    data, notes = _export("csv")
+    assert [n.code for n in notes] == ["export.control_chars_removed"] and notes[0].context["n"] >= 1
+    text = data.decode("utf-8-sig")
+    assert not CONTROL_CHARACTERS.search(text.replace("\r\n", ""))
+    assert NAMES[COMM12] in text and XSS_IMG in text
+
+
+def test_cli_export__control_character_note_in_words_not_a_python_warning(tmp_path):
+    import subprocess
+    import sys
+
+    project = save_hostile(tmp_path / "h.gpkg")
+    for fmt, out in (("xlsx", "out.xlsx"), ("csv", "out.csv")):
+        done = subprocess.run([sys.executable, "-m", "cli", "--lang", "en", "export", str(project), "--format", fmt,
+                               "--out", str(tmp_path / out)], capture_output=True, text=True, cwd=ROOT, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "Note: " in done.stderr and "control characters" in done.stderr
+        assert "Warning" not in done.stderr and "warnings.warn" not in done.stderr
+
+
 def test_xlsx_writer__warns_when_called_without_notes():
     with pytest.warns(GeoWarning):
         to_xlsx_bytes({"s": pd.DataFrame({"name": [f"a{NUL}b"]})})

@@ -15,8 +15,8 @@ from geo.rollup import CITY, coverage_rollup, unit_figures
 from geo.rules import find_violations, over_capacity
 from geo.staffing import staffing_by_grid
 from geo.errors import GeoInputError
-from geo.export_formats import neutralise_frame, to_xlsx_bytes
-from geo.files import atomic_path, write_atomic
+from geo.export_formats import to_csv_bytes, to_xlsx_bytes
+from geo.files import write_atomic
 from geo.messages import label, t
 from geo.outputs import guard_output
 from geo.project import Project, load_project, save_project
@@ -222,9 +222,8 @@ def _coverage_rows(project: Project) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> None:
-    """Write ``df`` as UTF-8 CSV with BOM (Excel-friendly), atomically."""
-    with atomic_path(path) as tmp:
-        neutralise_frame(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+    """Write ``df`` as UTF-8 CSV with BOM (Excel-friendly), atomically, cells neutralised (``to_csv_bytes``)."""
+    write_atomic(path, to_csv_bytes(df))
 
 
 def write_xlsx(project: Project, path: str | Path, lang: str, *,

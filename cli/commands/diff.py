@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.errors import ExportError
-from geo.export_formats import neutralise_frame
-from geo.files import atomic_path
+from geo.export_formats import neutralise_frame, to_csv_bytes
+from geo.files import write_atomic
 from geo.messages import t
 from geo.outputs import guard_output
 from geo.project import load_project
@@ -19,7 +18,6 @@ from geo.scenarios import CHANGE_COLUMNS, compare_scenarios
 
 NAME = "diff"
 HELP = "edit.diff.help"
-CSV_ENCODING = "utf-8-sig"  # Excel opens UTF-8 CSV with a BOM correctly
 
 
 def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
@@ -39,20 +37,8 @@ def changes_for_export(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def write_csv_atomic(df: pd.DataFrame, path: str | Path) -> None:
-    """Write ``df`` as UTF-8 (BOM) CSV via a temp file and ``os.replace``; never half a file.
-
-    Raises
-    ------
-    ExportError
-        When the file cannot be written.
-    """
-    path = Path(path)
-    try:
-        with atomic_path(path, create_dirs=False) as tmp:
-            df.to_csv(tmp, index=False, encoding=CSV_ENCODING)
-    except OSError as exc:
-        msg = f"cannot write {path}: {exc}"
-        raise ExportError(msg, file=str(path), detail=str(exc)) from exc
+    """Write ``df`` as UTF-8 (BOM) CSV atomically (``to_csv_bytes``, ``write_atomic``); never half a file."""
+    write_atomic(path, to_csv_bytes(df))
 
 
 def run(args: argparse.Namespace, lang: str) -> int:

@@ -11,6 +11,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import warnings
 import getpass
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
         save_project(result.project, args.project, expected_revision=project.revision)
         print(t("export.cli.audit", lang))
     path = write_atomic(target, result.data)
+    for note in result.notes:  # e.g. control characters removed from cells
+        warnings.warn(note, stacklevel=1)
     print(t("export.cli.written", lang, file=str(path)))
     return 0
 

@@ -8,6 +8,7 @@ MESSAGES = {
     },
     "cli.lang": {"zh": "界面语言：zh（中文，默认）或 en", "en": "language: zh (Chinese, default) or en"},
     "cli.error_prefix": {"zh": "错误：", "en": "Error: "},
+    "cli.note_prefix": {"zh": "提示：", "en": "Note: "},
     "cli.saved": {"zh": "已保存：{file}", "en": "Saved: {file}"},
     "cli.exit_codes": {
         "zh": "退出码：0 成功；1 已运行但发现问题（如 check 报告有错误、仍有网格缺员）；"
