@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -245,3 +246,41 @@ def test_check__hairline_slivers_from_rounding_are_infos_real_gaps_stay_errors()
     wide.loc[0, "geometry"] = shapely.box(0, 0, 1997, 2000)  # a 3 m wide gap is a planning error
     found = check_layers({s.TOWNS: town.to_crs(s.STORAGE_CRS), s.COMMUNITIES: wide.to_crs(s.STORAGE_CRS)})
     assert "check.gap" in set(found.loc[found["severity"] == "error", "code"])
+
+
+# --- bounded work on spike polygons -----------------------------------------------------------------
+
+def _stars(n: int, vertices: int) -> list:
+    import math
+    import random
+
+    rng = random.Random(3)
+    stars = []
+    for _ in range(n):
+        cx, cy = rng.uniform(0, 1000), rng.uniform(0, 1000)
+        ring = [(cx + (1000 if j % 2 == 0 else 50) * math.cos(2 * math.pi * j / vertices),
+                 cy + (1000 if j % 2 == 0 else 50) * math.sin(2 * math.pi * j / vertices)) for j in range(vertices)]
+        stars.append(shapely.Polygon(ring))
+    return stars
+
+
+def test_rough_outline__of_overlapping_spikes_is_valid_small_and_fast():
+    import time
+
+    from geo.hierarchy import rough_outline
+
+    pile = shapely.MultiPolygon(_stars(60, 600))  # invalid: parts overlap
+    started = time.process_time()
+    outline = rough_outline(pile, max_vertices=500)
+    assert time.process_time() - started < 2.0  # make_valid of the pile takes about a minute
+    assert shapely.is_valid(outline) and shapely.get_num_coordinates(outline) < 2000
+
+
+def test_tangled__spike_piles_yes_a_tessellation_no():
+    from geo.hierarchy import tangled
+
+    assert tangled(np.array(_stars(20, 600), dtype=object))
+    cells = [shapely.Polygon([(x, y), (x + 10, y), (x + 10, y + 10), *[(x + 10 - k * 10 / 400, y + 10)
+                                                                          for k in range(1, 400)], (x, y + 10)])
+             for x in range(0, 200, 10) for y in range(0, 100, 10)]  # 200 detailed cells, side by side
+    assert not tangled(np.array(cells, dtype=object))
