@@ -906,7 +906,13 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
             raise ConflictError(msg, code="save_conflict.units", file=str(path), units="、".join(clash[:10]),
                                 unit_list=clash, disk_revision=disk, our_revision=expected_revision)
     strict = expected_revision is not None
-    new_fids = {c.name: _apply(conn, c, path, strict=strict) for c in changes}
+    try:
+        new_fids = {c.name: _apply(conn, c, path, strict=strict) for c in changes}
+    except _RowsGoneError as exc:
+        units_text = "、".join(sorted(u for u in units if u not in (NO_UNIT, ALL_UNITS))[:10]) or str(exc)
+        msg = f"{path}: rows of {exc} this save replaces were removed by someone else"
+        raise ConflictError(msg, code="save_conflict.units", file=str(path), units=units_text,
+                            unit_list=sorted(units), disk_revision=disk, our_revision=snap.revision) from exc
     _write_meta(conn, saved.meta, meta_changed | set(SAVE_KEYS), meta_removed)
     _log_units(conn, saved.revision, units or {})
     out = Snapshot(location=str(path), store_id=snap.store_id, revision=saved.revision, scope=snap.scope,
@@ -940,6 +946,10 @@ def _write_meta(conn: sqlite3.Connection, meta: dict[str, Any], keys: set[str], 
         conn.execute(f"DELETE FROM {s.META} WHERE key = ?", (key,))
 
 
+class _RowsGoneError(Exception):
+    """Rows this save replaces were removed by another save (the caller raises ConflictError)."""
+
+
 def _apply(conn: sqlite3.Connection, change: _TableChange, path: Path, *, strict: bool) -> np.ndarray | None:
     """Write one table change; return the fid of each row of the saved frame (None when dropped)."""
     if change.drop:
@@ -956,9 +966,7 @@ def _apply(conn: sqlite3.Connection, change: _TableChange, path: Path, *, strict
         ids = [(int(f),) for f in change.delete_fids]
         deleted = conn.executemany(f"DELETE FROM {_quote(change.name)} WHERE fid = ?", ids).rowcount
         if strict and deleted < len(ids):  # someone else removed rows this save replaces
-            msg = f"{path}: rows of {change.name} were removed by someone else"
-            raise ConflictError(msg, code="save_conflict.units", file=str(path), units=change.name,
-                                unit_list=[change.name], disk_revision=-1, our_revision=-1)
+            raise _RowsGoneError(change.name)
     fids = change.kept_fids.copy()
     if len(change.insert_pos):
         fids[change.insert_pos] = _insert_rows(conn, change.name, change.frame.iloc[change.insert_pos], columns)
