@@ -71,6 +71,12 @@ def _sorted(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return df.sort_values(cols, kind="stable").reset_index(drop=True)
 
 
+def _values(column: pd.Series) -> list:
+    """Plain values with every kind of missing value as None."""
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+            for v in column.to_numpy(dtype=object)]
+
+
 def _assert_same_frame(got: pd.DataFrame, want: pd.DataFrame, name: str) -> None:
     assert sorted(got.columns) == sorted(want.columns), name
     assert len(got) == len(want), name
@@ -83,9 +89,7 @@ def _assert_same_frame(got: pd.DataFrame, want: pd.DataFrame, name: str) -> None
             assert got[col].map(lambda v: v is None or isinstance(v, str)).all(), (name, col)  # codes stay text
             assert got[col].tolist() == want[col].astype(object).where(want[col].notna(), None).tolist(), (name, col)
         else:
-            a = pd.Series(got[col].to_numpy(dtype=object, na_value=None)).map(lambda v: None if v != v else v)
-            b = pd.Series(want[col].to_numpy(dtype=object, na_value=None)).map(lambda v: None if v != v else v)
-            assert a.tolist() == b.tolist(), (name, col)
+            assert _values(got[col]) == _values(want[col]), (name, col)
 
 
 def _assert_round_trip(saved: Project, loaded: Project) -> None:
@@ -324,7 +328,7 @@ EDITOR = textwrap.dedent("""
 def run_two_editors(location: str, tmp_path: Path, *, grid_a: str, grid_b: str, pairs: int) -> tuple[int, int]:
     """Two editor processes save ``pairs`` edits each from the same revision; return their conflict counts."""
     sync = tmp_path / "sync"
-    sync.mkdir()
+    sync.mkdir(parents=True)
     procs = [subprocess.Popen([sys.executable, "-c", EDITOR, location, name, grid, str(pairs), str(sync)], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name, grid in (("A", grid_a), ("B", grid_b))]
