@@ -493,6 +493,7 @@ class GeoPackageStore:
 
     def revision(self) -> int:
         """The stored project's revision (cheap: reads the meta table only)."""
+        _check_file(self._real())
         with folder_lock(self._real(), exclusive=False), _open(self._real()) as conn:
             return _disk_revision(conn)
 
@@ -582,6 +583,8 @@ def _has_bookkeeping(path: Path) -> bool:
 def _usable_snapshot(project: Project, path: Path) -> Snapshot | None:
     snap = project._stored
     if not isinstance(snap, Snapshot) or snap.location != str(path) or not path.exists():
+        return None
+    if project.revision != snap.revision:  # the project claims another base than what was read: trust the file
         return None
     with _open(path) as conn:
         return snap if _store_id(conn) == snap.store_id else None
@@ -754,9 +757,13 @@ def _diff_table(name: str, frame: pd.DataFrame, snap: Snapshot, disk_columns: di
                 ) -> _TableChange | None:
     """The change of one table, or None when it is unchanged."""
     old = snap.frames.get(name)
-    if old is None or disk_columns is None:
-        return _TableChange(name, frame, create=True, drop=disk_columns is not None,
-                            insert_pos=np.arange(len(frame)), kept_fids=np.full(len(frame), -1))
+    if disk_columns is None:
+        return _TableChange(name, frame, create=True, insert_pos=np.arange(len(frame)),
+                            kept_fids=np.full(len(frame), -1))
+    if old is None:  # a table this project did not read (created by another save since, or not loaded)
+        old = frame.iloc[0:0]
+        snap = replace(snap, frames={**snap.frames, name: old}, fids={**snap.fids, name: np.array([], dtype="int64")},
+                       hashes={})
     if frames_equal(frame, old):
         return None
     data_cols = [c for c in frame.columns if not _is_geometry(frame[c])]
@@ -907,7 +914,7 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
                                 unit_list=clash, disk_revision=disk, our_revision=expected_revision)
     strict = expected_revision is not None
     try:
-        new_fids = {c.name: _apply(conn, c, path, strict=strict) for c in changes}
+        new_fids = {c.name: _apply(conn, c, strict=strict) for c in changes}
     except _RowsGoneError as exc:
         units_text = "、".join(sorted(u for u in units if u not in (NO_UNIT, ALL_UNITS))[:10]) or str(exc)
         msg = f"{path}: rows of {exc} this save replaces were removed by someone else"
@@ -950,7 +957,7 @@ class _RowsGoneError(Exception):
     """Rows this save replaces were removed by another save (the caller raises ConflictError)."""
 
 
-def _apply(conn: sqlite3.Connection, change: _TableChange, path: Path, *, strict: bool) -> np.ndarray | None:
+def _apply(conn: sqlite3.Connection, change: _TableChange, *, strict: bool) -> np.ndarray | None:
     """Write one table change; return the fid of each row of the saved frame (None when dropped)."""
     if change.drop:
         _drop_table(conn, change.name)
