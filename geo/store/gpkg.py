@@ -522,7 +522,7 @@ class GeoPackageStore:
             filters = _scope_filters(conn, town=town, community=community, layers=frozenset([name]))
             if name not in _table_names(conn):
                 msg = f"{path} has no layer {name}"
-                raise ProjectFileError(msg, code="project_file", file=str(path), detail=f"no layer {name}")
+                raise ProjectFileError(msg, code="store.no_layer", file=str(path), layer=name)
             spatial = _geometry_column(conn, name) is not None
             df, _ = _read_frame(path, name, spatial=spatial, where=filters.where.get(name),
                                 bbox=bbox if spatial else None, columns=columns)
