@@ -20,6 +20,7 @@ import shapely
 
 from geo import schema as s
 from geo.edits import add_volunteer
+from geo.errors import ProjectFileError
 from geo.history import clean_stale_temp_files
 from geo.project import Project, load_project, save_project
 from geo.store.gpkg import write_whole_file
@@ -34,6 +35,7 @@ CHILD = textwrap.dedent("""
     import sys
     from geo import schema as s
     from geo.edits import add_volunteer
+from geo.errors import ProjectFileError
     from geo.history import save_edits
     from geo.project import load_project
     path = sys.argv[1]
@@ -220,3 +222,19 @@ def test_gpkg_concurrent_editors__20_pairs_different_communities_and_same_grid(t
     assert a + b == 20  # every pair: the second saver is told, reloads and redoes
     after = load_project(path).table(s.ASSIGNMENTS)
     assert len(after) == 80 and after.groupby(s.VOLUNTEER_ID).size().max() == 2  # 0 lost, none doubled
+
+
+@pytest.mark.parametrize(("content", "code"), [
+    (None, "file_not_found"),  # no file at all
+    (b"not a database at all", "project_file.not_gpkg"),  # some other file named .gpkg
+    ("gpkg-without-meta", "project_file.no_meta"),  # a GeoPackage, but not a GridAtlas project
+])
+def test_gpkg_load__unusable_files_raise_project_file_errors(tmp_path, content, code):
+    path = tmp_path / "p.gpkg"
+    if isinstance(content, bytes):
+        path.write_bytes(content * 100)
+    elif content:
+        pyogrio.write_dataframe(tiny_project().layer(s.TOWNS), path, layer=s.TOWNS, driver="GPKG")
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    assert info.value.code == code

@@ -433,6 +433,7 @@ class _Filters:
     scope: Scope
     where: dict[str, str]
     town_codes: tuple[str, ...]
+    bbox: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # tables without unit codes
 
 
 def _scope_filters(conn: sqlite3.Connection, *, town: str | None, community: str | None,
@@ -467,7 +468,21 @@ def _scope_filters(conn: sqlite3.Connection, *, town: str | None, community: str
         elif s.COMMUNITY_CODE in cols:
             where[name] = f"{s.COMMUNITY_CODE} IN {inlist(comm_codes)}"
     scope = Scope(layers=layers, town=town, community=community, communities=frozenset(comm_codes))
-    return _Filters(scope, where, tuple(town_codes))
+    extent = _extent(conn, s.COMMUNITIES, f"{s.CODE} IN {inlist(comm_codes)}")
+    bbox = {n: extent for n in _table_names(conn)
+            if extent is not None and n not in where and n != s.META and _geometry_column(conn, n) is not None}
+    return _Filters(scope, where, tuple(town_codes), bbox)
+
+
+def _extent(conn: sqlite3.Connection, table: str, where: str) -> tuple[float, float, float, float] | None:
+    """(minx, miny, maxx, maxy) of the rows of ``table`` matching ``where``, from its R-tree."""
+    geom = _geometry_column(conn, table)
+    rtree = f"rtree_{table}_{geom}"
+    if geom is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone():
+        return None
+    row = conn.execute(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {_quote(rtree)} WHERE id IN "
+                       f"(SELECT fid FROM {_quote(table)} WHERE {where})").fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1], row[2], row[3])
 
 
 # --- the store -----------------------------------------------------------------------------------------------
@@ -524,8 +539,9 @@ class GeoPackageStore:
                 msg = f"{path} has no layer {name}"
                 raise ProjectFileError(msg, code="store.no_layer", file=str(path), layer=name)
             spatial = _geometry_column(conn, name) is not None
+            box = bbox if bbox is not None else filters.bbox.get(name)
             df, _ = _read_frame(path, name, spatial=spatial, where=filters.where.get(name),
-                                bbox=bbox if spatial else None, columns=columns)
+                                bbox=box if spatial else None, columns=columns)
         return df
 
     def save(self, project: Project, *, expected_revision: int | None = None, user: str = "") -> Project:
@@ -614,7 +630,8 @@ def _load(path: Path, *, layers: frozenset[str] | None, town: str | None, commun
         if name == s.META or (layers is not None and name not in layers):
             continue
         is_layer = name in s.SPATIAL_LAYERS and name in spatial
-        df, fids = _read_frame(path, name, spatial=is_layer, where=filters.where.get(name))
+        df, fids = _read_frame(path, name, spatial=is_layer, where=filters.where.get(name),
+                               bbox=filters.bbox.get(name) if is_layer else None)
         if is_layer:
             project.layers[name] = df  # type: ignore[assignment]
         else:
