@@ -323,8 +323,8 @@ def _arrays_equal(a: Any, b: Any) -> bool:
     if isinstance(a, pd.arrays.NumpyExtensionArray) and a.dtype == object:
         x, y = a.to_numpy(), b.to_numpy()
         try:
-            if bool(np.all(x == y)):  # identical objects compare at once
-                return True
+            same = np.asarray(x == y, dtype=bool)  # identical objects compare at once
+            return bool(same.all() or (same | (pd.isna(x) & pd.isna(y))).all())
         except (TypeError, ValueError):
             pass
     return bool(a.equals(b))
