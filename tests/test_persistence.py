@@ -238,3 +238,30 @@ def test_gpkg_load__unusable_files_raise_project_file_errors(tmp_path, content, 
     with pytest.raises(ProjectFileError) as info:
         load_project(path)
     assert info.value.code == code
+
+
+def test_gpkg_save__new_layer_and_changed_columns_are_written_as_gdal_would(tmp_path):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project(), path)
+    project = load_project(path)
+    comms = project.layer(s.COMMUNITIES)
+    points = gpd.GeoDataFrame({s.CODE: [f"H{i}" for i in range(len(comms))], s.HOUSEHOLDS_N: 40},
+                              geometry=comms.geometry.representative_point(), crs=s.STORAGE_CRS)
+    grids = project.layer(s.GRIDS).assign(note="备注", **{s.HOUSEHOLDS_N: 40.5})  # a new column, int -> float
+    vols = project.layer(s.VOLUNTEERS)
+    squares = gpd.GeoSeries(shapely.box(vols.geometry.x - 5e-4, vols.geometry.y - 5e-4, vols.geometry.x + 5e-4,
+                                        vols.geometry.y + 5e-4), index=vols.index, crs=s.STORAGE_CRS)
+    vols = vols.set_geometry(squares)  # points -> polygons: the column type changes
+    changed = project.with_layer(s.HOUSEHOLDS, points).with_layer(s.GRIDS, grids).with_layer(s.VOLUNTEERS, vols)
+    save_project(changed, path, expected_revision=project.revision)
+    for name, want in ((s.HOUSEHOLDS, points), (s.GRIDS, grids), (s.VOLUNTEERS, vols)):
+        got = pyogrio.read_dataframe(path, layer=name)
+        assert len(got) == len(want) and got.crs == s.STORAGE_CRS, name
+        assert shapely.equals_exact(np.asarray(got.geometry.values), np.asarray(want.geometry.values), 1e-9).all()
+    got = pyogrio.read_dataframe(path, layer=s.GRIDS)
+    assert (got["note"] == "备注").all() and (got[s.HOUSEHOLDS_N] == 40.5).all()
+    box = points.geometry.iloc[0].buffer(1e-4).bounds
+    assert pyogrio.read_dataframe(path, layer=s.HOUSEHOLDS, bbox=box)[s.CODE].tolist() == ["H0"]  # new R-tree
+    with sqlite3.connect(path) as conn:
+        types = dict(conn.execute("SELECT table_name, geometry_type_name FROM gpkg_geometry_columns"))
+    assert types[s.VOLUNTEERS] == "POLYGON" and types[s.HOUSEHOLDS] == "POINT"
