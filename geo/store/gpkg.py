@@ -1060,10 +1060,10 @@ def _type_fits(declared: str, geoms: pd.Series) -> bool:
 
 
 def _geometry_type(geoms: np.ndarray) -> str:
-    types = {str(t).upper() for t in shapely.get_type_id(geoms[pd.notna(geoms)])}
+    """The GeoPackage geometry type name of ``geoms``: their one type, else GEOMETRY."""
     names = {0: "POINT", 1: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT", 5: "MULTILINESTRING", 6: "MULTIPOLYGON",
              7: "GEOMETRYCOLLECTION"}
-    found = {names.get(int(t), "GEOMETRY") for t in types}
+    found = {names.get(int(t), "GEOMETRY") for t in set(shapely.get_type_id(geoms[pd.notna(geoms)]).tolist())}
     return found.pop() if len(found) == 1 else "GEOMETRY"
 
 
