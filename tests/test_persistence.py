@@ -35,7 +35,6 @@ CHILD = textwrap.dedent("""
     import sys
     from geo import schema as s
     from geo.edits import add_volunteer
-from geo.errors import ProjectFileError
     from geo.history import save_edits
     from geo.project import load_project
     path = sys.argv[1]
