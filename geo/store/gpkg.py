@@ -946,11 +946,13 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
     frames = _frames_of(saved)
     by_name = {c.name: c for c in changes}
     for name, frame in frames.items():
-        if name in new_fids and new_fids[name] is not None:
+        written = new_fids.get(name)
+        if written is not None:
             out.frames[name] = _copy_frame(frame)
-            out.fids[name] = new_fids[name]
-            if by_name[name].hashes is not None:
-                out.hashes[name] = by_name[name].hashes
+            out.fids[name] = written
+            hashes = by_name[name].hashes
+            if hashes is not None:
+                out.hashes[name] = hashes
         elif name in snap.frames:
             out.frames[name], out.fids[name] = snap.frames[name], snap.fids[name]
             if name in snap.hashes:
