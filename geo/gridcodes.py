@@ -255,7 +255,7 @@ def _replace(project: Project, gone: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
         project = project.with_table(s.ASSIGNMENTS, rows[~stale].reset_index(drop=True))
     added = coded[s.CODE].astype(str).tolist()
     project = log_event(project, action=f"grid_{event}", user=user, obj=",".join(gone[s.CODE].astype(str)),
-                        detail=",".join(added), counts={"retired": len(retired), "added": len(added),
+                        detail=",".join(added), counts={"retired": len(retired), "grids_added": len(added),
                                                         "assignments_removed": int(stale.sum())})
     return project, added
 
