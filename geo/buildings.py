@@ -10,6 +10,8 @@ grid whose name their remark (备注, e.g. "负责润泽公寓3栋") mentions.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -170,3 +172,19 @@ def building_roster(project: Project, *, grid_codes: list[str] | None = None) ->
     merged = table.merge(heads[[s.CODE, "head_id", "head_name", "head_post", s.PHONE]], on=s.CODE, how="left")
     merged = merged.sort_values([s.GRID_CODE, s.CODE], kind="stable", na_position="last")
     return merged[list(ROSTER_COLUMNS)].reset_index(drop=True)
+
+
+def roster_export_table(roster: pd.DataFrame, *, privacy: Any) -> pd.DataFrame:
+    """The per-building roster as an export sheet; head names and phones through ``privacy``
+    (a ``geo.export_tables.Privacy``)."""
+    return pd.DataFrame({
+        s.GRID_CODE: roster[s.GRID_CODE].to_numpy(),
+        "building_code": roster[s.CODE].to_numpy(),
+        "building_name": roster[s.NAME].to_numpy(),
+        "building_address": roster[s.ADDRESS].to_numpy(),
+        "building_kind": roster[s.KIND].to_numpy(),
+        s.HOUSEHOLDS_N: roster[s.HOUSEHOLDS_N].to_numpy(),
+        "head_name": [privacy.name(n) if isinstance(n, str) else "" for n in roster["head_name"]],
+        "head_post": roster["head_post"].fillna("").to_numpy(),
+        s.PHONE: [privacy.phone(p) if isinstance(p, str) and p else "" for p in roster[s.PHONE]],
+    })

@@ -17,11 +17,14 @@ Phones are returned unmasked: every caller shows them through ``geo.privacy``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from geo import schema as s
 from geo.buildings import POST, building_heads, buildings_table
 from geo.hierarchy import grid_tree
+from geo.messages import t
 from geo.project import Project
 from geo.rollup import service_point_grids
 from geo.rules import find_violations
@@ -31,6 +34,7 @@ STEPS = ("building", "micro", "general", "community")
 GAPS = ("no_building_head", "no_leader", "vacant", "no_community_contact")
 COMMUNITY_POSTS = ("社区书记", "社区党委书记", "村党组织书记", "书记")
 COMMUNITY_POINT_TYPES = ("社区工作站", "党群服务中心")
+ROLE_LABELS = ("building_head", "secretary", "station")  # chain roles besides schema.ROLES (``chain.role.*``)
 CHAIN_COLUMNS = (s.GRID_CODE, "step", s.LEVEL, "unit_code", "unit_name", s.VOLUNTEER_ID, s.NAME, POST, s.ROLE,
                  s.PHONE, s.WORK_PHONE, s.PHONE_CONSENT, "gap")
 
@@ -159,3 +163,24 @@ def chain_gaps(chain: pd.DataFrame) -> pd.DataFrame:
     """The gap rows of a chain, one per (unit, gap) (a building or general grid is listed once, not per grid)."""
     gaps = chain[chain["gap"].notna()]
     return gaps.drop_duplicates(["step", "unit_code", "gap"]).reset_index(drop=True)
+
+
+def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.DataFrame:
+    """The chain as an export sheet: steps, gaps and roles in words; names and phones through ``privacy``.
+
+    ``privacy`` is a ``geo.export_tables.Privacy`` (its ``name`` and ``phone`` decide what is shown).
+    """
+    work = chain[s.WORK_PHONE].where(chain[s.WORK_PHONE].notna(), chain[s.PHONE])
+    posts = [p if isinstance(p, str) and p else (t(f"chain.role.{r}", lang) if r in ROLE_LABELS else
+                                                 (t(f"role.{r}", lang) if r else "")) for p, r in
+             zip(chain[POST], chain[s.ROLE])]
+    return pd.DataFrame({
+        s.GRID_CODE: chain[s.GRID_CODE].to_numpy(),
+        "chain_step": [t(f"chain.step.{x}", lang) for x in chain["step"]],
+        "chain_unit_code": chain["unit_code"].to_numpy(),
+        "chain_unit_name": chain["unit_name"].to_numpy(),
+        "volunteer_name": [privacy.name(n) for n in chain[s.NAME]],
+        "person_post": posts,
+        s.PHONE: [privacy.phone(p) if p is not None and not pd.isna(p) else "" for p in work],
+        "chain_gap": [t(f"chain.gap.{g}", lang) if isinstance(g, str) else "" for g in chain["gap"]],
+    })

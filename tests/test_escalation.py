@@ -72,3 +72,25 @@ def test_chain_gaps__a_general_grid_gap_is_listed_once(kit):
     assert not gaps.duplicated(["step", "unit_code", "gap"]).any()
     assert len(gaps) < chain["gap"].notna().sum()
     assert isinstance(gaps, pd.DataFrame)
+
+
+def test_export_xlsx__buildings_and_chain_sheets_phones_masked_by_default(kit):
+    import io
+
+    from openpyxl import load_workbook
+
+    from geo.export import ExportOptions, export_bytes
+
+    wb = load_workbook(io.BytesIO(export_bytes(kit, ExportOptions(fmt="xlsx")).data), read_only=True)
+    assert {"楼栋", "上报链"} <= set(wb.sheetnames)
+    rows = list(wb["楼栋"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 938  # one row per building: each has at most one head in the kit
+    heads = [r for r in body if r[header.index("楼栋长/单元长")]]
+    assert len(heads) == 53
+    phones = [r[header.index("联系电话")] for r in heads]
+    assert all("****" in p for p in phones)
+    chain = list(wb["上报链"].iter_rows(values_only=True))
+    gaps = [r[chain[0].index("缺口")] for r in chain[1:]]
+    assert gaps.count("楼栋无楼栋长") == 938 - 53
+    assert not any(str(c).startswith("chain.") for r in chain[1:] for c in r if c)  # every label translated
