@@ -110,27 +110,32 @@ def escalation_chain(project: Project, *, scenario: str | None = None,
     codes = [c for c in (grid_codes if grid_codes is not None else tree.index[tree["is_leaf"].astype(bool)])
              if c in tree.index]
     people = _people(project, scenario)
-    by_grid = {g: part.to_dict("records") for g, part in people.groupby(s.GRID_CODE, sort=False)}
+    by_grid = _group_records(people, s.GRID_CODE)
     violations = find_violations(project, scenario=scenario)
     no_leader = set(violations.loc[violations["rule"] == "no_leader", s.GRID_CODE].dropna().astype(str))
     bld = buildings_table(project)
     heads = building_heads(project, buildings=bld)
-    heads_by = {b: part.to_dict("records") for b, part in heads.groupby(s.BUILDING_CODE)}
-    bld_by = {g: part for g, part in bld.groupby(bld[s.GRID_CODE])} if len(bld) else {}
+    heads_by = _group_records(heads, s.BUILDING_CODE)
+    bld_by: dict[str, list[tuple[str, str | None]]] = {}
+    names = bld[s.NAME] if s.NAME in bld.columns else bld[s.CODE]
+    for grid, code, name in zip(bld[s.GRID_CODE], bld[s.CODE].astype(str), names):
+        if grid is not None and not pd.isna(grid):
+            bld_by.setdefault(str(grid), []).append((code, None if pd.isna(name) else str(name)))
     contacts = _community_contacts(project, tree)
     comms = project.layer(s.COMMUNITIES)
     comm_names = dict(zip(comms[s.CODE].astype(str), comms[s.NAME].astype(str))) if len(comms) else {}
+    info = tree[[s.LEVEL, s.NAME, s.PARENT_CODE, s.COMMUNITY_CODE]].to_dict("index")
     rows: list[dict] = []
     for code in codes:
         rows += _building_rows(code, bld_by.get(code), heads_by)
-        level = tree.at[code, s.LEVEL]
+        level = info[code][s.LEVEL]
         if level == s.LEVEL_MICRO:
-            rows += _grid_rows(code, "micro", code, tree, by_grid, ("leader",), no_leader)
-        parent = tree.at[code, s.PARENT_CODE]
-        general = code if level != s.LEVEL_MICRO else (parent if parent in tree.index else None)
+            rows += _grid_rows(code, "micro", code, info, by_grid, ("leader",), no_leader)
+        parent = info[code][s.PARENT_CODE]
+        general = code if level != s.LEVEL_MICRO else (parent if parent in info else None)
         if general is not None:
-            rows += _grid_rows(code, "general", general, tree, by_grid, ("leader", "worker"), no_leader)
-        community = tree.at[code, s.COMMUNITY_CODE]
+            rows += _grid_rows(code, "general", general, info, by_grid, ("leader", "worker"), no_leader)
+        community = info[code][s.COMMUNITY_CODE]
         found = contacts.get(str(community), []) if community is not None else []
         name = comm_names.get(str(community))
         rows += [_row(code, "community", "community", community, name, p, None) for p in found] or [
@@ -138,25 +143,35 @@ def escalation_chain(project: Project, *, scenario: str | None = None,
     return pd.DataFrame(rows, columns=list(CHAIN_COLUMNS), dtype=object)
 
 
-def _building_rows(grid: str, bld: pd.DataFrame | None, heads_by: dict[str, list[dict]]) -> list[dict]:
+def _group_records(frame: pd.DataFrame, column: str) -> dict[str, list[dict]]:
+    """Rows of ``frame`` as dicts, grouped by ``column`` (text), in frame order."""
+    out: dict[str, list[dict]] = {}
+    for rec in frame.to_dict("records"):
+        key = rec.get(column)
+        if key is not None and not pd.isna(key):
+            out.setdefault(str(key), []).append(rec)
+    return out
+
+
+def _building_rows(grid: str, bld: list[tuple[str, str | None]] | None,
+                   heads_by: dict[str, list[dict]]) -> list[dict]:
     if bld is None:
         return []
     rows = []
-    for code, name in zip(bld[s.CODE].astype(str), bld[s.NAME] if s.NAME in bld else bld[s.CODE]):
-        name = None if pd.isna(name) else str(name)
+    for code, name in bld:
         found = heads_by.get(code, [])
         rows += [_row(grid, "building", "building", code, name, p, None, role="building_head") for p in found] or [
             _row(grid, "building", "building", code, name, None, "no_building_head")]
     return rows
 
 
-def _grid_rows(grid: str, step: str, unit: str, tree: pd.DataFrame, by_grid: dict[str, list[dict]],
+def _grid_rows(grid: str, step: str, unit: str, info: dict[str, dict], by_grid: dict[str, list[dict]],
                roles: tuple[str, ...], no_leader: set[str]) -> list[dict]:
+    level, name = info[unit][s.LEVEL], info[unit][s.NAME]
     found = [p for p in by_grid.get(unit, []) if p[s.ROLE] in roles]
     if found:
-        return [_row(grid, step, tree.at[unit, s.LEVEL], unit, tree.at[unit, s.NAME], p, None) for p in found]
-    gap = "no_leader" if unit in no_leader else "vacant"
-    return [_row(grid, step, tree.at[unit, s.LEVEL], unit, tree.at[unit, s.NAME], None, gap)]
+        return [_row(grid, step, level, unit, name, p, None) for p in found]
+    return [_row(grid, step, level, unit, name, None, "no_leader" if unit in no_leader else "vacant")]
 
 
 def chain_gaps(chain: pd.DataFrame) -> pd.DataFrame:
