@@ -94,3 +94,16 @@ def test_export_xlsx__buildings_and_chain_sheets_phones_masked_by_default(kit):
     gaps = [r[chain[0].index("缺口")] for r in chain[1:]]
     assert gaps.count("楼栋无楼栋长") == 938 - 53
     assert not any(str(c).startswith("chain.") for r in chain[1:] for c in r if c)  # every label translated
+
+
+def test_explore_panel_rows__buildings_and_chain_of_a_grid_with_phones_masked(kit):
+    from geo.explore import building_rows, chain_rows
+
+    buildings = building_rows(kit, [GRID])
+    assert len(buildings) == 5 and buildings["head_name"].notna().sum() == 1
+    chain = chain_rows(kit, [GRID[:14], GRID])  # a general grid and one of its micro-grids: leaves only
+    assert set(chain[s.GRID_CODE]) == {GRID}
+    phones = [p for p in list(buildings[s.PHONE]) + list(chain[s.PHONE]) if p]
+    assert phones and all("****" in p for p in phones)
+    general = chain[chain["step"] == "general"]
+    assert not general.duplicated([s.VOLUNTEER_ID]).any()
