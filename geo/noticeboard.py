@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +23,9 @@ import segno
 import shapely
 
 from geo import schema as s
+from geo.audit import log_event
 from geo.crs import to_metric_crs
+from geo.errors import GeoInputError
 from geo.escalation import escalation_chain
 from geo.privacy import has_consent, mask_name, notice_phone
 from geo.project import Project
@@ -172,3 +175,30 @@ def qr_modules(payload: str) -> np.ndarray:
     """The QR code of ``payload`` as a boolean module matrix (True = dark), without the quiet zone."""
     qr = segno.make_qr(payload, error=QR_ERROR, boost_error=False)
     return np.array([list(row) for row in qr.matrix], dtype=bool)
+
+
+def with_phone_consent(project: Project, *, consented: Iterable[str], withdrawn: Iterable[str] = (),
+                       user: str = "") -> Project:
+    """The project with ``phone_consent`` set for people ``consented`` and cleared for ``withdrawn`` (ids).
+
+    Logged in the audit table (``phone_consent``: who changed it, which people).
+
+    Raises
+    ------
+    GeoInputError
+        ``notice.unknown_people`` naming ids that are not volunteers.
+    """
+    vols = project.layer(s.VOLUNTEERS)
+    ids = vols[s.VOLUNTEER_ID].astype(str) if s.VOLUNTEER_ID in vols.columns else pd.Series(dtype=str)
+    yes, no = [str(v) for v in consented], [str(v) for v in withdrawn]
+    unknown = sorted(set(yes + no) - set(ids))
+    if unknown:
+        msg = f"unknown volunteer ids {unknown}"
+        raise GeoInputError(msg, code="notice.unknown_people", ids=", ".join(unknown[:20]))
+    out = vols.copy()
+    current = out[s.PHONE_CONSENT].map(has_consent) if s.PHONE_CONSENT in out.columns else pd.Series(
+        False, index=out.index)
+    out[s.PHONE_CONSENT] = current.where(~ids.isin(no), False).where(~ids.isin(yes), True).astype(bool)
+    project = project.with_layer(s.VOLUNTEERS, out)
+    return log_event(project, action="phone_consent", user=user, obj=s.VOLUNTEERS,
+                     detail=f"+{','.join(yes)} -{','.join(no)}", counts={"added": len(yes), "removed": len(no)})

@@ -152,3 +152,48 @@ def test_notice_page__the_printed_qr_is_segno_s_code_of_the_payload(kit):
     assert np.array_equal(read[4:-4, 4:-4], expected)
     supervision = next(a for a in fig.texts if a.get_gid() == "supervision").get_text()
     assert "028-12345678" in supervision
+
+
+def test_with_phone_consent__sets_clears_and_logs(kit):
+    from geo.noticeboard import with_phone_consent
+
+    vols = kit.layer(s.VOLUNTEERS)
+    a, b = vols[s.VOLUNTEER_ID].iloc[0], vols[s.VOLUNTEER_ID].iloc[1]
+    once = with_phone_consent(kit, consented=[a, b], user="王")
+    twice = with_phone_consent(once, consented=[], withdrawn=[b], user="王")
+    flags = dict(zip(twice.layer(s.VOLUNTEERS)[s.VOLUNTEER_ID], twice.layer(s.VOLUNTEERS)[s.PHONE_CONSENT]))
+    assert flags[a] is True and flags[b] is False
+    assert twice.table("audit")["action"].tolist()[-2:] == ["phone_consent", "phone_consent"]
+    with pytest.raises(Exception) as err:
+        with_phone_consent(kit, consented=["nobody"])
+    assert getattr(err.value, "code", None) == "notice.unknown_people"
+
+
+def test_print_page__notice_settings_and_consent_saved_to_the_project(tmp_path, tiny_project):
+    from pathlib import Path
+
+    import pandas as pd
+    from streamlit.testing.v1 import AppTest
+
+    from geo.project import load_project, save_project
+    from ui import state
+
+    micro = "510184001001-G1-M1"
+    rows = pd.DataFrame([{s.VOLUNTEER_ID: "V110", s.GRID_CODE: micro, s.ROLE: "leader"},
+                         {s.VOLUNTEER_ID: "V120", s.GRID_CODE: "510184001001-G1", s.ROLE: "worker"}])
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project.with_table(s.ASSIGNMENTS, rows), path)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at.session_state[state.PROJECT_PATH] = str(path)
+    at.run()
+    at.switch_page("ui/pages/print.py").run()
+    at.radio(key="print_kind").set_value("notice").run()
+    at.selectbox(key="print_unit_notice").set_value(micro).run()
+    at.text_input(key="notice_supervision_phone").set_value("028-12345678").run()
+    at.multiselect(key=f"notice_consent_{micro}").set_value(["V110"]).run()
+    at.button(key="notice_save").click().run()
+    assert not at.exception
+    saved = load_project(path)
+    assert saved.settings["supervision_phone"] == "028-12345678"
+    consent = dict(zip(saved.layer(s.VOLUNTEERS)[s.VOLUNTEER_ID], saved.layer(s.VOLUNTEERS)[s.PHONE_CONSENT]))
+    assert consent["V110"] and not consent["V120"]

@@ -87,6 +87,17 @@ MESSAGES |= {
         "en": "Grids {ids} are not of one level and one parent and cannot be merged. "
               "Pick at least two grids of the same level under the same parent.",
     },
+    "edit.action.phone_consent": {"zh": "设置公示电话同意", "en": "set notice-board phone consent"},
+    "notice.unknown_people": {
+        "zh": "没有编号为 {ids} 的人员。请从本网格的人员中选择。",
+        "en": "No people have the IDs {ids}. Pick people of this grid.",
+    },
+    "notice.ui.settings": {"zh": "公示牌设置（监督电话、二维码、电话公开同意）",
+                           "en": "Notice-board settings (supervision phone, QR code, phone consent)"},
+    "notice.ui.consent": {"zh": "同意在公示牌上完整公开工作电话的人员", "en": "People who agree to show their work phone in full"},
+    "notice.ui.save": {"zh": "保存公示牌设置", "en": "Save notice-board settings"},
+    "notice.ui.saved": {"zh": "已保存（版本 {revision}）。", "en": "Saved (revision {revision})."},
+    "notice.ui.user": {"zh": "操作人（记入日志）", "en": "Your name (for the log)"},
     "edit.action.grid_split": {"zh": "拆分网格", "en": "split a grid"},
     "edit.action.grid_merge": {"zh": "合并网格", "en": "merge grids"},
     "edit.count.retired": {"zh": "停用编码", "en": "codes retired"},
