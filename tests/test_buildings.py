@@ -102,3 +102,14 @@ def test_building_roster__one_row_per_building_heads_attached_none_dropped(kit):
     assert sorted(roster[s.CODE]) == sorted(table.loc[table[s.GRID_CODE] == grid, s.CODE])
     headed = roster[roster["head_name"].notna()]
     assert headed["head_post"].eq("楼栋长").all() and len(headed) >= 1
+
+
+def test_import_headers__building_and_consent_columns_are_recognised():
+    from geo.tables import apply_mapping
+
+    bld, _ = apply_mapping(pd.DataFrame({"楼栋名称": ["1栋"], "户数": [20], "地址": ["某路1号"], "网格编码": ["x"],
+                                         "小区类型": ["院落"]}), s.BUILDINGS, mapping=None)
+    assert {s.NAME, s.ADDRESS, s.GRID_CODE, s.KIND} <= set(bld.columns)
+    vols, _ = apply_mapping(pd.DataFrame({"姓名": ["王芳"], "工作电话": ["028-1"], "同意公示": ["是"],
+                                          "所属楼栋": ["1栋"]}), s.VOLUNTEERS, mapping=None)
+    assert {s.WORK_PHONE, s.PHONE_CONSENT, s.BUILDING_CODE} <= set(vols.columns)
