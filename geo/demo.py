@@ -38,6 +38,8 @@ DEMO_SOURCES = {
 }
 # the demo's own rules: nobody leads two micro-grids (geo.edits.find_violations "two_micro_leader")
 DEMO_STAFFING = {"one_leadership": True}
+# the demo's grids carry <community>-Gnn-Mnn codes: new grids (split, merge, re-grid) follow that pattern
+DEMO_CODE_PATTERN = {"general": "{community}-G{general:02d}", "micro": "{community}-G{general:02d}-M{micro:02d}"}
 
 
 def demo_path(name: str, *, data_dir: Path | None = None) -> Path:
@@ -98,7 +100,8 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
     outline = json.loads((base / "source" / OUTLINE_FILE).read_text(encoding="utf-8"))["features"][0]["properties"]
     project = with_demo_buildings(Project(layers=project.layers, tables=project.tables, meta=meta))
     return project.with_settings(place_name=outline["name"], place_name_en=outline["name_en"],
-                                 place_code=outline["adcode"], staffing=DEMO_STAFFING)
+                                 place_code=outline["adcode"], staffing=DEMO_STAFFING,
+                                 grid_code_pattern=DEMO_CODE_PATTERN)
 
 
 def with_demo_buildings(project: Project) -> Project:

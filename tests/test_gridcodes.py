@@ -184,3 +184,18 @@ def test_codes__any_sequence_of_splits_and_merges_never_renumbers_or_reuses(ops)
     micro_area = area[area[s.LEVEL] == s.LEVEL_MICRO].geometry.area.sum()
     assert micro_area == pytest.approx(800 * 400, rel=1e-6)  # still tiles the community
     assert np.isfinite(micro_area)
+
+
+def test_split_grid__the_demo_s_own_pattern_numbers_after_its_highest_micro_grid():
+    from geo.demo import DEMO_CODE_PATTERN
+
+    project = _project().with_settings(grid_code_pattern=DEMO_CODE_PATTERN)
+    grids = project.layer(s.GRIDS).copy()
+    grids[s.CODE] = grids[s.CODE].str.replace(rf"^{COMMUNITY}(\d\d)(\d\d)?$",
+                                              lambda m: f"{COMMUNITY}-G{m[1]}" + (f"-M{m[2]}" if m[2] else ""),
+                                              regex=True)
+    grids[s.PARENT_CODE] = grids[s.PARENT_CODE].str.replace(rf"^{COMMUNITY}(\d\d)$", rf"{COMMUNITY}-G\1", regex=True)
+    project = project.with_layer(s.GRIDS, grids)
+    target = f"{COMMUNITY}-G02-M03"
+    _, added = split_grid(project, target, _halves(project, target))
+    assert added == [f"{COMMUNITY}-G02-M05", f"{COMMUNITY}-G02-M06"]
