@@ -77,15 +77,6 @@ def buildings_table(project: Project) -> gpd.GeoDataFrame:
     return out
 
 
-def households_by_grid(project: Project) -> pd.Series:
-    """Households per grid code summed from its buildings (grids without buildings are absent)."""
-    bld = buildings_table(project)
-    if len(bld) == 0:
-        return pd.Series(dtype=float)
-    placed = bld[bld[s.GRID_CODE].notna()]
-    return placed.groupby(placed[s.GRID_CODE].astype(str))[s.HOUSEHOLDS_N].sum(min_count=1).astype(float)
-
-
 def is_building_post(post: object) -> bool:
     """True for a 职务 naming a building head (楼栋长, 单元长, with or without suffixes)."""
     text = normalise_name(post)

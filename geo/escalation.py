@@ -110,6 +110,9 @@ def escalation_chain(project: Project, *, scenario: str | None = None,
     codes = [c for c in (grid_codes if grid_codes is not None else tree.index[tree["is_leaf"].astype(bool)])
              if c in tree.index]
     people = _people(project, scenario)
+    if grid_codes is not None:  # one board: only the rows of these grids and their parents
+        wanted = set(codes) | {p for p in tree.loc[codes, s.PARENT_CODE] if p is not None}
+        people = people[people[s.GRID_CODE].isin(wanted)]
     by_grid = _group_records(people, s.GRID_CODE)
     violations = find_violations(project, scenario=scenario)
     no_leader = set(violations.loc[violations["rule"] == "no_leader", s.GRID_CODE].dropna().astype(str))

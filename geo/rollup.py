@@ -6,7 +6,7 @@ its micro-grids). The rule, for any group of grids (``geo.hierarchy`` says which
 holds, and which are leaves):
 
 - ``households``: sum of the households of its **leaf** grids (never counted twice); a leaf grid
-  without a count of its own takes the sum of its buildings (``geo.buildings.households_by_grid``);
+  without a count of its own takes the sum of its buildings (``building_households``);
 - ``grids``: number of grids of every level; ``grids_<level>`` per level;
 - ``target`` / ``actual``: sums over all its grids (``geo.staffing.staffing_by_grid``, the
   active scenario unless told otherwise); ``filled`` counts each grid's people up to its
@@ -29,7 +29,7 @@ import shapely
 
 from geo import schema as s
 from geo.assign import LAYER, point_grids_table
-from geo.buildings import households_by_grid
+from geo.buildings import buildings_table
 from geo.crs import to_metric_crs
 from geo.hierarchy import grid_descendants, grid_tree, place_code
 from geo.project import Project
@@ -96,6 +96,15 @@ def grid_shares(project: Project, *, category: str | None, radius_m: float | Non
     return out[~out.index.duplicated()]
 
 
+def building_households(project: Project) -> pd.Series:
+    """Households per grid code summed from its buildings (``geo.buildings`` places them); float."""
+    bld = buildings_table(project)
+    if len(bld) == 0:
+        return pd.Series(dtype=float)
+    placed = bld[bld[s.GRID_CODE].notna()]
+    return placed.groupby(placed[s.GRID_CODE].astype(str))[s.HOUSEHOLDS_N].sum(min_count=1).astype(float)
+
+
 def households_tree(project: Project) -> pd.DataFrame:
     """``geo.hierarchy.grid_tree`` with each leaf grid lacking a household count given its buildings' sum."""
     tree = grid_tree(project)
@@ -104,7 +113,7 @@ def households_tree(project: Project) -> pd.DataFrame:
     blank = tree[s.HOUSEHOLDS_N].isna() & tree["is_leaf"].astype(bool)
     if blank.any() and len(project.layer(s.BUILDINGS)):
         tree = tree.copy()
-        sums = households_by_grid(project).reindex(tree.index[blank])
+        sums = building_households(project).reindex(tree.index[blank])
         tree.loc[blank, s.HOUSEHOLDS_N] = sums.to_numpy(dtype=float)
     return tree
 

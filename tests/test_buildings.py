@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.buildings import building_heads, building_roster, buildings_table, households_by_grid, is_building_post
-from geo.rollup import unit_figures
+from geo.buildings import building_heads, building_roster, buildings_table, is_building_post
+from geo.rollup import building_households, unit_figures
 from geo.roster_import import read_roster
 from tests.fieldkit import TRUTH, fieldkit_project, summary
 
@@ -51,8 +51,8 @@ def test_buildings_table__own_grid_code_wins_over_location_and_kind_falls_back_t
     assert table[s.KIND].iloc[2] == "小区"  # the field kit's micro-grids are 小区
 
 
-def test_households_by_grid__sums_buildings_to_the_kit_total(kit):
-    sums = households_by_grid(kit)
+def test_building_households__sums_buildings_to_the_kit_total(kit):
+    sums = building_households(kit)
     assert sums.sum() == summary()["counts"]["households"]
     grids = kit.layer(s.GRIDS).set_index(s.CODE)
     micro = grids[grids[s.LEVEL] == s.LEVEL_MICRO][s.HOUSEHOLDS_N].astype(float)
