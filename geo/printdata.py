@@ -26,7 +26,8 @@ from geo.noticeboard import boundary_description, notice_chain, qr_modules, qr_p
 from geo.hierarchy import grid_tree, place_label, unit_children_codes, unit_grid_codes
 from geo.project import Project
 from geo.rollup import (
-    DEFAULT_CATEGORY, Figures, coverage_radius, descendant_figures, households_tree, unit_figures,
+    DEFAULT_CATEGORY, Figures, coverage_radius, descendant_figures, households_tree, reach_by_category,
+    unit_figures,
 )
 from geo.values import is_true
 
@@ -456,6 +457,8 @@ class NoticeData:
     supervision_phone: str = ""  # setting ``supervision_phone``
     qr_payload: str = ""  # what the QR code encodes
     qr: np.ndarray | None = None  # the QR module matrix (True = dark)
+    reach: pd.DataFrame | None = None  # share of the grid within reach per category (geo.rollup.reach_by_category)
+    reach_radius_m: float | None = None  # the radius of ``reach`` (geo.rollup.coverage_radius)
 
 
 NOTICE_CONTEXT_M = 300.0  # neighbouring grids within this distance are drawn on a notice board
@@ -503,6 +506,8 @@ def notice_data(project: Project, grid_code: str, *, reach_m: float | None = Non
         boundary=boundary_description(project, unit.code), chain=chain,
         supervision_phone=str(project.settings.get("supervision_phone") or ""),
         qr_payload=payload, qr=qr_modules(payload),
+        reach=reach_by_category(project, [unit.code], radius_m=None) if len(project.table(s.COVERAGE)) else None,
+        reach_radius_m=coverage_radius(project, None),
     )
 
 

@@ -313,13 +313,20 @@ def _notice_people(fig: Figure, data: NoticeData, lang: str) -> None:
 def _notice_points(fig: Figure, data: NoticeData, lang: str) -> None:
     fig.text(0.52, 0.27, t("print.notice.points", lang, reach=f"{data.reach_m:,.0f}"), ha="left", va="top",
              fontsize=9, weight="bold")
+    if data.reach is not None and len(data.reach):
+        sep = "  "
+        shares = sep.join(f"{label('category', c, lang)} {v:.0%}" if v == v else f"{label('category', c, lang)} —"
+                          for c, v in zip(data.reach[s.CATEGORY], data.reach["share"]))
+        radius = f"{data.reach_radius_m:,.0f}" if data.reach_radius_m else "—"
+        fig.text(0.52, 0.255, t("notice.reach", lang, shares=shares, radius=radius), ha="left", va="top", fontsize=7,
+                 gid="reach")
     pts = data.points
     table = pd.DataFrame({
         "print.col.name": pts[s.NAME].astype(str).to_numpy() if len(pts) else [],
         "print.col.type": [label("point_type", x, lang) for x in pts[s.POINT_TYPE]] if len(pts) else [],
         "print.col.distance": [f"{d:,.0f} m" for d in pts["distance_m"]] if len(pts) else [],
     })
-    lp.draw_table(fig.add_axes([0.52, 0.09, 0.40, 0.16], gid="points_panel"), table, lang=lang, fontsize=6.5)
+    lp.draw_table(fig.add_axes([0.52, 0.09, 0.40, 0.15], gid="points_panel"), table, lang=lang, fontsize=6.5)
 
 
 def render_page_for(data: MapPageData | NoticeData, options: lp.PageOptions) -> Figure:

@@ -197,3 +197,19 @@ def test_print_page__notice_settings_and_consent_saved_to_the_project(tmp_path, 
     assert saved.settings["supervision_phone"] == "028-12345678"
     consent = dict(zip(saved.layer(s.VOLUNTEERS)[s.VOLUNTEER_ID], saved.layer(s.VOLUNTEERS)[s.PHONE_CONSENT]))
     assert consent["V110"] and not consent["V120"]
+
+
+def test_notice_data__reach_per_category_is_the_roll_up_s(tiny_project):
+    from geo.coverage import service_reach, with_coverage
+    from geo.rollup import reach_by_category
+
+    micro = "510184001001-G1-M1"
+    project = with_coverage(tiny_project, service_reach(tiny_project, radii_m=[300]))
+    data = notice_data(project, micro)
+    expected = reach_by_category(project, [micro], radius_m=300)
+    assert data.reach_radius_m == 300
+    assert data.reach["share"].tolist() == expected["share"].tolist()
+    fig = atlas.render_notice_page(data, lp.PageOptions())
+    reach = next(a for a in fig.texts if a.get_gid() == "reach").get_text()
+    assert "300" in reach and f"{expected['share'].iloc[0]:.0%}" in reach
+    assert notice_data(tiny_project, micro).reach is None  # no coverage run yet: no line

@@ -51,6 +51,8 @@ MESSAGES |= {
     "notice.side.none": {"zh": "—", "en": "—"},
     "notice.supervision": {"zh": "监督电话：{phone}", "en": "Supervision phone: {phone}"},
     "notice.supervision_unset": {"zh": "监督电话：（未设置）", "en": "Supervision phone: (not set)"},
+    "notice.reach": {"zh": "{radius} 米内服务可达（户数占比）：{shares}",
+                     "en": "Within {radius} m (share of households): {shares}"},
     "notice.qr": {"zh": "扫码保存联系方式", "en": "Scan to save the contact"},
     "notice.qr_url": {"zh": "扫码查看网格信息", "en": "Scan for the grid's page"},
     "notice.phone_note": {"zh": "本人同意公开的工作电话完整显示，其余电话已遮蔽。",
