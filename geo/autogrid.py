@@ -23,6 +23,7 @@ from geo import schema as s
 from geo.audit import log_event
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
+from geo.gridcodes import code_pattern, stable_codes, used_codes, with_history
 from geo.partition import (
     adjacency,
     components,
@@ -498,7 +499,10 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
     """Re-grid communities of a project from its household points; return the new project and a report.
 
     Existing micro and general grids of the chosen communities are replaced; other
-    grids (dedicated, master, other communities) are kept. Assignments to the replaced
+    grids (dedicated, master, other communities) are kept. Codes are stable
+    (``geo.gridcodes.stable_codes``): a grid drawn again unchanged keeps its code, new grids get
+    new codes of the ``grid_code_pattern`` setting, and replaced codes retire into table
+    ``grid_code_history`` (``report["retired_codes"]``). Assignments to retired
     grids (locked and manual ones too: their grid no longer exists as drawn) are removed
     and counted in ``report["dropped_assignments"]``; re-run the assignment afterwards.
     The run is logged in the audit table (``autogrid``, by ``user``) with every removed assignment.
@@ -549,7 +553,15 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
         report["notes"] += rep["notes"]
     old = project.layer(s.GRIDS)
     replaced = _replaced_mask(old, wanted)
-    replaced_codes = set(old.loc[replaced, s.CODE].astype(str)) if replaced.any() else set()
+    # stable codes (geo.gridcodes): unchanged shapes keep their code, new grids get new codes,
+    # the rest retire into the history table; only assignments to retired codes are removed
+    coded, retired = stable_codes(old[replaced], gpd.GeoDataFrame(pd.concat(new_frames, ignore_index=True),
+                                                                  crs=s.STORAGE_CRS),
+                                  used=used_codes(project), pattern=code_pattern(project.settings), event="regrid",
+                                  user=user)
+    new_frames = [coded]
+    replaced_codes = set(retired[s.CODE].astype(str))
+    report["retired_codes"] = sorted(replaced_codes)
     old = old[~replaced]
     frames = [f for f in [old.to_crs(s.STORAGE_CRS) if len(old) else None, *new_frames] if f is not None]
     grids = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=s.STORAGE_CRS)
@@ -564,7 +576,7 @@ def autogrid_project(project: Project, *, community_codes: list[str] | None = No
     rows = project.table(s.ASSIGNMENTS)
     stale = rows[s.GRID_CODE].astype(str).isin(replaced_codes) if len(rows) else pd.Series(dtype=bool)
     report["dropped_assignments"] = int(stale.sum())
-    new_project = project.with_layer(s.GRIDS, grids)
+    new_project = with_history(project.with_layer(s.GRIDS, grids), retired)
     if report["dropped_assignments"]:
         new_project = new_project.with_table(s.ASSIGNMENTS, rows[~stale].reset_index(drop=True))
     new_project = log_event(new_project, action="autogrid", user=user, obj=",".join(wanted),

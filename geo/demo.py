@@ -9,9 +9,12 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 
 from geo import schema as s
+from geo.assign import assign_points
+from geo.buildings import POST, buildings_table
 from geo.coverage import radii_from, service_reach, with_coverage
 from geo.errors import GeoInputError
 from geo.project import Project, new_project, save_project
@@ -35,6 +38,8 @@ DEMO_SOURCES = {
 }
 # the demo's own rules: nobody leads two micro-grids (geo.edits.find_violations "two_micro_leader")
 DEMO_STAFFING = {"one_leadership": True}
+# the demo's grids carry <community>-Gnn-Mnn codes: new grids (split, merge, re-grid) follow that pattern
+DEMO_CODE_PATTERN = {"general": "{community}-G{general:02d}", "micro": "{community}-G{general:02d}-M{micro:02d}"}
 
 
 def demo_path(name: str, *, data_dir: Path | None = None) -> Path:
@@ -93,9 +98,40 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
         "demo_build": summary,
     }
     outline = json.loads((base / "source" / OUTLINE_FILE).read_text(encoding="utf-8"))["features"][0]["properties"]
-    project = Project(layers=project.layers, tables=project.tables, meta=meta)
+    project = with_demo_buildings(Project(layers=project.layers, tables=project.tables, meta=meta))
     return project.with_settings(place_name=outline["name"], place_name_en=outline["name_en"],
-                                 place_code=outline["adcode"], staffing=DEMO_STAFFING)
+                                 place_code=outline["adcode"], staffing=DEMO_STAFFING,
+                                 grid_code_pattern=DEMO_CODE_PATTERN)
+
+
+def with_demo_buildings(project: Project) -> Project:
+    """The demo's buildings named (社区 + number + 栋), addressed, placed in their micro-grid with its kind,
+    and one 楼栋长 per micro-grid that has residents (the first volunteer living there heads its largest
+    building); every second person agrees to show their phone on notice boards. All illustrative.
+    """
+    bld = buildings_table(project)
+    comms = project.layer(s.COMMUNITIES)
+    towns = project.layer(s.TOWNS)
+    comm_name = dict(zip(comms[s.CODE].astype(str), comms[s.NAME].astype(str)))
+    comm_town = dict(zip(comms[s.CODE].astype(str), comms[s.TOWN_CODE].astype(str)))
+    town_name = dict(zip(towns[s.CODE].astype(str), towns[s.NAME].astype(str)))
+    number = bld[s.CODE].astype(str).str.extract(r"(\d+)$")[0].astype(float).fillna(0).astype(int)
+    community = bld[s.COMMUNITY_CODE].astype(str)
+    bld[s.NAME] = [f"{comm_name.get(c, '')}{n}栋" for c, n in zip(community, number)]
+    bld[s.ADDRESS] = [f"{town_name.get(comm_town.get(c, ''), '')}{comm_name.get(c, '')}{n}栋（示意）"
+                      for c, n in zip(community, number)]
+    vols = project.layer(s.VOLUNTEERS).copy()
+    grids = project.layer(s.GRIDS)
+    home = assign_points(vols, grids[grids[s.LEVEL] == s.LEVEL_MICRO], id_col=s.VOLUNTEER_ID, max_distance_m=0.0)
+    largest = bld.sort_values([s.HOUSEHOLDS_N, s.CODE], ascending=[False, True]).drop_duplicates(s.GRID_CODE)
+    largest = dict(zip(largest[s.GRID_CODE], largest[s.CODE].astype(str)))
+    first = home[home[s.GRID_CODE].isin(largest)].sort_values(s.VOLUNTEER_ID).drop_duplicates(s.GRID_CODE)
+    heads = vols[s.VOLUNTEER_ID].isin(first[s.VOLUNTEER_ID]).to_numpy()
+    vols[POST] = np.where(heads, s.BUILDING_POSTS[0], None)
+    vols[s.BUILDING_CODE] = vols[s.VOLUNTEER_ID].map(dict(zip(first[s.VOLUNTEER_ID], first[s.GRID_CODE].map(largest))))
+    vols[s.BUILDING_CODE] = vols[s.BUILDING_CODE].astype(object).where(vols[s.BUILDING_CODE].notna(), None)
+    vols[s.PHONE_CONSENT] = np.arange(len(vols)) % 2 == 0
+    return project.with_layer(s.BUILDINGS, bld).with_layer(s.VOLUNTEERS, vols)
 
 
 def with_first_results(project: Project) -> Project:

@@ -13,6 +13,8 @@ import pandas as pd
 import shapely
 
 from geo import schema as s
+from geo.buildings import building_roster
+from geo.escalation import escalation_chain
 from geo.hierarchy import grid_tree, place_label
 from geo.hierarchy import unit_grid_codes as tree_unit_grids
 from geo.privacy import mask_phone
@@ -277,3 +279,21 @@ def problem_rows(project: Project, figures: Figures, grid_codes: list[str], *,
             out.append(("ui.panel.problem.no_reach", {"name": name, "radius": f"{radius_m:.0f}",
                                                       "category": category}))
     return out
+
+
+def building_rows(project: Project, grid_codes: list[str]) -> pd.DataFrame:
+    """Buildings of ``grid_codes`` with their heads (``geo.buildings.building_roster``); phones MASKED."""
+    roster = building_roster(project, grid_codes=grid_codes)
+    return roster.assign(**{s.PHONE: roster[s.PHONE].map(lambda p: mask_phone(p) if isinstance(p, str) else "")})
+
+
+def chain_rows(project: Project, grid_codes: list[str]) -> pd.DataFrame:
+    """The escalation chain of the leaf grids among ``grid_codes`` (``geo.escalation``), each unit and person
+    once (a general grid's people are not repeated per micro-grid); phones MASKED."""
+    tree = grid_tree(project)
+    leaves = [c for c in grid_codes if c in tree.index and bool(tree.at[c, "is_leaf"])]
+    chain = escalation_chain(project, grid_codes=leaves)
+    chain = chain.drop_duplicates(["step", "unit_code", s.VOLUNTEER_ID, s.NAME, "gap"])
+    work = chain[s.WORK_PHONE].where(chain[s.WORK_PHONE].notna(), chain[s.PHONE])
+    return chain.drop(columns=[s.WORK_PHONE]).assign(**{
+        s.PHONE: [mask_phone(p) if p is not None and not pd.isna(p) else "" for p in work]}).reset_index(drop=True)

@@ -21,9 +21,12 @@ from geo import __version__
 from geo import export_formats as fmt
 from geo import export_tables as tab
 from geo import schema as s
+from geo.buildings import building_roster, roster_export_table
 from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
 from geo.errors import ExportError, GeoWarning
+from geo.escalation import chain_export_table, escalation_chain
 from geo.files import write_atomic
+from geo.gridcodes import history_table
 from geo.messages import label, t
 from geo.project import Project
 from geo.validate import check_project, findings_table
@@ -192,12 +195,33 @@ def _town_sheets(project: Project, options: ExportOptions, scenario: str) -> dic
     return sheets
 
 
+def _chain_sheets(project: Project, options: ExportOptions, scenario: str) -> dict[str, pd.DataFrame]:
+    """Buildings with their heads, the escalation chain of every grid, and retired grid codes (when any).
+
+    Keys ``buildings``, ``escalation``, ``code_history`` (sheet names are ``export.sheet.<key>``).
+    """
+    lang, privacy = options.lang, _privacy(options)
+    sheets: dict[str, pd.DataFrame] = {}
+    if len(project.layer(s.BUILDINGS)):
+        sheets["buildings"] = roster_export_table(building_roster(project), privacy=privacy)
+    if len(project.layer(s.GRIDS)):
+        chain = escalation_chain(project, scenario=scenario)
+        sheets["escalation"] = chain_export_table(chain, privacy=privacy, lang=lang)
+    history = history_table(project)
+    if len(history):
+        sheets["code_history"] = history.rename(columns={
+            s.CODE: "retired_code", s.NAME: tab.GRID_NAME, "event": "retired_event"})[
+            ["retired_code", tab.GRID_NAME, s.LEVEL, s.COMMUNITY_CODE, "retired_event", "replaced_by", "retired_at"]]
+    return sheets
+
+
 def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
           notes: list[GeoWarning]) -> bytes:
     lang = options.lang
     sheets = {t("export.sheet.summary", lang): _summary_sheet(project, scenario, lang)}
     if options.level != "town":
         sheets.update(_town_sheets(project, options, scenario))
+        sheets.update({t(f"export.sheet.{k}", lang): v for k, v in _chain_sheets(project, options, scenario).items()})
     headers = {c: tab.header(c, lang) for df in sheets.values() for c in df.columns}
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
     return fmt.to_xlsx_bytes(sheets, headers=headers, metadata=meta_local,
@@ -247,6 +271,8 @@ def _gpkg(project: Project, options: ExportOptions, scenario: str, meta: dict[st
         layers[name] = crs.transform(tab.localise_columns(gdf, lang, gdf.attrs.get("headers")))
     assignments = tab.assignment_table(project, scenario=scenario, privacy=_privacy(options), lang=lang)
     layers["assignments"] = tab.localise_columns(assignments, lang)
+    for name, sheet in _chain_sheets(project, options, scenario).items():
+        layers[name] = tab.localise_columns(sheet, lang)
     findings = qa_findings(project, lang)
     if len(findings.columns):
         layers["qa_report"] = findings

@@ -21,10 +21,14 @@ import shapely
 from geo import schema as s
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
-from geo.privacy import mask_name, mask_phone
+from geo.privacy import has_consent, mask_name, mask_phone, notice_phone
+from geo.noticeboard import boundary_description, notice_chain, qr_modules, qr_payload
 from geo.hierarchy import grid_tree, place_label, unit_children_codes, unit_grid_codes
 from geo.project import Project
-from geo.rollup import DEFAULT_CATEGORY, Figures, coverage_radius, descendant_figures, unit_figures
+from geo.rollup import (
+    DEFAULT_CATEGORY, Figures, coverage_radius, descendant_figures, households_tree, reach_by_category,
+    unit_figures,
+)
 from geo.values import is_true
 
 CITY = "city"
@@ -375,8 +379,13 @@ def children_table(children: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def people_of(project: Project, grid_codes: list[str], *, mask_names: bool = False) -> pd.DataFrame:
-    """Assigned people of ``grid_codes``: grid code, role, name, masked phone (phones are always masked)."""
+def people_of(project: Project, grid_codes: list[str], *, mask_names: bool = False,
+              for_notice: bool = False) -> pd.DataFrame:
+    """Assigned people of ``grid_codes``: grid code, role, name, masked phone.
+
+    Phones are always masked, except ``for_notice``: a notice board shows each person's work
+    phone in full when they consented (``geo.privacy.notice_phone``).
+    """
     rows = project.assignments()
     vols = project.layer(s.VOLUNTEERS)
     if len(rows) == 0 or len(vols) == 0:
@@ -385,7 +394,7 @@ def people_of(project: Project, grid_codes: list[str], *, mask_names: bool = Fal
     info = pd.DataFrame(vols.drop(columns=vols.geometry.name))
     info[s.VOLUNTEER_ID] = info[s.VOLUNTEER_ID].astype(str)
     merged = rows.assign(**{s.VOLUNTEER_ID: rows[s.VOLUNTEER_ID].astype(str)}).merge(
-        info[[s.VOLUNTEER_ID, s.NAME] + ([s.PHONE] if s.PHONE in info.columns else [])],
+        info[[s.VOLUNTEER_ID, s.NAME] + [c for c in (s.PHONE, s.WORK_PHONE, s.PHONE_CONSENT) if c in info.columns]],
         on=s.VOLUNTEER_ID, how="left")
     role_order = {r: i for i, r in enumerate(("worker", "leader", "member"))}
     merged["_order"] = merged[s.ROLE].map(lambda r: role_order.get(str(r), 9))
@@ -394,8 +403,19 @@ def people_of(project: Project, grid_codes: list[str], *, mask_names: bool = Fal
         s.GRID_CODE: merged[s.GRID_CODE].astype(str).to_numpy(),
         s.ROLE: merged[s.ROLE].astype(str).to_numpy(),
         s.NAME: [mask_name(n) if mask_names else ("" if n is None else str(n)) for n in merged[s.NAME]],
-        s.PHONE: [mask_phone(p) for p in merged.get(s.PHONE, pd.Series([None] * len(merged)))],
+        s.PHONE: _notice_phones(merged) if for_notice else [
+            mask_phone(p) for p in merged.get(s.PHONE, pd.Series([None] * len(merged)))],
     })
+
+
+def _notice_phones(people: pd.DataFrame) -> list[str]:
+    """Work phone (else phone) in full where the person consented, masked otherwise."""
+    blank = pd.Series([None] * len(people), index=people.index)
+    phone = people.get(s.PHONE, blank)
+    work = people.get(s.WORK_PHONE, blank)
+    work = work.where(work.notna() & (work.astype(str) != ""), phone)
+    return [notice_phone(p, consented=has_consent(c)) if p is not None and not pd.isna(p) else ""
+            for p, c in zip(work, people.get(s.PHONE_CONSENT, blank))]
 
 
 def roster_table(project: Project, unit: Unit, *, mask_names: bool = False) -> pd.DataFrame:
@@ -416,7 +436,7 @@ def roster_table(project: Project, unit: Unit, *, mask_names: bool = False) -> p
 
 @dataclass
 class NoticeData:
-    """A micro-grid notice board (公示牌); geometries in EPSG:32648, phones masked."""
+    """A micro-grid notice board (公示牌); geometries in EPSG:32648; work phones in full only with consent."""
 
     unit: Unit
     grid: gpd.GeoDataFrame
@@ -432,6 +452,13 @@ class NoticeData:
     town_name: str | None = None
     illustrative: bool = False
     neighbours: gpd.GeoDataFrame | None = None  # grids of the same level around it, for context
+    boundary: dict[str, list[str]] = field(default_factory=dict)  # 四至: side -> names (geo.noticeboard)
+    chain: pd.DataFrame | None = None  # escalation chain, phones as the board shows them
+    supervision_phone: str = ""  # setting ``supervision_phone``
+    qr_payload: str = ""  # what the QR code encodes
+    qr: np.ndarray | None = None  # the QR module matrix (True = dark)
+    reach: pd.DataFrame | None = None  # share of the grid within reach per category (geo.rollup.reach_by_category)
+    reach_radius_m: float | None = None  # the radius of ``reach`` (geo.rollup.coverage_radius)
 
 
 NOTICE_CONTEXT_M = 300.0  # neighbouring grids within this distance are drawn on a notice board
@@ -458,11 +485,13 @@ def notice_data(project: Project, grid_code: str, *, reach_m: float | None = Non
     grids = project.layer(s.GRIDS)
     row = grids[grids[s.CODE].astype(str) == unit.code]
     people = people_of(project, [unit.code] + ([unit.parent_code] if unit.parent_code else []),
-                       mask_names=mask_names)
+                       mask_names=mask_names, for_notice=True)
+    chain = notice_chain(project, unit.code, mask_names=mask_names)
+    payload = qr_payload(project, unit.code, unit.name, chain)
     own = people[people[s.GRID_CODE] == unit.code]
     workers = people[(people[s.ROLE] == "worker")]
     hh = households_in(project, unit.geometry)
-    hh_n = pd.to_numeric(row.get(s.HOUSEHOLDS_N), errors="coerce").iloc[0] if s.HOUSEHOLDS_N in row else np.nan
+    hh_n = households_tree(project)[s.HOUSEHOLDS_N].get(unit.code, np.nan)  # its own count, else its buildings'
     names = _names(project)
     tree = grid_tree(project)
     return NoticeData(
@@ -474,6 +503,11 @@ def notice_data(project: Project, grid_code: str, *, reach_m: float | None = Non
         town_name=names.get(_text(tree.at[unit.code, s.TOWN_CODE]) or ""),
         illustrative=unit.illustrative,
         neighbours=_neighbours(grids, row, unit.geometry),
+        boundary=boundary_description(project, unit.code), chain=chain,
+        supervision_phone=str(project.settings.get("supervision_phone") or ""),
+        qr_payload=payload, qr=qr_modules(payload),
+        reach=reach_by_category(project, [unit.code], radius_m=None) if len(project.table(s.COVERAGE)) else None,
+        reach_radius_m=coverage_radius(project, None),
     )
 
 

@@ -55,6 +55,27 @@ def is_mobile_phone(phone: object) -> bool:
     return len(text) == 11 and text.isdigit() and text.startswith("1")
 
 
+_CONSENT_YES = {"1", "true", "yes", "y", "是", "同意", "已同意", "√", "✓", "可公开", "公开"}
+
+
+def has_consent(value: object) -> bool:
+    """True when a consent cell says yes (``True``, 1, 是, 同意, yes...); blank or anything else is no."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value == 1
+    return str(value).strip().lower() in _CONSENT_YES
+
+
+def notice_phone(phone: object, *, consented: bool) -> str:
+    """A work phone as a notice board shows it: in full when the person consented, else masked."""
+    if not consented:
+        return mask_phone(phone)
+    return normalise_phone(phone) or ""
+
+
 def mask_name(name: object) -> str:
     """``李小明`` -> ``李*明``; ``王芳`` -> ``王*``; Latin names keep their first letter."""
     if name is None or (isinstance(name, float) and pd.isna(name)):

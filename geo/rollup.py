@@ -5,7 +5,8 @@ Explore, Dashboard, Export, Print and the command line all read their per-unit n
 its micro-grids). The rule, for any group of grids (``geo.hierarchy`` says which grids a unit
 holds, and which are leaves):
 
-- ``households``: sum of the households of its **leaf** grids (never counted twice);
+- ``households``: sum of the households of its **leaf** grids (never counted twice); a leaf grid
+  without a count of its own takes the sum of its buildings (``building_households``);
 - ``grids``: number of grids of every level; ``grids_<level>`` per level;
 - ``target`` / ``actual``: sums over all its grids (``geo.staffing.staffing_by_grid``, the
   active scenario unless told otherwise); ``filled`` counts each grid's people up to its
@@ -28,6 +29,7 @@ import shapely
 
 from geo import schema as s
 from geo.assign import LAYER, point_grids_table
+from geo.buildings import buildings_table
 from geo.crs import to_metric_crs
 from geo.hierarchy import grid_descendants, grid_tree, place_code
 from geo.project import Project
@@ -94,10 +96,32 @@ def grid_shares(project: Project, *, category: str | None, radius_m: float | Non
     return out[~out.index.duplicated()]
 
 
+def building_households(project: Project) -> pd.Series:
+    """Households per grid code summed from its buildings (``geo.buildings`` places them); float."""
+    bld = buildings_table(project)
+    if len(bld) == 0:
+        return pd.Series(dtype=float)
+    placed = bld[bld[s.GRID_CODE].notna()]
+    return placed.groupby(placed[s.GRID_CODE].astype(str))[s.HOUSEHOLDS_N].sum(min_count=1).astype(float)
+
+
+def households_tree(project: Project) -> pd.DataFrame:
+    """``geo.hierarchy.grid_tree`` with each leaf grid lacking a household count given its buildings' sum."""
+    tree = grid_tree(project)
+    if len(tree) == 0:
+        return tree
+    blank = tree[s.HOUSEHOLDS_N].isna() & tree["is_leaf"].astype(bool)
+    if blank.any() and len(project.layer(s.BUILDINGS)):
+        tree = tree.copy()
+        sums = building_households(project).reindex(tree.index[blank])
+        tree.loc[blank, s.HOUSEHOLDS_N] = sums.to_numpy(dtype=float)
+    return tree
+
+
 def grid_figures(project: Project, *, scenario: str | None = None, category: str | None = DEFAULT_CATEGORY,
                  radius_m: float | None = None) -> pd.DataFrame:
     """Figures per grid (index: grid code, the layer's order): tree columns, staffing, coverage, people, points."""
-    tree = grid_tree(project)
+    tree = households_tree(project)
     scenario = scenario or project.active_scenario
     out = tree.copy()
     if len(tree) == 0:
@@ -247,7 +271,7 @@ def descendant_figures(project: Project, grids: pd.DataFrame, codes: list[str], 
 
 def reach_by_category(project: Project, grid_codes: list[str], *, radius_m: float | None) -> pd.DataFrame:
     """Coverage of one group of grids for every service category: ``category, share`` (the same rule)."""
-    tree = grid_tree(project)
+    tree = households_tree(project)
     leaves = tree.loc[[c for c in grid_codes if c in tree.index]]
     leaves = leaves[leaves["is_leaf"].astype(bool)]
     radius = coverage_radius(project, radius_m)
@@ -271,7 +295,7 @@ def coverage_rollup(project: Project) -> pd.DataFrame:
     cov = project.table(s.COVERAGE)
     if len(cov) == 0 or s.CATEGORY not in cov.columns:
         return pd.DataFrame(columns=cols)
-    tree = grid_tree(project)
+    tree = households_tree(project)
     leaves = tree[tree["is_leaf"].astype(bool)]
     city = place_code(project) or CITY
     groups = [(COMMUNITY, leaves[s.COMMUNITY_CODE]), (TOWN, leaves[s.TOWN_CODE]),

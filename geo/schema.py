@@ -97,6 +97,17 @@ ASSIGNMENT_COLUMNS = (
     VOLUNTEER_ID, GRID_CODE, ROLE, METHOD, DISTANCE_M, LOCKED, VERSION, UPDATED_AT, SCENARIO,
 )
 
+# --- buildings (楼栋) ------------------------------------------------------------
+# The building points are the household layer: one point per building with its household
+# count. geo.buildings reads them as buildings; these columns are optional on that layer.
+BUILDINGS = HOUSEHOLDS
+BUILDING_COLUMNS = (CODE, NAME, ADDRESS, HOUSEHOLDS_N, KIND, GRID_CODE)  # KIND: the compound's unit kind
+BUILDING_CODE = "building_code"  # volunteers: the building a 楼栋长/单元长 heads
+BUILDING_POSTS = ("楼栋长", "单元长")  # posts (roster 职务) of people who head a building
+WORK_PHONE = "work_phone"  # volunteers: a work phone for notice boards (else ``phone``)
+PHONE_CONSENT = "phone_consent"  # volunteers: the person agreed to show the work phone in full on notice boards
+GRID_CODE_HISTORY = "grid_code_history"  # table: retired grid codes and what replaced them (geo.gridcodes)
+
 # --- per-layer required columns (besides geometry) --------------------------------
 REQUIRED = {
     TOWNS: (CODE, NAME),
@@ -107,7 +118,8 @@ REQUIRED = {
     SERVICE_POINTS: (POINT_ID, NAME, POINT_TYPE),
 }
 # columns kept as text whatever they look like (leading zeros, phone numbers)
-TEXT_COLUMNS = (CODE, TOWN_CODE, COMMUNITY_CODE, PARENT_CODE, VOLUNTEER_ID, POINT_ID, PHONE, GRID_CODE)
+TEXT_COLUMNS = (CODE, TOWN_CODE, COMMUNITY_CODE, PARENT_CODE, VOLUNTEER_ID, POINT_ID, PHONE, GRID_CODE,
+                BUILDING_CODE, WORK_PHONE)
 
 # --- default planner settings (stored in META["settings"]) ---------------------------
 DEFAULT_SETTINGS = {
@@ -116,6 +128,10 @@ DEFAULT_SETTINGS = {
     "targets": {"micro": 1, "general": 1, "dedicated": 1, "master": 0},
     "radii_m": [300, 500, 1000],
     "max_distance_m": 5000,
+    # new grid codes (geo.gridcodes): the field kit's numeric pattern, community code + 2 + 2 digits
+    "grid_code_pattern": {"general": "{community}{general:02d}", "micro": "{community}{general:02d}{micro:02d}"},
+    "supervision_phone": "",  # printed on notice boards (监督电话)
+    "notice_qr_url": "",  # notice-board QR: this URL when set, else a contact card
 }
 
 # --- derived tables (written by `assign` and `coverage`, read by export/print/app) ------

@@ -60,6 +60,9 @@ _BY_LAYER: dict[str, dict[str, tuple[str, ...]]] = {
     s.HOUSEHOLDS: {
         s.CODE: ("编码", "代码", "code", "id", "楼栋编码", "建筑编码", "编号"),
         s.NAME: ("楼栋名称", "楼栋", "建筑名称"),
+        s.ADDRESS: ("地址", "楼栋地址", "address"),  # buildings (geo.buildings)
+        s.GRID_CODE: ("网格编码", "微网格编码", "所属网格编码", "gridcode"),
+        s.KIND: ("小区类型", "单元类型", "kind"),
     },
     s.VOLUNTEERS: {
         s.VOLUNTEER_ID: ("编号", "编码", "代码", "id", "code", "志愿者编号", "志愿者编码", "volunteerid",
@@ -71,6 +74,9 @@ _BY_LAYER: dict[str, dict[str, tuple[str, ...]]] = {
         s.PARTY_MEMBER: ("党员", "是否党员", "政治面貌", "partymember", "party"),
         s.SKILLS: ("技能", "特长", "专长", "skills", "skill"),
         s.CAPACITY: ("容量", "可服务网格数", "服务网格数", "capacity"),
+        s.WORK_PHONE: ("工作电话", "办公电话", "workphone"),  # notice boards (geo.noticeboard)
+        s.PHONE_CONSENT: ("同意公示", "同意公开电话", "公示同意", "电话公开同意", "phoneconsent", "consent"),
+        s.BUILDING_CODE: ("楼栋编码", "所属楼栋", "负责楼栋", "buildingcode"),
     },
     s.SERVICE_POINTS: {
         s.POINT_ID: ("编号", "编码", "代码", "id", "code", "点位编号", "点位编码", "pointid"),

@@ -182,8 +182,9 @@ def _person_lines(people: pd.DataFrame, lang: str) -> list[str]:
 
 
 def render_notice_page(data: NoticeData, options: lp.PageOptions | None = None) -> Figure:
-    """A grid notice board (公示牌): map with buildings and service points, people (phones masked),
-    the general grid worker and the service points within reach.
+    """A grid notice board (公示牌): map with buildings and service points, 四至, the people (work phones in
+    full only with consent), the escalation chain, the service points within reach, the supervision
+    phone and an offline QR code.
     """
     data, options = lp.literal_data(data), lp.literal_data(options or lp.PageOptions())
     lang = options.lang
@@ -191,7 +192,7 @@ def render_notice_page(data: NoticeData, options: lp.PageOptions | None = None) 
         fig = lp.new_page(replace(options, orientation="portrait"))
         sub = " ".join(x for x in (data.town_name, data.community_name, data.parent_name) if x)
         lp.add_title(fig, options.title or t("print.notice.title", lang, grid=data.unit.name), sub or None)
-        ax = fig.add_axes([0.08, 0.44, 0.84, 0.46], gid="map")
+        ax = fig.add_axes([0.08, 0.56, 0.84, 0.34], gid="map")
         ax.set_axis_off()
         geom = data.unit.geometry
         if data.neighbours is not None and len(data.neighbours):
@@ -214,11 +215,74 @@ def render_notice_page(data: NoticeData, options: lp.PageOptions | None = None) 
         lp.add_scale_bar(ax, lang=lang)
         lp.add_north_arrow(ax)
         _notice_legend(fig, types, lang)
+        _notice_boundary(fig, data, lang)
         _notice_people(fig, data, lang)
+        _notice_chain(fig, data, lang)
         _notice_points(fig, data, lang)
-        fig.text(0.5, 0.075, t("print.notice.escalation", lang), ha="center", fontsize=9, color="#444444")
+        _notice_qr(fig, data, lang)
+        phone = data.supervision_phone
+        fig.text(0.08, 0.30, t("notice.supervision", lang, phone=phone) if phone else
+                 t("notice.supervision_unset", lang), ha="left", fontsize=10, weight="bold", gid="supervision")
+        fig.text(0.08, 0.285, t("notice.phone_note", lang), ha="left", va="top", fontsize=6.5, color="#555555",
+                 wrap=True)
+        fig.text(0.5, 0.06, t("print.notice.escalation", lang), ha="center", fontsize=9, color="#444444")
         lp.add_footer(fig, options, illustrative=data.illustrative)
     return fig
+
+
+def _notice_boundary(fig: Figure, data: NoticeData, lang: str) -> None:
+    """四至: one line per side, under the map."""
+    sep = "、" if lang == "zh" else ", "
+    colon = "：" if lang == "zh" else ": "
+    lines = [f"{t(f'notice.side.{side}', lang)}{colon}{sep.join(names[:3]) or t('notice.side.none', lang)}"
+             for side, names in ((k, (data.boundary or {}).get(k, [])) for k in ("east", "south", "west", "north"))]
+    fig.text(0.08, 0.548, t("notice.boundary", lang), ha="left", va="top", fontsize=8.5, weight="bold")
+    fig.text(0.08, 0.530, "\n".join(lines), ha="left", va="top", fontsize=7.5, linespacing=1.3, gid="boundary")
+
+
+def _chain_lines(chain: pd.DataFrame, lang: str, *, limit: int = 4) -> list[str]:
+    """The escalation chain as lines: per step its people (name, post, phone as shown) and gaps."""
+    lines: list[str] = []
+    for step in ("building", "micro", "general", "community"):
+        part = chain[chain["step"] == step]
+        if len(part) == 0:
+            continue
+        lines.append(t(f"chain.step.{step}", lang))
+        people = part[part["gap"].isna()]
+        if step == "building":
+            lines.append("  " + t("chain.buildings_headed", lang, headed=people["unit_code"].nunique(),
+                                  n=part["unit_code"].nunique()))
+        for rec in people.head(limit).itertuples(index=False):
+            where = f"{rec.unit_name} " if step == "building" and rec.unit_name else ""
+            post = rec.post if isinstance(rec.post, str) and rec.post else t(f"chain.role.{rec.role}", lang) if (
+                rec.role in ("building_head", "secretary", "station")) else t(f"role.{rec.role}", lang)
+            lines.append(f"  {where}{rec.name or ''} {post} {rec.shown_phone}".rstrip())
+        if len(people) > limit:
+            lines.append("  " + t("chain.more", lang, n=len(people) - limit))
+        gaps = part[part["gap"].notna()]
+        if step != "building" and len(gaps):
+            lines.append("  " + "、".join(t(f"chain.gap.{g}", lang) for g in gaps["gap"].unique()))
+    return lines
+
+
+def _notice_chain(fig: Figure, data: NoticeData, lang: str) -> None:
+    if data.chain is None or len(data.chain) == 0:
+        return
+    fig.text(0.52, 0.48, t("chain.title", lang), ha="left", va="top", fontsize=9.5, weight="bold")
+    fig.text(0.52, 0.46, "\n".join(_chain_lines(data.chain, lang)[:16]), ha="left", va="top", fontsize=7,
+             linespacing=1.35, gid="chain")
+
+
+def _notice_qr(fig: Figure, data: NoticeData, lang: str) -> None:
+    """The QR code, with a 4-module quiet zone, drawn module for module (nearest, no smoothing)."""
+    if data.qr is None or not len(data.qr):
+        return
+    modules = np.pad(np.asarray(data.qr, dtype=bool), 4)
+    ax = fig.add_axes([0.08, 0.12, 0.14, 0.14 * fig.get_figwidth() / fig.get_figheight()], gid="qr")
+    ax.imshow(~modules, cmap="gray", interpolation="nearest", vmin=0, vmax=1, aspect="equal")
+    ax.set_axis_off()
+    caption = "notice.qr_url" if data.qr_payload.startswith(("http://", "https://")) else "notice.qr"
+    fig.text(0.15, 0.115, t(caption, lang), ha="center", va="top", fontsize=7)
 
 
 def _notice_legend(fig: Figure, types: list[str], lang: str) -> None:
@@ -232,7 +296,7 @@ def _notice_legend(fig: Figure, types: list[str], lang: str) -> None:
         handles.append(Line2D([], [], linestyle="", marker=sym.marker, markersize=sym.size_pt * 0.8,
                               markerfacecolor=sym.color, markeredgecolor="white"))
     leg = fig.legend(handles, [label("point_type", p, lang) for p in types], loc="upper right",
-                     bbox_to_anchor=(0.92, 0.44), fontsize=7, frameon=False, ncol=min(len(types), 3))
+                     bbox_to_anchor=(0.92, 0.555), fontsize=6.5, frameon=False, ncol=1)
     leg.set_gid("legend")
 
 
@@ -242,20 +306,27 @@ def _notice_people(fig: Figure, data: NoticeData, lang: str) -> None:
     for key, people in (("role.leader", data.leaders), ("role.worker", data.workers),
                         ("role.member", data.members)):
         lines.append(t(key, lang) + "：" if lang == "zh" else t(key, lang) + ":")
-        lines += ["  " + x for x in _person_lines(people, lang)[:8]]
-    fig.text(0.08, 0.40, "\n".join(lines), ha="left", va="top", fontsize=10, linespacing=1.5, gid="people")
+        lines += ["  " + x for x in _person_lines(people, lang)[:3]]
+    fig.text(0.08, 0.465, "\n".join(lines), ha="left", va="top", fontsize=8.5, linespacing=1.35, gid="people")
 
 
 def _notice_points(fig: Figure, data: NoticeData, lang: str) -> None:
-    fig.text(0.52, 0.40, t("print.notice.points", lang, reach=f"{data.reach_m:,.0f}"), ha="left", va="top",
-             fontsize=10, weight="bold")
+    fig.text(0.52, 0.27, t("print.notice.points", lang, reach=f"{data.reach_m:,.0f}"), ha="left", va="top",
+             fontsize=9, weight="bold")
+    if data.reach is not None and len(data.reach):
+        sep = "  "
+        shares = sep.join(f"{label('category', c, lang)} {v:.0%}" if v == v else f"{label('category', c, lang)} —"
+                          for c, v in zip(data.reach[s.CATEGORY], data.reach["share"]))
+        radius = f"{data.reach_radius_m:,.0f}" if data.reach_radius_m else "—"
+        fig.text(0.52, 0.255, t("notice.reach", lang, shares=shares, radius=radius), ha="left", va="top", fontsize=7,
+                 gid="reach")
     pts = data.points
     table = pd.DataFrame({
         "print.col.name": pts[s.NAME].astype(str).to_numpy() if len(pts) else [],
         "print.col.type": [label("point_type", x, lang) for x in pts[s.POINT_TYPE]] if len(pts) else [],
         "print.col.distance": [f"{d:,.0f} m" for d in pts["distance_m"]] if len(pts) else [],
     })
-    lp.draw_table(fig.add_axes([0.52, 0.10, 0.40, 0.27], gid="points_panel"), table, lang=lang, fontsize=7.5)
+    lp.draw_table(fig.add_axes([0.52, 0.09, 0.40, 0.15], gid="points_panel"), table, lang=lang, fontsize=6.5)
 
 
 def render_page_for(data: MapPageData | NoticeData, options: lp.PageOptions) -> Figure:

@@ -209,3 +209,13 @@ def test_app__language_switch_is_kept_in_the_url(project_file):
     at.run()
     at.radio(key=state.LANG).set_value("en").run()
     assert at.query_params[state.LANG] in ("en", ["en"])
+
+
+def test_explore__a_grid_shows_its_escalation_chain_and_buildings(project_file):
+    at = _app(project_file)
+    at.run()
+    at.text_input(key=state.EXPLORE_SEARCH).set_value(GRID_M1).run()
+    at.button(key="explore_search_go").click().run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert "上报链" in labels and any(label.startswith("楼栋") for label in labels)

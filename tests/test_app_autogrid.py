@@ -73,8 +73,9 @@ def test_autogrid__one_community_gets_micro_grids_in_band_and_is_saved(project_f
     micro = mine[mine[s.LEVEL] == s.LEVEL_MICRO]
     assert len(micro) >= 4 and micro[s.HOUSEHOLDS_N].between(30, 100).all()
     assert micro[s.HOUSEHOLDS_N].sum() == 400
-    assert GRID_M1 not in set(grids[s.CODE])  # the old micro-grid is gone
-    assert mine[s.CODE].str.startswith(f"{COMM11}-G01").any()
+    assert GRID_M1 not in set(grids[s.CODE])  # the old micro-grid is gone, its code retired
+    assert GRID_M1 in set(saved.table(s.GRID_CODE_HISTORY)[s.CODE])
+    assert mine[s.CODE].str.fullmatch(rf"{COMM11}01(\d\d)?").any()  # new codes: the default numeric pattern
     others = before.layer(s.GRIDS)[before.layer(s.GRIDS)[s.COMMUNITY_CODE] != COMM11]
     assert sorted(grids.loc[grids[s.COMMUNITY_CODE] != COMM11, s.CODE]) == sorted(others[s.CODE])
     assert saved.settings["micro_households"] == [30, 100]

@@ -156,3 +156,18 @@ def test_build_demo__regenerates_committed_files_byte_for_byte(tmp_path):
                    check=True, cwd=ROOT, capture_output=True)
     for name in [*DEMO_FILES.values(), "build_summary.json"]:
         assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), name
+
+
+def test_demo__ships_buildings_named_placed_in_micro_grids_with_heads(demo):
+    from geo.buildings import building_heads, buildings_table
+
+    bld = buildings_table(demo)
+    grids = demo.layers[s.GRIDS]
+    micro = set(grids.loc[grids[s.LEVEL] == s.LEVEL_MICRO, s.CODE])
+    assert bld[s.GRID_CODE].isin(micro).all()
+    assert bld[s.NAME].str.endswith("栋").all() and bld[s.ADDRESS].str.contains("示意").all()
+    assert set(bld[s.KIND]) <= set(s.MICRO_KINDS)
+    heads = building_heads(demo)
+    assert len(heads) > 0 and heads[s.BUILDING_CODE].notna().all()
+    assert not heads[s.GRID_CODE].duplicated().any()  # one 楼栋长 per micro-grid in the demo
+    assert demo.layers[s.VOLUNTEERS][s.PHONE_CONSENT].any() and not demo.layers[s.VOLUNTEERS][s.PHONE_CONSENT].all()

@@ -142,6 +142,8 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
             st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
         else:
             st.caption(tr("ui.panel.staff_none"))
+    if level == GRID:
+        _chain_panel(panel)
     st.markdown(f"**{tr('ui.panel.reach_categories', radius=f'{opts.radius_m:.0f}')}**")
     reach = panel.reach
     if len(reach):
@@ -162,6 +164,29 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
         st.markdown(f"- {plain(tr(key, **ctx))}")
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
+
+
+def _chain_panel(panel: PanelData) -> None:
+    """Buildings with their heads, and the escalation chain of the selected grid (phones masked)."""
+    chain = panel.escalation
+    if chain is not None and len(chain):
+        with st.expander(tr("explore.chain"), expanded=False):
+            st.dataframe(pd.DataFrame({
+                tr("col.chain_step"): [tr(f"chain.step.{x}") for x in chain["step"]],
+                tr("col.chain_unit_name"): chain["unit_name"], tr("ui.col.name"): chain[s.NAME],
+                tr("col.person_post"): chain["post"], tr("ui.col.phone"): chain[s.PHONE],
+                tr("col.chain_gap"): [tr(f"chain.gap.{g}") if isinstance(g, str) else "" for g in chain["gap"]],
+            }), hide_index=True, width="stretch", height=min(35 * len(chain) + 38, 300))
+    bld = panel.buildings
+    with st.expander(f"{tr('explore.buildings')} ({0 if bld is None else len(bld)})", expanded=False):
+        if bld is None or len(bld) == 0:
+            st.caption(tr("explore.buildings_none"))
+        else:
+            st.dataframe(pd.DataFrame({
+                tr("col.building_name"): bld[s.NAME], tr("col.households"): bld[s.HOUSEHOLDS_N],
+                tr("col.building_kind"): bld[s.KIND], tr("col.head_name"): bld["head_name"],
+                tr("col.head_post"): bld["head_post"], tr("ui.col.phone"): bld[s.PHONE],
+            }), hide_index=True, width="stretch", height=min(35 * len(bld) + 38, 300))
 
 
 def _is_illustrative(project) -> bool:

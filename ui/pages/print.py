@@ -10,6 +10,8 @@ import streamlit as st
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.explore import unit_names
+from geo.noticeboard import notice_chain, with_phone_consent
+from geo.project import save_project
 from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data
 from layers import atlas
 from layers import print as lp
@@ -77,6 +79,27 @@ def _unit_choices(kind: str) -> dict[str, str]:
             out[code] = f"{names.get(code) or code} · {labels.level_label(level)} ({code})"
     return out
 
+def _notice_settings(project, code: str, path: str) -> None:
+    """Supervision phone, QR URL and who agrees to show their work phone: saved to the project (audited)."""
+    with st.expander(tr("notice.ui.settings")):
+        phone = st.text_input(tr("setting.supervision_phone"), value=str(project.settings.get("supervision_phone") or ""),
+                              key="notice_supervision_phone")
+        url = st.text_input(tr("setting.notice_qr_url"), value=str(project.settings.get("notice_qr_url") or ""),
+                            key="notice_qr_url")
+        chain = notice_chain(project, code)
+        people = chain[chain[s.VOLUNTEER_ID].notna()].drop_duplicates(s.VOLUNTEER_ID)
+        ids = people[s.VOLUNTEER_ID].astype(str).tolist()
+        names = {i: f"{n} · {p or ''}" for i, n, p in zip(ids, people[s.NAME], people["post"])}
+        chosen = st.multiselect(tr("notice.ui.consent"), ids, default=[i for i, c in zip(ids, people["consented"]) if c],
+                                format_func=partial(labels.lookup, names), key=f"notice_consent_{code}")
+        user = st.text_input(tr("notice.ui.user"), key="notice_user")
+        if st.button(tr("notice.ui.save"), key="notice_save"):
+            updated = with_phone_consent(project.with_settings(supervision_phone=phone.strip(), notice_qr_url=url.strip()),
+                                         consented=chosen, withdrawn=[i for i in ids if i not in chosen], user=user)
+            saved = save_project(updated, path, expected_revision=project.revision, user=user)
+            st.success(tr("notice.ui.saved", revision=saved.revision))
+
+
 try:
     spec = parse_measure(measure)
     if kind == "atlas":
@@ -105,6 +128,8 @@ try:
         if not code:
             st.stop()
         path = str(st.session_state[state.PROJECT_PATH])
+        if kind == "notice":
+            _notice_settings(project, code, path)
         page = (kind, code, spec.name, spec.category, options)
         st.image(_preview_png(path, Path(path).stat().st_mtime_ns, page, project), caption=tr("print.ui.preview"))
         # full resolution only when downloaded (a callable runs on the click, not on every rerun)

@@ -1,0 +1,181 @@
+"""Buildings (楼栋): the building points with their micro-grid, compound kind and heads (楼栋长/单元长).
+
+The building points are the household layer (``schema.BUILDINGS`` is ``schema.HOUSEHOLDS``).
+A building belongs to the micro-grid named in its ``grid_code`` column, else to the micro-grid
+that covers it (``geo.assign.assign_points``, the one point-in-grid rule). Its kind (小区/林盘/
+院落) is its own ``kind``, else its grid's. A 楼栋长/单元长 is a volunteer whose post (roster
+职务) starts with one of ``schema.BUILDING_POSTS``; the building they head is their
+``building_code`` (a code, or a building name within their grid), else the building of their
+grid whose name their remark (备注, e.g. "负责润泽公寓3栋") mentions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import schema as s
+from geo.assign import assign_points
+from geo.project import Project
+from geo.unitnames import normalise_name
+
+POST = "post"  # volunteers: 职务 as written (geo.roster_import.POST)
+REMARK_COLUMNS = ("备注", "remark", "remarks", "note")  # free text that may name the building a head serves
+HEAD_COLUMNS = (s.VOLUNTEER_ID, s.NAME, s.PHONE, s.WORK_PHONE, s.PHONE_CONSENT, POST, s.BUILDING_CODE,
+                s.GRID_CODE)
+ROSTER_COLUMNS = (s.GRID_CODE, s.CODE, s.NAME, s.ADDRESS, s.HOUSEHOLDS_N, s.KIND, "head_id", "head_name",
+                  "head_post", s.PHONE)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Values as stripped text, blanks and NaN as None."""
+    out = values.astype(object).where(values.notna(), None)
+    return out.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+
+
+def _home_grids(project: Project) -> gpd.GeoDataFrame:
+    """The grids buildings are placed in: micro-grids, else the leaf grids of any level."""
+    grids = project.layer(s.GRIDS)
+    if len(grids) == 0 or s.CODE not in grids.columns:
+        return grids
+    if s.LEVEL in grids.columns and (grids[s.LEVEL] == s.LEVEL_MICRO).any():
+        return grids[grids[s.LEVEL] == s.LEVEL_MICRO]
+    parents = set(_text(grids.get(s.PARENT_CODE, pd.Series(None, index=grids.index))).dropna())
+    return grids[~grids[s.CODE].astype(str).isin(parents)]
+
+
+def buildings_table(project: Project) -> gpd.GeoDataFrame:
+    """The buildings with ``BUILDING_COLUMNS`` filled (index kept; WGS 84).
+
+    ``grid_code``: the building's own when it names a grid of the project, else the micro-grid
+    covering the point (None outside every grid); ``kind``: its own, else its grid's.
+    """
+    bld = project.layer(s.BUILDINGS)
+    out = bld.copy()
+    for col in s.BUILDING_COLUMNS:
+        if col not in out.columns:
+            out[col] = None if col != s.HOUSEHOLDS_N else np.nan
+    if len(out) == 0:
+        return out
+    grids = project.layer(s.GRIDS)
+    known = set(grids[s.CODE].astype(str)) if s.CODE in grids.columns else set()
+    own = _text(out[s.GRID_CODE])
+    own = own.where(own.isin(known), None)
+    missing = own.isna()
+    home = _home_grids(project)
+    if missing.any() and len(home):
+        placed = assign_points(out[missing], home.to_crs(out.crs), id_col=s.CODE, max_distance_m=0.0)
+        own.loc[missing] = placed[s.GRID_CODE].to_numpy()
+    out[s.GRID_CODE] = own
+    kinds = pd.Series(_text(grids[s.KIND]).to_numpy(), index=grids[s.CODE].astype(str)) if (
+        s.KIND in grids.columns and len(grids)) else pd.Series(dtype=object)
+    kinds = kinds[~kinds.index.duplicated()]
+    out[s.KIND] = _text(out[s.KIND]).fillna(own.map(kinds))
+    out[s.HOUSEHOLDS_N] = pd.to_numeric(out[s.HOUSEHOLDS_N], errors="coerce")
+    return out
+
+
+def is_building_post(post: object) -> bool:
+    """True for a 职务 naming a building head (楼栋长, 单元长, with or without suffixes)."""
+    text = normalise_name(post)
+    return bool(text) and any(text.startswith(normalise_name(p)) for p in s.BUILDING_POSTS)
+
+
+def _grid_of_people(project: Project, vols: pd.DataFrame) -> pd.Series:
+    """Each person's grid: their assignment in the active scenario, else their ``grid_code`` column."""
+    own = _text(vols[s.GRID_CODE]) if s.GRID_CODE in vols.columns else pd.Series(None, index=vols.index)
+    rows = project.assignments()
+    if len(rows):
+        first = rows.drop_duplicates(s.VOLUNTEER_ID).set_index(rows.drop_duplicates(s.VOLUNTEER_ID)[
+            s.VOLUNTEER_ID].astype(str))[s.GRID_CODE]
+        assigned = vols[s.VOLUNTEER_ID].astype(str).map(first)
+        own = own.fillna(assigned.astype(object).where(assigned.notna(), None))
+    return own
+
+
+def _resolve_building(ref: str | None, remark: str | None, grid: str | None, codes: set[str],
+                      names: pd.DataFrame) -> str | None:
+    """A building code from a code or name reference, or from a remark naming a building of ``grid``."""
+    if ref and ref in codes:
+        return ref
+    pool = names[names[s.GRID_CODE] == grid] if grid else names.iloc[0:0]
+    for text, exact in ((ref, True), (remark, False)):
+        key = normalise_name(text)
+        if not key:
+            continue
+        hits = pool[pool["_key"] == key] if exact else pool[[k in key for k in pool["_key"]]]
+        if exact and len(hits) == 0:
+            hits = names[names["_key"] == key]
+            hits = hits if len(hits) == 1 else hits.iloc[0:0]  # a name alone must be unique
+        if len(hits):
+            longest = hits.loc[hits["_key"].str.len().idxmax()]
+            if exact or (hits["_key"].str.len() == len(longest["_key"])).sum() == 1:
+                return str(longest[s.CODE])
+    return None
+
+
+def building_heads(project: Project, *, buildings: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Every 楼栋长/单元长 with the building they head (``HEAD_COLUMNS``; ``building_code`` None when unknown)."""
+    vols = project.layer(s.VOLUNTEERS)
+    if len(vols) == 0 or POST not in vols.columns:
+        return pd.DataFrame(columns=list(HEAD_COLUMNS), dtype=object)
+    heads = pd.DataFrame(vols[vols[POST].map(is_building_post)].drop(columns=vols.geometry.name))
+    if len(heads) == 0:
+        return pd.DataFrame(columns=list(HEAD_COLUMNS), dtype=object)
+    bld = buildings_table(project) if buildings is None else buildings
+    names = pd.DataFrame({s.CODE: bld[s.CODE].astype(str), s.GRID_CODE: bld[s.GRID_CODE],
+                          "_key": bld[s.NAME].map(normalise_name) if s.NAME in bld else ""})
+    names = names[names["_key"].astype(bool)]
+    codes = set(names[s.CODE]) | set(bld[s.CODE].astype(str))
+    grid = _grid_of_people(project, heads)
+    ref = _text(heads[s.BUILDING_CODE]) if s.BUILDING_CODE in heads else pd.Series(None, index=heads.index)
+    remark_col = next((c for c in REMARK_COLUMNS if c in heads.columns), None)
+    remark = _text(heads[remark_col]) if remark_col else pd.Series(None, index=heads.index)
+    heads[s.BUILDING_CODE] = [_resolve_building(r, m, g, codes, names)
+                              for r, m, g in zip(ref, remark, grid)]
+    by_code = pd.Series(bld[s.GRID_CODE].to_numpy(), index=bld[s.CODE].astype(str))
+    by_code = by_code[~by_code.index.duplicated()]
+    heads[s.GRID_CODE] = heads[s.BUILDING_CODE].map(by_code).fillna(grid) if len(by_code) else grid
+    for col in HEAD_COLUMNS:
+        if col not in heads.columns:
+            heads[col] = None
+    return heads[list(HEAD_COLUMNS)].reset_index(drop=True)
+
+
+def building_roster(project: Project, *, grid_codes: list[str] | None = None) -> pd.DataFrame:
+    """Per-building roster: one row per building and head (a building without a head keeps one row, no head).
+
+    Columns ``ROSTER_COLUMNS``; ``phone`` is the head's phone **unmasked**: callers mask it
+    (``geo.privacy``). Ordered by grid and building code.
+    """
+    bld = buildings_table(project)
+    if grid_codes is not None:
+        bld = bld[bld[s.GRID_CODE].isin([str(c) for c in grid_codes])]
+    if len(bld) == 0:
+        return pd.DataFrame(columns=list(ROSTER_COLUMNS), dtype=object)
+    heads = building_heads(project, buildings=buildings_table(project) if grid_codes is not None else bld)
+    heads = heads[heads[s.BUILDING_CODE].notna()].rename(columns={
+        s.VOLUNTEER_ID: "head_id", s.NAME: "head_name", POST: "head_post", s.BUILDING_CODE: s.CODE})
+    table = pd.DataFrame(bld.drop(columns=bld.geometry.name))[[c for c in s.BUILDING_COLUMNS]]
+    table[s.CODE] = table[s.CODE].astype(str)
+    merged = table.merge(heads[[s.CODE, "head_id", "head_name", "head_post", s.PHONE]], on=s.CODE, how="left")
+    merged = merged.sort_values([s.GRID_CODE, s.CODE], kind="stable", na_position="last")
+    return merged[list(ROSTER_COLUMNS)].reset_index(drop=True)
+
+
+def roster_export_table(roster: pd.DataFrame, *, privacy: Any) -> pd.DataFrame:
+    """The per-building roster as an export sheet; head names and phones through ``privacy``
+    (a ``geo.export_tables.Privacy``)."""
+    return pd.DataFrame({
+        s.GRID_CODE: roster[s.GRID_CODE].to_numpy(),
+        "building_code": roster[s.CODE].to_numpy(),
+        "building_name": roster[s.NAME].to_numpy(),
+        "building_address": roster[s.ADDRESS].to_numpy(),
+        "building_kind": roster[s.KIND].to_numpy(),
+        s.HOUSEHOLDS_N: roster[s.HOUSEHOLDS_N].to_numpy(),
+        "head_name": [privacy.name(n) if isinstance(n, str) else "" for n in roster["head_name"]],
+        "head_post": roster["head_post"].fillna("").to_numpy(),
+        s.PHONE: [privacy.phone(p) if isinstance(p, str) and p else "" for p in roster[s.PHONE]],
+    })

@@ -1,0 +1,325 @@
+"""Grid codes: a configurable pattern, never renumbered; split, merge and re-gridding keep codes stable.
+
+A code, once given, names one grid for good. When grids change:
+
+- a grid whose shape is unchanged (same level, ``SAME_SHAPE_IOU`` overlap) keeps its code;
+- every other new grid gets a **new** code: the next free number under its parent in the
+  pattern (setting ``grid_code_pattern``; default the field kit's numeric pattern,
+  community code + 2-digit general grid + 2-digit micro-grid);
+- codes that go away are **retired**: kept in table ``grid_code_history`` (code, name, level,
+  parent, community, what happened, which codes replaced it, when) and never given again.
+
+``split_grid``, ``merge_grids`` and ``geo.autogrid.autogrid_project`` all go through
+``stable_codes``.
+"""
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import schema as s
+from geo.audit import log_event
+from geo.crs import to_metric_crs
+from geo.errors import GeoInputError
+from geo.project import Project
+from geo.values import now_iso
+
+SAME_SHAPE_IOU = 0.95  # a new grid overlapping an old one of the same level this much keeps its code
+HISTORY_COLUMNS = (s.CODE, s.NAME, s.LEVEL, s.PARENT_CODE, s.COMMUNITY_CODE, "event", "replaced_by",
+                   "retired_at", "user")
+EVENTS = ("split", "merge", "regrid")
+PLACEHOLDERS = {"general": ("community", "general"), "micro": ("community", "general", "micro")}
+MAX_NUMBER = 99  # two digits by default; a pattern with wider fields allows more
+
+
+def code_pattern(settings: dict[str, Any]) -> dict[str, str]:
+    """The ``grid_code_pattern`` setting, checked: ``{"general": ..., "micro": ...}`` format strings.
+
+    Raises
+    ------
+    GeoInputError
+        ``gridcodes.bad_pattern`` when a pattern lacks a placeholder or names an unknown one.
+    """
+    default = s.DEFAULT_SETTINGS["grid_code_pattern"]
+    pattern = {**default, **(settings.get("grid_code_pattern") or {})}
+    for level, needed in PLACEHOLDERS.items():
+        fields = {f for _, f, _, _ in string.Formatter().parse(pattern[level]) if f}
+        if fields != set(needed):
+            msg = f"grid code pattern {pattern[level]!r} for {level} needs exactly {{{'}, {'.join(needed)}}}"
+            raise GeoInputError(msg, code="gridcodes.bad_pattern", level=level, pattern=pattern[level],
+                                needed=", ".join("{" + n + "}" for n in needed))
+    return pattern
+
+
+def _pattern_regex(template: str) -> re.Pattern[str]:
+    """A regex with one group per numbered placeholder, matching codes made by ``template``."""
+    out = ""
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        out += re.escape(literal)
+        if name == "community":
+            out += r"(?P<community>.+?)"
+        elif name:
+            width = re.match(r"0?(\d+)d", spec or "")
+            out += rf"(?P<{name}>\d{{{width.group(1)}}})" if width else rf"(?P<{name}>\d+)"
+    return re.compile(out + r"\Z")
+
+
+def parse_code(code: str, *, level: str, pattern: dict[str, str]) -> dict[str, Any] | None:
+    """The parts of ``code`` under ``pattern[level]`` (``community``, ``general``, ``micro``), or None."""
+    found = _pattern_regex(pattern[level]).match(str(code))
+    if not found:
+        return None
+    return {k: (v if k == "community" else int(v)) for k, v in found.groupdict().items()}
+
+
+def history_table(project: Project) -> pd.DataFrame:
+    """Table ``grid_code_history`` (``HISTORY_COLUMNS``; empty when nothing was ever retired)."""
+    table = project.table(s.GRID_CODE_HISTORY)
+    if len(table.columns) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in HISTORY_COLUMNS})
+    return table
+
+
+def used_codes(project: Project) -> set[str]:
+    """Every code ever given: the grids' and the retired ones."""
+    grids = project.layer(s.GRIDS)
+    now = set(grids[s.CODE].astype(str)) if s.CODE in grids.columns else set()
+    return now | set(history_table(project)[s.CODE].astype(str))
+
+
+def _numbers(codes: set[str], *, level: str, community: str, general: int | None,
+             pattern: dict[str, str]) -> set[int]:
+    """Numbers already used at ``level`` under one community (and one general number, for micro-grids)."""
+    out = set()
+    for code in codes:
+        parts = parse_code(code, level=level, pattern=pattern)
+        if parts is None or parts["community"] != community:
+            continue
+        if level == s.LEVEL_MICRO:
+            if parts["general"] == general:
+                out.add(parts["micro"])
+        else:
+            out.add(parts["general"])
+    return out
+
+
+def next_code(used: set[str], *, level: str, community: str, pattern: dict[str, str],
+              general: int | None = None) -> str:
+    """The next code never used at ``level`` under ``community`` (and general number ``general``).
+
+    Raises
+    ------
+    GeoInputError
+        ``gridcodes.exhausted`` when every number up to ``MAX_NUMBER`` is used.
+    """
+    taken = _numbers(used, level=level, community=community, general=general, pattern=pattern)
+    number = max(taken, default=0) + 1  # never reuse a gap left by a retired code
+    if number > MAX_NUMBER:
+        msg = f"no free {level} number under {community} {general or ''}"
+        raise GeoInputError(msg, code="gridcodes.exhausted", level=level, community=community)
+    if level == s.LEVEL_MICRO:
+        return pattern["micro"].format(community=community, general=general or 0, micro=number)
+    return pattern["general"].format(community=community, general=number)
+
+
+def _general_number(parent: str | None, *, pattern: dict[str, str]) -> int:
+    """The general-grid number of a parent code (0 when the parent is not a pattern general grid)."""
+    parts = parse_code(parent, level=s.LEVEL_GENERAL, pattern=pattern) if parent else None
+    if parts is None and parent:
+        legacy = re.search(r"G(\d+)\Z", str(parent))  # the demo's older <community>-Gnn codes
+        return int(legacy.group(1)) if legacy else 0
+    return int(parts["general"]) if parts else 0
+
+
+def _same_shape(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> dict[int, str]:
+    """New row position → old code, for new grids matching an old grid of the same level (IoU)."""
+    if len(old) == 0 or len(new) == 0:
+        return {}
+    old_m, new_m = to_metric_crs(old), to_metric_crs(new.to_crs(old.crs))
+    tree = shapely.STRtree(old_m.geometry.values)
+    ni, oi = tree.query(new_m.geometry.values, predicate="intersects")
+    a, b = new_m.geometry.values[ni], old_m.geometry.values[oi]
+    inter = shapely.area(shapely.intersection(a, b))
+    union = shapely.area(a) + shapely.area(b) - inter
+    iou = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+    same_level = old[s.LEVEL].astype(str).to_numpy()[oi] == new[s.LEVEL].astype(str).to_numpy()[ni]
+    keep = (iou >= SAME_SHAPE_IOU) & same_level
+    out: dict[int, str] = {}
+    old_codes = old[s.CODE].astype(str).to_numpy()
+    best = np.argsort(-iou[keep], kind="stable")
+    for n, o in zip(ni[keep][best], oi[keep][best]):
+        if n not in out and old_codes[o] not in out.values():
+            out[int(n)] = old_codes[o]
+    return out
+
+
+def stable_codes(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, used: set[str], pattern: dict[str, str],
+                 event: str, now: str | None = None, user: str = "") -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Codes for ``new`` grids replacing ``old`` ones: unchanged shapes keep theirs, the rest get new codes.
+
+    ``new`` rows carry provisional codes in ``code`` and ``parent_code`` (a parent may be another
+    new row's provisional code, or a grid outside the change). General grids are coded before
+    micro-grids, so a micro-grid's code follows its parent's final number.
+
+    Returns
+    -------
+    grids
+        ``new`` with final ``code`` and ``parent_code`` (same index).
+    retired
+        History rows (``HISTORY_COLUMNS``) for the old codes no new grid kept.
+    """
+    new = new.copy()
+    provisional = new[s.CODE].astype(str).tolist()
+    kept = _same_shape(old, new)
+    final: dict[str, str] = {}
+    taken = set(used)
+    order = sorted(range(len(new)), key=lambda i: (str(new[s.LEVEL].iloc[i]) != s.LEVEL_GENERAL, i))
+    for i in order:
+        parent = new[s.PARENT_CODE].iloc[i] if s.PARENT_CODE in new.columns else None
+        parent = final.get(str(parent), parent) if parent is not None and not pd.isna(parent) else None
+        new.iloc[i, new.columns.get_loc(s.PARENT_CODE)] = parent
+        if i in kept:
+            code = kept[i]
+        else:
+            level = str(new[s.LEVEL].iloc[i])
+            level = s.LEVEL_GENERAL if level == s.LEVEL_GENERAL else s.LEVEL_MICRO
+            community = str(new[s.COMMUNITY_CODE].iloc[i])
+            general = _general_number(parent, pattern=pattern) if level == s.LEVEL_MICRO else None
+            code = next_code(taken, level=level, community=community, pattern=pattern, general=general)
+        taken.add(code)
+        final[provisional[i]] = code
+    new[s.CODE] = [final[c] for c in provisional]
+    retired = _retired_rows(old, new, final, event=event, now=now or now_iso(), user=user)
+    return new, retired
+
+
+def _retired_rows(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, final: dict[str, str], *, event: str,
+                  now: str, user: str) -> pd.DataFrame:
+    kept = set(final.values())
+    gone = old[~old[s.CODE].astype(str).isin(kept)]
+    if len(gone) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in HISTORY_COLUMNS})
+    new_m = to_metric_crs(new.to_crs(old.crs)) if len(new) else new
+    old_m = to_metric_crs(gone)
+    rows = []
+    for k in range(len(gone)):
+        geom = old_m.geometry.values[k]
+        hit = shapely.area(shapely.intersection(new_m.geometry.values, geom)) > 0.01 * max(shapely.area(geom), 1.0) \
+            if len(new_m) else np.zeros(0, dtype=bool)
+        same = new[s.LEVEL].astype(str).to_numpy() == str(gone[s.LEVEL].iloc[k]) if len(new) else hit
+        rows.append({s.CODE: str(gone[s.CODE].iloc[k]), s.NAME: gone[s.NAME].iloc[k] if s.NAME in gone else None,
+                     s.LEVEL: gone[s.LEVEL].iloc[k], s.PARENT_CODE: gone.get(s.PARENT_CODE, pd.Series(
+                         None, index=gone.index)).iloc[k], s.COMMUNITY_CODE: gone.get(s.COMMUNITY_CODE, pd.Series(
+                             None, index=gone.index)).iloc[k], "event": event,
+                     "replaced_by": ";".join(new[s.CODE].astype(str).to_numpy()[hit & same]),
+                     "retired_at": now, "user": user})
+    return pd.DataFrame(rows, columns=list(HISTORY_COLUMNS), dtype=object)
+
+
+def with_history(project: Project, retired: pd.DataFrame) -> Project:
+    """The project with ``retired`` appended to table ``grid_code_history``."""
+    if len(retired) == 0:
+        return project
+    table = pd.concat([history_table(project), retired], ignore_index=True)
+    return project.with_table(s.GRID_CODE_HISTORY, table.astype(object))
+
+
+def _require_grids(project: Project, codes: list[str]) -> gpd.GeoDataFrame:
+    grids = project.layer(s.GRIDS)
+    known = grids[s.CODE].astype(str) if s.CODE in grids.columns else pd.Series(dtype=str)
+    missing = [c for c in codes if c not in set(known)]
+    if missing:
+        msg = f"unknown grid codes {missing}"
+        raise GeoInputError(msg, code="gridcodes.unknown_grid", ids=", ".join(missing))
+    return grids[known.isin(codes).to_numpy()]
+
+
+def _replace(project: Project, gone: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, event: str, user: str,
+             now: str | None) -> tuple[Project, list[str]]:
+    pattern = code_pattern(project.settings)
+    coded, retired = stable_codes(gone, new, used=used_codes(project), pattern=pattern, event=event, now=now,
+                                  user=user)
+    grids = project.layer(s.GRIDS)
+    rest = _reparent(grids[~grids[s.CODE].astype(str).isin(gone[s.CODE].astype(str))], gone, coded)
+    out = gpd.GeoDataFrame(pd.concat([rest, coded.to_crs(grids.crs)], ignore_index=True), crs=grids.crs)
+    project = with_history(project.with_layer(s.GRIDS, out), retired)
+    rows = project.table(s.ASSIGNMENTS)
+    stale = rows[s.GRID_CODE].astype(str).isin(retired[s.CODE]) if len(rows) else pd.Series(dtype=bool)
+    if stale.any():  # people of a retired grid: re-run the assignment (counted in the audit row)
+        project = project.with_table(s.ASSIGNMENTS, rows[~stale].reset_index(drop=True))
+    added = coded[s.CODE].astype(str).tolist()
+    project = log_event(project, action=f"grid_{event}", user=user, obj=",".join(gone[s.CODE].astype(str)),
+                        detail=",".join(added), counts={"retired": len(retired), "grids_added": len(added),
+                                                        "assignments_removed": int(stale.sum())})
+    return project, added
+
+
+def split_grid(project: Project, code: str, parts: list[shapely.Geometry], *, user: str = "",
+               now: str | None = None) -> tuple[Project, list[str]]:
+    """Split grid ``code`` into ``parts`` (WGS 84 polygons): each part is a new grid with a new code.
+
+    The old code is retired (``replaced_by`` the parts); the parts' households are left blank
+    (the roll-up sums their buildings); children move to the part they overlap most; assignments
+    to the old grid are removed (re-run the assignment). Returns the project and the new codes.
+
+    Raises
+    ------
+    GeoInputError
+        ``gridcodes.unknown_grid``; ``gridcodes.split_parts`` for fewer than 2 parts.
+    """
+    old = _require_grids(project, [str(code)])
+    if len(parts) < 2:
+        msg = f"a split needs at least 2 parts, got {len(parts)}"
+        raise GeoInputError(msg, code="gridcodes.split_parts", grid=str(code), n=len(parts))
+    row = old.iloc[0]
+    new = gpd.GeoDataFrame([{**row.drop(labels=[old.geometry.name]).to_dict(), s.CODE: f"_new{i}",
+                             s.NAME: f"{row.get(s.NAME) or code}-{i + 1}", s.HOUSEHOLDS_N: np.nan}
+                            for i in range(len(parts))], geometry=list(parts), crs=old.crs)
+    return _replace(project, old, new, event="split", user=user, now=now)
+
+
+def merge_grids(project: Project, codes: list[str], *, name: str | None = None, user: str = "",
+                now: str | None = None) -> tuple[Project, list[str]]:
+    """Merge grids ``codes`` (same level and parent) into one new grid with a new code; all old codes retire.
+
+    Raises
+    ------
+    GeoInputError
+        ``gridcodes.unknown_grid``; ``gridcodes.merge_mixed`` when the grids differ in level or parent,
+        or fewer than 2 are given.
+    """
+    codes = [str(c) for c in codes]
+    old = _require_grids(project, codes)
+    parents = set(old.get(s.PARENT_CODE, pd.Series(None, index=old.index)).astype(str))
+    if len(old) < 2 or old[s.LEVEL].nunique() != 1 or len(parents) != 1:
+        msg = f"grids {codes} do not share one level and parent"
+        raise GeoInputError(msg, code="gridcodes.merge_mixed", ids=", ".join(codes))
+    row = old.iloc[0]
+    hh = pd.to_numeric(old.get(s.HOUSEHOLDS_N), errors="coerce")
+    new = gpd.GeoDataFrame([{**row.drop(labels=[old.geometry.name]).to_dict(), s.CODE: "_new0",
+                             s.NAME: name or str(row.get(s.NAME) or codes[0]),
+                             s.HOUSEHOLDS_N: hh.sum() if hh is not None and hh.notna().all() else np.nan}],
+                           geometry=[shapely.union_all(old.geometry.values)], crs=old.crs)
+    return _replace(project, old, new, event="merge", user=user, now=now)
+
+
+def _reparent(rest: gpd.GeoDataFrame, gone: gpd.GeoDataFrame, coded: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Children of replaced grids get the new grid they overlap most as their parent (codes unchanged)."""
+    if s.PARENT_CODE not in rest.columns or len(coded) == 0:
+        return rest
+    orphan = rest[s.PARENT_CODE].astype(str).isin(gone[s.CODE].astype(str)).to_numpy()
+    if not orphan.any():
+        return rest
+    rest = rest.copy()
+    kids = to_metric_crs(rest[orphan])
+    parents = to_metric_crs(coded.to_crs(rest.crs))
+    kid_geoms, parent_geoms = kids.geometry.to_numpy(), parents.geometry.to_numpy()  # plain arrays broadcast
+    share = shapely.area(shapely.intersection(kid_geoms[:, None], parent_geoms[None, :]))
+    rest.loc[orphan, s.PARENT_CODE] = parents[s.CODE].astype(str).to_numpy()[share.argmax(axis=1)]
+    return rest
