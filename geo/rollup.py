@@ -16,7 +16,13 @@ holds, and which are leaves):
   grid: ``households_share`` where household points gave one, else ``area_share``), and
   **area-weighted** ``area_share`` when its leaf grids have no households; NaN without coverage;
 - ``volunteers``: distinct people assigned to its grids; ``service_points``: distinct service
-  points located in its grids.
+  points located in its grids;
+- served items (``SERVED_COLUMNS``): an organisation, governance project or self-governance row
+  serves a set of leaf grids (``grid_codes``) and counts **once** in every unit that holds one of
+  them: ``organisations``; ``gov_projects`` and ``projects_done``; ``selfgov_bodies``,
+  ``self_orgs`` and ``conventions`` add up the counts of the distinct self-governance rows;
+- ``org_gaps``: leaf grids served by no 物业 and no 业委会/院委会 (0 while no organisations are
+  imported; ``geo.organisations.find_grids_without_management``).
 """
 from __future__ import annotations
 
@@ -29,7 +35,11 @@ import shapely
 from geo import schema as s
 from geo.assign import LAYER, point_grids_table
 from geo.crs import to_metric_crs
+from geo.govprojects import project_grids
 from geo.hierarchy import grid_descendants, grid_tree, place_code
+from geo.organisations import find_grids_without_management, organisation_grids
+from geo.selfgov import selfgov_grids
+from geo.unitkinds import KIND_ROWS, kind_members
 from geo.project import Project
 from geo.staffing import staffing_by_grid
 
@@ -37,8 +47,9 @@ CITY, TOWN, COMMUNITY, GRID = "city", "town", "community", "grid"
 UNIT_LEVELS = (TOWN, COMMUNITY)
 DEFAULT_CATEGORY = "生活"
 DEFAULT_RADIUS_M = 500  # GB 50180-2018 10-minute life circle
+SERVED_COLUMNS = ("organisations", "gov_projects", "projects_done", "selfgov_bodies", "self_orgs", "conventions")
 FIGURE_COLUMNS = ("households", "grids", "target", "actual", "filled", "short", "short_grids", "no_leader",
-                  "staffing", "coverage", "volunteers", "service_points")
+                  "staffing", "coverage", "volunteers", "service_points", *SERVED_COLUMNS, "org_gaps")
 
 
 @dataclass
@@ -127,7 +138,46 @@ def grid_figures(project: Project, *, scenario: str | None = None, category: str
     out["volunteers"] = people.reindex(tree.index).fillna(0).astype(int).to_numpy()
     points = service_point_grids(project)
     out["service_points"] = points.groupby(s.GRID_CODE).size().reindex(tree.index).fillna(0).astype(int).to_numpy()
+    own = pd.DataFrame({"group": tree.index, s.GRID_CODE: tree.index})
+    served = served_sums(served_items(project), own).reindex(tree.index)
+    for col in SERVED_COLUMNS:
+        out[col] = served[col].fillna(0).astype(int).to_numpy()
+    out["org_gaps"] = tree.index.isin(find_grids_without_management(project)).astype(int)
     return out
+
+
+def served_items(project: Project) -> pd.DataFrame:
+    """Every served item and a leaf grid it serves: ``item, grid_code`` and its ``SERVED_COLUMNS`` weights.
+
+    Organisations weigh 1 in ``organisations``; projects 1 in ``gov_projects`` (and in
+    ``projects_done`` when done); a self-governance row its three counts.
+    """
+    orgs = organisation_grids(project)
+    projects = project_grids(project)
+    selfgov = selfgov_grids(project)
+    frames = [
+        pd.DataFrame({"item": "org:" + orgs["item"].astype(str), s.GRID_CODE: orgs[s.GRID_CODE], "organisations": 1}),
+        pd.DataFrame({"item": "prj:" + projects["item"].astype(str), s.GRID_CODE: projects[s.GRID_CODE],
+                      "gov_projects": 1, "projects_done": (projects[s.STATUS] == "done").astype(int)}),
+        pd.DataFrame({"item": "sg:" + selfgov["item"].astype(str), s.GRID_CODE: selfgov[s.GRID_CODE],
+                      **{c: selfgov[c] for c in ("selfgov_bodies", "self_orgs", "conventions")}}),
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["item", s.GRID_CODE, *SERVED_COLUMNS])
+    out = pd.concat(frames, ignore_index=True).reindex(columns=["item", s.GRID_CODE, *SERVED_COLUMNS])
+    out[list(SERVED_COLUMNS)] = out[list(SERVED_COLUMNS)].fillna(0).astype(int)
+    out[s.GRID_CODE] = out[s.GRID_CODE].astype(str)
+    return out
+
+
+def served_sums(items: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """``SERVED_COLUMNS`` per group: each item counted once per group that holds one of its grids."""
+    if len(items) == 0 or len(members) == 0:
+        return pd.DataFrame(columns=list(SERVED_COLUMNS), dtype=int)
+    pairs = items.merge(members[["group", s.GRID_CODE]].astype(str), on=s.GRID_CODE)
+    pairs = pairs.drop_duplicates(["group", "item"])
+    return pairs.groupby("group")[list(SERVED_COLUMNS)].sum()
 
 
 def service_point_grids(project: Project) -> pd.DataFrame:
@@ -170,7 +220,7 @@ def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, 
         return pd.DataFrame(columns=list(FIGURE_COLUMNS), index=pd.Index([], name="group", dtype=object))
     long = members[["group", s.GRID_CODE]].astype(str).join(grids, on=s.GRID_CODE, how="inner")
     g = long.groupby("group", sort=True)
-    out = g[["grids", "target", "actual", "filled", "short", "short_grids", "no_leader"]].sum()
+    out = g[["grids", "target", "actual", "filled", "short", "short_grids", "no_leader", "org_gaps"]].sum()
     for level in s.GRID_LEVELS:
         out[f"grids_{level}"] = (long[s.LEVEL] == level).groupby(long["group"]).sum()
     leaves = long[long["is_leaf"].astype(bool)]
@@ -187,6 +237,9 @@ def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, 
         out["volunteers"] = 0
     points = service_point_grids(project).merge(members.astype(str), on=s.GRID_CODE)
     out["service_points"] = points.groupby("group")[s.POINT_ID].nunique().reindex(out.index).fillna(0).astype(int)
+    served = served_sums(served_items(project), members).reindex(out.index)
+    for col in SERVED_COLUMNS:
+        out[col] = served[col].fillna(0).astype(int)
     return out[list(FIGURE_COLUMNS) + [f"grids_{lv}" for lv in s.GRID_LEVELS]]
 
 
@@ -292,3 +345,19 @@ def coverage_rollup(project: Project) -> pd.DataFrame:
                                             "radius_m": radius, "households": hh.to_numpy(),
                                             "coverage": share.reindex(hh.index).to_numpy(dtype=float)}))
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def kind_figures(project: Project, figures: Figures, grid_codes: list[str] | None = None) -> pd.DataFrame:
+    """Figures per unit kind (index ``geo.unitkinds.KIND_ROWS``) of the micro-grids (of ``grid_codes`` if given).
+
+    ``group_figures`` over the micro-grids of each kind (``geo.unitkinds.kind_members``):
+    households, grids, staffing, coverage, people, points and the served counts.
+    """
+    members = kind_members(project)
+    if grid_codes is not None:
+        members = members[members[s.GRID_CODE].isin(set(map(str, grid_codes)))]
+    out = group_figures(project, figures.get(GRID), members, scenario=figures.scenario).reindex(list(KIND_ROWS))
+    counts = [c for c in out.columns if c not in ("households", "staffing", "coverage")]
+    out[counts] = out[counts].fillna(0).astype(int)
+    out.index.name = s.KIND
+    return out

@@ -10,7 +10,7 @@ from geo.errors import GeoInputError
 from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
-from geo.organisations import ORGANISATIONS, read_organisations
+from geo.organisations import ORGANISATIONS, organisations_table, read_organisations
 from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
 from geo.project import Project, load_project, save_project
 from geo.project_update import UpdateReport, apply_roster, import_layers
@@ -175,7 +175,7 @@ def _with_organisations(project: Project, args: argparse.Namespace, lang: str) -
                                 communities=project.layer(s.COMMUNITIES))
     print(t("import.organisations.summary", lang, file=Path(args.organisations).name, n=len(result.table)))
     _print_findings(result.findings, lang)
-    return project.with_table(ORGANISATIONS, result.table.rename_axis("source_row").reset_index())
+    return project.with_table(ORGANISATIONS, organisations_table(result))
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
