@@ -23,6 +23,7 @@ from geo import export_tables as tab
 from geo import schema as s
 from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
 from geo.errors import ExportError, GeoWarning
+from geo.export_governance import governance_sheets
 from geo.files import write_atomic
 from geo.messages import label, t
 from geo.project import Project
@@ -198,6 +199,8 @@ def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[st
     sheets = {t("export.sheet.summary", lang): _summary_sheet(project, scenario, lang)}
     if options.level != "town":
         sheets.update(_town_sheets(project, options, scenario))
+    sheets.update({t(key, lang): df for key, df in governance_sheets(project, privacy=_privacy(options),
+                                                                      scenario=scenario, lang=lang).items()})
     headers = {c: tab.header(c, lang) for df in sheets.values() for c in df.columns}
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
     return fmt.to_xlsx_bytes(sheets, headers=headers, metadata=meta_local,

@@ -193,13 +193,17 @@ def organisation_grids(project: Project) -> pd.DataFrame:
 
 
 def find_grids_without_management(project: Project) -> list[str]:
-    """Codes of leaf grids served by no 物业 and no 业委会/院委会 (none when no organisations are imported)."""
+    """Codes of micro-grids served by no 物业 and no 业委会/院委会 (none when no organisations are imported).
+
+    Micro-grids are the leaf grids that are not dedicated grids (a school or a park has its own
+    management); rural 林盘 are listed too: the planner decides whether they need one.
+    """
     orgs = organisation_grids(project)
     if len(orgs) == 0:
         return []
     tree = grid_tree(project)
     managed = set(orgs.loc[orgs[s.ORG_TYPE].isin(s.ORG_MANAGEMENT_TYPES), s.GRID_CODE].astype(str))
-    leaves = tree.index[tree["is_leaf"].astype(bool)]
+    leaves = tree.index[tree["is_leaf"].astype(bool) & (tree[s.LEVEL] != s.LEVEL_DEDICATED)]
     return [c for c in leaves if c not in managed]
 
 
