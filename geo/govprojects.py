@@ -45,6 +45,11 @@ def project_kind(value: object) -> str | None:
     return text if text in s.PROJECT_KINDS else _KIND_WORDS.get(text)
 
 
+def _or_none(values: pd.Series) -> pd.Series:
+    out = values.astype(object)
+    return out.where(out.notna(), None)
+
+
 def grids_at(geoms: gpd.GeoSeries, tree: pd.DataFrame, grids: gpd.GeoDataFrame) -> list[str]:
     """``;``-joined leaf-grid codes each geometry lies in (points) or overlaps (areas); "" for none/missing."""
     leaves = grids[grids[s.CODE].astype(str).isin(tree.index[tree["is_leaf"].astype(bool)])]
@@ -86,11 +91,11 @@ def read_projects(path: str | Path, *, project: Project, crs: str | None = None,
     if s.PROJECT_ID not in gdf or gdf[s.PROJECT_ID].isna().all():
         gdf[s.PROJECT_ID] = [f"PRJ{i + 1:04d}" for i in range(len(gdf))]
     raw_kind = gdf[s.KIND].copy()
-    gdf[s.KIND] = raw_kind.map(project_kind).astype(object)
+    gdf[s.KIND] = _or_none(raw_kind.map(project_kind))
     findings += [finding(WARNING, "gov_projects.unknown_kind", s.GOV_PROJECTS, rows[i], file=label,
                          detail=str(raw_kind.iloc[i])) for i in np.flatnonzero(gdf[s.KIND].isna())]
     raw_status = gdf.get(s.STATUS, pd.Series(None, index=gdf.index))
-    gdf[s.STATUS] = raw_status.map(project_status).astype(object)
+    gdf[s.STATUS] = _or_none(raw_status.map(project_status))
     findings += [finding(WARNING, "gov_projects.unknown_status", s.GOV_PROJECTS, rows[i], file=label,
                          detail=str(raw_status.iloc[i] or "")) for i in np.flatnonzero(gdf[s.STATUS].isna())]
     gdf = with_grids_served(gdf, project=project, label=label, findings=findings)

@@ -93,3 +93,20 @@ def fieldkit_project(*, general_grids: bool = False, volunteers: int = 150) -> P
     project = project.with_layer(s.VOLUNTEERS, volunteers_for(project.layer(s.COMMUNITIES), n=volunteers))
     project, _ = complete_hierarchy(project)
     return project
+
+
+ORGANISATIONS_XLSX = TRUTH.parent / "rosters" / "organisations.xlsx"
+
+
+def with_organisations(project: Project):
+    """``project`` with the kit's organisations sheet read and kept as table ``organisations``; the import."""
+    from geo.organisations import organisations_table, read_organisations
+
+    result = read_organisations(ORGANISATIONS_XLSX, grids=project.layer(s.GRIDS),
+                                communities=project.layer(s.COMMUNITIES))
+    return project.with_table(s.ORGANISATIONS, organisations_table(result)), result
+
+
+def organisations_truth() -> pd.DataFrame:
+    """``truth/organisations_truth.csv`` as text."""
+    return pd.read_csv(TRUTH / "organisations_truth.csv", dtype=str, keep_default_na=False)
