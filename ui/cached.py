@@ -112,13 +112,15 @@ class PanelData:
     staff: object  # DataFrame (community and grid views) or None
     reach: object  # DataFrame of category, share
     problems: list  # [(catalogue key, context)]
+    governance: object = None  # geo.explore.GovernancePanel
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
 def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, lang: str,
            _project: Project, _figures) -> PanelData:
     from geo.explore import (
-        COMMUNITY, GRID, parent_chain, problem_rows, reach_rows, staff_rows, unit_grid_codes, unit_panel_figures,
+        COMMUNITY, GRID, governance_panel, parent_chain, problem_rows, reach_rows, staff_rows, unit_grid_codes,
+        unit_panel_figures,
     )
 
     codes = unit_grid_codes(_project, selection)
@@ -127,7 +129,8 @@ def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, 
         unit=unit_panel_figures(_project, _figures, selection),
         staff=staff_rows(_project, codes) if selection.level in (COMMUNITY, GRID) else None,
         reach=reach_rows(_project, selection, radius_m=radius_m),
-        problems=problem_rows(_project, _figures, codes, category=category, radius_m=radius_m))
+        problems=problem_rows(_project, _figures, codes, category=category, radius_m=radius_m),
+        governance=governance_panel(_project, codes))
 
 
 def cached_panel(path: str | Path, project: Project, figures, selection, *, category: str, radius_m: float,

@@ -121,6 +121,7 @@ MESSAGES = {
     "edit.action.unit_kind": {"zh": "设置单元类型", "en": "set unit kind"},
     "edit.count.gov_projects": {"zh": "治理项目", "en": "governance projects"},
     "layer.gov_projects": {"zh": "治理项目", "en": "Governance projects"},
+    "measure.unit_kind": {"zh": "单元类型", "en": "Unit kind"},
     # --- export ----------------------------------------------------------------------------------------
     "export.sheet.organisations": {"zh": "进网入格组织", "en": "Organisations"},
     "export.sheet.org_gaps": {"zh": "无物业无业委会网格", "en": "Management gaps"},
