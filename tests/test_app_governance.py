@@ -4,10 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 import pytest
-import shapely
 from streamlit.testing.v1 import AppTest
 
 from geo import schema as s
@@ -16,26 +13,10 @@ from geo.messages import t
 from geo.numbers import count_text
 from geo.project import load_project, save_project
 from geo.rollup import unit_figures
-from tests.fieldkit import fieldkit_project, with_organisations
+from tests.fieldkit import COMM, GRID, TOWN, governance_project
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
-TOWN, COMM, GRID = "510197001000", "510197001001", "5101970010010102"  # a micro-grid served by 物业 (truth row 1)
-
-
-def governance_project():
-    """The kit with general grids, its organisations, two projects, one self-governance row and unit kinds."""
-    project, _ = with_organisations(fieldkit_project(general_grids=True, volunteers=20))
-    grids = project.layer(s.GRIDS)
-    inside = shapely.point_on_surface(grids.loc[grids[s.CODE] == GRID].geometry.iloc[0])
-    projects = gpd.GeoDataFrame({s.PROJECT_ID: ["PRJ0001", "PRJ0002"], s.NAME: ["望江微更新", "望江主题社区"],
-                                 s.KIND: ["社区微更新", "主题社区"], s.STATUS: ["done", "planned"], s.YEAR: [2022, 2024],
-                                 s.COMMUNITY_CODE: [COMM, COMM], s.GRID_CODES: [GRID, f"{GRID};5101970010010101"]},
-                                geometry=[inside, inside], crs=s.STORAGE_CRS)
-    selfgov = pd.DataFrame({"selfgov_id": ["SG0001"], s.COMMUNITY_CODE: [COMM], "unit_name": [""],
-                            s.GRID_CODES: [GRID], "selfgov_bodies": [2], "selfgov_bodies_names": ["议事会、院委会"],
-                            "self_orgs": [5], "self_orgs_names": [""], "conventions": [3], "conventions_names": ["居民公约"]})
-    return project.with_layer(s.GOV_PROJECTS, projects).with_table(s.SELFGOV, selfgov)
 
 
 @pytest.fixture(scope="module")
