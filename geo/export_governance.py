@@ -104,7 +104,10 @@ def unit_kinds_sheet(project: Project, *, scenario: str | None = None, lang: str
 
 def governance_sheets(project: Project, *, privacy: Privacy = Privacy(), scenario: str | None = None,
                       lang: str = "zh") -> dict[str, pd.DataFrame]:
-    """The governance sheets an XLSX export adds, keyed by ``export.sheet.<name>``; empty ones left out."""
+    """The governance sheets an XLSX export adds, keyed by ``export.sheet.<name>``.
+
+    Empty ones are left out, and the unit-kind statistics when no micro-grid has a kind.
+    """
     sheets = {
         "organisations": organisations_sheet(project, privacy=privacy, lang=lang),
         "org_gaps": org_gaps_sheet(project),
@@ -112,6 +115,6 @@ def governance_sheets(project: Project, *, privacy: Privacy = Privacy(), scenari
         "selfgov": selfgov_sheet(project),
         "unit_kinds": unit_kinds_sheet(project, scenario=scenario, lang=lang),
     }
-    if sheets["unit_kinds"][GRID_COUNT].sum() == 0:
+    if sheets["unit_kinds"][GRID_COUNT].iloc[: len(s.MICRO_KINDS)].sum() == 0:  # no micro-grid has a kind
         sheets["unit_kinds"] = sheets["unit_kinds"].iloc[0:0]
     return {f"export.sheet.{k}": v for k, v in sheets.items() if len(v)}
