@@ -97,3 +97,23 @@ def test_layer__saved_and_loaded_with_points_and_areas_and_checked_without_error
 def test_project_kind_and_status__office_words(written, kind, status):
     assert project_kind(written) == kind
     assert project_status(written) == status
+
+
+def test_import_command__projects_and_selfgov_into_an_existing_project(kit, sheet, tmp_path, capsys):
+    from cli.main import main
+
+    out = tmp_path / "kit.gpkg"
+    save_project(kit, out)
+    selfgov = tmp_path / "自治.csv"
+    pd.DataFrame({"所属社区": ["望江社区"], "自治组织数": [3], "公约名称": ["居民公约"]}).to_csv(
+        selfgov, index=False, encoding="utf-8-sig")
+    code = main(["--lang", "en", "import", "--projects", str(sheet), "--projects-crs", "wgs84",
+                 "--selfgov", str(selfgov), "--out", str(out), "--update", "gov_projects", "selfgov"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "Projects file 治理项目.csv: 4 projects kept." in text and "Self-governance sheet 自治.csv: 1 rows kept." in text
+    assert "unknown kind" in text  # row 4's finding is printed, in words
+    project = load_project(out)
+    assert len(project.layer(s.GOV_PROJECTS)) == 4
+    figures = unit_figures(project, category=None).get("community")
+    assert figures.loc["510197001001", ["gov_projects", "selfgov_bodies", "conventions"]].tolist() == [1, 3, 1]

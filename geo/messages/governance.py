@@ -122,6 +122,21 @@ MESSAGES = {
     "edit.count.gov_projects": {"zh": "治理项目", "en": "governance projects"},
     "layer.gov_projects": {"zh": "治理项目", "en": "Governance projects"},
     "measure.unit_kind": {"zh": "单元类型", "en": "Unit kind"},
+    # --- the command line ----------------------------------------------------------------------------
+    "import.arg.projects": {
+        "zh": "治理项目（XLSX/CSV 含 项目名称、项目类型、状态、年份、所属社区、服务网格、经度、纬度；或 GeoJSON/GPKG 点或面），保存为治理项目图层",
+        "en": "governance projects (XLSX/CSV with 项目名称, 项目类型, 状态, 年份, 所属社区, 服务网格, 经度, 纬度; or GeoJSON/GPKG points or areas), kept as the governance-projects layer",
+    },
+    "import.arg.projects_crs": {
+        "zh": "治理项目文件的坐标系（wgs84、cgcs2000、gcj02、bd09 或 EPSG:代码）；表格必须声明",
+        "en": "coordinate system of the projects file (wgs84, cgcs2000, gcj02, bd09 or EPSG:code); required for sheets",
+    },
+    "import.arg.selfgov": {
+        "zh": "自治组织、自组织与公约表（XLSX/CSV 含 所属社区、网格/小区，以及数量和/或名称），按单元保存在项目中",
+        "en": "self-governance sheet (XLSX/CSV with 所属社区, 网格/小区 and counts and/or names of 自治组织, 自组织, 公约), kept per unit",
+    },
+    "import.projects.summary": {"zh": "治理项目文件 {file}：{n} 个项目已保存。", "en": "Projects file {file}: {n} projects kept."},
+    "import.selfgov.summary": {"zh": "自治组织表 {file}：{n} 行已保存。", "en": "Self-governance sheet {file}: {n} rows kept."},
     # --- export ----------------------------------------------------------------------------------------
     "export.sheet.organisations": {"zh": "进网入格组织", "en": "Organisations"},
     "export.sheet.org_gaps": {"zh": "无物业无业委会网格", "en": "Management gaps"},
