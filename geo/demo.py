@@ -128,14 +128,15 @@ def demo_organisations(tree: pd.DataFrame, communities: pd.DataFrame) -> pd.Data
     业委会 for its 小区 micro-grids (every other 业委会 left out: gaps to find), an 院委会 for its 院落,
     a 群团 (妇联) in every third community. Leaders 负责人N, fake phones 1700001xxxx."""
     micro = tree[tree[s.LEVEL] == s.LEVEL_MICRO]
+    grids_of = {c: sorted(g.index) for c, g in micro.groupby(s.COMMUNITY_CODE)}
+    kinds_of = {key: sorted(g.index) for key, g in micro.groupby([s.COMMUNITY_CODE, s.KIND])}
     rows = []
     for i, (code, name) in enumerate(zip(communities[s.CODE].astype(str), communities[s.NAME].astype(str))):
-        mine = micro[micro[s.COMMUNITY_CODE] == code]
-        if len(mine) == 0:
+        mine = grids_of.get(code, [])
+        if not mine:
             continue
-        by_kind = {k: sorted(mine.index[mine[s.KIND] == k]) for k in s.MICRO_KINDS}
-        plan = [(f"{name}社工服务站", "社会组织", "社会组织", sorted(mine.index)),
-                (f"{name}邻里互助队", "自组织", "自组织", sorted(mine.index))]
+        by_kind = {k: kinds_of.get((code, k), []) for k in s.MICRO_KINDS}
+        plan = [(f"{name}社工服务站", "社会组织", "社会组织", mine), (f"{name}邻里互助队", "自组织", "自组织", mine)]
         if by_kind["小区"]:
             plan.append((f"{name}物业服务中心", "物业公司", "物业", by_kind["小区"]))
             if i % 2 == 0:
@@ -143,7 +144,7 @@ def demo_organisations(tree: pd.DataFrame, communities: pd.DataFrame) -> pd.Data
         if by_kind["院落"]:
             plan.append((f"{name}院落委员会", "院委会", "院委会", by_kind["院落"]))
         if i % 3 == 0:
-            plan.append((f"{name}妇联执委", "妇联", "群团", sorted(mine.index)))
+            plan.append((f"{name}妇联执委", "妇联", "群团", mine))
         for org_name, kind, org_type, grids in plan:
             n = len(rows) + 1
             rows.append({ORG_ID: f"ORG{n:04d}", s.NAME: org_name, s.KIND: kind, s.ORG_TYPE: org_type,
@@ -195,9 +196,10 @@ def demo_selfgov(tree: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
     """Synthetic self-governance rows (示意), one per community for all its grids: 2–3 自治组织, 7–10
     自组织, 15–18 公约 (about the article's 350+, 1,400+ and 2,800+ over 172 communities)."""
     leaves = tree[tree["is_leaf"].astype(bool)]
+    leaves_of = {c: sorted(g.index) for c, g in leaves.groupby(s.COMMUNITY_CODE)}
     rows = []
     for i, (code, name) in enumerate(zip(communities[s.CODE].astype(str), communities[s.NAME].astype(str))):
-        mine = sorted(leaves.index[leaves[s.COMMUNITY_CODE] == code])
+        mine = leaves_of.get(code, [])
         bodies = [f"{name}居民议事会", f"{name}环境治理委员会", f"{name}红白理事会"][: 2 + i % 2]
         rows.append({SELFGOV_ID: f"SG{i + 1:04d}", s.COMMUNITY_CODE: code, UNIT_NAME: "", s.GRID_CODES: ";".join(mine),
                      "selfgov_bodies": len(bodies), "selfgov_bodies_names": "、".join(bodies),

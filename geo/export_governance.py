@@ -13,7 +13,7 @@ from geo.export_tables import COMMUNITY_NAME, GRID_COUNT, GRID_NAME, Privacy, gr
 from geo.messages import label
 from geo.organisations import LEADER, ORG_ID, find_grids_without_management, organisations_of
 from geo.project import Project
-from geo.rollup import kind_figures, unit_figures
+from geo.rollup import GRID, Figures, grid_figures, kind_figures
 from geo.selfgov import KINDS as SELFGOV_KINDS
 from geo.selfgov import ROW_ID as SELFGOV_ID
 from geo.selfgov import UNIT_NAME, selfgov_rows
@@ -88,7 +88,9 @@ def selfgov_sheet(project: Project) -> pd.DataFrame:
 
 def unit_kinds_sheet(project: Project, *, scenario: str | None = None, lang: str = "zh") -> pd.DataFrame:
     """Figures per unit kind (小区/林盘/院落/none) of the micro-grids: ``geo.rollup.kind_figures``."""
-    figures = kind_figures(project, unit_figures(project, scenario=scenario))
+    scenario = scenario or project.active_scenario
+    grids = Figures({GRID: grid_figures(project, scenario=scenario)}, scenario=scenario)  # kinds need grids only
+    figures = kind_figures(project, grids)
     return pd.DataFrame({
         UNIT_KIND: [label("unit_kind", k, lang) for k in figures.index],
         GRID_COUNT: figures["grids"].astype(int).to_numpy(),

@@ -140,7 +140,8 @@ def project_grids(project: Project) -> pd.DataFrame:
     for col in (s.KIND, s.STATUS):
         if col not in table:
             table[col] = None
-    return served_long(table, s.PROJECT_ID)[["item", s.GRID_CODE, s.KIND, s.STATUS]]
+    return served_long(table[[s.PROJECT_ID, s.KIND, s.STATUS, s.GRID_CODES]], s.PROJECT_ID)[
+        ["item", s.GRID_CODE, s.KIND, s.STATUS]]
 
 
 def project_rows(project: Project, grid_codes: list[str]) -> pd.DataFrame:

@@ -177,31 +177,33 @@ def organisations_of(project: Project) -> pd.DataFrame:
 
 
 def served_long(table: pd.DataFrame, id_column: str) -> pd.DataFrame:
-    """One row per (item, grid served) of a table with ``grid_codes``: ``item, grid_code`` and its columns."""
+    """One row per (item, grid served) of a table with ``grid_codes``: ``item, grid_code`` and its other columns."""
     if len(table) == 0:
         return pd.DataFrame(columns=["item", s.GRID_CODE, *table.columns])
     parts = table[GRID_CODES].fillna("").astype(str).str.split(";")
-    long = table.assign(**{s.GRID_CODE: parts}).explode(s.GRID_CODE)
+    long = table.drop(columns=[GRID_CODES]).assign(**{s.GRID_CODE: parts}).explode(s.GRID_CODE)
     long = long[long[s.GRID_CODE].astype(str) != ""]
     return long.assign(item=long[id_column].astype(str)).reset_index(drop=True)
 
 
 def organisation_grids(project: Project) -> pd.DataFrame:
     """One row per (organisation, grid served): ``item, grid_code, org_type`` (the roll-up's input)."""
-    long = served_long(organisations_of(project), ORG_ID)
+    orgs = organisations_of(project)
+    long = served_long(orgs[[ORG_ID, s.ORG_TYPE, GRID_CODES]], ORG_ID)
     return long[["item", s.GRID_CODE, s.ORG_TYPE]].reset_index(drop=True)
 
 
-def find_grids_without_management(project: Project) -> list[str]:
+def find_grids_without_management(project: Project, *, tree: pd.DataFrame | None = None) -> list[str]:
     """Codes of micro-grids served by no 物业 and no 业委会/院委会 (none when no organisations are imported).
 
     Micro-grids are the leaf grids that are not dedicated grids (a school or a park has its own
-    management); rural 林盘 are listed too: the planner decides whether they need one.
+    management); rural 林盘 are listed too: the planner decides whether they need one. ``tree``
+    is ``geo.hierarchy.grid_tree(project)`` when the caller has it already.
     """
     orgs = organisation_grids(project)
     if len(orgs) == 0:
         return []
-    tree = grid_tree(project)
+    tree = grid_tree(project) if tree is None else tree
     managed = set(orgs.loc[orgs[s.ORG_TYPE].isin(s.ORG_MANAGEMENT_TYPES), s.GRID_CODE].astype(str))
     leaves = tree.index[tree["is_leaf"].astype(bool) & (tree[s.LEVEL] != s.LEVEL_DEDICATED)]
     return [c for c in leaves if c not in managed]

@@ -106,7 +106,7 @@ def grid_shares(project: Project, *, category: str | None, radius_m: float | Non
 
 
 def grid_figures(project: Project, *, scenario: str | None = None, category: str | None = DEFAULT_CATEGORY,
-                 radius_m: float | None = None) -> pd.DataFrame:
+                 radius_m: float | None = None, served: pd.DataFrame | None = None) -> pd.DataFrame:
     """Figures per grid (index: grid code, the layer's order): tree columns, staffing, coverage, people, points."""
     tree = grid_tree(project)
     scenario = scenario or project.active_scenario
@@ -139,10 +139,10 @@ def grid_figures(project: Project, *, scenario: str | None = None, category: str
     points = service_point_grids(project)
     out["service_points"] = points.groupby(s.GRID_CODE).size().reindex(tree.index).fillna(0).astype(int).to_numpy()
     own = pd.DataFrame({"group": tree.index, s.GRID_CODE: tree.index})
-    served = served_sums(served_items(project), own).reindex(tree.index)
+    sums = served_sums(served_items(project) if served is None else served, own).reindex(tree.index)
     for col in SERVED_COLUMNS:
-        out[col] = served[col].fillna(0).astype(int).to_numpy()
-    out["org_gaps"] = tree.index.isin(find_grids_without_management(project)).astype(int)
+        out[col] = sums[col].fillna(0).astype(int).to_numpy()
+    out["org_gaps"] = tree.index.isin(find_grids_without_management(project, tree=tree)).astype(int)
     return out
 
 
@@ -210,10 +210,11 @@ def _leaf_area_m2(project: Project, codes: pd.Index) -> pd.Series:
 
 
 def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, *,
-                  scenario: str | None = None) -> pd.DataFrame:
+                  scenario: str | None = None, served: pd.DataFrame | None = None) -> pd.DataFrame:
     """Roll ``grids`` (from ``grid_figures``) up to groups by the rule in the module docstring.
 
-    ``members`` has columns ``group`` and ``grid_code`` (a grid may sit in several groups).
+    ``members`` has columns ``group`` and ``grid_code`` (a grid may sit in several groups);
+    ``served`` is ``served_items(project)`` when the caller has it already.
     Returns one row per group (index: group), columns ``FIGURE_COLUMNS`` and ``grids_<level>``.
     """
     if len(members) == 0:
@@ -237,9 +238,9 @@ def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, 
         out["volunteers"] = 0
     points = service_point_grids(project).merge(members.astype(str), on=s.GRID_CODE)
     out["service_points"] = points.groupby("group")[s.POINT_ID].nunique().reindex(out.index).fillna(0).astype(int)
-    served = served_sums(served_items(project), members).reindex(out.index)
+    sums = served_sums(served_items(project) if served is None else served, members).reindex(out.index)
     for col in SERVED_COLUMNS:
-        out[col] = served[col].fillna(0).astype(int)
+        out[col] = sums[col].fillna(0).astype(int)
     return out[list(FIGURE_COLUMNS) + [f"grids_{lv}" for lv in s.GRID_LEVELS]]
 
 
@@ -270,13 +271,14 @@ def unit_figures(project: Project, *, scenario: str | None = None, category: str
     """
     scenario = scenario or project.active_scenario
     radius = coverage_radius(project, radius_m)
-    grids = grid_figures(project, scenario=scenario, category=category, radius_m=radius)
+    served = served_items(project)
+    grids = grid_figures(project, scenario=scenario, category=category, radius_m=radius, served=served)
     by_level: dict[str, pd.DataFrame] = {GRID: grids}
     for level, layer, column in ((COMMUNITY, s.COMMUNITIES, s.COMMUNITY_CODE), (TOWN, s.TOWNS, s.TOWN_CODE)):
         units = project.layer(layer)
         codes = units[s.CODE].astype(str).tolist() if s.CODE in units.columns else []
         members = pd.DataFrame({"group": grids[column].to_numpy(), s.GRID_CODE: grids.index.to_numpy()}).dropna()
-        frame = group_figures(project, grids, members, scenario=scenario).reindex(codes)
+        frame = group_figures(project, grids, members, scenario=scenario, served=served).reindex(codes)
         counts = [c for c in frame.columns if c not in ("households", "staffing", "coverage")]
         frame[counts] = frame[counts].fillna(0).astype(int)
         frame["households"] = frame["households"].where(frame["grids"] > 0, 0.0)  # a unit with no grid has none
@@ -284,7 +286,7 @@ def unit_figures(project: Project, *, scenario: str | None = None, category: str
         by_level[level] = frame
     city_code = place_code(project) or CITY
     members = pd.DataFrame({"group": city_code, s.GRID_CODE: grids.index.to_numpy()})
-    city = group_figures(project, grids, members, scenario=scenario).reindex([city_code])
+    city = group_figures(project, grids, members, scenario=scenario, served=served).reindex([city_code])
     city.index.name = s.CODE
     by_level[CITY] = city
     return Figures(by_level, scenario=scenario, category=category, radius_m=radius)

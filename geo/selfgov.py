@@ -115,7 +115,7 @@ def selfgov_grids(project: Project) -> pd.DataFrame:
     table = table.copy()
     for col in KINDS:
         table[col] = pd.to_numeric(table.get(col, 0), errors="coerce").fillna(0).astype(int)
-    return served_long(table, ROW_ID)[cols]
+    return served_long(table[[ROW_ID, *KINDS, s.GRID_CODES]], ROW_ID)[cols]
 
 
 def selfgov_rows(project: Project, grid_codes: list[str]) -> pd.DataFrame:
