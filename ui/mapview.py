@@ -84,7 +84,8 @@ def _metric_breaks(figures: Figures, level: str, metric: str) -> tuple[float, ..
 
 
 def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gpd.GeoDataFrame:
-    """Copy of ``gdf`` with display columns: ``_hh`` households, ``_staff`` rate, ``_cov`` share, ``_lvl``."""
+    """Copy of ``gdf`` with display columns: ``_hh`` households, ``_staff`` rate, ``_cov`` share, ``_lvl``,
+    ``_orgs`` organisations and ``_prj`` governance projects (``geo.rollup``)."""
     out = gdf.copy()
     if len(out) == 0:
         return out
@@ -92,6 +93,8 @@ def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gp
     out["_hh"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("households", pd.Series(dtype=float))]
     out["_staff"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("staffing", pd.Series(dtype=float))]
     out["_cov"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("coverage", pd.Series(dtype=float))]
+    out["_orgs"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("organisations", pd.Series(dtype=float))]
+    out["_prj"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("gov_projects", pd.Series(dtype=float))]
     if s.LEVEL in out:
         out["_lvl"] = [label("level", lv, lang) for lv in out[s.LEVEL].astype(str)]
     return out
@@ -102,7 +105,8 @@ def _fields(lang: str, *, level: bool = False) -> dict[str, str]:
     if level:
         fields["_lvl"] = t("ui.col.level", lang)
     fields.update({"_hh": t("ui.col.households", lang), "_staff": t("ui.col.staffing", lang),
-                   "_cov": t("ui.col.coverage", lang)})
+                   "_cov": t("ui.col.coverage", lang), "_orgs": t("ui.gov.metric.organisations", lang),
+                   "_prj": t("col.gov_projects", lang)})
     return fields
 
 
