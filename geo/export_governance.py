@@ -30,8 +30,12 @@ def _community_names(project: Project) -> dict[str, str]:
 
 
 def organisations_sheet(project: Project, *, privacy: Privacy = Privacy(), lang: str = "zh") -> pd.DataFrame:
-    """One row per organisation: id, name, type, community, grids served (count and codes), contact."""
+    """One row per organisation: id, name, type, community, grids served (count and codes), contact.
+
+    The contact person's name and phone are masked unless ``privacy.include_personal``.
+    """
     orgs = organisations_of(project)
+    contact = Privacy(include_personal=privacy.include_personal, mask_names=True)
     names = _community_names(project)
     return pd.DataFrame({
         ORG_ID: orgs[ORG_ID].astype(str), ORG_NAME: orgs[s.NAME].astype(str),
@@ -40,8 +44,8 @@ def organisations_sheet(project: Project, *, privacy: Privacy = Privacy(), lang:
         COMMUNITY_NAME: orgs[s.COMMUNITY_CODE].map(names).fillna(""),
         GRIDS_SERVED: orgs[s.GRID_CODES].map(lambda v: len([c for c in str(v).split(";") if c])).astype(int),
         s.GRID_CODES: orgs[s.GRID_CODES].astype(str),
-        LEADER: orgs.get(LEADER, pd.Series("", index=orgs.index)).map(privacy.name),
-        s.PHONE: orgs.get(s.PHONE, pd.Series(None, index=orgs.index)).map(privacy.phone),
+        LEADER: orgs.get(LEADER, pd.Series("", index=orgs.index)).map(contact.name),
+        s.PHONE: orgs.get(s.PHONE, pd.Series(None, index=orgs.index)).map(contact.phone),
     }).reset_index(drop=True)
 
 

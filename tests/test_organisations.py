@@ -113,3 +113,17 @@ def test_resolve_served_grids__compound_name_whole_community_and_unknown_names()
     assert served[7] == "5101970010020104"
     assert [(f["code"], f["feature_id"], f["detail"]) for f in findings] == [
         ("organisations.grid_unmatched", "7", "不存在小区")]
+
+
+def test_export__organisations_sheet_masks_the_contact_unless_personal_data_is_asked_for(kit):
+    from geo.export_governance import organisations_sheet, org_gaps_sheet
+    from geo.export_tables import Privacy
+
+    project, _ = kit
+    masked = organisations_sheet(project)
+    truth = organisations_truth()
+    assert len(masked) == 42 and masked[s.PHONE].str.fullmatch(r"170\*\*\*\*\d{4}").all()
+    assert not masked[LEADER].isin(project.table(s.ORGANISATIONS)[LEADER]).any()
+    full = organisations_sheet(project, privacy=Privacy(include_personal=True))
+    assert full[s.PHONE].tolist() == truth["电话规范"].tolist()
+    assert set(org_gaps_sheet(project)[s.GRID_CODE]) == set(find_grids_without_management(project))
