@@ -10,13 +10,22 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
+import shapely
 
 from geo import schema as s
 from geo.assign import assign_points
 from geo.buildings import POST, buildings_table
 from geo.coverage import radii_from, service_reach, with_coverage
 from geo.errors import GeoInputError
+from geo.govprojects import LAYER_COLUMNS as PROJECT_COLUMNS
+from geo.govprojects import grids_at
+from geo.hierarchy import grid_tree
+from geo.organisations import LEADER, ORG_ID
+from geo.selfgov import KINDS as SELFGOV_KINDS
+from geo.selfgov import ROW_ID as SELFGOV_ID
+from geo.selfgov import UNIT_NAME
 from geo.project import Project, new_project, save_project
 from geo.staffing import StaffingOptions, assign_project
 
@@ -34,7 +43,10 @@ DEMO_SOURCES = {
             "community names and NBS codes (NBS 2021/2023 via liyanjie2048/AdministrativeDivisionCn, "
             "modood/Administrative-divisions-of-China), 2016 township points; see data/chongzhou/source/PROVENANCE.md",
     "generated": "town/community polygons, buildings and households, grids, volunteers (fake phones "
-                 "1700000xxxx), service points: synthetic, illustrative (示意), scripts/build_demo.py",
+                 "1700000xxxx), service points: synthetic, illustrative (示意), scripts/build_demo.py; "
+                 "organisations, governance projects and self-governance: synthetic, geo.demo.with_demo_governance "
+                 "(project counts as the source article: 主题社区 13, 社区微更新 65, 特色消费场景 5, 社区花园 5, "
+                 "社区运动角 9)",
 }
 # the demo's own rules: nobody leads two micro-grids (geo.edits.find_violations "two_micro_leader")
 DEMO_STAFFING = {"one_leadership": True}
@@ -99,6 +111,7 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
     }
     outline = json.loads((base / "source" / OUTLINE_FILE).read_text(encoding="utf-8"))["features"][0]["properties"]
     project = with_demo_buildings(Project(layers=project.layers, tables=project.tables, meta=meta))
+    project = with_demo_governance(project)
     return project.with_settings(place_name=outline["name"], place_name_en=outline["name_en"],
                                  place_code=outline["adcode"], staffing=DEMO_STAFFING,
                                  grid_code_pattern=DEMO_CODE_PATTERN)
@@ -132,6 +145,113 @@ def with_demo_buildings(project: Project) -> Project:
     vols[s.BUILDING_CODE] = vols[s.BUILDING_CODE].astype(object).where(vols[s.BUILDING_CODE].notna(), None)
     vols[s.PHONE_CONSENT] = np.arange(len(vols)) % 2 == 0
     return project.with_layer(s.BUILDINGS, bld).with_layer(s.VOLUNTEERS, vols)
+
+
+# the source article's counts of governance projects in Chongzhou
+DEMO_PROJECT_COUNTS = {"主题社区": 13, "社区微更新": 65, "特色消费场景": 5, "社区花园": 5, "社区运动角": 9}
+_STATUS_CYCLE = ("done", "done", "under_way", "planned")
+
+
+def _every(items: list, n: int) -> list:
+    """``n`` items spread evenly over ``items`` (in order): a deterministic sample."""
+    if not items or n <= 0:
+        return []
+    return [items[int(i)] for i in np.linspace(0, len(items) - 1, num=min(n, len(items))).round().astype(int)]
+
+
+def demo_organisations(tree: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic organisations (示意): per community a 社会组织 and 自组织 for all its grids, a 物业 and an
+    业委会 for its 小区 micro-grids (every other 业委会 left out: gaps to find), an 院委会 for its 院落,
+    a 群团 (妇联) in every third community. Leaders 负责人N, fake phones 1700001xxxx."""
+    micro = tree[tree[s.LEVEL] == s.LEVEL_MICRO]
+    grids_of = {c: sorted(g.index) for c, g in micro.groupby(s.COMMUNITY_CODE)}
+    kinds_of = {key: sorted(g.index) for key, g in micro.groupby([s.COMMUNITY_CODE, s.KIND])}
+    rows = []
+    for i, (code, name) in enumerate(zip(communities[s.CODE].astype(str), communities[s.NAME].astype(str))):
+        mine = grids_of.get(code, [])
+        if not mine:
+            continue
+        by_kind = {k: kinds_of.get((code, k), []) for k in s.MICRO_KINDS}
+        plan = [(f"{name}社工服务站", "社会组织", "社会组织", mine), (f"{name}邻里互助队", "自组织", "自组织", mine)]
+        if by_kind["小区"]:
+            plan.append((f"{name}物业服务中心", "物业公司", "物业", by_kind["小区"]))
+            if i % 2 == 0:
+                plan.append((f"{name}业主委员会", "业委会", "业委会", by_kind["小区"][: max(1, len(by_kind["小区"]) // 2)]))
+        if by_kind["院落"]:
+            plan.append((f"{name}院落委员会", "院委会", "院委会", by_kind["院落"]))
+        if i % 3 == 0:
+            plan.append((f"{name}妇联执委", "妇联", "群团", mine))
+        for org_name, kind, org_type, grids in plan:
+            n = len(rows) + 1
+            rows.append({ORG_ID: f"ORG{n:04d}", s.NAME: org_name, s.KIND: kind, s.ORG_TYPE: org_type,
+                         s.COMMUNITY_CODE: code, s.GRID_CODES: ";".join(grids), LEADER: f"负责人{n}",
+                         s.PHONE: f"1700001{n:04d}", s.ILLUSTRATIVE: True})
+    return pd.DataFrame(rows)
+
+
+def demo_projects(project: Project, tree: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Synthetic governance projects (示意) in the source article's numbers (``DEMO_PROJECT_COUNTS``).
+
+    社区花园 and 社区运动角 at the demo's service points of that type (done); 主题社区 as the
+    areas of evenly spread 社区; 社区微更新 and 特色消费场景 at evenly spread 院落/小区 micro-grids.
+    """
+    comms = project.layer(s.COMMUNITIES)
+    grids = project.layer(s.GRIDS)
+    points = project.layer(s.SERVICE_POINTS)
+    rows: list[dict] = []
+
+    def add(kind: str, geoms: list, names: list[str]) -> None:
+        for j, (geom, name) in enumerate(zip(geoms, names)):
+            n = len(rows) + 1
+            status = "done" if kind in ("社区花园", "社区运动角") else _STATUS_CYCLE[j % len(_STATUS_CYCLE)]
+            rows.append({s.PROJECT_ID: f"PRJ{n:04d}", s.NAME: name, s.KIND: kind, s.STATUS: status,
+                         s.YEAR: 2020 + j % 4 if status != "planned" else 2024, "geometry": geom})
+
+    for kind in ("社区花园", "社区运动角"):
+        pts = points[points[s.POINT_TYPE] == kind].head(DEMO_PROJECT_COUNTS[kind])
+        add(kind, list(pts.geometry), [f"{n}（项目）" for n in pts[s.NAME].astype(str)])
+    urban = comms[comms.get(s.KIND, pd.Series("", index=comms.index)) == "社区"].sort_values(s.CODE)
+    themed = _every(list(range(len(urban))), DEMO_PROJECT_COUNTS["主题社区"])
+    add("主题社区", [urban.geometry.iloc[i] for i in themed], [f"{urban[s.NAME].iloc[i]}主题社区" for i in themed])
+    micro = grids[grids[s.LEVEL] == s.LEVEL_MICRO].sort_values(s.CODE)
+    for kind, kinds in (("社区微更新", ("院落", "小区")), ("特色消费场景", ("小区",))):
+        pool = micro[micro[s.KIND].isin(kinds)]
+        picked = _every(list(range(len(pool))), DEMO_PROJECT_COUNTS[kind] + (7 if kind == "特色消费场景" else 0))
+        picked = picked[7:] if kind == "特色消费场景" else picked  # not the same grids as the first 微更新
+        geoms = list(shapely.point_on_surface(pool.geometry.iloc[picked].to_numpy()))
+        add(kind, geoms, [f"{pool[s.NAME].iloc[i]}{kind}" for i in picked])
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=s.STORAGE_CRS)
+    gdf[s.GRID_CODES] = grids_at(gdf.geometry, tree, grids)
+    first = gdf[s.GRID_CODES].str.split(";").str[0]
+    gdf[s.COMMUNITY_CODE] = first.map(tree[s.COMMUNITY_CODE])
+    gdf[s.ILLUSTRATIVE] = True
+    return gdf[[*PROJECT_COLUMNS, s.ILLUSTRATIVE, "geometry"]]
+
+
+def demo_selfgov(tree: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic self-governance rows (示意), one per community for all its grids: 2–3 自治组织, 7–10
+    自组织, 15–18 公约 (about the article's 350+, 1,400+ and 2,800+ over 172 communities)."""
+    leaves = tree[tree["is_leaf"].astype(bool)]
+    leaves_of = {c: sorted(g.index) for c, g in leaves.groupby(s.COMMUNITY_CODE)}
+    rows = []
+    for i, (code, name) in enumerate(zip(communities[s.CODE].astype(str), communities[s.NAME].astype(str))):
+        mine = leaves_of.get(code, [])
+        bodies = [f"{name}居民议事会", f"{name}环境治理委员会", f"{name}红白理事会"][: 2 + i % 2]
+        rows.append({SELFGOV_ID: f"SG{i + 1:04d}", s.COMMUNITY_CODE: code, UNIT_NAME: "", s.GRID_CODES: ";".join(mine),
+                     "selfgov_bodies": len(bodies), "selfgov_bodies_names": "、".join(bodies),
+                     "self_orgs": 7 + i % 4, "self_orgs_names": "", "conventions": 15 + i % 4,
+                     "conventions_names": f"{name}居民公约" + ("" if name.endswith("社区") else "、村规民约")})
+    return pd.DataFrame(rows, columns=[SELFGOV_ID, s.COMMUNITY_CODE, UNIT_NAME, s.GRID_CODES,
+                                       *[c for kv in SELFGOV_KINDS.items() for c in kv]])
+
+
+def with_demo_governance(project: Project) -> Project:
+    """The demo with synthetic organisations, governance projects and self-governance rows (all 示意)."""
+    tree = grid_tree(project)
+    comms = project.layer(s.COMMUNITIES).sort_values(s.CODE)
+    return (project.with_table(s.ORGANISATIONS, demo_organisations(tree, comms))
+            .with_layer(s.GOV_PROJECTS, demo_projects(project, tree))
+            .with_table(s.SELFGOV, demo_selfgov(tree, comms)))
 
 
 def with_first_results(project: Project) -> Project:

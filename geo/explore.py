@@ -15,11 +15,14 @@ import shapely
 from geo import schema as s
 from geo.buildings import building_roster
 from geo.escalation import escalation_chain
+from geo.govprojects import project_rows
 from geo.hierarchy import grid_tree, place_label
 from geo.hierarchy import unit_grid_codes as tree_unit_grids
+from geo.organisations import find_grids_without_management, organisation_rows
 from geo.privacy import mask_phone
 from geo.project import Project
 from geo.rollup import CITY, COMMUNITY, GRID, TOWN, Figures, descendant_figures, reach_by_category
+from geo.selfgov import selfgov_rows
 
 METRICS = ("none", "coverage", "staffing", "households")
 
@@ -109,7 +112,8 @@ def view_units(project: Project, selection: Selection) -> dict[str, gpd.GeoDataF
 
     City view: ``towns`` + ``communities``; town view: the town's ``communities`` +
     ``grids``; community view: the community's ``grids`` + ``volunteers`` +
-    ``service_points``. Each frame keeps the layer's index and columns.
+    ``service_points`` + ``gov_projects`` (those serving its grids). Each frame keeps the layer's
+    index and columns.
     """
     view = selection.view
     towns, communities, grids = (project.layer(x) for x in (s.TOWNS, s.COMMUNITIES, s.GRIDS))
@@ -122,7 +126,18 @@ def view_units(project: Project, selection: Selection) -> dict[str, gpd.GeoDataF
     comm_grids = _grids_in(project, COMMUNITY, selection.community)
     return {"outline": _by_code(communities, selection.community), "grids": comm_grids,
             "volunteers": _points_in(project.layer(s.VOLUNTEERS), selection.community, comm_grids),
-            "service_points": _points_in(project.layer(s.SERVICE_POINTS), selection.community, comm_grids)}
+            "service_points": _points_in(project.layer(s.SERVICE_POINTS), selection.community, comm_grids),
+            "gov_projects": _projects_of(project, comm_grids)}
+
+
+def _projects_of(project: Project, grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Governance projects serving any of ``grids`` (``grid_codes``), with their geometry."""
+    layer = project.layer(s.GOV_PROJECTS)
+    if len(layer) == 0 or s.GRID_CODES not in layer or s.CODE not in grids:
+        return layer.iloc[0:0]
+    wanted = set(grids[s.CODE].astype(str))
+    hit = layer[s.GRID_CODES].fillna("").astype(str).str.split(";").map(lambda codes: bool(wanted & set(codes)))
+    return layer[hit.to_numpy(dtype=bool)]
 
 
 def _by_code(gdf: gpd.GeoDataFrame, code: str | None) -> gpd.GeoDataFrame:
@@ -297,3 +312,22 @@ def chain_rows(project: Project, grid_codes: list[str]) -> pd.DataFrame:
     work = chain[s.WORK_PHONE].where(chain[s.WORK_PHONE].notna(), chain[s.PHONE])
     return chain.drop(columns=[s.WORK_PHONE]).assign(**{
         s.PHONE: [mask_phone(p) if p is not None and not pd.isna(p) else "" for p in work]}).reset_index(drop=True)
+@dataclass(frozen=True)
+class GovernancePanel:
+    """The governance rows of one unit for the side panel (contacts masked)."""
+
+    organisations: pd.DataFrame  # geo.organisations.organisation_rows
+    projects: pd.DataFrame  # geo.govprojects.project_rows
+    selfgov: pd.DataFrame  # geo.selfgov.selfgov_rows
+    org_gaps: list[str]  # codes of the unit's micro-grids with no 物业 and no 业委会/院委会
+    has_organisations: bool  # an organisations table is imported (else gaps are unknown)
+
+
+def governance_panel(project: Project, grid_codes: list[str]) -> GovernancePanel:
+    """Organisations serving, projects in, self-governance rows covering ``grid_codes``, and their gaps."""
+    wanted = set(grid_codes)
+    return GovernancePanel(
+        organisations=organisation_rows(project, grid_codes), projects=project_rows(project, grid_codes),
+        selfgov=selfgov_rows(project, grid_codes),
+        org_gaps=[c for c in find_grids_without_management(project) if c in wanted],
+        has_organisations=len(project.table(s.ORGANISATIONS)) > 0)

@@ -25,6 +25,7 @@ from geo.buildings import building_roster, roster_export_table
 from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
 from geo.errors import ExportError, GeoWarning
 from geo.escalation import chain_export_table, escalation_chain
+from geo.export_governance import governance_sheets
 from geo.files import write_atomic
 from geo.gridcodes import history_table
 from geo.messages import label, t
@@ -222,6 +223,8 @@ def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[st
     if options.level != "town":
         sheets.update(_town_sheets(project, options, scenario))
         sheets.update({t(f"export.sheet.{k}", lang): v for k, v in _chain_sheets(project, options, scenario).items()})
+    sheets.update({t(key, lang): df for key, df in governance_sheets(project, privacy=_privacy(options),
+                                                                      scenario=scenario, lang=lang).items()})
     headers = {c: tab.header(c, lang) for df in sheets.values() for c in df.columns}
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
     return fmt.to_xlsx_bytes(sheets, headers=headers, metadata=meta_local,

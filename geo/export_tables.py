@@ -17,7 +17,7 @@ from geo.messages import label, t
 from geo.privacy import mask_name, mask_phone
 from geo.hierarchy import grid_tree
 from geo.project import Project
-from geo.rollup import service_point_grids, unit_figures
+from geo.rollup import SERVED_COLUMNS, service_point_grids, unit_figures
 from geo.staffing import staffing_by_grid
 
 # internal column names that exist only in exports (the rest come from geo.schema)
@@ -49,7 +49,7 @@ ASSIGNMENT_TABLE_COLUMNS = (*GRID_COLUMNS, *PERSON_COLUMNS, SERVICE_POINTS_TEXT)
 SUMMARY_COLUMNS = (*GRID_COLUMNS, SHORT, LEADER_ID, VOLUNTEERS_TEXT, SERVICE_POINTS_TEXT)
 ROLLUP_COLUMNS = (s.LEVEL, s.TOWN_CODE, TOWN_NAME, s.COMMUNITY_CODE, COMMUNITY_NAME, s.KIND, s.HOUSEHOLDS_N,
                   GRID_COUNT, TARGET, ACTUAL, STAFFING_SHARE, SHORT_GRIDS, VOLUNTEER_COUNT, POINT_COUNT,
-                  COVERAGE_SHARE)
+                  COVERAGE_SHARE, *SERVED_COLUMNS, "org_gaps")
 
 
 @dataclass(frozen=True)
@@ -263,8 +263,9 @@ def rollup_table(project: Project, *, level: str = "community", scenario: str | 
                  lang: str = "zh") -> gpd.GeoDataFrame:
     """Community or town rows with the figures of ``geo.rollup.unit_figures`` (the one roll-up rule).
 
-    Households, grids, staffing target/actual/share, short grids, people, service points and the
-    coverage share (daily-life services, 500 m or the nearest radius measured). Geometry is the
+    Households, grids, staffing target/actual/share, short grids, people, service points, the
+    coverage share (daily-life services, 500 m or the nearest radius measured), the served counts
+    (organisations, governance projects, self-governance) and the management gaps. Geometry is the
     community/town polygon in WGS 84 (empty when the layer is missing).
     """
     if level not in ROLLUP_LEVELS:
@@ -287,7 +288,7 @@ def rollup_table(project: Project, *, level: str = "community", scenario: str | 
     fig = figures.reindex(codes.to_numpy())
     for col, source in ((s.HOUSEHOLDS_N, "households"), (GRID_COUNT, "grids"), (TARGET, "target"),
                         (ACTUAL, "actual"), (SHORT_GRIDS, "short_grids"), (VOLUNTEER_COUNT, "volunteers"),
-                        (POINT_COUNT, "service_points")):
+                        (POINT_COUNT, "service_points"), *((c, c) for c in (*SERVED_COLUMNS, "org_gaps"))):
         out[col] = fig[source].fillna(0).astype(int).to_numpy()
     out[STAFFING_SHARE] = fig["staffing"].astype(float).round(4).to_numpy()
     out[COVERAGE_SHARE] = fig["coverage"].astype(float).round(4).to_numpy()

@@ -400,6 +400,8 @@ def _check_geometry_types(gdf: gpd.GeoDataFrame, layer: str, *, label: str) -> N
         return
     types = shapely.get_type_id(geoms)
     ok = np.isin(types, (3, 6)) if layer in POLYGON_LAYERS else np.isin(types, (0,))
+    if layer == s.GOV_PROJECTS:  # a project is a place or an area
+        ok = np.isin(types, (0, 3, 6))
     if not ok[present].any():
         expected = "Polygon/MultiPolygon" if layer in POLYGON_LAYERS else "Point"
         found = sorted({shapely.get_type_id(g) for g in geoms[present]})

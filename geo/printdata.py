@@ -26,8 +26,8 @@ from geo.noticeboard import boundary_description, notice_chain, qr_modules, qr_p
 from geo.hierarchy import grid_tree, place_label, unit_children_codes, unit_grid_codes
 from geo.project import Project
 from geo.rollup import (
-    DEFAULT_CATEGORY, Figures, coverage_radius, descendant_figures, households_tree, reach_by_category,
-    unit_figures,
+    DEFAULT_CATEGORY, SERVED_COLUMNS, Figures, coverage_radius, descendant_figures, households_tree,
+    reach_by_category, unit_figures,
 )
 from geo.values import is_true
 
@@ -36,6 +36,7 @@ TOWN = "town"
 COMMUNITY = "community"
 ATLAS_LEVELS = (TOWN, COMMUNITY, "grid")
 STAT_COLUMNS = ("households", "target", "actual", "filled", "staffing", "coverage", "grids")
+GOVERNANCE_COLUMNS = (*SERVED_COLUMNS, "org_gaps")  # the unit's governance counts (geo.rollup), printed as one line
 GRID_LEVEL = "grid"
 
 
@@ -83,6 +84,8 @@ class MapPageData:
     illustrative: bool = False
     parent_name: str | None = None
     notes: list[str] = field(default_factory=list)  # catalogue keys of remarks (e.g. no coverage table)
+    projects: gpd.GeoDataFrame | None = None  # governance projects serving the unit (points, EPSG:32648)
+    governance: pd.Series | None = None  # the unit's GOVERNANCE_COLUMNS from geo.rollup
 
 
 # --- units ---------------------------------------------------------------------------
@@ -258,7 +261,7 @@ def unit_children(project: Project, unit: Unit, *, measure: str, category: str |
     out = _metric(kids[[c for c in (s.CODE, s.NAME, s.LEVEL, s.KIND, s.ILLUSTRATIVE) if c in kids.columns]
                        + [kids.geometry.name]].copy())
     out[s.CODE] = out[s.CODE].astype(str)
-    for col in STAT_COLUMNS:
+    for col in (*STAT_COLUMNS, *GOVERNANCE_COLUMNS):
         out[col] = stats[col].to_numpy(dtype=float) if len(stats) else pd.Series(dtype=float)
     out["value"] = out[measure] if measure in STAT_COLUMNS else np.nan
     return out.reset_index(drop=True)
@@ -302,6 +305,29 @@ def households_in(project: Project, geom: Any) -> gpd.GeoDataFrame | None:
         return None
     metric = _metric(hh)
     return metric[shapely.covered_by(metric.geometry.values, geom)]
+
+
+def projects_in(project: Project, unit: Unit) -> gpd.GeoDataFrame:
+    """Governance projects serving any grid of ``unit`` as points (EPSG:32648): name, kind, status."""
+    layer = project.layer(s.GOV_PROJECTS)
+    if len(layer) == 0 or s.GRID_CODES not in layer:
+        return _metric(layer.iloc[0:0])
+    level = GRID_LEVEL if unit.is_grid else unit.level
+    wanted = set(unit_grid_codes(grid_tree(project), level=level, code=None if unit.level == CITY else unit.code))
+    hit = layer[s.GRID_CODES].fillna("").astype(str).str.split(";").map(lambda codes: bool(wanted & set(codes)))
+    part = layer[hit.to_numpy(dtype=bool)]
+    cols = [c for c in (s.PROJECT_ID, s.NAME, s.KIND, s.STATUS) if c in part]
+    metric = _metric(part[[*cols, part.geometry.name]])
+    return metric.set_geometry(metric.geometry.representative_point())
+
+
+def unit_governance(project: Project, unit: Unit, figures: Figures) -> pd.Series:
+    """The unit's governance counts (``GOVERNANCE_COLUMNS``) from ``geo.rollup``: the one roll-up rule."""
+    if unit.is_grid:
+        row = descendant_figures(project, figures.get(GRID_LEVEL), [unit.code], scenario=figures.scenario).iloc[0]
+    else:
+        row = figures.unit(unit.level, unit.code)
+    return row.reindex(list(GOVERNANCE_COLUMNS))
 
 
 def map_page_data(project: Project, unit: Unit | str, *, measure: str = "staffing",
@@ -349,7 +375,8 @@ def map_page_data(project: Project, unit: Unit | str, *, measure: str = "staffin
     return MapPageData(unit=unit, children=children, points=points, measure=measure, category=category,
                        radius_m=_radius(project, radius_m) if measure == "coverage" else None,
                        context=context_frame(project, unit), households=households, table=table,
-                       illustrative=illustrative, parent_name=parent_name, notes=notes)
+                       illustrative=illustrative, parent_name=parent_name, notes=notes,
+                       projects=projects_in(project, unit), governance=unit_governance(project, unit, figures))
 
 
 def _radius(project: Project, radius_m: int | None) -> int | None:

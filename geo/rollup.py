@@ -17,7 +17,13 @@ holds, and which are leaves):
   grid: ``households_share`` where household points gave one, else ``area_share``), and
   **area-weighted** ``area_share`` when its leaf grids have no households; NaN without coverage;
 - ``volunteers``: distinct people assigned to its grids; ``service_points``: distinct service
-  points located in its grids.
+  points located in its grids;
+- served items (``SERVED_COLUMNS``): an organisation, governance project or self-governance row
+  serves a set of leaf grids (``grid_codes``) and counts **once** in every unit that holds one of
+  them: ``organisations``; ``gov_projects`` and ``projects_done``; ``selfgov_bodies``,
+  ``self_orgs`` and ``conventions`` add up the counts of the distinct self-governance rows;
+- ``org_gaps``: leaf grids served by no 物业 and no 业委会/院委会 (0 while no organisations are
+  imported; ``geo.organisations.find_grids_without_management``).
 """
 from __future__ import annotations
 
@@ -31,7 +37,11 @@ from geo import schema as s
 from geo.assign import LAYER, point_grids_table
 from geo.buildings import buildings_table
 from geo.crs import to_metric_crs
+from geo.govprojects import project_grids
 from geo.hierarchy import grid_descendants, grid_tree, place_code
+from geo.organisations import find_grids_without_management, organisation_grids
+from geo.selfgov import selfgov_grids
+from geo.unitkinds import KIND_ROWS, kind_members
 from geo.project import Project
 from geo.staffing import staffing_by_grid
 
@@ -39,8 +49,9 @@ CITY, TOWN, COMMUNITY, GRID = "city", "town", "community", "grid"
 UNIT_LEVELS = (TOWN, COMMUNITY)
 DEFAULT_CATEGORY = "生活"
 DEFAULT_RADIUS_M = 500  # GB 50180-2018 10-minute life circle
+SERVED_COLUMNS = ("organisations", "gov_projects", "projects_done", "selfgov_bodies", "self_orgs", "conventions")
 FIGURE_COLUMNS = ("households", "grids", "target", "actual", "filled", "short", "short_grids", "no_leader",
-                  "staffing", "coverage", "volunteers", "service_points")
+                  "staffing", "coverage", "volunteers", "service_points", *SERVED_COLUMNS, "org_gaps")
 
 
 @dataclass
@@ -119,7 +130,7 @@ def households_tree(project: Project) -> pd.DataFrame:
 
 
 def grid_figures(project: Project, *, scenario: str | None = None, category: str | None = DEFAULT_CATEGORY,
-                 radius_m: float | None = None) -> pd.DataFrame:
+                 radius_m: float | None = None, served: pd.DataFrame | None = None) -> pd.DataFrame:
     """Figures per grid (index: grid code, the layer's order): tree columns, staffing, coverage, people, points."""
     tree = households_tree(project)
     scenario = scenario or project.active_scenario
@@ -151,7 +162,46 @@ def grid_figures(project: Project, *, scenario: str | None = None, category: str
     out["volunteers"] = people.reindex(tree.index).fillna(0).astype(int).to_numpy()
     points = service_point_grids(project)
     out["service_points"] = points.groupby(s.GRID_CODE).size().reindex(tree.index).fillna(0).astype(int).to_numpy()
+    own = pd.DataFrame({"group": tree.index, s.GRID_CODE: tree.index})
+    sums = served_sums(served_items(project) if served is None else served, own).reindex(tree.index)
+    for col in SERVED_COLUMNS:
+        out[col] = sums[col].fillna(0).astype(int).to_numpy()
+    out["org_gaps"] = tree.index.isin(find_grids_without_management(project, tree=tree)).astype(int)
     return out
+
+
+def served_items(project: Project) -> pd.DataFrame:
+    """Every served item and a leaf grid it serves: ``item, grid_code`` and its ``SERVED_COLUMNS`` weights.
+
+    Organisations weigh 1 in ``organisations``; projects 1 in ``gov_projects`` (and in
+    ``projects_done`` when done); a self-governance row its three counts.
+    """
+    orgs = organisation_grids(project)
+    projects = project_grids(project)
+    selfgov = selfgov_grids(project)
+    frames = [
+        pd.DataFrame({"item": "org:" + orgs["item"].astype(str), s.GRID_CODE: orgs[s.GRID_CODE], "organisations": 1}),
+        pd.DataFrame({"item": "prj:" + projects["item"].astype(str), s.GRID_CODE: projects[s.GRID_CODE],
+                      "gov_projects": 1, "projects_done": (projects[s.STATUS] == "done").astype(int)}),
+        pd.DataFrame({"item": "sg:" + selfgov["item"].astype(str), s.GRID_CODE: selfgov[s.GRID_CODE],
+                      **{c: selfgov[c] for c in ("selfgov_bodies", "self_orgs", "conventions")}}),
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["item", s.GRID_CODE, *SERVED_COLUMNS])
+    out = pd.concat(frames, ignore_index=True).reindex(columns=["item", s.GRID_CODE, *SERVED_COLUMNS])
+    out[list(SERVED_COLUMNS)] = out[list(SERVED_COLUMNS)].fillna(0).astype(int)
+    out[s.GRID_CODE] = out[s.GRID_CODE].astype(str)
+    return out
+
+
+def served_sums(items: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """``SERVED_COLUMNS`` per group: each item counted once per group that holds one of its grids."""
+    if len(items) == 0 or len(members) == 0:
+        return pd.DataFrame(columns=list(SERVED_COLUMNS), dtype=int)
+    pairs = items.merge(members[["group", s.GRID_CODE]].astype(str), on=s.GRID_CODE)
+    pairs = pairs.drop_duplicates(["group", "item"])
+    return pairs.groupby("group")[list(SERVED_COLUMNS)].sum()
 
 
 def service_point_grids(project: Project) -> pd.DataFrame:
@@ -184,17 +234,18 @@ def _leaf_area_m2(project: Project, codes: pd.Index) -> pd.Series:
 
 
 def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, *,
-                  scenario: str | None = None) -> pd.DataFrame:
+                  scenario: str | None = None, served: pd.DataFrame | None = None) -> pd.DataFrame:
     """Roll ``grids`` (from ``grid_figures``) up to groups by the rule in the module docstring.
 
-    ``members`` has columns ``group`` and ``grid_code`` (a grid may sit in several groups).
+    ``members`` has columns ``group`` and ``grid_code`` (a grid may sit in several groups);
+    ``served`` is ``served_items(project)`` when the caller has it already.
     Returns one row per group (index: group), columns ``FIGURE_COLUMNS`` and ``grids_<level>``.
     """
     if len(members) == 0:
         return pd.DataFrame(columns=list(FIGURE_COLUMNS), index=pd.Index([], name="group", dtype=object))
     long = members[["group", s.GRID_CODE]].astype(str).join(grids, on=s.GRID_CODE, how="inner")
     g = long.groupby("group", sort=True)
-    out = g[["grids", "target", "actual", "filled", "short", "short_grids", "no_leader"]].sum()
+    out = g[["grids", "target", "actual", "filled", "short", "short_grids", "no_leader", "org_gaps"]].sum()
     for level in s.GRID_LEVELS:
         out[f"grids_{level}"] = (long[s.LEVEL] == level).groupby(long["group"]).sum()
     leaves = long[long["is_leaf"].astype(bool)]
@@ -211,6 +262,9 @@ def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, 
         out["volunteers"] = 0
     points = service_point_grids(project).merge(members.astype(str), on=s.GRID_CODE)
     out["service_points"] = points.groupby("group")[s.POINT_ID].nunique().reindex(out.index).fillna(0).astype(int)
+    sums = served_sums(served_items(project) if served is None else served, members).reindex(out.index)
+    for col in SERVED_COLUMNS:
+        out[col] = sums[col].fillna(0).astype(int)
     return out[list(FIGURE_COLUMNS) + [f"grids_{lv}" for lv in s.GRID_LEVELS]]
 
 
@@ -241,13 +295,14 @@ def unit_figures(project: Project, *, scenario: str | None = None, category: str
     """
     scenario = scenario or project.active_scenario
     radius = coverage_radius(project, radius_m)
-    grids = grid_figures(project, scenario=scenario, category=category, radius_m=radius)
+    served = served_items(project)
+    grids = grid_figures(project, scenario=scenario, category=category, radius_m=radius, served=served)
     by_level: dict[str, pd.DataFrame] = {GRID: grids}
     for level, layer, column in ((COMMUNITY, s.COMMUNITIES, s.COMMUNITY_CODE), (TOWN, s.TOWNS, s.TOWN_CODE)):
         units = project.layer(layer)
         codes = units[s.CODE].astype(str).tolist() if s.CODE in units.columns else []
         members = pd.DataFrame({"group": grids[column].to_numpy(), s.GRID_CODE: grids.index.to_numpy()}).dropna()
-        frame = group_figures(project, grids, members, scenario=scenario).reindex(codes)
+        frame = group_figures(project, grids, members, scenario=scenario, served=served).reindex(codes)
         counts = [c for c in frame.columns if c not in ("households", "staffing", "coverage")]
         frame[counts] = frame[counts].fillna(0).astype(int)
         frame["households"] = frame["households"].where(frame["grids"] > 0, 0.0)  # a unit with no grid has none
@@ -255,7 +310,7 @@ def unit_figures(project: Project, *, scenario: str | None = None, category: str
         by_level[level] = frame
     city_code = place_code(project) or CITY
     members = pd.DataFrame({"group": city_code, s.GRID_CODE: grids.index.to_numpy()})
-    city = group_figures(project, grids, members, scenario=scenario).reindex([city_code])
+    city = group_figures(project, grids, members, scenario=scenario, served=served).reindex([city_code])
     city.index.name = s.CODE
     by_level[CITY] = city
     return Figures(by_level, scenario=scenario, category=category, radius_m=radius)
@@ -316,3 +371,19 @@ def coverage_rollup(project: Project) -> pd.DataFrame:
                                             "radius_m": radius, "households": hh.to_numpy(),
                                             "coverage": share.reindex(hh.index).to_numpy(dtype=float)}))
     return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def kind_figures(project: Project, figures: Figures, grid_codes: list[str] | None = None) -> pd.DataFrame:
+    """Figures per unit kind (index ``geo.unitkinds.KIND_ROWS``) of the micro-grids (of ``grid_codes`` if given).
+
+    ``group_figures`` over the micro-grids of each kind (``geo.unitkinds.kind_members``):
+    households, grids, staffing, coverage, people, points and the served counts.
+    """
+    members = kind_members(project)
+    if grid_codes is not None:
+        members = members[members[s.GRID_CODE].isin(set(map(str, grid_codes)))]
+    out = group_figures(project, figures.get(GRID), members, scenario=figures.scenario).reindex(list(KIND_ROWS))
+    counts = [c for c in out.columns if c not in ("households", "staffing", "coverage")]
+    out[counts] = out[counts].fillna(0).astype(int)
+    out.index.name = s.KIND
+    return out

@@ -16,11 +16,12 @@ GRIDS = "grids"
 HOUSEHOLDS = "households"  # building / household points (optional)
 VOLUNTEERS = "volunteers"
 SERVICE_POINTS = "service_points"
+GOV_PROJECTS = "gov_projects"  # governance projects (主题社区, 社区微更新...): points or areas
 ASSIGNMENTS = "assignments"  # non-spatial: volunteer -> grid
 POINT_GRIDS = "point_grids"  # non-spatial: service point -> grid at every level
 META = "meta"  # non-spatial key/value (JSON values)
 
-SPATIAL_LAYERS = (TOWNS, COMMUNITIES, GRIDS, HOUSEHOLDS, VOLUNTEERS, SERVICE_POINTS)
+SPATIAL_LAYERS = (TOWNS, COMMUNITIES, GRIDS, HOUSEHOLDS, VOLUNTEERS, SERVICE_POINTS, GOV_PROJECTS)
 TABLES = (ASSIGNMENTS, POINT_GRIDS, "coverage", "audit", "scenarios")
 
 # --- shared columns --------------------------------------------------------------
@@ -79,6 +80,20 @@ POINT_TYPES = {
     "社区运动角": ("生活",),
 }
 
+# --- governance: organisations entering the grid, projects, self-governance (issue 16) ------
+ORGANISATIONS = "organisations"  # non-spatial: one row per organisation, ``grid_codes`` served
+SELFGOV = "selfgov"  # non-spatial: self-governance bodies, self-organisations and 公约 per unit
+GRID_CODES = "grid_codes"  # ";"-joined codes of the grids an organisation/project/body serves
+ORG_TYPE = "org_type"  # the normalised type of an organisation (ORG_TYPES)
+ORG_TYPES = ("物业", "业委会", "院委会", "社会组织", "社会企业", "群团", "自组织")
+ORG_MANAGEMENT_TYPES = ("物业", "业委会", "院委会")  # a grid with none of these has a management gap
+PROJECT_ID = "project_id"
+PROJECT_KINDS = ("主题社区", "社区微更新", "特色消费场景", "社区花园", "社区运动角")
+STATUS = "status"
+PROJECT_STATUSES = ("planned", "under_way", "done")
+YEAR = "year"
+UNIT_KIND_NONE = "none"  # statistics row of micro-grids without a kind (not a stored value)
+
 # --- assignments -----------------------------------------------------------------
 GRID_CODE = "grid_code"
 ROLE = "role"
@@ -116,10 +131,11 @@ REQUIRED = {
     HOUSEHOLDS: (CODE, HOUSEHOLDS_N),
     VOLUNTEERS: (VOLUNTEER_ID, NAME),
     SERVICE_POINTS: (POINT_ID, NAME, POINT_TYPE),
+    GOV_PROJECTS: (NAME, KIND),  # project_id is numbered when the file has none
 }
 # columns kept as text whatever they look like (leading zeros, phone numbers)
-TEXT_COLUMNS = (CODE, TOWN_CODE, COMMUNITY_CODE, PARENT_CODE, VOLUNTEER_ID, POINT_ID, PHONE, GRID_CODE,
-                BUILDING_CODE, WORK_PHONE)
+TEXT_COLUMNS = (CODE, TOWN_CODE, COMMUNITY_CODE, PARENT_CODE, VOLUNTEER_ID, POINT_ID, PHONE, GRID_CODE, GRID_CODES,
+                PROJECT_ID, BUILDING_CODE, WORK_PHONE)
 
 # --- default planner settings (stored in META["settings"]) ---------------------------
 DEFAULT_SETTINGS = {

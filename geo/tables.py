@@ -85,9 +85,17 @@ _BY_LAYER: dict[str, dict[str, tuple[str, ...]]] = {
         s.CATEGORY: ("服务类别", "类别", "服务类型", "category", "categories"),
         s.PHONE: ("电话", "联系电话", "phone", "tel"),
     },
+    s.GOV_PROJECTS: {
+        s.PROJECT_ID: ("编号", "编码", "项目编号", "项目编码", "id", "code", "projectid"),
+        s.NAME: ("项目名称", "项目"),
+        s.KIND: ("类型", "项目类型", "类别", "type", "kind"),
+        s.STATUS: ("状态", "进度", "建设状态", "项目状态", "status"),
+        s.YEAR: ("年份", "年度", "建成年份", "实施年份", "year"),
+        "served_names": ("服务网格", "服务小区", "服务小区/网格名称", "服务范围", "所属网格", "服务单元"),
+    },
 }
 
-INTEGER_COLUMNS = (s.HOUSEHOLDS_N, s.CAPACITY)
+INTEGER_COLUMNS = (s.HOUSEHOLDS_N, s.CAPACITY, s.YEAR)
 FLOAT_COLUMNS = (LON, LAT)
 BOOL_COLUMNS = (s.PARTY_MEMBER, s.ILLUSTRATIVE)
 

@@ -22,6 +22,7 @@ from geo.hierarchy import (
     OVERLAP_BUDGET_S, bounded_intersections, make_valid_bounded, overlap_pairs, rough_outline, tangled,
 )
 from geo.messages import message, t
+from geo.unitkinds import find_unknown_kinds
 
 ERROR = "error"
 WARNING = "warning"
@@ -32,7 +33,7 @@ FINDING_COLUMNS = ("severity", "code", "layer", "file", "feature_id", "related_i
 
 ID_COLUMNS = {
     s.TOWNS: s.CODE, s.COMMUNITIES: s.CODE, s.GRIDS: s.CODE, s.HOUSEHOLDS: s.CODE,
-    s.VOLUNTEERS: s.VOLUNTEER_ID, s.SERVICE_POINTS: s.POINT_ID,
+    s.VOLUNTEERS: s.VOLUNTEER_ID, s.SERVICE_POINTS: s.POINT_ID, s.GOV_PROJECTS: s.PROJECT_ID,
 }
 
 
@@ -160,6 +161,8 @@ def find_geometry_problems(gdf: gpd.GeoDataFrame, layer: str, *, file: str = "")
         rows.append(finding(ERROR, "check.empty_geometry", layer, labels[i], file=file))
     present = ~missing & ~empty
     allowed = POLYGON_TYPES if layer in _POLYGON_LAYERS else POINT_TYPES
+    if layer == s.GOV_PROJECTS:  # a project is a place or an area
+        allowed = (*POINT_TYPES, *POLYGON_TYPES)
     wrong = present & ~np.isin(shapely.get_type_id(geoms), allowed)
     for i in np.flatnonzero(wrong):
         rows.append(finding(ERROR, "check.unsupported_type", layer, labels[i], file=file,
@@ -420,6 +423,9 @@ def _grid_checks(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None, 
         siblings = grids[np.isin(levels, level_set)]
         if len(siblings) > 1:
             rows += find_overlaps(siblings, s.GRIDS, tolerance_m2=tolerance_m2, file=file)
+    unknown = find_unknown_kinds(grids)
+    rows += [finding(WARNING, "check.unit_kind_unknown", s.GRIDS, labels[grids.index.get_loc(i)], file=file,
+                     detail=kind) for i, kind in unknown[s.KIND].items()]
     return _dedupe(rows)
 
 

@@ -253,6 +253,23 @@ def draw_points(ax: Axes, points: gpd.GeoDataFrame, *, scale: float = 1.0) -> li
     return drawn
 
 
+def draw_projects(ax: Axes, projects: gpd.GeoDataFrame | None, *, scale: float = 1.0) -> list[str]:
+    """Governance projects by kind (``style.PROJECT_SYMBOLS``, black edge); returns the kinds drawn."""
+    if projects is None or len(projects) == 0:
+        return []
+    kinds = projects[s.KIND].astype(str) if s.KIND in projects else pd.Series("", index=projects.index)
+    drawn = []
+    for kind in [*style.PROJECT_SYMBOLS, *sorted(set(kinds) - set(style.PROJECT_SYMBOLS))]:
+        sel = projects[kinds == kind]
+        if len(sel) == 0:
+            continue
+        sym = style.project_symbol(kind)
+        ax.scatter(sel.geometry.x, sel.geometry.y, marker=sym.marker, s=(sym.size_pt * scale) ** 2,
+                   c=sym.color, edgecolors="#222222", linewidths=0.6, zorder=13, gid=f"projects:{kind}")
+        drawn.append(kind)
+    return drawn
+
+
 def draw_map(ax: Axes, data: MapPageData, breaks: tuple[float, ...], *, labels: bool = True,
              scale: float = 1.0) -> list[str]:
     """Children coloured by the measure, unit outline, households, service points; returns point types."""
@@ -292,8 +309,8 @@ def _point_boxes(ax: Axes, points: gpd.GeoDataFrame, scale: float) -> list:
 
 
 def legend_handles(data: MapPageData, breaks: tuple[float, ...], point_types: list[str],
-                   lang: str) -> tuple[list, list[str]]:
-    """Legend handles and labels: measure classes, then service-point types."""
+                   lang: str, project_kinds: list[str] | None = None) -> tuple[list, list[str]]:
+    """Legend handles and labels: measure classes, service-point types, then governance-project kinds."""
     handles, labels = [], []
     for colour, text in style.legend_entries(data.measure, breaks, lang=lang):
         handles.append(Patch(facecolor=colour, edgecolor="#777777", linewidth=0.4))
@@ -303,14 +320,19 @@ def legend_handles(data: MapPageData, breaks: tuple[float, ...], point_types: li
         handles.append(Line2D([], [], linestyle="", marker=sym.marker, markersize=sym.size_pt * 0.8,
                               markerfacecolor=sym.color, markeredgecolor="white"))
         labels.append(label("point_type", ptype, lang))
+    for kind in project_kinds or []:
+        sym = style.project_symbol(kind)
+        handles.append(Line2D([], [], linestyle="", marker=sym.marker, markersize=sym.size_pt * 0.8,
+                              markerfacecolor=sym.color, markeredgecolor="#222222"))
+        labels.append(label("project_kind", kind, lang))
     return handles, labels
 
 
 def add_legend(ax: Axes, data: MapPageData, breaks: tuple[float, ...], point_types: list[str], *,
-               lang: str, scale: float = 1.0) -> None:
-    """The legend panel: measure title and classes, point symbols, remarks."""
+               lang: str, scale: float = 1.0, project_kinds: list[str] | None = None) -> None:
+    """The legend panel: measure title and classes, point and project symbols, remarks, governance line."""
     ax.set_axis_off()
-    handles, labels = legend_handles(data, breaks, point_types, lang)
+    handles, labels = legend_handles(data, breaks, point_types, lang, project_kinds)
     spec = style.MeasureSpec(data.measure, data.category)
     title = spec.title(lang)
     if data.radius_m:
@@ -321,6 +343,19 @@ def add_legend(ax: Axes, data: MapPageData, breaks: tuple[float, ...], point_typ
     if data.notes:
         ax.text(0.0, 0.0, "\n".join(t(k, lang) for k in data.notes), transform=ax.transAxes, fontsize=6.5 * scale,
                 color="#b2182b", va="bottom", wrap=True, gid="notes")
+    if governance_text(data, lang):
+        ax.text(0.0, -0.04, governance_text(data, lang), transform=ax.transAxes, fontsize=6.0 * scale,
+                color="#333333", va="top", wrap=True, gid="governance")
+
+
+def governance_text(data: MapPageData, lang: str) -> str:
+    """The unit's governance counts as one printed line (empty when the project holds none of them)."""
+    gov = data.governance
+    if gov is None or not np.nansum(gov.to_numpy(dtype=float)):
+        return ""
+    n = {k: f"{float(v):,.0f}" if v == v else "—" for k, v in gov.items()}
+    return t("print.gov.summary", lang, orgs=n["organisations"], projects=n["gov_projects"], done=n["projects_done"],
+             bodies=n["selfgov_bodies"], self_orgs=n["self_orgs"], conventions=n["conventions"], gaps=n["org_gaps"])
 
 
 def add_inset(ax: Axes, data: MapPageData) -> None:
@@ -451,10 +486,11 @@ def render_map_page(data: MapPageData, options: PageOptions | None = None, *,
         breaks = style.class_breaks(data.children["value"], data.measure)
         ax = fig.add_axes(rects["map"], gid="map")
         point_types = draw_map(ax, data, breaks, labels=options.labels, scale=scale)
+        project_kinds = draw_projects(ax, data.projects, scale=scale)
         add_scale_bar(ax, lang=lang, fontsize=7 * scale, data_minx=data.unit.geometry.bounds[0])
         add_north_arrow(ax, fontsize=10 * scale)
         add_legend(fig.add_axes(rects["legend"], gid="legend_panel"), data, breaks, point_types, lang=lang,
-                   scale=scale)
+                   scale=scale, project_kinds=project_kinds)
         if data.unit.level != "city":
             add_inset(fig.add_axes(rects["inset"]), data)
         if data.table is not None:

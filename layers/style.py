@@ -307,3 +307,38 @@ OUTLINES: dict[str, LineStyle] = {
 }
 HIGHLIGHT = LineStyle("#e31a1c", 1.8)  # the selected unit (inset overview, notice board)
 HOUSEHOLD_POINT = PointSymbol(".", "#636363", 3.0, "·", 2)  # building / household points
+
+
+# --- governance: unit kinds and governance projects (issue 16) -----------------------
+
+UNIT_KIND_COLORS: dict[str, str] = {  # geo.schema.MICRO_KINDS: qualitative, colour-blind safe
+    "小区": "#8da0cb",  # compound: blue
+    "林盘": "#66c2a5",  # linpan: green
+    "院落": "#fc8d62",  # courtyard: orange
+}
+UNIT_KIND_MEASURE = "unit_kind"  # the map colouring choice "by unit kind" (categorical, no breaks)
+
+
+def unit_kind_color(kind: object) -> str:
+    """Fill colour of a micro-grid's unit kind (``NO_DATA_COLOR`` for none or unknown)."""
+    return UNIT_KIND_COLORS.get(str(kind), NO_DATA_COLOR)
+
+
+def unit_kind_legend(lang: str = "zh") -> list[tuple[str, str]]:
+    """``[(hex colour, label), ...]`` of the three kinds, then "no kind set"."""
+    return [(c, label("unit_kind", k, lang)) for k, c in UNIT_KIND_COLORS.items()] + [
+        (NO_DATA_COLOR, label("unit_kind", "none", lang))]
+
+
+PROJECT_SYMBOLS: dict[str, PointSymbol] = {  # geo.schema.PROJECT_KINDS: squares-with-dot family, distinct from points
+    "主题社区": PointSymbol("H", "#984ea3", 10.0, "⬢", 8),
+    "社区微更新": PointSymbol("X", "#ff7f00", 8.0, "✖", 6),
+    "特色消费场景": PointSymbol("d", "#e7298a", 8.0, "◆", 6),
+    "社区花园": PointSymbol("8", "#4daf4a", 8.0, "❀", 6),
+    "社区运动角": PointSymbol("<", "#377eb8", 8.0, "◀", 6),
+}
+
+
+def project_symbol(kind: str | None) -> PointSymbol:
+    """The symbol of a governance-project kind (``DEFAULT_POINT_SYMBOL`` for unknown kinds)."""
+    return PROJECT_SYMBOLS.get(str(kind), DEFAULT_POINT_SYMBOL)

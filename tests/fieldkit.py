@@ -93,3 +93,38 @@ def fieldkit_project(*, general_grids: bool = False, volunteers: int = 150) -> P
     project = project.with_layer(s.VOLUNTEERS, volunteers_for(project.layer(s.COMMUNITIES), n=volunteers))
     project, _ = complete_hierarchy(project)
     return project
+
+
+ORGANISATIONS_XLSX = TRUTH.parent / "rosters" / "organisations.xlsx"
+
+
+def with_organisations(project: Project):
+    """``project`` with the kit's organisations sheet read and kept as table ``organisations``; the import."""
+    from geo.organisations import organisations_table, read_organisations
+
+    result = read_organisations(ORGANISATIONS_XLSX, grids=project.layer(s.GRIDS),
+                                communities=project.layer(s.COMMUNITIES))
+    return project.with_table(s.ORGANISATIONS, organisations_table(result)), result
+
+
+def organisations_truth() -> pd.DataFrame:
+    """``truth/organisations_truth.csv`` as text."""
+    return pd.read_csv(TRUTH / "organisations_truth.csv", dtype=str, keep_default_na=False)
+
+
+TOWN, COMM, GRID = "510197001000", "510197001001", "5101970010010102"  # 栖云街道, 望江社区, a grid served by 物业
+
+
+def governance_project():
+    """The kit with general grids, its organisations, two projects and one self-governance row (micro-grids: 小区)."""
+    project, _ = with_organisations(fieldkit_project(general_grids=True, volunteers=20))
+    grids = project.layer(s.GRIDS)
+    inside = shapely.point_on_surface(grids.loc[grids[s.CODE] == GRID].geometry.iloc[0])
+    projects = gpd.GeoDataFrame({s.PROJECT_ID: ["PRJ0001", "PRJ0002"], s.NAME: ["望江微更新", "望江主题社区"],
+                                 s.KIND: ["社区微更新", "主题社区"], s.STATUS: ["done", "planned"], s.YEAR: [2022, 2024],
+                                 s.COMMUNITY_CODE: [COMM, COMM], s.GRID_CODES: [GRID, f"{GRID};5101970010010101"]},
+                                geometry=[inside, inside], crs=s.STORAGE_CRS)
+    selfgov = pd.DataFrame({"selfgov_id": ["SG0001"], s.COMMUNITY_CODE: [COMM], "unit_name": [""],
+                            s.GRID_CODES: [GRID], "selfgov_bodies": [2], "selfgov_bodies_names": ["议事会、院委会"],
+                            "self_orgs": [5], "self_orgs_names": [""], "conventions": [3], "conventions_names": ["居民公约"]})
+    return project.with_layer(s.GOV_PROJECTS, projects).with_table(s.SELFGOV, selfgov)

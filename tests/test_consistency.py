@@ -37,6 +37,7 @@ from geo.staffing import StaffingOptions, assign_project
 from tests.fieldkit import fieldkit_project, summary, volunteers_for
 
 FIGURES = ("households", "grids", "staffing", "coverage")
+SERVED = ("organisations", "gov_projects", "projects_done", "selfgov_bodies", "self_orgs", "conventions", "org_gaps")
 CATEGORY, RADIUS = "生活", 500
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +66,7 @@ def _selection(project: Project, level: str, code: str) -> Selection:
 
 def explore_figures(project: Project) -> pd.DataFrame:
     figures = unit_figures(project, category=CATEGORY, radius_m=RADIUS)
-    rows = {(lv, c): unit_panel_figures(project, figures, _selection(project, lv, c))[list(FIGURES)]
+    rows = {(lv, c): unit_panel_figures(project, figures, _selection(project, lv, c))[[*FIGURES, *SERVED]]
             for lv, c in units(project)}
     return pd.DataFrame(rows).T.astype(float)
 
@@ -81,7 +82,8 @@ def xlsx_figures(project: Project) -> pd.DataFrame:
         code = row[head[t("col.town_code" if level == "town" else "col.community_code", "zh")]]
         out[(level, str(code))] = {
             "households": row[head[t("col.households", "zh")]], "grids": row[head[t("col.grid_count", "zh")]],
-            "staffing": row[head[t("col.staffing_share", "zh")]], "coverage": row[head[t("col.coverage_share", "zh")]]}
+            "staffing": row[head[t("col.staffing_share", "zh")]], "coverage": row[head[t("col.coverage_share", "zh")]],
+            **{c: row[head[t(f"col.{c}", "zh")]] for c in SERVED}}
     return pd.DataFrame(out).T.astype(float)
 
 
@@ -92,7 +94,7 @@ def print_figures(project: Project) -> pd.DataFrame:
               for code in project.layer(s.TOWNS)[s.CODE].astype(str)]
     for level, page in pages:
         for _, child in page.children.iterrows():
-            out[(level, str(child[s.CODE]))] = {f: child[f] for f in FIGURES}
+            out[(level, str(child[s.CODE]))] = {f: child[f] for f in (*FIGURES, *SERVED)}
     return pd.DataFrame(out).T.astype(float)
 
 
@@ -111,7 +113,8 @@ def cli_figures(project: Project, tmp_path: Path) -> pd.DataFrame:
         for _, row in table.iterrows():
             out[(level, str(row[code_col]))] = {
                 "households": row[t("col.households", "zh")], "grids": row[t("col.grid_count", "zh")],
-                "staffing": row[t("col.staffing_share", "zh")], "coverage": row[t("col.coverage_share", "zh")]}
+                "staffing": row[t("col.staffing_share", "zh")], "coverage": row[t("col.coverage_share", "zh")],
+                **{c: row[t(f"col.{c}", "zh")] for c in SERVED}}
     return pd.DataFrame(out).T.astype(float)
 
 
@@ -144,7 +147,7 @@ def assert_same_everywhere(project: Project, tmp_path: Path, *, dashboard: bool 
     for name, got in (("xlsx", xlsx_figures(project)), ("print", print_figures(project)),
                       ("cli", cli_figures(project, tmp_path))):
         got = got.reindex(expected.index)
-        for col in FIGURES:
+        for col in (*FIGURES, *SERVED):
             tol = 1e-4 if col in ("staffing", "coverage") else 0  # shares are stored with 4 decimals
             diff = ~np.isclose(got[col], expected[col], atol=tol, rtol=0, equal_nan=True)
             assert not diff.any(), f"{name} {col} differs:\n{pd.DataFrame({'got': got[col], 'want': expected[col]})[diff]}"
@@ -214,6 +217,17 @@ def test_fieldkit__general_grids_do_not_double_count_households(tmp_path):
         if level == "community":
             assert row["households"] == comms[code]["households"]
             assert row["grids"] == comms[code]["micro_grids"] + comms[code]["general_grids"]
+
+
+def test_fieldkit__governance_counts_agree_on_every_surface(tmp_path):
+    from tests.fieldkit import governance_project
+
+    expected = assert_same_everywhere(analysed(governance_project()), tmp_path, dashboard=False)
+    towns = expected.loc[[k for k in expected.index if k[0] == "town"]]
+    assert towns["organisations"].sum() == 42  # the kit's 42 organisations each serve one town's grids
+    assert expected.loc[("community", "510197001001"), ["gov_projects", "projects_done", "conventions"]].tolist() \
+        == [2, 1, 3]
+    assert expected["org_gaps"].sum() > 0
 
 
 # --- generated hierarchies --------------------------------------------------------------------

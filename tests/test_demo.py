@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -171,3 +172,26 @@ def test_demo__ships_buildings_named_placed_in_micro_grids_with_heads(demo):
     assert len(heads) > 0 and heads[s.BUILDING_CODE].notna().all()
     assert not heads[s.GRID_CODE].duplicated().any()  # one 楼栋长 per micro-grid in the demo
     assert demo.layers[s.VOLUNTEERS][s.PHONE_CONSENT].any() and not demo.layers[s.VOLUNTEERS][s.PHONE_CONSENT].all()
+def test_demo__ships_governance_projects_in_the_articles_numbers(demo):
+    from geo.demo import DEMO_PROJECT_COUNTS
+
+    projects = demo.layers[s.GOV_PROJECTS]
+    assert projects[s.KIND].value_counts().to_dict() == DEMO_PROJECT_COUNTS == {
+        "主题社区": 13, "社区微更新": 65, "特色消费场景": 5, "社区花园": 5, "社区运动角": 9}
+    assert (projects[s.GRID_CODES] != "").all() and projects[s.PROJECT_ID].is_unique
+    assert set(projects[s.STATUS]) <= set(s.PROJECT_STATUSES) and projects[s.ILLUSTRATIVE].all()
+
+
+def test_demo__ships_organisations_and_self_governance_for_every_community(demo):
+    orgs = demo.tables[s.ORGANISATIONS]
+    comms = set(demo.layers[s.COMMUNITIES][s.CODE])
+    assert set(orgs[s.COMMUNITY_CODE]) == comms
+    assert set(orgs[s.ORG_TYPE]) <= set(s.ORG_TYPES) and orgs[s.PHONE].str.startswith("1700001").all()
+    selfgov = demo.tables[s.SELFGOV]
+    assert set(selfgov[s.COMMUNITY_CODE]) == comms
+
+
+def test_demo__governance_is_deterministic():
+    a, b = load_demo_project(), load_demo_project()
+    pd.testing.assert_frame_equal(a.tables[s.ORGANISATIONS], b.tables[s.ORGANISATIONS])
+    assert a.layers[s.GOV_PROJECTS].geometry.equals(b.layers[s.GOV_PROJECTS].geometry)

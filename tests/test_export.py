@@ -133,7 +133,8 @@ def test_unknown_scenario__raises_with_known_list(project):
 def test_xlsx__summary_town_sheets_metadata_frozen_header_and_text_codes(project):
     data = export_bytes(project, ExportOptions(fmt="xlsx")).data
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["汇总", "测试1镇", "测试2镇", "上报链", "导出说明"]  # no buildings: no 楼栋 sheet
+    # no buildings: no 楼栋 sheet; its micro-grids are 小区: a unit-kind sheet
+    assert wb.sheetnames == ["汇总", "测试1镇", "测试2镇", "上报链", "单元类型统计", "导出说明"]
     ws = wb["测试1镇"]
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]

@@ -200,6 +200,10 @@ FAMILY_VALUES = {
     "tier": s.TIERS,
     "scenario": (s.DEFAULT_SCENARIO,),
     "measure": ("none", *(m.name for m in style.MEASURES.values())),
+    "org_type": s.ORG_TYPES,
+    "unit_kind": (*s.MICRO_KINDS, s.UNIT_KIND_NONE),
+    "project_kind": s.PROJECT_KINDS,
+    "project_status": s.PROJECT_STATUSES,
 }
 OLD_FAMILY_NAMES = {"point_type": ("point",), "measure": ("metric",)}  # names of removed copies
 

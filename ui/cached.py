@@ -114,14 +114,15 @@ class PanelData:
     problems: list  # [(catalogue key, context)]
     buildings: object = None  # DataFrame of buildings and heads (grid view) or None
     escalation: object = None  # DataFrame: escalation chain (grid view) or None
+    governance: object = None  # geo.explore.GovernancePanel
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
 def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, lang: str,
            _project: Project, _figures) -> PanelData:
     from geo.explore import (
-        COMMUNITY, GRID, building_rows, chain_rows, parent_chain, problem_rows, reach_rows, staff_rows,
-        unit_grid_codes, unit_panel_figures,
+        COMMUNITY, GRID, building_rows, chain_rows, governance_panel, parent_chain, problem_rows, reach_rows,
+        staff_rows, unit_grid_codes, unit_panel_figures,
     )
 
     codes = unit_grid_codes(_project, selection)
@@ -132,7 +133,8 @@ def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, 
         reach=reach_rows(_project, selection, radius_m=radius_m),
         problems=problem_rows(_project, _figures, codes, category=category, radius_m=radius_m),
         buildings=building_rows(_project, codes) if selection.level == GRID else None,
-        escalation=chain_rows(_project, codes) if selection.level == GRID else None)
+        escalation=chain_rows(_project, codes) if selection.level == GRID else None,
+        governance=governance_panel(_project, codes))
 
 
 def cached_panel(path: str | Path, project: Project, figures, selection, *, category: str, radius_m: float,

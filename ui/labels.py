@@ -138,3 +138,23 @@ def import_column_label(column: str) -> str:
 def import_mode_label(file: str, mode: str) -> str:
     """Import into the open project (update) or a new one; use with ``partial(import_mode_label, path)``."""
     return tr(f"wizard.mode.{mode}", file=file)
+
+
+def org_type_label(value: str) -> str:
+    """Organisation type label (``org_type.<value>``)."""
+    return label("org_type", value, lang())
+
+
+def unit_kind_label(value: str) -> str:
+    """Unit kind label (``unit_kind.<value>``: 小区, 林盘, 院落, none; blank reads as none)."""
+    return label("unit_kind", value or "none", lang())
+
+
+def project_kind_label(value: str) -> str:
+    """Governance-project kind label (``project_kind.<value>``)."""
+    return label("project_kind", value, lang())
+
+
+def project_status_label(value: str) -> str:
+    """Governance-project status label (``project_status.<value>``)."""
+    return label("project_status", value, lang())

@@ -26,7 +26,7 @@ Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> sim
 class MapOptions:
     """What the user toggled: metric colouring, layers shown, grid levels, point types."""
 
-    metric: str = "none"  # none | coverage | staffing | households
+    metric: str = "none"  # none | coverage | staffing | households | unit_kind (style.UNIT_KIND_MEASURE)
     category: str = "生活"
     radius_m: float = 500.0
     grid_levels: tuple[str, ...] = (s.LEVEL_GENERAL, s.LEVEL_MICRO, s.LEVEL_DEDICATED)
@@ -37,6 +37,8 @@ class MapOptions:
     show_problems: bool = True
     basemap: str = "none"
     tianditu_key: str = ""
+    unit_kinds: tuple[str, ...] | None = None  # micro-grids shown by kind (None: all; "none" = no kind set)
+    show_projects: bool = True  # governance projects (community view)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class LegendInfo:
     title: str = ""
     entries: list[tuple[str, str]] = field(default_factory=list)
     points: list[tuple[str, str]] = field(default_factory=list)
+    projects: list[tuple[str, str]] = field(default_factory=list)  # governance-project kinds
 
 
 def simplified_layer(project: Project, layer: str, view: str) -> gpd.GeoDataFrame:
@@ -62,6 +65,9 @@ def _metric_colors(figures: pd.DataFrame, gdf: gpd.GeoDataFrame, metric: str,
                    breaks: tuple[float, ...]) -> pd.Series | None:
     if metric == "none" or len(gdf) == 0:
         return None
+    if metric == style.UNIT_KIND_MEASURE:  # categorical: the grid's own kind (towns/communities: no data)
+        kinds = gdf[s.KIND] if s.KIND in gdf and s.LEVEL in gdf else pd.Series(None, index=gdf.index)
+        return kinds.map(style.unit_kind_color)
     column = METRIC_COLUMN[metric]
     if column not in figures:
         return pd.Series(style.NO_DATA_COLOR, index=gdf.index)
@@ -70,7 +76,7 @@ def _metric_colors(figures: pd.DataFrame, gdf: gpd.GeoDataFrame, metric: str,
 
 
 def _metric_breaks(figures: Figures, level: str, metric: str) -> tuple[float, ...]:
-    if metric == "none":
+    if metric in ("none", style.UNIT_KIND_MEASURE):
         return ()
     frame = figures.get(level)
     column = METRIC_COLUMN[metric]
@@ -78,7 +84,8 @@ def _metric_breaks(figures: Figures, level: str, metric: str) -> tuple[float, ..
 
 
 def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gpd.GeoDataFrame:
-    """Copy of ``gdf`` with display columns: ``_hh`` households, ``_staff`` rate, ``_cov`` share, ``_lvl``."""
+    """Copy of ``gdf`` with display columns: ``_hh`` households, ``_staff`` rate, ``_cov`` share, ``_lvl``,
+    ``_orgs`` organisations and ``_prj`` governance projects (``geo.rollup``)."""
     out = gdf.copy()
     if len(out) == 0:
         return out
@@ -86,6 +93,8 @@ def _with_figures(gdf: gpd.GeoDataFrame, figures: pd.DataFrame, lang: str) -> gp
     out["_hh"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("households", pd.Series(dtype=float))]
     out["_staff"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("staffing", pd.Series(dtype=float))]
     out["_cov"] = [f"{v:.0%}" if pd.notna(v) else "" for v in fig.get("coverage", pd.Series(dtype=float))]
+    out["_orgs"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("organisations", pd.Series(dtype=float))]
+    out["_prj"] = [f"{v:,.0f}" if pd.notna(v) else "" for v in fig.get("gov_projects", pd.Series(dtype=float))]
     if s.LEVEL in out:
         out["_lvl"] = [label("level", lv, lang) for lv in out[s.LEVEL].astype(str)]
     return out
@@ -96,15 +105,24 @@ def _fields(lang: str, *, level: bool = False) -> dict[str, str]:
     if level:
         fields["_lvl"] = t("ui.col.level", lang)
     fields.update({"_hh": t("ui.col.households", lang), "_staff": t("ui.col.staffing", lang),
-                   "_cov": t("ui.col.coverage", lang)})
+                   "_cov": t("ui.col.coverage", lang), "_orgs": t("ui.gov.metric.organisations", lang),
+                   "_prj": t("col.gov_projects", lang)})
     return fields
+
+
+def kind_filtered(grids: gpd.GeoDataFrame, opts: MapOptions) -> gpd.GeoDataFrame:
+    """``grids`` without the micro-grids whose unit kind is filtered out (``opts.unit_kinds``)."""
+    if opts.unit_kinds is None or s.KIND not in grids or s.LEVEL not in grids:
+        return grids
+    kind = grids[s.KIND].where(grids[s.KIND].isin(s.MICRO_KINDS), s.UNIT_KIND_NONE)
+    return grids[(grids[s.LEVEL] != s.LEVEL_MICRO) | kind.isin(opts.unit_kinds)]
 
 
 def _grid_specs(grids: gpd.GeoDataFrame, figures: Figures, opts: MapOptions, lang: str,
                 highlight: tuple[str, ...]) -> list[PolygonSpec]:
     if len(grids) == 0 or s.LEVEL not in grids:
         return []
-    grids = grids[grids[s.LEVEL].astype(str).isin(opts.grid_levels)]
+    grids = kind_filtered(grids[grids[s.LEVEL].astype(str).isin(opts.grid_levels)], opts)
     grid_fig = figures.get(GRID)
     breaks = _metric_breaks(figures, GRID, opts.metric)
     finest = s.LEVEL_MICRO if (grids[s.LEVEL] == s.LEVEL_MICRO).any() else s.LEVEL_GENERAL
@@ -143,6 +161,16 @@ def _point_specs(units: dict[str, gpd.GeoDataFrame], opts: MapOptions, lang: str
         shown = _labelled(points, s.POINT_TYPE, "point_type", lang)
         specs.append(PointSpec(shown, name="service_points", colors=colors, radius_px=7,
                                fields={s.NAME: t("ui.col.unit_name", lang), s.POINT_TYPE: t("ui.col.type", lang)}))
+    projects = units.get("gov_projects", gpd.GeoDataFrame())
+    if opts.show_projects and len(projects):
+        shown = projects[[c for c in (s.NAME, s.KIND, s.STATUS, s.YEAR) if c in projects]].copy()
+        shown = gpd.GeoDataFrame(shown, geometry=projects.geometry.representative_point(), crs=projects.crs)
+        colors = pd.Series([style.project_symbol(k).color for k in shown.get(s.KIND, [])], index=shown.index,
+                           dtype=object)
+        shown = _labelled(_labelled(shown, s.KIND, "project_kind", lang), s.STATUS, "project_status", lang)
+        specs.append(PointSpec(shown, name="gov_projects", colors=colors, radius_px=6,
+                               fields={s.NAME: t("col.project_name", lang), s.KIND: t("col.project_kind", lang),
+                                       s.STATUS: t("col.status", lang)}))
     vols = units.get("volunteers", gpd.GeoDataFrame())
     if opts.show_volunteers and len(vols):
         # no names or phones in the map payload: label volunteers by id and tier only
@@ -220,7 +248,7 @@ def prepare_explore_map(project: Project, selection: Selection, figures: Figures
     simplify = simplified or (lambda layer, v: simplified_layer(project, layer, v))
     thin = Project(layers={name: simplify(name, view) for name in (s.TOWNS, s.COMMUNITIES, s.GRIDS)
                            if name in project.layers}, tables=project.tables, meta=project.meta)
-    for name in (s.VOLUNTEERS, s.SERVICE_POINTS):
+    for name in (s.VOLUNTEERS, s.SERVICE_POINTS, s.GOV_PROJECTS):
         if name in project.layers:
             thin.layers[name] = project.layers[name]
     units = view_units(thin, selection)
@@ -244,18 +272,24 @@ def prepare_explore_map(project: Project, selection: Selection, figures: Figures
         specs.extend(_grid_specs(units["grids"], figures, opts, lang, highlight))
         specs.append(_outline_spec(units["outline"], "community"))
         if opts.show_problems:
-            probs = problem_points(units["grids"], figures)
+            probs = problem_points(kind_filtered(units["grids"], opts), figures)
             specs.append(PointSpec(probs, name="problems", radius_px=5, default_color="#e31a1c",
                                    fields={s.NAME: t("ui.panel.problems", lang)}))
         specs.extend(_point_specs(units, opts, lang))
     specs = [sp for sp in specs if sp is not None]
-    if opts.metric != "none":
+    if opts.metric == style.UNIT_KIND_MEASURE:
+        legend.title = label("measure", opts.metric, lang)
+        legend.entries = style.unit_kind_legend(lang)
+    elif opts.metric != "none":
         breaks = _metric_breaks(figures, level_of, opts.metric)
         legend.title = label("measure", opts.metric, lang)
         legend.entries = style.legend_entries(opts.metric, breaks, lang=lang)
     if view == COMMUNITY and opts.show_points:
         types = sorted(set(units["service_points"].get(s.POINT_TYPE, pd.Series(dtype=str)).astype(str)))
         legend.points = [(style.point_symbol(tp).color, label("point_type", tp, lang)) for tp in types]
+    if view == COMMUNITY and opts.show_projects and len(units.get("gov_projects", ())):
+        kinds = [k for k in s.PROJECT_KINDS if k in set(units["gov_projects"][s.KIND].astype(str))]
+        legend.projects = [(style.project_symbol(k).color, label("project_kind", k, lang)) for k in kinds]
     bounds = _bounds(units, project)
     if opts.show_problems:
         qa = finding_points(findings, bounds, lang)

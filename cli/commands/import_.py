@@ -10,7 +10,9 @@ from geo.errors import GeoInputError
 from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
 from geo.messages import t
-from geo.organisations import ORGANISATIONS, read_organisations
+from geo.govprojects import read_projects
+from geo.organisations import ORGANISATIONS, organisations_table, read_organisations
+from geo.selfgov import read_selfgov, selfgov_table
 from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
 from geo.project import Project, load_project, save_project
 from geo.project_update import UpdateReport, apply_roster, import_layers
@@ -42,11 +44,15 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--repair", action="store_true", help=t("import.arg.repair", lang))
     parser.add_argument("--out", required=True, metavar="project.gpkg", help=t("import.arg.out", lang))
     parser.add_argument("--replace", action="store_true", help=t("output.arg.replace", lang))
-    parser.add_argument("--update", nargs="+", metavar="LAYER", choices=[layer for layer, _ in LAYER_OPTIONS],
+    parser.add_argument("--update", nargs="+", metavar="LAYER",
+                        choices=[*(layer for layer, _ in LAYER_OPTIONS), s.GOV_PROJECTS, s.SELFGOV],
                         help=t("import.arg.update", lang))
     parser.add_argument("--roster", metavar="花名册.xlsx", help=t("import.arg.roster", lang))
     parser.add_argument("--roster-sheet", metavar="NAME", help=t("import.arg.roster_sheet", lang))
     parser.add_argument("--organisations", metavar="组织.xlsx", help=t("import.arg.organisations", lang))
+    parser.add_argument("--projects", metavar="项目.xlsx|.gpkg", help=t("import.arg.projects", lang))
+    parser.add_argument("--projects-crs", metavar="CRS", help=t("import.arg.projects_crs", lang))
+    parser.add_argument("--selfgov", metavar="自治组织.xlsx", help=t("import.arg.selfgov", lang))
     parser.add_argument("--keep-id-numbers", action="store_true", help=t("import.arg.keep_id_numbers", lang))
     parser.add_argument("--tolerance-m2", type=float, default=DEFAULT_TOLERANCE_M2,
                         help=t("import.arg.tolerance", lang, default=DEFAULT_TOLERANCE_M2))
@@ -78,7 +84,7 @@ def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> di
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
                                    repair=args.repair, id_salt=salt, keep_id_numbers=args.keep_id_numbers,
                                    area=area_of(known) if layer not in POLYGON_LAYERS else None)
-    if not loaded and not args.roster and not args.organisations:
+    if not loaded and not args.roster and not args.organisations and not args.projects and not args.selfgov:
         msg = "no input files"
         raise GeoInputError(msg, code="import.no_inputs")
     return loaded
@@ -104,7 +110,8 @@ def check_outputs(args: argparse.Namespace) -> Path:
             raise OutputRefusedError(msg, code="import.exists_project", file=str(out), stem=out.stem)
         msg = f"{out} exists and is not a GridAtlas project"
         raise OutputRefusedError(msg, code="import.exists", file=str(out))
-    inputs = (*(_option(args, stem) for _, stem in LAYER_OPTIONS), args.roster, args.organisations)
+    inputs = (*(_option(args, stem) for _, stem in LAYER_OPTIONS), args.roster, args.organisations, args.projects,
+              args.selfgov)
     if args.report:
         guard_output(args.report, command=NAME, others=(out, args.spots, *inputs))
     if args.spots:
@@ -121,7 +128,8 @@ def _import(existing: Project | None, loaded: dict[str, LoadedLayer], args: argp
             lang: str) -> Project:
     """A new project, or ``existing`` with the layers named by ``--update`` replaced; print notes and the diff."""
     if existing is not None:
-        given = set(loaded) | ({s.VOLUNTEERS} if args.roster else set())
+        given = set(loaded) | ({s.VOLUNTEERS} if args.roster else set()) | (
+            {s.GOV_PROJECTS} if args.projects else set()) | ({s.SELFGOV} if args.selfgov else set())
         if set(args.update) != given:
             msg = f"--update {args.update} must name exactly the layers given {sorted(given)}"
             raise GeoInputError(msg, code="import.update_mismatch", named=sorted(args.update), given=sorted(given))
@@ -175,7 +183,22 @@ def _with_organisations(project: Project, args: argparse.Namespace, lang: str) -
                                 communities=project.layer(s.COMMUNITIES))
     print(t("import.organisations.summary", lang, file=Path(args.organisations).name, n=len(result.table)))
     _print_findings(result.findings, lang)
-    return project.with_table(ORGANISATIONS, result.table.rename_axis("source_row").reset_index())
+    return project.with_table(ORGANISATIONS, organisations_table(result))
+
+
+def _with_governance(project: Project, args: argparse.Namespace, lang: str) -> Project:
+    """Keep governance projects (layer ``gov_projects``) and self-governance rows (table ``selfgov``)."""
+    if args.projects:
+        gdf, findings = read_projects(args.projects, project=project, crs=args.projects_crs or args.crs)
+        print(t("import.projects.summary", lang, file=Path(args.projects).name, n=len(gdf)))
+        _print_findings(findings, lang)
+        project = project.with_layer(s.GOV_PROJECTS, gdf)
+    if args.selfgov:
+        result = read_selfgov(args.selfgov, grids=project.layer(s.GRIDS), communities=project.layer(s.COMMUNITIES))
+        print(t("import.selfgov.summary", lang, file=Path(args.selfgov).name, n=len(result.table)))
+        _print_findings(result.findings, lang)
+        project = project.with_table(s.SELFGOV, selfgov_table(result))
+    return project
 
 
 def print_loaded(loaded: dict[str, LoadedLayer], lang: str) -> None:
@@ -202,6 +225,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
         project = _with_roster(project, args, lang)
     if args.organisations:
         project = _with_organisations(project, args, lang)
+    project = _with_governance(project, args, lang)
     files = {layer: item.file for layer, item in loaded.items()}
     findings = check_layers(project.layers, files=files, tolerance_m2=args.tolerance_m2)
     backup = keep_backup(out) if args.replace else None

@@ -17,6 +17,8 @@ from geo.explore import (
     COMMUNITY, GRID, TOWN, Selection, reach_rows, unit_grid_codes, unit_names, unit_panel_figures,
 )
 from geo.hierarchy import grid_tree, unit_children_codes
+from geo.organisations import find_grids_without_management
+from geo.rollup import kind_figures
 from geo.numbers import count_text, share_text
 
 HOUSEHOLD_BINS = (0, 30, 100, 300, 500, 1000, np.inf)
@@ -61,6 +63,45 @@ c[5].metric(tr("ui.dash.grids_short"), count_text(unit["short_grids"]))
 c[6].metric(tr("ui.dash.coverage", radius=f"{figures.radius_m or radius:.0f}"), share_text(unit["coverage"]))
 if unit["actual"] == 0:
     st.info(tr("ui.dash.no_assignments"))
+
+# governance: organisations, projects, self-governance (geo.rollup served counts), gaps, unit kinds
+g = st.columns(4)
+g[0].metric(tr("ui.gov.metric.organisations"), count_text(unit["organisations"]))
+g[1].metric(tr("ui.gov.metric.projects"), tr("ui.gov.projects_done", n=count_text(unit["gov_projects"]),
+                                              done=count_text(unit["projects_done"])))
+g[2].metric(tr("ui.gov.metric.selfgov"), tr("ui.gov.selfgov_counts", bodies=count_text(unit["selfgov_bodies"]),
+                                             orgs=count_text(unit["self_orgs"]),
+                                             conventions=count_text(unit["conventions"])))
+g[3].metric(tr("ui.gov.metric.org_gaps"), count_text(unit["org_gaps"]))
+
+st.subheader(tr("ui.gov.kinds"))
+per_kind = kind_figures(project, figures, codes)
+if per_kind["grids"].sum() > 0:
+    st.dataframe(pd.DataFrame({
+        tr("col.unit_kind"): [labels.unit_kind_label(k) for k in per_kind.index],
+        tr("ui.dash.grids"): [count_text(v) for v in per_kind["grids"]],
+        tr("ui.dash.households"): [count_text(v) for v in per_kind["households"]],
+        tr("ui.dash.staffing_rate"): [share_text(v) for v in per_kind["staffing"]],
+        tr("ui.dash.coverage", radius=f"{figures.radius_m or radius:.0f}"): [share_text(v) for v in per_kind["coverage"]],
+        tr("ui.gov.metric.organisations"): [count_text(v) for v in per_kind["organisations"]],
+        tr("ui.gov.metric.org_gaps"): [count_text(v) for v in per_kind["org_gaps"]],
+    }), hide_index=True, width="stretch")
+
+st.subheader(tr("ui.gov.org_gaps"))
+if len(project.table(s.ORGANISATIONS)) == 0:
+    st.caption(tr("ui.gov.org_gaps_no_data"))
+else:
+    in_unit = set(codes)
+    gaps = [c for c in find_grids_without_management(project) if c in in_unit]
+    if gaps:
+        gap_names = unit_names(project, s.GRIDS)
+        st.dataframe(pd.DataFrame({tr("ui.col.unit_name"): [gap_names.get(c, c) for c in gaps],
+                                   tr("ui.col.code"): gaps,
+                                   tr("col.unit_kind"): [labels.unit_kind_label(grid_fig.at[c, s.KIND])
+                                                         for c in gaps]}),
+                     hide_index=True, width="stretch", height=min(35 * len(gaps) + 38, 300))
+    else:
+        st.success(tr("ui.gov.org_gaps_none"))
 
 # per level: grids by level
 st.subheader(tr("ui.dash.by_level"))

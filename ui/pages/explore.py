@@ -11,12 +11,16 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
 from geo import schema as s
+from geo.errors import GeoInputError
+from geo.project import save_project
+from geo.unitkinds import with_unit_kind
+from layers import style
 from layers.basemaps import TIANDITU
 from layers.web import safe_text
 from ui import labels, state
 from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel
 from ui.common import current_project, project_path
-from ui.i18n import tr
+from ui.i18n import show_error, tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, prepared_folium_map
@@ -38,7 +42,8 @@ def _options(project) -> MapOptions:
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
     # colour by coverage when it has been computed, else by households: colours at a glance
     ss.setdefault(state.EXPLORE_METRIC, "coverage" if len(project.table(s.COVERAGE)) else "households")
-    metric = c1.selectbox(tr("ui.explore.colour_by"), ("none", "coverage", "staffing", "households"),
+    metric = c1.selectbox(tr("ui.explore.colour_by"), ("none", "coverage", "staffing", "households",
+                                                       style.UNIT_KIND_MEASURE),
                           key=state.EXPLORE_METRIC, format_func=labels.metric_label)
     category = c2.selectbox(tr("ui.explore.category"), s.CATEGORIES, key=state.EXPLORE_CATEGORY,
                             format_func=labels.category_label)
@@ -56,6 +61,10 @@ def _options(project) -> MapOptions:
         types = st.multiselect(tr("ui.explore.point_types"), all_types, default=all_types,
                                key=state.EXPLORE_POINT_TYPES,
                                format_func=labels.point_type_label)
+        kinds = st.multiselect(tr("ui.gov.kind_filter"), (*s.MICRO_KINDS, s.UNIT_KIND_NONE),
+                               default=[*s.MICRO_KINDS, s.UNIT_KIND_NONE], key=state.EXPLORE_UNIT_KINDS,
+                               format_func=labels.unit_kind_label)
+        projects = st.checkbox(tr("ui.gov.show_projects"), value=True, key=state.EXPLORE_PROJECTS)
         radii_on = st.checkbox(tr("ui.explore.show_radii"), value=False, key=state.EXPLORE_RADII)
         problems = st.checkbox(tr("ui.explore.show_problems"), value=True, key=state.EXPLORE_PROBLEMS)
     key = ss.get(state.TIANDITU_KEY, "")
@@ -64,7 +73,9 @@ def _options(project) -> MapOptions:
         basemap = "none"
     return MapOptions(metric=metric, category=category, radius_m=float(radius), grid_levels=tuple(levels),
                       show_volunteers=vols, show_points=points, point_types=tuple(types), show_radii=radii_on,
-                      show_problems=problems, basemap=basemap, tianditu_key=key)
+                      show_problems=problems, basemap=basemap, tianditu_key=key,
+                      unit_kinds=None if len(kinds) == len(s.MICRO_KINDS) + 1 else tuple(kinds),
+                      show_projects=projects)
 
 
 def _search(project) -> None:
@@ -100,6 +111,12 @@ def _legend(legend: LegendInfo) -> None:
         rows += [f"<span style='display:inline-block;width:12px;height:12px;background:{html.escape(c)};"
                  f"border:1px solid #999;margin-right:6px'></span>{safe_text(label)}"
                  for c, label in legend.entries]
+        blocks.append("<br>".join(rows))
+    if legend.projects:
+        rows = [f"<b>{html.escape(tr('ui.gov.projects'))}</b>"]
+        rows += [f"<span style='display:inline-block;width:10px;height:10px;"
+                 f"background:{html.escape(c)};margin-right:6px'></span>{safe_text(label)}"
+                 for c, label in legend.projects]
         blocks.append("<br>".join(rows))
     if legend.points:
         rows = [f"<b>{html.escape(tr('ui.explore.point_types'))}</b>"]
@@ -154,6 +171,8 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
                              f"{share:.0%}" if share == share else "—")
     else:
         st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
+    if panel.governance is not None:
+        _governance(project, sel, panel.governance)
     st.markdown(f"**{tr('ui.panel.problems')}**")
     problems = panel.problems
     if not problems:
@@ -187,6 +206,69 @@ def _chain_panel(panel: PanelData) -> None:
                 tr("col.building_kind"): bld[s.KIND], tr("col.head_name"): bld["head_name"],
                 tr("col.head_post"): bld["head_post"], tr("ui.col.phone"): bld[s.PHONE],
             }), hide_index=True, width="stretch", height=min(35 * len(bld) + 38, 300))
+def _governance(project, sel: Selection, gov) -> None:
+    """Unit kind (editable on a micro-grid), organisations (contacts masked), projects, self-governance, gaps."""
+    if sel.level == GRID:
+        _kind_edit(project, sel.grid)
+    st.markdown(f"**{tr('ui.gov.organisations')}**")
+    orgs = gov.organisations
+    if len(orgs):
+        st.dataframe(pd.DataFrame({
+            tr("col.org_name"): orgs[s.NAME], tr("col.org_type"): orgs[s.ORG_TYPE].map(labels.org_type_label),
+            tr("col.grids_served"): orgs["grids"], tr("col.leader_name"): orgs["leader_name"],
+            tr("ui.col.phone"): orgs[s.PHONE]}), hide_index=True, width="stretch",
+            height=min(35 * len(orgs) + 38, 220))
+        st.caption(tr("ui.gov.contact_masked"))
+    else:
+        st.caption(tr("ui.gov.organisations_none"))
+    if gov.has_organisations and gov.org_gaps:
+        names = unit_names(project, s.GRIDS)
+        st.caption(plain(f"{tr('ui.gov.org_gaps')}: " + "、".join(names.get(c, c) for c in gov.org_gaps[:12])
+                         + (" …" if len(gov.org_gaps) > 12 else "")))
+    st.markdown(f"**{tr('ui.gov.projects')}**")
+    prj = gov.projects
+    if len(prj):
+        st.dataframe(pd.DataFrame({
+            tr("col.project_name"): prj[s.NAME], tr("col.project_kind"): prj[s.KIND].map(labels.project_kind_label),
+            tr("col.status"): prj[s.STATUS].map(labels.project_status_label), tr("col.year"): prj[s.YEAR]}),
+            hide_index=True, width="stretch", height=min(35 * len(prj) + 38, 220))
+    else:
+        st.caption(tr("ui.gov.projects_none"))
+    st.markdown(f"**{tr('ui.gov.selfgov')}**")
+    sg = gov.selfgov
+    if len(sg):
+        st.dataframe(pd.DataFrame({
+            tr("col.unit_name"): sg["unit_name"], tr("col.selfgov_bodies"): sg["selfgov_bodies"],
+            tr("col.selfgov_bodies_names"): sg["selfgov_bodies_names"], tr("col.self_orgs"): sg["self_orgs"],
+            tr("col.conventions"): sg["conventions"], tr("col.conventions_names"): sg["conventions_names"]}),
+            hide_index=True, width="stretch", height=min(35 * len(sg) + 38, 180))
+    else:
+        st.caption(tr("ui.gov.selfgov_none"))
+
+
+def _kind_edit(project, grid_code: str) -> None:
+    """The unit kind of a micro-grid: a select that saves the project (audited) on change."""
+    grids = project.layer(s.GRIDS)
+    row = grids[grids[s.CODE].astype(str) == str(grid_code)]
+    if len(row) == 0 or str(row[s.LEVEL].iloc[0]) != s.LEVEL_MICRO:
+        return
+    current = row[s.KIND].iloc[0] if s.KIND in row else None
+    current = current if current in s.MICRO_KINDS else ""
+    choice = st.selectbox(tr("ui.gov.kind_edit"), ("", *s.MICRO_KINDS), index=("", *s.MICRO_KINDS).index(current),
+                          key=f"{state.EXPLORE_KIND_EDIT}_{grid_code}",
+                          format_func=labels.unit_kind_label)
+    if choice == current:
+        return
+    try:
+        edited = with_unit_kind(project, grid_code=grid_code, kind=choice,
+                                user=str(st.session_state.get(state.USER_NAME) or "").strip())
+        save_project(edited, project_path(), expected_revision=project.revision,
+                     user=str(st.session_state.get(state.USER_NAME) or "").strip())
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    st.toast(plain(tr("ui.gov.kind_saved", name=row[s.NAME].iloc[0], kind=labels.unit_kind_label(choice))))
+    st.rerun()
 
 
 def _is_illustrative(project) -> bool:

@@ -191,6 +191,7 @@ def _preview_map(layers: dict[str, gpd.GeoDataFrame], findings: list[dict]) -> N
 def _with_people(project: Project, report, rosters, orgs) -> Project:
     """The project with its rosters placed (volunteers + assignments) and organisation sheets kept."""
     from geo.organisations import ORGANISATIONS as ORG_TABLE
+    from geo.organisations import organisations_table
     from geo.project_update import apply_roster
 
     for roster in rosters:
@@ -198,7 +199,7 @@ def _with_people(project: Project, report, rosters, orgs) -> Project:
         report.diffs.update(roster_report.diffs)
         report.added_assignments += roster_report.added_assignments
     for org in orgs:
-        project = project.with_table(ORG_TABLE, org.table.rename_axis("source_row").reset_index())
+        project = project.with_table(ORG_TABLE, organisations_table(org))
     return project
 
 

@@ -1,0 +1,99 @@
+"""AppTest on the 锦澜市 field kit with organisations, projects and self-governance: panel, kind edit, dashboard."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import schema as s
+from geo.explore import Selection, unit_panel_figures
+from geo.messages import t
+from geo.numbers import count_text
+from geo.project import load_project, save_project
+from geo.rollup import unit_figures
+from tests.fieldkit import COMM, GRID, TOWN, governance_project
+from ui import state
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def project_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("gov") / "kit.gpkg"
+    save_project(governance_project(), path)
+    return path
+
+
+def _page(path: Path, page: str, **session) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "ui" / "pages" / page), default_timeout=90)
+    at.session_state[state.PROJECT_PATH] = str(path)
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at
+
+
+def test_explore__grid_panel_lists_organisations_masked_projects_and_self_governance(project_file):
+    at = _page(project_file, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM,
+                                              state.SELECTED_GRID: GRID})
+    at.run()
+    assert not at.exception
+    frames = {tuple(df.value.columns): df.value for df in at.dataframe}
+    orgs = frames[next(k for k in frames if t("col.org_name", "zh") in k)]
+    assert "锦澜鑫桂物业服务有限公司" in set(orgs[t("col.org_name", "zh")])
+    assert orgs[t("ui.col.phone", "zh")].str.contains(r"\*\*\*\*").all()
+    assert "17000005082" not in json.dumps(orgs.astype(str).to_numpy().tolist())
+    prj = frames[next(k for k in frames if t("col.project_name", "zh") in k)]
+    assert sorted(prj[t("col.project_name", "zh")]) == ["望江主题社区", "望江微更新"]
+    sg = frames[next(k for k in frames if t("col.selfgov_bodies", "zh") in k)]
+    assert sg[t("col.selfgov_bodies_names", "zh")].tolist() == ["议事会、院委会"]
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert json.dumps("望江微更新")[1:-1] in script  # the project on the map (names JSON-escaped)
+    assert "17000005082" not in script and json.dumps("锦澜鑫桂物业")[1:-1] not in script  # no organisation sent
+
+
+def test_explore__kind_edit_saves_the_grid_kind_and_an_audit_row(project_file, tmp_path):
+    path = tmp_path / "edit.gpkg"
+    path.write_bytes(project_file.read_bytes())
+    at = _page(path, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM,
+                                      state.SELECTED_GRID: GRID})
+    at.run()
+    at.selectbox(key=f"{state.EXPLORE_KIND_EDIT}_{GRID}").set_value("院落").run()
+    assert not at.exception
+    saved = load_project(path)
+    grids = saved.layer(s.GRIDS)
+    assert grids.loc[grids[s.CODE] == GRID, s.KIND].iloc[0] == "院落"
+    audit = saved.table(s.AUDIT)
+    assert audit.loc[audit["action"] == "unit_kind", ["object", "from", "to"]].values.tolist() == [[GRID, "小区", "院落"]]
+
+
+def test_explore__colour_by_unit_kind_and_filter_by_kind(project_file):
+    at = _page(project_file, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM,
+                                              state.EXPLORE_METRIC: "unit_kind", state.EXPLORE_UNIT_KINDS: ["林盘"]})
+    at.run()
+    assert not at.exception
+    legend = " ".join(m.value for m in at.markdown)
+    assert "小区" in legend and "林盘" in legend and "院落" in legend
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert json.dumps("望江社区第1网格1号微网格")[1:-1] not in script  # the kit's micro-grids are 小区: filtered out
+
+
+def test_dashboard__governance_figures_are_the_rollup_of_the_unit(project_file):
+    project = load_project(project_file)
+    want = unit_panel_figures(project, unit_figures(project, category="生活", radius_m=500),
+                              Selection(town=TOWN, community=COMM))
+    at = _page(project_file, "dashboard.py", **{state.DASH_TOWN: TOWN, state.DASH_COMMUNITY: COMM})
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("ui.gov.metric.organisations", "zh")] == count_text(want["organisations"]) != "0"
+    assert metrics[t("ui.gov.metric.projects", "zh")] == t("ui.gov.projects_done", "zh", n="2", done="1")
+    assert metrics[t("ui.gov.metric.selfgov", "zh")] == t("ui.gov.selfgov_counts", "zh", bodies="2", orgs="5",
+                                                          conventions="3")
+    assert metrics[t("ui.gov.metric.org_gaps", "zh")] == count_text(want["org_gaps"])
+    tables = [df.value for df in at.dataframe]
+    kinds = next(df for df in tables if t("col.unit_kind", "zh") in df.columns and len(df) == 4)
+    assert kinds[t("ui.dash.households", "zh")].tolist()[0] == count_text(1501)  # every kit micro-grid is 小区
+    gaps = next(df for df in tables if t("ui.col.code", "zh") in df.columns and t("col.unit_kind", "zh") in df.columns)
+    assert len(gaps) == want["org_gaps"]
