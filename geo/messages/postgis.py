@@ -51,11 +51,11 @@ MESSAGES = {
         "zh": "已复制项目：{src} → {dst}（版本 {revision}；{layers} 个图层、{tables} 个表，共 {rows} 行）。",
         "en": "Project copied: {src} → {dst} (revision {revision}; {layers} layers, {tables} tables, {rows} rows).",
     },
-    "store.copy_exists": {
+    "cli.store.exists": {
         "zh": "{dst} 处已有网格图谱项目，未复制任何内容。如确实要用 {src} 替换它，请加 --force。",
         "en": "A GridAtlas project already exists at {dst}; nothing was copied. Add --force to replace it with {src}.",
     },
-    "store.copy_same": {
+    "cli.store.same": {
         "zh": "源和目标是同一个位置（{src}），未复制任何内容。请给出另一个目标。",
         "en": "The source and the destination are the same place ({src}); nothing was copied. Give another destination.",
     },
