@@ -1,38 +1,22 @@
-"""The project file: one GeoPackage holding every layer, table and setting of a plan.
+"""The project: every layer, table and setting of a plan, and where it is saved.
 
-Saves are atomic: the whole project is written to a temporary file beside the target,
-flushed to disk, then moved over the old file with ``os.replace``. A crash or kill
-mid-save leaves the previous file intact. A ``revision`` counter in the metadata lets
-a later save detect that another session saved in between (``ConflictError``).
+``save_project`` / ``load_project`` / ``read_revision`` are thin wrappers over ``geo.store``:
+a save writes only the rows that changed, in one transaction (a crash or kill mid-save leaves
+the previous or the new state, never a torn one). A ``revision`` counter and a per-unit change
+log let a later save detect that another session changed the same units (``ConflictError``).
 """
 from __future__ import annotations
 
-import json
-import os
-import sqlite3
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
-
-try:  # POSIX advisory locks; on Windows the revision check alone guards saves
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
 
 from geo import __version__
-from geo.audit import log_event, project_counts
-from geo.errors import ConflictError, ProjectFileError
 from geo.schema import (
-    ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SCENARIO, DEFAULT_SETTINGS, META, SCENARIO, SPATIAL_LAYERS,
-    STORAGE_CRS,
-    TEXT_COLUMNS,
+    ASSIGNMENT_COLUMNS, ASSIGNMENTS, DEFAULT_SCENARIO, DEFAULT_SETTINGS, SCENARIO, STORAGE_CRS,
 )
 from geo.values import now_iso
 
@@ -53,6 +37,8 @@ class Project:
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    # what the store read or wrote (frames, row ids, scope): the base the next save diffs against
+    _stored: Any = field(default=None, compare=False, repr=False)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """The layer ``name``, or an empty GeoDataFrame in the storage CRS."""
@@ -132,99 +118,29 @@ def new_project(*, settings: dict[str, Any] | None = None) -> Project:
 
 def read_revision(path: str | Path) -> int:
     """The revision stored in a project file on disk (cheap: reads the meta table only)."""
-    with sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True) as conn:
-        row = conn.execute(f"SELECT value FROM {META} WHERE key = 'revision'").fetchone()
-    return int(json.loads(row[0])) if row else 0
+    from geo.store import open_store
+
+    return open_store(path).revision()
 
 
 def save_project(project: Project, path: str | Path, *, expected_revision: int | None = None,
                  user: str = "") -> Project:
-    """Write ``project`` to ``path`` atomically; return it with ``revision`` incremented.
+    """Write what changed in ``project`` to ``path`` (one transaction); return it with ``revision`` incremented.
 
-    The save is logged in the audit table it writes (``save``, by ``user``).
+    The save is logged in the audit table it writes (``save``, by ``user``). A new file (or one
+    written by an older GridAtlas) is written whole, atomically; later saves write only the rows
+    that changed (``geo.store.gpkg``).
 
     Parameters
     ----------
     expected_revision
-        When given and the file on disk has another revision, raise ``ConflictError``
-        instead of overwriting someone else's save.
+        The revision ``project`` was loaded at. When the file has moved on since, the save still
+        succeeds if nobody changed the units (communities) it changes; otherwise it raises
+        ``ConflictError`` naming them.
     """
-    path = Path(os.path.realpath(path))  # through a symlink: replace the file it names, not the link
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _save_lock(path):
-        return _save_locked(project, path, expected_revision, user)
+    from geo.store import open_store
 
-
-@contextmanager
-def _save_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the project's folder so check-revision-then-write is one step.
-
-    Locking the folder (not a sidecar file) leaves nothing behind beside the project. With the
-    lock held no save of this project is running, so any ``.<stem>.<8 chars>.tmp.gpkg`` beside it
-    was left by a killed save: it is deleted.
-    """
-    if fcntl is None:  # pragma: no cover - Windows: the revision check alone guards saves
-        yield
-        return
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        prefix = f".{path.stem}."  # + mkstemp's 8 random characters: `p.x.gpkg`'s temp files never match `p`
-        for orphan in path.parent.iterdir():
-            name = orphan.name
-            if name.startswith(prefix) and name.endswith(".tmp.gpkg") and len(name) == len(prefix) + 8 + 9:
-                orphan.unlink(missing_ok=True)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def _save_locked(project: Project, path: Path, expected_revision: int | None, user: str) -> Project:
-    if expected_revision is not None and path.exists():
-        disk = read_revision(path)
-        if disk != expected_revision:
-            msg = f"{path} is at revision {disk}, expected {expected_revision}"
-            raise ConflictError(msg, file=str(path), disk_revision=disk, our_revision=expected_revision)
-    base = read_revision(path) if path.exists() else project.revision
-    now = now_iso()
-    meta = {**project.meta, "revision": max(base, project.revision) + 1, "saved_at": now,
-            "gridatlas_version": __version__}
-    saved = log_event(replace(project, meta=meta), action="save", user=user, obj=path.name, now=now,
-                      counts={"revision": meta["revision"], **project_counts(project)})
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.gpkg", dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp_name)  # let GDAL create the file itself
-    try:
-        _write_all(saved, Path(tmp_name))
-        with open(tmp_name, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
-    return saved
-
-
-def _write_all(project: Project, tmp: Path) -> None:
-    for name, gdf in project.layers.items():
-        out = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf.set_crs(STORAGE_CRS)
-        pyogrio.write_dataframe(out, tmp, layer=name, driver="GPKG")
-    for name, df in project.tables.items():
-        pyogrio.write_dataframe(_for_write(df), tmp, layer=name, driver="GPKG")
-    meta_df = pd.DataFrame({"key": list(project.meta),
-                            "value": [json.dumps(v, ensure_ascii=False) for v in project.meta.values()]})
-    pyogrio.write_dataframe(meta_df, tmp, layer=META, driver="GPKG")
-
-
-def _for_write(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, (list, dict))).any():
-            out[col] = out[col].map(lambda v: json.dumps(v, ensure_ascii=False))
-    if out.empty and len(out.columns) == 0:
-        out = pd.DataFrame({"empty": pd.Series(dtype=str)})
-    return out
+    return open_store(path).save(project, expected_revision=expected_revision, user=user)
 
 
 def load_project(path: str | Path) -> Project:
@@ -235,35 +151,6 @@ def load_project(path: str | Path) -> Project:
     ProjectFileError
         When the file is missing, not a GeoPackage, or not a GridAtlas project.
     """
-    path = Path(path)
-    if not path.exists():
-        msg = f"{path} does not exist"
-        raise ProjectFileError(msg, code="file_not_found", file=str(path))
-    try:
-        names = [str(n) for n, _ in pyogrio.list_layers(path)]
-    except Exception as exc:  # GDAL raises several types for non-GeoPackage input
-        msg = f"{path} is not a GeoPackage: {exc}"
-        raise ProjectFileError(msg, code="project_file.not_gpkg", file=str(path)) from exc
-    if META not in names:
-        msg = f"{path} has no {META} table"
-        raise ProjectFileError(msg, code="project_file.no_meta", file=str(path))
-    meta_df = pyogrio.read_dataframe(path, layer=META)
-    meta = {k: json.loads(v) for k, v in zip(meta_df["key"], meta_df["value"])}
-    project = Project(meta=meta)
-    for name in names:
-        if name == META:
-            continue
-        if name in SPATIAL_LAYERS:
-            gdf = pyogrio.read_dataframe(path, layer=name)
-            project.layers[name] = _restore_types(gdf)
-        else:
-            df = pyogrio.read_dataframe(path, layer=name, read_geometry=False)
-            project.tables[name] = _restore_types(pd.DataFrame(df))
-    return project
+    from geo.store import open_store
 
-
-def _restore_types(df: pd.DataFrame) -> pd.DataFrame:
-    for col in TEXT_COLUMNS:
-        if col in df.columns:
-            df[col] = df[col].astype("string").astype(object).where(df[col].notna(), None)
-    return df
+    return open_store(path).load()
