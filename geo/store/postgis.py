@@ -130,7 +130,7 @@ def _text_value(value: Any) -> str | None:
 def storage_columns(df: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str, np.ndarray]]:
     """The column spec ``[(name, kind)]`` and each column's values as stored (canonical form).
 
-    Canonical values: ``bool``/``int`` columns as object arrays of Python values or None,
+    Canonical values: ``bool``/``int`` columns as nullable ``boolean``/``Int64`` arrays,
     ``float`` as float64 (NaN = missing), ``text`` as str or None; the geometry as WKB bytes (or
     None). A frame read back from the store has the same canonical form, hence the same hashes.
     """
@@ -148,10 +148,12 @@ def storage_columns(df: pd.DataFrame) -> tuple[list[tuple[str, str]], dict[str, 
         spec.append((str(name), kind))
         if kind == "float":
             values[str(name)] = col.to_numpy(dtype="float64", na_value=np.nan)
-        elif kind in ("bool", "int"):
-            cast = bool if kind == "bool" else int
-            values[str(name)] = np.array([None if pd.isna(v) else cast(v) for v in col.to_numpy(dtype=object)],
-                                         dtype=object)
+        elif kind == "int":
+            values[str(name)] = col.astype("Int64").array
+        elif kind == "bool":
+            values[str(name)] = col.astype("boolean").array
+        elif pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
+            values[str(name)] = col.to_numpy(dtype=object, na_value=None)
         else:
             values[str(name)] = np.array([_text_value(v) for v in col.to_numpy(dtype=object)], dtype=object)
     return spec, values
@@ -521,7 +523,6 @@ class _Writer:
         self.touched: set[str] = set()
         self.log: list[tuple[Any, ...]] = []
         self.scope = _project_scope(project, store._store_id)
-        self._grid_tree: pd.DataFrame | None = None
 
     def q(self, name: str) -> Any:
         return self.store._q(name)
@@ -662,7 +663,7 @@ class _Writer:
         from psycopg import sql
 
         names = ["_id", "_pos", "_hash", "_rev", "_town", "_community", *[c for c, _ in spec]]
-        cols = [values[c][rows] for c, _ in spec]
+        cols = [_python_values(values[c][rows]) for c, _ in spec]
         geom_i = next((i for i, (_, k) in enumerate(spec) if k == "geometry"), None)
         if geom_i is not None:
             wkb = cols[geom_i]
@@ -687,10 +688,24 @@ class _Writer:
                 copy.write_row(row + vals)
 
     # units -------------------------------------------------------------------------------------
-    def _tree(self) -> pd.DataFrame:
-        if self._grid_tree is None:
-            self._grid_tree = grid_tree(self.project)
-        return self._grid_tree
+    def _tree_of(self, codes: np.ndarray) -> pd.DataFrame:
+        """``geo.hierarchy.grid_tree`` of the grids ``codes`` and their ancestors (not the whole city)."""
+        grids = self.project.layer(s.GRIDS)
+        need = {str(c) for c in codes if c is not None}
+        if s.PARENT_CODE in grids.columns:
+            parent = dict(zip(grids[s.CODE].astype(str), grids[s.PARENT_CODE].map(_clean)))
+            frontier = set(need)
+            for _ in range(8):  # grid_tree follows at most 8 parent links too
+                frontier = {parent[c] for c in frontier if parent.get(c) is not None} - need
+                if not frontier:
+                    break
+                need |= frontier
+        light = pd.DataFrame(grids.drop(columns=grids.geometry.name) if isinstance(grids, gpd.GeoDataFrame)
+                             else grids)
+        light = light[light[s.CODE].astype(str).isin(need)]
+        comms = self.project.layer(s.COMMUNITIES)
+        comms = pd.DataFrame(comms[[c for c in (s.CODE, s.TOWN_CODE) if c in comms.columns]])
+        return grid_tree(Project(layers={s.GRIDS: light, s.COMMUNITIES: comms}))  # type: ignore[dict-item]
 
     def _row_units(self, name: str, values: Mapping[str, np.ndarray], positions: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Town and community codes of new rows (None, None: points, located by the database)."""
@@ -704,11 +719,10 @@ class _Writer:
             codes = values[s.CODE][positions]
             return np.array([_clean(towns_of.get(c)) for c in codes], dtype=object), codes
         if name == s.GRIDS and s.CODE in values:
-            tree = self._tree()
             codes = values[s.CODE][positions]
-            town = np.array([_clean(tree[s.TOWN_CODE].get(c)) if c in tree.index else None for c in codes], dtype=object)
-            comm = np.array([_clean(tree[s.COMMUNITY_CODE].get(c)) if c in tree.index else None for c in codes],
-                            dtype=object)
+            tree = self._tree_of(codes)
+            town = tree[s.TOWN_CODE].reindex(codes).map(_clean).to_numpy(dtype=object)
+            comm = tree[s.COMMUNITY_CODE].reindex(codes).map(_clean).to_numpy(dtype=object)
             return town, comm
         if s.GRID_CODE in values:
             return self._grid_units(values[s.GRID_CODE][positions])
@@ -821,6 +835,15 @@ class _Writer:
                     ch=CHANGES)) as copy:
                 for row in self.log:
                     copy.write_row(row)
+
+
+def _python_values(values: Any) -> np.ndarray:
+    """Values as Python objects for COPY (None for missing)."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return values
+    if isinstance(values, np.ndarray):
+        return values
+    return np.array([None if v is pd.NA else v for v in values.tolist()], dtype=object)
 
 
 def _clean(value: Any) -> str | None:
