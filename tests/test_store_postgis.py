@@ -278,3 +278,53 @@ def test_kill_9_mid_save__leaves_the_project_as_before(kit_url, kit):
     assert after.layer(s.GRIDS)[s.NAME].tolist() == before.layer(s.GRIDS)[s.NAME].tolist()
     saved = store.save(_rename_grid(after, after.layer(s.GRIDS)[s.CODE].iloc[0], "之后"))  # no lock left behind
     assert saved.revision == before.revision + 1
+
+
+# --- python -m cli store copy -------------------------------------------------------------------
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cli", "--lang", "en", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_store_copy__gpkg_to_postgis_and_back_keeps_every_row(tmp_path, kit):
+    from tests.postgres import new_database_url
+
+    src = tmp_path / "kit.gpkg"
+    open_store(src).save(kit)
+    url = new_database_url("copy") + "?project=kit"
+    there = _cli("store", "copy", str(src), url)
+    assert there.returncode == 0, there.stderr
+    back = tmp_path / "back.gpkg"
+    home = _cli("store", "copy", url, str(back))
+    assert home.returncode == 0, home.stderr
+    original, copied = open_store(src).load(), open_store(back).load()
+    for name in kit.layers:
+        assert len(copied.layer(name)) == len(original.layer(name)), name
+        assert sorted(row_hashes(copied.layer(name))) == sorted(row_hashes(original.layer(name))), name
+    assert copied.settings == original.settings
+
+
+@pytest.mark.slow
+def test_store_copy__refuses_an_existing_project_unless_forced(tmp_path, kit_url):
+    target = tmp_path / "kit.gpkg"
+    assert _cli("store", "copy", kit_url, str(target)).returncode == 0
+    again = _cli("store", "copy", kit_url, str(target))
+    assert again.returncode == 2
+    assert "--force" in again.stderr and "Traceback" not in again.stderr
+    into_db = _cli("store", "copy", str(target), kit_url)
+    assert into_db.returncode == 2 and "already exists" in into_db.stderr
+    forced = _cli("store", "copy", str(target), kit_url, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert list(tmp_path.glob("kit.bak-*.gpkg")) == []  # the database was replaced, the file untouched
+    assert _cli("store", "copy", kit_url, str(target), "--force").returncode == 0
+    assert len(list(tmp_path.glob("kit.bak-*.gpkg"))) == 1  # the replaced file is kept as a backup
+
+
+def test_store_copy__same_place_and_bad_project_name_are_refused(kit_url):
+    same = _cli("store", "copy", kit_url, kit_url)
+    assert same.returncode == 2 and "same place" in same.stderr
+    bad = _cli("store", "copy", kit_url, kit_url.replace("project=kit", "project=Bad-Name"))
+    assert bad.returncode == 2 and "not valid" in bad.stderr

@@ -45,11 +45,11 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if _same_place(args.src, args.dst):
         msg = f"{source.location} is both source and destination"
         raise GeoInputError(msg, code="cli.store.same", src=source.location)
-    if not is_database_url(args.dst) and not args.force:
-        guard_output(args.dst, command=COMMAND, others=(None if is_database_url(args.src) else args.src,))
     if target.exists() and not args.force:
         msg = f"{target.location} already holds a project"
         raise GeoInputError(msg, code="cli.store.exists", src=source.location, dst=target.location)
+    if not is_database_url(args.dst) and not args.force:
+        guard_output(args.dst, command=COMMAND, others=(None if is_database_url(args.src) else args.src,))
     project = source.load()
     if args.force and target.exists():
         if is_database_url(args.dst):
