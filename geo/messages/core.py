@@ -58,6 +58,14 @@ MESSAGES = {
         "zh": "项目文件 {file} 在您打开之后已被他人保存（版本 {disk_revision}，您的版本 {our_revision}）。请重新加载后再保存，或选择合并。",
         "en": "Project file {file} was saved by someone else after you opened it (revision {disk_revision}, yours {our_revision}). Reload before saving, or choose merge.",
     },
+    "save_conflict.units": {
+        "zh": "未保存：您打开项目 {file} 之后，其他人修改并保存了同一单元（{units}），项目已到版本 {disk_revision}（您打开时为版本 {our_revision}）。请重新加载项目，查看对方的修改，再重做您对这些单元的修改后保存；其他单元的修改不受影响。",
+        "en": "Not saved: after you opened {file}, someone else changed and saved the same unit(s) ({units}); the project is now at revision {disk_revision} (you opened revision {our_revision}). Reload the project, look at their changes, then redo your edit of these units and save; edits of other units are not affected.",
+    },
+    "store.out_of_scope": {
+        "zh": "未保存：项目 {file} 只打开了部分范围，但表 {table} 中有属于范围外单元（{units}）的新行。请打开包含这些单元的镇街或整个项目后再修改。",
+        "en": "Not saved: only part of {file} is open, but table {table} has new rows of units outside it ({units}). Open the town or the whole project that holds these units, then make the edit.",
+    },
     "export_error": {
         "zh": "导出失败：{detail}。未写入任何文件。",
         "en": "Export failed: {detail}. No file was written.",

@@ -57,7 +57,9 @@ from geo import schema as s
 from geo.audit import log_event, project_counts
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
 from geo.project import Project
-from geo.store.units import ALL_UNITS, NO_UNIT, UNLOGGED_TABLES, row_units, unit_tree
+from geo.store.units import (
+    ALL_UNITS, COMMUNITY_UNIT_COLUMNS, GRID_UNIT_COLUMNS, NO_UNIT, UNLOGGED_TABLES, row_units, unit_tree,
+)
 from geo.values import now_iso
 
 STORE_TABLE = "gridatlas_store"  # key/value: the store's uuid (changes when the file is rewritten whole)
@@ -99,6 +101,14 @@ class Snapshot:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     fids: dict[str, np.ndarray] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)  # key -> JSON text
+    hashes: dict[str, tuple[tuple[str, ...], np.ndarray]] = field(default_factory=dict)  # row hashes, lazily
+
+    def row_hashes(self, name: str, columns: list[str]) -> np.ndarray:
+        """The row hashes of the snapshot frame ``name`` over ``columns`` (computed once)."""
+        key = tuple(columns)
+        if name not in self.hashes or self.hashes[name][0] != key:
+            self.hashes[name] = (key, row_hashes(self.frames[name], columns))
+        return self.hashes[name][1]
 
 
 def _copy_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -275,9 +285,11 @@ def _canonical(series: pd.Series) -> pd.Series:
         return pd.Series(series.to_numpy(dtype="float64", na_value=np.nan))
     if kind == "M":
         return pd.Series(series.astype("int64").to_numpy())
-    values = series.astype(object).tolist()
-    missing = pd.isna(series).tolist()
-    return pd.Series([None if m else _text(v) for v, m in zip(values, missing)], dtype=object)
+    values = series.to_numpy(dtype=object, na_value=None)
+    if all(isinstance(v, str) or v is None for v in values):
+        return pd.Series(values, dtype=object)
+    return pd.Series([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else _text(v)
+                      for v in values], dtype=object)
 
 
 def row_hashes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -302,9 +314,20 @@ def frames_equal(current: pd.DataFrame, snapshot: pd.DataFrame) -> bool:
         if _is_geometry(current[col]):
             if not all(map(lambda x, y: x is y, np.asarray(a, dtype=object), np.asarray(b, dtype=object))):
                 return False
-        elif not a.equals(b):
+        elif not _arrays_equal(a, b):
             return False
     return True
+
+
+def _arrays_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, pd.arrays.NumpyExtensionArray) and a.dtype == object:
+        x, y = a.to_numpy(), b.to_numpy()
+        try:
+            if bool(np.all(x == y)):  # identical objects compare at once
+                return True
+        except (TypeError, ValueError):
+            pass
+    return bool(a.equals(b))
 
 
 def match_rows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -312,6 +335,12 @@ def match_rows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
     Equal rows are matched one to one (a duplicate row added or removed is seen).
     """
+    if len(old) and len(np.unique(old)) == len(old):  # the usual case: no two rows alike
+        sorter = np.argsort(old)
+        at = sorter[np.clip(np.searchsorted(old, new, sorter=sorter), 0, len(old) - 1)]
+        matched = np.where(old[at] == new, at, -1)
+        if len(np.unique(matched[matched >= 0])) == int((matched >= 0).sum()):
+            return matched, np.setdiff1d(np.arange(len(old)), matched[matched >= 0])
     old_key = pd.DataFrame({"h": old, "k": pd.Series(old).groupby(old).cumcount().to_numpy(),
                             "pos": np.arange(len(old))})
     new_key = pd.DataFrame({"h": new, "k": pd.Series(new).groupby(new).cumcount().to_numpy()})
@@ -397,14 +426,6 @@ def _light(conn: sqlite3.Connection, table: str, wanted: tuple[str, ...]) -> pd.
     return df
 
 
-_GRID_COLUMNS = (s.CODE, s.LEVEL, s.PARENT_CODE, s.COMMUNITY_CODE, s.TOWN_CODE)
-_COMMUNITY_COLUMNS = (s.CODE, s.TOWN_CODE)
-
-
-def _disk_grid_communities(conn: sqlite3.Connection) -> pd.Series:
-    return unit_tree(_light(conn, s.GRIDS, _GRID_COLUMNS), _light(conn, s.COMMUNITIES, _COMMUNITY_COLUMNS))
-
-
 @dataclass(frozen=True)
 class _Filters:
     """SQL WHERE clauses per table for one town or community."""
@@ -420,8 +441,8 @@ def _scope_filters(conn: sqlite3.Connection, *, town: str | None, community: str
         return _Filters(Scope(layers=layers), {}, ())
     from geo.hierarchy import community_towns, grid_tree, unit_grid_codes
 
-    comms = _light(conn, s.COMMUNITIES, _COMMUNITY_COLUMNS)
-    light = Project(layers={s.GRIDS: _light(conn, s.GRIDS, _GRID_COLUMNS), s.COMMUNITIES: comms})  # type: ignore[dict-item]
+    comms = _light(conn, s.COMMUNITIES, COMMUNITY_UNIT_COLUMNS)
+    light = Project(layers={s.GRIDS: _light(conn, s.GRIDS, GRID_UNIT_COLUMNS), s.COMMUNITIES: comms})  # type: ignore[dict-item]
     towns_of = community_towns(light)
     if community is not None:
         comm_codes = [str(community)]
@@ -716,6 +737,7 @@ class _TableChange:
     kept_fids: np.ndarray = field(default_factory=lambda: np.array([], dtype="int64"))  # -1 where inserted
     add_columns: list[str] = field(default_factory=list)
     units: set[str] = field(default_factory=set)
+    hashes: tuple[tuple[str, ...], np.ndarray] | None = None  # of ``frame``'s rows, when computed
 
 
 def _frames_of(project: Project) -> dict[str, pd.DataFrame]:
@@ -748,11 +770,13 @@ def _diff_table(name: str, frame: pd.DataFrame, snap: Snapshot, disk_columns: di
         return _TableChange(name, frame, create=True, drop=True, insert_pos=np.arange(len(frame)),
                             kept_fids=np.full(len(frame), -1))
     columns = [*data_cols, *geom_cols]
-    matched, gone = match_rows(row_hashes(old, columns), row_hashes(frame, columns))
+    new_hashes = row_hashes(frame, columns)
+    matched, gone = match_rows(snap.row_hashes(name, columns), new_hashes)
     fids = snap.fids[name]
     kept = np.where(matched >= 0, fids[np.clip(matched, 0, None)], -1) if len(fids) else np.full(len(frame), -1)
     change = _TableChange(name, frame, delete_fids=fids[gone], insert_pos=np.flatnonzero(matched < 0),
-                          kept_fids=kept, add_columns=[c for c in data_cols if c not in disk_columns])
+                          kept_fids=kept, add_columns=[c for c in data_cols if c not in disk_columns],
+                          hashes=(tuple(columns), new_hashes))
     if geom_cols and len(change.insert_pos) and not _type_fits(disk_columns[GEOM], frame[geom_cols[0]].iloc[
             change.insert_pos]):
         return _TableChange(name, frame, create=True, drop=True, insert_pos=np.arange(len(frame)),
@@ -779,26 +803,45 @@ def _plan(project: Project, snap: Snapshot, conn: sqlite3.Connection) -> list[_T
     return changes
 
 
-def _changed_units(changes: list[_TableChange], snap: Snapshot, project_tree: pd.Series,
+def _changed_rows(change: _TableChange, snap: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows one change removes (from the snapshot) and adds."""
+    old = snap.frames.get(change.name)
+    gone = (old.iloc[np.flatnonzero(np.isin(snap.fids[change.name], change.delete_fids))]
+            if old is not None and len(change.delete_fids) else pd.DataFrame())
+    return gone, change.frame.iloc[change.insert_pos]
+
+
+def _grid_codes(rows: pd.DataFrame, table: str) -> set[str]:
+    column = s.CODE if table == s.GRIDS else s.GRID_CODE
+    if column not in rows.columns or table == s.VOLUNTEERS:
+        return set()
+    return {str(c) for c in rows[column].dropna()}
+
+
+def _changed_units(changes: list[_TableChange], snap: Snapshot, project: Project,
                    conn: sqlite3.Connection) -> dict[str, str]:
     """Unit → a table it changes, over every change (the audit log excluded)."""
-    tree = project_tree
     units: dict[str, str] = {}
+    pending = []
     for change in changes:
         if change.name in UNLOGGED_TABLES:
             continue
         if change.drop or (change.create and change.name in snap.frames):
             units[ALL_UNITS] = change.name
             continue
-        old = snap.frames.get(change.name)
-        gone = (old.iloc[np.flatnonzero(np.isin(snap.fids[change.name], change.delete_fids))]
-                if old is not None else pd.DataFrame())
-        new = change.frame.iloc[change.insert_pos]
+        gone, new = _changed_rows(change, snap)
+        pending.append((change, gone, new))
+    codes = set().union(*[_grid_codes(g, c.name) | _grid_codes(n, c.name) for c, g, n in pending]) if pending else set()
+    tree = pd.Series(dtype=object)
+    if codes:
+        grids = pd.concat([project.layer(s.GRIDS), *[g for c, g, _ in pending if c.name == s.GRIDS]])
+        comms = project.layer(s.COMMUNITIES)
+        if not codes <= set(grids[s.CODE].astype(str)) if s.CODE in grids.columns else True:
+            grids = pd.concat([grids, _light(conn, s.GRIDS, GRID_UNIT_COLUMNS)])
+            comms = pd.concat([comms, _light(conn, s.COMMUNITIES, COMMUNITY_UNIT_COLUMNS)])
+        tree = unit_tree(grids, comms, codes=codes)
+    for change, gone, new in pending:
         for rows in (gone, new):
-            codes = rows[s.GRID_CODE].dropna().astype(str) if s.GRID_CODE in rows.columns else pd.Series([])
-            if len(codes) and not codes.isin(tree.index).all():
-                tree = pd.concat([tree, _disk_grid_communities(conn)])
-                tree = tree[~tree.index.duplicated(keep="first")]
             for unit in row_units(change.name, rows, tree):
                 units.setdefault(str(unit), change.name)
         change.units = {str(u) for u in row_units(change.name, new, tree)}
@@ -850,9 +893,7 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
     merged = disk != snap.revision
     saved = _prepare(project, path, disk, user)
     changes = _plan(saved, snap, conn)
-    tree = unit_tree(saved.layer(s.GRIDS), saved.layer(s.COMMUNITIES)) if s.GRIDS in saved.layers else pd.Series(
-        dtype=object)
-    units = _changed_units(changes, snap, tree, conn)
+    units = _changed_units(changes, snap, saved, conn)
     meta_changed = {k for k, v in _meta_texts(saved.meta).items() if snap.meta.get(k) != v and k not in SAVE_KEYS}
     meta_removed = {k for k in snap.meta if k not in saved.meta}
     if meta_changed or meta_removed:
@@ -865,7 +906,13 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
             raise ConflictError(msg, code="save_conflict.units", file=str(path), units="、".join(clash[:10]),
                                 unit_list=clash, disk_revision=disk, our_revision=expected_revision)
     strict = expected_revision is not None
-    new_fids = {c.name: _apply(conn, c, path, strict=strict) for c in changes}
+    try:
+        new_fids = {c.name: _apply(conn, c, path, strict=strict) for c in changes}
+    except _RowsGoneError as exc:
+        units_text = "、".join(sorted(u for u in units if u not in (NO_UNIT, ALL_UNITS))[:10]) or str(exc)
+        msg = f"{path}: rows of {exc} this save replaces were removed by someone else"
+        raise ConflictError(msg, code="save_conflict.units", file=str(path), units=units_text,
+                            unit_list=sorted(units), disk_revision=disk, our_revision=snap.revision) from exc
     _write_meta(conn, saved.meta, meta_changed | set(SAVE_KEYS), meta_removed)
     _log_units(conn, saved.revision, units or {})
     out = Snapshot(location=str(path), store_id=snap.store_id, revision=saved.revision, scope=snap.scope,
@@ -873,12 +920,17 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
     for k in meta_removed:
         out.meta.pop(k, None)
     frames = _frames_of(saved)
+    by_name = {c.name: c for c in changes}
     for name, frame in frames.items():
         if name in new_fids and new_fids[name] is not None:
             out.frames[name] = _copy_frame(frame)
             out.fids[name] = new_fids[name]
+            if by_name[name].hashes is not None:
+                out.hashes[name] = by_name[name].hashes
         elif name in snap.frames:
             out.frames[name], out.fids[name] = snap.frames[name], snap.fids[name]
+            if name in snap.hashes:
+                out.hashes[name] = snap.hashes[name]
     return replace(saved, _stored=out), merged
 
 
@@ -892,6 +944,10 @@ def _write_meta(conn: sqlite3.Connection, meta: dict[str, Any], keys: set[str], 
             conn.execute(f"INSERT INTO {s.META} (key, value) VALUES (?, ?)", (key, texts[key]))
     for key in removed:
         conn.execute(f"DELETE FROM {s.META} WHERE key = ?", (key,))
+
+
+class _RowsGoneError(Exception):
+    """Rows this save replaces were removed by another save (the caller raises ConflictError)."""
 
 
 def _apply(conn: sqlite3.Connection, change: _TableChange, path: Path, *, strict: bool) -> np.ndarray | None:
@@ -910,9 +966,7 @@ def _apply(conn: sqlite3.Connection, change: _TableChange, path: Path, *, strict
         ids = [(int(f),) for f in change.delete_fids]
         deleted = conn.executemany(f"DELETE FROM {_quote(change.name)} WHERE fid = ?", ids).rowcount
         if strict and deleted < len(ids):  # someone else removed rows this save replaces
-            msg = f"{path}: rows of {change.name} were removed by someone else"
-            raise ConflictError(msg, code="save_conflict.units", file=str(path), units=change.name,
-                                unit_list=[change.name], disk_revision=-1, our_revision=-1)
+            raise _RowsGoneError(change.name)
     fids = change.kept_fids.copy()
     if len(change.insert_pos):
         fids[change.insert_pos] = _insert_rows(conn, change.name, change.frame.iloc[change.insert_pos], columns)

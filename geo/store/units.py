@@ -12,6 +12,8 @@ The ``audit`` table is append-only and never conflicts (``UNLOGGED_TABLES``).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -24,15 +26,39 @@ ALL_UNITS = "**"  # a whole table or file rewritten: conflicts with every older 
 UNLOGGED_TABLES = frozenset({s.AUDIT})  # append-only logs: two sessions' rows never clash
 
 
-def unit_tree(grids: pd.DataFrame, communities: pd.DataFrame) -> pd.Series:
+GRID_UNIT_COLUMNS = (s.CODE, s.LEVEL, s.PARENT_CODE, s.COMMUNITY_CODE, s.TOWN_CODE)
+COMMUNITY_UNIT_COLUMNS = (s.CODE, s.TOWN_CODE)
+MAX_DEPTH = 8  # parent chains followed (as ``grid_tree`` does)
+
+
+def unit_tree(grids: pd.DataFrame, communities: pd.DataFrame, *, codes: Collection[str] | None = None
+              ) -> pd.Series:
     """Grid code → community code (None when unknown), from the grid and community rows given.
 
-    Only the code columns are read (no geometry), so light frames read from a store do.
+    Only the code columns are read (no geometry), so light frames read from a store do. With
+    ``codes``, only those grids and their parents are resolved (fast for the few rows of an edit).
     """
     if s.CODE not in grids.columns or len(grids) == 0:
         return pd.Series(dtype=object)
-    light = Project(layers={s.GRIDS: grids, s.COMMUNITIES: communities})  # type: ignore[dict-item]
-    return grid_tree(light)[s.COMMUNITY_CODE]
+    light = grids[[c for c in GRID_UNIT_COLUMNS if c in grids.columns]]
+    if codes is not None:
+        grid_codes = pd.Series(light[s.CODE].to_numpy(dtype=object, na_value=None), index=light.index).astype(str)
+        keep = grid_codes.isin({str(c) for c in codes})
+        for _ in range(MAX_DEPTH):
+            if s.PARENT_CODE not in light.columns:
+                break
+            parents = {str(p).strip() for p in light.loc[keep, s.PARENT_CODE].dropna()}
+            grown = keep | grid_codes.isin(parents)
+            if grown.sum() == keep.sum():
+                break
+            keep = grown
+        light = light[keep]
+        if len(light) == 0:
+            return pd.Series(dtype=object)
+    comms = communities[[c for c in COMMUNITY_UNIT_COLUMNS if c in communities.columns]]
+    project = Project(layers={s.GRIDS: light, s.COMMUNITIES: comms})  # type: ignore[dict-item]
+    tree = grid_tree(project)[s.COMMUNITY_CODE]
+    return tree[~tree.index.duplicated(keep="last")]
 
 
 def row_units(table: str, rows: pd.DataFrame, grid_communities: pd.Series) -> np.ndarray:
