@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -57,6 +56,7 @@ from geo.audit import log_event, project_counts
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
 from geo.hierarchy import community_towns, grid_tree
 from geo.project import Project
+from geo.store.gpkg import frames_equal
 from geo.values import now_iso
 
 DEFAULT_PROJECT = "gridatlas"
@@ -231,7 +231,7 @@ class RowSnapshot:
     scope: tuple[str | None, str | None]
     base: int = 0  # the revision the frame's rows are consistent with (others' later saves not seen)
     own: frozenset[int] = frozenset()  # revisions after ``base`` written by this project's own saves
-    frame: Any = field(default=None)  # weakref to the exact frame: unchanged when it is still that object
+    copy: pd.DataFrame | None = field(default=None, repr=False)  # the frame as read or written (own arrays)
 
     def __deepcopy__(self, memo: dict) -> RowSnapshot:
         return self
@@ -239,17 +239,18 @@ class RowSnapshot:
     def __copy__(self) -> RowSnapshot:
         return self
 
-    def is_frame(self, df: pd.DataFrame) -> bool:
-        """Whether ``df`` is the very frame this snapshot was taken of."""
-        return self.frame is not None and self.frame() is df
+    def is_unchanged(self, df: pd.DataFrame) -> bool:
+        """Whether ``df`` still holds exactly the rows it was read or written with (in-place edits count)."""
+        return self.copy is not None and frames_equal(df, self.copy)
 
 
-def _attach(df: pd.DataFrame, snap: RowSnapshot) -> pd.DataFrame:
-    try:
-        ref = weakref.ref(df)
-    except TypeError:  # pragma: no cover - pandas objects are weak-referenceable
-        ref = None
-    df.attrs[SNAPSHOT_ATTR] = replace(snap, frame=ref)
+def _attach(df: pd.DataFrame, snap: RowSnapshot, *, copy: bool = True) -> pd.DataFrame:
+    """``df`` carrying ``snap`` (with a private copy of ``df`` to spot later in-place edits)."""
+    if copy:
+        private = df.copy(deep=True)
+        private.attrs = {}
+        snap = replace(snap, copy=private)
+    df.attrs[SNAPSHOT_ATTR] = snap
     return df
 
 
@@ -541,8 +542,8 @@ class _Writer:
     def write_frame(self, name: str, df: pd.DataFrame, *, kind: str, position: int) -> pd.DataFrame:
         """Write the rows of ``df`` that differ from what it was loaded as; ``df`` with a fresh snapshot."""
         snap = _snapshot_of(df, self.store._store_id, name)
-        if snap is not None and snap.is_frame(df) and name in self.catalogue:
-            return _attach(df.copy(deep=False), replace(snap, base=self.base_out, own=self.own_out))
+        if snap is not None and name in self.catalogue and snap.is_unchanged(df):
+            return _attach(df.copy(deep=False), replace(snap, base=self.base_out, own=self.own_out), copy=False)
         if isinstance(df, gpd.GeoDataFrame) and df.crs is not None and df.crs != s.STORAGE_CRS:
             df = df.to_crs(s.STORAGE_CRS)
         spec, values = storage_columns(df)
