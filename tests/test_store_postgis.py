@@ -157,26 +157,27 @@ def test_save__same_grid_conflicts_naming_the_community(kit_url, kit):
     store.save(_rename_grid(a, code, "甲改"))
     with pytest.raises(ConflictError) as info:
         store.save(_rename_grid(b, code, "乙改"))
-    assert info.value.code == "postgis.unit_conflict"
-    assert info.value.context["unit"] == f"community:{community}"
+    assert info.value.code == "save_conflict.units"
+    assert info.value.context["unit_list"] == [f"community:{community}"]
     assert community in error_text(info.value, "zh") and "重新加载" in error_text(info.value, "zh")
     assert "Reload" in error_text(info.value, "en")
     assert store.load().layer(s.GRIDS).set_index(s.CODE).loc[code, s.NAME] == "甲改"
 
 
-def test_save__saved_project_saves_again_without_conflicting_with_itself(kit_url, kit):
+def test_save__returned_project_holds_the_other_planners_saves(kit_url, kit):
     a_comm, b_comm = _two_communities(kit)
     store = open_store(kit_url)
     a, b = store.load(), store.load()
     grids = kit.layer(s.GRIDS)
     a_code = grids.loc[grids[s.COMMUNITY_CODE] == a_comm, s.CODE].iloc[0]
     b_code = grids.loc[grids[s.COMMUNITY_CODE] == b_comm, s.CODE].iloc[0]
-    b = store.save(_rename_grid(b, b_code, "乙一"))
-    a = store.save(_rename_grid(a, a_code, "甲一"))  # B saved in between: A has not seen it
-    a = store.save(_rename_grid(a, a_code, "甲二"))  # A's own unit again: fine
-    with pytest.raises(ConflictError):
-        store.save(_rename_grid(a, b_code, "甲改乙"))  # B's community, which A never reloaded
-    assert store.load().layer(s.GRIDS).set_index(s.CODE).loc[b_code, s.NAME] == "乙一"
+    store.save(_rename_grid(b, b_code, "乙一"))
+    a = store.save(_rename_grid(a, a_code, "甲一"))  # B saved in between
+    names = a.layer(s.GRIDS).set_index(s.CODE)[s.NAME]
+    assert (names[a_code], names[b_code]) == ("甲一", "乙一")
+    assert a.layer(s.GRIDS)[s.CODE].tolist() == kit.layer(s.GRIDS)[s.CODE].tolist()  # order kept
+    a = store.save(_rename_grid(a, b_code, "甲改乙"))  # A has seen B's save: editing on top of it is fine
+    assert store.load().layer(s.GRIDS).set_index(s.CODE).loc[b_code, s.NAME] == "甲改乙"
 
 
 def test_save__one_edit_writes_two_rows_and_one_audit_row(kit_url, kit):

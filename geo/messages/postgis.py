@@ -2,16 +2,6 @@
 from __future__ import annotations
 
 MESSAGES = {
-    "postgis.unit_conflict": {
-        "zh": "{unit_label} 在您打开项目（版本 {our_revision}）之后已被他人修改并保存（版本 {disk_revision}，{location}）。"
-              "您在这里的修改没有保存，其他单元也未保存。请重新加载项目，再重做您对 {unit_label} 的修改后保存。",
-        "en": "{unit_label} was changed and saved by someone else (revision {disk_revision}, {location}) after you "
-              "opened the project (revision {our_revision}). Nothing of your save was written. Reload the project, "
-              "redo your changes to {unit_label}, then save.",
-    },
-    "postgis.unit.community": {"zh": "社区/村 {code}", "en": "community {code}"},
-    "postgis.unit.town": {"zh": "镇街 {code}", "en": "town {code}"},
-    "postgis.unit.project": {"zh": "项目设置与未归属社区的要素", "en": "the project settings and features outside every community"},
     "postgis.connect_failed": {
         "zh": "无法连接数据库 {location}：{detail}。请检查服务器地址、端口、数据库名、用户名和密码，以及服务器是否允许从本机连接。",
         "en": "Cannot connect to the database {location}: {detail}. Check the server address, port, database name, "

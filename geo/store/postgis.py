@@ -270,12 +270,10 @@ def unit_key(*, community: Any, town: Any) -> str:
     return UNIT_PROJECT
 
 
-def unit_label(unit: str, lang: str = "zh") -> str:
-    """``community:510184001001`` as planners read it (社区/村 510184001001)."""
-    from geo.messages import t
-
+def unit_code(unit: str) -> str:
+    """The code a planner knows a unit by (``community:510184001001`` → ``510184001001``; ``*`` for the project)."""
     kind, _, code = unit.partition(":")
-    return t(f"postgis.unit.{kind}", lang, code=code)
+    return code if code else "*"
 
 
 # --- the store ------------------------------------------------------------------------------
@@ -399,8 +397,19 @@ class PostGISStore:
 
     def _read(self, conn: Any, name: str, entry: dict[str, Any], *, town: str | None, community: str | None,
               bbox: tuple[float, float, float, float] | None = None, columns: Collection[str] | None = None,
-              snapshot: int | None) -> pd.DataFrame:
+              snapshot: int | None, ids: list[int] | None = None) -> pd.DataFrame:
         """Rows of one table in stored order; with ``snapshot`` (the revision read) a row snapshot attached."""
+        frame, arrays = self._fetch(conn, name, entry, town=town, community=community, bbox=bbox, columns=columns,
+                                    ids=ids)
+        if snapshot is not None:
+            _attach(frame, RowSnapshot(store=self._store_id, table=name, ids=arrays[0], pos=arrays[1],
+                                       hashes=arrays[2], units=arrays[3], scope=(town, community), base=snapshot))
+        return frame
+
+    def _fetch(self, conn: Any, name: str, entry: dict[str, Any], *, town: str | None, community: str | None,
+               bbox: tuple[float, float, float, float] | None = None, columns: Collection[str] | None = None,
+               ids: list[int] | None = None) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
+        """The rows (filtered) and their ``(_id, _pos, _hash, _unit)`` arrays."""
         from psycopg import sql
 
         spec = [c for c in entry["columns"] if c[1] != "geometry"]
@@ -414,6 +423,9 @@ class PostGISStore:
         if bbox is not None and has_geom:
             where.append(sql.SQL("geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
             params += [float(v) for v in bbox]
+        if ids is not None:
+            where.append(sql.SQL("_id = ANY(%s)"))
+            params.append(list(ids))
         query = sql.SQL("SELECT {cols} FROM {t}{where} ORDER BY _pos, _id").format(
             cols=sql.SQL(", ").join(select), t=self._q(name),
             where=sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""))
@@ -428,12 +440,8 @@ class PostGISStore:
                                      crs=s.STORAGE_CRS)
             order = [c for c, _ in entry["columns"] if c in frame.columns]
             frame = frame[order] if list(frame.columns) != order else frame
-        if snapshot is not None:
-            _attach(frame, RowSnapshot(
-                store=self._store_id, table=name, ids=np.array(data[0], dtype=np.int64),
-                pos=np.array(data[1], dtype=np.float64), hashes=np.array(data[2], dtype=np.int64),
-                units=np.array(data[3], dtype=object), scope=(town, community), base=snapshot))
-        return frame
+        return frame, (np.array(data[0], dtype=np.int64), np.array(data[1], dtype=np.float64),
+                       np.array(data[2], dtype=np.int64), np.array(data[3], dtype=object))
 
     @property
     def _store_id(self) -> str:
@@ -478,11 +486,10 @@ class PostGISStore:
                               counts={"revision": new_rev, **project_counts(project)})
             saved = saved.with_meta(revision=new_rev, saved_at=now, gridatlas_version=__version__)
             writer = _Writer(self, conn, saved, base_rev=base_rev, own=own, new_rev=new_rev, user=user, now=now)
-            seen_all = set(range(base_rev + 1, current + 1)) <= own
-            writer.base_out, writer.own_out = (new_rev, frozenset()) if seen_all else (base_rev, own | {new_rev})
             frames = writer.write_frames()
             meta = writer.write_meta()
             writer.check_and_stamp_units()
+            frames = writer.pull_others(frames)  # the returned project holds the others' saves too
         return Project(layers={k: v for k, v in frames.items() if k in saved.layers},
                        tables={k: v for k, v in frames.items() if k in saved.tables}, meta=meta)
 
@@ -520,6 +527,7 @@ class _Writer:
         self.store, self.conn, self.project = store, conn, project
         self.base_rev, self.own, self.new_rev, self.user, self.now = base_rev, own, new_rev, user, now
         self.base_out, self.own_out = new_rev, frozenset()
+        self.new_units: dict[str, set[str]] = {}
         self.catalogue = store._catalogue(conn)
         self.touched: set[str] = set()
         self.log: list[tuple[Any, ...]] = []
@@ -607,6 +615,7 @@ class _Writer:
                               (new_ids.tolist(), new_units.tolist()))
         self._log_rows(name, "i", new_ids, hashes[new], new_units)
         self.touched.update(u for u in new_units if u is not None)
+        self.new_units.setdefault(name, set()).update(u for u in new_units if u is not None)
         return new_ids, new_units
 
     def _replace_table(self, name: str, spec: list[tuple[str, str]], *, kind: str, position: int,
@@ -774,6 +783,45 @@ class _Writer:
         self.log.extend((self.new_rev, self.now, self.user, name, op, u, int(i), int(h), None)
                         for i, h, u in zip(ids, hashes, units))
 
+    def pull_others(self, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Add the rows others saved since the base revision (in scope) and drop the rows they deleted."""
+        rows = self.conn.execute(self.store._sql(
+            "SELECT tbl, op, row_id FROM {ch} WHERE revision > %s AND revision < %s AND row_id IS NOT NULL"
+            " AND NOT (revision = ANY(%s))", ch=CHANGES), (self.base_rev, self.new_rev, sorted(self.own))).fetchall()
+        if not rows:
+            return frames
+        by_table: dict[str, tuple[set[int], set[int]]] = {}
+        for tbl, op, row_id in rows:
+            by_table.setdefault(tbl, (set(), set()))[0 if op == "i" else 1].add(int(row_id))
+        out = dict(frames)
+        town, community = self.scope
+        for name, (inserted, deleted) in by_table.items():
+            if name not in out or name not in self.catalogue:
+                continue
+            frame = out[name]
+            snap = frame.attrs[SNAPSHOT_ATTR]
+            keep = ~np.isin(snap.ids, list(deleted))
+            theirs, arrays = self.store._fetch(self.conn, name, self.catalogue[name], town=town, community=community,
+                                               ids=sorted(inserted - deleted))
+            theirs = theirs[~np.isin(arrays[0], snap.ids)] if len(theirs) else theirs
+            arrays = tuple(a[~np.isin(arrays[0], snap.ids)] for a in arrays) if len(arrays[0]) else arrays
+            if keep.all() and len(theirs) == 0:
+                continue
+            mine = frame[keep]
+            merged = pd.concat([mine, theirs], ignore_index=True) if len(theirs) else mine.reset_index(drop=True)
+            ids = np.concatenate([snap.ids[keep], arrays[0]])
+            pos = np.concatenate([snap.pos[keep], arrays[1]])
+            order = np.argsort(pos, kind="stable")
+            merged = merged.iloc[order].reset_index(drop=True)
+            if isinstance(frame, gpd.GeoDataFrame) and not isinstance(merged, gpd.GeoDataFrame):
+                merged = gpd.GeoDataFrame(merged, geometry=frame.geometry.name, crs=s.STORAGE_CRS)
+            merged.attrs = {}
+            out[name] = _attach(merged, replace(
+                snap, ids=ids[order], pos=pos[order],
+                hashes=np.concatenate([snap.hashes[keep], arrays[2]])[order],
+                units=np.concatenate([snap.units[keep], arrays[3]])[order]))
+        return out
+
     # metadata and units ----------------------------------------------------------------------
     def write_meta(self) -> dict[str, Any]:
         """Write the metadata keys this save changed; return the metadata as stored.
@@ -783,7 +831,7 @@ class _Writer:
         """
         stored = dict(self.conn.execute(self.store._sql("SELECT key, value FROM {m}", m=META_TABLE)).fetchall())
         at_base = self._meta_at_base(stored)
-        out = dict(self.project.meta)
+        out = {**{k: json.loads(v) for k, v in stored.items()}, **self.project.meta}
         for key, value in self.project.meta.items():
             text = json.dumps(value, ensure_ascii=False, sort_keys=True)
             volatile = key in VOLATILE_META
@@ -811,8 +859,27 @@ class _Writer:
             out[change["key"]] = change["old"]
         return out
 
+    def check_scope(self) -> None:
+        """Refuse new rows of units outside the town/community this project was loaded with."""
+        town, community = self.scope
+        if town is None and community is None:
+            return
+        if community is not None:
+            allowed = {f"community:{community}"}
+        else:
+            rows = self.conn.execute(self.store._sql("SELECT code FROM {c} WHERE _town = %s", c=s.COMMUNITIES),
+                                     (str(town),)).fetchall() if s.COMMUNITIES in self.catalogue else []
+            allowed = {f"community:{r[0]}" for r in rows} | {f"town:{town}"}
+        for name, units in self.new_units.items():
+            outside = sorted(unit_code(u) for u in units if u != UNIT_PROJECT and u not in allowed)
+            if outside and name != s.TOWNS:
+                msg = f"rows of {name} outside the loaded scope: {outside}"
+                raise GeoInputError(msg, code="store.out_of_scope", file=self.store.location, table=name,
+                                    units="、".join(outside[:10]))
+
     def check_and_stamp_units(self) -> None:
         """Raise ``ConflictError`` if another save changed a unit this one changes; else stamp them."""
+        self.check_scope()
         touched = sorted(self.touched)
         if touched:
             rows = self.conn.execute(self.store._sql(
@@ -820,11 +887,11 @@ class _Writer:
                 (touched, self.base_rev)).fetchall()
             rows = [r for r in rows if r[1] not in self.own]
             if rows:
-                unit, rev = rows[0]
-                msg = f"unit {unit} of {self.store.location} changed at revision {rev} after revision {self.base_rev}"
-                raise ConflictError(msg, code="postgis.unit_conflict", unit=unit, unit_label=unit_label(unit),
-                                    units=[r[0] for r in rows], location=self.store.location,
-                                    file=self.store.location, disk_revision=int(rev), our_revision=self.base_rev)
+                clash = [unit_code(r[0]) for r in rows]
+                msg = f"units {clash} of {self.store.location} changed after revision {self.base_rev}"
+                raise ConflictError(msg, code="save_conflict.units", file=self.store.location,
+                                    units="、".join(clash[:10]), unit_list=[r[0] for r in rows],
+                                    disk_revision=max(int(r[1]) for r in rows), our_revision=self.base_rev)
             with self.conn.cursor() as cur:
                 cur.executemany(self.store._sql(
                     "INSERT INTO {u} VALUES (%s, %s, %s, %s) ON CONFLICT (unit) DO UPDATE SET revision ="
