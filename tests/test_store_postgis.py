@@ -324,6 +324,7 @@ def test_store_copy__refuses_an_existing_project_unless_forced(tmp_path, kit_url
     assert len(list(tmp_path.glob("kit.bak-*.gpkg"))) == 1  # the replaced file is kept as a backup
 
 
+@pytest.mark.slow
 def test_store_copy__same_place_and_bad_project_name_are_refused(kit_url):
     same = _cli("store", "copy", kit_url, kit_url)
     assert same.returncode == 2 and "same place" in same.stderr
