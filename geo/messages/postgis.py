@@ -18,9 +18,16 @@ MESSAGES = {
               "underscores, starting with a letter (for example ?project=chongzhou).",
     },
     "postgis.not_found": {
-        "zh": "数据库 {location} 中没有网格图谱项目 {project}。请检查地址中的 ?project= 名称，或先用 python -m cli store copy 把项目复制进去。",
-        "en": "The database {location} holds no GridAtlas project {project}. Check the ?project= name in the URL, or "
-              "copy a project in first with python -m cli store copy.",
+        "zh": "数据库 {location} 中没有网格图谱项目 {project}。请检查地址中的 ?project= 名称。",
+        "en": "The database {location} holds no GridAtlas project {project}. Check the ?project= name in the URL.",
+    },
+    "postgis.not_found.fix.cli": {
+        "zh": "如项目尚未放到服务器上，请先用 python -m cli store copy 项目.gpkg 数据库地址 复制进去。",
+        "en": "If the project is not on the server yet, copy it in first with python -m cli store copy PROJECT.gpkg URL.",
+    },
+    "postgis.not_found.fix.web": {
+        "zh": "如项目尚未放到服务器上，请联系管理员先把项目复制到服务器。",
+        "en": "If the project is not on the server yet, ask your administrator to copy it there first.",
     },
     # python -m cli store
     "cli.store.help": {
@@ -42,8 +49,16 @@ MESSAGES = {
         "en": "Project copied: {src} → {dst} (revision {revision}; {layers} layers, {tables} tables, {rows} rows).",
     },
     "cli.store.exists": {
-        "zh": "{dst} 处已有网格图谱项目，未复制任何内容。如确实要用 {src} 替换它，请加 --force。",
-        "en": "A GridAtlas project already exists at {dst}; nothing was copied. Add --force to replace it with {src}.",
+        "zh": "{dst} 处已有网格图谱项目，未复制任何内容。",
+        "en": "A GridAtlas project already exists at {dst}; nothing was copied.",
+    },
+    "cli.store.exists.fix.cli": {
+        "zh": "如确实要用 {src} 替换它，请加 --force（被替换的 .gpkg 文件会留一份备份）。",
+        "en": "Add --force to replace it with {src} (a replaced .gpkg file is kept as a backup).",
+    },
+    "cli.store.exists.fix.web": {
+        "zh": "请选择另一个目标位置。",
+        "en": "Choose another destination.",
     },
     "cli.store.same": {
         "zh": "源和目标是同一个位置（{src}），未复制任何内容。请给出另一个目标。",
