@@ -27,11 +27,15 @@ Each row belongs to a unit: ``community:<code>`` when its community is known, el
 ``town:<code>``, else ``project`` (metadata and features outside every community); the audit log
 belongs to none (it is append-only and never conflicts). A grid's community and town come from
 ``geo.hierarchy.grid_tree``; towns and communities are their own units; rows naming a
-``grid_code`` (assignments, coverage, point grids) take that grid's unit as stored; points take
-the community they lie in. A save writes only the rows that changed since load and raises
-``ConflictError`` naming the unit when another save changed a unit this one changes; two planners
-who changed different communities both succeed. Saves run one at a time (a row lock on the
-revision) and each is one transaction: a killed save leaves the project as it was before.
+``grid_code`` (assignments, coverage, point grids) take that grid's unit as stored; rows with a
+``community_code`` take it; other points take the community they lie in (PostGIS). A save writes
+only the rows that changed since load (each frame carries a ``RowSnapshot`` of its stored rows in
+``attrs``: ids, order, row hashes, units, and a private copy to spot in-place edits) and raises
+``ConflictError`` (``save_conflict.units``) naming the units when another save changed a unit this
+one changes; two planners who changed different communities both succeed, and the project a save
+returns holds the other's rows too (``pull_others``). A project loaded for one town or community
+may not add rows of other units (``store.out_of_scope``). Saves run one at a time (a row lock on
+the revision) and each is one transaction: a killed save leaves the project as it was before.
 
 Rows are rows: an edited row is a deleted row and an inserted row (``diff_rows``), each with its
 unit, so moving a grid from one community to another touches both.
