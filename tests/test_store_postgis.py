@@ -330,3 +330,19 @@ def test_store_copy__same_place_and_bad_project_name_are_refused(kit_url):
     assert same.returncode == 2 and "same place" in same.stderr
     bad = _cli("store", "copy", kit_url, kit_url.replace("project=kit", "project=Bad-Name"))
     assert bad.returncode == 2 and "not valid" in bad.stderr
+
+
+def test_save_edits__the_edit_page_saves_into_the_database(kit_url, tmp_path, monkeypatch):
+    from geo.edits import add_volunteer
+    from geo.history import save_edits
+
+    monkeypatch.chdir(tmp_path)  # a URL taken for a path would leave a `postgresql:` folder here
+    project = open_store(kit_url).load()
+    grid = str(project.layer(s.GRIDS)[s.CODE].iloc[0])
+    volunteer = str(project.layer(s.VOLUNTEERS)[s.VOLUNTEER_ID].iloc[0])
+    edit = add_volunteer(project.table(s.ASSIGNMENTS), volunteer_id=volunteer, grid_code=grid, user="t")
+    outcome = save_edits(kit_url, project, [edit.record], user="t")
+    stored = open_store(kit_url).load().table(s.ASSIGNMENTS)
+    assert (volunteer, grid) in set(zip(stored[s.VOLUNTEER_ID], stored[s.GRID_CODE]))
+    assert outcome.project.revision == open_store(kit_url).revision()
+    assert list(tmp_path.iterdir()) == []
