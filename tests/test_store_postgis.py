@@ -346,3 +346,17 @@ def test_save_edits__the_edit_page_saves_into_the_database(kit_url, tmp_path, mo
     assert (volunteer, grid) in set(zip(stored[s.VOLUNTEER_ID], stored[s.GRID_CODE]))
     assert outcome.project.revision == open_store(kit_url).revision()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_app__explore_page_opens_a_project_on_the_server(kit_url):
+    from streamlit.testing.v1 import AppTest
+
+    from ui import state
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state[state.PROJECT_PATH] = kit_url
+    at.run()
+    assert not at.exception
+    assert not at.error and not at.info  # no "project not found" and no error: the map is built
+    assert at.get("component_instance")
