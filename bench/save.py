@@ -9,7 +9,8 @@ folder, loads it, replaces one volunteer in one grid the way the edit page does
 - *after*: ``save_edits`` through the GeoPackage store (only the changed rows, one transaction),
   first save of a legacy file excluded (it is written whole once), median of ``REPEATS`` edits.
 
-Prints seconds, the file size and the ratio; the target is < 0.2 s per edit on the demo.
+Prints wall and CPU seconds (CPU is what a busy shared machine does not inflate), the file size
+and the ratio; the target is < 0.2 s (wall) per edit on the demo.
 """
 from __future__ import annotations
 
@@ -70,13 +71,16 @@ def main() -> None:
         project = load_project(path)
         load_s = time.perf_counter() - t0
         edited = save_edits(path, project, one_edit(project, 0)).project  # legacy file: written whole once
+        c0 = time.process_time()
         before_s = time_whole_file(edited, folder)
-        times = []
+        before_cpu = time.process_time() - c0
+        times, cpu = [], []
         for k in range(1, REPEATS + 1):
             records = one_edit(edited, k * 97)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             edited = save_edits(path, edited, records).project
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         after_s = statistics.median(times)
         t0 = time.perf_counter()
         reloaded = load_project(path)
@@ -88,9 +92,10 @@ def main() -> None:
         whole_mb = (folder / "whole.gpkg").stat().st_size / 1e6
     print(f"demo: {len(project.layer(s.GRIDS))} grids, {len(project.table(s.ASSIGNMENTS))} assignments, "
           f"{len(project.table(s.POINT_GRIDS))} point-grid rows; load {load_s:.2f} s, reload {reload_s:.2f} s")
-    print(f"{'case':40s} {'seconds':>8s} {'MB':>7s} {'vs before':>10s}")
-    print(f"{'before: whole-file rewrite':40s} {before_s:8.2f} {whole_mb:7.1f} {1.0:10.2f}")
-    print(f"{'after: store, one edit (median of 5)':40s} {after_s:8.3f} {size_mb:7.1f} {after_s / before_s:10.3f}")
+    print(f"{'case':40s} {'seconds':>8s} {'cpu s':>7s} {'MB':>7s} {'vs before':>10s}")
+    print(f"{'before: whole-file rewrite':40s} {before_s:8.2f} {before_cpu:7.2f} {whole_mb:7.1f} {1.0:10.2f}")
+    print(f"{'after: store, one edit (median of 5)':40s} {after_s:8.3f} {statistics.median(cpu):7.3f} "
+          f"{size_mb:7.1f} {after_s / before_s:10.3f}")
     print(f"target < {TARGET_S} s per edit: {'met' if after_s < TARGET_S else 'NOT met'} "
           f"(edits: {', '.join(f'{t:.3f}' for t in times)} s)")
     print(f"uptime: {os.popen('uptime').read().strip()}")

@@ -82,7 +82,8 @@ def test_save_edits__conflict_raises_then_merge_saves_both(tmp_path, tiny_projec
     base = save_project(tiny_project, path)
     _, ours = _edit(base, History(), lambda t: add_volunteer(t, volunteer_id="V110", grid_code=M1))
     other = load_project(path)
-    other, _ = _edit(other, History(), lambda t: add_volunteer(t, volunteer_id="V220", grid_code=OTHER))
+    # the same community (unit) as ours: the store refuses; another community's edit would just merge
+    other, _ = _edit(other, History(), lambda t: add_volunteer(t, volunteer_id="V220", grid_code=M2))
     save_project(other, path, expected_revision=other.revision)
     with pytest.raises(ConflictError):
         save_edits(path, base, ours.journal)

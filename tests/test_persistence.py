@@ -20,6 +20,7 @@ import shapely
 
 from geo import schema as s
 from geo.edits import add_volunteer
+from geo.errors import ProjectFileError
 from geo.history import clean_stale_temp_files
 from geo.project import Project, load_project, save_project
 from geo.store.gpkg import write_whole_file
@@ -216,7 +217,50 @@ def test_gpkg_concurrent_editors__20_pairs_different_communities_and_same_grid(t
     assert conflicts == (0, 0)
     after = load_project(path).table(s.ASSIGNMENTS)
     assert {f"{n}-{i:03d}" for n in "AB" for i in range(20)} == set(after[s.VOLUNTEER_ID])  # 0 lost edits
-    a, b = run_two_editors(str(path), tmp_path / "same", grid_a=by_comm.iloc[0], grid_b=by_comm.iloc[0], pairs=20)
+    a, b = run_two_editors(str(path), tmp_path / "same", grid_a=by_comm.iloc[2], grid_b=by_comm.iloc[2], pairs=20)
     assert a + b == 20  # every pair: the second saver is told, reloads and redoes
     after = load_project(path).table(s.ASSIGNMENTS)
     assert len(after) == 80 and after.groupby(s.VOLUNTEER_ID).size().max() == 2  # 0 lost, none doubled
+
+
+@pytest.mark.parametrize(("content", "code"), [
+    (None, "file_not_found"),  # no file at all
+    (b"not a database at all", "project_file.not_gpkg"),  # some other file named .gpkg
+    ("gpkg-without-meta", "project_file.no_meta"),  # a GeoPackage, but not a GridAtlas project
+])
+def test_gpkg_load__unusable_files_raise_project_file_errors(tmp_path, content, code):
+    path = tmp_path / "p.gpkg"
+    if isinstance(content, bytes):
+        path.write_bytes(content * 100)
+    elif content:
+        pyogrio.write_dataframe(tiny_project().layer(s.TOWNS), path, layer=s.TOWNS, driver="GPKG")
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    assert info.value.code == code
+
+
+def test_gpkg_save__new_layer_and_changed_columns_are_written_as_gdal_would(tmp_path):
+    path = tmp_path / "p.gpkg"
+    save_project(tiny_project(), path)
+    project = load_project(path)
+    comms = project.layer(s.COMMUNITIES)
+    points = gpd.GeoDataFrame({s.CODE: [f"H{i}" for i in range(len(comms))], s.HOUSEHOLDS_N: 40},
+                              geometry=comms.geometry.representative_point(), crs=s.STORAGE_CRS)
+    grids = project.layer(s.GRIDS).assign(note="备注", **{s.HOUSEHOLDS_N: 40.5})  # a new column, int -> float
+    vols = project.layer(s.VOLUNTEERS)
+    squares = gpd.GeoSeries(shapely.box(vols.geometry.x - 5e-4, vols.geometry.y - 5e-4, vols.geometry.x + 5e-4,
+                                        vols.geometry.y + 5e-4), index=vols.index, crs=s.STORAGE_CRS)
+    vols = vols.set_geometry(squares)  # points -> polygons: the column type changes
+    changed = project.with_layer(s.HOUSEHOLDS, points).with_layer(s.GRIDS, grids).with_layer(s.VOLUNTEERS, vols)
+    save_project(changed, path, expected_revision=project.revision)
+    for name, want in ((s.HOUSEHOLDS, points), (s.GRIDS, grids), (s.VOLUNTEERS, vols)):
+        got = pyogrio.read_dataframe(path, layer=name)
+        assert len(got) == len(want) and got.crs == s.STORAGE_CRS, name
+        assert shapely.equals_exact(np.asarray(got.geometry.values), np.asarray(want.geometry.values), 1e-9).all()
+    got = pyogrio.read_dataframe(path, layer=s.GRIDS)
+    assert (got["note"] == "备注").all() and (got[s.HOUSEHOLDS_N] == 40.5).all()
+    box = points.geometry.iloc[0].buffer(1e-4).bounds
+    assert pyogrio.read_dataframe(path, layer=s.HOUSEHOLDS, bbox=box)[s.CODE].tolist() == ["H0"]  # new R-tree
+    with sqlite3.connect(path) as conn:
+        types = dict(conn.execute("SELECT table_name, geometry_type_name FROM gpkg_geometry_columns"))
+    assert types[s.VOLUNTEERS] == "POLYGON" and types[s.HOUSEHOLDS] == "POINT"

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -218,6 +219,21 @@ def test_store_read_layer__by_community_bbox_and_columns(location):
     want = whole.layer(s.VOLUNTEERS)
     want = want[want.intersects(shapely.box(*inner))]
     assert sorted(in_box[s.VOLUNTEER_ID]) == sorted(want[s.VOLUNTEER_ID]) and len(want) > 0
+
+
+def test_store_load__one_community_reads_household_points_near_it_only(location):
+    store = open_store(location)
+    project = _tiny()
+    comms = project.layer(s.COMMUNITIES)
+    inside = comms.geometry.representative_point()
+    far = gpd.GeoSeries([shapely.Point(110.0, 35.0)], crs=s.STORAGE_CRS)
+    points = gpd.GeoDataFrame({s.CODE: [f"H{i}" for i in range(len(comms) + 1)], s.HOUSEHOLDS_N: 40},
+                              geometry=pd.concat([inside, far], ignore_index=True), crs=s.STORAGE_CRS)
+    store.save(project.with_layer(s.HOUSEHOLDS, points))
+    part = store.load(community=str(comms[s.CODE].iloc[0]))
+    got = set(part.layer(s.HOUSEHOLDS)[s.CODE])
+    assert "H0" in got and f"H{len(comms)}" not in got  # the point far away is not read
+    assert len(got) < len(points)
 
 
 def test_store_save__partial_project_never_deletes_rows_it_did_not_load(location):

@@ -62,6 +62,10 @@ MESSAGES = {
         "zh": "未保存：您打开项目 {file} 之后，其他人修改并保存了同一单元（{units}），项目已到版本 {disk_revision}（您打开时为版本 {our_revision}）。请重新加载项目，查看对方的修改，再重做您对这些单元的修改后保存；其他单元的修改不受影响。",
         "en": "Not saved: after you opened {file}, someone else changed and saved the same unit(s) ({units}); the project is now at revision {disk_revision} (you opened revision {our_revision}). Reload the project, look at their changes, then redo your edit of these units and save; edits of other units are not affected.",
     },
+    "store.no_layer": {
+        "zh": "项目 {file} 中没有图层或表 {layer}。请检查图层名称，或先导入该图层。",
+        "en": "Project {file} has no layer or table {layer}. Check the layer name, or import the layer first.",
+    },
     "store.out_of_scope": {
         "zh": "未保存：项目 {file} 只打开了部分范围，但表 {table} 中有属于范围外单元（{units}）的新行。请打开包含这些单元的镇街或整个项目后再修改。",
         "en": "Not saved: only part of {file} is open, but table {table} has new rows of units outside it ({units}). Open the town or the whole project that holds these units, then make the edit.",

@@ -14,6 +14,11 @@ office server. Both implement ``ProjectStore``:
 
 ``geo.project.save_project`` / ``load_project`` / ``read_revision`` are thin wrappers over
 ``open_store`` so every caller keeps working unchanged.
+
+Shared by the engines: ``geo.store.units`` says which unit (community) a row belongs to
+(through ``geo.hierarchy``), and ``Project._stored`` is the slot where an engine keeps what it
+read (rows, their ids, the scope of a partial load) so its next ``save`` can diff against it;
+each engine recognises only its own snapshot and otherwise diffs against what is stored.
 """
 from __future__ import annotations
 

@@ -323,8 +323,8 @@ def _arrays_equal(a: Any, b: Any) -> bool:
     if isinstance(a, pd.arrays.NumpyExtensionArray) and a.dtype == object:
         x, y = a.to_numpy(), b.to_numpy()
         try:
-            if bool(np.all(x == y)):  # identical objects compare at once
-                return True
+            same = np.asarray(x == y, dtype=bool)  # identical objects compare at once
+            return bool(same.all() or (same | (pd.isna(x) & pd.isna(y))).all())
         except (TypeError, ValueError):
             pass
     return bool(a.equals(b))
@@ -433,6 +433,7 @@ class _Filters:
     scope: Scope
     where: dict[str, str]
     town_codes: tuple[str, ...]
+    bbox: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # tables without unit codes
 
 
 def _scope_filters(conn: sqlite3.Connection, *, town: str | None, community: str | None,
@@ -467,7 +468,21 @@ def _scope_filters(conn: sqlite3.Connection, *, town: str | None, community: str
         elif s.COMMUNITY_CODE in cols:
             where[name] = f"{s.COMMUNITY_CODE} IN {inlist(comm_codes)}"
     scope = Scope(layers=layers, town=town, community=community, communities=frozenset(comm_codes))
-    return _Filters(scope, where, tuple(town_codes))
+    extent = _extent(conn, s.COMMUNITIES, f"{s.CODE} IN {inlist(comm_codes)}")
+    bbox = {n: extent for n in _table_names(conn)
+            if extent is not None and n not in where and n != s.META and _geometry_column(conn, n) is not None}
+    return _Filters(scope, where, tuple(town_codes), bbox)
+
+
+def _extent(conn: sqlite3.Connection, table: str, where: str) -> tuple[float, float, float, float] | None:
+    """(minx, miny, maxx, maxy) of the rows of ``table`` matching ``where``, from its R-tree."""
+    geom = _geometry_column(conn, table)
+    rtree = f"rtree_{table}_{geom}"
+    if geom is None or not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (rtree,)).fetchone():
+        return None
+    row = conn.execute(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {_quote(rtree)} WHERE id IN "
+                       f"(SELECT fid FROM {_quote(table)} WHERE {where})").fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1], row[2], row[3])
 
 
 # --- the store -----------------------------------------------------------------------------------------------
@@ -493,6 +508,7 @@ class GeoPackageStore:
 
     def revision(self) -> int:
         """The stored project's revision (cheap: reads the meta table only)."""
+        _check_file(self._real())
         with folder_lock(self._real(), exclusive=False), _open(self._real()) as conn:
             return _disk_revision(conn)
 
@@ -521,10 +537,11 @@ class GeoPackageStore:
             filters = _scope_filters(conn, town=town, community=community, layers=frozenset([name]))
             if name not in _table_names(conn):
                 msg = f"{path} has no layer {name}"
-                raise ProjectFileError(msg, code="project_file", file=str(path), detail=f"no layer {name}")
+                raise ProjectFileError(msg, code="store.no_layer", file=str(path), layer=name)
             spatial = _geometry_column(conn, name) is not None
+            box = bbox if bbox is not None else filters.bbox.get(name)
             df, _ = _read_frame(path, name, spatial=spatial, where=filters.where.get(name),
-                                bbox=bbox if spatial else None, columns=columns)
+                                bbox=box if spatial else None, columns=columns)
         return df
 
     def save(self, project: Project, *, expected_revision: int | None = None, user: str = "") -> Project:
@@ -583,6 +600,8 @@ def _usable_snapshot(project: Project, path: Path) -> Snapshot | None:
     snap = project._stored
     if not isinstance(snap, Snapshot) or snap.location != str(path) or not path.exists():
         return None
+    if project.revision != snap.revision:  # the project claims another base than what was read: trust the file
+        return None
     with _open(path) as conn:
         return snap if _store_id(conn) == snap.store_id else None
 
@@ -611,7 +630,8 @@ def _load(path: Path, *, layers: frozenset[str] | None, town: str | None, commun
         if name == s.META or (layers is not None and name not in layers):
             continue
         is_layer = name in s.SPATIAL_LAYERS and name in spatial
-        df, fids = _read_frame(path, name, spatial=is_layer, where=filters.where.get(name))
+        df, fids = _read_frame(path, name, spatial=is_layer, where=filters.where.get(name),
+                               bbox=filters.bbox.get(name) if is_layer else None)
         if is_layer:
             project.layers[name] = df  # type: ignore[assignment]
         else:
@@ -754,9 +774,13 @@ def _diff_table(name: str, frame: pd.DataFrame, snap: Snapshot, disk_columns: di
                 ) -> _TableChange | None:
     """The change of one table, or None when it is unchanged."""
     old = snap.frames.get(name)
-    if old is None or disk_columns is None:
-        return _TableChange(name, frame, create=True, drop=disk_columns is not None,
-                            insert_pos=np.arange(len(frame)), kept_fids=np.full(len(frame), -1))
+    if disk_columns is None:
+        return _TableChange(name, frame, create=True, insert_pos=np.arange(len(frame)),
+                            kept_fids=np.full(len(frame), -1))
+    if old is None:  # a table this project did not read (created by another save since, or not loaded)
+        old = frame.iloc[0:0]
+        snap = replace(snap, frames={**snap.frames, name: old}, fids={**snap.fids, name: np.array([], dtype="int64")},
+                       hashes={})
     if frames_equal(frame, old):
         return None
     data_cols = [c for c in frame.columns if not _is_geometry(frame[c])]
@@ -907,7 +931,7 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
                                 unit_list=clash, disk_revision=disk, our_revision=expected_revision)
     strict = expected_revision is not None
     try:
-        new_fids = {c.name: _apply(conn, c, path, strict=strict) for c in changes}
+        new_fids = {c.name: _apply(conn, c, strict=strict) for c in changes}
     except _RowsGoneError as exc:
         units_text = "、".join(sorted(u for u in units if u not in (NO_UNIT, ALL_UNITS))[:10]) or str(exc)
         msg = f"{path}: rows of {exc} this save replaces were removed by someone else"
@@ -922,11 +946,13 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
     frames = _frames_of(saved)
     by_name = {c.name: c for c in changes}
     for name, frame in frames.items():
-        if name in new_fids and new_fids[name] is not None:
+        written = new_fids.get(name)
+        if written is not None:
             out.frames[name] = _copy_frame(frame)
-            out.fids[name] = new_fids[name]
-            if by_name[name].hashes is not None:
-                out.hashes[name] = by_name[name].hashes
+            out.fids[name] = written
+            hashes = by_name[name].hashes
+            if hashes is not None:
+                out.hashes[name] = hashes
         elif name in snap.frames:
             out.frames[name], out.fids[name] = snap.frames[name], snap.fids[name]
             if name in snap.hashes:
@@ -950,7 +976,7 @@ class _RowsGoneError(Exception):
     """Rows this save replaces were removed by another save (the caller raises ConflictError)."""
 
 
-def _apply(conn: sqlite3.Connection, change: _TableChange, path: Path, *, strict: bool) -> np.ndarray | None:
+def _apply(conn: sqlite3.Connection, change: _TableChange, *, strict: bool) -> np.ndarray | None:
     """Write one table change; return the fid of each row of the saved frame (None when dropped)."""
     if change.drop:
         _drop_table(conn, change.name)
@@ -1036,10 +1062,10 @@ def _type_fits(declared: str, geoms: pd.Series) -> bool:
 
 
 def _geometry_type(geoms: np.ndarray) -> str:
-    types = {str(t).upper() for t in shapely.get_type_id(geoms[pd.notna(geoms)])}
+    """The GeoPackage geometry type name of ``geoms``: their one type, else GEOMETRY."""
     names = {0: "POINT", 1: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT", 5: "MULTILINESTRING", 6: "MULTIPOLYGON",
              7: "GEOMETRYCOLLECTION"}
-    found = {names.get(int(t), "GEOMETRY") for t in types}
+    found = {names.get(int(t), "GEOMETRY") for t in set(shapely.get_type_id(geoms[pd.notna(geoms)]).tolist())}
     return found.pop() if len(found) == 1 else "GEOMETRY"
 
 

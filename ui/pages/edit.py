@@ -95,7 +95,9 @@ def _sync(disk: Project, path: str) -> None:
 
 
 def _project_from(disk: Project, tables: dict[str, pd.DataFrame], scenario: str, revision: int) -> Project:
-    project = Project(layers=disk.layers, tables={**disk.tables, **tables}, meta=disk.meta)
+    project = disk  # with_table keeps what the store read, so the save writes only the changed rows
+    for name, df in tables.items():
+        project = project.with_table(name, df)
     return project.with_meta(revision=revision).with_active_scenario(scenario)
 
 
