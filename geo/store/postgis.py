@@ -423,7 +423,7 @@ class PostGISStore:
         select = [sql.Identifier(c) for c in ("_id", "_pos", "_hash", "_unit")] + [sql.Identifier(c) for c, _ in spec]
         if has_geom:
             select.append(sql.SQL("ST_AsBinary(geometry)"))
-        where, params = self._scope_filter(name, town=town, community=community)
+        where, params = self._scope_filter(name, town=town, community=community, spatial=has_geom)
         if bbox is not None and has_geom:
             where.append(sql.SQL("geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
             params += [float(v) for v in bbox]
@@ -451,11 +451,17 @@ class PostGISStore:
     def _store_id(self) -> str:
         return f"{self.location}#{self.project_name}"
 
-    def _scope_filter(self, name: str, *, town: str | None, community: str | None) -> tuple[list[Any], list[Any]]:
-        """SQL conditions for the rows of one town or community (rows of no unit are in every scope)."""
+    def _scope_filter(self, name: str, *, town: str | None, community: str | None,
+                      spatial: bool = False) -> tuple[list[Any], list[Any]]:
+        """SQL conditions for the rows of one town or community.
+
+        Rows of no unit (the audit log) and non-spatial rows of the project unit (scenarios) are in
+        every scope; features outside every community are in none.
+        """
         from psycopg import sql
 
-        shared = sql.SQL("_unit IS NULL OR _unit = {}").format(sql.Literal(UNIT_PROJECT))
+        shared = (sql.SQL("_unit IS NULL") if spatial
+                  else sql.SQL("_unit IS NULL OR _unit = {}").format(sql.Literal(UNIT_PROJECT)))
         if community is not None and name == s.TOWNS:
             cond = sql.SQL("_town = (SELECT _town FROM {c} WHERE code = %s LIMIT 1)").format(c=self._q(s.COMMUNITIES))
             return [cond], [str(community)]
@@ -661,7 +667,8 @@ class _Writer:
         from psycopg import sql
 
         town, community = self.scope
-        where, params = self.store._scope_filter(name, town=town, community=community)
+        spatial = any(k == "geometry" for _, k in self.catalogue[name]["columns"])
+        where, params = self.store._scope_filter(name, town=town, community=community, spatial=spatial)
         where = [*where, sql.SQL("_rev <= %s")]
         rows = self.conn.execute(sql.SQL("SELECT _id, _pos, _hash, _unit FROM {t} WHERE {w} ORDER BY _pos, _id").format(
             t=self.q(name), w=sql.SQL(" AND ").join(where)), [*params, self.base_rev]).fetchall()
