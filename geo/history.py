@@ -19,6 +19,7 @@ from geo import schema as s
 from geo.audit import append_audit
 from geo.errors import ConflictError, GeoInputError
 from geo.project import Project, load_project, save_project
+from geo.store import is_database_url
 from geo.records import (
     Record,
     StaleEditError,
@@ -238,8 +239,9 @@ def save_edits(path: str | Path, base_project: Project, edits: list[Record], *, 
         When another session saved ``path`` since ``base_project`` was loaded and
         ``merge`` is False.
     """
-    path = Path(path)
-    clean_stale_temp_files(path)
+    if not is_database_url(path):  # a database URL is not a file path (Path() would mangle its //)
+        path = Path(path)
+        clean_stale_temp_files(path)
     current = apply_records(base_project, edits)
     try:
         saved = save_project(append_audit(current, edits), path, expected_revision=base_project.revision,

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Install what GridAtlas needs: system fonts (and, with --dev, chromium + poppler for the
-# tests), a virtual environment in .venv, and the Python packages. Safe to re-run.
+# Install what GridAtlas needs: system fonts (and, with --dev, chromium + poppler + PostgreSQL
+# with PostGIS for the tests, which start their own throwaway cluster), a virtual environment
+# in .venv, and the Python packages. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dev=0; [ "${1:-}" = "--dev" ] && dev=1
 
 pkgs="fonts-noto-cjk"
-[ $dev = 1 ] && pkgs="$pkgs chromium poppler-utils"
+[ $dev = 1 ] && pkgs="$pkgs chromium poppler-utils postgresql postgis"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.project import Project, load_project
+from geo.store import is_database_url, open_store
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -22,8 +23,7 @@ def _load(path: str, mtime_ns: int) -> Project:
 
 def cached_project(path: str | Path) -> Project:
     """The project at ``path``, cached on path and modification time (re-read after a save)."""
-    p = Path(path)
-    return _load(str(p), p.stat().st_mtime_ns if p.exists() else 0)
+    return _load(str(path), _mtime(path))
 
 
 # --- explore map and dashboard ---------------------------------------------------------
@@ -31,8 +31,14 @@ def cached_project(path: str | Path) -> Project:
 # the path and modification time, so a save invalidates these too.
 
 def _mtime(path: str | Path) -> int:
+    """The cache stamp of a project: a file's modification time, a database project's revision."""
+    if is_database_url(path):
+        return open_store(path).revision()
     p = Path(path)
     return p.stat().st_mtime_ns if p.exists() else 0
+
+
+project_stamp = _mtime
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo.errors import GeoInputError
 from geo.project import Project
+from geo.store import is_database_url, open_store
 from ui import state
 from ui.cached import cached_project, warm_views
 from ui.i18n import show_error, tr
@@ -21,7 +22,7 @@ def project_path() -> str:
 def current_project() -> Project:
     """The open project; shows a catalogue message and stops the page when it cannot be opened."""
     path = project_path()
-    if not Path(path).exists():
+    if not (open_store(path).exists() if is_database_url(path) else Path(path).exists()):
         st.info(plain(tr("ui.no_project", file=path)))
         st.stop()
     try:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo.store import is_database_url
+
 LANG = "lang"  # "zh" | "en"
 PROJECT_PATH = "project_path"  # str: the project .gpkg being worked on
 USER_NAME = "user_name"  # who edits (for the audit log)
@@ -16,7 +18,8 @@ BASEMAP = "basemap"  # "none" | "osm" | "tianditu" | "amap"
 TIANDITU_KEY = "tianditu_key"
 SCENARIO = "scenario"
 
-DEFAULT_PROJECT = Path(os.environ.get("GRIDATLAS_PROJECT", "build/demo.gpkg"))
+_ENV_PROJECT = os.environ.get("GRIDATLAS_PROJECT", "build/demo.gpkg")  # a .gpkg path or a postgresql:// URL
+DEFAULT_PROJECT = _ENV_PROJECT if is_database_url(_ENV_PROJECT) else Path(_ENV_PROJECT)
 
 _DEFAULTS = {
     LANG: "zh", PROJECT_PATH: str(DEFAULT_PROJECT), USER_NAME: "", SELECTED_TOWN: None,

@@ -9,6 +9,7 @@ import pandas as pd
 from geo import schema as s
 from geo.messages import format_ids, label, t
 from geo.outputs import guard_output, same_file
+from geo.store import is_database_url
 from geo.project import load_project, save_project
 from geo.staffing import StaffingOptions, StaffingResult, assign_project
 
@@ -56,7 +57,7 @@ def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: s
 
 def run(args: argparse.Namespace, lang: str) -> int:
     """Run ``assign``; exit 1 when grids stay short, 0 when every target is met."""
-    path = Path(args.project)
+    path = args.project if is_database_url(args.project) else Path(args.project)  # a file or an office server
     out = guard_output(args.out, command=NAME, updates=path) if args.out else path
     project = load_project(path)
     settings = project.settings

@@ -30,6 +30,7 @@ from geo.history import History, mark_saved, pending_count, record_edit, redo, s
 from geo.messages import CATALOGUE, action_label, label
 from geo.privacy import mask_name
 from geo.project import Project
+from geo.store import is_database_url, open_store
 from geo.rules import find_violations, rule_counts
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
 from geo.staffing import staffing_by_grid
@@ -433,7 +434,7 @@ def main() -> None:
     state.init_state()
     st.title(tr("edit.page.title"))
     path = str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT)
-    if not Path(path).exists():
+    if not (open_store(path).exists() if is_database_url(path) else Path(path).exists()):
         st.info(plain(tr("edit.page.no_project", file=path)))
         st.stop()
     try:

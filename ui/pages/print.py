@@ -17,7 +17,7 @@ from layers import atlas
 from layers import print as lp
 from layers.style import parse_measure
 from ui import labels, state
-from ui.cached import cached_project
+from ui.cached import cached_project, project_stamp
 from ui.i18n import show_error, tr
 
 st.header(tr("ui.nav.print"))
@@ -131,7 +131,7 @@ try:
         if kind == "notice":
             _notice_settings(project, code, path)
         page = (kind, code, spec.name, spec.category, options)
-        st.image(_preview_png(path, Path(path).stat().st_mtime_ns, page, project), caption=tr("print.ui.preview"))
+        st.image(_preview_png(path, project_stamp(path), page, project), caption=tr("print.ui.preview"))
         # full resolution only when downloaded (a callable runs on the click, not on every rerun)
         st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, fmt="pdf"),
                            file_name=f"{code}.pdf", mime="application/pdf", key="print_download_pdf")
