@@ -296,13 +296,5 @@ def _rows_bounds(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-def single_or_dask_points(project_layers: Mapping[str, gpd.GeoDataFrame], *, scheduler: Any,
-                          max_distance_m: float | None) -> pd.DataFrame:
-    """``point_grids_table`` on one process when ``scheduler`` is None, else on Dask."""
-    if scheduler is None:
-        return point_grids_table(project_layers, max_distance_m=max_distance_m)
-    return point_grids_table_dask(project_layers, scheduler=scheduler, max_distance_m=max_distance_m)
-
-
 __all__ = ["check_scheduler", "compute_with", "hilbert_parts", "point_grids_table_dask",
-           "service_reach_dask", "single_or_dask_points", "town_parts", "units_near"]
+           "service_reach_dask", "town_parts", "units_near"]
