@@ -160,3 +160,24 @@ def test_service_reach_dask__refuses_duplicate_grid_codes(fieldkit):
     with pytest.raises(GeoInputError) as err:
         service_reach_dask(fieldkit.with_layer(s.GRIDS, twice), scheduler="threads")
     assert err.value.code == "distributed.duplicate_grid_codes"
+
+
+def test_cli_scheduler__assign_and_coverage_store_the_same_tables(tiny_project, tmp_path, capsys):
+    from cli.main import main
+    from geo.project import load_project, save_project
+
+    path = tmp_path / "tiny.gpkg"
+    save_project(tiny_project, path)
+    outs = {}
+    for name, extra in (("single", []), ("dask", ["--scheduler", "threads"])):
+        out = tmp_path / f"{name}.gpkg"
+        main(["assign", str(path), "--out", str(out), *extra])
+        main(["coverage", str(out), "--radii", "300,500", *extra])
+        outs[name] = load_project(out)
+    for table in (s.POINT_GRIDS, s.ASSIGNMENTS, s.COVERAGE):
+        got, expected = outs["dask"].table(table), outs["single"].table(table)
+        pd.testing.assert_frame_equal(got.drop(columns=[s.UPDATED_AT], errors="ignore"),
+                                      expected.drop(columns=[s.UPDATED_AT], errors="ignore"))
+    capsys.readouterr()
+    assert main(["--lang", "en", "coverage", str(path), "--scheduler", "gpu"]) != 0
+    assert "Unknown scheduler" in capsys.readouterr().err
