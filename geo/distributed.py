@@ -15,6 +15,9 @@ cluster) and stitches the results back in the reference order. Results are ident
   job sees every grid whose envelope meets the town's box (a household on an edge with a
   neighbouring town's grid is tied the same way), the households in that box and the service
   points within the largest radius of it (metric CRS), and every category of the whole layer.
+- roll-ups: ``geo.rollup.coverage_rollup`` per town for its communities and itself (towns are
+  joined when a grid's parent lies in another town, so leaves stay leaves), and once over every
+  grid, without unit layers, for the whole place.
 
 ``scheduler`` is ``"threads"``, ``"processes"`` (dask's local schedulers), the address of a
 dask.distributed scheduler (``tcp://host:8786``) or a ``distributed.Client``.
@@ -38,7 +41,8 @@ from geo.assign import POINT_GRID_COLUMNS, POINT_LAYERS, level_units, point_grid
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
-from geo.hierarchy import grid_tree
+from geo.hierarchy import grid_tree, place_code
+from geo.rollup import coverage_rollup
 
 LOCAL_SCHEDULERS = ("threads", "processes")
 UNIT_LAYERS = (s.GRIDS, s.COMMUNITIES, s.TOWNS)
@@ -238,14 +242,6 @@ def _reach_part(project: Any, part_codes: np.ndarray, *, radii_m: list[float], c
     return rows[rows[s.GRID_CODE].isin(set(part_codes))]
 
 
-def town_parts(project: Any) -> list[np.ndarray]:
-    """Row positions of the grids layer per town (``grid_tree``'s town; grids with none together), town-code order."""
-    tree = grid_tree(project)
-    town = pd.Series(tree[s.TOWN_CODE].to_numpy(), dtype=object).fillna("")
-    groups = pd.Series(np.arange(len(town))).groupby(town.to_numpy(), sort=True)
-    return [g.to_numpy() for _, g in groups]
-
-
 def service_reach_dask(project: Any, *, scheduler: Any, radii_m: Sequence[float] | None = None,
                        categories: Sequence[str] | None = None, quad_segs: int = DEFAULT_QUAD_SEGS) -> pd.DataFrame:
     """``geo.coverage.service_reach`` (straight line) computed per town on ``scheduler``: the same table.
@@ -269,7 +265,7 @@ def service_reach_dask(project: Any, *, scheduler: Any, radii_m: Sequence[float]
     grid_metric_bounds = shapely.bounds(to_metric_crs(grids).geometry.values)
     reach = max(radii)
     tasks = []
-    for rows in town_parts(project):
+    for rows in linked_town_parts(project):
         box = _rows_bounds(shapely.bounds(grids.geometry.values[rows]))
         near = units_near({s.GRIDS: grids, s.HOUSEHOLDS: households}, box)
         mb = _rows_bounds(grid_metric_bounds[rows]) + np.array([-reach, -reach, reach, reach])
@@ -292,9 +288,71 @@ def service_reach_dask(project: Any, *, scheduler: Any, radii_m: Sequence[float]
     return out.iloc[order].reset_index(drop=True)[list(s.COVERAGE_COLUMNS)]
 
 
+# --- roll-ups ------------------------------------------------------------------------------------
+
+def _rollup_part(project: Any, *, levels: tuple[str, ...]) -> pd.DataFrame:
+    """``coverage_rollup`` on one sub-project, keeping the rows of ``levels``."""
+    rows = coverage_rollup(project)
+    return rows[rows["level"].isin(levels)]
+
+
+def linked_town_parts(project: Any) -> list[np.ndarray]:
+    """Grid row positions per town, towns joined when a grid's parent lies in another town (leaf status)."""
+    tree = grid_tree(project)
+    town = pd.Series(tree[s.TOWN_CODE].to_numpy(), dtype=object).fillna("").to_numpy()
+    root = {t: t for t in set(town)}
+
+    def find(t: str) -> str:
+        while root[t] != t:
+            t = root[t]
+        return t
+
+    pos = {c: i for i, c in enumerate(tree.index)}
+    for i, parent in enumerate(tree[s.PARENT_CODE].to_numpy()):
+        if parent in pos and town[pos[parent]] != town[i]:
+            root[find(town[i])] = find(town[pos[parent]])
+    group = np.array([find(t) for t in town], dtype=object)
+    return [np.flatnonzero(group == g) for g in sorted(set(group))]
+
+
+def coverage_rollup_dask(project: Any, *, scheduler: Any) -> pd.DataFrame:
+    """``geo.rollup.coverage_rollup`` with communities and towns rolled up per town on ``scheduler``: the same table.
+
+    Each town's job runs the one roll-up rule on that town's grids, communities and coverage
+    rows; the whole place's rows come from one more job over every grid (no unit layers).
+    """
+    cov = project.table(s.COVERAGE)
+    if len(cov) == 0 or s.CATEGORY not in cov.columns:
+        return coverage_rollup(project)
+    grids, comms, towns = project.layer(s.GRIDS), project.layer(s.COMMUNITIES), project.layer(s.TOWNS)
+    tree = grid_tree(project)
+    codes = tree.index.to_numpy()
+    cov_codes = cov[s.GRID_CODE].astype(str).to_numpy()
+    tasks = []
+    for rows in linked_town_parts(project):
+        part_comms = set(tree[s.COMMUNITY_CODE].to_numpy()[rows]) - {None}
+        part_towns = set(tree[s.TOWN_CODE].to_numpy()[rows]) - {None}
+        sub = type(project)(layers={
+            s.GRIDS: grids.iloc[rows],
+            s.COMMUNITIES: comms[comms[s.CODE].astype(str).isin(part_comms)] if s.CODE in comms else comms,
+            s.TOWNS: towns[towns[s.CODE].astype(str).isin(part_towns)] if s.CODE in towns else towns,
+        }, tables={s.COVERAGE: cov[np.isin(cov_codes, codes[rows])]}, meta=project.meta)
+        tasks.append(dask.delayed(_rollup_part)(sub, levels=("community", "town")))
+    bare = grids.drop(columns=[c for c in (s.COMMUNITY_CODE, s.TOWN_CODE) if c in grids.columns])
+    whole = type(project)(layers={s.GRIDS: bare}, tables={s.COVERAGE: cov}, meta=project.meta) \
+        .with_settings(place_code=place_code(project))
+    tasks.append(dask.delayed(_rollup_part)(whole, levels=("city",)))
+    with compute_with(scheduler) as compute:
+        out = pd.concat(compute(tasks), ignore_index=True)
+    level_rank = {"community": 0, "town": 1, "city": 2}
+    order = np.lexsort((np.asarray(out["unit_code"], dtype=str), out["level"].map(level_rank).to_numpy(),
+                        out["radius_m"].to_numpy(dtype=float), np.asarray(out[s.CATEGORY], dtype=str)))
+    return out.iloc[order].reset_index(drop=True)
+
+
 def _rows_bounds(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-__all__ = ["check_scheduler", "compute_with", "hilbert_parts", "point_grids_table_dask",
-           "service_reach_dask", "town_parts", "units_near"]
+__all__ = ["check_scheduler", "compute_with", "coverage_rollup_dask", "hilbert_parts", "linked_town_parts",
+           "point_grids_table_dask", "service_reach_dask", "units_near"]

@@ -181,3 +181,15 @@ def test_cli_scheduler__assign_and_coverage_store_the_same_tables(tiny_project, 
     capsys.readouterr()
     assert main(["--lang", "en", "coverage", str(path), "--scheduler", "gpu"]) != 0
     assert "Unknown scheduler" in capsys.readouterr().err
+
+
+def test_coverage_rollup_dask__equals_single_process__field_kit_and_city(fieldkit, city, client):
+    from geo.coverage import with_coverage
+    from geo.distributed import coverage_rollup_dask
+    from geo.rollup import coverage_rollup
+
+    for project in (_located(fieldkit), city):
+        measured = with_coverage(project, service_reach(project, radii_m=[500], categories=["生活", "政务"]))
+        expected = coverage_rollup(measured)
+        assert set(expected["level"]) == {"community", "town", "city"}
+        pd.testing.assert_frame_equal(coverage_rollup_dask(measured, scheduler=client), expected)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geo import schema as s
-from geo.distributed import check_scheduler, service_reach_dask
+from geo.distributed import check_scheduler, coverage_rollup_dask, service_reach_dask
 from geo.coverage import category_masks, radii_from, rank_worst_grids, service_reach, with_coverage
 from geo.hierarchy import grid_tree
 from geo.rollup import CITY, coverage_rollup, unit_figures
@@ -91,7 +91,9 @@ def run(args: argparse.Namespace, lang: str) -> int:
             "network_file": str(args.network) if args.network else None,
             "corridor_m": network.corridor_m if network else None}
     result = with_coverage(project, coverage_df, meta=meta)
-    findings = _print_summary(result, lang, distance=meta["distance"])
+    rollup = coverage_rollup(result) if args.scheduler is None else \
+        coverage_rollup_dask(result, scheduler=args.scheduler)
+    findings = _print_summary(result, lang, distance=meta["distance"], rollup=rollup)
     suggestions = _suggest(args, result, radii, lang) if args.suggest else None
     if args.xlsx:
         write_xlsx(result, args.xlsx, lang, suggestions=suggestions)
@@ -141,9 +143,8 @@ def _suggest(args: argparse.Namespace, project: Project, radii: list[float], lan
     return frame
 
 
-def _print_summary(project: Project, lang: str, *, distance: str) -> bool:
-    """The whole place's coverage per category and radius, then staffing; True when staffing has gaps."""
-    rollup = coverage_rollup(project)
+def _print_summary(project: Project, lang: str, *, distance: str, rollup: pd.DataFrame) -> bool:
+    """The whole place's coverage per category and radius (from ``rollup``), then staffing; True on staffing gaps."""
     city = rollup[rollup["level"] == CITY]
     print(t("coverage.summary_title", lang, distance=t(f"coverage.distance.{distance}", lang)))
     table = pd.DataFrame({
