@@ -81,20 +81,6 @@ def compute_with(scheduler: Any) -> Iterator[Callable[[list], list]]:
     yield lambda tasks: list(scheduler.gather(scheduler.compute(tasks)))
 
 
-def scheduler_cores(scheduler: Any) -> int:
-    """Worker threads the scheduler computes with (local schedulers: this machine's cores)."""
-    if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
-        import os
-
-        return os.cpu_count() or 1
-    if isinstance(scheduler, str):
-        from distributed import Client
-
-        with Client(scheduler) as client:
-            return sum(client.nthreads().values())
-    return sum(scheduler.nthreads().values())
-
-
 # --- partitions ------------------------------------------------------------------------------
 
 def hilbert_parts(points_gdf: gpd.GeoDataFrame, *, npartitions: int) -> list[np.ndarray]:
@@ -226,8 +212,7 @@ def _stitch(layer: str, done: list[tuple[pd.DataFrame, gpd.GeoDataFrame]], units
         again = again.assign(**{s.POINT_ID: by_number.reindex(again[s.POINT_ID].to_numpy()).to_numpy()},
                              _row=again[s.POINT_ID].to_numpy())
         kept = pd.concat([kept, again], ignore_index=True)
-    rank = {level: k for k, level in enumerate(levels)}
-    order = np.lexsort((kept["_row"].to_numpy(), kept[s.LEVEL].map(rank).to_numpy()))
+    order = np.lexsort((kept["_row"].to_numpy(), _positions(levels, kept[s.LEVEL])))
     out = kept.iloc[order].drop(columns="_row").reset_index(drop=True)
     out[s.POINT_ID] = out[s.POINT_ID].astype(done[0][1][id_col].dtype)  # the layer's own id type, as the reference
     return out
@@ -280,11 +265,8 @@ def service_reach_dask(project: Any, *, scheduler: Any, radii_m: Sequence[float]
     if not results:
         return service_reach(project, radii_m=radii, categories=keys, quad_segs=quad_segs)
     out = pd.concat(results, ignore_index=True)
-    key_rank = {k: i for i, k in enumerate(keys)}
-    radius_rank = {r: i for i, r in enumerate(radii)}
-    grid_rank = {c: i for i, c in enumerate(codes)}
-    order = np.lexsort((out[s.GRID_CODE].map(grid_rank).to_numpy(), out["radius_m"].map(radius_rank).to_numpy(),
-                        out[s.CATEGORY].map(key_rank).to_numpy()))
+    order = np.lexsort((_positions(codes, out[s.GRID_CODE]), _positions(radii, out["radius_m"]),
+                        _positions(keys, out[s.CATEGORY])))
     return out.iloc[order].reset_index(drop=True)[list(s.COVERAGE_COLUMNS)]
 
 
@@ -344,10 +326,14 @@ def coverage_rollup_dask(project: Any, *, scheduler: Any) -> pd.DataFrame:
     tasks.append(dask.delayed(_rollup_part)(whole, levels=("city",)))
     with compute_with(scheduler) as compute:
         out = pd.concat(compute(tasks), ignore_index=True)
-    level_rank = {"community": 0, "town": 1, "city": 2}
-    order = np.lexsort((np.asarray(out["unit_code"], dtype=str), out["level"].map(level_rank).to_numpy(),
+    order = np.lexsort((np.asarray(out["unit_code"], dtype=str), _positions(["community", "town", "city"], out["level"]),
                         out["radius_m"].to_numpy(dtype=float), np.asarray(out[s.CATEGORY], dtype=str)))
     return out.iloc[order].reset_index(drop=True)
+
+
+def _positions(order: Sequence[Any], values: pd.Series) -> np.ndarray:
+    """Position of each value in ``order`` (the reference's order of levels, categories, radii or grids)."""
+    return pd.Index(list(order)).get_indexer(values.to_numpy())
 
 
 def _rows_bounds(b: np.ndarray) -> np.ndarray:

@@ -162,6 +162,7 @@ def test_service_reach_dask__refuses_duplicate_grid_codes(fieldkit):
     assert err.value.code == "distributed.duplicate_grid_codes"
 
 
+@pytest.mark.slow
 def test_cli_scheduler__assign_and_coverage_store_the_same_tables(tiny_project, tmp_path, capsys):
     from cli.main import main
     from geo.project import load_project, save_project
