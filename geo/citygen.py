@@ -8,7 +8,7 @@ area together (density kept); ``scale=0.01`` is the small city the tests use.
 How it is made (seeded numpy, vectorised, no download):
 
 - one lattice of ``nx x ny`` quadrilateral cells over the box, denser near the centre (cell
-  sides grow ~7x towards the edge, like urban vs rural micro-grids), interior nodes jittered
+  sides grow ~8x towards the edge, like urban vs rural micro-grids), interior nodes jittered
   by up to 20 % of the local spacing (every cell stays convex);
 - every unit at every level is a rectangle of lattice cells, split top-down (city -> districts
   -> towns -> communities -> general grids) by guillotine cuts; a micro-grid is one cell;
@@ -345,7 +345,6 @@ def _write_households(out: Path, nodes: np.ndarray, cells: pd.DataFrame, towns: 
     (out / HOUSEHOLDS_DIR).mkdir()
     order = np.argsort(cells["town"].to_numpy().astype(str), kind="stable")
     town_of = cells["town"].to_numpy().astype(str)[order]
-    bounds = np.flatnonzero(np.r_[True, town_of[1:] != town_of[:-1], True])
     first = 0
     for k, code in enumerate(towns.astype(str)):
         lo = np.searchsorted(town_of, code, side="left")
@@ -355,7 +354,6 @@ def _write_households(out: Path, nodes: np.ndarray, cells: pd.DataFrame, towns: 
         part.index = pd.RangeIndex(first, first + len(part))
         part.to_parquet(out / HOUSEHOLDS_DIR / f"part.{k:04d}.parquet", index=True)
         first += len(part)
-    del bounds
     return first
 
 
