@@ -1,7 +1,9 @@
 """``python -m bench``: run every benchmark in turn (each prints its own table).
 
-``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, save, print, web, web_clicks, web_load);
-benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing.
+``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, save, print, web, web_clicks, web_load,
+city); benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing; ``bench.city``
+builds its synthetic city into ``build/city/<scale>/`` (full size by default: ``python -m bench.city --scale 0.1``
+for a quick run).
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-ORDER = ("autogrid", "check", "assign", "coverage", "export", "save", "print", "web", "web_clicks", "web_load")
+ORDER = ("autogrid", "check", "assign", "coverage", "export", "save", "print", "web", "web_clicks", "web_load",
+         "city")
 
 
 def main(argv: list[str]) -> int:

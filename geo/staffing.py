@@ -918,17 +918,20 @@ def staff_project(project: Any, *, options: StaffingOptions | None = None, now: 
     return project, result
 
 
-def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None, user: str = ""
-                   ) -> tuple[Any, pd.DataFrame, StaffingResult]:
+def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None, user: str = "",
+                   point_grids: pd.DataFrame | None = None) -> tuple[Any, pd.DataFrame, StaffingResult]:
     """Points to grids and staffing on a project; returns the updated project and both results.
 
+    ``point_grids`` is ``point_grids_table``'s result when the caller computed it already
+    (``geo.distributed.point_grids_table_dask``); else it is computed here.
     Both steps are logged in the audit table (``point_grids``, ``staffing_run``, by ``user``).
     """
 
     if not len(project.layer(s.GRIDS)):
         msg = "project has no grids"
         raise GeoInputError(msg, code="assign.no_grids")
-    point_grids = point_grids_table(project.layers, max_distance_m=max_distance_m)
+    if point_grids is None:
+        point_grids = point_grids_table(project.layers, max_distance_m=max_distance_m)
     project = log_event(project.with_table(s.POINT_GRIDS, point_grids), action="point_grids", user=user,
                         obj=s.POINT_GRIDS, counts={"points": point_grids[s.POINT_ID].nunique(),
                                                    "rows": len(point_grids),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import schema as s
+from geo.distributed import check_scheduler, point_grids_table_dask
 from geo.messages import format_ids, label, t
 from geo.outputs import guard_output, same_file
 from geo.store import is_database_url
@@ -28,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--stability-m", type=float, default=None, help=t("assign.arg.stability", lang))
     parser.add_argument("--scenario", default=None, help=t("assign.arg.scenario", lang))
     parser.add_argument("--out", default=None, help=t("assign.arg.out", lang))
+    parser.add_argument("--scheduler", default=None, help=t("distributed.arg.scheduler", lang))
 
 
 def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: str, lang: str) -> list[str]:
@@ -58,6 +60,8 @@ def summary_lines(point_grids: pd.DataFrame, result: StaffingResult, scenario: s
 def run(args: argparse.Namespace, lang: str) -> int:
     """Run ``assign``; exit 1 when grids stay short, 0 when every target is met."""
     path = args.project if is_database_url(args.project) else Path(args.project)  # a file or an office server
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
     out = guard_output(args.out, command=NAME, updates=path) if args.out else path
     project = load_project(path)
     settings = project.settings
@@ -65,7 +69,10 @@ def run(args: argparse.Namespace, lang: str) -> int:
     options = StaffingOptions.from_settings(
         settings, max_distance_m=max_distance_m, prefer_same_community=args.prefer_same_community,
         one_leadership=args.one_leadership, stability_m=args.stability_m, scenario=args.scenario)
-    project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m)
+    point_grids = None if args.scheduler is None else point_grids_table_dask(
+        project.layers, scheduler=args.scheduler, max_distance_m=max_distance_m)
+    project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m,
+                                                  point_grids=point_grids)
     # the revision check holds whenever `out` is the project under any name (relative, absolute, symlink)
     save_project(project, out, expected_revision=project.revision if same_file(out, path) else None)
     for line in summary_lines(point_grids, result, options.scenario, lang):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from geo import schema as s
+from geo.distributed import check_scheduler, coverage_rollup_dask, service_reach_dask
 from geo.coverage import category_masks, radii_from, rank_worst_grids, service_reach, with_coverage
 from geo.hierarchy import grid_tree
 from geo.rollup import CITY, coverage_rollup, unit_figures
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("--csv", help=t("coverage.arg.csv", lang))
     parser.add_argument("--xlsx", help=t("coverage.arg.xlsx", lang))
     parser.add_argument("--no-save", action="store_true", help=t("coverage.arg.no_save", lang))
+    parser.add_argument("--scheduler", default=None, help=t("distributed.arg.scheduler", lang))
 
 
 def parse_radii(text: str | None) -> list[float] | None:
@@ -66,6 +68,10 @@ def run(args: argparse.Namespace, lang: str) -> int:
     for target in (args.csv, args.xlsx):
         if target:
             guard_output(target, command=NAME, others=(args.project, args.network))
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+        if args.network:
+            raise GeoInputError("--network with --scheduler", code="distributed.network_unsupported")
     project = load_project(args.project)
     if len(project.layer(s.GRIDS)) == 0:
         msg = f"{args.project} has no grids"
@@ -77,12 +83,17 @@ def run(args: argparse.Namespace, lang: str) -> int:
         from geo.network import DEFAULT_CORRIDOR_M, read_network
 
         network = read_network(args.network, corridor_m=args.corridor or DEFAULT_CORRIDOR_M)
-    coverage_df = service_reach(project, radii_m=radii, network=network)
+    if args.scheduler is None:
+        coverage_df = service_reach(project, radii_m=radii, network=network)
+    else:
+        coverage_df = service_reach_dask(project, scheduler=args.scheduler, radii_m=radii)
     meta = {"distance": "network" if network else "euclidean", "radii_m": radii,
             "network_file": str(args.network) if args.network else None,
             "corridor_m": network.corridor_m if network else None}
     result = with_coverage(project, coverage_df, meta=meta)
-    findings = _print_summary(result, lang, distance=meta["distance"])
+    rollup = coverage_rollup(result) if args.scheduler is None else \
+        coverage_rollup_dask(result, scheduler=args.scheduler)
+    findings = _print_summary(result, lang, distance=meta["distance"], rollup=rollup)
     suggestions = _suggest(args, result, radii, lang) if args.suggest else None
     if args.xlsx:
         write_xlsx(result, args.xlsx, lang, suggestions=suggestions)
@@ -132,9 +143,8 @@ def _suggest(args: argparse.Namespace, project: Project, radii: list[float], lan
     return frame
 
 
-def _print_summary(project: Project, lang: str, *, distance: str) -> bool:
-    """The whole place's coverage per category and radius, then staffing; True when staffing has gaps."""
-    rollup = coverage_rollup(project)
+def _print_summary(project: Project, lang: str, *, distance: str, rollup: pd.DataFrame) -> bool:
+    """The whole place's coverage per category and radius (from ``rollup``), then staffing; True on staffing gaps."""
     city = rollup[rollup["level"] == CITY]
     print(t("coverage.summary_title", lang, distance=t(f"coverage.distance.{distance}", lang)))
     table = pd.DataFrame({

@@ -1,0 +1,266 @@
+"""City-scale benchmark (issue #14): the synthetic Chengdu-size city, assignment, Dask scaling, coverage.
+
+Run: ``python -m bench.city`` (full size: 126 k micro-grids, 8 M households; for a quiet
+machine) or ``--scale 0.1`` (a tenth: minutes on a laptop). Every measured step runs in a fresh
+subprocess (``--step NAME``) so its peak memory (``ru_maxrss``) is its own.
+
+Rows (ratio / target):
+
+- generate: ``geo.citygen.build_city`` (time, size of the GeoParquet cache; ``--regenerate``
+  rebuilds, else the cached build's own figures are shown);
+- households -> micro-grids on one process: ``geo.assign.assign_points`` vs the bare
+  ``shapely.STRtree.query`` floor (ratio = time / floor, target <= 1.3);
+- the same on Dask: ``geo.distributed.point_grids_table_dask`` on a LocalCluster of 2 worker
+  processes reading the per-town household files vs ``point_grids_table`` on one process
+  reading them too (ratio = one process / Dask, target >= 1.4; cores reported);
+- coverage of 3 radii x 4 categories on the city (households share included), one process
+  (target < 300 s);
+- hooks the lead fills after merging the other branches (``HOOKS``): open + city view, one
+  edit saved (GeoPackage, PostGIS), staffing 500 k x 140 k. They print "not measured".
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+NOT_MEASURED = "not measured"
+TARGETS = {"assign_floor": 1.3, "dask_speedup": 1.4, "coverage_s": 300.0, "open_view_s": 3.0,
+           "edit_gpkg_s": 0.5, "edit_postgis_s": 0.5, "staffing_s": 60.0}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _children_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+
+
+# --- steps (each in its own process) ------------------------------------------------------------
+
+def step_generate(scale: float, *, regenerate: bool) -> dict:
+    from geo.citygen import build_city, city_summary
+
+    build_city(scale=scale, force=regenerate)
+    summary = city_summary(scale=scale)
+    return {"seconds": summary["seconds"], "bytes": summary["bytes"], "counts": summary["counts"],
+            "fresh": regenerate, "peak_mb": _peak_mb() if regenerate else None}
+
+
+def _micro_and_households(scale: float):
+    from geo import schema as s
+    from geo.citygen import read_city_layer
+
+    grids = read_city_layer(s.GRIDS, scale=scale)
+    return grids[grids[s.LEVEL] == s.LEVEL_MICRO].reset_index(drop=True), read_city_layer(s.HOUSEHOLDS, scale=scale)
+
+
+def step_assign(scale: float) -> dict:
+    import numpy as np
+    import shapely
+
+    from geo import schema as s
+    from geo.assign import assign_points
+
+    micro, households = _micro_and_households(scale)
+    pts, polys = np.asarray(households.geometry.values), np.asarray(micro.geometry.values)
+    floors = {}
+    for name, func in {"tree on grids": lambda: shapely.STRtree(polys).query(pts, predicate="intersects"),
+                       "tree on points": lambda: shapely.STRtree(pts).query(polys, predicate="intersects")}.items():
+        t = time.perf_counter()
+        func()
+        floors[name] = time.perf_counter() - t
+    t = time.perf_counter()
+    res = assign_points(households, micro, id_col=s.CODE, max_distance_m=5000)
+    sec = time.perf_counter() - t
+    return {"seconds": sec, "floor": min(floors.values()), "floors": floors, "points": len(households),
+            "grids": len(micro), "ties": int(res["tie"].sum()), "peak_mb": _peak_mb()}
+
+
+def step_dask(scale: float, *, workers: int, processes: bool) -> dict:
+    import geopandas as gpd
+    from distributed import Client, LocalCluster
+
+    from geo import schema as s
+    from geo.assign import point_grids_table
+    from geo.citygen import household_files
+    from geo.distributed import point_grids_table_dask
+
+    micro, _ = _micro_and_households(scale)  # warms the cache; households are re-read below, timed
+    files = household_files(scale=scale)
+    t = time.perf_counter()
+    households = gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]), crs=s.STORAGE_CRS)
+    single = point_grids_table({s.GRIDS: micro, s.HOUSEHOLDS: households}, layers=(s.HOUSEHOLDS,))
+    one = time.perf_counter() - t
+    del households, single
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        client.run(lambda: None)
+        t = time.perf_counter()
+        point_grids_table_dask({s.GRIDS: micro, s.HOUSEHOLDS: files}, scheduler=client, layers=(s.HOUSEHOLDS,))
+        dask_s = time.perf_counter() - t
+        worker_mb = max(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0).values())
+    return {"seconds": dask_s, "one_process": one, "workers": workers, "processes": processes,
+            "cores": os.cpu_count(), "peak_mb": _peak_mb(), "worker_peak_mb": worker_mb, "partitions": len(files)}
+
+
+def step_coverage(scale: float) -> dict:
+    from geo import schema as s
+    from geo.citygen import load_city_project
+    from geo.coverage import service_reach
+
+    project = load_city_project(scale=scale)
+    t = time.perf_counter()
+    table = service_reach(project, radii_m=[300, 500, 1000], categories=list(s.CATEGORIES))
+    return {"seconds": time.perf_counter() - t, "rows": len(table), "peak_mb": _peak_mb()}
+
+
+# --- hooks the lead fills in after merging the other branches -------------------------------------
+
+def measure_open_city_view(scale: float) -> dict | None:
+    """Open the city project and build the city view (the level-of-detail branch): not wired yet."""
+    return None
+
+
+def measure_edit_saved_gpkg(scale: float) -> dict | None:
+    """One edit saved to the GeoPackage store (the store branch): not wired yet."""
+    return None
+
+
+def measure_edit_saved_postgis(scale: float) -> dict | None:
+    """One edit saved to the PostGIS store (the store branch): not wired yet."""
+    return None
+
+
+def measure_staffing(scale: float) -> dict | None:
+    """Staffing 500 k volunteers x 140 k grids, exact (the staffing branch): not wired yet."""
+    return None
+
+
+HOOKS: dict[str, tuple[str, Callable[[float], dict | None], float]] = {
+    "open_view": ("open the city project + show the city view", measure_open_city_view, TARGETS["open_view_s"]),
+    "edit_gpkg": ("one edit saved (GeoPackage)", measure_edit_saved_gpkg, TARGETS["edit_gpkg_s"]),
+    "edit_postgis": ("one edit saved (PostGIS)", measure_edit_saved_postgis, TARGETS["edit_postgis_s"]),
+    "staffing": ("staffing 500k volunteers x 140k grids, exact", measure_staffing, TARGETS["staffing_s"]),
+}
+
+
+# --- the table ---------------------------------------------------------------------------------------
+
+def _run_step(name: str, scale: float, extra: list[str]) -> dict:
+    """Run one step in a fresh interpreter; its JSON result (or the error)."""
+    cmd = [sys.executable, "-m", "bench.city", "--step", name, "--scale", f"{scale:g}", *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode or not lines:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(lines[-1])
+
+
+def _fmt_mb(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+def build_rows(scale: float, *, regenerate: bool, steps: list[str]) -> list[dict]:
+    """Measure ``steps`` (generate, assign, dask, dask_threads, coverage, hooks) into table rows."""
+    rows: list[dict] = []
+    if "generate" in steps:
+        g = _run_step("generate", scale, ["--regenerate"] if regenerate else [])
+        c = g.get("counts", {})
+        rows.append({"task": f"generate the city ({c.get('micro_grids', 0):,} micro / {c.get('general_grids', 0):,} "
+                             f"general grids, {c.get('households', 0):,} households, {c.get('volunteers', 0):,} "
+                             f"volunteers){'' if g.get('fresh') else ' [cached build]'}",
+                     "seconds": g.get("seconds"), "ratio": None, "target": "",
+                     "peak_mb": _fmt_mb(g.get("peak_mb")), "note": f"{g.get('bytes', 0) / 1e6:,.1f} MB GeoParquet"
+                     if "bytes" in g else g.get("error", "")})
+    if "assign" in steps:
+        a = _run_step("assign", scale, [])
+        ok = "error" not in a
+        rows.append({"task": f"households {a.get('points', 0):,} -> micro-grids {a.get('grids', 0):,}: bare STRtree "
+                             "floor", "seconds": a.get("floor"), "ratio": 1.0 if ok else None, "target": "",
+                     "peak_mb": "", "note": a.get("error", "")})
+        rows.append({"task": "  assign_points, one process (tie rule, nearest fallback)", "seconds": a.get("seconds"),
+                     "ratio": a["seconds"] / a["floor"] if ok else None, "target": f"<= {TARGETS['assign_floor']}",
+                     "peak_mb": _fmt_mb(a.get("peak_mb")), "note": f"{a.get('ties', 0):,} ties"})
+    for name, processes in (("dask", True), ("dask_threads", False)):
+        if name not in steps:
+            continue
+        d = _run_step(name, scale, [])
+        ok = "error" not in d
+        kind = "processes" if processes else "threads in one process"
+        rows.append({"task": "  same, point_grids_table from the per-town files: one process", "seconds":
+                     d.get("one_process"), "ratio": None, "target": "", "peak_mb": "", "note": ""} if processes else
+                    {"task": "", "seconds": None, "ratio": None, "target": "", "peak_mb": "", "note": ""})
+        rows.append({"task": f"  same on Dask: {d.get('workers', 2)} workers ({kind}), {d.get('partitions', 0)} "
+                             f"town partitions", "seconds": d.get("seconds"),
+                     "ratio": d["one_process"] / d["seconds"] if ok else None,
+                     "target": f">= {TARGETS['dask_speedup']} faster",
+                     "peak_mb": _fmt_mb(d.get("peak_mb")),
+                     "note": f"{d.get('cores')} cores; worker peak {_fmt_mb(d.get('worker_peak_mb'))} MB"
+                     if ok else d.get("error", "")})
+    if "coverage" in steps:
+        c = _run_step("coverage", scale, [])
+        rows.append({"task": "coverage 3 radii x 4 categories (area + households share), one process",
+                     "seconds": c.get("seconds"), "ratio": c["seconds"] / TARGETS["coverage_s"] if "seconds" in c
+                     else None, "target": f"< {TARGETS['coverage_s']:.0f} s", "peak_mb": _fmt_mb(c.get("peak_mb")),
+                     "note": f"{c.get('rows', 0):,} rows" if "rows" in c else c.get("error", "")})
+    if "hooks" in steps:
+        for label, func, target in HOOKS.values():
+            got = func(scale)
+            rows.append({"task": label, "seconds": None if got is None else got["seconds"],
+                         "ratio": None if got is None else got["seconds"] / target, "target": f"< {target:g} s",
+                         "peak_mb": "" if got is None else _fmt_mb(got.get("peak_mb")),
+                         "note": NOT_MEASURED if got is None else got.get("note", "")})
+    return [r for r in rows if r["task"]]
+
+
+def _print(rows: list[dict], scale: float) -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"bench.city at scale {scale:g} ({os.cpu_count()} cores, load average {load}); ratio: assign rows = "
+          "time / bare STRtree floor, Dask rows = one process / Dask (speed-up), coverage and hook rows = "
+          "time / target; peak_mb = the step's own process (ru_maxrss)")
+    df = pd.DataFrame(rows)
+    df["seconds"] = [NOT_MEASURED if v is None or pd.isna(v) else f"{v:.2f}" for v in df["seconds"]]
+    df["ratio"] = ["" if v is None or pd.isna(v) else f"{v:.2f}" for v in df["ratio"]]
+    with pd.option_context("display.max_colwidth", 120, "display.width", 250):
+        print(df.to_string(index=False))
+
+
+STEPS = ("generate", "assign", "dask", "dask_threads", "coverage", "hooks")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the bench.city table (or run one ``--step`` and print its JSON)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.city")
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = Chengdu size; 0.1 for a quick run")
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the city cache and time it")
+    parser.add_argument("--only", default=",".join(STEPS), help="comma-separated steps: " + ",".join(STEPS))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--step", choices=STEPS[:-1], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.step:
+        runners = {"generate": lambda: step_generate(args.scale, regenerate=args.regenerate),
+                   "assign": lambda: step_assign(args.scale),
+                   "dask": lambda: step_dask(args.scale, workers=args.workers, processes=True),
+                   "dask_threads": lambda: step_dask(args.scale, workers=args.workers, processes=False),
+                   "coverage": lambda: step_coverage(args.scale)}
+        print(json.dumps(runners[args.step]()))
+        return
+    if not Path("geo").is_dir():
+        msg = "run from the repository root"
+        raise SystemExit(msg)
+    steps = [x.strip() for x in args.only.split(",") if x.strip()]
+    _print(build_rows(args.scale, regenerate=args.regenerate, steps=steps), args.scale)
+
+
+if __name__ == "__main__":
+    main()

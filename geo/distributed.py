@@ -1,0 +1,344 @@
+"""Point-to-grid assignment and coverage as Dask jobs: the single-process functions, run per partition.
+
+The single-process path (``geo.assign.point_grids_table``, ``geo.coverage.service_reach``) is
+the reference and stays the default; this module only cuts the work into spatially sorted
+partitions, runs **those same functions** on each (threads, processes or a dask.distributed
+cluster) and stitches the results back in the reference order. Results are identical:
+
+- points: partitions are Hilbert-sorted runs of points (one per town on average), or files
+  already cut by town (the city cache). Each partition gets every unit whose envelope meets
+  the partition's bounding box, so every unit *covering* one of its points is there: the
+  ``within`` rows, ties included (points on shared edges), are the reference's. Points not
+  ``within`` at some level (outside every grid, or no coordinates) are re-run once on all
+  units, so the nearest-grid fallback is the reference's too.
+- coverage: partitions are towns (each grid's town from ``geo.hierarchy.grid_tree``). A town's
+  job sees every grid whose envelope meets the town's box (a household on an edge with a
+  neighbouring town's grid is tied the same way), the households in that box and the service
+  points within the largest radius of it (metric CRS), and every category of the whole layer.
+- roll-ups: ``geo.rollup.coverage_rollup`` per town for its communities and itself (towns are
+  joined when a grid's parent lies in another town, so leaves stay leaves), and once over every
+  grid, without unit layers, for the whole place.
+
+``scheduler`` is ``"threads"``, ``"processes"`` (dask's local schedulers), the address of a
+dask.distributed scheduler (``tcp://host:8786``) or a ``distributed.Client``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dask
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo import schema as s
+from geo.assign import POINT_GRID_COLUMNS, POINT_LAYERS, level_units, point_grids_table
+from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
+from geo.crs import to_metric_crs
+from geo.errors import GeoInputError
+from geo.hierarchy import grid_tree, place_code
+from geo.rollup import coverage_rollup
+
+LOCAL_SCHEDULERS = ("threads", "processes")
+UNIT_LAYERS = (s.GRIDS, s.COMMUNITIES, s.TOWNS)
+PointPart = gpd.GeoDataFrame | Path  # a partition in memory, or a GeoParquet file (read by the worker)
+
+
+# --- schedulers ----------------------------------------------------------------------------
+
+def check_scheduler(scheduler: Any) -> None:
+    """Raise ``GeoInputError`` (``distributed.bad_scheduler``) unless ``scheduler`` is usable."""
+    if isinstance(scheduler, str) and (scheduler in LOCAL_SCHEDULERS or "://" in scheduler):
+        return
+    if scheduler is not None and type(scheduler).__name__ == "Client":
+        return
+    msg = f"unknown scheduler {scheduler!r}"
+    raise GeoInputError(msg, code="distributed.bad_scheduler", scheduler=str(scheduler),
+                        valid=", ".join(LOCAL_SCHEDULERS) + ", tcp://host:port")
+
+
+@contextmanager
+def compute_with(scheduler: Any) -> Iterator[Callable[[list], list]]:
+    """A function computing a list of dask delayed objects on ``scheduler`` (a client is closed after)."""
+    check_scheduler(scheduler)
+    if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
+        yield lambda tasks: list(dask.compute(*tasks, scheduler=scheduler))
+        return
+    if isinstance(scheduler, str):
+        from distributed import Client
+
+        client = Client(scheduler)
+        try:
+            yield lambda tasks: list(client.gather(client.compute(tasks)))
+        finally:
+            client.close()
+        return
+    yield lambda tasks: list(scheduler.gather(scheduler.compute(tasks)))
+
+
+# --- partitions ------------------------------------------------------------------------------
+
+def hilbert_parts(points_gdf: gpd.GeoDataFrame, *, npartitions: int) -> list[np.ndarray]:
+    """Row positions of ``points_gdf`` in ``npartitions`` runs along the Hilbert curve (input order within)."""
+    n = len(points_gdf)
+    npartitions = max(1, min(npartitions, n))
+    geoms = points_gdf.geometry.values
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    dist = np.zeros(n, dtype=np.int64)
+    if ok.any():
+        dist[ok] = points_gdf.geometry[ok].hilbert_distance().to_numpy()
+    order = np.argsort(dist, kind="stable")
+    return [np.sort(chunk) for chunk in np.array_split(order, npartitions) if len(chunk)]
+
+
+def units_near(units: Mapping[str, gpd.GeoDataFrame], bounds: np.ndarray) -> dict[str, gpd.GeoDataFrame]:
+    """The rows of each unit layer whose envelope meets ``bounds`` (minx, miny, maxx, maxy), in layer order."""
+    if not np.all(np.isfinite(bounds)):
+        return {name: gdf.iloc[:0] for name, gdf in units.items()}
+    box = shapely.box(*bounds)
+    return {name: gdf.iloc[np.sort(gdf.sindex.query(box))] for name, gdf in units.items()}
+
+
+def parquet_bounds(path: Path) -> np.ndarray:
+    """The bounding box a GeoParquet file declares for its geometry column (no row is read)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    geo = json.loads(pq.read_metadata(path).metadata[b"geo"])
+    return np.asarray(geo["columns"][geo["primary_column"]]["bbox"], dtype=float)
+
+
+def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
+    b = shapely.bounds(points_gdf.geometry.values)
+    if not np.isfinite(b).any():
+        return np.full(4, np.nan)
+    return np.array([np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3])])
+
+
+# --- points to grids -------------------------------------------------------------------------
+
+def _assign_part(part: PointPart, units: dict[str, gpd.GeoDataFrame], *, layer: str, n_levels: int,
+                 max_distance_m: float | None, crs_metric: str | pyproj.CRS
+                 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """``point_grids_table`` on one partition (index = global row number): its complete ``within`` rows,
+    and the points to re-run on all units (not ``within`` at some level)."""
+    points = gpd.read_parquet(part) if isinstance(part, Path) else part
+    id_col = POINT_LAYERS[layer]
+    ids = points[id_col].to_numpy()
+    numbered = points.assign(**{id_col: points.index.to_numpy()})
+    rows = point_grids_table({layer: numbered, **units}, max_distance_m=max_distance_m, layers=(layer,),
+                             crs_metric=crs_metric)
+    within = rows[rows[s.METHOD].to_numpy() == "within"]
+    per_point = within[s.POINT_ID].value_counts()
+    done = per_point.index[per_point.to_numpy() == n_levels]
+    keep = within[within[s.POINT_ID].isin(done)]
+    by_number = pd.Series(ids, index=points.index)
+    keep = keep.assign(**{s.POINT_ID: by_number.reindex(keep[s.POINT_ID].to_numpy()).to_numpy()},
+                       _row=keep[s.POINT_ID].to_numpy())
+    return keep, points[~points.index.isin(done)]
+
+
+def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Sequence[Path]], *,
+                           scheduler: Any, max_distance_m: float | None = None,
+                           layers: Sequence[str] = tuple(POINT_LAYERS), crs_metric: str | pyproj.CRS = s.METRIC_CRS,
+                           npartitions: int | None = None) -> pd.DataFrame:
+    """``geo.assign.point_grids_table`` computed per spatial partition on ``scheduler``: the same table.
+
+    Parameters
+    ----------
+    project_layers
+        As for ``point_grids_table``; a point layer may also be a list of GeoParquet files
+        (partitions read by the workers, their index numbering the rows, e.g. the city cache's
+        household files, one per town).
+    scheduler
+        ``"threads"``, ``"processes"``, a scheduler address or a ``distributed.Client``.
+    npartitions
+        Partitions of an in-memory point layer (Hilbert-sorted); default one per town.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``point_grids_table(...)`` on the same layers (files: read and concatenated).
+    """
+    units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
+    levels = [level for level, _ in level_units(units)]
+    n_parts = npartitions or max(1, len(units.get(s.TOWNS, ())))
+    tasks, plans = [], []
+    for layer in layers:
+        source = project_layers.get(layer)
+        if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
+            continue
+        if isinstance(source, gpd.GeoDataFrame):
+            points = source.reset_index(drop=True)
+            parts: list[PointPart] = [points.iloc[p] for p in hilbert_parts(points, npartitions=n_parts)]
+            bounds = [_points_bounds(p) for p in parts]
+        else:
+            parts = [Path(p) for p in source]
+            bounds = [parquet_bounds(p) for p in parts]
+        plans.append((layer, source, len(parts)))
+        for part, box in zip(parts, bounds):
+            tasks.append(dask.delayed(_assign_part)(part, units_near(units, box), layer=layer, n_levels=len(levels),
+                                                    max_distance_m=max_distance_m, crs_metric=crs_metric))
+    with compute_with(scheduler) as compute:
+        results = compute(tasks)
+    frames, start = [], 0
+    for layer, source, n in plans:
+        done = results[start:start + n]
+        start += n
+        frames.append(_stitch(layer, done, units, levels, max_distance_m=max_distance_m, crs_metric=crs_metric))
+    if not frames:
+        return point_grids_table(project_layers={}, layers=())
+    return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
+
+
+def _stitch(layer: str, done: list[tuple[pd.DataFrame, gpd.GeoDataFrame]], units: dict[str, gpd.GeoDataFrame],
+            levels: list[str], *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> pd.DataFrame:
+    """Partition rows plus the re-run of the leftover points on all units, in the reference order."""
+    id_col = POINT_LAYERS[layer]
+    kept = pd.concat([rows for rows, _ in done], ignore_index=True)
+    rest = pd.concat([left for _, left in done])
+    if len(rest):
+        rest = gpd.GeoDataFrame(rest, geometry=rest.geometry.name, crs=done[0][1].crs)
+        ids = rest[id_col].to_numpy()
+        again = point_grids_table({layer: rest.assign(**{id_col: rest.index.to_numpy()}), **units},
+                                  max_distance_m=max_distance_m, layers=(layer,), crs_metric=crs_metric)
+        by_number = pd.Series(ids, index=rest.index)
+        again = again.assign(**{s.POINT_ID: by_number.reindex(again[s.POINT_ID].to_numpy()).to_numpy()},
+                             _row=again[s.POINT_ID].to_numpy())
+        kept = pd.concat([kept, again], ignore_index=True)
+    order = np.lexsort((kept["_row"].to_numpy(), _positions(levels, kept[s.LEVEL])))
+    out = kept.iloc[order].drop(columns="_row").reset_index(drop=True)
+    out[s.POINT_ID] = out[s.POINT_ID].astype(done[0][1][id_col].dtype)  # the layer's own id type, as the reference
+    return out
+
+
+# --- coverage ----------------------------------------------------------------------------------
+
+def _reach_part(project: Any, part_codes: np.ndarray, *, radii_m: list[float], categories: list[str],
+                quad_segs: int) -> pd.DataFrame:
+    """``service_reach`` on one town's sub-project, keeping the rows of the town's own grids."""
+    rows = service_reach(project, radii_m=radii_m, categories=categories, quad_segs=quad_segs)
+    return rows[rows[s.GRID_CODE].isin(set(part_codes))]
+
+
+def service_reach_dask(project: Any, *, scheduler: Any, radii_m: Sequence[float] | None = None,
+                       categories: Sequence[str] | None = None, quad_segs: int = DEFAULT_QUAD_SEGS) -> pd.DataFrame:
+    """``geo.coverage.service_reach`` (straight line) computed per town on ``scheduler``: the same table.
+
+    Raises
+    ------
+    GeoInputError
+        ``distributed.duplicate_grid_codes`` when grid codes repeat (rows could not be told apart).
+    """
+    grids = project.layer(s.GRIDS)
+    codes = grids[s.CODE].astype(str).to_numpy()
+    dup = pd.Index(codes)[pd.Index(codes).duplicated()].unique().tolist()
+    if dup:
+        msg = f"grid codes {dup[:10]} repeat"
+        raise GeoInputError(msg, code="distributed.duplicate_grid_codes", ids=dup[:10], count=len(dup))
+    points = project.layer(s.SERVICE_POINTS)
+    keys = list(categories) if categories is not None else list(category_masks(points))
+    radii = radii_from(project, radii_m)
+    households = project.layer(s.HOUSEHOLDS)
+    site_xy = shapely.get_coordinates(to_metric_crs(points).geometry.values) if len(points) else np.zeros((0, 2))
+    grid_metric_bounds = shapely.bounds(to_metric_crs(grids).geometry.values)
+    reach = max(radii)
+    tasks = []
+    for rows in linked_town_parts(project):
+        box = _rows_bounds(shapely.bounds(grids.geometry.values[rows]))
+        near = units_near({s.GRIDS: grids, s.HOUSEHOLDS: households}, box)
+        mb = _rows_bounds(grid_metric_bounds[rows]) + np.array([-reach, -reach, reach, reach])
+        sites = (site_xy[:, 0] >= mb[0]) & (site_xy[:, 0] <= mb[2]) & (site_xy[:, 1] >= mb[1]) & (site_xy[:, 1] <= mb[3])
+        sub = project.with_layer(s.GRIDS, near[s.GRIDS]).with_layer(s.HOUSEHOLDS, near[s.HOUSEHOLDS]) \
+            .with_layer(s.SERVICE_POINTS, points.iloc[np.flatnonzero(sites)])
+        sub = type(sub)(layers={k: v for k, v in sub.layers.items()
+                                if k in (s.GRIDS, s.HOUSEHOLDS, s.SERVICE_POINTS)}, tables={}, meta=sub.meta)
+        tasks.append(dask.delayed(_reach_part)(sub, codes[rows], radii_m=radii, categories=keys, quad_segs=quad_segs))
+    with compute_with(scheduler) as compute:
+        results = compute(tasks)
+    if not results:
+        return service_reach(project, radii_m=radii, categories=keys, quad_segs=quad_segs)
+    out = pd.concat(results, ignore_index=True)
+    order = np.lexsort((_positions(codes, out[s.GRID_CODE]), _positions(radii, out["radius_m"]),
+                        _positions(keys, out[s.CATEGORY])))
+    return out.iloc[order].reset_index(drop=True)[list(s.COVERAGE_COLUMNS)]
+
+
+# --- roll-ups ------------------------------------------------------------------------------------
+
+def _rollup_part(project: Any, *, levels: tuple[str, ...]) -> pd.DataFrame:
+    """``coverage_rollup`` on one sub-project, keeping the rows of ``levels``."""
+    rows = coverage_rollup(project)
+    return rows[rows["level"].isin(levels)]
+
+
+def linked_town_parts(project: Any) -> list[np.ndarray]:
+    """Grid row positions per town, towns joined when a grid's parent lies in another town (leaf status)."""
+    tree = grid_tree(project)
+    town = pd.Series(tree[s.TOWN_CODE].to_numpy(), dtype=object).fillna("").to_numpy()
+    root = {t: t for t in set(town)}
+
+    def find(t: str) -> str:
+        while root[t] != t:
+            t = root[t]
+        return t
+
+    pos = {c: i for i, c in enumerate(tree.index)}
+    for i, parent in enumerate(tree[s.PARENT_CODE].to_numpy()):
+        if parent in pos and town[pos[parent]] != town[i]:
+            root[find(town[i])] = find(town[pos[parent]])
+    group = np.array([find(t) for t in town], dtype=object)
+    return [np.flatnonzero(group == g) for g in sorted(set(group))]
+
+
+def coverage_rollup_dask(project: Any, *, scheduler: Any) -> pd.DataFrame:
+    """``geo.rollup.coverage_rollup`` with communities and towns rolled up per town on ``scheduler``: the same table.
+
+    Each town's job runs the one roll-up rule on that town's grids, communities and coverage
+    rows; the whole place's rows come from one more job over every grid (no unit layers).
+    """
+    cov = project.table(s.COVERAGE)
+    if len(cov) == 0 or s.CATEGORY not in cov.columns:
+        return coverage_rollup(project)
+    grids, comms, towns = project.layer(s.GRIDS), project.layer(s.COMMUNITIES), project.layer(s.TOWNS)
+    tree = grid_tree(project)
+    codes = tree.index.to_numpy()
+    cov_codes = cov[s.GRID_CODE].astype(str).to_numpy()
+    tasks = []
+    for rows in linked_town_parts(project):
+        part_comms = set(tree[s.COMMUNITY_CODE].to_numpy()[rows]) - {None}
+        part_towns = set(tree[s.TOWN_CODE].to_numpy()[rows]) - {None}
+        sub = type(project)(layers={
+            s.GRIDS: grids.iloc[rows],
+            s.COMMUNITIES: comms[comms[s.CODE].astype(str).isin(part_comms)] if s.CODE in comms else comms,
+            s.TOWNS: towns[towns[s.CODE].astype(str).isin(part_towns)] if s.CODE in towns else towns,
+        }, tables={s.COVERAGE: cov[np.isin(cov_codes, codes[rows])]}, meta=project.meta)
+        tasks.append(dask.delayed(_rollup_part)(sub, levels=("community", "town")))
+    bare = grids.drop(columns=[c for c in (s.COMMUNITY_CODE, s.TOWN_CODE) if c in grids.columns])
+    whole = type(project)(layers={s.GRIDS: bare}, tables={s.COVERAGE: cov}, meta=project.meta) \
+        .with_settings(place_code=place_code(project))
+    tasks.append(dask.delayed(_rollup_part)(whole, levels=("city",)))
+    with compute_with(scheduler) as compute:
+        out = pd.concat(compute(tasks), ignore_index=True)
+    order = np.lexsort((np.asarray(out["unit_code"], dtype=str), _positions(["community", "town", "city"], out["level"]),
+                        out["radius_m"].to_numpy(dtype=float), np.asarray(out[s.CATEGORY], dtype=str)))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _positions(order: Sequence[Any], values: pd.Series) -> np.ndarray:
+    """Position of each value in ``order`` (the reference's order of levels, categories, radii or grids)."""
+    return pd.Index(list(order)).get_indexer(values.to_numpy())
+
+
+def _rows_bounds(b: np.ndarray) -> np.ndarray:
+    return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+
+
+__all__ = ["check_scheduler", "compute_with", "coverage_rollup_dask", "hilbert_parts", "linked_town_parts",
+           "point_grids_table_dask", "service_reach_dask", "units_near"]

@@ -1,0 +1,196 @@
+"""Assignment and coverage on Dask (geo.distributed) equal the single-process path, ties and fallbacks included."""
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo import schema as s
+from geo.assign import point_grids_table
+from geo.citygen import build_city, household_files, load_city_project
+from geo.coverage import service_reach
+from geo.distributed import check_scheduler, hilbert_parts, point_grids_table_dask, service_reach_dask
+from geo.errors import GeoInputError
+from geo.messages import error_text
+from tests.fieldkit import fieldkit_project
+
+SCALE = 0.01
+FEW_HOUSEHOLDS = 6000  # the first town's households: fast, still with points on shared corners
+FEW_VOLUNTEERS = 2000  # still with homes outside the city (nearest-grid fallback)
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def city_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("city")
+    build_city(scale=SCALE, root=root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def city(city_root):
+    project = load_city_project(scale=SCALE, root=city_root)
+    return project.with_layer(s.HOUSEHOLDS, project.layer(s.HOUSEHOLDS).iloc[:FEW_HOUSEHOLDS]) \
+        .with_layer(s.VOLUNTEERS, project.layer(s.VOLUNTEERS).iloc[:FEW_VOLUNTEERS])
+
+
+def _on_edges(project) -> gpd.GeoDataFrame:
+    """Service points exactly on shared grid edges and corners, one just outside, one far, one without coordinates."""
+    micro = project.layer(s.GRIDS)
+    micro = micro[micro[s.LEVEL] == s.LEVEL_MICRO]
+    a, b = shapely.STRtree(micro.geometry.values).query(micro.geometry.values, predicate="touches")
+    shared = shapely.intersection(micro.geometry.values[a[a < b][:40]], micro.geometry.values[b[a < b][:40]])
+    corners = shapely.get_coordinates(shared)[::3]
+    minx, miny, maxx, maxy = micro.total_bounds
+    xy = np.vstack([corners, [[maxx + 0.001, (miny + maxy) / 2], [maxx + 0.05, (miny + maxy) / 2]]])
+    geoms = list(shapely.points(xy)) + [None]
+    return gpd.GeoDataFrame({s.POINT_ID: [f"E{i:03d}" for i in range(len(geoms))], s.NAME: "edge",
+                             s.POINT_TYPE: "社区工作站"}, geometry=geoms, crs=s.STORAGE_CRS)
+
+
+@pytest.fixture(scope="module")
+def fieldkit():
+    project = fieldkit_project(general_grids=True)
+    points = project.layer(s.SERVICE_POINTS)
+    both = pd.concat([points, _on_edges(project)], ignore_index=True)
+    return project.with_layer(s.SERVICE_POINTS, gpd.GeoDataFrame(both, crs=s.STORAGE_CRS))
+
+
+def test_point_grids_dask__equals_single_process__field_kit_with_points_on_shared_edges(fieldkit, client):
+    expected = point_grids_table(fieldkit.layers, max_distance_m=500)
+    assert expected["tie"].sum() > 0 and (expected[s.METHOD] == "nearest").sum() > 0
+    assert expected[s.REASON].eq("beyond_max_distance").any() and expected[s.REASON].eq("no_coordinates").any()
+    got = point_grids_table_dask(fieldkit.layers, scheduler=client, max_distance_m=500, npartitions=5)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_point_grids_dask__equals_single_process__city(city, client):
+    expected = point_grids_table(city.layers, max_distance_m=5000)
+    assert expected["tie"].sum() > 0 and (expected[s.METHOD] == "nearest").sum() > 0
+    got = point_grids_table_dask(city.layers, scheduler=client, max_distance_m=5000)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_point_grids_dask__threads_scheduler_and_one_partition(fieldkit):
+    expected = point_grids_table(fieldkit.layers, layers=(s.SERVICE_POINTS,))
+    for n in (1, 7):
+        got = point_grids_table_dask(fieldkit.layers, scheduler="threads", layers=(s.SERVICE_POINTS,), npartitions=n)
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_point_grids_dask__household_files_read_by_workers(city_root, client):
+    grids = load_city_project(scale=SCALE, root=city_root, households=False).layer(s.GRIDS)
+    files = household_files(scale=SCALE, root=city_root)[1:2]
+    households = gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]), crs=s.STORAGE_CRS)
+    expected = point_grids_table({s.GRIDS: grids, s.HOUSEHOLDS: households}, layers=(s.HOUSEHOLDS,))
+    got = point_grids_table_dask({s.GRIDS: grids, s.HOUSEHOLDS: files}, scheduler=client, layers=(s.HOUSEHOLDS,))
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def _located(project):
+    """Without the service point that has no coordinates (the reference ``service_reach`` cannot take it)."""
+    points = project.layer(s.SERVICE_POINTS)
+    return project.with_layer(s.SERVICE_POINTS, points[points.geometry.notna()])
+
+
+def test_service_reach_dask__equals_single_process__field_kit(fieldkit, client):
+    fieldkit = _located(fieldkit)
+    expected = service_reach(fieldkit, radii_m=[300, 1000])
+    got = service_reach_dask(fieldkit, scheduler=client, radii_m=[300, 1000])
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_service_reach_dask__equals_single_process__city(city, client):
+    expected = service_reach(city, radii_m=[500, 1000], categories=["生活", "群团"])
+    assert expected["area_share"].between(0, 1, inclusive="neither").any()  # boundary grids were clipped
+    got = service_reach_dask(city, scheduler=client, radii_m=[500, 1000], categories=["生活", "群团"])
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.slow
+def test_point_grids_and_reach_dask__process_workers(fieldkit):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as c:
+        pd.testing.assert_frame_equal(point_grids_table_dask(fieldkit.layers, scheduler=c, max_distance_m=500),
+                                      point_grids_table(fieldkit.layers, max_distance_m=500))
+        pd.testing.assert_frame_equal(service_reach_dask(_located(fieldkit), scheduler=c, radii_m=[500]),
+                                      service_reach(_located(fieldkit), radii_m=[500]))
+
+
+@pytest.mark.slow
+def test_point_grids_dask__equals_single_process__whole_small_city(city_root, client):
+    project = load_city_project(scale=SCALE, root=city_root)
+    pd.testing.assert_frame_equal(point_grids_table_dask(project.layers, scheduler=client, max_distance_m=5000),
+                                  point_grids_table(project.layers, max_distance_m=5000))
+    pd.testing.assert_frame_equal(service_reach_dask(project, scheduler=client), service_reach(project))
+
+
+def test_hilbert_parts__every_row_once_nearby_rows_together(city):
+    points = city.layer(s.HOUSEHOLDS)
+    parts = hilbert_parts(points, npartitions=4)
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(len(points)))
+    areas = [shapely.area(shapely.box(*points.iloc[p].total_bounds)) for p in parts]
+    assert max(areas) < shapely.area(shapely.box(*points.total_bounds))
+
+
+def test_check_scheduler__unknown_name_refused_in_both_languages():
+    check_scheduler("threads")
+    check_scheduler("tcp://10.0.0.5:8786")
+    with pytest.raises(GeoInputError) as err:
+        check_scheduler("gpu")
+    assert err.value.code == "distributed.bad_scheduler"
+    assert "gpu" in error_text(err.value, "zh") and "--scheduler" in error_text(err.value, "en")
+
+
+def test_service_reach_dask__refuses_duplicate_grid_codes(fieldkit):
+    grids = fieldkit.layer(s.GRIDS)
+    twice = gpd.GeoDataFrame(pd.concat([grids, grids.iloc[:1]], ignore_index=True), crs=grids.crs)
+    with pytest.raises(GeoInputError) as err:
+        service_reach_dask(fieldkit.with_layer(s.GRIDS, twice), scheduler="threads")
+    assert err.value.code == "distributed.duplicate_grid_codes"
+
+
+@pytest.mark.slow
+def test_cli_scheduler__assign_and_coverage_store_the_same_tables(tiny_project, tmp_path, capsys):
+    from cli.main import main
+    from geo.project import load_project, save_project
+
+    path = tmp_path / "tiny.gpkg"
+    save_project(tiny_project, path)
+    outs = {}
+    for name, extra in (("single", []), ("dask", ["--scheduler", "threads"])):
+        out = tmp_path / f"{name}.gpkg"
+        main(["assign", str(path), "--out", str(out), *extra])
+        main(["coverage", str(out), "--radii", "300,500", *extra])
+        outs[name] = load_project(out)
+    for table in (s.POINT_GRIDS, s.ASSIGNMENTS, s.COVERAGE):
+        got, expected = outs["dask"].table(table), outs["single"].table(table)
+        pd.testing.assert_frame_equal(got.drop(columns=[s.UPDATED_AT], errors="ignore"),
+                                      expected.drop(columns=[s.UPDATED_AT], errors="ignore"))
+    capsys.readouterr()
+    assert main(["--lang", "en", "coverage", str(path), "--scheduler", "gpu"]) != 0
+    assert "Unknown scheduler" in capsys.readouterr().err
+
+
+def test_coverage_rollup_dask__equals_single_process__field_kit_and_city(fieldkit, city, client):
+    from geo.coverage import with_coverage
+    from geo.distributed import coverage_rollup_dask
+    from geo.rollup import coverage_rollup
+
+    for project in (_located(fieldkit), city):
+        measured = with_coverage(project, service_reach(project, radii_m=[500], categories=["生活", "政务"]))
+        expected = coverage_rollup(measured)
+        assert set(expected["level"]) == {"community", "town", "city"}
+        pd.testing.assert_frame_equal(coverage_rollup_dask(measured, scheduler=client), expected)
