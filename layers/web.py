@@ -20,10 +20,10 @@ import pandas as pd
 from folium.utilities import JsCode
 
 from geo.crs import round_coordinates, to_offset_system
+from geo.lod import DECIMALS
 from geo.schema import STORAGE_CRS
 from geo.values import strip_controls
 from layers.basemaps import add_basemap, display_offset
-from layers.simplify import DECIMALS
 
 STATIC_URL = "/app/static"  # where Streamlit serves ./static (server.enableStaticServing)
 
