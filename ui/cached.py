@@ -199,18 +199,18 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
 # --- heavy builds outside the script run ------------------------------------------------------
 
 def _warm(path: str, project: Project) -> None:
-    """Fill the shared caches every session needs: town views, the check, then community views."""
+    """Fill the shared caches every session needs: the town views (a planner's first click), then the check.
+
+    Community views are built on their first visit (a tenth of a second each): building all
+    of them here would hold the interpreter for seconds while planners click.
+    """
     from geo import schema as s
     from geo.explore import Selection
 
     towns = project.layer(s.TOWNS)
-    for code in towns[s.CODE].astype(str) if s.CODE in towns else ():  # a planner's first click: a town
+    for code in towns[s.CODE].astype(str) if s.CODE in towns else ():
         cached_view_layers(path, project, Selection(town=code))
     cached_findings(path, project)
-    comms = project.layer(s.COMMUNITIES)
-    if s.CODE in comms and s.TOWN_CODE in comms:
-        for code, town in zip(comms[s.CODE].astype(str), comms[s.TOWN_CODE].astype(str)):
-            cached_view_layers(path, project, Selection(town=town, community=code))
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -226,9 +226,9 @@ def _warming(path: str, mtime_ns: int, _project: Project) -> threading.Thread:
 def warm_views(path: str | Path, project: Project) -> None:
     """Start building the views of ``project`` (loaded from ``path``) in the background, once per saved version.
 
-    The first planner's click into a town or community then finds its simplified layers ready,
-    and later sessions find everything built; a session that needs a layer first simply waits
-    for the same build (Streamlit computes one cache entry once).
+    The first planner's click into a town then finds its layers ready and the QA layer
+    follows once the check ends; a session that needs a layer first simply waits for the
+    same build (Streamlit computes one cache entry once).
     """
     _warming(str(path), _mtime(path), project)
 

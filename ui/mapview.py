@@ -16,7 +16,7 @@ from geo.project import Project
 from geo.rollup import Figures
 from geo.validate import finding_text
 from layers import style
-from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map, map_collections
+from layers.web import CircleSpec, PointSpec, PolygonSpec, layer_group, layered_map, map_collections, view_center_zoom
 
 METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing", "households": "households"}
 Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> simplified layer
@@ -202,6 +202,32 @@ def prepared_folium_map(prepared: PreparedMap, opts: MapOptions, *, static_url: 
     """A new folium map of a prepared view (cheap: the GeoJSON is reused, never copied or changed)."""
     return layered_map(prepared.specs, bounds=prepared.bounds, basemap=opts.basemap, tianditu_key=opts.tianditu_key,
                        static_url=static_url, collections=prepared.collections)
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """One view for a map that stays in the browser: its layers as a group, where to look."""
+
+    group: folium.FeatureGroup
+    center: tuple[float, float]
+    zoom: int
+
+
+def live_view(prepared: PreparedMap, opts: MapOptions) -> LiveView:
+    """``prepared``'s layers as one feature group with the centre and zoom that show its bounds.
+
+    Sent with a base map that is the same in every view (``prepared_base_map``), the browser
+    swaps the layers and moves the map instead of reloading Leaflet (``st_folium``'s
+    ``feature_group_to_add``, ``center`` and ``zoom``).
+    """
+    center, zoom = view_center_zoom(prepared.bounds, basemap=opts.basemap)
+    return LiveView(layer_group(prepared.specs, collections=prepared.collections), center, zoom)
+
+
+def prepared_base_map(bounds: tuple[float, ...], opts: MapOptions, *, static_url: str = "/app/static") -> folium.Map:
+    """An empty map over ``bounds`` (the whole place) with the basemap of ``opts``: the same in every view."""
+    return layered_map([], bounds=bounds, basemap=opts.basemap, tianditu_key=opts.tianditu_key,
+                       static_url=static_url, collections=[])
 
 
 def prepare_explore_map(project: Project, selection: Selection, figures: Figures, opts: MapOptions, *,
