@@ -14,7 +14,7 @@ from geo import schema as s
 from layers.basemaps import TIANDITU
 from layers.web import safe_text
 from ui import labels, state
-from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel
+from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel, warm_views
 from ui.common import current_project, project_path
 from ui.i18n import tr
 from ui.safe import plain, visible
@@ -212,3 +212,4 @@ st.caption(tr("ui.explore.caption"))
 _search(project)
 options = _options(project)
 _map_and_panel(project, project_path(), options)
+warm_views(project_path(), project)  # after the first view is drawn: town views and the check, in the background
