@@ -21,7 +21,7 @@ import shapely
 
 from geo import schema as s
 from geo.crs import round_coordinates
-from geo.explore import CITY, COMMUNITY, TOWN, Selection, view_units
+from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
 from geo.project import Project
 
 # tolerance (metres) per map view: about one screen pixel at the zoom the view opens at
@@ -30,7 +30,7 @@ DECIMALS = 5  # 1e-5 degrees ≈ 1 m at Chongzhou's latitude
 POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 
 # the level each view draws (the units a click in it selects), for the legend and tests
-VIEW_LEVEL = {CITY: TOWN, TOWN: COMMUNITY, COMMUNITY: "grid"}
+VIEW_LEVEL = {CITY: TOWN, TOWN: COMMUNITY, COMMUNITY: GRID}
 
 
 def simplify_coverage(gdf: gpd.GeoDataFrame, *, tolerance_m: float, decimals: int = DECIMALS,

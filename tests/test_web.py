@@ -183,3 +183,19 @@ def test_explore_map__draws_check_findings_in_view_with_escaped_messages(tiny_pr
     script = _get_map_string(m)
     assert '"message"' in script  # the QA layer carries the finding's sentence
     assert "<img src=x" not in script
+
+
+def test_view_center_zoom__the_largest_zoom_at_which_the_view_fits():
+    import math
+
+    from layers.web import view_center_zoom
+
+    bounds = (103.5, 30.5, 103.7, 30.6)  # about 19 km × 11 km
+    (lat, lon), zoom = view_center_zoom(bounds, width_px=700, height_px=540)
+    assert (lat, lon) == pytest.approx((30.55, 103.6))
+
+    def width_px(z: int) -> float:  # the box's width on screen at zoom z (Web Mercator, 256 px tiles)
+        return (bounds[2] - bounds[0]) * 256 * 2 ** z / 360
+
+    assert width_px(zoom) <= 700 < width_px(zoom + 1) or \
+        (bounds[3] - bounds[1]) / math.cos(math.radians(lat)) * 256 * 2 ** (zoom + 1) / 360 > 540
