@@ -110,19 +110,18 @@ def _text(row: pd.Series | None, column: str) -> str | None:
 def view_units(project: Project, selection: Selection) -> dict[str, gpd.GeoDataFrame]:
     """The features a view sends to the browser, keyed by role.
 
-    City view: ``towns`` + ``communities``; town view: the town's ``communities`` +
-    ``grids``; community view: the community's ``grids`` + ``volunteers`` +
-    ``service_points`` + ``gov_projects`` (those serving its grids). Each frame keeps the layer's
-    index and columns.
+    One level per view (level of detail, issue 14): city view: the ``towns``; town view:
+    the town's ``outline`` + ``communities``; community view: its ``outline`` + ``grids`` +
+    ``volunteers`` + ``service_points`` + ``gov_projects`` (those serving its grids). Each
+    frame keeps the layer's index and columns.
     """
     view = selection.view
-    towns, communities, grids = (project.layer(x) for x in (s.TOWNS, s.COMMUNITIES, s.GRIDS))
+    towns, communities = project.layer(s.TOWNS), project.layer(s.COMMUNITIES)
     if view == CITY:
-        return {"towns": towns, "communities": communities}
+        return {"towns": towns}
     if view == TOWN:
         return {"outline": _by_code(towns, selection.town),
-                "communities": _by_parent(communities, s.TOWN_CODE, selection.town),
-                "grids": _grids_in(project, TOWN, selection.town)}
+                "communities": _by_parent(communities, s.TOWN_CODE, selection.town)}
     comm_grids = _grids_in(project, COMMUNITY, selection.community)
     return {"outline": _by_code(communities, selection.community), "grids": comm_grids,
             "volunteers": _points_in(project.layer(s.VOLUNTEERS), selection.community, comm_grids),

@@ -21,6 +21,7 @@ counts are summed over leaf grids only, so a household is never counted twice.
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Any
 
 import numpy as np
@@ -65,13 +66,27 @@ def community_towns(project: Project) -> pd.Series:
     return pd.Series(_text_column(comms, s.TOWN_CODE).to_numpy(), index=comms[s.CODE].astype(str).to_numpy())
 
 
+_TREES: dict[int, tuple] = {}  # id(grids frame) -> (grids ref, communities ref, tree)
+
+
 def grid_tree(project: Project) -> pd.DataFrame:
     """Every grid with its resolved parents, indexed by grid code (the layer's order).
 
     Columns: ``name``, ``level``, ``kind``, ``parent_code``, ``community_code``, ``town_code``
     (resolved by the rules in the module docstring), ``is_leaf`` and ``households`` (float, NaN
-    when the layer has no count).
+    when the layer has no count). Built once per pair of grid and community layers (layers
+    are read-only by contract; a changed project has new frames) and returned as a copy.
     """
+    grids, comms = project.layer(s.GRIDS), project.layer(s.COMMUNITIES)
+    memo = _TREES.get(id(grids))
+    if memo is None or memo[0]() is not grids or memo[1]() is not comms:
+        key = id(grids)
+        memo = (weakref.ref(grids, lambda _ref, k=key: _TREES.pop(k, None)), weakref.ref(comms), _grid_tree(project))
+        _TREES[key] = memo
+    return memo[2].copy()
+
+
+def _grid_tree(project: Project) -> pd.DataFrame:
     grids = project.layer(s.GRIDS)
     if s.CODE not in grids.columns or len(grids) == 0:
         return pd.DataFrame(columns=list(TREE_COLUMNS), index=pd.Index([], name=s.CODE, dtype=object))
@@ -94,7 +109,7 @@ def grid_tree(project: Project) -> pd.DataFrame:
             break
         for i in missing:
             community[i] = community[grid_pos[parent[i]]]
-    towns_of = community_towns(project)
+    towns_of = community_towns(project).to_dict()  # a dict: ~100x faster per lookup than a Series
     for i in range(len(codes)):
         if community[i] is not None and towns_of.get(community[i]) is not None:
             town[i] = towns_of[community[i]]  # the community's town wins: one tree

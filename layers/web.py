@@ -20,10 +20,10 @@ import pandas as pd
 from folium.utilities import JsCode
 
 from geo.crs import round_coordinates, to_offset_system
+from geo.lod import DECIMALS
 from geo.schema import STORAGE_CRS
 from geo.values import strip_controls
 from layers.basemaps import add_basemap, display_offset
-from layers.simplify import DECIMALS
 
 STATIC_URL = "/app/static"  # where Streamlit serves ./static (server.enableStaticServing)
 
@@ -223,6 +223,23 @@ def map_collections(specs: Sequence[LayerSpec], *, basemap: str = "none") -> lis
     return [spec_collection(type(spec)(**{**spec.__dict__, "gdf": _shifted(spec.gdf, offset)})) for spec in specs]
 
 
+def _add_layers(parent: folium.Map | folium.FeatureGroup, specs: Sequence[LayerSpec],
+                collections: Sequence[dict]) -> None:
+    builders = {PolygonSpec: polygon_layer, PointSpec: point_layer, CircleSpec: circle_layer}
+    for spec, data in zip(specs, collections, strict=True):
+        layer = builders[type(spec)](spec, data=data)
+        if layer is not None:
+            layer.add_to(parent)
+
+
+def _display_bounds(bounds: Sequence[float], basemap: str) -> Sequence[float]:
+    offset = display_offset(basemap)
+    if offset is None:
+        return bounds
+    box = gpd.GeoSeries.from_xy([bounds[0], bounds[2]], [bounds[1], bounds[3]], crs=STORAGE_CRS)
+    return to_offset_system(gpd.GeoDataFrame(geometry=box), offset).total_bounds
+
+
 def layered_map(specs: Sequence[LayerSpec], *, bounds: Sequence[float], basemap: str = "none",
                 tianditu_key: str = "", static_url: str = STATIC_URL,
                 collections: Sequence[dict] | None = None) -> folium.Map:
@@ -231,19 +248,36 @@ def layered_map(specs: Sequence[LayerSpec], *, bounds: Sequence[float], basemap:
     ``bounds`` are WGS 84; shifting is for display only and never changes the inputs.
     ``collections``: the layers' data from ``map_collections(specs, basemap=basemap)``, built once.
     """
-    offset = display_offset(basemap)
-    if offset is not None:
-        box = gpd.GeoSeries.from_xy([bounds[0], bounds[2]], [bounds[1], bounds[3]], crs=STORAGE_CRS)
-        bounds = to_offset_system(gpd.GeoDataFrame(geometry=box), offset).total_bounds
-    m = base_map(bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, static_url=static_url)
-    builders = {PolygonSpec: polygon_layer, PointSpec: point_layer, CircleSpec: circle_layer}
-    if collections is None:
-        collections = map_collections(specs, basemap=basemap)
-    for spec, data in zip(specs, collections, strict=True):
-        layer = builders[type(spec)](spec, data=data)
-        if layer is not None:
-            layer.add_to(m)
+    m = base_map(bounds=_display_bounds(bounds, basemap), basemap=basemap, tianditu_key=tianditu_key,
+                 static_url=static_url)
+    _add_layers(m, specs, map_collections(specs, basemap=basemap) if collections is None else collections)
     return m
+
+
+def layer_group(specs: Sequence[LayerSpec], *, collections: Sequence[dict], name: str = "view") -> folium.FeatureGroup:
+    """The layers of ``specs`` as one feature group (``collections`` from ``map_collections``).
+
+    For a map that stays in the browser while the view changes: ``st_folium`` swaps the
+    group (``feature_group_to_add``) and moves the map (``center``/``zoom``) without reloading it.
+    """
+    group = folium.FeatureGroup(name=name)
+    _add_layers(group, specs, collections)
+    return group
+
+
+def view_center_zoom(bounds: Sequence[float], *, basemap: str = "none", width_px: int = 700,
+                     height_px: int = 540) -> tuple[tuple[float, float], int]:
+    """``((lat, lon), zoom)`` that shows ``bounds`` (WGS 84) in a map of about ``width_px`` × ``height_px``.
+
+    The largest whole Web Mercator zoom at which the box fits, shifted like the layers on Amap.
+    """
+    minx, miny, maxx, maxy = (float(v) for v in _display_bounds(bounds, basemap))
+    lat = (miny + maxy) / 2
+    dx = max(maxx - minx, 1e-6)
+    dy = max((maxy - miny) / max(np.cos(np.radians(lat)), 0.1), 1e-6)  # Mercator stretches latitude
+    fit = min(width_px * 360 / (256 * dx), height_px * 360 / (256 * dy))
+    zoom = int(np.clip(np.floor(np.log2(fit)), 3, 18))
+    return (lat, (minx + maxx) / 2), zoom
 
 
 def feature_count(m: folium.Map) -> int:

@@ -36,6 +36,12 @@ def _map_args(at: AppTest) -> dict:
     return json.loads(comps[0].proto.json_args)
 
 
+def _map_script(at: AppTest) -> str:
+    """What the map sends: the base map's script and the view's layers (a feature group)."""
+    args = _map_args(at)
+    return args["script"] + (args.get("feature_group") or "")
+
+
 def test_explore__opens_on_the_city_with_offline_assets(project_file):
     at = _app(project_file)
     at.run()
@@ -44,7 +50,7 @@ def test_explore__opens_on_the_city_with_offline_assets(project_file):
     args = _map_args(at)
     assert args["js_links"] == ["/app/static/leaflet.js", "/app/static/jquery.min.js"]
     assert args["css_links"] == ["/app/static/leaflet.css"]
-    assert args["returned_objects"] == ["last_object_clicked"]
+    assert args["returned_objects"] == ["last_object_clicked", "last_object_clicked_count"]
     assert "市 · 本项目区域（510184）" in [h.value for h in at.subheader]  # no place name given: from the codes
 
 
@@ -52,7 +58,7 @@ def test_explore__community_view_escapes_names_and_masks_phones(project_file):
     at = _app(project_file, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
     at.run()
     assert not at.exception
-    script = _map_args(at)["script"]
+    script = _map_script(at)
     for phone in phones_of(hostile_project()):
         assert phone not in script
     assert XSS_TEMPLATE not in script and "<img" not in script
@@ -102,10 +108,10 @@ def test_explore__colour_by_households_shows_a_legend(project_file):
     at = _app(project_file)
     at.run()
     at.selectbox(key=state.EXPLORE_METRIC).set_value("none").run()
-    before = _map_args(at)["script"]
+    before = _map_script(at)
     at.selectbox(key=state.EXPLORE_METRIC).set_value("households").run()
     assert not at.exception
-    after = _map_args(at)["script"]
+    after = _map_script(at)
     assert before != after and '"_c"' in after
     assert any("户数" in m.value for m in at.markdown)
 
@@ -114,7 +120,7 @@ def test_explore__opens_coloured_by_households_until_coverage_is_computed(projec
     at = _app(project_file)
     at.run()
     assert at.selectbox(key=state.EXPLORE_METRIC).value == "households"
-    assert '"_c"' in _map_args(at)["script"]
+    assert '"_c"' in _map_script(at)
 
 
 def test_app__language_switch_to_english(project_file):
@@ -191,7 +197,7 @@ def test_explore__demo_payload_stays_small_and_masked(demo_project_file):
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state[state.PROJECT_PATH] = str(demo_project_file)
     at.run()
-    script = _map_args(at)["script"]
+    script = _map_script(at)
     assert len(script) < 3_000_000
     phones = [str(p) for p in project.layer(s.VOLUNTEERS)[s.PHONE].dropna().head(200)]
     assert not any(p in script for p in phones)

@@ -5,7 +5,6 @@ import os
 
 import pytest
 
-from geo import schema as s
 from geo.explore import Selection
 from tests.app_fixtures import COMM11, TOWN1, save_hostile
 from ui import cached
@@ -45,8 +44,7 @@ def test_warm_views__builds_every_view_in_one_background_thread_per_version(proj
     assert thread is cached._warming(str(project_file), cached._mtime(project_file), project)  # started once
     thread.join(timeout=120)
     assert not thread.is_alive()
-    monkeypatch.setattr("ui.mapview.simplified_layer", _fail)
+    monkeypatch.setattr("geo.lod.view_layers", _fail)
     monkeypatch.setattr("geo.validate.check_project", _fail)
-    for view in ("city", "town", "community"):
-        assert len(cached.cached_simplified(project_file, project, s.GRIDS, view))  # built by the thread
-    cached.cached_findings(project_file, project)
+    assert len(cached.cached_view_layers(project_file, project, Selection(town=TOWN1))["communities"])
+    assert cached.findings_if_ready(project_file) is cached.cached_findings(project_file, project)  # built by the thread

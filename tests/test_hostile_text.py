@@ -112,7 +112,8 @@ def _assert_page_inert(at: AppTest) -> list[str]:
     for source in sources:
         assert_inert(source)
     for comp in at.get("component_instance"):  # the map: names only as escaped JSON data
-        script = json.loads(comp.proto.json_args).get("script", "")
+        args = json.loads(comp.proto.json_args)
+        script = args.get("script", "") + (args.get("feature_group") or "")  # base map and the view's layers
         assert "<img" not in script and XSS_TEMPLATE not in script
     return [_text(MD.renderInline(src)) for src in sources]
 

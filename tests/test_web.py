@@ -10,7 +10,7 @@ import shapely
 from geo import schema as s
 from geo.crs import round_coordinates
 from layers.basemaps import AMAP, NONE, OSM, TIANDITU, basemap_spec, display_offset
-from layers.simplify import simplify_coverage
+from geo.lod import simplify_coverage
 from layers.web import PolygonSpec, base_map, feature_collection, layered_map, polygon_layer, safe_text
 from tests.app_fixtures import COMM11, GRID_M1, TOWN1, XSS_IMG, hostile_project
 from geo.explore import Selection, drill, search_units, selection_for, staff_rows, view_units
@@ -102,12 +102,12 @@ def test_layered_map__shifts_data_into_gcj02_on_amap_only():
     assert gdf.geometry.iloc[0].bounds[0] == pytest.approx(103.6)  # the input is unchanged
 
 
-def test_view_units__send_only_the_current_view():
+def test_view_units__send_one_level_per_view():
     project = hostile_project()
     city = view_units(project, Selection())
-    assert set(city) == {"towns", "communities"}
+    assert set(city) == {"towns"}
     town = view_units(project, Selection(town=TOWN1))
-    assert len(town["communities"]) == 2 and len(town["grids"]) == 12
+    assert set(town) == {"outline", "communities"} and len(town["communities"]) == 2
     comm = view_units(project, Selection(town=TOWN1, community=COMM11))
     assert len(comm["grids"]) == 6 and len(comm["service_points"]) == 1
     assert set(comm["volunteers"][s.COMMUNITY_CODE].dropna()) == {COMM11}
@@ -177,7 +177,25 @@ def test_explore_map__draws_check_findings_in_view_with_escaped_messages(tiny_pr
     project = tiny_project.with_layer(s.GRIDS, gpd.GeoDataFrame(grids, crs=grids.crs).to_crs(s.STORAGE_CRS))
     findings = check_project(project)
     assert (findings.geometry.notna() & ~findings.geometry.is_empty).any()
-    m, _ = build_explore_map(project, Selection(), unit_figures(project), MapOptions(), findings=findings)
+    town = str(project.layer(s.GRIDS).loc[first, s.TOWN_CODE]) if s.TOWN_CODE in project.layer(s.GRIDS) else None
+    town = town or str(project.layer(s.TOWNS)[s.CODE].iloc[0])
+    m, _ = build_explore_map(project, Selection(town=town), unit_figures(project), MapOptions(), findings=findings)
     script = _get_map_string(m)
     assert '"message"' in script  # the QA layer carries the finding's sentence
     assert "<img src=x" not in script
+
+
+def test_view_center_zoom__the_largest_zoom_at_which_the_view_fits():
+    import math
+
+    from layers.web import view_center_zoom
+
+    bounds = (103.5, 30.5, 103.7, 30.6)  # about 19 km × 11 km
+    (lat, lon), zoom = view_center_zoom(bounds, width_px=700, height_px=540)
+    assert (lat, lon) == pytest.approx((30.55, 103.6))
+
+    def width_px(z: int) -> float:  # the box's width on screen at zoom z (Web Mercator, 256 px tiles)
+        return (bounds[2] - bounds[0]) * 256 * 2 ** z / 360
+
+    assert width_px(zoom) <= 700 < width_px(zoom + 1) or \
+        (bounds[3] - bounds[1]) / math.cos(math.radians(lat)) * 256 * 2 ** (zoom + 1) / 360 > 540

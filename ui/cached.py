@@ -49,8 +49,32 @@ def _simplified(path: str, mtime_ns: int, layer: str, view: str, _project: Proje
 
 
 def cached_simplified(path: str | Path, project: Project, layer: str, view: str):
-    """``layer`` of ``project`` (loaded from ``path``) simplified for map ``view`` (city/town/community)."""
+    """The whole ``layer`` of ``project`` (loaded from ``path``) simplified for map ``view``, for maps of every unit."""
     return _simplified(str(path), _mtime(path), layer, view, project)
+
+
+def view_unit(selection):
+    """The unit whose layers a view draws: a grid's selection draws its community's view."""
+    from geo.explore import Selection
+
+    return Selection(town=selection.town, community=selection.community)
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def _view_layers(path: str, mtime_ns: int, unit, _project: Project):
+    from geo.lod import view_layers
+
+    return view_layers(_project, unit)
+
+
+def cached_view_layers(path: str | Path, project: Project, selection):
+    """The simplified features of ``selection``'s view (``geo.lod.view_layers``), once per unit and saved version.
+
+    Keyed on the unit (town or community), so a grid's click reuses its community's layers.
+    When the city-scale store lands, the project passed here can be only the unit's part of
+    it (``geo.store.open_store(path).load(town=..., community=...)``).
+    """
+    return _view_layers(str(path), _mtime(path), view_unit(selection), project)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -65,16 +89,32 @@ def cached_figures(path: str | Path, project: Project, category: str, radius_m: 
     return _figures(str(path), _mtime(path), category, float(radius_m), project)
 
 
+_FINDINGS_DONE: dict[tuple[str, int], object] = {}  # (path, mtime) -> findings, filled when a check ends
+
+
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _findings(path: str, mtime_ns: int, _project: Project):
     from geo.validate import check_project
 
-    return check_project(_project)
+    findings = check_project(_project)
+    for old in [k for k in _FINDINGS_DONE if k[0] == path]:  # one version per project kept
+        _FINDINGS_DONE.pop(old)
+    _FINDINGS_DONE[(path, mtime_ns)] = findings
+    return findings
 
 
 def cached_findings(path: str | Path, project: Project):
     """Hierarchy/topology findings of ``project`` (``geo.validate.check_project``), once per saved version."""
     return _findings(str(path), _mtime(path), project)
+
+
+def findings_if_ready(path: str | Path):
+    """The findings of the saved version at ``path`` when its check has ended, else None (never waits).
+
+    The check takes seconds on a county (``warm_views`` runs it in the background); a map
+    never waits for it: its QA layer appears on the first rerun after the check ends.
+    """
+    return _FINDINGS_DONE.get((str(path), _mtime(path)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -150,35 +190,40 @@ def cached_panel(path: str | Path, project: Project, figures, selection, *, cate
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _explore_map(path: str, mtime_ns: int, selection, opts, lang: str, _project: Project, _figures):
+def _explore_map(path: str, mtime_ns: int, selection, opts, lang: str, qa_ready: bool, _project: Project, _figures):
     from ui.mapview import prepare_explore_map
 
     return prepare_explore_map(_project, selection, _figures, opts, lang=lang,
-                               simplified=lambda layer, view: cached_simplified(path, _project, layer, view),
-                               findings=cached_findings(path, _project) if opts.show_problems else None)
+                               layers=cached_view_layers(path, _project, selection),
+                               findings=findings_if_ready(path) if opts.show_problems else None)
 
 
 def cached_explore_map(path: str | Path, project: Project, figures, selection, opts, *, lang: str):
     """The prepared explore map (``ui.mapview.PreparedMap``) of ``selection`` with options ``opts``.
 
     Built once per saved version, view and options for every session; each run only wraps the
-    shared GeoJSON in a new folium map (``ui.mapview.prepared_folium_map``).
+    shared GeoJSON in a new folium map (``ui.mapview.prepared_folium_map``). The QA layer is
+    added once the background check has ended (``findings_if_ready``): no view waits for it.
     """
-    return _explore_map(str(path), _mtime(path), selection, opts, lang, project, figures)
+    qa_ready = opts.show_problems and findings_if_ready(path) is not None
+    return _explore_map(str(path), _mtime(path), selection, opts, lang, qa_ready, project, figures)
 
 
 # --- heavy builds outside the script run ------------------------------------------------------
 
 def _warm(path: str, project: Project) -> None:
-    """Fill the shared caches every session needs: findings, then simplified layers view by view."""
-    from geo import schema as s
-    from layers.simplify import TOLERANCE_M
+    """Fill the shared caches every session needs: the town views (a planner's first click), then the check.
 
+    Community views are built on their first visit (a tenth of a second each): building all
+    of them here would hold the interpreter for seconds while planners click.
+    """
+    from geo import schema as s
+    from geo.explore import Selection
+
+    towns = project.layer(s.TOWNS)
+    for code in towns[s.CODE].astype(str) if s.CODE in towns else ():
+        cached_view_layers(path, project, Selection(town=code))
     cached_findings(path, project)
-    for view in TOLERANCE_M:  # city first: what a new session draws first
-        for layer in (s.TOWNS, s.COMMUNITIES, s.GRIDS):
-            if layer in project.layers:
-                cached_simplified(path, project, layer, view)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -194,9 +239,9 @@ def _warming(path: str, mtime_ns: int, _project: Project) -> threading.Thread:
 def warm_views(path: str | Path, project: Project) -> None:
     """Start building the views of ``project`` (loaded from ``path``) in the background, once per saved version.
 
-    The first planner's click into a town or community then finds its simplified layers ready,
-    and later sessions find everything built; a session that needs a layer first simply waits
-    for the same build (Streamlit computes one cache entry once).
+    The first planner's click into a town then finds its layers ready and the QA layer
+    follows once the check ends; a session that needs a layer first simply waits for the
+    same build (Streamlit computes one cache entry once).
     """
     _warming(str(path), _mtime(path), project)
 

@@ -9,7 +9,7 @@ from geo.errors import GeoInputError
 from geo.project import Project
 from geo.store import is_database_url, open_store
 from ui import state
-from ui.cached import cached_project, warm_views
+from ui.cached import cached_project
 from ui.i18n import show_error, tr
 from ui.safe import plain
 
@@ -31,7 +31,6 @@ def current_project() -> Project:
         show_error(exc)
         st.stop()
         raise  # unreachable: st.stop raises
-    warm_views(path, project)  # town and community views built while the planner reads the first one
     return project
 
 

@@ -31,11 +31,12 @@ def clicked_lonlat(out: dict | None, basemap: str) -> tuple[float, float] | None
     click = (out or {}).get("last_object_clicked")
     if not click or "lat" not in click:
         return None
-    here = (float(click["lat"]), float(click["lng"]))
+    # the map stays in the browser across views: the click count tells a second click on the same spot
+    here = (float(click["lat"]), float(click["lng"]), (out or {}).get("last_object_clicked_count"))
     if st.session_state.get(state.EXPLORE_LAST_CLICK) == here:
         return None
     st.session_state[state.EXPLORE_LAST_CLICK] = here
-    lon, lat = here[1], here[0]
+    lat, lon = here[0], here[1]
     if display_offset(basemap) is not None:  # the map is drawn in GCJ-02: back to WGS 84
         lon_a, lat_a = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
         lon, lat = float(lon_a[0]), float(lat_a[0])

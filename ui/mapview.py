@@ -9,14 +9,14 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import schema as s
-from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
+from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection
+from geo.lod import TOLERANCE_M, simplify_levels, view_layers
 from geo.messages import label, t
 from geo.project import Project
 from geo.rollup import Figures
 from geo.validate import finding_text
 from layers import style
-from layers.simplify import TOLERANCE_M, simplify_coverage
-from layers.web import CircleSpec, PointSpec, PolygonSpec, layered_map, map_collections
+from layers.web import CircleSpec, PointSpec, PolygonSpec, layer_group, layered_map, map_collections, view_center_zoom
 
 METRIC_COLUMN = {"coverage": "coverage", "staffing": "staffing", "households": "households"}
 Simplifier = Callable[[str, str], gpd.GeoDataFrame]  # (layer name, view) -> simplified layer
@@ -52,13 +52,12 @@ class LegendInfo:
 
 
 def simplified_layer(project: Project, layer: str, view: str) -> gpd.GeoDataFrame:
-    """``layer`` simplified for ``view`` (grid levels separately, each a coverage of its own)."""
-    gdf = project.layer(layer)
-    tol = TOLERANCE_M[view]
-    if layer != s.GRIDS or s.LEVEL not in gdf or len(gdf) == 0:
-        return simplify_coverage(gdf, tolerance_m=tol)
-    parts = [simplify_coverage(part, tolerance_m=tol) for _, part in gdf.groupby(s.LEVEL, sort=False)]
-    return pd.concat(parts).loc[gdf.index]
+    """The whole ``layer`` simplified for ``view`` (grid levels separately): for maps over every unit.
+
+    The explore views draw one unit at a time (``geo.lod.view_layers``); this is for maps that
+    show a whole layer at once (the site suggestions over every community).
+    """
+    return simplify_levels(project.layer(layer), tolerance_m=TOLERANCE_M[view])
 
 
 def _metric_colors(figures: pd.DataFrame, gdf: gpd.GeoDataFrame, metric: str,
@@ -219,12 +218,11 @@ class PreparedMap:
 
 
 def build_explore_map(project: Project, selection: Selection, figures: Figures, opts: MapOptions, *,
-                      lang: str = "zh", simplified: Simplifier | None = None,
+                      lang: str = "zh", layers: dict[str, gpd.GeoDataFrame] | None = None,
                       findings: gpd.GeoDataFrame | None = None,
                       static_url: str = "/app/static") -> tuple[folium.Map, LegendInfo]:
     """The folium map of ``selection``'s view and its legend (``prepare_explore_map`` + ``prepared_folium_map``)."""
-    prepared = prepare_explore_map(project, selection, figures, opts, lang=lang, simplified=simplified,
-                                   findings=findings)
+    prepared = prepare_explore_map(project, selection, figures, opts, lang=lang, layers=layers, findings=findings)
     return prepared_folium_map(prepared, opts, static_url=static_url), prepared.legend
 
 
@@ -234,39 +232,54 @@ def prepared_folium_map(prepared: PreparedMap, opts: MapOptions, *, static_url: 
                        static_url=static_url, collections=prepared.collections)
 
 
+@dataclass(frozen=True)
+class LiveView:
+    """One view for a map that stays in the browser: its layers as a group, where to look."""
+
+    group: folium.FeatureGroup
+    center: tuple[float, float]
+    zoom: int
+
+
+def live_view(prepared: PreparedMap, opts: MapOptions) -> LiveView:
+    """``prepared``'s layers as one feature group with the centre and zoom that show its bounds.
+
+    Sent with a base map that is the same in every view (``prepared_base_map``), the browser
+    swaps the layers and moves the map instead of reloading Leaflet (``st_folium``'s
+    ``feature_group_to_add``, ``center`` and ``zoom``).
+    """
+    center, zoom = view_center_zoom(prepared.bounds, basemap=opts.basemap)
+    return LiveView(layer_group(prepared.specs, collections=prepared.collections), center, zoom)
+
+
+def prepared_base_map(bounds: tuple[float, ...], opts: MapOptions, *, static_url: str = "/app/static") -> folium.Map:
+    """An empty map over ``bounds`` (the whole place) with the basemap of ``opts``: the same in every view."""
+    return layered_map([], bounds=bounds, basemap=opts.basemap, tianditu_key=opts.tianditu_key,
+                       static_url=static_url, collections=[])
+
+
 def prepare_explore_map(project: Project, selection: Selection, figures: Figures, opts: MapOptions, *,
-                        lang: str = "zh", simplified: Simplifier | None = None,
+                        lang: str = "zh", layers: dict[str, gpd.GeoDataFrame] | None = None,
                         findings: gpd.GeoDataFrame | None = None) -> PreparedMap:
     """The layers of ``selection``'s view, its legend and bounds, GeoJSON built (cached by the app).
 
-    Only the view's features are sent: city = towns + communities, town = its
-    communities + grids, community = its grids + points. ``simplified(layer, view)``
-    returns a simplified layer (cached by the app); default simplifies on the fly.
-    ``findings`` (``geo.validate.check_project``) are drawn as the QA layer in every view.
+    One level per view (``geo.lod``): the city view colours the towns, a town view its
+    communities, a community view its grids (with staff, points and problems); the legend
+    classes are those of the level drawn. ``layers``: ``geo.lod.view_layers(project,
+    selection)``, cached per unit by the app (computed here when not given). ``findings``
+    (``geo.validate.check_project``) are drawn as the QA layer in town and community views.
     """
     view = selection.view
-    simplify = simplified or (lambda layer, v: simplified_layer(project, layer, v))
-    thin = Project(layers={name: simplify(name, view) for name in (s.TOWNS, s.COMMUNITIES, s.GRIDS)
-                           if name in project.layers}, tables=project.tables, meta=project.meta)
-    for name in (s.VOLUNTEERS, s.SERVICE_POINTS, s.GOV_PROJECTS):
-        if name in project.layers:
-            thin.layers[name] = project.layers[name]
-    units = view_units(thin, selection)
+    units = view_layers(project, selection) if layers is None else layers
     specs: list = []
-    level_of = {CITY: TOWN, TOWN: COMMUNITY, COMMUNITY: GRID}[view]
     legend = LegendInfo()
     if view == CITY:
-        comm = units["communities"]
-        specs.append(_unit_spec(comm, figures, COMMUNITY, opts, lang, fill=True))
-        specs.append(_unit_spec(units["towns"], figures, TOWN, opts, lang, fill=False))
-        level_of = COMMUNITY
+        specs.append(_unit_spec(units["towns"], figures, TOWN, opts, lang, fill=True))
+        level_of = TOWN
     elif view == TOWN:
-        specs.extend(_grid_specs(units["grids"], figures, opts, lang, ()))
-        has_grids = bool(len(units["grids"]))
-        specs.append(_unit_spec(units["communities"], figures, COMMUNITY, opts, lang, fill=not has_grids,
-                                interactive=not has_grids))
+        specs.append(_unit_spec(units["communities"], figures, COMMUNITY, opts, lang, fill=True))
         specs.append(_outline_spec(units["outline"], "town"))
-        level_of = GRID if len(units["grids"]) else COMMUNITY
+        level_of = COMMUNITY
     else:
         highlight = (selection.grid,) if selection.grid else ()
         specs.extend(_grid_specs(units["grids"], figures, opts, lang, highlight))
@@ -276,6 +289,7 @@ def prepare_explore_map(project: Project, selection: Selection, figures: Figures
             specs.append(PointSpec(probs, name="problems", radius_px=5, default_color="#e31a1c",
                                    fields={s.NAME: t("ui.panel.problems", lang)}))
         specs.extend(_point_specs(units, opts, lang))
+        level_of = GRID
     specs = [sp for sp in specs if sp is not None]
     if opts.metric == style.UNIT_KIND_MEASURE:
         legend.title = label("measure", opts.metric, lang)
@@ -291,7 +305,7 @@ def prepare_explore_map(project: Project, selection: Selection, figures: Figures
         kinds = [k for k in s.PROJECT_KINDS if k in set(units["gov_projects"][s.KIND].astype(str))]
         legend.projects = [(style.project_symbol(k).color, label("project_kind", k, lang)) for k in kinds]
     bounds = _bounds(units, project)
-    if opts.show_problems:
+    if opts.show_problems and view != CITY:  # the city view draws towns only: findings are detail
         qa = finding_points(findings, bounds, lang)
         if len(qa):
             specs.append(PointSpec(qa, name="qa", radius_px=6, default_color="#ff7f00",

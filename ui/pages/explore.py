@@ -18,12 +18,12 @@ from layers import style
 from layers.basemaps import TIANDITU
 from layers.web import safe_text
 from ui import labels, state
-from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel
+from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel, warm_views
 from ui.common import current_project, project_path
 from ui.i18n import show_error, tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
-from ui.mapview import LegendInfo, MapOptions, prepared_folium_map
+from ui.mapview import LegendInfo, MapOptions, live_view, prepared_base_map
 from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for, unit_names
 from geo.numbers import count_text, share_text
 
@@ -291,9 +291,14 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     col_map, col_panel = st.columns([3, 2])
     with col_map:
         prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang())  # shared, per version
-        m, legend = prepared_folium_map(prepared, opts), prepared.legend
-        # the click is handled in on_change, before the rerun it triggers: one run per click
-        out = st_folium(m, key=MAP_KEY, height=560, width="stretch", returned_objects=["last_object_clicked"],
+        city = prepared if sel.view == CITY else cached_explore_map(path, project, figures, Selection(), opts,
+                                                                    lang=state.lang())
+        legend, view = prepared.legend, live_view(prepared, opts)
+        # one base map for every view: a click swaps the view's layers in the browser and moves the
+        # map (no reload of Leaflet); the click is handled in on_change, before the rerun it triggers
+        out = st_folium(prepared_base_map(city.bounds, opts), key=MAP_KEY, height=560, width="stretch",
+                        returned_objects=["last_object_clicked", "last_object_clicked_count"],
+                        feature_group_to_add=view.group, center=view.center, zoom=view.zoom,
                         on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
         if _is_illustrative(project):
             st.caption(tr("ui.explore.illustrative"))
@@ -314,3 +319,4 @@ st.caption(tr("ui.explore.caption"))
 _search(project)
 options = _options(project)
 _map_and_panel(project, project_path(), options)
+warm_views(project_path(), project)  # after the first view is drawn: town views and the check, in the background
