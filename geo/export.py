@@ -282,7 +282,8 @@ def _gpkg(project: Project, options: ExportOptions, scenario: str, meta: dict[st
     return fmt.to_gpkg_bytes(layers, metadata=meta)
 
 
-def _shp(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str], crs: OutputCRS) -> bytes:
+def _shp(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str], crs: OutputCRS,
+         notes: list[GeoWarning]) -> bytes:
     lang = options.lang
     layers: dict[str, gpd.GeoDataFrame] = {}
     headers: dict[str, dict[str, str]] = {}
@@ -294,7 +295,7 @@ def _shp(project: Project, options: ExportOptions, scenario: str, meta: dict[str
         layers[name] = crs.transform(gdf.rename(columns=renamed))
     assignments = tab.assignment_table(project, scenario=scenario, privacy=_privacy(options), lang=lang)
     extra = {
-        "assignments.csv": fmt.to_csv_bytes(tab.localise_columns(assignments, lang)),
+        "assignments.csv": fmt.to_csv_bytes(tab.localise_columns(assignments, lang), notes=notes),
         "metadata.json": json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"),
         "README.txt": "\n".join([*(f"{k}: {v}" for k, v in _localised_meta(meta, lang).items()),
                                  t("export.shp.mapping_note", lang), ""]).encode("utf-8"),
@@ -345,7 +346,7 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
     elif options.fmt == "gpkg":
         data = _gpkg(project, options, scenario, meta, crs)
     elif options.fmt == "shp":
-        data = _shp(project, options, scenario, meta, crs)
+        data = _shp(project, options, scenario, meta, crs, notes)
     else:
         from geo.roster import roster_bytes
 
