@@ -25,6 +25,7 @@ from geo.crs import OFFSET_SYSTEMS, parse_crs, to_offset_system
 from geo.errors import ExportError, GeoWarning
 from geo.files import write_atomic
 from geo.messages import label, t
+from geo.progress import Progress, report
 from geo.project import Project
 from geo.validate import check_project, findings_table
 from geo.values import now_iso
@@ -193,13 +194,15 @@ def _town_sheets(project: Project, options: ExportOptions, scenario: str) -> dic
 
 
 def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
-          notes: list[GeoWarning]) -> bytes:
+          notes: list[GeoWarning], *, progress: Progress | None = None) -> bytes:
     lang = options.lang
     sheets = {t("export.sheet.summary", lang): _summary_sheet(project, scenario, lang)}
     if options.level != "town":
         sheets.update(_town_sheets(project, options, scenario))
     headers = {c: tab.header(c, lang) for df in sheets.values() for c in df.columns}
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
+    report(progress, "progress.export.tables", 1, 1)
+    report(progress, "progress.export.write", 0, 1)
     return fmt.to_xlsx_bytes(sheets, headers=headers, metadata=meta_local,
                              metadata_title=t("export.sheet.metadata", lang),
                              metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)),
@@ -286,8 +289,9 @@ def _unzip(data: bytes) -> dict[str, bytes]:
 
 # --- entry points -----------------------------------------------------------------------------
 
-def export_bytes(project: Project, options: ExportOptions, *, now: datetime | None = None) -> ExportResult:
-    """Build one export in memory.
+def export_bytes(project: Project, options: ExportOptions, *, now: datetime | None = None,
+                 progress: Progress | None = None) -> ExportResult:
+    """Build one export in memory; ``progress`` hears ``progress.export.tables`` then ``progress.export.write``.
 
     Geometry is written in WGS 84 unless ``options.crs`` names GCJ-02/BD-09 or an EPSG CRS
     (then named in the file name and metadata). Phones are masked unless
@@ -306,8 +310,9 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
     crs = output_crs(options.crs)
     meta = export_metadata(project, options, scenario=scenario, crs_label=crs.label, exported_at=when)
     notes: list[GeoWarning] = []
+    report(progress, "progress.export.tables", 0, 1)
     if options.fmt == "xlsx":
-        data = _xlsx(project, options, scenario, meta, notes)
+        data = _xlsx(project, options, scenario, meta, notes, progress=progress)
     elif options.fmt == "csv":
         data = fmt.to_csv_bytes(tab.localise_columns(_table(project, options, scenario), options.lang),
                                 encoding=options.encoding)
@@ -323,6 +328,9 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
         data = roster_bytes(project, by=options.roster_by, form=options.roster_form, scenario=scenario,
                             privacy=_privacy(options), lang=options.lang, metadata=meta, encoding=options.encoding,
                             notes=notes)
+    if options.fmt != "xlsx":  # one step: tables and file are built together
+        report(progress, "progress.export.tables", 1, 1)
+    report(progress, "progress.export.write", 1, 1)
     filename = export_filename(options, scenario=scenario, crs_tag=crs.tag, exported_at=when)
     audited = options.include_personal
     if audited:

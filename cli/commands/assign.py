@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cli.progress import progress_bar
 from geo import schema as s
 from geo.messages import format_ids, label, t
 from geo.outputs import guard_output, same_file
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
     options = StaffingOptions.from_settings(
         settings, max_distance_m=max_distance_m, prefer_same_community=args.prefer_same_community,
         one_leadership=args.one_leadership, stability_m=args.stability_m, scenario=args.scenario)
-    project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m)
+    project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m,
+                                                  progress=progress_bar(lang))
     # the revision check holds whenever `out` is the project under any name (relative, absolute, symlink)
     save_project(project, out, expected_revision=project.revision if same_file(out, path) else None)
     for line in summary_lines(point_grids, result, options.scenario, lang):

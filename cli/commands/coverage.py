@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cli.progress import progress_bar
 from geo import schema as s
 from geo.coverage import category_masks, radii_from, rank_worst_grids, service_reach, with_coverage
 from geo.hierarchy import grid_tree
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
         from geo.network import DEFAULT_CORRIDOR_M, read_network
 
         network = read_network(args.network, corridor_m=args.corridor or DEFAULT_CORRIDOR_M)
-    coverage_df = service_reach(project, radii_m=radii, network=network)
+    coverage_df = service_reach(project, radii_m=radii, network=network, progress=progress_bar(lang))
     meta = {"distance": "network" if network else "euclidean", "radii_m": radii,
             "network_file": str(args.network) if args.network else None,
             "corridor_m": network.corridor_m if network else None}
