@@ -17,6 +17,7 @@ from layers.style import parse_measure
 from ui import labels, state
 from ui.cached import cached_project
 from ui.i18n import show_error, tr
+from ui.progress import progress_bar
 
 st.header(tr("ui.nav.print"))
 try:
@@ -86,10 +87,10 @@ try:
         n = len(atlas_units(project, level))
         st.caption(f"1–{n}")
         if st.button(tr("print.ui.build"), key="print_build"):
-            with tempfile.TemporaryDirectory() as tmp, st.spinner(tr("print.ui.building")):
+            with tempfile.TemporaryDirectory() as tmp, progress_bar() as progress:
                 out = Path(tmp) / "atlas.pdf"
                 atlas.render_atlas(project, level, out, pages=pages or None, measure=spec.name,
-                                   category=spec.category, options=options)
+                                   category=spec.category, options=options, progress=progress)
                 st.download_button(tr("print.ui.download_pdf"), out.read_bytes(), file_name=f"atlas_{level}.pdf",
                                    mime="application/pdf", key="print_download_atlas")
     else:
