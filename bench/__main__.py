@@ -1,6 +1,6 @@
 """``python -m bench``: run every benchmark in turn (each prints its own table).
 
-``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, print, web, web_clicks, web_load);
+``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, print, web, web_clicks, web_load, planners_day);
 benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-ORDER = ("autogrid", "check", "assign", "coverage", "export", "print", "web", "web_clicks", "web_load")
+ORDER = ("autogrid", "check", "assign", "coverage", "export", "print", "web", "web_clicks", "web_load", "planners_day")
 
 
 def main(argv: list[str]) -> int:
