@@ -27,6 +27,7 @@ from geo.files import write_atomic
 from geo.messages import label, t
 from geo.progress import Progress, report
 from geo.project import Project
+from geo.rollup import unit_figures
 from geo.validate import check_project, findings_table
 from geo.values import now_iso
 
@@ -166,8 +167,10 @@ def _table(project: Project, options: ExportOptions, scenario: str) -> pd.DataFr
 
 
 def _summary_sheet(project: Project, scenario: str, lang: str) -> pd.DataFrame:
-    towns = pd.DataFrame(tab.rollup_table(project, level="town", scenario=scenario, lang=lang).drop(columns="geometry"))
-    comms = pd.DataFrame(tab.rollup_table(project, level="community", scenario=scenario, lang=lang)
+    figures = unit_figures(project, scenario=scenario)  # both levels from one roll-up
+    towns = pd.DataFrame(tab.rollup_table(project, level="town", scenario=scenario, lang=lang, figures=figures)
+                         .drop(columns="geometry"))
+    comms = pd.DataFrame(tab.rollup_table(project, level="community", scenario=scenario, lang=lang, figures=figures)
                          .drop(columns="geometry"))
     parts = []
     for _, town in towns.iterrows():
