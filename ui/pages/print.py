@@ -10,7 +10,7 @@ import streamlit as st
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.explore import unit_names
-from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data
+from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data, page_figures
 from layers import atlas
 from layers import print as lp
 from layers.style import parse_measure
@@ -19,7 +19,7 @@ from ui.cached import cached_project
 from ui.i18n import show_error, tr
 from ui.progress import progress_bar
 
-st.header(tr("ui.nav.print"))
+st.title(tr("ui.nav.print"))
 try:
     project = cached_project(st.session_state[state.PROJECT_PATH])
 except GeoInputError as exc:
@@ -43,12 +43,20 @@ options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang()
                          internal=internal, approval_number=approval.strip())
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _figures(path: str, mtime_ns: int, category: str | None, _project):
+    """The roll-up every map page reads, once per project file state and category (not once per unit)."""
+    return page_figures(_project, category=category)
+
+
 def _page_figure(project, page: tuple):
     """The figure of one map page or notice board: ``page`` = (kind, code, measure, category, options)."""
     kind, code, measure_name, category, page_options = page
     if kind == "notice":
         return atlas.render_notice_page(notice_data(project, code), page_options)
-    data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category)
+    path = str(st.session_state[state.PROJECT_PATH])
+    figures = _figures(path, Path(path).stat().st_mtime_ns, category, project)
+    data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category, figures=figures)
     return lp.render_map_page(data, page_options)
 
 
