@@ -177,7 +177,7 @@ def _typed_cell(value: object, kind: CellKind) -> object:
 
 
 def _without_controls(values: list[object]) -> tuple[list[object], int]:
-    """``values`` with control characters removed from text (openpyxl refuses them); how many changed."""
+    """``values`` with control characters removed from text (Excel refuses them); how many changed."""
     changed = 0
     out = []
     for v in values:
