@@ -49,26 +49,25 @@ def _figures(path: str, mtime_ns: int, category: str | None, _project):
     return page_figures(_project, category=category)
 
 
-def _page_figure(project, page: tuple):
+def _page_figure(project, page: tuple, figures):
     """The figure of one map page or notice board: ``page`` = (kind, code, measure, category, options)."""
     kind, code, measure_name, category, page_options = page
     if kind == "notice":
         return atlas.render_notice_page(notice_data(project, code), page_options)
-    path = str(st.session_state[state.PROJECT_PATH])
-    figures = _figures(path, Path(path).stat().st_mtime_ns, category, project)
     data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category, figures=figures)
     return lp.render_map_page(data, page_options)
 
 
-def _page_bytes(project, page: tuple, *, fmt: str, dpi: int | None = None) -> bytes:
-    fig = _page_figure(project, page)
+def _page_bytes(project, page: tuple, figures, *, fmt: str, dpi: int | None = None) -> bytes:
+    """One page as bytes; also runs on a download click, outside the script run (no session state here)."""
+    fig = _page_figure(project, page, figures)
     return lp.figure_bytes(fig, fmt=fmt, dpi=dpi) if dpi else lp.figure_bytes(fig, fmt=fmt)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _preview_png(path: str, mtime_ns: int, page: tuple, _project) -> bytes:
+def _preview_png(path: str, mtime_ns: int, page: tuple, _project, _figures) -> bytes:
     """The low-resolution preview, cached per project file state and page (a page switch back is instant)."""
-    return _page_bytes(_project, page, fmt="png", dpi=80)
+    return _page_bytes(_project, page, _figures, fmt="png", dpi=80)
 
 
 def _unit_choices(kind: str) -> dict[str, str]:
@@ -115,11 +114,13 @@ try:
             st.stop()
         path = str(st.session_state[state.PROJECT_PATH])
         page = (kind, code, spec.name, spec.category, options)
-        st.image(_preview_png(path, Path(path).stat().st_mtime_ns, page, project), caption=tr("print.ui.preview"))
+        mtime_ns = Path(path).stat().st_mtime_ns
+        figures = _figures(path, mtime_ns, spec.category, project) if kind == "map" else None
+        st.image(_preview_png(path, mtime_ns, page, project, figures), caption=tr("print.ui.preview"))
         # full resolution only when downloaded (a callable runs on the click, not on every rerun)
-        st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, fmt="pdf"),
+        st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, figures, fmt="pdf"),
                            file_name=f"{code}.pdf", mime="application/pdf", key="print_download_pdf")
-        st.download_button(tr("print.ui.download_png"), partial(_page_bytes, project, page, fmt="png", dpi=300),
+        st.download_button(tr("print.ui.download_png"), partial(_page_bytes, project, page, figures, fmt="png", dpi=300),
                            file_name=f"{code}.png", mime="image/png", key="print_download_png")
 except GeoInputError as exc:
     show_error(exc)
