@@ -1,7 +1,7 @@
 """``python -m bench``: run every benchmark in turn (each prints its own table).
 
 ``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, save, print, web, web_clicks, web_load,
-city); benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing; ``bench.city``
+planners_day, city); benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing; ``bench.city``
 builds its synthetic city into ``build/city/<scale>/`` (full size by default: ``python -m bench.city --scale 0.1``
 for a quick run).
 """
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 ORDER = ("autogrid", "check", "assign", "coverage", "export", "save", "print", "web", "web_clicks", "web_load",
-         "city")
+         "planners_day", "city")
 
 
 def main(argv: list[str]) -> int:

@@ -42,7 +42,7 @@ def _click_and_time(page, fx: float, fy: float, heading: re.Pattern) -> float:
 
 
 # (menu entry, the page's title) in the order a planner's day visits them; explore last (back to the map)
-PAGE_SWITCHES = (("ui.nav.dashboard", "ui.dash.title"), ("ui.nav.edit", "edit.page.title"),
+PAGE_SWITCHES = (("ui.nav.dashboard", "ui.dash.title"), ("ui.nav.edit", "ui.nav.edit"),
                  ("ui.nav.run", "ui.run.title"), ("ui.nav.export", "export.ui.title"),
                  ("ui.nav.print", "ui.nav.print"), ("ui.nav.explore", "ui.explore.title"))
 # step label -> (statistic, budget in seconds)

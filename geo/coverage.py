@@ -29,6 +29,7 @@ from geo import schema as s
 from geo.audit import log_event
 from geo.crs import to_metric_crs
 from geo.errors import InvalidGeometryError
+from geo.progress import Progress, report
 
 if TYPE_CHECKING:
     from geo.network import WalkNetwork
@@ -252,7 +253,7 @@ def radii_from(project: Project, radii_m: Sequence[float] | None = None) -> list
 
 def service_reach(project: Project, *, radii_m: Sequence[float] | None = None,
                   categories: Iterable[str] | None = None, network: WalkNetwork | None = None,
-                  quad_segs: int = DEFAULT_QUAD_SEGS) -> pd.DataFrame:
+                  quad_segs: int = DEFAULT_QUAD_SEGS, progress: Progress | None = None) -> pd.DataFrame:
     """The coverage table: one row per grid x category x radius (``schema.COVERAGE_COLUMNS``).
 
     Parameters
@@ -266,6 +267,9 @@ def service_reach(project: Project, *, radii_m: Sequence[float] | None = None,
     network
         A ``geo.network.WalkNetwork`` in EPSG:32648: distances are then walked along it,
         and the reach of a category is its network service area (see ``geo.network``).
+    progress
+        Hears ``progress.coverage.households`` per category, then ``progress.coverage.reach``
+        per category x radius (``geo.progress``).
 
     Returns
     -------
@@ -290,10 +294,15 @@ def service_reach(project: Project, *, radii_m: Sequence[float] | None = None,
     site_xy_all = shapely.get_coordinates(points.geometry.values) if len(points) else np.zeros((0, 2))
     hh_ctx = _household_context(project, grids)
     frames = []
-    for key, mask in masks.items():
+    steps, done = len(masks) * len(radii), 0
+    for i, (key, mask) in enumerate(masks.items()):
         site_xy = site_xy_all[mask]
+        report(progress, "progress.coverage.households", i, len(masks))
         hh_dist = _household_distances(hh_ctx, site_xy, max(radii), network)
+        report(progress, "progress.coverage.households", i + 1, len(masks))
         for radius in radii:
+            report(progress, "progress.coverage.reach", done, steps)
+            done += 1
             if network is None:
                 area = reach_area_shares(grid_geoms, site_xy, radius, quad_segs=quad_segs)
             else:
@@ -302,6 +311,7 @@ def service_reach(project: Project, *, radii_m: Sequence[float] | None = None,
                 s.GRID_CODE: codes, s.CATEGORY: key, RADIUS_M: radius, AREA_SHARE: area,
                 HOUSEHOLDS_SHARE: _household_shares(hh_ctx, hh_dist, radius, len(grids)),
             }))
+        report(progress, "progress.coverage.reach", done, steps)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in s.COVERAGE_COLUMNS})
     return pd.concat(frames, ignore_index=True)[list(s.COVERAGE_COLUMNS)]

@@ -29,7 +29,9 @@ from geo.export_governance import governance_sheets
 from geo.files import write_atomic
 from geo.gridcodes import history_table
 from geo.messages import label, t
+from geo.progress import Progress, report
 from geo.project import Project
+from geo.rollup import unit_figures
 from geo.validate import check_project, findings_table
 from geo.values import now_iso
 
@@ -169,8 +171,10 @@ def _table(project: Project, options: ExportOptions, scenario: str) -> pd.DataFr
 
 
 def _summary_sheet(project: Project, scenario: str, lang: str) -> pd.DataFrame:
-    towns = pd.DataFrame(tab.rollup_table(project, level="town", scenario=scenario, lang=lang).drop(columns="geometry"))
-    comms = pd.DataFrame(tab.rollup_table(project, level="community", scenario=scenario, lang=lang)
+    figures = unit_figures(project, scenario=scenario)  # both levels from one roll-up
+    towns = pd.DataFrame(tab.rollup_table(project, level="town", scenario=scenario, lang=lang, figures=figures)
+                         .drop(columns="geometry"))
+    comms = pd.DataFrame(tab.rollup_table(project, level="community", scenario=scenario, lang=lang, figures=figures)
                          .drop(columns="geometry"))
     parts = []
     for _, town in towns.iterrows():
@@ -217,7 +221,7 @@ def _chain_sheets(project: Project, options: ExportOptions, scenario: str) -> di
 
 
 def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
-          notes: list[GeoWarning]) -> bytes:
+          notes: list[GeoWarning], *, progress: Progress | None = None) -> bytes:
     lang = options.lang
     sheets = {t("export.sheet.summary", lang): _summary_sheet(project, scenario, lang)}
     if options.level != "town":
@@ -227,6 +231,8 @@ def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[st
                                                                       scenario=scenario, lang=lang).items()})
     headers = {c: tab.header(c, lang) for df in sheets.values() for c in df.columns}
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
+    report(progress, "progress.export.tables", 1, 1)
+    report(progress, "progress.export.write", 0, 1)
     return fmt.to_xlsx_bytes(sheets, headers=headers, metadata=meta_local,
                              metadata_title=t("export.sheet.metadata", lang),
                              metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)),
@@ -316,8 +322,9 @@ def _unzip(data: bytes) -> dict[str, bytes]:
 
 # --- entry points -----------------------------------------------------------------------------
 
-def export_bytes(project: Project, options: ExportOptions, *, now: datetime | None = None) -> ExportResult:
-    """Build one export in memory.
+def export_bytes(project: Project, options: ExportOptions, *, now: datetime | None = None,
+                 progress: Progress | None = None) -> ExportResult:
+    """Build one export in memory; ``progress`` hears ``progress.export.tables`` then ``progress.export.write``.
 
     Geometry is written in WGS 84 unless ``options.crs`` names GCJ-02/BD-09 or an EPSG CRS
     (then named in the file name and metadata). Phones are masked unless
@@ -336,8 +343,9 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
     crs = output_crs(options.crs)
     meta = export_metadata(project, options, scenario=scenario, crs_label=crs.label, exported_at=when)
     notes: list[GeoWarning] = []
+    report(progress, "progress.export.tables", 0, 1)
     if options.fmt == "xlsx":
-        data = _xlsx(project, options, scenario, meta, notes)
+        data = _xlsx(project, options, scenario, meta, notes, progress=progress)
     elif options.fmt == "csv":
         data = fmt.to_csv_bytes(tab.localise_columns(_table(project, options, scenario), options.lang),
                                 encoding=options.encoding, notes=notes)
@@ -353,6 +361,9 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
         data = roster_bytes(project, by=options.roster_by, form=options.roster_form, scenario=scenario,
                             privacy=_privacy(options), lang=options.lang, metadata=meta, encoding=options.encoding,
                             notes=notes)
+    if options.fmt != "xlsx":  # one step: tables and file are built together
+        report(progress, "progress.export.tables", 1, 1)
+    report(progress, "progress.export.write", 1, 1)
     filename = export_filename(options, scenario=scenario, crs_tag=crs.tag, exported_at=when)
     audited = options.include_personal
     if audited:

@@ -17,7 +17,7 @@ from geo.messages import label, t
 from geo.privacy import mask_name, mask_phone
 from geo.hierarchy import grid_tree
 from geo.project import Project
-from geo.rollup import SERVED_COLUMNS, service_point_grids, unit_figures
+from geo.rollup import SERVED_COLUMNS, Figures, service_point_grids, unit_figures
 from geo.staffing import staffing_by_grid
 
 # internal column names that exist only in exports (the rest come from geo.schema)
@@ -260,19 +260,20 @@ def grid_summary(project: Project, *, level: str | None = None, scenario: str | 
 
 
 def rollup_table(project: Project, *, level: str = "community", scenario: str | None = None,
-                 lang: str = "zh") -> gpd.GeoDataFrame:
+                 lang: str = "zh", figures: Figures | None = None) -> gpd.GeoDataFrame:
     """Community or town rows with the figures of ``geo.rollup.unit_figures`` (the one roll-up rule).
 
     Households, grids, staffing target/actual/share, short grids, people, service points, the
     coverage share (daily-life services, 500 m or the nearest radius measured), the served counts
     (organisations, governance projects, self-governance) and the management gaps. Geometry is the
-    community/town polygon in WGS 84 (empty when the layer is missing).
+    community/town polygon in WGS 84 (empty when the layer is missing). ``figures``: the
+    ``unit_figures`` of this scenario when the caller already has them (one roll-up per export).
     """
     if level not in ROLLUP_LEVELS:
         msg = f"rollup level {level!r} not in {ROLLUP_LEVELS}"
         raise ExportError(msg, code="export.unknown_level", level=level, known=list(EXPORT_LEVELS))
     scenario = current_scenario(project, scenario)
-    figures = unit_figures(project, scenario=scenario).get(level)
+    figures = (figures if figures is not None else unit_figures(project, scenario=scenario)).get(level)
     layer = project.layer(s.COMMUNITIES if level == "community" else s.TOWNS).to_crs(s.STORAGE_CRS)
     codes = layer[s.CODE].astype(str)
     town_names = _names(project.layer(s.TOWNS))

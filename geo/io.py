@@ -411,15 +411,49 @@ def _check_geometry_types(gdf: gpd.GeoDataFrame, layer: str, *, label: str) -> N
                                        ids=feature_ids(gdf, layer, present)[:10])
 
 
+def _repaired(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(geometries with the invalid ones made valid, mask of the invalid)``: the one repair rule."""
+    invalid = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
+    fixed = geoms.copy()
+    if invalid.any():
+        fixed[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+    return fixed, invalid
+
+
+REPAIR_COLUMNS = ("feature_id", "reason", "type_before", "type_after", "area_before_m2", "area_after_m2")
+
+
+def repair_changes(gdf: gpd.GeoDataFrame, layer: str) -> pd.DataFrame:
+    """What ``repair=True`` would change in ``gdf`` (a layer in any CRS with a CRS): one row per invalid feature.
+
+    Columns ``REPAIR_COLUMNS``: the feature's id (``#row`` when blank), shapely's reason, the
+    geometry type before and after ``make_valid(method="structure")`` and the area before
+    and after in m² (EPSG:32648; 0 for points). Valid and missing geometries are not listed;
+    the index is the input's.
+    """
+    geoms = gdf.geometry.to_numpy()
+    fixed, invalid = _repaired(geoms)
+    if not invalid.any():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in REPAIR_COLUMNS})
+    rows = gdf.index[invalid]
+
+    def area_m2(values: np.ndarray) -> np.ndarray:
+        return gpd.GeoSeries(values, index=rows, crs=gdf.crs).to_crs(s.METRIC_CRS).area.to_numpy()
+
+    return pd.DataFrame({
+        "feature_id": feature_ids(gdf, layer, invalid), "reason": shapely.is_valid_reason(geoms[invalid]),
+        "type_before": [g.geom_type for g in geoms[invalid]], "type_after": [g.geom_type for g in fixed[invalid]],
+        "area_before_m2": area_m2(geoms[invalid]), "area_after_m2": area_m2(fixed[invalid]),
+    }, index=rows)
+
+
 def _repair(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geoms = gdf.geometry.to_numpy()
-    invalid = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
+    fixed, invalid = _repaired(geoms)
     out = gdf.copy()
     if "repaired" not in out.columns:
         out["repaired"] = False
     if invalid.any():
-        fixed = geoms.copy()
-        fixed[invalid] = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         out = out.set_geometry(gpd.GeoSeries(fixed, index=out.index, crs=out.crs))
         out.loc[out.index[invalid], "repaired"] = True
     return out

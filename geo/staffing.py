@@ -60,6 +60,7 @@ from geo import schema as s
 from geo.assign import point_grids_table
 from geo.audit import log_event
 from geo.errors import GeoInputError
+from geo.progress import Progress, report
 from geo.values import is_true, now_iso
 
 REQUIRED_SKILLS = "required_skills"  # optional grid column, ";"-separated
@@ -919,24 +920,30 @@ def staff_project(project: Any, *, options: StaffingOptions | None = None, now: 
 
 
 def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None, user: str = "",
-                   point_grids: pd.DataFrame | None = None) -> tuple[Any, pd.DataFrame, StaffingResult]:
+                   point_grids: pd.DataFrame | None = None,
+                   progress: Progress | None = None) -> tuple[Any, pd.DataFrame, StaffingResult]:
     """Points to grids and staffing on a project; returns the updated project and both results.
 
     ``point_grids`` is ``point_grids_table``'s result when the caller computed it already
     (``geo.distributed.point_grids_table_dask``); else it is computed here.
-    Both steps are logged in the audit table (``point_grids``, ``staffing_run``, by ``user``).
+    Both steps are logged in the audit table (``point_grids``, ``staffing_run``, by ``user``);
+    ``progress`` hears ``progress.assign.points`` then ``progress.assign.staffing`` (``geo.progress``).
     """
 
     if not len(project.layer(s.GRIDS)):
         msg = "project has no grids"
         raise GeoInputError(msg, code="assign.no_grids")
+    report(progress, "progress.assign.points", 0, 1)
     if point_grids is None:
         point_grids = point_grids_table(project.layers, max_distance_m=max_distance_m)
+    report(progress, "progress.assign.points", 1, 1)
+    report(progress, "progress.assign.staffing", 0, 1)
     project = log_event(project.with_table(s.POINT_GRIDS, point_grids), action="point_grids", user=user,
                         obj=s.POINT_GRIDS, counts={"points": point_grids[s.POINT_ID].nunique(),
                                                    "rows": len(point_grids),
                                                    "unplaced": int(point_grids[s.GRID_CODE].isna().sum())})
     project, result = staff_project(project, options=options, point_grids=point_grids, user=user)
+    report(progress, "progress.assign.staffing", 1, 1)
     return project, point_grids, result
 
 

@@ -22,6 +22,7 @@ from geo.printdata import (
     MapPageData, NoticeData, Unit, atlas_units, city_name, map_page_data, page_figures, parse_page_selection,
 )
 from geo.project import Project
+from geo.progress import Progress, report
 from geo.values import today_iso
 from layers import print as lp
 from layers import style
@@ -99,7 +100,7 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
                  town: str | None = None, community: str | None = None, measure: str = "staffing",
                  category: str | None = None, radius_m: int | None = None,
                  options: lp.PageOptions | None = None, per_unit: bool = False,
-                 mask_names: bool = False) -> AtlasResult:
+                 mask_names: bool = False, progress: Progress | None = None) -> AtlasResult:
     """Write an atlas: cover, contents and one map+table page per selected unit.
 
     Parameters
@@ -111,6 +112,8 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
         (no cover or contents then).
     pages, town, community
         Page selection (``"3,5,7-10"``, atlas numbers) and parent filters.
+    progress
+        Hears ``progress.atlas.pages`` per unit page, then ``progress.atlas.merge`` (``geo.progress``).
 
     Raises
     ------
@@ -132,9 +135,11 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
     if per_unit:
         out.mkdir(parents=True, exist_ok=True)
         paths = []
-        for n, unit in entries:
+        for i, (n, unit) in enumerate(entries):
+            report(progress, "progress.atlas.pages", i, len(entries))
             name = f"{n:03d}_{_safe(unit.code)}.pdf"
             paths.append(lp.save_figure(page(unit, None), out / name, fmt="pdf", font_path=options.font_path))
+        report(progress, "progress.atlas.pages", len(entries), len(entries))
         return AtlasResult(paths, len(paths), entries)
 
     n_contents = max(1, -(-len(entries) // CONTENTS_ROWS))
@@ -148,10 +153,14 @@ def render_atlas(project: Project, level: str, out: str | Path, *, pages: str | 
             for part in range(n_contents):
                 chunk = numbered[part * CONTENTS_ROWS:(part + 1) * CONTENTS_ROWS]
                 pdf.savefig(lp.literal_texts(render_contents(chunk, options=portrait, part=part)))
-            for _n, unit, page_no in numbered:
+            for i, (_n, unit, page_no) in enumerate(numbered):
+                report(progress, "progress.atlas.pages", i, len(numbered))
                 pdf.savefig(lp.literal_texts(page(unit, page_no)))
+            report(progress, "progress.atlas.pages", len(numbered), len(numbered))
+        report(progress, "progress.atlas.merge", 0, 1)
         n_pages = _add_outline(str(tmp), [(_outline_title(n, u), p - 1) for n, u, p in numbered],
                                contents_page=1, lang=options.lang)
+        report(progress, "progress.atlas.merge", 1, 1)
     return AtlasResult([out], n_pages, entries)
 
 

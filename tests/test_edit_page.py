@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import schema as s
 from geo.edits import add_volunteer
+from geo.messages import t
 from geo.project import load_project, save_project
 from geo.records import apply_record
 from ui import state
@@ -53,6 +54,15 @@ def test_edit_page__add_volunteer_updates_panel_and_masks_names(project_file):
     page_text = " ".join(str(df.value.to_dict()) for df in at.dataframe)
     assert "张000" not in page_text  # full name never sent to the browser
     assert "张**0" in page_text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_edit_page__title_is_its_menu_label(project_file, lang):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state[state.PROJECT_PATH] = str(project_file)
+    at.session_state[state.LANG] = lang
+    at.run()
+    assert [title.value for title in at.title] == [t("ui.nav.edit", lang)]
 
 
 def test_edit_page__lock_then_undo_then_redo(project_file):

@@ -4,12 +4,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely import is_valid
 from streamlit.testing.v1 import AppTest
 
 from geo import schema as s
 from geo.project import load_project
 from ui import state
+from tests.shapes import SHAPES, as_lonlat, box
 from ui.safe import plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,3 +147,32 @@ def test_wizard__updates_the_open_project_with_a_diff_and_keeps_everything_else(
     audit = project.table(s.AUDIT)
     assert audit.loc[audit["action"] == "import", "object"].iloc[-1] == s.GRIDS
     assert audit["action"].iloc[-1] == "save"
+
+
+def test_wizard__previews_geometry_repair_then_saves_the_repaired_layer(tmp_path):
+    folder = tmp_path / "towns"
+    folder.mkdir()
+    gpd.GeoDataFrame({s.CODE: ["510184001", "510184002"], s.NAME: ["甲镇", "乙镇"]},
+                     geometry=[as_lonlat(box(200, 0, 300, 100)), as_lonlat(SHAPES["bow_tie"])],
+                     crs="EPSG:4326").to_file(folder / "towns.geojson")
+    at = _wizard(tmp_path, folder)
+    for sb in at.selectbox:
+        if sb.key and sb.key.startswith("import_layer_"):
+            sb.set_value(s.TOWNS)
+    at.run()
+    at.button(key="import_check").click().run()
+    assert not at.exception
+    previews = [df.value for df in at.dataframe if "修复后类型" in df.value.columns]
+    assert len(previews) == 1
+    preview = previews[0]
+    assert preview["要素"].tolist() == ["510184002"]
+    assert preview["修复后类型"].tolist() == ["多部件多边形"]
+    assert any("1 个无效几何" in w.value for w in at.warning)
+    at.checkbox(key="import_repair").check().run()
+    assert not [df for df in at.dataframe if "修复后类型" in df.value.columns]  # applied: nothing left to repair
+    out = tmp_path / "repaired.gpkg"
+    at.text_input(key="import_save_path").set_value(str(out)).run()
+    at.button(key="import_save").click().run()
+    assert not at.exception
+    towns = load_project(out).layer(s.TOWNS)
+    assert is_valid(towns.geometry.to_numpy()).all() and len(towns) == 2

@@ -136,7 +136,7 @@ def test_coverage_xlsx__shares_as_percent_cells_radius_numeric_codes_text(tiny_p
 
 def test_geo__writes_xlsx_only_through_to_xlsx_bytes():
     root = Path(__file__).resolve().parents[1] / "geo"
-    writers = ("openpyxl.Workbook(", "Workbook(write_only", "ExcelWriter", ".to_excel(")
+    writers = ("openpyxl.Workbook(", "Workbook(write_only", "xlsxwriter.Workbook(", "ExcelWriter", ".to_excel(")
     found = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                    if any(w in p.read_text(encoding="utf-8") for w in writers))
     assert found == ["export_formats.py"]

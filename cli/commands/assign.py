@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cli.progress import progress_bar
 from geo import schema as s
 from geo.distributed import check_scheduler, point_grids_table_dask
 from geo.messages import format_ids, label, t
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
     point_grids = None if args.scheduler is None else point_grids_table_dask(
         project.layers, scheduler=args.scheduler, max_distance_m=max_distance_m)
     project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m,
-                                                  point_grids=point_grids)
+                                                  point_grids=point_grids, progress=progress_bar(lang))
     # the revision check holds whenever `out` is the project under any name (relative, absolute, symlink)
     save_project(project, out, expected_revision=project.revision if same_file(out, path) else None)
     for line in summary_lines(point_grids, result, options.scenario, lang):

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cli.progress import progress_bar
 from geo import schema as s
 from geo.distributed import check_scheduler, coverage_rollup_dask, service_reach_dask
 from geo.coverage import category_masks, radii_from, rank_worst_grids, service_reach, with_coverage
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
 
         network = read_network(args.network, corridor_m=args.corridor or DEFAULT_CORRIDOR_M)
     if args.scheduler is None:
-        coverage_df = service_reach(project, radii_m=radii, network=network)
+        coverage_df = service_reach(project, radii_m=radii, network=network, progress=progress_bar(lang))
     else:
         coverage_df = service_reach_dask(project, scheduler=args.scheduler, radii_m=radii)
     meta = {"distance": "network" if network else "euclidean", "radii_m": radii,

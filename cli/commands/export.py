@@ -15,6 +15,7 @@ import warnings
 import getpass
 from pathlib import Path
 
+from cli.progress import progress_bar
 from geo import export_tables as tab
 from geo.errors import ExportError, GeoInputError
 from geo.export import FORMATS, ROSTER_FORMS, ExportOptions, export_bytes
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
                             encoding=args.encoding, scenario=args.scenario,
                             user=_user(args),
                             roster_by=args.by, roster_form=_roster_form(out))
-    result = export_bytes(project, options)
+    result = export_bytes(project, options, progress=progress_bar(lang))
     if out.is_dir():
         target = out / result.filename
     else:  # `--out roster` gets the format's extension: `roster.md`

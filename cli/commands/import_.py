@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
+from cli.progress import progress_bar
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.idcard import new_salt
@@ -15,6 +16,7 @@ from geo.organisations import ORGANISATIONS, organisations_table, read_organisat
 from geo.selfgov import read_selfgov, selfgov_table
 from geo.outputs import OutputRefusedError, guard_output, is_project_file, keep_backup
 from geo.project import Project, load_project, save_project
+from geo.progress import Progress, report
 from geo.project_update import UpdateReport, apply_roster, import_layers
 from geo.roster_import import read_roster
 from geo.sanity import area_of
@@ -66,7 +68,8 @@ def _option(args: argparse.Namespace, stem: str, suffix: str = "") -> str | None
     return getattr(args, (stem + suffix).replace("-", "_"), None)
 
 
-def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> dict[str, LoadedLayer]:
+def load_all(args: argparse.Namespace, *, existing: Project | None = None,
+             progress: Progress | None = None) -> dict[str, LoadedLayer]:
     """Load every file given on the command line (raises on the first unusable one).
 
     Points are checked against the project area (the existing project's, else the polygons
@@ -75,15 +78,16 @@ def load_all(args: argparse.Namespace, *, existing: Project | None = None) -> di
     mapping = parse_mapping_args(args.map)
     loaded: dict[str, LoadedLayer] = {}
     salt = (existing.meta.get("id_salt") if existing else None) or new_salt()
-    for layer, stem in LAYER_OPTIONS:
+    given = [(layer, stem) for layer, stem in LAYER_OPTIONS if _option(args, stem)]
+    for i, (layer, stem) in enumerate(given):
+        report(progress, "progress.import.read", i, len(given))
         path = _option(args, stem)
-        if not path:
-            continue
         known = {**(existing.layers if existing else {}), **{k: v.gdf for k, v in loaded.items()}}
         loaded[layer] = load_layer(path, layer, crs=_option(args, stem, "-crs") or args.crs, mapping=mapping,
                                    source_layer=_option(args, stem, "-layer"), encoding=args.encoding,
                                    repair=args.repair, id_salt=salt, keep_id_numbers=args.keep_id_numbers,
                                    area=area_of(known) if layer not in POLYGON_LAYERS else None)
+    report(progress, "progress.import.read", len(given), len(given))
     if not loaded and not args.roster and not args.organisations and not args.projects and not args.selfgov:
         msg = "no input files"
         raise GeoInputError(msg, code="import.no_inputs")
@@ -218,7 +222,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
     """Import (or update with ``--update``), save the project atomically, print the check; exit 1 on errors."""
     out = check_outputs(args)
     existing = load_project(out) if args.update else None
-    loaded = load_all(args, existing=existing)
+    progress = progress_bar(lang)
+    loaded = load_all(args, existing=existing, progress=progress)
     print_loaded(loaded, lang)
     project = _import(existing, loaded, args, lang)
     if args.roster:
@@ -227,9 +232,13 @@ def run(args: argparse.Namespace, lang: str) -> int:
         project = _with_organisations(project, args, lang)
     project = _with_governance(project, args, lang)
     files = {layer: item.file for layer, item in loaded.items()}
+    report(progress, "progress.import.check", 0, 1)
     findings = check_layers(project.layers, files=files, tolerance_m2=args.tolerance_m2)
+    report(progress, "progress.import.check", 1, 1)
     backup = keep_backup(out) if args.replace else None
+    report(progress, "progress.import.save", 0, 1)
     saved = save_project(project, out, expected_revision=existing.revision if existing is not None else None)
+    report(progress, "progress.import.save", 1, 1)
     print(t("import.saved", lang, file=str(out), revision=saved.revision))
     if backup:
         print(t("output.backup", lang, file=str(backup)))

@@ -9,6 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
+from cli.progress import progress_bar
 from geo.errors import GeoInputError
 from geo.messages import t
 from geo.outputs import guard_output
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
         result = atlas.render_atlas(project, args.atlas, out, pages=args.pages, town=args.town,
                                     community=args.community, measure=spec.name, category=spec.category,
                                     radius_m=args.radius_m, options=options, per_unit=args.per_unit,
-                                    mask_names=args.mask_names)
+                                    mask_names=args.mask_names, progress=progress_bar(lang))
         seconds = f"{time.perf_counter() - started:.1f}"
         if args.per_unit:
             print(t("print.done_many", lang, n=len(result.paths), file=str(out), seconds=seconds))

@@ -107,7 +107,6 @@ MESSAGES = {
     "edit.change.removed": {"zh": "删除", "en": "removed"},
     "edit.change.changed": {"zh": "修改", "en": "changed"},
     # --- the edit page ---
-    "edit.page.title": {"zh": "人员调整", "en": "Edit assignments"},
     "edit.page.no_project": {
         "zh": "未找到项目文件 {file}。请先在“项目”页打开或导入项目。",
         "en": "Project file {file} not found. Open or import a project on the Project page first.",

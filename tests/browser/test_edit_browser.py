@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from geo import schema as s
+from geo.messages import t
 from geo.project import load_project, save_project
 from tests.browser.server import CHROMIUM, streamlit_server
 from tests.factories import tiny_project
@@ -21,7 +22,7 @@ def test_edit_page_in_browser__add_undo_redo_lock_compare_save(tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page()
         page.goto(f"{url}/edit")
-        expect(page.get_by_role("heading", name="人员调整")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_role("heading", name=t("ui.nav.edit", "zh"))).to_be_visible(timeout=TIMEOUT_MS)
 
         def click(label: str, then: str) -> None:
             button = page.get_by_role("button", name=label, exact=True)

@@ -432,7 +432,7 @@ def _history_bar(path: str, disk: Project, project: Project) -> None:
 def main() -> None:
     """Render the page: widgets -> cached load -> geo edits -> tables."""
     state.init_state()
-    st.title(tr("edit.page.title"))
+    st.title(tr("ui.nav.edit"))  # the menu entry and the title are one key
     path = str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT)
     if not (open_store(path).exists() if is_database_url(path) else Path(path).exists()):
         st.info(plain(tr("edit.page.no_project", file=path)))

@@ -11,6 +11,7 @@ from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edit
 from ui import state
 from ui.common import current_project, project_path
 from ui.i18n import show_error, show_notes, tr
+from ui.progress import progress_bar
 from ui.safe import plain
 
 # widget keys of this page (small values only; the prepared file is kept until options change)
@@ -72,7 +73,8 @@ def _prepare(options: ExportOptions) -> None:
     """Build the file; a personal export is logged (project saved) before its bytes are offered."""
     project = current_project()
     try:
-        result = export_bytes(project, options)
+        with progress_bar() as progress:
+            result = export_bytes(project, options, progress=progress)
         if result.audited:
             save_project(result.project, project_path(), expected_revision=project.revision,
                          user=options.user)

@@ -14,12 +14,14 @@ from geo.errors import GeoInputError
 from geo.import_review import ORGANISATIONS, ROSTER, SKIP, FilePlan, LoadOutcome, load_files, qa_kinds, qa_table
 from geo.messages import error_text, t
 from geo.project import Project, save_project
+from geo.progress import report as report_progress
 from layers.web import PointSpec, PolygonSpec, layered_map
 from ui import labels, state
 from ui.cached import (
     cached_guess, cached_headers, cached_import, cached_organisations, cached_project, cached_roster,
 )
 from ui.i18n import show_error, tr
+from ui.progress import progress_bar
 from ui.safe import plain
 
 TARGETS = (SKIP, s.TOWNS, s.COMMUNITIES, s.GRIDS, s.HOUSEHOLDS, s.SERVICE_POINTS, s.VOLUNTEERS, ROSTER, ORGANISATIONS)
@@ -142,6 +144,23 @@ def _shifts(outcome: LoadOutcome) -> None:
         if item.declared_shift is not None and item.declared_shift.n:
             st.info(plain(tr("wizard.shift", file=item.file, crs=item.source_crs,
                              median=f"{item.declared_shift.median_m:.0f}", max=f"{item.declared_shift.max_m:.0f}")))
+
+
+def _repair_preview(outcome: LoadOutcome) -> None:
+    """Invalid geometries of the files as loaded, and what the repair option would make of them (nothing saved)."""
+    from geo.io import REPAIR_COLUMNS, repair_changes
+
+    for item in outcome.loaded.values():
+        changes = repair_changes(item.gdf, item.layer)
+        if changes.empty:
+            continue
+        st.warning(plain(tr("wizard.repair_preview", file=item.file, n=len(changes))))
+        shown = changes.assign(type_before=[tr(f"wizard.geom.{g}") for g in changes["type_before"]],
+                               type_after=[tr(f"wizard.geom.{g}") for g in changes["type_after"]],
+                               area_before_m2=changes["area_before_m2"].round(1),
+                               area_after_m2=changes["area_after_m2"].round(1))
+        st.dataframe(shown.rename(columns={c: tr(f"wizard.repair_col.{c}") for c in REPAIR_COLUMNS}),
+                     hide_index=True, key=f"import_repair_preview_{item.layer}")
 
 
 def _report(findings: list[dict]) -> None:
@@ -269,16 +288,22 @@ if st.session_state.get(CHECKED):
     from geo.validate import check_layers
 
     salt_ = base_.meta.get("id_salt") if base_ is not None else None
-    with st.spinner(tr("ui.import.checking")):
+    with progress_bar() as progress_:
+        report_progress(progress_, "progress.import.read", 0, 1)
         outcome_ = _load(files_, plans_, salt_, base_)
+        report_progress(progress_, "progress.import.read", 1, 1)
+        report_progress(progress_, "progress.import.check", 0, 1)
         project_, report_ = import_layers(base_, outcome_.loaded, user=str(st.session_state.get(state.USER_NAME) or ""))
         rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
         project_ = _with_people(project_, report_, rosters_, orgs_)
+        report_progress(progress_, "progress.import.check", 1, 1)
     for error_ in outcome_.errors.values():  # every file's problem, not only the first
         st.error(plain(error_text(error_, state.lang(), front="web")))
     for text_ in place_errors_.values():
         st.error(plain(text_))
     _shifts(outcome_)
+    if not repair_:
+        _repair_preview(outcome_)
     if outcome_.loaded or rosters_ or orgs_:
         checked_ = check_layers(project_.layers, files={k: v.file for k, v in outcome_.loaded.items()})
         findings_ = outcome_.findings() + report_.findings + [f for r in rosters_ for f in r.findings] + \

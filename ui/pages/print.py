@@ -12,15 +12,16 @@ from geo.errors import GeoInputError
 from geo.explore import unit_names
 from geo.noticeboard import notice_chain, with_phone_consent
 from geo.project import save_project
-from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data
+from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data, page_figures
 from layers import atlas
 from layers import print as lp
 from layers.style import parse_measure
 from ui import labels, state
 from ui.cached import cached_project, project_stamp
 from ui.i18n import show_error, tr
+from ui.progress import progress_bar
 
-st.header(tr("ui.nav.print"))
+st.title(tr("ui.nav.print"))
 try:
     project = cached_project(st.session_state[state.PROJECT_PATH])
 except GeoInputError as exc:
@@ -44,24 +45,31 @@ options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang()
                          internal=internal, approval_number=approval.strip())
 
 
-def _page_figure(project, page: tuple):
+@st.cache_data(max_entries=4, show_spinner=False)
+def _figures(path: str, stamp: object, category: str | None, _project):
+    """The roll-up every map page reads, once per project file state and category (not once per unit)."""
+    return page_figures(_project, category=category)
+
+
+def _page_figure(project, page: tuple, figures):
     """The figure of one map page or notice board: ``page`` = (kind, code, measure, category, options)."""
     kind, code, measure_name, category, page_options = page
     if kind == "notice":
         return atlas.render_notice_page(notice_data(project, code), page_options)
-    data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category)
+    data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category, figures=figures)
     return lp.render_map_page(data, page_options)
 
 
-def _page_bytes(project, page: tuple, *, fmt: str, dpi: int | None = None) -> bytes:
-    fig = _page_figure(project, page)
+def _page_bytes(project, page: tuple, figures, *, fmt: str, dpi: int | None = None) -> bytes:
+    """One page as bytes; also runs on a download click, outside the script run (no session state here)."""
+    fig = _page_figure(project, page, figures)
     return lp.figure_bytes(fig, fmt=fmt, dpi=dpi) if dpi else lp.figure_bytes(fig, fmt=fmt)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _preview_png(path: str, mtime_ns: int, page: tuple, _project) -> bytes:
+def _preview_png(path: str, stamp: object, page: tuple, _project, _figures) -> bytes:
     """The low-resolution preview, cached per project file state and page (a page switch back is instant)."""
-    return _page_bytes(_project, page, fmt="png", dpi=80)
+    return _page_bytes(_project, page, _figures, fmt="png", dpi=80)
 
 
 def _unit_choices(kind: str) -> dict[str, str]:
@@ -109,10 +117,10 @@ try:
         n = len(atlas_units(project, level))
         st.caption(f"1–{n}")
         if st.button(tr("print.ui.build"), key="print_build"):
-            with tempfile.TemporaryDirectory() as tmp, st.spinner(tr("print.ui.building")):
+            with tempfile.TemporaryDirectory() as tmp, progress_bar() as progress:
                 out = Path(tmp) / "atlas.pdf"
                 atlas.render_atlas(project, level, out, pages=pages or None, measure=spec.name,
-                                   category=spec.category, options=options)
+                                   category=spec.category, options=options, progress=progress)
                 st.download_button(tr("print.ui.download_pdf"), out.read_bytes(), file_name=f"atlas_{level}.pdf",
                                    mime="application/pdf", key="print_download_atlas")
     else:
@@ -131,11 +139,13 @@ try:
         if kind == "notice":
             _notice_settings(project, code, path)
         page = (kind, code, spec.name, spec.category, options)
-        st.image(_preview_png(path, project_stamp(path), page, project), caption=tr("print.ui.preview"))
+        stamp = project_stamp(path)  # a file's state or an office server's revision
+        figures = _figures(path, stamp, spec.category, project) if kind == "map" else None
+        st.image(_preview_png(path, stamp, page, project, figures), caption=tr("print.ui.preview"))
         # full resolution only when downloaded (a callable runs on the click, not on every rerun)
-        st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, fmt="pdf"),
+        st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, figures, fmt="pdf"),
                            file_name=f"{code}.pdf", mime="application/pdf", key="print_download_pdf")
-        st.download_button(tr("print.ui.download_png"), partial(_page_bytes, project, page, fmt="png", dpi=300),
+        st.download_button(tr("print.ui.download_png"), partial(_page_bytes, project, page, figures, fmt="png", dpi=300),
                            file_name=f"{code}.png", mime="image/png", key="print_download_png")
 except GeoInputError as exc:
     show_error(exc)

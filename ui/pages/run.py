@@ -24,6 +24,7 @@ from ui.cached import cached_simplified
 from ui.common import clear_keys, current_project, project_path, select_group
 from ui.i18n import show_error, tr
 from ui.mapview import suggestion_map
+from ui.progress import progress_bar
 from ui.safe import plain
 
 PENDING = "run_pending"  # a computed run not saved yet: what it changes (tables, layers, meta) and its summary
@@ -108,10 +109,11 @@ def _assignment(project: Project) -> None:
         before = staffing.staffing_by_grid(configured)
         t0 = time.perf_counter()
         try:
-            with st.spinner(tr("ui.run.running")):
+            with progress_bar() as progress:
                 options = staffing.StaffingOptions.from_settings(configured.settings, max_distance_m=float(max_d))
                 new_project, _, result = staffing.assign_project(configured, options=options,
-                                                                 max_distance_m=float(max_d), user=_user())
+                                                                 max_distance_m=float(max_d), user=_user(),
+                                                                 progress=progress)
         except GeoInputError as exc:
             show_error(exc)
             return
@@ -160,24 +162,18 @@ def _coverage(project: Project) -> None:
                                value=int(DEFAULT_CORRIDOR_M), key="run_corridor", disabled=not roads)
     if st.button(tr("ui.run.run_coverage"), type="primary", key="run_coverage_button", disabled=not radii):
         t0 = time.perf_counter()
-        progress = st.progress(0.0, text=tr("ui.run.running"))
-        # the same categories as the command line: the 4 service categories and every point type present
-        keys = list(coverage.category_masks(project.layer(s.SERVICE_POINTS)))
         try:
             # walking along the planner's own road lines when given (geo.network), else straight-line reach
             network = read_network(roads, corridor_m=float(corridor)) if roads else None
-            frames = []
-            for i, category in enumerate(keys):
-                frames.append(coverage.service_reach(project, radii_m=radii, categories=[category], network=network))
-                progress.progress((i + 1) / len(keys), text=tr("ui.run.running"))
-            table = pd.concat(frames, ignore_index=True)
+            # the same categories as the command line: the 4 service categories and every point type present
+            with progress_bar() as progress:
+                table = coverage.service_reach(project, radii_m=radii, network=network, progress=progress)
             meta = {"distance": "network" if network else "euclidean", "radii_m": radii,
                     "network_file": roads or None, "corridor_m": network.corridor_m if network else None}
             new_project = coverage.with_coverage(project, table, meta=meta, user=_user())
         except GeoInputError as exc:
             show_error(exc)
             return
-        progress.empty()
         before = _coverage_table(project, radii) if len(project.table(s.COVERAGE)) else None
         after = _coverage_table(new_project, radii)
         _stash("coverage", project, new_project, {

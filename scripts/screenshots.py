@@ -1,0 +1,88 @@
+"""Screenshots of every page of the app in Chinese and English: `.venv/bin/python scripts/screenshots.py`.
+
+Starts `streamlit run app.py` on the demo (``build/demo.gpkg``; built with ``python -m cli demo``
+when missing), opens each page of the app's menu (``PAGE_TABLE`` in app.py, the one list of pages)
+with ``?lang=zh`` and ``?lang=en`` in Debian's chromium and writes ``docs/screens/<page>_<lang>.png``.
+The README's screenshots section links these files.
+"""
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from geo.messages import LANGS, t  # noqa: E402
+from tests.browser.server import CHROMIUM, streamlit_server  # noqa: E402
+
+OUT = ROOT / "docs" / "screens"
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+TIMEOUT_MS = 120_000
+VIEWPORT = {"width": 1400, "height": 900}
+
+
+def page_table() -> list[tuple[str, str, str]]:
+    """``(file, nav key, url path)`` of every page, read from app.py's ``PAGE_TABLE`` (without running the app)."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t_, "id", "") == "PAGE_TABLE" for t_ in node.targets):
+            return [(file, key, url) for file, key, url, _icon in ast.literal_eval(node.value)]
+    msg = "PAGE_TABLE not found in app.py"
+    raise RuntimeError(msg)
+
+
+def _idle(page) -> None:
+    page.wait_for_timeout(500)
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
+
+
+def shoot(url: str, out: Path = OUT) -> list[Path]:
+    """Every page in every language of the app at ``url``; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        for lang in LANGS:
+            page = browser.new_page(viewport=VIEWPORT, locale="zh-CN" if lang == "zh" else "en-GB")
+            for _file, key, path in page_table():
+                page.goto(f"{url}/{'' if path == 'explore' else path}?lang={lang}")
+                page.locator("[data-testid='stSidebarNav']").get_by_role(
+                    "link", name=t(key, lang)).wait_for(timeout=TIMEOUT_MS)
+                page.get_by_role("heading", level=1).first.wait_for(timeout=TIMEOUT_MS)
+                if path == "explore":
+                    page.frame_locator(MAP_IFRAME).locator(".leaflet-container svg path").first.wait_for(
+                        timeout=TIMEOUT_MS)
+                _idle(page)
+                page.wait_for_timeout(1500)  # maps and charts finish drawing
+                target = out / f"{path}_{lang}.png"
+                page.screenshot(path=str(target))
+                written.append(target)
+                print(target.relative_to(ROOT), flush=True)
+            page.close()
+        browser.close()
+    return written
+
+
+def main() -> int:
+    """Shoot every page on a copy of the demo (the app may write to the file it opens)."""
+    demo = ROOT / "build" / "demo.gpkg"
+    if not demo.exists():
+        subprocess.run([sys.executable, "-m", "cli", "demo", "--out", str(demo)], cwd=ROOT, check=True)
+    project = Path("build") / "screens.gpkg"  # relative to the app's folder: the sidebar shows a short path
+    shutil.copy(demo, ROOT / project)
+    try:
+        with streamlit_server(project) as url:
+            shoot(url)
+    finally:
+        (ROOT / project).unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
