@@ -599,7 +599,11 @@ def _rule_arcs(pb: _Problem, lay: _Layout) -> list[tuple[np.ndarray, ...]]:
 
     Party rule: ordinary entry o → place t (all places but the party one), o → party place s
     at ``party_missing_m`` (someone who is not a party member fills it), s → t, party entry
-    p → s and p → o (free). Cadre rule: cadre entry k → o, capped at the cadres the grid may
+    p → s and p → o (free). The party place has its own sink arc s → sink costing
+    ``-party_missing_m``: so a party member there saves it, anyone else pays it back on o → s,
+    and an empty party place saves nothing; the run's cost is the flow's plus
+    ``party_missing_m`` per party place (see ``_solve_flow``), which max-flow-with-min-cost
+    minimises after filling the most places. Cadre rule: cadre entry k → o, capped at the cadres the grid may
     still take; cadres who are party members enter at pk → s (the party place, not counted
     against the cap) or pk → k.
     """
@@ -609,8 +613,9 @@ def _rule_arcs(pb: _Problem, lay: _Layout) -> list[tuple[np.ndarray, ...]]:
     out = []
     if pb.party_on:
         m2 = np.full(ng, int(np.ceil(pb.opts.party_missing_m)), np.int64)
-        out += [(lay.o0 + g, lay.t0 + g, dem - slot, zero), (lay.o0 + g, lay.s0 + g, slot, m2),
-                (lay.s0 + g, lay.t0 + g, slot, zero), (lay.p0 + g, lay.s0 + g, slot, zero),
+        out += [(lay.s0 + g, np.ones(ng, np.int64), slot, -m2),  # first: the party place's sink arc
+                (lay.o0 + g, lay.t0 + g, dem - slot, zero), (lay.o0 + g, lay.s0 + g, slot, m2),
+                (lay.p0 + g, lay.s0 + g, slot, zero),
                 (lay.p0 + g, lay.o0 + g, dem, zero)]
     if pb.cadre_on:
         out.append((lay.k0 + g, lay.o0 + g, pb.g_cadre_cap, zero))
@@ -631,12 +636,14 @@ def _solve_flow(arcs: _Arcs, pb: _Problem, penalty: int) -> _Flow:
     nv, ng = len(pb.v_cap), len(pb.g_dem)
     lay = _layout(pb)
     demand = int(pb.g_dem.sum())
+    slot = pb.g_slot if pb.party_on else np.zeros(ng, np.int64)
     groups = [(np.zeros(nv, np.int64), lay.v0 + np.arange(nv), pb.v_cap, np.zeros(nv, np.int64)),
               (_arc_tails(pb, lay, arcs.v, arcs.g), _arc_heads(pb, lay, arcs.v, arcs.g),
                np.ones(len(arcs), np.int64), arcs.cost),
-              (lay.t0 + np.arange(ng), np.ones(ng, np.int64), pb.g_dem, np.zeros(ng, np.int64))]
+              (lay.t0 + np.arange(ng), np.ones(ng, np.int64), pb.g_dem - slot, np.zeros(ng, np.int64))]
     if pb.lead_cap is not None:
         groups.append((lay.v0 + np.arange(nv), lay.gate0 + np.arange(nv), pb.lead_cap, np.zeros(nv, np.int64)))
+    slot_sink = sum(len(grp[0]) for grp in groups)  # the party places' sink arcs come first among the rules
     groups += _rule_arcs(pb, lay)
     tail, head, cap, cost = (np.concatenate([grp[i] for grp in groups]).astype(np.int64) for i in range(4))
     smcf = min_cost_flow.SimpleMinCostFlow()
@@ -649,11 +656,20 @@ def _solve_flow(arcs: _Arcs, pb: _Problem, penalty: int) -> _Flow:
     flows = np.asarray(smcf.flows(idx), dtype=np.int64)
     n_arc = len(arcs)
     filled_in = nv + n_arc + np.arange(ng)
-    short = pb.g_dem - flows[filled_in]
-    flows[filled_in] = pb.g_dem  # with the short arcs every grid's sink arc is full
-    return _Flow(flows[nv:nv + n_arc], short, int(smcf.optimal_cost()) + penalty * int(short.sum()),
-                 np.r_[tail, np.zeros(ng, np.int64)], np.r_[head, lay.t0 + np.arange(ng)], np.r_[cap, pb.g_dem],
-                 np.r_[cost, np.full(ng, penalty, np.int64)], np.r_[flows, short], lay)
+    short_t = pb.g_dem - slot - flows[filled_in]
+    flows[filled_in] = pb.g_dem - slot  # with the short arcs every grid's sink arcs are full
+    short_s = np.zeros(ng, np.int64)
+    if pb.party_on:
+        short_s = slot - flows[slot_sink:slot_sink + ng]
+        flows[slot_sink:slot_sink + ng] = slot
+    m2 = int(np.ceil(pb.opts.party_missing_m)) if pb.party_on else 0
+    short = short_t + short_s
+    return _Flow(flows[nv:nv + n_arc], short,
+                 int(smcf.optimal_cost()) + penalty * int(short.sum()) + m2 * int(slot.sum()),
+                 np.r_[tail, np.zeros(2 * ng, np.int64)], np.r_[head, lay.t0 + np.arange(ng), lay.s0 + np.arange(ng)],
+                 np.r_[cap, pb.g_dem - slot, slot],
+                 np.r_[cost, np.full(ng, penalty, np.int64), np.full(ng, penalty + m2, np.int64)],
+                 np.r_[flows, short_t, short_s], lay)
 
 
 def _shortest_paths(dist: np.ndarray, tail: np.ndarray, head: np.ndarray, cost: np.ndarray) -> np.ndarray:
@@ -1018,7 +1034,7 @@ def _solve_whole(pb: _Problem) -> _Outcome:
             break
         todo = _merge_groups(group, v_block[extra.v], g_block[extra.g], solved, extra)
         rounds["merges"] += len(todo)
-    proof = {"proof": "reduced_costs" if kind == "blocks" else "communities", "short_penalty": penalty,
+    proof = {"proof": "reduced_costs" if kind == "blocks" else "components", "short_penalty": penalty,
              "decomposition": kind, "blocks": len(blocks), "groups": len(solved), **rounds}
     return _Outcome(arcs, arc_flow, short, cost, proof)
 
