@@ -68,6 +68,7 @@ PRIORITY = "priority"  # optional grid column: a priority grid (many elderly, no
 COVERAGE_SHARE = "coverage"  # optional grid column: share (0-1) of the grid in reach (geo.rollup.grid_figures)
 CITY_TIER = s.TIERS[0]  # 市
 OUT_OF_AREA_M = 50_000.0  # a home this far from every grid has coordinates in the wrong system
+COMMUNITY_SHIFT_M = 1e8  # search coordinates of two communities lie this far apart (same_community_only)
 PRICING_GROUPS = 4  # volunteers searched in this many groups of similar potential when pricing arcs
 
 # reason codes (messages: "assign.reason.<code>")
@@ -343,6 +344,8 @@ class _Problem:
     g_cadre_cap: np.ndarray | None  # cadres each grid may still take (cadre rule), else None
     g_bonus: np.ndarray  # metres off every arc into the grid (priority grids)
     g_city_bonus: np.ndarray  # metres off a 市 cadre's arc into the grid (worst coverage first)
+    v_sxy: np.ndarray  # search coordinates: homes, shifted far apart per community with same_community_only
+    g_sxy: np.ndarray  # search coordinates of grid centroids (same shift)
 
     @property
     def v_live(self) -> np.ndarray:
@@ -386,7 +389,7 @@ class _Problem:
             lead_cap=pick(self.lead_cap, v_idx), prev_key=keys(self.prev_key), fixed_key=keys(self.fixed_key),
             opts=self.opts, v_party=self.v_party[v_idx], v_cadre=self.v_cadre[v_idx], v_city=self.v_city[v_idx],
             g_slot=self.g_slot[g_idx], g_cadre_cap=pick(self.g_cadre_cap, g_idx), g_bonus=self.g_bonus[g_idx],
-            g_city_bonus=self.g_city_bonus[g_idx])
+            g_city_bonus=self.g_city_bonus[g_idx], v_sxy=self.v_sxy[v_idx], g_sxy=self.g_sxy[g_idx])
 
 
 def _in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
@@ -451,10 +454,10 @@ def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
         return _arcs_for(pb, np.repeat(v_live, len(g_live)), np.tile(g_live, len(v_live)))
     if not len(v_live) or not len(g_live):
         return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
-    tree_v = cKDTree(pb.vxy[v_live])
-    if cKDTree(pb.gxy[g_live]).count_neighbors(tree_v, pb.opts.max_distance_m) > limit:
+    tree_v = cKDTree(pb.v_sxy[v_live])
+    if cKDTree(pb.g_sxy[g_live]).count_neighbors(tree_v, pb.opts.max_distance_m) > limit:
         return None
-    vi, gi = _ball_pairs(tree_v, pb.gxy[g_live], pb.opts.max_distance_m)
+    vi, gi = _ball_pairs(tree_v, pb.g_sxy[g_live], pb.opts.max_distance_m)
     return _arcs_for(pb, v_live[vi], g_live[gi])
 
 
@@ -466,7 +469,7 @@ def _candidate_arcs(pb: _Problem) -> _Arcs:
     opts, ng = pb.opts, len(pb.gxy)
     parts_v, parts_g = [pb.prev_key // ng], [pb.prev_key % ng]
     k = min(opts.k_nearest, len(g_live))
-    _, nn = cKDTree(pb.gxy[g_live]).query(pb.vxy[v_live], k=k)
+    _, nn = cKDTree(pb.g_sxy[g_live]).query(pb.v_sxy[v_live], k=k)
     parts_v.append(np.repeat(v_live, k))
     parts_g.append(g_live[nn.reshape(len(v_live), k).ravel()])
     groups = []  # (grids, volunteers able to serve them): nearest able volunteers of each grid
@@ -479,7 +482,7 @@ def _candidate_arcs(pb: _Problem) -> _Arcs:
     for need, able in groups:
         if len(able) and len(need):
             ka = min(opts.grid_k_nearest, len(able))
-            _, nn = cKDTree(pb.vxy[able]).query(pb.gxy[need], k=ka)
+            _, nn = cKDTree(pb.v_sxy[able]).query(pb.g_sxy[need], k=ka)
             parts_g.append(np.repeat(need, ka))
             parts_v.append(able[nn.reshape(len(need), ka).ravel()])
     key = _unique_keys(np.concatenate(parts_v).astype(np.int64) * ng + np.concatenate(parts_g))
@@ -787,7 +790,7 @@ def _pricing_searches(pb: _Problem, lay: _Layout, pi: np.ndarray) -> list[_Searc
                 radius = np.minimum(radius, pb.opts.max_distance_m)
             ask = radius > 0
             if ask.any():
-                searches.append(_Search(cKDTree(pb.vxy[v_idx[group]]), v_idx[group], g_idx[ask], radius[ask]))
+                searches.append(_Search(cKDTree(pb.v_sxy[v_idx[group]]), v_idx[group], g_idx[ask], radius[ask]))
     return searches
 
 
@@ -804,7 +807,7 @@ def _improving_arcs(pb: _Problem, arcs: _Arcs, lay: _Layout, pi: np.ndarray, *, 
     for sr in searches:
         k = min(per_grid, len(sr.vols))
         upper = float(sr.radius.max()) * (1 + 1e-9) + 1e-6
-        dist, near = sr.tree.query(pb.gxy[sr.grids], k=k, distance_upper_bound=upper)
+        dist, near = sr.tree.query(pb.g_sxy[sr.grids], k=k, distance_upper_bound=upper)
         dist, near = dist.reshape(len(sr.grids), k), near.reshape(len(sr.grids), k)
         hit = dist <= sr.radius[:, None]
         found_v.append(sr.vols[near[hit]])
@@ -816,7 +819,7 @@ def _improving_arcs(pb: _Problem, arcs: _Arcs, lay: _Layout, pi: np.ndarray, *, 
         return extra
     found_v, found_g = [], []
     for sr in rest:
-        vi, gi = _ball_pairs(sr.tree, pb.gxy[sr.grids], sr.radius)
+        vi, gi = _ball_pairs(sr.tree, pb.g_sxy[sr.grids], sr.radius)
         found_v.append(sr.vols[vi])
         found_g.append(sr.grids[gi])
     return _negative_arcs(pb, arcs, lay, pi, found_v, found_g, per_grid)
@@ -1207,7 +1210,13 @@ def _rule_arrays(vols: pd.DataFrame, grids: pd.DataFrame, fv: np.ndarray, fg: np
         cadre_cap = np.maximum(int(opts.cadres_per_grid_max) - fixed_cadres, 0).astype(np.int64)
     gap = 1.0 - np.nan_to_num(grids[COVERAGE_SHARE].to_numpy(dtype=float), nan=1.0)
     city_bonus = opts.city_coverage_bonus_m * gap if opts.city_cadres_to_low_coverage else np.zeros(ng)
-    return {"v_party": v_party, "v_cadre": v_cadre, "v_city": (tier == CITY_TIER) & np.full(nv, True),
+    v_sxy, g_sxy = vols[["x", "y"]].to_numpy(), grids[["x", "y"]].to_numpy()
+    if opts.same_community_only:  # kd-tree searches then find people of the grid's own community first
+        codes = pd.Series(np.r_[vols[s.COMMUNITY_CODE].to_numpy(), grids[s.COMMUNITY_CODE].to_numpy()])
+        label, _ = pd.factorize(codes.astype(object))
+        shift = np.column_stack([label * COMMUNITY_SHIFT_M, np.zeros(len(label))])
+        v_sxy, g_sxy = v_sxy + shift[:nv], g_sxy + shift[nv:]
+    return {"v_sxy": v_sxy, "g_sxy": g_sxy, "v_party": v_party, "v_cadre": v_cadre, "v_city": (tier == CITY_TIER) & np.full(nv, True),
             "g_slot": slot.astype(np.int64), "g_cadre_cap": cadre_cap,
             "g_bonus": opts.priority_bonus_m * grids[PRIORITY].to_numpy(dtype=bool),
             "g_city_bonus": np.asarray(city_bonus, dtype=float)}
