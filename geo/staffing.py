@@ -918,9 +918,10 @@ def _blocks(pb: _Problem) -> tuple[list[np.ndarray], np.ndarray, str]:
         order = cen.index[np.lexsort((cen[1].to_numpy(), np.floor(cen[0].to_numpy() / 5_000)))]
         sizes = pd.Series(g_lab).value_counts().reindex(order).fillna(0).to_numpy()
         block_of_unit = pd.Series((np.cumsum(sizes) - sizes) // size, index=order)
-        g_block = block_of_unit.reindex(g_lab).fillna(-1).to_numpy(np.int64)
-        v_block = block_of_unit.reindex(v_lab).fillna(-1).to_numpy(np.int64)
-        blocks = [np.flatnonzero(g_block == b) for b in np.unique(g_block)]
+        ids, g_block = np.unique(block_of_unit.reindex(g_lab).to_numpy(np.int64), return_inverse=True)
+        v_block = pd.Series(np.arange(len(ids)), index=ids).reindex(block_of_unit.reindex(v_lab).to_numpy())
+        v_block = v_block.fillna(-1).to_numpy(np.int64)  # people of a community with no grid: no block
+        blocks = [np.flatnonzero(g_block == b) for b in range(len(ids))]
         return blocks, v_block, "communities"
     parts = _bisect(pb.gxy, g_live, size) if len(g_live) else [g_live]
     g_block = np.full(ng, -1, np.int64)

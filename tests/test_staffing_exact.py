@@ -8,7 +8,7 @@ less the same-community discount, less the stability term for earlier pairs, nev
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -348,3 +348,26 @@ def test_demo_project__nobody_leads_two_micro_grids(demo_project_file):
     assert len(in_micro) > 3000 and leads.max() == 1  # the demo's micro-grids are led, each by its own person
     assert in_micro[s.VOLUNTEER_ID].astype(str).value_counts().max() == 1  # one_leadership: one micro each
     assert find_violations(project).empty
+
+
+@pytest.mark.parametrize("same_community_only", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_solve_staffing__decomposed_equals_the_whole_problem(seed, same_community_only):
+    """Per block (or community) and monolithic runs reach the MILP's optimum, and say how they proved it."""
+    rng = np.random.default_rng(100 + seed)
+    n_vol, n_grid = 40, 16
+    case = Case(vxy=rng.uniform(0, 3000, (n_vol, 2)), gxy=rng.uniform(0, 3000, (n_grid, 2)),
+                capacity=rng.integers(1, 3, n_vol), target=rng.integers(1, 3, n_grid),
+                micro=rng.random(n_grid) < 0.7, v_skills=[set()] * n_vol, g_skills=[set()] * n_grid,
+                v_comm=list(rng.choice(["C1", "C2", "C3"], n_vol)), g_comm=list(rng.choice(["C1", "C2", "C3"], n_grid)),
+                fixed=[], previous=[], party=rng.random(n_vol) < 0.3,
+                options=StaffingOptions(one_leadership=True, party_member_per_micro=True, party_missing_m=800,
+                                        same_community_only=same_community_only, all_arcs_limit=0))
+    vols, grids, _ = case.frames()
+    reference = exact_optimum(case)
+    whole = solve_staffing(vols, grids, options=case.options)
+    blocks = solve_staffing(vols, grids, options=replace(case.options, block_grids=4))
+    assert achieved(case, whole) == achieved(case, blocks) == reference
+    assert whole.stats["decomposition"] == "none" and blocks.stats["blocks"] >= 2
+    expected = ("communities", "components") if same_community_only else ("blocks", "reduced_costs")
+    assert (blocks.stats["decomposition"], blocks.stats["proof"]) == expected
