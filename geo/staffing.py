@@ -84,6 +84,11 @@ CAPACITY_EXHAUSTED = "capacity_exhausted"
 NOT_NEEDED = "not_needed"
 NO_GRID_IN_REACH = "no_grid_in_reach"
 LOCKED_ROW_UNKNOWN = "locked_row_unknown"
+NO_PARTY_MEMBER = "no_party_member"  # a micro-grid left without a party member (party rule)
+PARTY_MEMBER_PLACE = "party_member_place"  # this row is the micro-grid's party member (party rule)
+CITY_CADRE_LOW_COVERAGE = "city_cadre_low_coverage"  # a 市 cadre placed where coverage is low
+PRIORITY_GRID = "priority_grid"  # placed in a priority grid of the rule set
+CADRE_CAP_REACHED = "cadre_cap_reached"  # a grid holds as many 下沉 cadres as the rule allows
 
 REASON_COLUMNS = ("kind", "id", s.REASON, "detail")
 SHORT_COLUMNS = (s.GRID_CODE, "target", "actual", "short", s.REASON)
@@ -1147,6 +1152,7 @@ def solve_staffing(volunteers_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame
     short_df = _short_frame(grids, vols, out.short, arcs, opts)
     reasons.append(_short_reasons(short_df))
     reasons.append(_left_out_volunteers(vols, arcs, fv_ok, new["v"].to_numpy()))
+    reasons.append(_rule_reasons(pd.concat([fixed, new_rows], ignore_index=True), vols, grids, pb, opts))
     reasons_df = pd.concat([r for r in reasons if len(r)] or [_reasons("", [], "")], ignore_index=True)
     stats = {"volunteers": len(vols), "grids": len(grids), "arcs": len(arcs), **proof,
              "places": int(grids["target"].sum()), "filled": int(used.sum()) + len(fixed),
@@ -1285,6 +1291,43 @@ def _short_frame(grids: pd.DataFrame, vols: pd.DataFrame, short: np.ndarray, arc
                            CAPACITY_EXHAUSTED).astype(object)
     return pd.DataFrame({s.GRID_CODE: grids[s.GRID_CODE].to_numpy()[idx], "target": target,
                          "actual": target - short[idx], "short": short[idx], s.REASON: reason})
+
+
+def _rule_reasons(rows: pd.DataFrame, vols: pd.DataFrame, grids: pd.DataFrame, pb: _Problem,
+                  opts: StaffingOptions) -> pd.DataFrame:
+    """Why rows are where they are under the party, cadre, coverage and priority rules (one row each).
+
+    ``assignment`` rows (id = volunteer, detail = grid): the party member holding a micro-grid's
+    party place (the closest), a 市 cadre in a grid whose coverage earned a bonus, anyone in a
+    priority grid. ``grid`` rows: micro-grids left without a party member, grids at the cadre cap.
+    """
+    vi = pd.Series(np.arange(len(vols)), index=vols[s.VOLUNTEER_ID].astype(str))
+    gi = pd.Series(np.arange(len(grids)), index=grids[s.GRID_CODE].astype(str))
+    v = vi.reindex(rows[s.VOLUNTEER_ID].astype(str)).to_numpy()
+    g = gi.reindex(rows[s.GRID_CODE].astype(str)).to_numpy()
+    ok = ~(np.isnan(v) | np.isnan(g))
+    v, g = v[ok].astype(np.int64), g[ok].astype(np.int64)
+    dist = pd.to_numeric(rows[s.DISTANCE_M], errors="coerce").to_numpy(float)[ok]
+    vid, code = vols[s.VOLUNTEER_ID].to_numpy(), grids[s.GRID_CODE].to_numpy()
+    out = []
+    if opts.party_member_per_micro:
+        party = pb.v_party[v]
+        holder = pd.DataFrame({"v": v[party], "g": g[party], "d": dist[party]}).sort_values(["g", "d", "v"])
+        holder = holder.drop_duplicates("g")
+        micro_holder = holder[pb.micro[holder["g"].to_numpy()]]
+        out.append(_reasons("assignment", vid[micro_holder["v"]], PARTY_MEMBER_PLACE, code[micro_holder["g"]]))
+        target = grids["target"].to_numpy()
+        missing = np.flatnonzero(pb.micro & (target > 0) & ~np.isin(np.arange(len(grids)), holder["g"]))
+        out.append(_reasons("grid", code[missing], NO_PARTY_MEMBER))
+    if opts.cadres_per_grid_max is not None:
+        per_grid = np.bincount(g[pb.v_cadre[v]], minlength=len(grids))
+        full = np.flatnonzero((per_grid >= opts.cadres_per_grid_max) & (per_grid > 0))
+        out.append(_reasons("grid", code[full], CADRE_CAP_REACHED, per_grid[full]))
+    city = pb.v_city[v] & (pb.g_city_bonus[g] >= 1)
+    out.append(_reasons("assignment", vid[v[city]], CITY_CADRE_LOW_COVERAGE, code[g[city]]))
+    prio = pb.g_bonus[g] >= 1
+    out.append(_reasons("assignment", vid[v[prio]], PRIORITY_GRID, code[g[prio]]))
+    return pd.concat(out, ignore_index=True)
 
 
 def _short_reasons(short_df: pd.DataFrame) -> pd.DataFrame:
