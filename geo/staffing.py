@@ -1347,24 +1347,41 @@ def _left_out_volunteers(vols: pd.DataFrame, arcs: _Arcs, fixed_v: np.ndarray, n
 
 # --- project level ---------------------------------------------------------------------------
 
+def scenario_targets(settings: dict[str, Any], scenario: str | None) -> dict[str, Any]:
+    """The staffing targets of ``scenario``: those of the rule set that writes it (``geo.rulesets``)
+    over ``settings["targets"]``; the settings' own targets for any other scenario."""
+    base = dict(settings.get("targets") or s.DEFAULT_SETTINGS["targets"])
+    if scenario is None:
+        return base
+    for ruleset in {**s.DEFAULT_SETTINGS["rulesets"], **(settings.get("rulesets") or {})}.values():
+        if str(ruleset.get("scenario") or s.DEFAULT_SCENARIO) == str(scenario) and ruleset.get("targets"):
+            return {**base, **ruleset["targets"]}
+    return base
+
+
 def staff_project(project: Any, *, options: StaffingOptions | None = None, now: str | None = None,
-                  point_grids: pd.DataFrame | None = None, user: str = "") -> tuple[Any, StaffingResult]:
+                  point_grids: pd.DataFrame | None = None, user: str = "",
+                  volunteers_gdf: gpd.GeoDataFrame | None = None, grids_gdf: gpd.GeoDataFrame | None = None
+                  ) -> tuple[Any, StaffingResult]:
     """Run ``solve_staffing`` on a ``Project``; return the project with the new assignments table.
 
     When ``point_grids`` (from ``geo.assign.point_grids_table``) is given, volunteers with no
     ``community_code`` get the community their home lies in (for ``prefer_same_community``).
+    ``volunteers_gdf`` / ``grids_gdf`` replace the project's layers for this run (a rule set's
+    "who counts", its priority and coverage columns); targets are ``scenario_targets``.
     The run is logged in the audit table (``staffing_run``, by ``user``).
     """
     opts = options or StaffingOptions.from_settings(project.settings)
-    vols = project.layer(s.VOLUNTEERS)
+    vols = project.layer(s.VOLUNTEERS) if volunteers_gdf is None else volunteers_gdf
     if point_grids is not None and len(point_grids) and len(vols):
         homes = point_grids[(point_grids["layer"] == s.VOLUNTEERS) & (point_grids[s.LEVEL] == "community")]
         home = homes.drop_duplicates(s.POINT_ID).set_index(s.POINT_ID)[s.GRID_CODE]
         found = vols[s.VOLUNTEER_ID].map(home)
         current = vols[s.COMMUNITY_CODE] if s.COMMUNITY_CODE in vols else pd.Series(None, index=vols.index)
         vols = vols.assign(**{s.COMMUNITY_CODE: current.astype(object).where(current.notna(), found)})
-    result = solve_staffing(vols, project.layer(s.GRIDS),
-                            assignments=project.table(s.ASSIGNMENTS), targets=project.settings["targets"],
+    grids = project.layer(s.GRIDS) if grids_gdf is None else grids_gdf
+    result = solve_staffing(vols, grids, assignments=project.table(s.ASSIGNMENTS),
+                            targets=scenario_targets(project.settings, opts.scenario),
                             options=opts, now=now)
     project = log_event(project.with_table(s.ASSIGNMENTS, result.assignments), action="staffing_run",
                         user=user, obj=s.ASSIGNMENTS, scenario=opts.scenario, now=now,
@@ -1372,11 +1389,13 @@ def staff_project(project: Any, *, options: StaffingOptions | None = None, now: 
     return project, result
 
 
-def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None, user: str = ""
+def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: float | None, user: str = "",
+                   volunteers_gdf: gpd.GeoDataFrame | None = None, grids_gdf: gpd.GeoDataFrame | None = None
                    ) -> tuple[Any, pd.DataFrame, StaffingResult]:
     """Points to grids and staffing on a project; returns the updated project and both results.
 
     Both steps are logged in the audit table (``point_grids``, ``staffing_run``, by ``user``).
+    ``volunteers_gdf`` / ``grids_gdf``: see ``staff_project``.
     """
 
     if not len(project.layer(s.GRIDS)):
@@ -1387,7 +1406,8 @@ def assign_project(project: Any, *, options: StaffingOptions, max_distance_m: fl
                         obj=s.POINT_GRIDS, counts={"points": point_grids[s.POINT_ID].nunique(),
                                                    "rows": len(point_grids),
                                                    "unplaced": int(point_grids[s.GRID_CODE].isna().sum())})
-    project, result = staff_project(project, options=options, point_grids=point_grids, user=user)
+    project, result = staff_project(project, options=options, point_grids=point_grids, user=user,
+                                    volunteers_gdf=volunteers_gdf, grids_gdf=grids_gdf)
     return project, point_grids, result
 
 
@@ -1406,7 +1426,8 @@ def staffing_by_grid(project: Any, *, scenario: str | None = None) -> pd.DataFra
     grids = project.layer(s.GRIDS)
     table = project.assignments(scenario)
     codes = grids[s.CODE].astype(str).to_numpy() if len(grids) else np.empty(0, dtype=object)
-    target = grid_targets(grids, project.settings["targets"]) if len(grids) else np.empty(0, np.int64)
+    targets = scenario_targets(project.settings, scenario or project.active_scenario)
+    target = grid_targets(grids, targets) if len(grids) else np.empty(0, np.int64)
     actual = table[s.GRID_CODE].astype(str).value_counts().reindex(codes, fill_value=0).to_numpy()
     lead = pd.Series(dtype=object)
     if len(table):
