@@ -82,10 +82,11 @@ def ruleset_options(project: Project, name: str, **overrides: Any) -> StaffingOp
     """Staffing options of rule set ``name``: project switches, then the rule set's, then ``overrides``."""
     rs = ruleset(project, name)
     staffing = {**(project.settings.get("staffing") or {}), **(rs.get("staffing") or {})}
+    given = {k: v for k, v in overrides.items() if v is not None}
     max_d = rs.get("max_distance_m", project.settings.get("max_distance_m"))
     return StaffingOptions.from_settings({"staffing": staffing}, **{"max_distance_m": max_d,
                                                                     "scenario": ruleset_scenario(project, name),
-                                                                    **overrides})
+                                                                    **given})
 
 
 def volunteers_who_count(volunteers_gdf: gpd.GeoDataFrame, counts: dict[str, Any]) -> gpd.GeoDataFrame:
