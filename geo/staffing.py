@@ -951,10 +951,8 @@ def _merged(pb: _Problem, parts: list[tuple[np.ndarray, np.ndarray, _Solved]], p
         flows.append(sol.flow.arc_flow)
         short[g_idx] = sol.flow.short
         cost += sol.flow.cost - penalty * int(pb.g_dem[g_idx].sum())
-    empty = _Arcs(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
-    merged = empty
-    for a in arcs:
-        merged = merged.plus(a)
+    merged = _Arcs(*(np.concatenate([getattr(a, f) for a in arcs]) if arcs else np.empty(0, dtype)
+                     for f, dtype in (("v", np.int64), ("g", np.int64), ("dist", float), ("cost", np.int64))))
     return merged, np.concatenate(flows) if flows else np.empty(0, np.int64), short, cost
 
 
@@ -1069,7 +1067,7 @@ def _merge_groups(group: np.ndarray, blk_v: np.ndarray, blk_g: np.ndarray,
     todo: dict[int, _Arcs] = {}
     for root in sorted(changed):
         members = {int(g) for g in np.unique(old[group == root])}
-        starts = [ _global_arcs(solved.pop(m)) for m in members if m in solved]
+        starts = [_global_arcs(solved.pop(m)) for m in members if m in solved]
         mine = np.isin(group[blk_v], [root])
         start = extra.take(np.flatnonzero(mine))
         for a in starts:
@@ -1223,7 +1221,8 @@ def _rule_arrays(vols: pd.DataFrame, grids: pd.DataFrame, fv: np.ndarray, fg: np
         label, _ = pd.factorize(codes.astype(object))
         shift = np.column_stack([label * COMMUNITY_SHIFT_M, np.zeros(len(label))])
         v_sxy, g_sxy = v_sxy + shift[:nv], g_sxy + shift[nv:]
-    return {"v_sxy": v_sxy, "g_sxy": g_sxy, "v_party": v_party, "v_cadre": v_cadre, "v_city": (tier == CITY_TIER) & np.full(nv, True),
+    return {"v_sxy": v_sxy, "g_sxy": g_sxy, "v_party": v_party, "v_cadre": v_cadre,
+            "v_city": np.asarray(tier == CITY_TIER, dtype=bool),
             "g_slot": slot.astype(np.int64), "g_cadre_cap": cadre_cap,
             "g_bonus": opts.priority_bonus_m * grids[PRIORITY].to_numpy(dtype=bool),
             "g_city_bonus": np.asarray(city_bonus, dtype=float)}
