@@ -885,7 +885,8 @@ def _solve_exact(pb: _Problem, *, penalty: int | None = None, start: _Arcs | Non
     for rounds in itertools.count(1):
         flow = _solve_flow(arcs, pb, penalty)
         pi = _potentials(flow)
-        extra = _improving_arcs(pb, arcs, flow.layout, pi, per_grid=max(pb.opts.grid_k_nearest, 1) * rounds)
+        per_grid = max(pb.opts.grid_k_nearest, 1) * 2 ** (rounds - 1)  # doubling: fewer rounds when short
+        extra = _improving_arcs(pb, arcs, flow.layout, pi, per_grid=per_grid)
         if not len(extra):
             return _Solved(arcs, flow, {"proof": "reduced_costs", "rounds": rounds, "short_penalty": penalty}, pi)
         arcs = arcs.plus(extra)
