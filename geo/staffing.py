@@ -27,6 +27,40 @@ The model (all distances in metres, EPSG:32648 by default)
 * Rows with ``locked=True`` or method ``manual``/``locked`` are kept as they are; they use
   their volunteer's capacity and their grid's target.
 
+Rules of 下沉 tiers and party members (issue #16.5; each a switch, each in the same exact flow)
+-----------------------------------------------------------------------------------------------
+* ``same_community_only``: a volunteer serves only grids of their own community (a hard rule:
+  no arc otherwise).
+* ``party_member_per_micro`` (every micro-grid has at least one 党员): a lower bound on a subset
+  of the people of a grid is not a plain flow, so each micro-grid still needing a party member
+  gets a node-split party place: ordinary people enter node o, party members node p; p feeds
+  the party place s or o, o feeds the other places t or, at ``party_missing_m`` metres, s. The
+  party place costs ``-party_missing_m`` on its sink arc, so the run's objective is the flow's
+  plus ``party_missing_m`` per party place; a place left empty or held by a non-member costs
+  exactly ``party_missing_m`` (a weight, in metres: a party member up to that much farther is
+  preferred), and filling the most places still comes first.
+* ``cadres_per_grid_max`` (下沉 cadres spread out): cadres (any ``tier``) enter a node k whose arc
+  into the grid carries at most N (less fixed cadres); cadres who are party members may take the
+  party place without counting against N (the two limits cross, and a flow needs them nested).
+* ``city_cadres_to_low_coverage``: a 市-tier cadre's cost into a grid falls by
+  ``city_coverage_bonus_m`` x (1 - coverage), coverage from the optional grid column ``coverage``
+  (``geo.rollup.grid_shares``, passed in by ``geo.rulesets``; unknown = no bonus).
+* priority grids (optional grid column ``priority``, ``geo.rulesets``): every cost into one falls
+  by ``priority_bonus_m``.
+``reasons`` explain rows under these rules (``party_member_place``, ``city_cadre_low_coverage``,
+``priority_grid``) and grids they could not satisfy (``no_party_member``, ``cadre_cap_reached``).
+
+City scale: independent components and blocks (issue #14)
+---------------------------------------------------------
+With ``same_community_only`` no arc joins two communities, so communities (grouped in spatial
+order into blocks of about ``block_grids`` grids) are solved one by one and their optima together
+are the optimum (``stats["decomposition"] == "communities"``, ``stats["proof"] == "components"``).
+Otherwise, above ``block_grids`` grids, grids are bisected into spatial blocks and each
+volunteer joins the block of their nearest grid; each block is solved and proven on its own,
+their potentials are merged, and every arc between blocks is priced: blocks joined by an
+improving arc are merged and solved again until none is left (``"blocks"``, ``"reduced_costs"``).
+One short penalty serves all blocks, so ``solver_cost`` is comparable with a monolithic run.
+
 Roles: in each micro-grid the first place is the ``leader``, in other grids the ``worker``;
 further places are ``member``. Locked rows keep their role; among new rows the closest
 person takes the first free role.
