@@ -371,3 +371,25 @@ def test_solve_staffing__decomposed_equals_the_whole_problem(seed, same_communit
     assert whole.stats["decomposition"] == "none" and blocks.stats["blocks"] >= 2
     expected = ("communities", "components") if same_community_only else ("blocks", "reduced_costs")
     assert (blocks.stats["decomposition"], blocks.stats["proof"]) == expected
+
+
+RULES = {
+    "party member per micro-grid": {"party_member_per_micro": True, "party_missing_m": 1500.0},
+    "下沉 cadres at most 1 per grid": {"cadres_per_grid_max": 1},
+    "city cadres to low coverage": {"city_cadres_to_low_coverage": True, "city_coverage_bonus_m": 3000.0},
+    "priority grids": {"priority_bonus_m": 800.0},
+    "same community only": {"same_community_only": True},
+}
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("rule", list(RULES))
+def test_each_rule__equals_exact_milp(rule, seed):
+    """Each tier/party rule on its own, on random instances: the solver's optimum is the MILP's."""
+    case = random_case(300 + seed)
+    plain = StaffingOptions(max_distance_m=case.options.max_distance_m, one_leadership=case.options.one_leadership,
+                            all_arcs_limit=case.options.all_arcs_limit)
+    case = replace(case, options=replace(plain, **RULES[rule]))
+    vols, grids, table = case.frames()
+    result = solve_staffing(vols, grids, assignments=table, options=case.options)
+    assert achieved(case, result) == exact_optimum(case), f"{rule}, seed {seed}"
