@@ -26,6 +26,7 @@ from geo.rulesets import (
     volunteers_who_count,
     with_rulesets,
 )
+from geo.scenarios import scenario_names
 from geo.staffing import NO_PARTY_MEMBER, PARTY_MEMBER_PLACE, staffing_by_grid
 from tests.fieldkit import fieldkit_project
 
@@ -65,6 +66,7 @@ def test_run_ruleset__emergency_scenario_beside_the_normal_one(kit, both):
     war = ruleset(project, EMERGENCY)["scenario"]
     assert len(project.assignments(s.DEFAULT_SCENARIO)) == normal.stats["filled"] > 0
     assert len(project.assignments(war)) == emergency.stats["filled"] > 0
+    assert {s.DEFAULT_SCENARIO, war} <= set(scenario_names(project))  # listed beside the normal one
     # the 战时 scenario is staffed against the 战时 targets (2+ per micro-grid), the 基线 against the normal ones
     micro = staffing_by_grid(project, scenario=war)[lambda d: d[s.LEVEL] == s.LEVEL_MICRO]
     base = staffing_by_grid(project, scenario=s.DEFAULT_SCENARIO)[lambda d: d[s.LEVEL] == s.LEVEL_MICRO]
