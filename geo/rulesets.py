@@ -31,6 +31,7 @@ from geo.messages import label
 from geo.project import Project
 from geo.rollup import DEFAULT_CATEGORY, coverage_radius, grid_shares
 from geo.scenarios import ScenarioDiff, compare_scenarios
+from geo.values import is_true
 from geo.staffing import COVERAGE_SHARE, PRIORITY, StaffingOptions, StaffingResult, assign_project
 
 NORMAL, EMERGENCY = "平时", "战时"
@@ -100,7 +101,7 @@ def volunteers_who_count(volunteers_gdf: gpd.GeoDataFrame, counts: dict[str, Any
         keep &= tier.isin([str(t) for t in tiers]).to_numpy()
     if counts.get("party_only"):
         party = volunteers_gdf.get(s.PARTY_MEMBER, pd.Series(False, index=volunteers_gdf.index))
-        keep &= party.map(lambda v: str(v).strip().lower() in ("true", "1", "是", "yes", "y")).to_numpy(bool)
+        keep &= party.map(is_true).to_numpy(bool)
     return volunteers_gdf[keep]
 
 
