@@ -145,3 +145,15 @@ def test_priority_grids__column_threshold(kit):
     flags = priority_grids(kit, {"column": "elderly_share", "min": 0.25})
     assert flags.equals(kit.layer(s.GRIDS)["elderly_share"].ge(0.25))
     assert not priority_grids(kit, {}).any()
+
+
+@pytest.mark.slow
+def test_demo__ships_the_normal_and_emergency_pair(demo_project_file):
+    from geo.project import load_project
+
+    project = load_project(demo_project_file)
+    assert {NORMAL, EMERGENCY} <= set(project.settings["rulesets"]) and project.settings["ruleset"] == NORMAL
+    war = ruleset(project, EMERGENCY)["scenario"]
+    assert project.active_scenario == s.DEFAULT_SCENARIO and len(project.assignments(war)) > 0
+    diff = ruleset_diff(project)
+    assert len(diff.changes) > 0 and len(callout_roster(project, scenario=war)) > 0
