@@ -60,6 +60,7 @@ volunteer joins the block of their nearest grid; each block is solved and proven
 their potentials are merged, and every arc between blocks is priced: blocks joined by an
 improving arc are merged and solved again until none is left (``"blocks"``, ``"reduced_costs"``).
 One short penalty serves all blocks, so ``solver_cost`` is comparable with a monolithic run.
+``workers`` > 1 solves the blocks of a round in that many processes (same result).
 
 Roles: in each micro-grid the first place is the ``leader``, in other grids the ``worker``;
 further places are ``member``. Locked rows keep their role; among new rows the closest
@@ -79,6 +80,7 @@ Options (``project.settings["staffing"]``, see ``StaffingOptions``) can be overr
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -149,6 +151,7 @@ class StaffingOptions:
     city_coverage_bonus_m: float = 2_000.0  # a 市 cadre's cost into a grid falls by this x (1 - coverage)
     priority_bonus_m: float = 1_000.0  # cost into a priority grid (column ``priority``) falls by this
     block_grids: int = 20_000  # split a large problem into spatial blocks of about this many grids
+    workers: int = 1  # solve that many blocks at once (processes); 1 = one by one
     scenario: str = s.DEFAULT_SCENARIO
     crs_metric: str = s.METRIC_CRS
 
@@ -1052,20 +1055,11 @@ def _solve_whole(pb: _Problem) -> _Outcome:
     rounds = {"rounds": 0, "block_rounds": 0, "merges": 0}
     while True:
         rounds["block_rounds"] += 1
-        for gid, start in todo.items():
-            members = np.flatnonzero(group == gid)
-            g_idx = np.flatnonzero(np.isin(g_block, members))
-            v_idx = np.flatnonzero(np.isin(v_block, members))
-            sub = pb.subset(v_idx, g_idx)
-            local = None
-            if start is not None:
-                v_new = pd.Series(np.arange(len(v_idx)), index=v_idx)
-                g_new = pd.Series(np.arange(len(g_idx)), index=g_idx)
-                local = _Arcs(v_new.reindex(start.v).to_numpy(np.int64), g_new.reindex(start.g).to_numpy(np.int64),
-                              start.dist, start.cost)
-            sol = _solve_exact(sub, penalty=penalty, start=local)
+        jobs = {gid: _block_job(pb, group, gid, g_block, v_block, start) for gid, start in todo.items()}
+        for gid, sol in zip(jobs, _run_jobs([(sub, penalty, local, kind == "blocks")
+                                             for _, _, sub, local in jobs.values()], pb.opts.workers)):
             rounds["rounds"] = max(rounds["rounds"], sol.proof["rounds"])
-            solved[gid] = (v_idx, g_idx, sol)
+            solved[gid] = (jobs[gid][0], jobs[gid][1], sol)
         parts = list(solved.values())
         arcs, arc_flow, short, cost = _merged(pb, parts, penalty)
         if kind == "communities":
@@ -1079,6 +1073,38 @@ def _solve_whole(pb: _Problem) -> _Outcome:
     proof = {"proof": "reduced_costs" if kind == "blocks" else "components", "short_penalty": penalty,
              "decomposition": kind, "blocks": len(blocks), "groups": len(solved), **rounds}
     return _Outcome(arcs, arc_flow, short, cost, proof)
+
+
+def _block_job(pb: _Problem, group: np.ndarray, gid: int, g_block: np.ndarray, v_block: np.ndarray,
+               start: _Arcs | None) -> tuple[np.ndarray, np.ndarray, _Problem, _Arcs | None]:
+    """Volunteer and grid positions of merged group ``gid``, its subproblem and its first arcs (renumbered)."""
+    members = np.flatnonzero(group == gid)
+    g_idx = np.flatnonzero(np.isin(g_block, members))
+    v_idx = np.flatnonzero(np.isin(v_block, members))
+    local = None
+    if start is not None:
+        v_new = pd.Series(np.arange(len(v_idx)), index=v_idx)
+        g_new = pd.Series(np.arange(len(g_idx)), index=g_idx)
+        local = _Arcs(v_new.reindex(start.v).to_numpy(np.int64), g_new.reindex(start.g).to_numpy(np.int64),
+                      start.dist, start.cost)
+    return v_idx, g_idx, pb.subset(v_idx, g_idx), local
+
+
+def _solve_job(job: tuple[_Problem, int, _Arcs | None, bool]) -> _Solved:
+    """One block solved (and its potentials computed when the blocks are priced against each other)."""
+    sub, penalty, start, priced = job
+    sol = _solve_exact(sub, penalty=penalty, start=start)
+    if priced:
+        sol.potentials()
+    return sol
+
+
+def _run_jobs(jobs: list[tuple[_Problem, int, _Arcs | None, bool]], workers: int) -> list[_Solved]:
+    """``_solve_job`` over ``jobs``, in ``workers`` processes when more than one (same results, in order)."""
+    if workers <= 1 or len(jobs) <= 1:
+        return [_solve_job(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(_solve_job, jobs))
 
 
 def _merge_groups(group: np.ndarray, blk_v: np.ndarray, blk_g: np.ndarray,
