@@ -1041,7 +1041,7 @@ def _solve_whole(pb: _Problem) -> _Outcome:
     """
     penalty = _penalty(pb)
     blocks, v_block, kind = _blocks(pb)
-    if len(blocks) <= 1 and not (len(blocks) == 1 and len(blocks[0]) < len(pb.g_live)):
+    if len(blocks) <= 1:  # one block holds every grid
         sol = _solve_exact(pb, penalty=penalty)
         return _Outcome(sol.arcs, sol.flow.arc_flow, sol.flow.short, sol.flow.cost,
                         {**sol.proof, "decomposition": "none", "blocks": 1, "block_rounds": 0})
