@@ -27,6 +27,7 @@ from geo.selfgov import KINDS as SELFGOV_KINDS
 from geo.selfgov import ROW_ID as SELFGOV_ID
 from geo.selfgov import UNIT_NAME
 from geo.project import Project, new_project, save_project
+from geo.rulesets import EMERGENCY, NORMAL, run_ruleset, with_ruleset
 from geo.staffing import StaffingOptions, assign_project
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "chongzhou"
@@ -114,7 +115,8 @@ def load_demo_project(*, data_dir: Path | None = None) -> Project:
     project = with_demo_governance(project)
     return project.with_settings(place_name=outline["name"], place_name_en=outline["name_en"],
                                  place_code=outline["adcode"], staffing=DEMO_STAFFING,
-                                 grid_code_pattern=DEMO_CODE_PATTERN)
+                                 grid_code_pattern=DEMO_CODE_PATTERN,
+                                 rulesets=dict(s.DEFAULT_SETTINGS["rulesets"]), ruleset=NORMAL)
 
 
 def with_demo_buildings(project: Project) -> Project:
@@ -258,14 +260,18 @@ def with_first_results(project: Project) -> Project:
     """The project with a first assignment and coverage run on default settings.
 
     The demo ships with them so the app opens on real staffing and coverage figures;
-    planners re-run both with their own settings from the app or the CLI.
+    planners re-run both with their own settings from the app or the CLI. The 战时 rule set
+    is run too (after coverage: its 市 cadres go where coverage is worst), so the demo has a
+    平时/战时 pair of scenarios; the project stays on 平时.
     """
     settings = project.settings
     options = StaffingOptions.from_settings(settings)
     project, _, _ = assign_project(project, options=options, max_distance_m=settings["max_distance_m"])
     radii = radii_from(project)
-    return with_coverage(project, service_reach(project, radii_m=radii),
-                         meta={"distance": "euclidean", "radii_m": radii, "network_file": None, "corridor_m": None})
+    project = with_coverage(project, service_reach(project, radii_m=radii),
+                            meta={"distance": "euclidean", "radii_m": radii, "network_file": None, "corridor_m": None})
+    project, _, _ = run_ruleset(project, EMERGENCY)
+    return with_ruleset(project, NORMAL)
 
 
 def write_demo_project(out: str | Path, *, data_dir: Path | None = None, analyse: bool = True) -> Project:

@@ -148,6 +148,18 @@ DEFAULT_SETTINGS = {
     "grid_code_pattern": {"general": "{community}{general:02d}", "micro": "{community}{general:02d}{micro:02d}"},
     "supervision_phone": "",  # printed on notice boards (监督电话)
     "notice_qr_url": "",  # notice-board QR: this URL when set, else a contact card
+    # named staffing rule sets (geo.rulesets): targets, who counts, max distance, rules, priority grids;
+    # running one writes its scenario. "ruleset" names the one the Run page and `assign` use.
+    "rulesets": {
+        "平时": {"scenario": DEFAULT_SCENARIO, "targets": {}, "counts": {}, "max_distance_m": 5000,
+               "staffing": {"one_leadership": True}, "priority": {}},
+        "战时": {"scenario": "战时", "targets": {"micro": 2, "general": 2, "per_100_households": {"micro": 3}},
+               "counts": {}, "max_distance_m": 1500,
+               "staffing": {"one_leadership": True, "party_member_per_micro": True, "cadres_per_grid_max": 2,
+                            "city_cadres_to_low_coverage": True},
+               "priority": {"column": "elderly_share", "min": 0.25, "no_property": True}},
+    },
+    "ruleset": "平时",
 }
 
 # --- derived tables (written by `assign` and `coverage`, read by export/print/app) ------

@@ -53,3 +53,21 @@ def test_cli_assign__out_writes_another_file_and_leaves_the_input(tiny_file, tmp
 def test_cli_assign__missing_project_exits_2_with_a_message(tmp_path, capsys):
     assert main(["assign", str(tmp_path / "nope.gpkg")]) == 2
     assert "nope.gpkg" in capsys.readouterr().err
+
+
+def test_cli_assign__ruleset_writes_its_scenario_and_a_masked_callout_roster(tiny_file, tmp_path, capsys):
+    roster = tmp_path / "callout.csv"
+    main(["--lang", "en", "assign", str(tiny_file), "--ruleset", "战时", "--callout", str(roster)])
+    out = capsys.readouterr().out
+    project = load_project(tiny_file)
+    assert len(project.assignments("战时")) > 0 and project.active_scenario == s.DEFAULT_SCENARIO
+    assert project.settings["ruleset"] == "战时" and "战时" in out and str(roster) in out
+    table = pd.read_csv(roster, dtype=str, encoding="utf-8-sig")
+    assert {"Grid code", "Call order", "Phone"} <= set(table.columns) and len(table) > 0
+    assert not table["Phone"].dropna().str.fullmatch(r"\d{11}").any()  # masked by default
+
+
+def test_cli_assign__unknown_ruleset_exits_2_naming_the_known_ones(tiny_file, capsys):
+    assert main(["--lang", "en", "assign", str(tiny_file), "--ruleset", "台风"]) == 2
+    err = capsys.readouterr().err
+    assert "台风" in err and "平时" in err and "Traceback" not in err

@@ -13,6 +13,7 @@ from geo.messages import format_ids, label, t
 from geo.outputs import guard_output, same_file
 from geo.store import is_database_url
 from geo.project import load_project, save_project
+from geo.rulesets import callout_roster_bytes, ruleset_scenario, run_ruleset
 from geo.staffing import StaffingOptions, StaffingResult, assign_project
 
 NAME = "assign"
@@ -29,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
                         help=t("assign.arg.one_leadership", lang))
     parser.add_argument("--stability-m", type=float, default=None, help=t("assign.arg.stability", lang))
     parser.add_argument("--scenario", default=None, help=t("assign.arg.scenario", lang))
+    parser.add_argument("--ruleset", default=None, help=t("assign.arg.ruleset", lang))
+    parser.add_argument("--callout", default=None, help=t("assign.arg.callout", lang))
     parser.add_argument("--out", default=None, help=t("assign.arg.out", lang))
     parser.add_argument("--scheduler", default=None, help=t("distributed.arg.scheduler", lang))
 
@@ -64,19 +67,29 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
     out = guard_output(args.out, command=NAME, updates=path) if args.out else path
+    callout = guard_output(args.callout, command=NAME, others=(path, out)) if args.callout else None
     project = load_project(path)
-    settings = project.settings
-    max_distance_m = args.max_distance_m if args.max_distance_m is not None else settings.get("max_distance_m")
-    options = StaffingOptions.from_settings(
-        settings, max_distance_m=max_distance_m, prefer_same_community=args.prefer_same_community,
-        one_leadership=args.one_leadership, stability_m=args.stability_m, scenario=args.scenario)
-    point_grids = None if args.scheduler is None else point_grids_table_dask(
-        project.layers, scheduler=args.scheduler, max_distance_m=max_distance_m)
-    project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m,
-                                                  point_grids=point_grids, progress=progress_bar(lang))
+    switches = {"max_distance_m": args.max_distance_m, "prefer_same_community": args.prefer_same_community,
+                "one_leadership": args.one_leadership, "stability_m": args.stability_m, "scenario": args.scenario}
+    if args.ruleset:
+        project, point_grids, result = run_ruleset(project, args.ruleset, progress=progress_bar(lang), **switches)
+        scenario = ruleset_scenario(project, args.ruleset) if args.scenario is None else args.scenario
+    else:
+        settings = project.settings
+        max_distance_m = args.max_distance_m if args.max_distance_m is not None else settings.get("max_distance_m")
+        options = StaffingOptions.from_settings(settings, **{**switches, "max_distance_m": max_distance_m})
+        point_grids = None if args.scheduler is None else point_grids_table_dask(
+            project.layers, scheduler=args.scheduler, max_distance_m=max_distance_m)
+        project, point_grids, result = assign_project(project, options=options, max_distance_m=max_distance_m,
+                                                      point_grids=point_grids, progress=progress_bar(lang))
+        scenario = options.scenario
     # the revision check holds whenever `out` is the project under any name (relative, absolute, symlink)
     save_project(project, out, expected_revision=project.revision if same_file(out, path) else None)
-    for line in summary_lines(point_grids, result, options.scenario, lang):
+    for line in summary_lines(point_grids, result, scenario, lang):
         print(line)
     print(t("cli.saved", lang, file=str(out)))
+    if callout is not None:
+        fmt = "csv" if callout.suffix.lower() == ".csv" else "xlsx"
+        callout.write_bytes(callout_roster_bytes(project, scenario=scenario, fmt=fmt, lang=lang))
+        print(t("assign.summary.callout", lang, file=str(callout)))
     return 1 if len(result.short) else 0

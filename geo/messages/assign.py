@@ -89,6 +89,40 @@ MESSAGES = {
         "zh": "最大距离内没有需要人员的网格",
         "en": "no grid needing staff within the maximum distance",
     },
+    "ruleset.unknown": {
+        "zh": "没有名为“{name}”的规则集：可用的有 {known}（在设置中添加，或改用其中之一）",
+        "en": "no rule set named \"{name}\": the project has {known} (add it in the settings, or use one of these)",
+    },
+    "assign.arg.ruleset": {
+        "zh": "按规则集分配（如 平时、战时），结果写入该规则集的方案",
+        "en": "staff under a rule set (e.g. 平时, 战时), written to that rule set's scenario",
+    },
+    "assign.arg.callout": {
+        "zh": "另存各网格呼叫名单（.xlsx 或 .csv；电话默认脱敏）",
+        "en": "also write the call-out roster per grid (.xlsx or .csv; phones masked by default)",
+    },
+    "assign.summary.callout": {"zh": "呼叫名单已保存：{file}", "en": "Call-out roster saved: {file}"},
+    "assign.reason.no_party_member": {
+        "zh": "微网格没有党员：范围内没有可用的党员，请补充党员志愿者或放宽距离",
+        "en": "micro-grid without a party member: no party member available in reach; recruit one or allow a "
+              "longer distance",
+    },
+    "assign.reason.party_member_place": {
+        "zh": "该微网格的党员（规则：每个微网格至少一名党员）",
+        "en": "the micro-grid's party member (rule: every micro-grid has at least one party member)",
+    },
+    "assign.reason.city_cadre_low_coverage": {
+        "zh": "市级下沉干部优先派往服务覆盖最差的网格",
+        "en": "city-level cadre sent to a grid with poor service coverage",
+    },
+    "assign.reason.priority_grid": {
+        "zh": "重点网格（如老人多、无物业）优先配备",
+        "en": "priority grid (e.g. many elderly, no property management) staffed first",
+    },
+    "assign.reason.cadre_cap_reached": {
+        "zh": "该网格下沉干部已达上限（规则：下沉干部分散到各社区）",
+        "en": "the grid holds as many 下沉 cadres as allowed (rule: spread cadres across communities)",
+    },
     "assign.reason.locked_row_unknown": {
         "zh": "锁定/手工分配指向不存在的志愿者或网格（已原样保留）：请检查编号",
         "en": "a locked or manual row names an unknown volunteer or grid (kept as is): check the IDs",

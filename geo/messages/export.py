@@ -32,6 +32,7 @@ _COLUMNS = {
     "coverage_share": ("生活服务覆盖率", "Daily-life service coverage"),
     "party_member": ("党员", "Party member"),
     "scenario": ("方案", "Scenario"),
+    "call_order": ("呼叫顺序", "Call order"),  # geo.rulesets.callout_roster
 }
 
 MESSAGES = {f"col.{key}": {"zh": zh, "en": en} for key, (zh, en) in _COLUMNS.items()}

@@ -57,6 +57,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "When ticked, each volunteer is placed in at most one micro-grid.",
     },
     "ui.run.same_community": {"zh": "优先本社区人员", "en": "Prefer people of the same community"},
+    "ui.run.ruleset": {"zh": "规则集", "en": "Rule set"},
+    "ui.run.ruleset_help": {
+        "zh": "平时或战时等规则集：各自的配备目标、计入人员、最远距离和重点网格；结果写入该规则集的方案（战时写入“战时”方案，与平时方案并存）。",
+        "en": "A rule set such as 平时 (normal) or 战时 (emergency): its own targets, who counts, maximum distance "
+              "and priority grids; the result goes to the rule set's scenario (战时 beside the normal one).",
+    },
+    "ui.run.party_rule": {"zh": "每个微网格至少一名党员", "en": "At least one party member per micro-grid"},
+    "ui.run.party_rule_help": {
+        "zh": "优先让党员担任微网格的一个位置；范围内没有党员的微网格会列出原因。",
+        "en": "One place of every micro-grid goes to a party member when one is in reach; micro-grids left "
+              "without one are listed with the reason.",
+    },
+    "ui.run.cadre_cap": {"zh": "每个网格下沉干部上限（0 = 不限）", "en": "下沉 cadres per grid at most (0 = no limit)"},
+    "ui.run.cadre_cap_help": {
+        "zh": "让市、镇街、社区下沉干部分散到更多社区和网格（党员位置不计入上限）。",
+        "en": "Spreads city, town and community cadres over more communities and grids (the party-member place "
+              "does not count).",
+    },
+    "ui.run.city_cadres": {"zh": "市级干部优先去覆盖最差的网格", "en": "City-level cadres to the worst-covered grids"},
+    "ui.run.city_cadres_help": {
+        "zh": "按服务覆盖率（生活服务，500 米）越低，市级下沉干部越优先；没有覆盖结果的网格不加权。",
+        "en": "The lower a grid's service coverage (daily life, 500 m), the more a city-level cadre is drawn "
+              "there; grids without coverage figures get no weight.",
+    },
     "ui.run.same_community_help": {
         "zh": "勾选后，同一社区/村的志愿者按距离减少 {metres} 米计算，更容易被安排到本社区的网格。",
         "en": "When ticked, a volunteer of the grid's own community counts as {metres} m closer, so is chosen first.",

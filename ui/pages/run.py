@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import coverage, staffing
+from geo import coverage, rulesets, staffing
 from geo import schema as s
 from geo.autogrid import DEFAULT_GENERAL_BAND, DEFAULT_MICRO_BAND, autogrid_project, find_replaced_grids
 from geo.errors import GeoInputError
@@ -102,6 +102,7 @@ def _assignment(project: Project) -> None:
                            key="run_one_leadership", help=tr("ui.run.one_leadership_help"))
     same_comm = c2.checkbox(tr("ui.run.same_community"), value=bool(switches.get("prefer_same_community", False)),
                             key="run_same_community", help=tr("ui.run.same_community_help", metres=f"{discount:.0f}"))
+    rules = _rule_switches(project)
     if st.button(tr("ui.run.run_assign"), type="primary", key="run_assign_button"):
         configured = project.with_settings(
             max_distance_m=max_d, targets={**targets, "micro": int(t_micro), "general": int(t_general)},
@@ -110,10 +111,9 @@ def _assignment(project: Project) -> None:
         t0 = time.perf_counter()
         try:
             with progress_bar() as progress:
-                options = staffing.StaffingOptions.from_settings(configured.settings, max_distance_m=float(max_d))
-                new_project, _, result = staffing.assign_project(configured, options=options,
-                                                                 max_distance_m=float(max_d), user=_user(),
-                                                                 progress=progress)
+                new_project, _, result = rulesets.run_ruleset(
+                    configured, rules.pop("ruleset"), user=_user(), max_distance_m=float(max_d),
+                    one_leadership=bool(one_lead), prefer_same_community=bool(same_comm), progress=progress, **rules)
         except GeoInputError as exc:
             show_error(exc)
             return
@@ -137,6 +137,25 @@ def _assignment(project: Project) -> None:
     st.subheader(tr("ui.run.changes"))
     st.write(tr("ui.run.assign_changes", **summary["changes"]))
     _confirm(project, "assign")
+
+
+def _rule_switches(project: Project) -> dict[str, Any]:
+    """The rule-set picker and the party/tier switches (geo.rulesets, geo.staffing): the run's choices."""
+    names = list(rulesets.rulesets(project))
+    current = project.settings.get("ruleset") or rulesets.NORMAL
+    c1, c2 = st.columns(2)
+    name = c1.selectbox(tr("ui.run.ruleset"), names, index=names.index(current) if current in names else 0,
+                        key="run_ruleset", help=tr("ui.run.ruleset_help"))
+    opts = rulesets.ruleset_options(project, name)
+    cap = c2.number_input(tr("ui.run.cadre_cap"), min_value=0, max_value=20, value=int(opts.cadres_per_grid_max or 0),
+                          key="run_cadre_cap", help=tr("ui.run.cadre_cap_help"))
+    c1, c2 = st.columns(2)
+    party = c1.checkbox(tr("ui.run.party_rule"), value=opts.party_member_per_micro, key="run_party_rule",
+                        help=tr("ui.run.party_rule_help"))
+    city = c2.checkbox(tr("ui.run.city_cadres"), value=opts.city_cadres_to_low_coverage, key="run_city_cadres",
+                       help=tr("ui.run.city_cadres_help"))
+    return {"ruleset": name, "party_member_per_micro": bool(party), "cadres_per_grid_max": int(cap) or None,
+            "city_cadres_to_low_coverage": bool(city)}
 
 
 def _coverage_table(project: Project, radii: list[float]) -> pd.DataFrame:
