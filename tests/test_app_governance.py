@@ -48,7 +48,8 @@ def test_explore__grid_panel_lists_organisations_masked_projects_and_self_govern
     assert sorted(prj[t("col.project_name", "zh")]) == ["望江主题社区", "望江微更新"]
     sg = frames[next(k for k in frames if t("col.selfgov_bodies", "zh") in k)]
     assert sg[t("col.selfgov_bodies_names", "zh")].tolist() == ["议事会、院委会"]
-    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    args = json.loads(at.get("component_instance")[0].proto.json_args)
+    script = args["script"] + (args.get("feature_group") or "")  # the base map and the view's layers
     assert json.dumps("望江微更新")[1:-1] in script  # the project on the map (names JSON-escaped)
     assert "17000005082" not in script and json.dumps("锦澜鑫桂物业")[1:-1] not in script  # no organisation sent
 

@@ -52,6 +52,11 @@ def scenario_label(name: str) -> str:
     return label("scenario", name, lang())
 
 
+def ruleset_label(name: str) -> str:
+    """Rule-set label: 平时/战时 read Normal/Emergency in English; planners' own names as typed."""
+    return label("ruleset", name, lang())
+
+
 def role_label(role: str) -> str:
     """Assignment role label (``role.<value>``)."""
     return label("role", role, lang())

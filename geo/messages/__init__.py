@@ -23,7 +23,7 @@ from typing import Any
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 FRONTS = ("cli", "web")  # the command line (cli/, python -m cli) and the Streamlit app (ui/)
-LABEL_FAMILIES = ("level", "role", "method", "point_type", "category", "tier", "scenario", "measure",
+LABEL_FAMILIES = ("level", "role", "method", "point_type", "category", "tier", "scenario", "ruleset", "measure",
                   "org_type", "unit_kind", "project_kind", "project_status")  # the last four: messages/governance.py
 
 

@@ -121,7 +121,7 @@ MESSAGES = {
     },
     "assign.reason.cadre_cap_reached": {
         "zh": "该网格下沉干部已达上限（规则：下沉干部分散到各社区）",
-        "en": "the grid holds as many 下沉 cadres as allowed (rule: spread cadres across communities)",
+        "en": "the grid holds as many seconded cadres as allowed (rule: spread cadres across communities)",
     },
     "assign.reason.locked_row_unknown": {
         "zh": "锁定/手工分配指向不存在的志愿者或网格（已原样保留）：请检查编号",

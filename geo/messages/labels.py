@@ -68,7 +68,9 @@ _MEASURES = {  # what a map is coloured by (layers.style.MEASURES), on screen an
 
 _SCENARIOS = {  # geo.schema.DEFAULT_SCENARIO; planners' own scenario names are shown as typed
     "基线": "Baseline",
+    "战时": "Emergency",  # geo.rulesets: the emergency rule set's scenario
 }
+_RULESETS = {"平时": "Normal", "战时": "Emergency"}  # geo.rulesets' built-in rule sets; planners' own as typed
 
 MESSAGES = {
     **{f"level.{k}": {"zh": zh, "en": en} for k, (zh, en) in _LEVELS.items()},
@@ -78,5 +80,6 @@ MESSAGES = {
     **{f"category.{k}": {"zh": k, "en": en} for k, en in _CATEGORIES.items()},
     **{f"tier.{k}": {"zh": k, "en": en} for k, en in _TIERS.items()},
     **{f"scenario.{k}": {"zh": k, "en": en} for k, en in _SCENARIOS.items()},
+    **{f"ruleset.{k}": {"zh": k, "en": en} for k, en in _RULESETS.items()},
     **{f"measure.{k}": {"zh": zh, "en": en} for k, (zh, en) in _MEASURES.items()},
 }

@@ -60,8 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ui.run.ruleset": {"zh": "规则集", "en": "Rule set"},
     "ui.run.ruleset_help": {
         "zh": "平时或战时等规则集：各自的配备目标、计入人员、最远距离和重点网格；结果写入该规则集的方案（战时写入“战时”方案，与平时方案并存）。",
-        "en": "A rule set such as 平时 (normal) or 战时 (emergency): its own targets, who counts, maximum distance "
-              "and priority grids; the result goes to the rule set's scenario (战时 beside the normal one).",
+        "en": "A rule set such as Normal or Emergency: its own targets, who counts, maximum distance "
+              "and priority grids; the result goes to the rule set's scenario (Emergency beside the normal one).",
     },
     "ui.run.party_rule": {"zh": "每个微网格至少一名党员", "en": "At least one party member per micro-grid"},
     "ui.run.party_rule_help": {
@@ -69,7 +69,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "One place of every micro-grid goes to a party member when one is in reach; micro-grids left "
               "without one are listed with the reason.",
     },
-    "ui.run.cadre_cap": {"zh": "每个网格下沉干部上限（0 = 不限）", "en": "下沉 cadres per grid at most (0 = no limit)"},
+    "ui.run.cadre_cap": {"zh": "每个网格下沉干部上限（0 = 不限）", "en": "Seconded cadres per grid at most (0 = no limit)"},
     "ui.run.cadre_cap_help": {
         "zh": "让市、镇街、社区下沉干部分散到更多社区和网格（党员位置不计入上限）。",
         "en": "Spreads city, town and community cadres over more communities and grids (the party-member place "

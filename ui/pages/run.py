@@ -145,7 +145,7 @@ def _rule_switches(project: Project) -> dict[str, Any]:
     current = project.settings.get("ruleset") or rulesets.NORMAL
     c1, c2 = st.columns(2)
     name = c1.selectbox(tr("ui.run.ruleset"), names, index=names.index(current) if current in names else 0,
-                        key="run_ruleset", help=tr("ui.run.ruleset_help"))
+                        key="run_ruleset", help=tr("ui.run.ruleset_help"), format_func=labels.ruleset_label)
     opts = rulesets.ruleset_options(project, name)
     cap = c2.number_input(tr("ui.run.cadre_cap"), min_value=0, max_value=20, value=int(opts.cadres_per_grid_max or 0),
                           key="run_cadre_cap", help=tr("ui.run.cadre_cap_help"))
