@@ -61,7 +61,7 @@ def test_cli_assign__ruleset_writes_its_scenario_and_a_masked_callout_roster(tin
     out = capsys.readouterr().out
     project = load_project(tiny_file)
     assert len(project.assignments("战时")) > 0 and project.active_scenario == s.DEFAULT_SCENARIO
-    assert project.settings["ruleset"] == "战时" and "战时" in out and str(roster) in out
+    assert project.settings["ruleset"] == "战时" and "(scenario: Emergency)" in out and str(roster) in out
     table = pd.read_csv(roster, dtype=str, encoding="utf-8-sig")
     assert {"Grid code", "Call order", "Phone"} <= set(table.columns) and len(table) > 0
     assert not table["Phone"].dropna().str.fullmatch(r"\d{11}").any()  # masked by default
