@@ -45,7 +45,6 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from geopandas.array import GeometryDtype
 
 try:  # POSIX advisory locks; on Windows the revision check alone guards saves
     import fcntl
@@ -57,6 +56,7 @@ from geo import schema as s
 from geo.audit import log_event, project_counts
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
 from geo.project import Project
+from geo.store.rows import frames_equal, is_geometry, match_rows
 from geo.store.units import (
     ALL_UNITS, COMMUNITY_UNIT_COLUMNS, GRID_UNIT_COLUMNS, NO_UNIT, UNLOGGED_TABLES, row_units, unit_tree,
 )
@@ -204,10 +204,6 @@ def _remove_orphans(path: Path) -> None:
 
 
 # --- column types ----------------------------------------------------------------------------------
-def _is_geometry(series: pd.Series) -> bool:
-    return isinstance(series.dtype, GeometryDtype)
-
-
 def sql_type(series: pd.Series) -> str:
     """The GeoPackage column type GDAL gives a column of this dtype."""
     kind = series.dtype.kind
@@ -252,7 +248,7 @@ def _text(value: Any) -> str:
 def _sql_values(series: pd.Series, declared: str) -> list[Any]:
     """The values of ``series`` as bound to a column of type ``declared`` (None for missing)."""
     values = series.astype(object).tolist()
-    missing = pd.isna(series).tolist() if not _is_geometry(series) else [v is None for v in values]
+    missing = pd.isna(series).tolist() if not is_geometry(series) else [v is None for v in values]
     declared = declared.upper()
     if declared.startswith(INTEGER_TYPES) or declared == "BOOLEAN":
         conv: Any = int
@@ -277,7 +273,7 @@ def _datetime_text(value: Any) -> str:
 # --- row hashes ----------------------------------------------------------------------------------------
 def _canonical(series: pd.Series) -> pd.Series:
     """One column as values whose hash depends only on what is stored (not on the dtype flavour)."""
-    if _is_geometry(series):
+    if is_geometry(series):
         return pd.Series(shapely.to_wkb(np.asarray(series.array, dtype=object), hex=True, byte_order=1),
                          dtype=object)
     kind = series.dtype.kind
@@ -301,53 +297,6 @@ def row_hashes(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
         canon[i] = (_canonical(df[col].reset_index(drop=True)) if col in df.columns
                     else pd.Series([None] * len(df), dtype=object))
     return pd.util.hash_pandas_object(pd.DataFrame(canon), index=False).to_numpy()
-
-
-def frames_equal(current: pd.DataFrame, snapshot: pd.DataFrame) -> bool:
-    """Whether ``current`` still holds exactly the rows of ``snapshot`` (geometries by identity)."""
-    if list(current.columns) != list(snapshot.columns) or len(current) != len(snapshot):
-        return False
-    for col in current.columns:
-        a, b = current[col].array, snapshot[col].array
-        if a.dtype != b.dtype:
-            return False
-        if _is_geometry(current[col]):
-            if not all(map(lambda x, y: x is y, np.asarray(a, dtype=object), np.asarray(b, dtype=object))):
-                return False
-        elif not _arrays_equal(a, b):
-            return False
-    return True
-
-
-def _arrays_equal(a: Any, b: Any) -> bool:
-    if isinstance(a, pd.arrays.NumpyExtensionArray) and a.dtype == object:
-        x, y = a.to_numpy(), b.to_numpy()
-        try:
-            same = np.asarray(x == y, dtype=bool)  # identical objects compare at once
-            return bool(same.all() or (same | (pd.isna(x) & pd.isna(y))).all())
-        except (TypeError, ValueError):
-            pass
-    return bool(a.equals(b))
-
-
-def match_rows(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in ``old`` of each ``new`` row with the same hash (-1: none), and the unmatched old.
-
-    Equal rows are matched one to one (a duplicate row added or removed is seen).
-    """
-    if len(old) and len(np.unique(old)) == len(old):  # the usual case: no two rows alike
-        sorter = np.argsort(old)
-        at = sorter[np.clip(np.searchsorted(old, new, sorter=sorter), 0, len(old) - 1)]
-        matched = np.where(old[at] == new, at, -1)
-        if len(np.unique(matched[matched >= 0])) == int((matched >= 0).sum()):
-            return matched, np.setdiff1d(np.arange(len(old)), matched[matched >= 0])
-    old_key = pd.DataFrame({"h": old, "k": pd.Series(old).groupby(old).cumcount().to_numpy(),
-                            "pos": np.arange(len(old))})
-    new_key = pd.DataFrame({"h": new, "k": pd.Series(new).groupby(new).cumcount().to_numpy()})
-    merged = new_key.merge(old_key, on=["h", "k"], how="left")
-    matched = merged["pos"].fillna(-1).to_numpy(dtype="int64")
-    unmatched_old = np.setdiff1d(np.arange(len(old)), matched[matched >= 0])
-    return matched, unmatched_old
 
 
 # --- reading the file ------------------------------------------------------------------------------------
@@ -783,8 +732,8 @@ def _diff_table(name: str, frame: pd.DataFrame, snap: Snapshot, disk_columns: di
                        hashes={})
     if frames_equal(frame, old):
         return None
-    data_cols = [c for c in frame.columns if not _is_geometry(frame[c])]
-    geom_cols = [c for c in frame.columns if _is_geometry(frame[c])]
+    data_cols = [c for c in frame.columns if not is_geometry(frame[c])]
+    geom_cols = [c for c in frame.columns if is_geometry(frame[c])]
     disk_data = {c: t for c, t in disk_columns.items() if c != GEOM and t.upper() not in _GEOMETRY_TYPES}
     rewrite = (len(geom_cols) > 1 or (geom_cols and GEOM not in disk_columns)
                or (not geom_cols and GEOM in disk_columns)
@@ -1011,7 +960,7 @@ def _insert_rows(conn: sqlite3.Connection, table: str, rows: pd.DataFrame, colum
     names = ["fid"]
     values: list[list[Any]] = [fids.tolist()]
     for col in rows.columns:
-        if _is_geometry(rows[col]):
+        if is_geometry(rows[col]):
             names.append(GEOM)
             values.append([gpkg_blob(g) for g in np.asarray(rows[col].array, dtype=object)])
         elif col in columns:
@@ -1025,7 +974,7 @@ def _insert_rows(conn: sqlite3.Connection, table: str, rows: pd.DataFrame, colum
 
 
 def _extend_extent(conn: sqlite3.Connection, table: str, rows: pd.DataFrame) -> None:
-    geoms = [c for c in rows.columns if _is_geometry(rows[c])]
+    geoms = [c for c in rows.columns if is_geometry(rows[c])]
     now = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     if not geoms or len(rows) == 0:
         conn.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (now, table))
@@ -1071,7 +1020,7 @@ def _geometry_type(geoms: np.ndarray) -> str:
 
 def _create_table(conn: sqlite3.Connection, table: str, frame: pd.DataFrame) -> None:
     """Create ``table`` and register it as GDAL does (contents, geometry column, R-tree, counts)."""
-    geoms = [c for c in frame.columns if _is_geometry(frame[c])]
+    geoms = [c for c in frame.columns if is_geometry(frame[c])]
     q = _quote(table)
     cols = ['"fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL']
     gtype = _geometry_type(np.asarray(frame[geoms[0]].array, dtype=object)) if geoms else ""

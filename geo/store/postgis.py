@@ -60,7 +60,7 @@ from geo.audit import log_event, project_counts
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
 from geo.hierarchy import community_towns, grid_tree
 from geo.project import Project
-from geo.store.gpkg import frames_equal
+from geo.store.rows import frames_equal, match_rows
 from geo.values import now_iso
 
 DEFAULT_PROJECT = "gridatlas"
@@ -205,17 +205,9 @@ class RowDiff:
 
 
 def diff_rows(*, before: np.ndarray, after: np.ndarray) -> RowDiff:
-    """Match the rows of ``after`` to those of ``before`` by row hash (a multiset difference)."""
-    before = np.asarray(before, dtype=np.int64)
-    after = np.asarray(after, dtype=np.int64)
-    b = pd.DataFrame({"h": before, "n": pd.Series(before).groupby(before).cumcount().to_numpy(),
-                      "pos": np.arange(len(before))})
-    a = pd.DataFrame({"h": after, "n": pd.Series(after).groupby(after).cumcount().to_numpy()})
-    merged = a.merge(b, on=["h", "n"], how="left", sort=False)
-    kept = merged["pos"].fillna(-1).to_numpy(dtype=np.int64)
-    used = np.zeros(len(before), dtype=bool)
-    used[kept[kept >= 0]] = True
-    return RowDiff(kept=kept, deleted=np.flatnonzero(~used))
+    """Match the rows of ``after`` to those of ``before`` by row hash (``geo.store.rows.match_rows``)."""
+    kept, deleted = match_rows(np.asarray(before, dtype=np.int64), np.asarray(after, dtype=np.int64))
+    return RowDiff(kept=np.asarray(kept, dtype=np.int64), deleted=np.asarray(deleted, dtype=np.int64))
 
 
 @dataclass(frozen=True, eq=False)
