@@ -58,9 +58,10 @@ from geo import __version__
 from geo import schema as s
 from geo.audit import log_event, project_counts
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
-from geo.hierarchy import community_towns, grid_tree
+from geo.hierarchy import community_towns
 from geo.project import Project
 from geo.store.rows import frames_equal, match_rows
+from geo.store.units import grid_units
 from geo.values import now_iso
 
 DEFAULT_PROJECT = "gridatlas"
@@ -703,22 +704,8 @@ class _Writer:
     # units -------------------------------------------------------------------------------------
     def _tree_of(self, codes: np.ndarray) -> pd.DataFrame:
         """``geo.hierarchy.grid_tree`` of the grids ``codes`` and their ancestors (not the whole city)."""
-        grids = self.project.layer(s.GRIDS)
-        need = {str(c) for c in codes if c is not None}
-        if s.PARENT_CODE in grids.columns:
-            parent = dict(zip(grids[s.CODE].astype(str), grids[s.PARENT_CODE].map(_clean)))
-            frontier = set(need)
-            for _ in range(8):  # grid_tree follows at most 8 parent links too
-                frontier = {parent[c] for c in frontier if parent.get(c) is not None} - need
-                if not frontier:
-                    break
-                need |= frontier
-        light = pd.DataFrame(grids.drop(columns=grids.geometry.name) if isinstance(grids, gpd.GeoDataFrame)
-                             else grids)
-        light = light[light[s.CODE].astype(str).isin(need)]
-        comms = self.project.layer(s.COMMUNITIES)
-        comms = pd.DataFrame(comms[[c for c in (s.CODE, s.TOWN_CODE) if c in comms.columns]])
-        return grid_tree(Project(layers={s.GRIDS: light, s.COMMUNITIES: comms}))  # type: ignore[dict-item]
+        return grid_units(self.project.layer(s.GRIDS), self.project.layer(s.COMMUNITIES),
+                          codes=[c for c in codes if c is not None])
 
     def _row_units(self, name: str, values: Mapping[str, np.ndarray], positions: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Town and community codes of new rows (None, None: points, located by the database)."""

@@ -38,9 +38,17 @@ def unit_tree(grids: pd.DataFrame, communities: pd.DataFrame, *, codes: Collecti
     Only the code columns are read (no geometry), so light frames read from a store do. With
     ``codes``, only those grids and their parents are resolved (fast for the few rows of an edit).
     """
+    tree = grid_units(grids, communities, codes=codes)
+    return tree[s.COMMUNITY_CODE] if len(tree) else pd.Series(dtype=object)
+
+
+def grid_units(grids: pd.DataFrame, communities: pd.DataFrame, *, codes: Collection[str] | None = None
+               ) -> pd.DataFrame:
+    """``geo.hierarchy.grid_tree`` (community and town of each grid) of ``grids``, or only of ``codes``
+    and their parent chains; read from the code columns only, one row per grid code."""
     if s.CODE not in grids.columns or len(grids) == 0:
-        return pd.Series(dtype=object)
-    light = grids[[c for c in GRID_UNIT_COLUMNS if c in grids.columns]]
+        return pd.DataFrame(columns=[s.COMMUNITY_CODE, s.TOWN_CODE])
+    light = pd.DataFrame(grids[[c for c in GRID_UNIT_COLUMNS if c in grids.columns]])
     if codes is not None:
         grid_codes = pd.Series(light[s.CODE].to_numpy(dtype=object, na_value=None), index=light.index).astype(str)
         keep = grid_codes.isin({str(c) for c in codes})
@@ -54,10 +62,10 @@ def unit_tree(grids: pd.DataFrame, communities: pd.DataFrame, *, codes: Collecti
             keep = grown
         light = light[keep]
         if len(light) == 0:
-            return pd.Series(dtype=object)
-    comms = communities[[c for c in COMMUNITY_UNIT_COLUMNS if c in communities.columns]]
+            return pd.DataFrame(columns=[s.COMMUNITY_CODE, s.TOWN_CODE])
+    comms = pd.DataFrame(communities[[c for c in COMMUNITY_UNIT_COLUMNS if c in communities.columns]])
     project = Project(layers={s.GRIDS: light, s.COMMUNITIES: comms})  # type: ignore[dict-item]
-    tree = grid_tree(project)[s.COMMUNITY_CODE]
+    tree = grid_tree(project)
     return tree[~tree.index.duplicated(keep="last")]
 
 
