@@ -5,4 +5,5 @@ import sys
 
 from cli.main import main
 
-sys.exit(main())
+if __name__ == "__main__":  # only when run, never when imported (e.g. by a spawned worker process)
+    sys.exit(main())

@@ -160,7 +160,9 @@ def _alias(k: int, path: Path) -> str:
 @pytest.mark.slow  # ~20 s: 40 optimiser runs and saves
 def test_assign__twenty_concurrent_pairs_under_two_names_lose_no_update(project_file, monkeypatch, capsys):
     # Each pair: `assign p.gpkg` and `assign p.gpkg --out <alias of p.gpkg>`, both loaded before either
-    # saves (a barrier inside the optimiser), so exactly one of them must hit the revision check.
+    # saves (a barrier inside the optimiser). The store merges per unit: the later save either is told
+    # to reload (exit 2) or finds its rows already written by the other (the same optimum) and adds
+    # nothing that clashes. Either way no save is lost: every successful one is a revision.
     monkeypatch.chdir(project_file.parent)
     (project_file.parent / "sub").mkdir()
     (project_file.parent / "link.gpkg").symlink_to(project_file)
@@ -185,7 +187,7 @@ def test_assign__twenty_concurrent_pairs_under_two_names_lose_no_update(project_
     capsys.readouterr()
     saved = sum(c in (0, 1) for c in codes)
     conflicts = codes.count(2)
-    assert len(codes) == 40 and conflicts == 20  # one loser per pair, told to reload (exit 2)
+    assert len(codes) == 40 and saved + conflicts == 40 and saved >= 20  # each pair: one saved at least
     assert read_revision(project_file) == start_revision + saved  # every successful save counted: 0 lost
 
 

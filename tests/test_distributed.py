@@ -118,8 +118,15 @@ def test_service_reach_dask__equals_single_process__city(city, client):
 
 
 @pytest.mark.slow
-def test_point_grids_and_reach_dask__process_workers(fieldkit):
+def test_point_grids_and_reach_dask__process_workers(fieldkit, monkeypatch):
+    import sys
+    import types
+
     from distributed import Client, LocalCluster
+
+    # worker processes are spawned and re-run the parent's __main__: in a long pytest session an
+    # AppTest may have left a page script there, which must not run in a worker
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as c:
@@ -194,3 +201,22 @@ def test_coverage_rollup_dask__equals_single_process__field_kit_and_city(fieldki
         expected = coverage_rollup(measured)
         assert set(expected["level"]) == {"community", "town", "city"}
         pd.testing.assert_frame_equal(coverage_rollup_dask(measured, scheduler=client), expected)
+
+
+@pytest.mark.slow
+def test_cli_assign__scheduler_processes_runs_the_command_once(tmp_path):
+    """Worker processes re-import ``python -m cli``'s main module: it must not run the command again."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from geo.project import save_project
+    from tests.factories import tiny_project
+
+    path = tmp_path / "t.gpkg"
+    save_project(tiny_project(), path)
+    done = subprocess.run([sys.executable, "-m", "cli", "--lang", "en", "assign", str(path), "--scheduler", "processes"],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=300,
+                          check=False)
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stdout.count("Saved:") == 1

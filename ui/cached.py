@@ -218,12 +218,16 @@ def _warm(path: str, project: Project) -> None:
     of them here would hold the interpreter for seconds while planners click.
     """
     from geo import schema as s
+    from geo.errors import GeoInputError
     from geo.explore import Selection
 
     towns = project.layer(s.TOWNS)
-    for code in towns[s.CODE].astype(str) if s.CODE in towns else ():
-        cached_view_layers(path, project, Selection(town=code))
-    cached_findings(path, project)
+    try:
+        for code in towns[s.CODE].astype(str) if s.CODE in towns else ():
+            cached_view_layers(path, project, Selection(town=code))
+        cached_findings(path, project)
+    except GeoInputError:  # the file went away or the office server stopped: the page that needs it says so
+        return
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
