@@ -12,6 +12,7 @@ leaf-grid codes each row serves in ``grid_codes``. ``resolve_served_grids`` is t
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from geo.privacy import mask_name, mask_phone, normalise_phone
 from geo.project import Project, new_project
 from geo.sheets import read_workbook
 from geo.tables import rename_by_headers
-from geo.unitnames import normalise_name, resolve_unit_names
+from geo.unitnames import Resolution, normalise_name, resolve_unit_names
 from geo.validate import WARNING, finding
 
 ORGANISATIONS = s.ORGANISATIONS  # the project table
@@ -66,6 +67,19 @@ class OrganisationsImport:
 def org_type(kind: object) -> str | None:
     """The ``geo.schema.ORG_TYPES`` value of a 类型 as offices write it (物业公司 -> 物业), None when unknown."""
     return _TYPE_OF.get(normalise_name(kind))
+
+
+def read_unit_sheet(path: Path, *, headers: Mapping[str, Sequence[str]], sheet: str | None,
+                    communities: pd.DataFrame, layer: str, label: str) -> tuple[pd.DataFrame, Resolution, list[dict]]:
+    """A sheet whose rows belong to communities (organisations, self-governance): the frame with its
+    headers renamed, each row's community resolved by name or code, and a finding per row whose
+    community is unknown (by Excel row)."""
+    frame = rename_by_headers(read_workbook(path, label=label).sheet(sheet).frame, headers)
+    comm = resolve_unit_names(frame.get(s.COMMUNITY_CODE, pd.Series(None, index=frame.index)), communities)
+    findings = [finding(WARNING, "names.community_unmatched", layer, str(row), file=label,
+                        detail=str(frame[s.COMMUNITY_CODE].get(row) or ""))
+                for row in comm.codes.index[comm.codes.isna()]]
+    return frame, comm, findings
 
 
 def layers_tree(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -135,11 +149,8 @@ def read_organisations(path: str | Path, *, grids: gpd.GeoDataFrame, communities
     """
     path = Path(path)
     label = label or path.name
-    frame = rename_by_headers(read_workbook(path, label=label).sheet(sheet).frame, _HEADERS)
-    comm = resolve_unit_names(frame.get(s.COMMUNITY_CODE, pd.Series(None, index=frame.index)), communities)
-    findings = [finding(WARNING, "names.community_unmatched", ORGANISATIONS, str(row), file=label,
-                        detail=str(frame[s.COMMUNITY_CODE].get(row) or ""))
-                for row in comm.codes.index[comm.codes.isna()]]
+    frame, comm, findings = read_unit_sheet(path, headers=_HEADERS, sheet=sheet, communities=communities,
+                                            layer=ORGANISATIONS, label=label)
     served, unmatched = resolve_served_grids(frame.get("_grids", pd.Series(None, index=frame.index)), comm.codes,
                                              tree=layers_tree(grids, communities), layer=ORGANISATIONS, label=label)
     out = frame.drop(columns=[c for c in ("_grids",) if c in frame.columns]).copy()

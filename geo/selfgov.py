@@ -18,11 +18,9 @@ import numpy as np
 import pandas as pd
 
 from geo import schema as s
-from geo.organisations import layers_tree, resolve_served_grids, served_long
+from geo.organisations import layers_tree, read_unit_sheet, resolve_served_grids, served_long
 from geo.project import Project
-from geo.sheets import read_workbook
-from geo.tables import rename_by_headers
-from geo.unitnames import normalise_name, resolve_unit_names
+from geo.unitnames import normalise_name
 from geo.validate import WARNING, finding
 
 SELFGOV = s.SELFGOV
@@ -84,11 +82,8 @@ def read_selfgov(path: str | Path, *, grids: gpd.GeoDataFrame, communities: gpd.
     """
     path = Path(path)
     label = label or path.name
-    frame = rename_by_headers(read_workbook(path, label=label).sheet(sheet).frame, _HEADERS)
-    comm = resolve_unit_names(frame.get(s.COMMUNITY_CODE, pd.Series(None, index=frame.index)), communities)
-    findings = [finding(WARNING, "names.community_unmatched", SELFGOV, str(row), file=label,
-                        detail=str(frame[s.COMMUNITY_CODE].get(row) or ""))
-                for row in comm.codes.index[comm.codes.isna()]]
+    frame, comm, findings = read_unit_sheet(path, headers=_HEADERS, sheet=sheet, communities=communities,
+                                            layer=SELFGOV, label=label)
     units = frame.get(UNIT_NAME, pd.Series(None, index=frame.index))
     served, unmatched = resolve_served_grids(units, comm.codes, tree=layers_tree(grids, communities), layer=SELFGOV,
                                              label=label, blank_is_whole=True)
