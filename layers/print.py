@@ -236,21 +236,28 @@ def _outline(child_level: str) -> style.LineStyle:
     return style.OUTLINES.get(child_level, style.OUTLINES["general"])
 
 
+def _draw_by_value(ax: Axes, gdf: gpd.GeoDataFrame, values: pd.Series, *, order: list[str], symbol: Any,
+                   edge: str, width: float, zorder: int, gid: str, scale: float) -> list[str]:
+    """Point rows grouped by ``values``, each group with ``symbol(value)``; returns the values drawn, in ``order``
+    then the rest sorted."""
+    drawn = []
+    for value in [*order, *sorted(set(values) - set(order))]:
+        sel = gdf[values == value]
+        if len(sel) == 0:
+            continue
+        sym = symbol(value)
+        ax.scatter(sel.geometry.x, sel.geometry.y, marker=sym.marker, s=(sym.size_pt * scale) ** 2,
+                   c=sym.color, edgecolors=edge, linewidths=width, zorder=zorder, gid=f"{gid}:{value}")
+        drawn.append(value)
+    return drawn
+
+
 def draw_points(ax: Axes, points: gpd.GeoDataFrame, *, scale: float = 1.0) -> list[str]:
     """Service points by type with the shared symbols; returns the types drawn (in symbol order)."""
     if len(points) == 0:
         return []
-    types = points[s.POINT_TYPE].astype(str)
-    drawn = []
-    for ptype in [*style.POINT_SYMBOLS, *sorted(set(types) - set(style.POINT_SYMBOLS))]:
-        sel = points[types == ptype]
-        if len(sel) == 0:
-            continue
-        sym = style.point_symbol(ptype)
-        ax.scatter(sel.geometry.x, sel.geometry.y, marker=sym.marker, s=(sym.size_pt * scale) ** 2,
-                   c=sym.color, edgecolors="white", linewidths=0.5, zorder=12, gid=f"points:{ptype}")
-        drawn.append(ptype)
-    return drawn
+    return _draw_by_value(ax, points, points[s.POINT_TYPE].astype(str), order=list(style.POINT_SYMBOLS),
+                          symbol=style.point_symbol, edge="white", width=0.5, zorder=12, gid="points", scale=scale)
 
 
 def draw_projects(ax: Axes, projects: gpd.GeoDataFrame | None, *, scale: float = 1.0) -> list[str]:
@@ -258,16 +265,8 @@ def draw_projects(ax: Axes, projects: gpd.GeoDataFrame | None, *, scale: float =
     if projects is None or len(projects) == 0:
         return []
     kinds = projects[s.KIND].astype(str) if s.KIND in projects else pd.Series("", index=projects.index)
-    drawn = []
-    for kind in [*style.PROJECT_SYMBOLS, *sorted(set(kinds) - set(style.PROJECT_SYMBOLS))]:
-        sel = projects[kinds == kind]
-        if len(sel) == 0:
-            continue
-        sym = style.project_symbol(kind)
-        ax.scatter(sel.geometry.x, sel.geometry.y, marker=sym.marker, s=(sym.size_pt * scale) ** 2,
-                   c=sym.color, edgecolors="#222222", linewidths=0.6, zorder=13, gid=f"projects:{kind}")
-        drawn.append(kind)
-    return drawn
+    return _draw_by_value(ax, projects, kinds, order=list(style.PROJECT_SYMBOLS), symbol=style.project_symbol,
+                          edge="#222222", width=0.6, zorder=13, gid="projects", scale=scale)
 
 
 def draw_map(ax: Axes, data: MapPageData, breaks: tuple[float, ...], *, labels: bool = True,

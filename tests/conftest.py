@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import SMALL_CITY_SCALE
 from tests.factories import tiny_project as _tiny_project
 
 
@@ -20,3 +21,13 @@ def demo_project_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
     write_demo_project(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def city_root(tmp_path_factory):
+    """A folder holding the scaled-down synthetic city (``SMALL_CITY_SCALE``), built once per session."""
+    from geo.citygen import build_city
+
+    root = tmp_path_factory.mktemp("city")
+    build_city(scale=SMALL_CITY_SCALE, root=root)
+    return root

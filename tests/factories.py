@@ -82,3 +82,6 @@ def tiny_project() -> Project:
     for name, gdf in tiny_layers().items():
         project = project.with_layer(name, gdf)
     return project
+
+
+SMALL_CITY_SCALE = 0.01  # the scaled-down synthetic city (geo.citygen) the tests build, in a few seconds

@@ -12,14 +12,9 @@ from geo.citygen import (
     target_counts,
 )
 
-SCALE = 0.01
+from tests.factories import SMALL_CITY_SCALE
 
-
-@pytest.fixture(scope="module")
-def city_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("city")
-    build_city(scale=SCALE, root=root)
-    return root
+SCALE = SMALL_CITY_SCALE  # the city the session-wide `city_root` fixture builds (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

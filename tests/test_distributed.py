@@ -9,14 +9,15 @@ import shapely
 
 from geo import schema as s
 from geo.assign import point_grids_table
-from geo.citygen import build_city, household_files, load_city_project
+from geo.citygen import household_files, load_city_project
 from geo.coverage import service_reach
 from geo.distributed import check_scheduler, hilbert_parts, point_grids_table_dask, service_reach_dask
 from geo.errors import GeoInputError
 from geo.messages import error_text
+from tests.factories import SMALL_CITY_SCALE
 from tests.fieldkit import fieldkit_project
 
-SCALE = 0.01
+SCALE = SMALL_CITY_SCALE  # the city the session-wide `city_root` fixture builds (tests/conftest.py)
 FEW_HOUSEHOLDS = 6000  # the first town's households: fast, still with points on shared corners
 FEW_VOLUNTEERS = 2000  # still with homes outside the city (nearest-grid fallback)
 
@@ -28,13 +29,6 @@ def client():
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-def city_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("city")
-    build_city(scale=SCALE, root=root)
-    return root
 
 
 @pytest.fixture(scope="module")

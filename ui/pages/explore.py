@@ -103,27 +103,24 @@ def _breadcrumbs(project, chain: list) -> None:
             _rerun_view()
 
 
+def _legend_block(title: str, entries: list[tuple[str, str]], swatch: str) -> str:
+    """One legend heading and its swatches (``swatch``: the CSS of the box besides its colour), as HTML."""
+    rows = [f"<b>{safe_text(title)}</b>"]
+    rows += [f"<span style='display:inline-block;{swatch};background:{html.escape(c)};margin-right:6px'></span>"
+             f"{safe_text(label)}" for c, label in entries]
+    return "<br>".join(rows)
+
+
 def _legend(legend: LegendInfo) -> None:
     """The legend beside the map (top of the side panel): measure classes, then point types, one heading each."""
     blocks = []
     if legend.entries:
-        rows = [f"<b>{safe_text(legend.title)}</b>"]
-        rows += [f"<span style='display:inline-block;width:12px;height:12px;background:{html.escape(c)};"
-                 f"border:1px solid #999;margin-right:6px'></span>{safe_text(label)}"
-                 for c, label in legend.entries]
-        blocks.append("<br>".join(rows))
+        blocks.append(_legend_block(legend.title, legend.entries, "width:12px;height:12px;border:1px solid #999"))
     if legend.projects:
-        rows = [f"<b>{html.escape(tr('ui.gov.projects'))}</b>"]
-        rows += [f"<span style='display:inline-block;width:10px;height:10px;"
-                 f"background:{html.escape(c)};margin-right:6px'></span>{safe_text(label)}"
-                 for c, label in legend.projects]
-        blocks.append("<br>".join(rows))
+        blocks.append(_legend_block(tr("ui.gov.projects"), legend.projects, "width:10px;height:10px"))
     if legend.points:
-        rows = [f"<b>{html.escape(tr('ui.explore.point_types'))}</b>"]
-        rows += [f"<span style='display:inline-block;width:10px;height:10px;border-radius:5px;"
-                 f"background:{html.escape(c)};margin-right:6px'></span>{safe_text(label)}"
-                 for c, label in legend.points]
-        blocks.append("<br>".join(rows))
+        blocks.append(_legend_block(tr("ui.explore.point_types"), legend.points,
+                                    "width:10px;height:10px;border-radius:5px"))
     # one HTML block: labels (a planner's own point type too) as HTML text with `$` as an entity (no maths)
     if blocks:
         st.markdown("<div style='font-size:0.85em;line-height:1.5'>" + "<br>".join(blocks) + "</div>",
