@@ -150,6 +150,7 @@ def _export(page: Page, walk: Walk, out: Path) -> None:
 
 def _print(page: Page, walk: Walk, community_name: str, out: Path) -> None:
     picker = page.locator("[data-testid='stSelectbox']").filter(has_text=t("print.ui.unit", LANG))
+    _idle(page)  # the page's first run (the preview of the unit it opens on) has finished
     picker.click()
     page.keyboard.type(community_name)
     option = page.get_by_role("option", name=re.compile("^" + _escaped(community_name) + " · ")).first
@@ -158,11 +159,12 @@ def _print(page: Page, walk: Walk, community_name: str, out: Path) -> None:
     before = image.get_attribute("src") if image.count() else None  # the preview of the unit shown so far
     start = time.perf_counter()
     option.click()
+    expect(picker).to_contain_text(community_name, timeout=TIMEOUT_MS)
     expect(page.get_by_text(t("print.ui.preview", LANG))).to_be_visible(timeout=TIMEOUT_MS)
-    if before is not None:
+    if before is not None:  # the preview of the chosen unit, not the one shown before the choice
         expect(image).not_to_have_attribute("src", before, timeout=TIMEOUT_MS)
     walk.add("print preview (unit chosen by name)", "print preview", time.perf_counter() - start)
-    _idle(page)
+    _idle(page)  # the download button now belongs to the chosen unit's run
     with page.expect_download(timeout=TIMEOUT_MS) as info:
         start = time.perf_counter()
         _button(page, "print.ui.download_pdf").click()
