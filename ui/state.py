@@ -11,6 +11,8 @@ from geo.store import is_database_url
 LANG = "lang"  # "zh" | "en"
 PROJECT_PATH = "project_path"  # str: the project .gpkg being worked on
 USER_NAME = "user_name"  # who edits (for the audit log)
+ACCOUNT = "account"  # geo.accounts.User of the signed-in user (set by the login page, issue #15)
+SCOPE = "scope"  # geo.access.Scope the signed-in user acts in (set by the login page; read by every page)
 SELECTED_TOWN = "selected_town"  # town code or None
 SELECTED_COMMUNITY = "selected_community"  # community code or None
 SELECTED_GRID = "selected_grid"  # grid code or None
