@@ -144,6 +144,33 @@ def building_heads(project: Project, *, buildings: gpd.GeoDataFrame | None = Non
     return heads[list(HEAD_COLUMNS)].reset_index(drop=True)
 
 
+def find_buildings_without_head(project: Project, *, buildings: gpd.GeoDataFrame | None = None) -> list[str]:
+    """Codes of the buildings no 楼栋长/单元长 heads (``building_heads``), in the layer's order."""
+    bld = buildings_table(project) if buildings is None else buildings
+    if len(bld) == 0:
+        return []
+    headed = set(building_heads(project, buildings=bld)[s.BUILDING_CODE].dropna().astype(str))
+    return [c for c in bld[s.CODE].astype(str) if c not in headed]
+
+
+def building_counts(project: Project, *, buildings: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Per grid code (the grid each building belongs to): ``buildings`` and ``headless_buildings`` (ints).
+
+    A building counts in its own grid only (``buildings_table``); buildings in no grid are not counted.
+    "Headless" is ``find_buildings_without_head``, the gap the escalation chain flags.
+    """
+    cols = ["buildings", "headless_buildings"]
+    bld = buildings_table(project) if buildings is None else buildings
+    placed = bld[bld[s.GRID_CODE].notna()] if len(bld) else bld
+    if len(placed) == 0:
+        return pd.DataFrame(columns=cols, dtype=int)
+    headless = set(find_buildings_without_head(project, buildings=bld))
+    grid = placed[s.GRID_CODE].astype(str)
+    out = pd.DataFrame({"buildings": grid.value_counts(),
+                        "headless_buildings": grid[placed[s.CODE].astype(str).isin(headless)].value_counts()})
+    return out.fillna(0).astype(int)[cols]
+
+
 def building_roster(project: Project, *, grid_codes: list[str] | None = None) -> pd.DataFrame:
     """Per-building roster: one row per building and head (a building without a head keeps one row, no head).
 

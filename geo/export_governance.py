@@ -13,7 +13,7 @@ from geo.export_tables import COMMUNITY_NAME, GRID_COUNT, GRID_NAME, Privacy, gr
 from geo.messages import label
 from geo.organisations import LEADER, ORG_ID, find_grids_without_management, organisations_of
 from geo.project import Project
-from geo.rollup import GRID, Figures, grid_figures, kind_figures
+from geo.rollup import BUILDING_FIGURES, GRID, Figures, grid_figures, kind_figures
 from geo.selfgov import KINDS as SELFGOV_KINDS
 from geo.selfgov import ROW_ID as SELFGOV_ID
 from geo.selfgov import UNIT_NAME, selfgov_rows
@@ -21,7 +21,7 @@ from geo.selfgov import UNIT_NAME, selfgov_rows
 ORG_NAME, PROJECT_NAME, PROJECT_KIND, GRIDS_SERVED, UNIT_KIND = (
     "org_name", "project_name", "project_kind", "grids_served", "unit_kind")
 KIND_COLUMNS = (UNIT_KIND, GRID_COUNT, s.HOUSEHOLDS_N, "target", "actual", "staffing_share", "coverage_share",
-                "organisations", "gov_projects", "org_gaps")
+                "organisations", "gov_projects", "org_gaps", *BUILDING_FIGURES)
 
 
 def _community_names(project: Project) -> dict[str, str]:
@@ -105,6 +105,7 @@ def unit_kinds_sheet(project: Project, *, scenario: str | None = None, lang: str
         "organisations": figures["organisations"].astype(int).to_numpy(),
         "gov_projects": figures["gov_projects"].astype(int).to_numpy(),
         "org_gaps": figures["org_gaps"].astype(int).to_numpy(),
+        **{c: figures[c].astype(int).to_numpy() for c in BUILDING_FIGURES},
     }, columns=list(KIND_COLUMNS))
 
 

@@ -17,7 +17,7 @@ from geo.messages import label, t
 from geo.privacy import mask_name, mask_phone
 from geo.hierarchy import grid_tree
 from geo.project import Project
-from geo.rollup import SERVED_COLUMNS, Figures, service_point_grids, unit_figures
+from geo.rollup import BUILDING_FIGURES, SERVED_COLUMNS, Figures, service_point_grids, unit_figures
 from geo.staffing import staffing_by_grid
 
 # internal column names that exist only in exports (the rest come from geo.schema)
@@ -49,7 +49,7 @@ ASSIGNMENT_TABLE_COLUMNS = (*GRID_COLUMNS, *PERSON_COLUMNS, SERVICE_POINTS_TEXT)
 SUMMARY_COLUMNS = (*GRID_COLUMNS, SHORT, LEADER_ID, VOLUNTEERS_TEXT, SERVICE_POINTS_TEXT)
 ROLLUP_COLUMNS = (s.LEVEL, s.TOWN_CODE, TOWN_NAME, s.COMMUNITY_CODE, COMMUNITY_NAME, s.KIND, s.HOUSEHOLDS_N,
                   GRID_COUNT, TARGET, ACTUAL, STAFFING_SHARE, SHORT_GRIDS, VOLUNTEER_COUNT, POINT_COUNT,
-                  COVERAGE_SHARE, *SERVED_COLUMNS, "org_gaps")
+                  COVERAGE_SHARE, *SERVED_COLUMNS, "org_gaps", *BUILDING_FIGURES)
 
 
 @dataclass(frozen=True)
@@ -289,7 +289,8 @@ def rollup_table(project: Project, *, level: str = "community", scenario: str | 
     fig = figures.reindex(codes.to_numpy())
     for col, source in ((s.HOUSEHOLDS_N, "households"), (GRID_COUNT, "grids"), (TARGET, "target"),
                         (ACTUAL, "actual"), (SHORT_GRIDS, "short_grids"), (VOLUNTEER_COUNT, "volunteers"),
-                        (POINT_COUNT, "service_points"), *((c, c) for c in (*SERVED_COLUMNS, "org_gaps"))):
+                        (POINT_COUNT, "service_points"),
+                        *((c, c) for c in (*SERVED_COLUMNS, "org_gaps", *BUILDING_FIGURES))):
         out[col] = fig[source].fillna(0).astype(int).to_numpy()
     out[STAFFING_SHARE] = fig["staffing"].astype(float).round(4).to_numpy()
     out[COVERAGE_SHARE] = fig["coverage"].astype(float).round(4).to_numpy()

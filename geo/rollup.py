@@ -22,6 +22,8 @@ holds, and which are leaves):
   serves a set of leaf grids (``grid_codes``) and counts **once** in every unit that holds one of
   them: ``organisations``; ``gov_projects`` and ``projects_done``; ``selfgov_bodies``,
   ``self_orgs`` and ``conventions`` add up the counts of the distinct self-governance rows;
+- ``buildings`` and ``headless_buildings``: buildings of its grids, and those no 楼栋长/单元长
+  heads (``geo.buildings.building_counts``; each building belongs to one grid, counted once);
 - ``org_gaps``: leaf grids served by no 物业 and no 业委会/院委会 (0 while no organisations are
   imported; ``geo.organisations.find_grids_without_management``).
 """
@@ -35,7 +37,7 @@ import shapely
 
 from geo import schema as s
 from geo.assign import LAYER, point_grids_table
-from geo.buildings import buildings_table
+from geo.buildings import building_counts, buildings_table
 from geo.crs import to_metric_crs
 from geo.govprojects import project_grids
 from geo.hierarchy import grid_descendants, grid_tree, place_code
@@ -50,8 +52,10 @@ UNIT_LEVELS = (TOWN, COMMUNITY)
 DEFAULT_CATEGORY = "生活"
 DEFAULT_RADIUS_M = 500  # GB 50180-2018 10-minute life circle
 SERVED_COLUMNS = ("organisations", "gov_projects", "projects_done", "selfgov_bodies", "self_orgs", "conventions")
+BUILDING_FIGURES = ("buildings", "headless_buildings")  # geo.buildings.building_counts
 FIGURE_COLUMNS = ("households", "grids", "target", "actual", "filled", "short", "short_grids", "no_leader",
-                  "staffing", "coverage", "volunteers", "service_points", *SERVED_COLUMNS, "org_gaps")
+                  "staffing", "coverage", "volunteers", "service_points", *SERVED_COLUMNS, "org_gaps",
+                  *BUILDING_FIGURES)
 
 
 @dataclass
@@ -167,6 +171,9 @@ def grid_figures(project: Project, *, scenario: str | None = None, category: str
     for col in SERVED_COLUMNS:
         out[col] = sums[col].fillna(0).astype(int).to_numpy()
     out["org_gaps"] = tree.index.isin(find_grids_without_management(project, tree=tree)).astype(int)
+    counts = building_counts(project).reindex(tree.index)
+    for col in BUILDING_FIGURES:
+        out[col] = counts[col].fillna(0).astype(int).to_numpy()
     return out
 
 
@@ -245,7 +252,8 @@ def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, 
         return pd.DataFrame(columns=list(FIGURE_COLUMNS), index=pd.Index([], name="group", dtype=object))
     long = members[["group", s.GRID_CODE]].astype(str).join(grids, on=s.GRID_CODE, how="inner")
     g = long.groupby("group", sort=True)
-    out = g[["grids", "target", "actual", "filled", "short", "short_grids", "no_leader", "org_gaps"]].sum()
+    out = g[["grids", "target", "actual", "filled", "short", "short_grids", "no_leader", "org_gaps",
+             *BUILDING_FIGURES]].sum()
     for level in s.GRID_LEVELS:
         out[f"grids_{level}"] = (long[s.LEVEL] == level).groupby(long["group"]).sum()
     leaves = long[long["is_leaf"].astype(bool)]

@@ -98,3 +98,29 @@ def test_dashboard__governance_figures_are_the_rollup_of_the_unit(project_file):
     assert kinds[t("ui.dash.households", "zh")].tolist()[0] == count_text(1501)  # every kit micro-grid is 小区
     gaps = next(df for df in tables if t("ui.col.code", "zh") in df.columns and t("col.unit_kind", "zh") in df.columns)
     assert len(gaps) == want["org_gaps"]
+
+
+def test_dashboard__buildings_and_headless_buildings_are_the_rollup_per_unit_and_kind(project_file):
+    project = load_project(project_file)
+    figures = unit_figures(project, category="生活", radius_m=500)
+    want = unit_panel_figures(project, figures, Selection(town=TOWN, community=COMM))
+    at = _page(project_file, "dashboard.py", **{state.DASH_TOWN: TOWN, state.DASH_COMMUNITY: COMM})
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[t("ui.gov.metric.buildings", "zh")] == count_text(want["buildings"]) == count_text(73)
+    assert metrics[t("ui.gov.metric.headless_buildings", "zh")] == count_text(want["headless_buildings"])
+    kinds = next(df.value for df in at.dataframe
+                 if t("col.unit_kind", "zh") in df.value.columns and len(df.value) == 4)
+    assert kinds[t("ui.gov.metric.buildings", "zh")].tolist()[0] == count_text(73)  # every kit micro-grid is 小区
+
+
+def test_explore__unit_panel_shows_buildings_and_headless_from_the_rollup(project_file):
+    project = load_project(project_file)
+    want = unit_figures(project, category="生活", radius_m=500).unit("community", COMM)
+    at = _page(project_file, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM})
+    at.run()
+    assert not at.exception
+    line = t("ui.gov.buildings_line", "zh", n=count_text(want["buildings"]),
+             headless=count_text(want["headless_buildings"]))
+    assert line in [c.value for c in at.caption]

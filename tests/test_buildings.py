@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from geo import schema as s
-from geo.buildings import building_heads, building_roster, buildings_table, is_building_post
-from geo.rollup import building_households, unit_figures
+from geo.buildings import (
+    building_counts, building_heads, building_roster, buildings_table, find_buildings_without_head, is_building_post,
+)
+from geo.rollup import building_households, descendant_figures, kind_figures, unit_figures
 from geo.roster_import import read_roster
 from tests.fieldkit import TRUTH, fieldkit_project, summary
 
@@ -113,3 +115,70 @@ def test_import_headers__building_and_consent_columns_are_recognised():
     vols, _ = apply_mapping(pd.DataFrame({"姓名": ["王芳"], "工作电话": ["028-1"], "同意公示": ["是"],
                                           "所属楼栋": ["1栋"]}), s.VOLUNTEERS, mapping=None)
     assert {s.WORK_PHONE, s.PHONE_CONSENT, s.BUILDING_CODE} <= set(vols.columns)
+
+
+def test_unit_figures__buildings_and_headless_per_unit_add_up_to_the_kit(kit):
+    figures = unit_figures(kit)
+    city = figures.get("city").iloc[0]
+    headed = set(building_heads(kit)[s.BUILDING_CODE])
+    assert city["buildings"] == summary()["counts"]["buildings"]
+    assert city["headless_buildings"] == summary()["counts"]["buildings"] - len(headed)
+    communities = figures.get("community")
+    for row in summary()["communities"]:
+        assert communities.at[row["code"], "buildings"] == row["buildings"]
+    towns = figures.get("town")
+    assert towns["headless_buildings"].sum() == communities["headless_buildings"].sum() == city["headless_buildings"]
+    qiyun = summary()["towns"][0]["code"]  # 栖云街道: the only town with a roster, so the only one with heads
+    assert towns.at[qiyun, "buildings"] - towns.at[qiyun, "headless_buildings"] == len(headed) == 53
+
+
+def test_unit_figures__headless_buildings_are_the_escalation_chain_s_building_gaps(kit):
+    from geo.escalation import chain_gaps, escalation_chain
+
+    gaps = chain_gaps(escalation_chain(kit))
+    no_head = gaps[gaps["gap"] == "no_building_head"]
+    assert sorted(no_head["unit_code"]) == sorted(find_buildings_without_head(kit))
+    per_grid = building_counts(kit)["headless_buildings"]
+    assert per_grid[per_grid > 0].to_dict() == no_head.groupby(s.GRID_CODE).size().to_dict()
+
+
+def test_kind_figures__buildings_per_unit_kind(kit):
+    grids = kit.layer(s.GRIDS).copy()
+    grids.loc[grids[s.COMMUNITY_CODE] == "510197101201", s.KIND] = "林盘"  # 石堰村's micro-grids: 林盘
+    project = kit.with_layer(s.GRIDS, grids)
+    per_kind = kind_figures(project, unit_figures(project))
+    village = next(r for r in summary()["communities"] if r["code"] == "510197101201")
+    assert per_kind.at["林盘", "buildings"] == per_kind.at["林盘", "headless_buildings"] == village["buildings"]
+    assert per_kind["buildings"].sum() == summary()["counts"]["buildings"]
+
+
+def test_unit_figures__buildings_counted_once_in_odd_hierarchies():
+    """Tiny project: a building naming a general grid, one in a micro-grid, one outside every grid."""
+    from tests.factories import X0, Y0, UTM, tiny_project
+
+    project = tiny_project()
+    pts = gpd.GeoDataFrame({s.CODE: ["B1", "B2", "B3"], s.NAME: ["1栋", "2栋", "3栋"], s.HOUSEHOLDS_N: [10, 20, 30],
+                            s.GRID_CODE: ["510184001001-G1", None, None]},
+                           geometry=gpd.points_from_xy([X0 + 100, X0 + 100, X0 - 500], [Y0 + 100] * 3), crs=UTM)
+    project = project.with_layer(s.BUILDINGS, pts.to_crs(s.STORAGE_CRS))
+    figures = unit_figures(project)
+    grids = figures.get("grid")
+    assert grids.at["510184001001-G1", "buildings"] == 1  # named its general grid: counted there
+    assert grids.at["510184001001-G1-M1", "buildings"] == 1  # placed by location in its micro-grid
+    general = descendant_figures(project, grids, ["510184001001-G1"]).iloc[0]
+    assert general["buildings"] == general["headless_buildings"] == 2  # the general grid and its micro-grid
+    assert figures.get("community").at["510184001001", "buildings"] == 2
+    assert figures.get("city").iloc[0]["buildings"] == 2  # B3 lies in no grid
+
+
+def test_export__rollup_and_unit_kind_sheets_carry_the_rollup_s_building_figures(kit):
+    from geo.export_governance import unit_kinds_sheet
+    from geo.export_tables import rollup_table
+
+    figures = unit_figures(kit).get("community")
+    table = rollup_table(kit, level="community").set_index(s.COMMUNITY_CODE)
+    for col in ("buildings", "headless_buildings"):
+        assert table[col].to_dict() == figures[col].to_dict()
+    kinds = unit_kinds_sheet(kit)
+    assert kinds["buildings"].sum() == summary()["counts"]["buildings"]
+    assert kinds["headless_buildings"].sum() == figures["headless_buildings"].sum()

@@ -37,6 +37,8 @@ _COLUMNS = {  # export headers (col.<name>)
     "organisations": ("进网入格组织数", "Organisations in the grid"),
     "org_gaps": ("无物业无业委会网格数", "Grids with no property manager or owners' committee"),
     "gov_projects": ("治理项目数", "Governance projects"),
+    "buildings": ("楼栋数", "Buildings"),
+    "headless_buildings": ("无楼栋长楼栋数", "Buildings with no head (楼栋长)"),
     "projects_done": ("已建成项目数", "Projects done"),
     "selfgov_bodies": ("自治组织数", "Self-governance bodies"),
     "self_orgs": ("自组织数", "Self-organisations"),
@@ -164,6 +166,9 @@ MESSAGES = {
     "ui.gov.metric.projects": {"zh": "治理项目（已建成）", "en": "Projects (done)"},
     "ui.gov.metric.selfgov": {"zh": "自治组织 / 自组织 / 公约", "en": "Bodies / self-orgs / conventions"},
     "ui.gov.metric.org_gaps": {"zh": "无物业无业委会网格", "en": "Grids with no management"},
+    "ui.gov.metric.buildings": {"zh": "楼栋", "en": "Buildings"},
+    "ui.gov.metric.headless_buildings": {"zh": "无楼栋长楼栋", "en": "Buildings with no head (楼栋长)"},
+    "ui.gov.buildings_line": {"zh": "楼栋 {n} 栋，其中无楼栋长 {headless} 栋", "en": "{n} buildings, {headless} with no head (楼栋长)"},
     "ui.gov.projects_done": {"zh": "{n}（已建成 {done}）", "en": "{n} ({done} done)"},
     "ui.gov.selfgov_counts": {"zh": "{bodies} / {orgs} / {conventions}", "en": "{bodies} / {orgs} / {conventions}"},
     # --- print ---------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ if unit["actual"] == 0:
     st.info(tr("ui.dash.no_assignments"))
 
 # governance: organisations, projects, self-governance (geo.rollup served counts), gaps, unit kinds
-g = st.columns(4)
+g = st.columns(6)
 g[0].metric(tr("ui.gov.metric.organisations"), count_text(unit["organisations"]))
 g[1].metric(tr("ui.gov.metric.projects"), tr("ui.gov.projects_done", n=count_text(unit["gov_projects"]),
                                               done=count_text(unit["projects_done"])))
@@ -73,6 +73,8 @@ g[2].metric(tr("ui.gov.metric.selfgov"), tr("ui.gov.selfgov_counts", bodies=coun
                                              orgs=count_text(unit["self_orgs"]),
                                              conventions=count_text(unit["conventions"])))
 g[3].metric(tr("ui.gov.metric.org_gaps"), count_text(unit["org_gaps"]))
+g[4].metric(tr("ui.gov.metric.buildings"), count_text(unit["buildings"]))
+g[5].metric(tr("ui.gov.metric.headless_buildings"), count_text(unit["headless_buildings"]))
 
 st.subheader(tr("ui.gov.kinds"))
 per_kind = kind_figures(project, figures, codes)
@@ -85,6 +87,8 @@ if per_kind["grids"].sum() > 0:
         tr("ui.dash.coverage", radius=f"{figures.radius_m or radius:.0f}"): [share_text(v) for v in per_kind["coverage"]],
         tr("ui.gov.metric.organisations"): [count_text(v) for v in per_kind["organisations"]],
         tr("ui.gov.metric.org_gaps"): [count_text(v) for v in per_kind["org_gaps"]],
+        tr("ui.gov.metric.buildings"): [count_text(v) for v in per_kind["buildings"]],
+        tr("ui.gov.metric.headless_buildings"): [count_text(v) for v in per_kind["headless_buildings"]],
     }), hide_index=True, width="stretch")
 
 st.subheader(tr("ui.gov.org_gaps"))
