@@ -10,7 +10,8 @@ A code, once given, names one grid for good. When grids change:
   parent, community, what happened, which codes replaced it, when) and never given again.
 
 ``split_grid``, ``merge_grids`` and ``geo.autogrid.autogrid_project`` all go through
-``stable_codes``.
+``stable_codes``; ``code_changes`` lists what a change kept, retired and added (the app's preview
+before saving); ``check_code_pattern`` validates a pattern a planner types and gives example codes.
 """
 from __future__ import annotations
 
@@ -55,6 +56,52 @@ def code_pattern(settings: dict[str, Any]) -> dict[str, str]:
             raise GeoInputError(msg, code="gridcodes.bad_pattern", level=level, pattern=pattern[level],
                                 needed=", ".join("{" + n + "}" for n in needed))
     return pattern
+
+
+EXAMPLE_NUMBERS = ((1, 23), (12, 3), (99, 99))  # (general, micro) pairs a pattern must keep apart
+
+
+def check_code_pattern(pattern: dict[str, str], *, community: str) -> dict[str, str]:
+    """Validate a ``grid_code_pattern`` a planner typed; example codes (``general``, ``micro``) under ``community``.
+
+    Besides ``code_pattern``'s placeholder check, every example code must read back to its own
+    numbers (``{general}{micro}`` without widths cannot tell 1-23 from 12-3).
+
+    Raises
+    ------
+    GeoInputError
+        ``gridcodes.bad_pattern``; ``gridcodes.ambiguous_pattern`` when codes cannot be read back.
+    """
+    checked = code_pattern({"grid_code_pattern": dict(pattern)})
+    for general, micro in EXAMPLE_NUMBERS:
+        try:
+            code = checked["micro"].format(community=community, general=general, micro=micro)
+            parts = parse_code(code, level=s.LEVEL_MICRO, pattern=checked)
+            head = parse_code(checked["general"].format(community=community, general=general),
+                              level=s.LEVEL_GENERAL, pattern=checked)
+        except (ValueError, IndexError, KeyError):  # a format spec that does not take a number
+            parts = head = None
+        if parts != {"community": community, "general": general, "micro": micro} or \
+                head != {"community": community, "general": general}:
+            msg = f"grid code pattern {checked['micro']!r} cannot be read back ({general}, {micro})"
+            raise GeoInputError(msg, code="gridcodes.ambiguous_pattern", pattern=checked["micro"],
+                                general=general, micro=micro)
+    return {s.LEVEL_GENERAL: checked["general"].format(community=community, general=1),
+            s.LEVEL_MICRO: checked["micro"].format(community=community, general=1, micro=2)}
+
+
+def with_code_pattern(project: Project, pattern: dict[str, str], *, user: str = "",
+                      now: str | None = None) -> Project:
+    """The project with setting ``grid_code_pattern`` set to ``pattern`` (checked) and an audit row.
+
+    Codes already given are never changed; only grids coded from now on follow the new pattern.
+    """
+    communities = project.layer(s.COMMUNITIES)
+    community = str(communities[s.CODE].iloc[0]) if s.CODE in communities.columns and len(communities) else "0"
+    check_code_pattern(pattern, community=community)
+    out = project.with_settings(grid_code_pattern={"general": pattern["general"], "micro": pattern["micro"]})
+    return log_event(out, action="code_pattern", user=user, obj="grid_code_pattern",
+                     detail=f"{pattern['general']} | {pattern['micro']}", counts={}, now=now)
 
 
 def _pattern_regex(template: str) -> re.Pattern[str]:
@@ -120,17 +167,24 @@ def next_code(used: set[str], *, level: str, community: str, pattern: dict[str, 
     """
     taken = _numbers(used, level=level, community=community, general=general, pattern=pattern)
     number = max(taken, default=0) + 1  # never reuse a gap left by a retired code
-    if number > MAX_NUMBER:
-        msg = f"no free {level} number under {community} {general or ''}"
-        raise GeoInputError(msg, code="gridcodes.exhausted", level=level, community=community)
-    if level == s.LEVEL_MICRO:
-        return pattern["micro"].format(community=community, general=general or 0, micro=number)
-    return pattern["general"].format(community=community, general=number)
+    while number <= MAX_NUMBER:
+        if level == s.LEVEL_MICRO:
+            code = pattern["micro"].format(community=community, general=general or 0, micro=number)
+        else:
+            code = pattern["general"].format(community=community, general=number)
+        if code not in used:  # a code made by an earlier pattern is never given twice either
+            return code
+        number += 1
+    msg = f"no free {level} number under {community} {general or ''}"
+    raise GeoInputError(msg, code="gridcodes.exhausted", level=level, community=community)
 
 
 def _general_number(parent: str | None, *, pattern: dict[str, str]) -> int:
-    """The general-grid number of a parent code (0 when the parent is not a pattern general grid)."""
+    """The general-grid number of a parent code under ``pattern``, else the default pattern, else the demo's
+    older ``-Gnn``; 0 when the parent is none of these."""
     parts = parse_code(parent, level=s.LEVEL_GENERAL, pattern=pattern) if parent else None
+    if parts is None and parent:  # a parent coded before the pattern changed: the default pattern's number
+        parts = parse_code(parent, level=s.LEVEL_GENERAL, pattern=s.DEFAULT_SETTINGS["grid_code_pattern"])
     if parts is None and parent:
         legacy = re.search(r"G(\d+)\Z", str(parent))  # the demo's older <community>-Gnn codes
         return int(legacy.group(1)) if legacy else 0
@@ -323,3 +377,69 @@ def _reparent(rest: gpd.GeoDataFrame, gone: gpd.GeoDataFrame, coded: gpd.GeoData
     share = shapely.area(shapely.intersection(kid_geoms[:, None], parent_geoms[None, :]))
     rest.loc[orphan, s.PARENT_CODE] = parents[s.CODE].astype(str).to_numpy()[share.argmax(axis=1)]
     return rest
+
+
+CHANGES = ("kept", "retired", "new")
+
+
+def code_changes(before: Project, after: Project) -> pd.DataFrame:
+    """What a split, merge or re-gridding did to the codes: one row per code, ``change`` one of ``CHANGES``.
+
+    Columns ``code, name, level, change, replaced_by`` (``replaced_by`` from the history rows the
+    change added, for retired codes). Order: kept, retired, new, each in the layer's order.
+    """
+    cols = [s.CODE, s.NAME, s.LEVEL, "change", "replaced_by"]
+    old, new = before.layer(s.GRIDS), after.layer(s.GRIDS)
+    old_codes = old[s.CODE].astype(str).tolist() if s.CODE in old.columns else []
+    new_codes = new[s.CODE].astype(str).tolist() if s.CODE in new.columns else []
+    history = history_table(after)
+    replaced = dict(zip(history[s.CODE].astype(str), history["replaced_by"]))
+    rows = []
+    for frame, codes, change, wanted in ((old, old_codes, "kept", set(new_codes)),
+                                         (old, old_codes, "retired", set(old_codes) - set(new_codes)),
+                                         (new, new_codes, "new", set(new_codes) - set(old_codes))):
+        names = frame.get(s.NAME, pd.Series(None, index=frame.index)).tolist()
+        levels = frame.get(s.LEVEL, pd.Series(None, index=frame.index)).tolist()
+        for code, name, level in zip(codes, names, levels):
+            if code in wanted:
+                rows.append({s.CODE: code, s.NAME: name, s.LEVEL: level, "change": change,
+                             "replaced_by": replaced.get(code, "") if change == "retired" else ""})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def strip_parts(project: Project, code: str, *, n: int) -> list[shapely.Geometry]:
+    """Grid ``code`` cut into ``n`` strips of equal area across its longer side (WGS 84), for ``split_grid``.
+
+    Raises
+    ------
+    GeoInputError
+        ``gridcodes.unknown_grid``; ``gridcodes.split_parts`` for ``n`` below 2.
+    """
+    grid = _require_grids(project, [str(code)])
+    if n < 2:
+        msg = f"a split needs at least 2 parts, got {n}"
+        raise GeoInputError(msg, code="gridcodes.split_parts", grid=str(code), n=n)
+    metric = to_metric_crs(grid)
+    geom = metric.geometry.iloc[0]
+    x0, y0, x1, y1 = geom.bounds
+    across_x = (x1 - x0) >= (y1 - y0)
+    lo, hi = (x0, x1) if across_x else (y0, y1)
+
+    def below(v: float) -> shapely.Geometry:
+        box = shapely.box(x0, y0, v, y1) if across_x else shapely.box(x0, y0, x1, v)
+        return shapely.intersection(geom, box)
+
+    cuts = [lo]
+    total = geom.area
+    for k in range(1, n):
+        a, b = cuts[-1], hi
+        for _ in range(50):  # bisection: the cut leaving k/n of the area below it
+            mid = (a + b) / 2
+            a, b = (mid, b) if below(mid).area < total * k / n else (a, mid)
+        cuts.append((a + b) / 2)
+    cuts.append(hi)
+    parts = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        box = shapely.box(a, y0, b, y1) if across_x else shapely.box(x0, a, x1, b)
+        parts.append(shapely.intersection(geom, box))
+    return gpd.GeoSeries(parts, crs=metric.crs).to_crs(grid.crs).tolist()

@@ -12,7 +12,8 @@ from geo import schema as s
 from geo.autogrid import autogrid_project
 from geo.errors import GeoInputError
 from geo.gridcodes import (
-    code_pattern, history_table, merge_grids, next_code, parse_code, split_grid, used_codes,
+    check_code_pattern, code_changes, code_pattern, history_table, merge_grids, next_code, parse_code, split_grid,
+    strip_parts, used_codes, with_code_pattern,
 )
 from geo.project import new_project
 from tests.fieldkit import fieldkit_project
@@ -199,3 +200,84 @@ def test_split_grid__the_demo_s_own_pattern_numbers_after_its_highest_micro_grid
     target = f"{COMMUNITY}-G02-M03"
     _, added = split_grid(project, target, _halves(project, target))
     assert added == [f"{COMMUNITY}-G02-M05", f"{COMMUNITY}-G02-M06"]
+
+
+@pytest.mark.parametrize(("general", "micro", "error"), [
+    ("{community}{general:02d}", "{community}{general:02d}{micro:02d}", None),  # the field kit's: fixed widths
+    ("{community}-G{general}", "{community}-G{general}-M{micro}", None),  # separators make widths unneeded
+    ("{community}{general}", "{community}{general}{micro}", "gridcodes.ambiguous_pattern"),  # 1-23 or 12-3?
+    ("{community}{general:zz}", "{community}{general:02d}{micro:02d}", "gridcodes.ambiguous_pattern"),  # bad spec
+    ("{community}{general:02d}", "{community}{micro:02d}", "gridcodes.bad_pattern"),  # no general number
+])
+def test_check_code_pattern__cases(general, micro, error):
+    pattern = {"general": general, "micro": micro}
+    if error is None:
+        examples = check_code_pattern(pattern, community=COMMUNITY)
+        assert examples[s.LEVEL_MICRO] == micro.format(community=COMMUNITY, general=1, micro=2)
+        assert parse_code(examples[s.LEVEL_MICRO], level=s.LEVEL_MICRO, pattern=pattern)["micro"] == 2
+    else:
+        with pytest.raises(GeoInputError) as err:
+            check_code_pattern(pattern, community=COMMUNITY)
+        assert err.value.code == error
+
+
+def test_with_code_pattern__saves_the_setting_with_an_audit_row_and_keeps_every_code():
+    project = _project()
+    pattern = {"general": "{community}-G{general:02d}", "micro": "{community}-G{general:02d}-M{micro:02d}"}
+    after = with_code_pattern(project, pattern, user="王")
+    assert after.settings["grid_code_pattern"] == pattern
+    assert _codes(after) == _codes(project)
+    assert after.table(s.AUDIT)["action"].iloc[-1] == "code_pattern"
+    with pytest.raises(GeoInputError):
+        with_code_pattern(project, {"general": "{community}{general}", "micro": "{community}{general}{micro}"})
+
+
+def test_next_code__skips_a_code_an_earlier_pattern_already_gave():
+    pattern = code_pattern({})
+    used = {f"{COMMUNITY}0101", f"{COMMUNITY}01-M02"}  # the second parses under no pattern of ours
+    odd = {"general": "{community}{general:02d}", "micro": "{community}{general:02d}-M{micro:02d}"}
+    assert next_code(used, level=s.LEVEL_MICRO, community=COMMUNITY, general=1, pattern=pattern) == \
+        f"{COMMUNITY}0102"
+    assert next_code(used, level=s.LEVEL_MICRO, community=COMMUNITY, general=1, pattern=odd) == f"{COMMUNITY}01-M03"
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_strip_parts__equal_areas_that_tile_the_grid(n):
+    project = _project()
+    parts = strip_parts(project, f"{COMMUNITY}01", n=n)
+    metric = gpd.GeoSeries(parts, crs=s.STORAGE_CRS).to_crs(s.METRIC_CRS)
+    assert len(parts) == n
+    assert metric.area.to_numpy() == pytest.approx([400 * 400 / n] * n, rel=1e-3)
+    assert shapely.coverage_is_valid(metric.to_numpy())
+
+
+def test_code_changes__kept_retired_new_after_a_split():
+    project = _project()
+    after, added = split_grid(project, f"{COMMUNITY}0103", strip_parts(project, f"{COMMUNITY}0103", n=2))
+    changes = code_changes(project, after)
+    by = changes.groupby("change")[s.CODE].apply(list).to_dict()
+    assert by["retired"] == [f"{COMMUNITY}0103"] and by["new"] == added
+    assert sorted(by["kept"]) == sorted(c for c in _codes(project) if c != f"{COMMUNITY}0103")
+    assert changes.set_index(s.CODE).at[f"{COMMUNITY}0103", "replaced_by"] == ";".join(added)
+
+
+def test_codes__the_kit_s_printed_codes_survive_a_split_and_a_merge_unchanged():
+    """Codes printed (roster, boards) before a split or merge name the same grid afterwards, where it still exists."""
+    from geo.buildings import buildings_table
+
+    project = fieldkit_project(general_grids=True, volunteers=1)
+    printed = buildings_table(project)[[s.CODE, s.GRID_CODE]].set_index(s.CODE)[s.GRID_CODE]  # a building roster
+    shapes = dict(zip(project.layer(s.GRIDS)[s.CODE], project.layer(s.GRIDS).geometry.to_wkb()))
+    split_code, merge_codes = "5101970010010104", ["5101970010020101", "5101970010020102"]
+    after, added = split_grid(project, split_code, strip_parts(project, split_code, n=2))
+    after, merged = merge_grids(after, merge_codes)
+    now = dict(zip(after.layer(s.GRIDS)[s.CODE], after.layer(s.GRIDS).geometry.to_wkb()))
+    gone = {split_code, *merge_codes}
+    assert {c: shapes[c] for c in shapes if c not in gone} == {c: now[c] for c in shapes if c not in gone}
+    assert added == ["5101970010010106", "5101970010010107"]  # after 望江社区第1网格's highest, 05
+    assert merged == ["5101970010020107"]  # after 桂香社区第1网格's highest, 06
+    again = buildings_table(after).set_index(s.CODE)[s.GRID_CODE]
+    untouched = ~printed.isin(gone)
+    assert again[untouched].equals(printed[untouched])  # every printed code still names the building's grid
+    assert set(again[~untouched]) <= set(added + merged)
+    assert set(history_table(after)[s.CODE]) == gone

@@ -101,6 +101,51 @@ MESSAGES |= {
     "notice.ui.saved": {"zh": "已保存（版本 {revision}）。", "en": "Saved (revision {revision})."},
     "notice.ui.user": {"zh": "操作人（记入日志）", "en": "Your name (for the log)"},
     "edit.action.grid_split": {"zh": "拆分网格", "en": "split a grid"},
+    # edit page: split / merge with stable codes, the code pattern (ui/pages/edit.py, ui/gridcodes_form.py)
+    "edit.codes.title": {"zh": "拆分或合并网格（编码不变）", "en": "Split or merge grids (codes stay put)"},
+    "edit.codes.caption": {
+        "zh": "未改动的网格保留原编码；新网格取新编码；被替换的编码停用并记入编码历史，永不再用。保存前先预览。",
+        "en": "Unchanged grids keep their codes; new grids get new codes; replaced codes retire into the code "
+              "history and are never given again. Preview before saving.",
+    },
+    "edit.codes.save_first": {"zh": "请先保存或撤销未保存的人员修改，再拆分或合并网格。",
+                              "en": "Save or undo the unsaved staffing edits first, then split or merge grids."},
+    "edit.codes.op": {"zh": "操作", "en": "Operation"},
+    "edit.codes.op_split": {"zh": "拆分所选网格", "en": "Split the selected grid"},
+    "edit.codes.op_merge": {"zh": "与同级网格合并", "en": "Merge with sibling grids"},
+    "edit.codes.parts": {"zh": "拆成几部分（沿长边等面积）", "en": "Parts (equal areas along the longer side)"},
+    "edit.codes.merge_with": {"zh": "与这些网格合并（同一上级、同一层级）",
+                              "en": "Merge with these grids (same parent, same level)"},
+    "edit.codes.preview": {"zh": "预览编码变化", "en": "Preview the code changes"},
+    "edit.codes.kept": {"zh": "保留的编码", "en": "Codes kept"},
+    "edit.codes.retired": {"zh": "停用的编码", "en": "Codes retired"},
+    "edit.codes.new": {"zh": "新编码", "en": "New codes"},
+    "edit.codes.level": {"zh": "层级", "en": "Level"},
+    "edit.codes.change": {"zh": "变化", "en": "Change"},
+    "edit.codes.replaced_by": {"zh": "由以下编码替代", "en": "Replaced by"},
+    "edit.codes.assignments_removed": {
+        "zh": "停用网格上的 {n} 条人员分配将被删除。保存后请在“运行”页重新分配。",
+        "en": "{n} assignments to retired grids will be removed. Re-run the assignment on the Run page after saving.",
+    },
+    "edit.codes.save": {"zh": "保存拆分/合并", "en": "Save the split/merge"},
+    "edit.codes.saved": {"zh": "已保存（版本 {revision}）。新编码：{codes}", "en": "Saved (revision {revision}). New codes: {codes}"},
+    "edit.codes.pattern_help": {
+        "zh": "只影响今后新生成的编码，已有编码不变。占位符：{{community}} 社区代码、{{general}} 一般网格号、{{micro}} 微网格号；:02d 表示两位数字。",
+        "en": "Applies to codes given from now on; existing codes never change. Placeholders: {{community}} community "
+              "code, {{general}} general-grid number, {{micro}} micro-grid number; :02d means two digits.",
+    },
+    "edit.codes.pattern_general": {"zh": "一般网格编码规则", "en": "General-grid code pattern"},
+    "edit.codes.pattern_micro": {"zh": "微网格编码规则", "en": "Micro-grid code pattern"},
+    "edit.codes.pattern_example": {"zh": "示例（社区 {community}）：一般网格 {general}，微网格 {micro}",
+                                   "en": "Example (community {community}): general grid {general}, micro-grid {micro}"},
+    "edit.codes.pattern_save": {"zh": "保存编码规则", "en": "Save the code pattern"},
+    "edit.codes.pattern_saved": {"zh": "编码规则已保存（版本 {revision}）。", "en": "Code pattern saved (revision {revision})."},
+    "edit.action.code_pattern": {"zh": "设置网格编码规则", "en": "set the grid code pattern"},
+    "gridcodes.ambiguous_pattern": {
+        "zh": "按编码规则 {pattern} 生成的编码无法区分一般网格号 {general} 与微网格号 {micro}。请为编号设定固定位数（如 {{general:02d}}）或在两者之间加分隔符。",
+        "en": "Codes made by the pattern {pattern} cannot tell general grid {general} from micro-grid {micro}. "
+              "Give the numbers a fixed width (e.g. {{general:02d}}) or put a separator between them.",
+    },
     "edit.action.grid_merge": {"zh": "合并网格", "en": "merge grids"},
     "edit.count.retired": {"zh": "停用编码", "en": "codes retired"},
 }

@@ -26,10 +26,11 @@ from geo.edits import (
     volunteer_candidates,
 )
 from geo.errors import GeoInputError
+from geo.gridcodes import code_changes, merge_grids, split_grid, strip_parts
 from geo.history import History, mark_saved, pending_count, record_edit, redo, save_edits, undo
 from geo.messages import CATALOGUE, action_label, label
 from geo.privacy import mask_name
-from geo.project import Project
+from geo.project import Project, save_project
 from geo.store import is_database_url, open_store
 from geo.rules import find_violations, rule_counts
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
@@ -37,6 +38,7 @@ from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_project
+from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
 from ui.mapview import grid_locator_map
 from ui.safe import plain
@@ -53,6 +55,8 @@ EDITED_TABLES = (s.ASSIGNMENTS, s.POINT_GRIDS, s.SCENARIOS)
 
 K_COMMUNITY, K_GRID, K_QUERY, K_CANDIDATE = "edit_community", state.SELECTED_GRID, "edit_query", "edit_candidate"
 K_ROLE, K_MEMBER, K_POINT = "edit_role", "edit_member", "edit_point"
+K_REGRID_OP, K_SPLIT_N, K_MERGE_WITH = "edit_regrid_op", "edit_split_parts", "edit_merge_with"
+REGRID = "edit_regrid_spec"  # {"op", "grid", "n", "others"}: the split/merge being previewed
 K_SC_NAME, K_SC_PICK, K_CMP_A, K_CMP_B = "edit_scenario_name", "edit_scenario_pick", "edit_compare_a", "edit_compare_b"
 
 
@@ -354,6 +358,85 @@ def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
         st.dataframe(_localised(staffing), hide_index=True, key="edit_community_staffing")
 
 
+# --- split / merge with stable codes (geo.gridcodes) ----------------------------------------------
+def _regrid(disk: Project, spec: dict[str, Any], user: str) -> tuple[Project, list[str]]:
+    """The project after the previewed split or merge (nothing saved)."""
+    if spec["op"] == "split":
+        return split_grid(disk, spec["grid"], strip_parts(disk, spec["grid"], n=int(spec["n"])), user=user)
+    return merge_grids(disk, [spec["grid"], *spec["others"]], user=user)
+
+
+def _siblings(project: Project, grid: str) -> list[str]:
+    """Grids that can merge with ``grid``: same level, same parent."""
+    grids = project.layer(s.GRIDS)
+    row = grids[grids[s.CODE].astype(str) == grid]
+    if len(row) == 0:
+        return []
+    parent = grids.get(s.PARENT_CODE, pd.Series(None, index=grids.index)).astype(str)
+    same = (grids[s.LEVEL] == row[s.LEVEL].iloc[0]) & (parent == parent[row.index[0]])
+    return [c for c in grids.loc[same, s.CODE].astype(str) if c != grid]
+
+
+def _op_label(op: str) -> str:
+    return tr(f"edit.codes.op_{op}")
+
+
+def _regrid_panel(path: str, disk: Project, grid: str) -> None:
+    """Split the selected grid or merge it with siblings: preview the codes kept, retired and new, then save."""
+    st.subheader(tr("edit.codes.title"))
+    st.caption(tr("edit.codes.caption"))
+    user = _user()
+    pending = bool(_history().journal)
+    if pending:
+        st.info(tr("edit.codes.save_first"))
+    ops = ["split", "merge"]
+    op = st.radio(tr("edit.codes.op"), ops, key=K_REGRID_OP, horizontal=True, format_func=_op_label)
+    names = dict(zip(disk.layer(s.GRIDS)[s.CODE].astype(str), disk.layer(s.GRIDS)[s.NAME].astype(str)))
+    spec: dict[str, Any] = {"op": op, "grid": grid, "n": 2, "others": []}
+    if op == "split":
+        spec["n"] = int(st.number_input(tr("edit.codes.parts"), min_value=2, max_value=6, value=2, key=K_SPLIT_N))
+    else:
+        options = _siblings(disk, grid)
+        if st.session_state.get(K_MERGE_WITH) and not set(st.session_state[K_MERGE_WITH]) <= set(options):
+            st.session_state[K_MERGE_WITH] = []
+        spec["others"] = st.multiselect(tr("edit.codes.merge_with"), options, key=K_MERGE_WITH,
+                                        format_func=partial(labels.code_and_name, names))
+    if st.button(tr("edit.codes.preview"), key="edit_regrid_preview", disabled=pending):
+        st.session_state[REGRID] = spec
+    shown = st.session_state.get(REGRID)
+    if not shown or shown != spec or pending:
+        return
+    try:
+        after, added = _regrid(disk, shown, user)
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    changes = code_changes(disk, after)
+    counts = changes["change"].value_counts()
+    m = st.columns(3)
+    for col, change in zip(m, ("kept", "retired", "new")):
+        col.metric(tr(f"edit.codes.{change}"), int(counts.get(change, 0)))
+    moved = changes[changes["change"] != "kept"].assign(change=lambda d: d["change"].map(
+        lambda c: tr(f"edit.codes.{c}")))
+    st.dataframe(moved.rename(columns={s.CODE: tr("ui.col.code"), s.NAME: tr("ui.col.unit_name"),
+                                       s.LEVEL: tr("edit.codes.level"), "change": tr("edit.codes.change"),
+                                       "replaced_by": tr("edit.codes.replaced_by")}),
+                 hide_index=True, key="edit_regrid_changes")
+    lost = len(disk.table(s.ASSIGNMENTS)) - len(after.table(s.ASSIGNMENTS))
+    if lost > 0:
+        st.warning(tr("edit.codes.assignments_removed", n=lost))
+    if st.button(tr("edit.codes.save"), key="edit_regrid_save", type="primary"):
+        try:
+            saved = save_project(after, path, expected_revision=disk.revision, user=user)
+        except GeoInputError as exc:
+            show_error(exc)
+            return
+        st.session_state[REGRID] = None
+        _rebase(saved, path)
+        _flash("success", tr("edit.codes.saved", revision=saved.revision, codes="、".join(added)))
+        st.rerun()
+
+
 def _violations_panel(project: Project, grid: str | None) -> None:
     v = find_violations(project)
     counts = rule_counts(v)
@@ -455,6 +538,13 @@ def main() -> None:
     if grid is not None:
         _grid_panel(project, grid)
         _bulk_panel(project, community, grid)
+        _regrid_panel(path, disk, grid)
+    with st.expander(tr("setting.grid_code_pattern")):
+        saved = code_pattern_form(disk, path=path, user=_user(), disabled=bool(_history().journal))
+        if saved is not None:
+            _rebase(saved, path)
+            _flash("success", tr("edit.codes.pattern_saved", revision=saved.revision))
+            st.rerun()
     _violations_panel(project, grid)
     _scenario_panel(project)
     with st.expander(tr("edit.page.audit")):
