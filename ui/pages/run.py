@@ -22,6 +22,7 @@ from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_simplified
 from ui.common import clear_keys, current_project, project_path, select_group
+from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
 from ui.mapview import suggestion_map
 from ui.progress import progress_bar
@@ -298,6 +299,9 @@ def _autogrid_report(project, report: dict, bands: dict[str, tuple[int, int]]) -
 
 def _autogrid(project) -> None:
     st.caption(tr("ui.autogrid.caption"))
+    with st.expander(tr("setting.grid_code_pattern")):  # new grids are coded by this pattern
+        if code_pattern_form(project, path=project_path(), user=_user()) is not None:
+            st.rerun()
     if s.HOUSEHOLDS not in project.layers or not len(project.layers[s.HOUSEHOLDS]):
         st.info(plain(tr("autogrid.no_buildings", file=project_path())))
         return
