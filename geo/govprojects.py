@@ -24,6 +24,7 @@ from geo.unitnames import normalise_name, resolve_unit_names
 from geo.validate import WARNING, finding
 
 SERVED_NAMES = "served_names"  # the file's 服务网格 column while reading
+PROJECT_HEADERS = ("项目名称", "项目类型", "项目状态", "项目编号", "项目编码")  # a file with one of these is projects
 LAYER_COLUMNS = (s.PROJECT_ID, s.NAME, s.KIND, s.STATUS, s.YEAR, s.COMMUNITY_CODE, s.GRID_CODES)
 _STATUS_WORDS = {
     "planned": ("planned", "计划", "规划", "拟建", "筹备", "待建", "未开工"),

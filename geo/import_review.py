@@ -19,10 +19,12 @@ import shapely
 
 from geo import schema as s
 from geo.errors import GeoInputError
+from geo.govprojects import PROJECT_HEADERS
 from geo.idcard import find_id_column
 from geo.io import POLYGON_LAYERS, LoadedLayer, RawFrame, load_layer, read_raw
 from geo.messages import CATALOGUE, t
 from geo.sanity import area_of
+from geo.selfgov import SELFGOV_HEADERS
 from geo.tables import LAT, LON, normalise_header, synonyms_for
 from geo.validate import finding_text
 
@@ -75,6 +77,10 @@ def _polygon_guess(headers: set[str], lengths: set[int]) -> Guess:
 
 
 def _table_guess(frame: pd.DataFrame, headers: set[str], has_xy: bool) -> Guess:
+    if headers & {normalise_header(h) for h in PROJECT_HEADERS}:
+        return Guess(s.GOV_PROJECTS, "project_columns")
+    if not has_xy and headers & {normalise_header(h) for h in SELFGOV_HEADERS}:
+        return Guess(s.SELFGOV, "selfgov_columns")
     person = bool(headers & {normalise_header(h) for h in _PERSON_HEADERS}) or find_id_column(frame) is not None
     placed = bool(headers & {normalise_header(h) for h in _PLACEMENT_HEADERS})
     if not has_xy:

@@ -38,6 +38,7 @@ _HEADERS = {
     "conventions": ("公约数", "公约数量", "公约(份)", "村规民约数"),
     "conventions_names": ("公约", "公约名称", "村规民约", "院落公约"),
 }
+SELFGOV_HEADERS = tuple(h for col in (*KINDS, *KINDS.values()) for h in _HEADERS[col])  # a sheet with one is ours
 _SPLIT = re.compile(r"[、，,；;\n]+")
 
 

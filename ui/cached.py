@@ -284,6 +284,23 @@ def cached_roster(data: bytes, filename: str, grids_key: str, _grids, _communiti
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
+def cached_projects(data: bytes, filename: str, grids_key: str, crs: str | None, _project):
+    """``geo.govprojects.read_projects`` on an uploaded file; ``grids_key`` identifies the project's grids."""
+    from geo.govprojects import read_projects
+
+    return _with_temp_file(data, filename, read_projects, project=_project, crs=crs, label=Path(filename).name)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_selfgov(data: bytes, filename: str, grids_key: str, _grids, _communities):
+    """``geo.selfgov.read_selfgov`` on an uploaded sheet; ``grids_key`` identifies the grids."""
+    from geo.selfgov import read_selfgov
+
+    return _with_temp_file(data, filename, read_selfgov, grids=_grids, communities=_communities,
+                           label=Path(filename).name)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
 def cached_organisations(data: bytes, filename: str, grids_key: str, _grids, _communities):
     """``geo.organisations.read_organisations`` on an uploaded sheet; ``grids_key`` identifies the grids."""
     from geo.organisations import read_organisations

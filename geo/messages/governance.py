@@ -123,6 +123,12 @@ MESSAGES = {
     "edit.action.unit_kind": {"zh": "设置单元类型", "en": "set unit kind"},
     "edit.count.gov_projects": {"zh": "治理项目", "en": "governance projects"},
     "layer.gov_projects": {"zh": "治理项目", "en": "Governance projects"},
+    "layer.selfgov": {"zh": "自治组织与公约表", "en": "Self-governance sheet"},
+    "wizard.gov.summary_projects": {"zh": "{file}：{n} 个治理项目（服务网格已对应）。",
+                                    "en": "{file}: {n} governance projects (grids served resolved)."},
+    "wizard.gov.summary_selfgov": {"zh": "{file}：{n} 行自治组织、自组织与公约。",
+                                   "en": "{file}: {n} rows of self-governance bodies, self-organisations and conventions."},
+    "wizard.gov.rows": {"zh": "{file} 中有问题的行", "en": "Rows of {file} with problems"},
     "measure.unit_kind": {"zh": "单元类型", "en": "Unit kind"},
     # --- the command line ----------------------------------------------------------------------------
     "import.arg.projects": {

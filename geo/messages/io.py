@@ -448,6 +448,8 @@ MESSAGES.update({
     "guess.service_point_types": {"zh": "点位，类型列是服务点类型", "en": "points whose type column holds service point types"},
     "guess.household_counts": {"zh": "点位，有户数列", "en": "points with a household count column"},
     "guess.points": {"zh": "点位", "en": "points"},
+    "guess.project_columns": {"zh": "治理项目表，有项目名称/类型/状态列", "en": "a list of governance projects with name/kind/status columns"},
+    "guess.selfgov_columns": {"zh": "自治组织表，有自治组织/自组织/公约列", "en": "a self-governance sheet with bodies/self-organisations/conventions columns"},
     "guess.roster_without_coordinates": {"zh": "人员名单，无坐标，有所属网格列", "en": "a list of people without coordinates, with a grid column"},
     "guess.organisation_columns": {"zh": "组织名单，有负责人/服务网格列", "en": "a list of organisations with leader/grid columns"},
     "guess.no_coordinates": {"zh": "表格没有坐标列，也不像人员或组织名单", "en": "a table without coordinates that is not a list of people or organisations"},

@@ -18,13 +18,17 @@ from geo.progress import report as report_progress
 from layers.web import PointSpec, PolygonSpec, layered_map
 from ui import labels, state
 from ui.cached import (
-    cached_guess, cached_headers, cached_import, cached_organisations, cached_project, cached_roster,
+    cached_guess, cached_headers, cached_import, cached_organisations, cached_project, cached_projects, cached_roster,
+    cached_selfgov,
 )
 from ui.i18n import show_error, tr
 from ui.progress import progress_bar
 from ui.safe import plain
 
-TARGETS = (SKIP, s.TOWNS, s.COMMUNITIES, s.GRIDS, s.HOUSEHOLDS, s.SERVICE_POINTS, s.VOLUNTEERS, ROSTER, ORGANISATIONS)
+GOVERNANCE = (s.GOV_PROJECTS, s.SELFGOV)  # read by geo.govprojects / geo.selfgov against the grids (as the CLI does)
+TARGETS = (SKIP, s.TOWNS, s.COMMUNITIES, s.GRIDS, s.HOUSEHOLDS, s.SERVICE_POINTS, s.VOLUNTEERS, ROSTER, ORGANISATIONS,
+           *GOVERNANCE)
+NOT_LAYERS = (SKIP, ROSTER, ORGANISATIONS, *GOVERNANCE)  # files the layer loader does not read
 CRS_CHOICES = ("file", "wgs84", "cgcs2000", "gcj02", "bd09", "epsg")
 CHECKED = "import_checked"  # bool: the user pressed "check" for the current files
 FOLDER = "import_folder"  # str: a folder on this computer to import from (instead of uploading)
@@ -59,7 +63,7 @@ def _declare(i: int, name: str, data: bytes) -> tuple[str, str | None]:
     layer = c1.selectbox(tr("ui.import.layer_for", file=name), TARGETS, key=key_layer,
                          format_func=labels.import_target_label)
     c1.caption(tr("wizard.guessed", reason=tr(f"guess.{guess.reason}")))
-    if layer in (SKIP, ROSTER, ORGANISATIONS):
+    if layer in (SKIP, ROSTER, ORGANISATIONS, s.SELFGOV):  # projects have coordinates: they need a CRS
         return layer, None
     choice = c2.selectbox(tr("ui.import.crs_for", file=name), CRS_CHOICES, key=f"import_crs_{i}",
                           format_func=labels.import_crs_label)
@@ -109,6 +113,7 @@ def _load(files, plans, salt: str | None, base: Project | None) -> LoadOutcome:
         return cached_import(contents[plan.label], Path(plan.label).name, plan.target, plan.crs, plan.mapping,
                              plan.repair, salt, None if area is None else area.wkb)
 
+    plans = [p for p in plans if p.target not in GOVERNANCE]
     return load_files(plans, loader=loader, known_layers=base.layers if base is not None else None)
 
 
@@ -136,6 +141,51 @@ def _place_people(files, plans, project: Project, salt: str | None):
         except GeoInputError as exc:
             errors[plan.label] = error_text(exc, state.lang(), front="web")
     return rosters, orgs, errors
+
+
+def _place_governance(files, plans, project: Project):
+    """Governance projects and self-governance sheets read against the project's grids (``geo.govprojects``,
+    ``geo.selfgov``, the readers the command line uses): ``(label, layer or table name, frame, findings)``."""
+    from geo.selfgov import selfgov_table
+
+    grids, comms = project.layer(s.GRIDS), project.layer(s.COMMUNITIES)
+    contents = dict(files)
+    read, errors = [], {}
+    for plan in plans:
+        if plan.target not in GOVERNANCE:
+            continue
+        if not len(grids) or not len(comms):
+            errors[plan.label] = tr("wizard.need_grids", file=plan.label)
+            continue
+        try:
+            if plan.target == s.GOV_PROJECTS:
+                gdf, findings = cached_projects(contents[plan.label], plan.label, _grids_key(grids), plan.crs, project)
+                read.append((plan.label, s.GOV_PROJECTS, gdf, findings))
+            else:
+                result = cached_selfgov(contents[plan.label], plan.label, _grids_key(grids), grids, comms)
+                read.append((plan.label, s.SELFGOV, selfgov_table(result), result.findings))
+        except GeoInputError as exc:
+            errors[plan.label] = error_text(exc, state.lang(), front="web")
+    return read, errors
+
+
+def _with_governance(project: Project, governance) -> Project:
+    """The project with the governance projects layer and the self-governance table of the files read."""
+    for _, name, frame, _ in governance:
+        project = project.with_layer(name, frame) if name == s.GOV_PROJECTS else project.with_table(name, frame)
+    return project
+
+
+def _governance_rows(governance, findings: list[dict]) -> None:
+    """Per governance file: how many rows were kept, and its problems row by row."""
+    for label, name, frame, _ in governance:
+        key = "wizard.gov.summary_projects" if name == s.GOV_PROJECTS else "wizard.gov.summary_selfgov"
+        st.caption(plain(tr(key, file=label, n=len(frame))))
+        mine = [f for f in findings if f.get("file") == label and f.get("severity") != "info"]
+        if mine:
+            st.markdown(plain(tr("wizard.gov.rows", file=label)))
+            st.dataframe(qa_table(mine, state.lang()), hide_index=True, width="stretch",
+                         height=min(35 * len(mine) + 38, 260))
 
 
 def _shifts(outcome: LoadOutcome) -> None:
@@ -271,7 +321,7 @@ st.subheader(tr("ui.import.step_crs"))
 declared_ = [_declare(i, name, data) for i, (name, data) in enumerate(files_)]
 st.subheader(tr("ui.import.step_columns"))
 repair_ = st.checkbox(tr("wizard.repair"), key=REPAIR)
-plans_ = [FilePlan(Path(name), layer, crs, _columns(i, name, data, layer) if layer not in (SKIP, ROSTER, ORGANISATIONS)
+plans_ = [FilePlan(Path(name), layer, crs, _columns(i, name, data, layer) if layer not in NOT_LAYERS
                    else (), label=name, repair=repair_)
           for i, ((name, data), (layer, crs)) in enumerate(zip(files_, declared_))]
 open_ = _open_project()
@@ -296,6 +346,9 @@ if st.session_state.get(CHECKED):
         project_, report_ = import_layers(base_, outcome_.loaded, user=str(st.session_state.get(state.USER_NAME) or ""))
         rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
         project_ = _with_people(project_, report_, rosters_, orgs_)
+        governance_, gov_errors_ = _place_governance(files_, plans_, project_)
+        place_errors_.update(gov_errors_)
+        project_ = _with_governance(project_, governance_)
         report_progress(progress_, "progress.import.check", 1, 1)
     for error_ in outcome_.errors.values():  # every file's problem, not only the first
         st.error(plain(error_text(error_, state.lang(), front="web")))
@@ -304,11 +357,13 @@ if st.session_state.get(CHECKED):
     _shifts(outcome_)
     if not repair_:
         _repair_preview(outcome_)
-    if outcome_.loaded or rosters_ or orgs_:
+    if outcome_.loaded or rosters_ or orgs_ or governance_:
         checked_ = check_layers(project_.layers, files={k: v.file for k, v in outcome_.loaded.items()})
         findings_ = outcome_.findings() + report_.findings + [f for r in rosters_ for f in r.findings] + \
-            [f for o in orgs_ for f in o.findings] + checked_.to_dict("records")
+            [f for o in orgs_ for f in o.findings] + [f for g in governance_ for f in g[3]] + \
+            checked_.to_dict("records")
         _report(findings_)
+        _governance_rows(governance_, findings_)
         _preview_map(project_.layers, findings_)
         st.subheader(tr("wizard.diff"))
         _diff(report_)
