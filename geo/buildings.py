@@ -18,6 +18,7 @@ import pandas as pd
 
 from geo import schema as s
 from geo.assign import assign_points
+from geo.organisations import building_organisations
 from geo.project import Project
 from geo.unitnames import normalise_name
 
@@ -26,7 +27,7 @@ REMARK_COLUMNS = ("备注", "remark", "remarks", "note")  # free text that may n
 HEAD_COLUMNS = (s.VOLUNTEER_ID, s.NAME, s.PHONE, s.WORK_PHONE, s.PHONE_CONSENT, POST, s.BUILDING_CODE,
                 s.GRID_CODE)
 ROSTER_COLUMNS = (s.GRID_CODE, s.CODE, s.NAME, s.ADDRESS, s.HOUSEHOLDS_N, s.KIND, "head_id", "head_name",
-                  "head_post", s.PHONE)
+                  "head_post", s.PHONE, "organisations")
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -175,7 +176,9 @@ def building_roster(project: Project, *, grid_codes: list[str] | None = None) ->
     """Per-building roster: one row per building and head (a building without a head keeps one row, no head).
 
     Columns ``ROSTER_COLUMNS``; ``phone`` is the head's phone **unmasked**: callers mask it
-    (``geo.privacy``). Ordered by grid and building code.
+    (``geo.privacy``); ``organisations``: names (、-joined) of the organisations that serve the
+    building by name (``geo.organisations.building_organisations``; "" for none). Ordered by grid and
+    building code.
     """
     bld = buildings_table(project)
     if grid_codes is not None:
@@ -188,6 +191,9 @@ def building_roster(project: Project, *, grid_codes: list[str] | None = None) ->
     table = pd.DataFrame(bld.drop(columns=bld.geometry.name))[[c for c in s.BUILDING_COLUMNS]]
     table[s.CODE] = table[s.CODE].astype(str)
     merged = table.merge(heads[[s.CODE, "head_id", "head_name", "head_post", s.PHONE]], on=s.CODE, how="left")
+    orgs = building_organisations(project)
+    served = orgs.groupby(s.BUILDING_CODE)[s.NAME].agg("、".join) if len(orgs) else pd.Series(dtype=object)
+    merged["organisations"] = merged[s.CODE].map(served).fillna("").astype(str)
     merged = merged.sort_values([s.GRID_CODE, s.CODE], kind="stable", na_position="last")
     return merged[list(ROSTER_COLUMNS)].reset_index(drop=True)
 
@@ -205,4 +211,5 @@ def roster_export_table(roster: pd.DataFrame, *, privacy: Any) -> pd.DataFrame:
         "head_name": [privacy.name(n) if isinstance(n, str) else "" for n in roster["head_name"]],
         "head_post": roster["head_post"].fillna("").to_numpy(),
         s.PHONE: [privacy.phone(p) if isinstance(p, str) and p else "" for p in roster[s.PHONE]],
+        "building_organisations": roster["organisations"].to_numpy(),
     })

@@ -31,6 +31,7 @@ from geo.validate import WARNING, finding
 
 ORGANISATIONS = s.ORGANISATIONS  # the project table
 GRID_CODES = s.GRID_CODES  # ";"-joined leaf-grid codes served
+BUILDING_CODES = "building_codes"  # ";"-joined codes of the single buildings an organisation serves
 LEADER = "leader_name"
 ORG_ID = "org_id"
 WHOLE_COMMUNITY = ("全社区", "全村", "全部", "全体")
@@ -87,22 +88,36 @@ def layers_tree(grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame) -> pd.Da
     return grid_tree(new_project().with_layer(s.GRIDS, grids).with_layer(s.COMMUNITIES, communities))
 
 
-def resolve_served_grids(names: pd.Series, community_codes: pd.Series, *, tree: pd.DataFrame, layer: str,
-                         label: str, blank_is_whole: bool = False) -> tuple[pd.Series, list[dict]]:
-    """The leaf-grid codes (";"-joined) each row serves, from its grid/compound names and its community.
+def _community_buildings(buildings: pd.DataFrame | None, tree: pd.DataFrame) -> pd.DataFrame:
+    """Buildings (``code``, ``name``, ``grid_code``) with their community (their grid's) and a name key."""
+    cols = [s.CODE, s.GRID_CODE, s.COMMUNITY_CODE, "_key"]
+    if buildings is None or len(buildings) == 0 or len(tree) == 0 or s.NAME not in buildings.columns:
+        return pd.DataFrame(columns=cols)
+    grid = buildings[s.GRID_CODE].astype(object)
+    out = pd.DataFrame({s.CODE: buildings[s.CODE].astype(str).to_numpy(), s.GRID_CODE: grid.to_numpy(),
+                        s.COMMUNITY_CODE: grid.map(tree[s.COMMUNITY_CODE]).to_numpy(),
+                        "_key": buildings[s.NAME].map(normalise_name).to_numpy()})
+    return out[out[s.GRID_CODE].notna() & out["_key"].astype(bool)]
 
-    ``全社区`` (or a blank cell when ``blank_is_whole``) is every leaf grid of the community
-    (``geo.hierarchy.unit_grid_codes``); a grid name is that grid's leaves; a compound name is the
-    leaves of the community's grids whose names begin with it. Unknown names give a
-    ``<layer>.grid_unmatched`` warning naming the row; rows without a community give "".
-    """
+
+def _building_hits(part: str, pool: pd.DataFrame) -> pd.DataFrame:
+    """Buildings a name means: the building of that name, else a compound's (names beginning with it)."""
+    exact = pool[pool["_key"] == part]
+    return exact if len(exact) else pool[pool["_key"].str.startswith(part)]
+
+
+def _resolve_served(names: pd.Series, community_codes: pd.Series, *, tree: pd.DataFrame, layer: str, label: str,
+                    blank_is_whole: bool, buildings: pd.DataFrame | None) -> tuple[pd.Series, pd.Series, list[dict]]:
+    """Leaf grids and buildings (";"-joined codes) each row serves, and the names that matched nothing."""
     leaves = set(tree.index[tree["is_leaf"].astype(bool)]) if len(tree) else set()
     below = grid_descendants(tree) if len(tree) else {}
-    served, findings = [], []
+    bld = _community_buildings(buildings, tree)
+    served, served_bld, findings = [], [], []
     for row, text in names.items():
         community = community_codes.get(row)
         if community is None or pd.isna(community):
             served.append("")
+            served_bld.append("")
             continue
         mine = tree[tree[s.COMMUNITY_CODE] == str(community)] if len(tree) else tree
         by_name: dict[str, list[str]] = {}
@@ -112,11 +127,18 @@ def resolve_served_grids(names: pd.Series, community_codes: pd.Series, *, tree: 
         if any(n in WHOLE_COMMUNITY for n in parts) or (blank_is_whole and not parts):
             codes = unit_grid_codes(tree, level="community", code=str(community))
             served.append(";".join(sorted(c for c in codes if c in leaves)))
+            served_bld.append("")
             continue
+        pool = bld[bld[s.COMMUNITY_CODE] == str(community)]
         found: list[str] = []
+        found_bld: list[str] = []
         missing = []
         for part in parts:
             hits = by_name.get(part) or [c for n, cs in by_name.items() if n.startswith(part) for c in cs]
+            if not hits:  # a building or a compound's buildings: their grids are served
+                in_buildings = _building_hits(part, pool)
+                found_bld += [c for c in in_buildings[s.CODE] if c not in found_bld]
+                hits = list(dict.fromkeys(in_buildings[s.GRID_CODE].astype(str)))
             if not hits:
                 missing.append(part)
             for code in hits:
@@ -125,11 +147,43 @@ def resolve_served_grids(names: pd.Series, community_codes: pd.Series, *, tree: 
             findings.append(finding(WARNING, f"{layer}.grid_unmatched", layer, str(row), file=label,
                                     detail="、".join(missing)))
         served.append(";".join(found))
-    return pd.Series(served, index=names.index, dtype=object), findings
+        served_bld.append(";".join(found_bld))
+    return (pd.Series(served, index=names.index, dtype=object), pd.Series(served_bld, index=names.index, dtype=object),
+            findings)
+
+
+def resolve_served_grids(names: pd.Series, community_codes: pd.Series, *, tree: pd.DataFrame, layer: str,
+                         label: str, blank_is_whole: bool = False,
+                         buildings: pd.DataFrame | None = None) -> tuple[pd.Series, list[dict]]:
+    """The leaf-grid codes (";"-joined) each row serves, from its grid/compound names and its community.
+
+    ``全社区`` (or a blank cell when ``blank_is_whole``) is every leaf grid of the community
+    (``geo.hierarchy.unit_grid_codes``); a grid name is that grid's leaves; a compound name is the
+    leaves of the community's grids whose names begin with it; failing those, with ``buildings``
+    (``geo.buildings.buildings_table``: ``code``, ``name``, ``grid_code``), a building name is that
+    building's grid and a compound name the grids of its buildings (``resolve_served_buildings``
+    says which buildings). Unknown names give a ``<layer>.grid_unmatched`` warning naming the row;
+    rows without a community give "".
+    """
+    served, _, findings = _resolve_served(names, community_codes, tree=tree, layer=layer, label=label,
+                                          blank_is_whole=blank_is_whole, buildings=buildings)
+    return served, findings
+
+
+def resolve_served_buildings(names: pd.Series, community_codes: pd.Series, *, tree: pd.DataFrame,
+                             buildings: pd.DataFrame) -> pd.Series:
+    """The building codes (";"-joined) each row names: a building of its community, or a compound's buildings.
+
+    Names that are grid names serve grids, not single buildings (""), as in ``resolve_served_grids``.
+    """
+    _, served, _ = _resolve_served(names, community_codes, tree=tree, layer="", label="", blank_is_whole=False,
+                                   buildings=buildings)
+    return served
 
 
 def read_organisations(path: str | Path, *, grids: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
-                       sheet: str | None = None, label: str | None = None) -> OrganisationsImport:
+                       sheet: str | None = None, label: str | None = None,
+                       buildings: pd.DataFrame | None = None) -> OrganisationsImport:
     """Read an organisations sheet and resolve 所属社区, the type and the grid names each row serves.
 
     Parameters
@@ -138,12 +192,16 @@ def read_organisations(path: str | Path, *, grids: gpd.GeoDataFrame, communities
         The project's grids (``code``, ``name``, ``community_code`` as codes, ``level``).
     communities
         The project's communities (``code``, ``name``).
+    buildings
+        The project's buildings placed in their grids (``geo.buildings.buildings_table``), so that
+        a row may serve single buildings or a compound's buildings (``building_codes``).
 
     Returns
     -------
     OrganisationsImport
         ``table`` with ``name``, ``kind`` (as written), ``org_type`` (``geo.schema.ORG_TYPES``),
-        ``community_code``, ``grid_codes`` (";"-joined leaf grids), ``leader_name``, ``phone``
+        ``community_code``, ``grid_codes`` (";"-joined leaf grids), ``building_codes`` (";"-joined
+        buildings named, "" when it serves whole grids), ``leader_name``, ``phone``
         (normalised) and the other columns as written; findings for unknown communities, types
         and grid names, by Excel row.
     """
@@ -151,11 +209,13 @@ def read_organisations(path: str | Path, *, grids: gpd.GeoDataFrame, communities
     label = label or path.name
     frame, comm, findings = read_unit_sheet(path, headers=_HEADERS, sheet=sheet, communities=communities,
                                             layer=ORGANISATIONS, label=label)
-    served, unmatched = resolve_served_grids(frame.get("_grids", pd.Series(None, index=frame.index)), comm.codes,
-                                             tree=layers_tree(grids, communities), layer=ORGANISATIONS, label=label)
+    served, served_bld, unmatched = _resolve_served(
+        frame.get("_grids", pd.Series(None, index=frame.index)), comm.codes, tree=layers_tree(grids, communities),
+        layer=ORGANISATIONS, label=label, blank_is_whole=False, buildings=buildings)
     out = frame.drop(columns=[c for c in ("_grids",) if c in frame.columns]).copy()
     out[s.COMMUNITY_CODE] = comm.codes
     out[GRID_CODES] = served
+    out[BUILDING_CODES] = served_bld
     kinds = out.get(s.KIND, pd.Series(None, index=out.index))
     out[s.ORG_TYPE] = kinds.map(org_type).astype(object)
     findings += [finding(WARNING, "organisations.unknown_type", ORGANISATIONS, str(row), file=label,
@@ -177,13 +237,15 @@ def organisations_of(project: Project) -> pd.DataFrame:
     """The project's organisations with an ``org_id`` (given or by position) and text ``grid_codes``."""
     table = project.table(ORGANISATIONS)
     if len(table) == 0 or GRID_CODES not in table.columns:
-        return pd.DataFrame(columns=[ORG_ID, s.NAME, s.ORG_TYPE, s.COMMUNITY_CODE, GRID_CODES, LEADER, s.PHONE])
+        return pd.DataFrame(columns=[ORG_ID, s.NAME, s.ORG_TYPE, s.COMMUNITY_CODE, GRID_CODES, BUILDING_CODES, LEADER,
+                                     s.PHONE])
     out = table.copy()
     if ORG_ID not in out.columns:
         out[ORG_ID] = [f"ORG{i + 1:04d}" for i in range(len(out))]
     if s.ORG_TYPE not in out.columns:
         out[s.ORG_TYPE] = out.get(s.KIND, pd.Series(None, index=out.index)).map(org_type)
     out[GRID_CODES] = out[GRID_CODES].fillna("").astype(str)
+    out[BUILDING_CODES] = out.get(BUILDING_CODES, pd.Series("", index=out.index)).fillna("").astype(str)
     return out
 
 
@@ -244,3 +306,15 @@ def organisation_rows(project: Project, grid_codes: list[str], *, include_person
             out[LEADER] = out[LEADER].map(mask_name)
     out[LEADER] = out[LEADER].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     return out
+
+
+def building_organisations(project: Project) -> pd.DataFrame:
+    """One row per (building, organisation serving it by name): ``building_code, org_id, name, org_type``."""
+    cols = [s.BUILDING_CODE, ORG_ID, s.NAME, s.ORG_TYPE]
+    orgs = organisations_of(project)
+    if len(orgs) == 0:
+        return pd.DataFrame(columns=cols)
+    parts = orgs[BUILDING_CODES].str.split(";")
+    long = orgs[[ORG_ID, s.NAME, s.ORG_TYPE]].assign(**{s.BUILDING_CODE: parts}).explode(s.BUILDING_CODE)
+    long = long[long[s.BUILDING_CODE].fillna("").astype(str) != ""]
+    return long[cols].reset_index(drop=True)

@@ -100,10 +100,11 @@ ORGANISATIONS_XLSX = TRUTH.parent / "rosters" / "organisations.xlsx"
 
 def with_organisations(project: Project):
     """``project`` with the kit's organisations sheet read and kept as table ``organisations``; the import."""
+    from geo.buildings import buildings_table
     from geo.organisations import organisations_table, read_organisations
 
     result = read_organisations(ORGANISATIONS_XLSX, grids=project.layer(s.GRIDS),
-                                communities=project.layer(s.COMMUNITIES))
+                                communities=project.layer(s.COMMUNITIES), buildings=buildings_table(project))
     return project.with_table(s.ORGANISATIONS, organisations_table(result)), result
 
 

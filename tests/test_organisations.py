@@ -9,7 +9,7 @@ from geo.organisations import (
     LEADER, find_grids_without_management, org_type, organisation_rows, resolve_served_grids,
 )
 from geo.rollup import unit_figures
-from tests.fieldkit import fieldkit_project, organisations_truth, summary, with_organisations
+from tests.fieldkit import ORGANISATIONS_XLSX, fieldkit_project, organisations_truth, summary, with_organisations
 
 KIT_TYPES = {"物业公司": "物业", "业委会": "业委会", "院委会": "院委会", "社会组织": "社会组织", "社会企业": "社会企业",
              "群团组织": "群团", "自组织": "自组织"}
@@ -127,3 +127,81 @@ def test_export__organisations_sheet_masks_the_contact_unless_personal_data_is_a
     full = organisations_sheet(project, privacy=Privacy(include_personal=True))
     assert full[s.PHONE].tolist() == truth["电话规范"].tolist()
     assert set(org_gaps_sheet(project)[s.GRID_CODE]) == set(find_grids_without_management(project))
+
+
+@pytest.fixture(scope="module")
+def building_sheet(kit, tmp_path_factory):
+    """The kit's sheet plus rows naming a building, a compound's buildings, and a building of another community."""
+    raw = pd.read_excel(ORGANISATIONS_XLSX, dtype=str)
+    extra = pd.DataFrame([
+        ("43", "润泽公寓3栋便民服务站", "社会企业", "望江社区", "润泽公寓3栋", "周一", "17000009901"),
+        ("44", "润泽雅居业主委员会", "业委会", "望江社区", "润泽雅居", "钱二", "17000009902"),  # a compound
+        ("45", "错社区楼栋服务队", "自组织", "桂香社区", "润泽公寓3栋", "孙三", "17000009903"),  # in 望江社区, not 桂香
+    ], columns=raw.columns)
+    path = tmp_path_factory.mktemp("orgs") / "organisations_buildings.xlsx"
+    pd.concat([raw, extra], ignore_index=True).to_excel(path, index=False)
+    return path
+
+
+def _with_building_orgs(kit, path):
+    from geo.buildings import buildings_table
+    from geo.organisations import organisations_table, read_organisations
+
+    project, _ = kit
+    result = read_organisations(path, grids=project.layer(s.GRIDS), communities=project.layer(s.COMMUNITIES),
+                                buildings=buildings_table(project))
+    return project.with_table(s.ORGANISATIONS, organisations_table(result)), result
+
+
+def _building_code(project, name: str) -> str:
+    from geo.buildings import buildings_table
+
+    table = buildings_table(project)
+    return str(table.loc[table[s.NAME] == name, s.CODE].iloc[0])
+
+
+def test_read_organisations__the_kit_names_grids_only_so_no_single_buildings(kit):
+    project, _ = kit
+    assert (project.table(s.ORGANISATIONS)["building_codes"] == "").all()
+
+
+def test_read_organisations__a_building_or_a_compound_named_serves_those_buildings_and_their_grids(kit, building_sheet):
+    project, result = _with_building_orgs(kit, building_sheet)
+    table = project.table(s.ORGANISATIONS).set_index("source_row")
+    one = _building_code(project, "润泽公寓3栋")
+    assert table.at[44, "building_codes"] == one and table.at[44, s.GRID_CODES] == "5101970010010103"
+    compound = [_building_code(project, f"润泽雅居{i}栋") for i in range(1, 5)]
+    assert table.at[45, "building_codes"].split(";") == compound
+    assert table.at[45, s.GRID_CODES] == "5101970010010101"
+    assert table.at[46, "building_codes"] == table.at[46, s.GRID_CODES] == ""  # another community's building
+    assert [(f["code"], f["feature_id"]) for f in result.findings] == [("organisations.grid_unmatched", "46")]
+
+
+def test_rollup__an_organisation_serving_a_building_counts_in_the_building_s_grid_once(kit, building_sheet):
+    before = unit_figures(kit[0]).get("grid")
+    project, _ = _with_building_orgs(kit, building_sheet)
+    after = unit_figures(project).get("grid")
+    gained = (after["organisations"] - before["organisations"])
+    assert gained[gained != 0].to_dict() == {"5101970010010101": 1, "5101970010010103": 1}
+    from geo.rollup import descendant_figures
+
+    general = ["51019700100101"]  # 望江社区第1网格 holds both micro-grids: each organisation once
+    assert (descendant_figures(project, after, general)["organisations"]
+            - descendant_figures(kit[0], before, general)["organisations"]).tolist() == [2]
+    community = unit_figures(project).get("community")
+    assert community.at["510197001001", "organisations"] == \
+        unit_figures(kit[0]).get("community").at["510197001001", "organisations"] + 2
+
+
+def test_building_roster__lists_the_organisations_serving_each_building_and_the_export_sheet_too(kit, building_sheet):
+    from geo.buildings import building_roster, roster_export_table
+    from geo.export_tables import Privacy
+
+    project, _ = _with_building_orgs(kit, building_sheet)
+    roster = building_roster(project, grid_codes=["5101970010010103"]).set_index(s.NAME)
+    assert roster.at["润泽公寓3栋", "organisations"] == "润泽公寓3栋便民服务站"
+    assert set(roster.drop(index="润泽公寓3栋")["organisations"]) == {""}
+    yaju = building_roster(project, grid_codes=["5101970010010101"])
+    assert set(yaju["organisations"]) == {"润泽雅居业主委员会"}
+    sheet = roster_export_table(building_roster(project), privacy=Privacy())
+    assert (sheet["building_organisations"] != "").sum() == 5

@@ -301,9 +301,10 @@ def cached_selfgov(data: bytes, filename: str, grids_key: str, _grids, _communit
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_organisations(data: bytes, filename: str, grids_key: str, _grids, _communities):
-    """``geo.organisations.read_organisations`` on an uploaded sheet; ``grids_key`` identifies the grids."""
+def cached_organisations(data: bytes, filename: str, grids_key: str, _grids, _communities, _buildings=None):
+    """``geo.organisations.read_organisations`` on an uploaded sheet; ``grids_key`` identifies the grids
+    (and the buildings, which a row may name)."""
     from geo.organisations import read_organisations
 
     return _with_temp_file(data, filename, read_organisations, grids=_grids, communities=_communities,
-                           label=Path(filename).name)
+                           buildings=_buildings, label=Path(filename).name)

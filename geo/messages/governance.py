@@ -38,6 +38,7 @@ _COLUMNS = {  # export headers (col.<name>)
     "org_gaps": ("无物业无业委会网格数", "Grids with no property manager or owners' committee"),
     "gov_projects": ("治理项目数", "Governance projects"),
     "buildings": ("楼栋数", "Buildings"),
+    "building_organisations": ("服务本楼栋的组织", "Organisations serving the building"),
     "headless_buildings": ("无楼栋长楼栋数", "Buildings with no head (楼栋长)"),
     "projects_done": ("已建成项目数", "Projects done"),
     "selfgov_bodies": ("自治组织数", "Self-governance bodies"),

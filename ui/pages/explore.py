@@ -204,6 +204,7 @@ def _chain_panel(panel: PanelData) -> None:
                 tr("col.building_name"): bld[s.NAME], tr("col.households"): bld[s.HOUSEHOLDS_N],
                 tr("col.building_kind"): bld[s.KIND], tr("col.head_name"): bld["head_name"],
                 tr("col.head_post"): bld["head_post"], tr("ui.col.phone"): bld[s.PHONE],
+                tr("col.building_organisations"): bld["organisations"],
             }), hide_index=True, width="stretch", height=min(35 * len(bld) + 38, 300))
 def _governance(project, sel: Selection, gov) -> None:
     """Unit kind (editable on a micro-grid), organisations (contacts masked), projects, self-governance, gaps."""

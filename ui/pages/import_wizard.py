@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema as s
+from geo.buildings import buildings_table
 from geo.errors import GeoInputError
 from geo.import_review import ORGANISATIONS, ROSTER, SKIP, FilePlan, LoadOutcome, load_files, qa_kinds, qa_table
 from geo.messages import error_text, t
@@ -137,7 +138,9 @@ def _place_people(files, plans, project: Project, salt: str | None):
                 rosters.append(cached_roster(contents[plan.label], plan.label, _grids_key(grids), grids, comms,
                                              salt, project.active_scenario))
             else:
-                orgs.append(cached_organisations(contents[plan.label], plan.label, _grids_key(grids), grids, comms))
+                bld = buildings_table(project)  # an organisation may serve single buildings, named
+                orgs.append(cached_organisations(contents[plan.label], plan.label, f"{_grids_key(grids)}|{len(bld)}",
+                                                 grids, comms, bld))
         except GeoInputError as exc:
             errors[plan.label] = error_text(exc, state.lang(), front="web")
     return rosters, orgs, errors
