@@ -124,3 +124,25 @@ def test_explore__unit_panel_shows_buildings_and_headless_from_the_rollup(projec
     line = t("ui.gov.buildings_line", "zh", n=count_text(want["buildings"]),
              headless=count_text(want["headless_buildings"]))
     assert line in [c.value for c in at.caption]
+
+
+def test_explore__grid_panel_building_table_lists_the_organisation_serving_a_building(tmp_path):
+    import pandas as pd
+
+    from geo.buildings import buildings_table
+
+    project = governance_project()
+    table = buildings_table(project)
+    code = str(table.loc[table[s.NAME] == "凤鸣小区1栋", s.CODE].iloc[0])
+    orgs = project.table(s.ORGANISATIONS)
+    row = {**orgs.iloc[0].to_dict(), "org_id": "ORG0099", s.NAME: "凤鸣小区1栋服务站", s.GRID_CODES: GRID,
+           "building_codes": code}
+    path = tmp_path / "bld.gpkg"
+    save_project(project.with_table(s.ORGANISATIONS, pd.concat([orgs, pd.DataFrame([row])], ignore_index=True)), path)
+    at = _page(path, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM,
+                                      state.SELECTED_GRID: GRID})
+    at.run()
+    assert not at.exception
+    bld = next(df.value for df in at.dataframe if t("col.building_organisations", "zh") in df.value.columns)
+    served = dict(zip(bld[t("col.building_name", "zh")], bld[t("col.building_organisations", "zh")]))
+    assert served["凤鸣小区1栋"] == "凤鸣小区1栋服务站" and served["凤鸣小区2栋"] == ""

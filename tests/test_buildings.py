@@ -182,3 +182,14 @@ def test_export__rollup_and_unit_kind_sheets_carry_the_rollup_s_building_figures
     kinds = unit_kinds_sheet(kit)
     assert kinds["buildings"].sum() == summary()["counts"]["buildings"]
     assert kinds["headless_buildings"].sum() == figures["headless_buildings"].sum()
+
+
+def test_roster__the_kit_s_done_when_counts_53_heads_45_party_volunteers_20_cadres_by_tier(kit):
+    """Issue #16's "Done when": the field kit's roster loads into these structures with its README counts."""
+    per_role = summary()["roster"]["per_role"]
+    vols = kit.layer(s.VOLUNTEERS)
+    assert len(building_heads(kit)) == per_role["楼栋长"] == 53
+    volunteers = vols[vols["post"] == "党员志愿者"]
+    assert len(volunteers) == per_role["党员志愿者"] == 45 and volunteers[s.PARTY_MEMBER].eq(True).all()
+    assert vols[s.TIER].value_counts().to_dict() == {"市": per_role["下沉干部(市级)"], "镇街": per_role["下沉干部(镇街级)"]}
+    assert vols[s.TIER].notna().sum() == 20
