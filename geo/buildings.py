@@ -97,23 +97,29 @@ def _grid_of_people(project: Project, vols: pd.DataFrame) -> pd.Series:
 
 
 def _resolve_building(ref: str | None, remark: str | None, grid: str | None, codes: set[str],
-                      names: pd.DataFrame) -> str | None:
-    """A building code from a code or name reference, or from a remark naming a building of ``grid``."""
+                      by_grid: dict[str, list[tuple[str, str]]], by_key: dict[str, list[str]]) -> str | None:
+    """A building code from a code or name reference, or from a remark naming a building of ``grid``.
+
+    ``by_grid``: grid code → ``(name key, building code)`` in layer order; ``by_key``: name key → codes.
+    """
     if ref and ref in codes:
         return ref
-    pool = names[names[s.GRID_CODE] == grid] if grid else names.iloc[0:0]
+    pool = by_grid.get(grid, []) if grid else []
     for text, exact in ((ref, True), (remark, False)):
         key = normalise_name(text)
         if not key:
             continue
-        hits = pool[pool["_key"] == key] if exact else pool[[k in key for k in pool["_key"]]]
-        if exact and len(hits) == 0:
-            hits = names[names["_key"] == key]
-            hits = hits if len(hits) == 1 else hits.iloc[0:0]  # a name alone must be unique
-        if len(hits):
-            longest = hits.loc[hits["_key"].str.len().idxmax()]
-            if exact or (hits["_key"].str.len() == len(longest["_key"])).sum() == 1:
-                return str(longest[s.CODE])
+        if exact:
+            hits = [(k, c) for k, c in pool if k == key]
+            if not hits and len(by_key.get(key, [])) == 1:  # a name alone must be unique
+                hits = [(key, by_key[key][0])]
+        else:
+            hits = [(k, c) for k, c in pool if k in key]
+        if hits:
+            longest = max(len(k) for k, _ in hits)
+            best = [c for k, c in hits if len(k) == longest]
+            if exact or len(best) == 1:
+                return best[0]
     return None
 
 
@@ -126,16 +132,21 @@ def building_heads(project: Project, *, buildings: gpd.GeoDataFrame | None = Non
     if len(heads) == 0:
         return pd.DataFrame(columns=list(HEAD_COLUMNS), dtype=object)
     bld = buildings_table(project) if buildings is None else buildings
-    names = pd.DataFrame({s.CODE: bld[s.CODE].astype(str), s.GRID_CODE: bld[s.GRID_CODE],
-                          "_key": bld[s.NAME].map(normalise_name) if s.NAME in bld else ""})
-    names = names[names["_key"].astype(bool)]
-    codes = set(names[s.CODE]) | set(bld[s.CODE].astype(str))
+    keys = bld[s.NAME].map(normalise_name) if s.NAME in bld else pd.Series("", index=bld.index)
+    by_grid: dict[str, list[tuple[str, str]]] = {}
+    by_key: dict[str, list[str]] = {}
+    for code, grid_code, key in zip(bld[s.CODE].astype(str), bld[s.GRID_CODE], keys):
+        if key:
+            by_key.setdefault(key, []).append(code)
+            if grid_code is not None and not pd.isna(grid_code):
+                by_grid.setdefault(str(grid_code), []).append((key, code))
+    codes = set(bld[s.CODE].astype(str))
     grid = _grid_of_people(project, heads)
     ref = _text(heads[s.BUILDING_CODE]) if s.BUILDING_CODE in heads else pd.Series(None, index=heads.index)
     remark_col = next((c for c in REMARK_COLUMNS if c in heads.columns), None)
     remark = _text(heads[remark_col]) if remark_col else pd.Series(None, index=heads.index)
-    heads[s.BUILDING_CODE] = [_resolve_building(r, m, g, codes, names)
-                              for r, m, g in zip(ref, remark, grid)]
+    heads[s.BUILDING_CODE] = [_resolve_building(r, m, None if g is None or pd.isna(g) else str(g), codes, by_grid,
+                                                by_key) for r, m, g in zip(ref, remark, grid)]
     by_code = pd.Series(bld[s.GRID_CODE].to_numpy(), index=bld[s.CODE].astype(str))
     by_code = by_code[~by_code.index.duplicated()]
     heads[s.GRID_CODE] = heads[s.BUILDING_CODE].map(by_code).fillna(grid) if len(by_code) else grid
