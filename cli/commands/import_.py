@@ -7,6 +7,7 @@ from pathlib import Path
 from cli.commands.check import DEFAULT_LIMIT, print_report, write_outputs
 from cli.progress import progress_bar
 from geo import schema as s
+from geo.buildings import buildings_table
 from geo.errors import GeoInputError
 from geo.idcard import new_salt
 from geo.io import POLYGON_LAYERS, LoadedLayer, load_layer
@@ -184,7 +185,7 @@ def _with_roster(project: Project, args: argparse.Namespace, lang: str) -> Proje
 def _with_organisations(project: Project, args: argparse.Namespace, lang: str) -> Project:
     """Keep the organisations sheet as table ``organisations``, grids served resolved to codes."""
     result = read_organisations(args.organisations, grids=project.layer(s.GRIDS),
-                                communities=project.layer(s.COMMUNITIES))
+                                communities=project.layer(s.COMMUNITIES), buildings=buildings_table(project))
     print(t("import.organisations.summary", lang, file=Path(args.organisations).name, n=len(result.table)))
     _print_findings(result.findings, lang)
     return project.with_table(ORGANISATIONS, organisations_table(result))
