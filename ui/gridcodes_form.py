@@ -29,6 +29,7 @@ def code_pattern_form(project: Project, *, path: str, user: str, disabled: bool 
         show_error(exc)
         current = {**s.DEFAULT_SETTINGS["grid_code_pattern"], **(project.settings.get("grid_code_pattern") or {})}
     st.caption(tr("edit.codes.pattern_help"))
+    st.code("{community}  {general:02d}  {micro:02d}", language=None)  # the syntax the planner types
     c1, c2 = st.columns(2)
     general = c1.text_input(tr("edit.codes.pattern_general"), value=current["general"], key=K_GENERAL)
     micro = c2.text_input(tr("edit.codes.pattern_micro"), value=current["micro"], key=K_MICRO)

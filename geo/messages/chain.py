@@ -130,9 +130,9 @@ MESSAGES |= {
     "edit.codes.save": {"zh": "保存拆分/合并", "en": "Save the split/merge"},
     "edit.codes.saved": {"zh": "已保存（版本 {revision}）。新编码：{codes}", "en": "Saved (revision {revision}). New codes: {codes}"},
     "edit.codes.pattern_help": {
-        "zh": "只影响今后新生成的编码，已有编码不变。占位符：{{community}} 社区代码、{{general}} 一般网格号、{{micro}} 微网格号；:02d 表示两位数字。",
-        "en": "Applies to codes given from now on; existing codes never change. Placeholders: {{community}} community "
-              "code, {{general}} general-grid number, {{micro}} micro-grid number; :02d means two digits.",
+        "zh": "只影响今后新生成的编码，已有编码不变。下面三个占位符依次代表社区代码、一般网格号、微网格号；:02d 表示补足两位数字。",
+        "en": "Applies to codes given from now on; existing codes never change. The three placeholders below stand "
+              "for the community code, the general-grid number and the micro-grid number; :02d pads to two digits.",
     },
     "edit.codes.pattern_general": {"zh": "一般网格编码规则", "en": "General-grid code pattern"},
     "edit.codes.pattern_micro": {"zh": "微网格编码规则", "en": "Micro-grid code pattern"},

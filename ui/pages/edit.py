@@ -377,10 +377,6 @@ def _siblings(project: Project, grid: str) -> list[str]:
     return [c for c in grids.loc[same, s.CODE].astype(str) if c != grid]
 
 
-def _op_label(op: str) -> str:
-    return tr(f"edit.codes.op_{op}")
-
-
 def _regrid_panel(path: str, disk: Project, grid: str) -> None:
     """Split the selected grid or merge it with siblings: preview the codes kept, retired and new, then save."""
     st.subheader(tr("edit.codes.title"))
@@ -390,7 +386,8 @@ def _regrid_panel(path: str, disk: Project, grid: str) -> None:
     if pending:
         st.info(tr("edit.codes.save_first"))
     ops = ["split", "merge"]
-    op = st.radio(tr("edit.codes.op"), ops, key=K_REGRID_OP, horizontal=True, format_func=_op_label)
+    op = st.radio(tr("edit.codes.op"), ops, key=K_REGRID_OP, horizontal=True,
+                  format_func=partial(labels.lookup, {o: tr(f"edit.codes.op_{o}") for o in ops}))
     names = dict(zip(disk.layer(s.GRIDS)[s.CODE].astype(str), disk.layer(s.GRIDS)[s.NAME].astype(str)))
     spec: dict[str, Any] = {"op": op, "grid": grid, "n": 2, "others": []}
     if op == "split":
