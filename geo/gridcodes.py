@@ -179,16 +179,27 @@ def next_code(used: set[str], *, level: str, community: str, pattern: dict[str, 
     raise GeoInputError(msg, code="gridcodes.exhausted", level=level, community=community)
 
 
-def _general_number(parent: str | None, *, pattern: dict[str, str]) -> int:
-    """The general-grid number of a parent code under ``pattern``, else the default pattern, else the demo's
-    older ``-Gnn``; 0 when the parent is none of these."""
-    parts = parse_code(parent, level=s.LEVEL_GENERAL, pattern=pattern) if parent else None
-    if parts is None and parent:  # a parent coded before the pattern changed: the default pattern's number
-        parts = parse_code(parent, level=s.LEVEL_GENERAL, pattern=s.DEFAULT_SETTINGS["grid_code_pattern"])
-    if parts is None and parent:
+def _general_number(parent: str | None, *, community: str, pattern: dict[str, str], old_codes: list[str]) -> int:
+    """The general-grid number a new micro-grid of ``community`` is coded under.
+
+    Its parent's number under ``pattern``, else under the default pattern (a parent coded before
+    the pattern changed), else the demo's older ``-Gnn``; a parent that is no general grid of this
+    community (micro-grids directly under their community) gives the number in the codes of the
+    grids replaced (``old_codes``, lowest first); 0 when none says.
+    """
+    patterns = (pattern, s.DEFAULT_SETTINGS["grid_code_pattern"])
+    if parent and str(parent) != community:
+        for candidate in patterns:
+            parts = parse_code(parent, level=s.LEVEL_GENERAL, pattern=candidate)
+            if parts is not None and parts["community"] == community:
+                return int(parts["general"])
         legacy = re.search(r"G(\d+)\Z", str(parent))  # the demo's older <community>-Gnn codes
-        return int(legacy.group(1)) if legacy else 0
-    return int(parts["general"]) if parts else 0
+        if legacy:
+            return int(legacy.group(1))
+    numbers = sorted({int(parts["general"]) for code in old_codes for candidate in patterns
+                      if (parts := parse_code(code, level=s.LEVEL_MICRO, pattern=candidate)) is not None
+                      and parts["community"] == community})
+    return numbers[0] if numbers else 0
 
 
 def _same_shape(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame) -> dict[int, str]:
@@ -230,6 +241,7 @@ def stable_codes(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, used: set[str]
     """
     new = new.copy()
     provisional = new[s.CODE].astype(str).tolist()
+    old_codes = old[s.CODE].astype(str).tolist() if s.CODE in old.columns else []
     kept = _same_shape(old, new)
     final: dict[str, str] = {}
     taken = set(used)
@@ -244,7 +256,8 @@ def stable_codes(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, used: set[str]
             level = str(new[s.LEVEL].iloc[i])
             level = s.LEVEL_GENERAL if level == s.LEVEL_GENERAL else s.LEVEL_MICRO
             community = str(new[s.COMMUNITY_CODE].iloc[i])
-            general = _general_number(parent, pattern=pattern) if level == s.LEVEL_MICRO else None
+            general = _general_number(parent, community=community, pattern=pattern,
+                                      old_codes=old_codes) if level == s.LEVEL_MICRO else None
             code = next_code(taken, level=level, community=community, pattern=pattern, general=general)
         taken.add(code)
         final[provisional[i]] = code

@@ -281,3 +281,14 @@ def test_codes__the_kit_s_printed_codes_survive_a_split_and_a_merge_unchanged():
     assert again[untouched].equals(printed[untouched])  # every printed code still names the building's grid
     assert set(again[~untouched]) <= set(added + merged)
     assert set(history_table(after)[s.CODE]) == gone
+
+
+def test_split_grid__micro_grids_directly_under_their_community_keep_their_general_number():
+    """The kit without general grids: a micro-grid's parent is its community; the number comes from its own code."""
+    project = fieldkit_project(volunteers=1)
+    code = "5101970010050301"  # 杏坛社区第3网格1号微网格, parent 510197001005
+    assert project.layer(s.GRIDS).set_index(s.CODE).at[code, s.PARENT_CODE] == "510197001005"
+    _, added = split_grid(project, code, strip_parts(project, code, n=2))
+    assert added == ["5101970010050307", "5101970010050308"]  # after 第3网格's highest micro-grid, 06
+    _, merged = merge_grids(project, ["5101970010050301", "5101970010050302"])
+    assert merged == ["5101970010050307"]
