@@ -143,8 +143,9 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
     m2.metric(tr("ui.panel.grids"), count_text(unit["grids"]))
     m3.metric(tr("ui.dash.staffing_rate"), share_text(unit["staffing"]),
               help=tr("ui.panel.staffing", actual=int(unit["filled"]), target=int(unit["target"])))
-    st.caption(tr("ui.gov.buildings_line", n=count_text(unit["buildings"]),
-                  headless=count_text(unit["headless_buildings"])))
+    if len(project.layer(s.BUILDINGS)):  # geo.rollup's building figures; nothing to say without buildings
+        st.caption(tr("ui.gov.buildings_line", n=count_text(unit["buildings"]),
+                      headless=count_text(unit["headless_buildings"])))
     if level in (COMMUNITY, GRID):
         st.markdown(f"**{tr('ui.panel.staff')}**")
         staff = panel.staff
