@@ -7,6 +7,7 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,39 @@ def _load(path: str, mtime_ns: int) -> Project:
 def cached_project(path: str | Path) -> Project:
     """The project at ``path``, cached on path and modification time (re-read after a save)."""
     return _load(str(path), _mtime(path))
+
+
+_PRELOADS: dict[tuple[str, int], threading.Thread] = {}  # (path, mtime) -> the thread reading it
+
+
+def preload_project(path: str | Path) -> None:
+    """Start reading the project at ``path`` in the background, once per saved version; never waits.
+
+    Called by a page before its own imports: the file is read (GDAL, outside the interpreter
+    lock) while Python imports the map modules, on the second core. The page's
+    ``cached_project`` call then waits for the same cache entry (Streamlit computes it once);
+    a file that cannot be read is reported there, by the page, so errors are ignored here.
+    """
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    path = str(path)
+    if is_database_url(path) or not Path(path).is_file():
+        return
+    stamp = (path, _mtime(path))
+    if stamp in _PRELOADS:
+        return
+
+    def _read() -> None:
+        try:
+            cached_project(path)
+        except Exception:  # noqa: BLE001 - the page's own cached_project call shows the catalogue message
+            return
+
+    thread = threading.Thread(target=_read, name="gridatlas-preload", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())
+    _PRELOADS.clear()  # one version kept: the threads of older versions have ended or are waited for
+    _PRELOADS[stamp] = thread
+    thread.start()
 
 
 # --- explore map and dashboard ---------------------------------------------------------
@@ -211,6 +245,9 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
 
 # --- heavy builds outside the script run ------------------------------------------------------
 
+WARM_AFTER_S = 1.5  # the background build starts this long after the first view was sent
+
+
 def _warm(path: str, project: Project) -> None:
     """Fill the shared caches every session needs: the town views (a planner's first click), then the check.
 
@@ -221,6 +258,7 @@ def _warm(path: str, project: Project) -> None:
     from geo.errors import GeoInputError
     from geo.explore import Selection
 
+    time.sleep(WARM_AFTER_S)  # the first page's own browser work (component, Leaflet, drawing) goes first
     towns = project.layer(s.TOWNS)
     try:
         for code in towns[s.CODE].astype(str) if s.CODE in towns else ():
