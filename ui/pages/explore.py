@@ -191,8 +191,10 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
 def _chain_panel(panel: PanelData) -> None:
     """Buildings with their heads, and the escalation chain of the selected grid (phones masked)."""
     chain = panel.escalation
-    if chain is not None and len(chain):
-        with st.expander(tr("explore.chain"), expanded=False):
+    box = st.expander(tr("explore.chain"), key=state.EXPLORE_CHAIN, on_change="rerun") \
+        if chain is not None and len(chain) else None
+    if box is not None and box.open:  # built when opened (a data grid costs every tab that draws it)
+        with box:
             st.dataframe(pd.DataFrame({
                 tr("col.chain_step"): [tr(f"chain.step.{x}") for x in chain["step"]],
                 tr("col.chain_unit_name"): chain["unit_name"], tr("ui.col.name"): chain[s.NAME],
@@ -200,7 +202,11 @@ def _chain_panel(panel: PanelData) -> None:
                 tr("col.chain_gap"): [tr(f"chain.gap.{g}") if isinstance(g, str) else "" for g in chain["gap"]],
             }), hide_index=True, width="stretch", height=min(35 * len(chain) + 38, 300))
     bld = panel.buildings
-    with st.expander(f"{tr('explore.buildings')} ({0 if bld is None else len(bld)})", expanded=False):
+    box = st.expander(f"{tr('explore.buildings')} ({0 if bld is None else len(bld)})", key=state.EXPLORE_BUILDINGS,
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box:
         if bld is None or len(bld) == 0:
             st.caption(tr("explore.buildings_none"))
         else:
@@ -209,17 +215,17 @@ def _chain_panel(panel: PanelData) -> None:
                 tr("col.building_kind"): bld[s.KIND], tr("col.head_name"): bld["head_name"],
                 tr("col.head_post"): bld["head_post"], tr("ui.col.phone"): bld[s.PHONE],
             }), hide_index=True, width="stretch", height=min(35 * len(bld) + 38, 300))
-def _table_box(sel: Selection, key: str, title: str, rows: int):
-    """Where a governance table goes: the panel itself in a community or grid view, else a lazy expander.
 
-    A city or town lists hundreds of rows: the table is only built and sent once the planner
-    opens its expander (``on_change="rerun"``), so the first page carries no table (the browser
-    neither loads the data-grid code nor draws it). None when the expander is closed.
+
+def _table_box(key: str, title: str, rows: int):
+    """A lazy expander for one governance table: the expander when open, else None.
+
+    A city lists hundreds of rows and a community four tables: each table is only built and
+    sent once the planner opens its expander (``on_change="rerun"``; it stays open from view to
+    view), so no view draws tables nobody asked for and the first page carries none (the browser
+    neither loads the data-grid code nor lays out a grid).
     """
-    if sel.level in (COMMUNITY, GRID):
-        st.markdown(f"**{title}**")
-        return st.container()
-    box = st.expander(f"{title} ({rows})", key=f"explore_gov_{key}_{sel.level}", on_change="rerun")
+    box = st.expander(f"{title} ({rows})", key=key, on_change="rerun")
     return box if box.open else None
 
 
@@ -228,7 +234,7 @@ def _governance(project, sel: Selection, gov) -> None:
     if sel.level == GRID:
         _kind_edit(project, sel.grid)
     orgs = gov.organisations
-    box = _table_box(sel, "orgs", tr("ui.gov.organisations"), len(orgs))
+    box = _table_box(state.EXPLORE_GOV_ORGS, tr("ui.gov.organisations"), len(orgs))
     if box is not None:
         with box:
             if len(orgs):
@@ -246,7 +252,7 @@ def _governance(project, sel: Selection, gov) -> None:
         st.caption(plain(f"{tr('ui.gov.org_gaps')}: " + "、".join(names.get(c, c) for c in gov.org_gaps[:12])
                          + (" …" if len(gov.org_gaps) > 12 else "")))
     prj = gov.projects
-    box = _table_box(sel, "projects", tr("ui.gov.projects"), len(prj))
+    box = _table_box(state.EXPLORE_GOV_PROJECTS, tr("ui.gov.projects"), len(prj))
     if box is not None:
         with box:
             if len(prj):
@@ -258,7 +264,7 @@ def _governance(project, sel: Selection, gov) -> None:
             else:
                 st.caption(tr("ui.gov.projects_none"))
     sg = gov.selfgov
-    box = _table_box(sel, "selfgov", tr("ui.gov.selfgov"), len(sg))
+    box = _table_box(state.EXPLORE_GOV_SELFGOV, tr("ui.gov.selfgov"), len(sg))
     if box is not None:
         with box:
             if len(sg):
