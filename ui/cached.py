@@ -27,39 +27,6 @@ def cached_project(path: str | Path) -> Project:
     return _load(str(path), _mtime(path))
 
 
-_PRELOADS: dict[tuple[str, int], threading.Thread] = {}  # (path, mtime) -> the thread reading it
-
-
-def preload_project(path: str | Path) -> None:
-    """Start reading the project at ``path`` in the background, once per saved version; never waits.
-
-    Called by a page before its own imports: the file is read (GDAL, outside the interpreter
-    lock) while Python imports the map modules, on the second core. The page's
-    ``cached_project`` call then waits for the same cache entry (Streamlit computes it once);
-    a file that cannot be read is reported there, by the page, so errors are ignored here.
-    """
-    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-
-    path = str(path)
-    if is_database_url(path) or not Path(path).is_file():
-        return
-    stamp = (path, _mtime(path))
-    if stamp in _PRELOADS:
-        return
-
-    def _read() -> None:
-        try:
-            cached_project(path)
-        except Exception:  # noqa: BLE001 - the page's own cached_project call shows the catalogue message
-            return
-
-    thread = threading.Thread(target=_read, name="gridatlas-preload", daemon=True)
-    add_script_run_ctx(thread, get_script_run_ctx())
-    _PRELOADS.clear()  # one version kept: the threads of older versions have ended or are waited for
-    _PRELOADS[stamp] = thread
-    thread.start()
-
-
 # --- explore map and dashboard ---------------------------------------------------------
 # The page loads the project once (``cached_project``) and passes it in; the cache key is
 # the path and modification time, so a save invalidates these too.

@@ -1,37 +1,31 @@
 """Explore page: the drill-down map (city → town → community → grid), layer toggles, search and side panel."""
 from __future__ import annotations
 
+import html
+from functools import partial
+
+import numpy as np
+import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit_folium import st_folium
 
-from ui.cached import preload_project
-from ui.common import project_path
-
-preload_project(project_path())  # the file is read on the other core while the imports below run
-
-import html  # noqa: E402
-from functools import partial  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: E402
-from streamlit_folium import st_folium  # noqa: E402
-
-from geo import schema as s  # noqa: E402
-from geo.errors import GeoInputError  # noqa: E402
-from geo.project import save_project  # noqa: E402
-from geo.unitkinds import with_unit_kind  # noqa: E402
-from layers import style  # noqa: E402
-from layers.basemaps import TIANDITU  # noqa: E402
-from layers.web import safe_text  # noqa: E402
-from ui import labels, state  # noqa: E402
-from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel, warm_views  # noqa: E402
-from ui.common import current_project  # noqa: E402
-from ui.i18n import show_error, tr  # noqa: E402
-from ui.safe import plain, visible  # noqa: E402
-from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection  # noqa: E402
-from ui.mapview import LegendInfo, MapOptions, live_view, prepared_base_map  # noqa: E402
-from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for, unit_names  # noqa: E402
-from geo.numbers import count_text, share_text  # noqa: E402
+from geo import schema as s
+from geo.errors import GeoInputError
+from geo.project import save_project
+from geo.unitkinds import with_unit_kind
+from layers import style
+from layers.basemaps import TIANDITU
+from layers.web import safe_text
+from ui import labels, state
+from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel, warm_views
+from ui.common import current_project, project_path
+from ui.i18n import show_error, tr
+from ui.safe import plain, visible
+from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
+from ui.mapview import LegendInfo, MapOptions, live_view, prepared_base_map
+from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for, unit_names
+from geo.numbers import count_text, share_text
 
 RADII_CHOICES = (300, 500, 1000)
 
