@@ -25,6 +25,9 @@ from geo.project import load_project
 from tests.browser.server import CHROMIUM, ROOT, streamlit_server
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+# the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
+# attribution's SVG flag, which is there as soon as the empty map is
+MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
 TIMEOUT_MS = 90_000
 LANG = "zh"
 SCENARIO = "方案甲"
@@ -57,7 +60,7 @@ def _idle(page: Page) -> None:
 
 def _map_box(page: Page) -> dict:
     expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=TIMEOUT_MS)
-    page.frame_locator(MAP_IFRAME).locator(".leaflet-container svg path").first.wait_for(timeout=TIMEOUT_MS)
+    page.frame_locator(MAP_IFRAME).locator(MAP_DRAWN).first.wait_for(timeout=TIMEOUT_MS)
     return page.locator(MAP_IFRAME).first.bounding_box()
 
 

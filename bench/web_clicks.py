@@ -20,6 +20,9 @@ from geo.messages import t
 from tests.browser.server import CHROMIUM, ROOT, streamlit_server
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+# the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
+# attribution's SVG flag, which is there as soon as the empty map is
+MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
 TIMEOUT_MS = 60_000
 # click targets as fractions of the map box: spread over the county's eastern plain
 TARGETS = ((0.7, 0.5), (0.78, 0.6), (0.66, 0.36), (0.8, 0.45), (0.72, 0.7))
@@ -27,7 +30,7 @@ TARGETS = ((0.7, 0.5), (0.78, 0.6), (0.66, 0.36), (0.8, 0.45), (0.72, 0.7))
 
 def _ready_map(page):
     expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=TIMEOUT_MS)  # a rerun may show a stale copy
-    page.frame_locator(MAP_IFRAME).locator(".leaflet-container svg path").first.wait_for(timeout=TIMEOUT_MS)
+    page.frame_locator(MAP_IFRAME).locator(MAP_DRAWN).first.wait_for(timeout=TIMEOUT_MS)
     return page.locator(MAP_IFRAME).first.bounding_box()
 
 

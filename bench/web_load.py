@@ -30,6 +30,9 @@ from playwright.async_api import async_playwright, expect
 from tests.browser.server import CHROMIUM, ROOT, streamlit_server
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+# the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
+# attribution's SVG flag, which is there as soon as the empty map is
+MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
 MAX_SESSIONS = 10
 ROUNDS = 2
 STEP_TIMEOUT_S = 90.0
@@ -50,7 +53,7 @@ COMMUNITY = re.compile(r"^社区\/村 · ")
 async def _ready_map(page, timeout_ms: float):
     await expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=timeout_ms)  # a rerun may show a stale copy
     frame = page.frame_locator(MAP_IFRAME)
-    await frame.locator(".leaflet-container svg path, .leaflet-container canvas").first.wait_for(timeout=timeout_ms)
+    await frame.locator(MAP_DRAWN).first.wait_for(timeout=timeout_ms)
     return await page.locator(MAP_IFRAME).first.bounding_box()
 
 

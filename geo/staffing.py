@@ -82,15 +82,13 @@ from __future__ import annotations
 import itertools
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from ortools.graph.python import min_cost_flow
-from scipy.spatial import cKDTree
 
 from geo import schema as s
 from geo.assign import point_grids_table
@@ -98,6 +96,18 @@ from geo.audit import log_event
 from geo.errors import GeoInputError
 from geo.progress import Progress, report
 from geo.values import is_true, now_iso
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
+
+
+def _kdtree(points: np.ndarray) -> cKDTree:
+    """A KD-tree of ``points``; scipy is imported on first use (every app page imports this module
+    through ``geo.rollup``, and scipy.spatial alone costs 0.7 s of a first page after server start)."""
+    from scipy.spatial import cKDTree
+
+    return cKDTree(points)
+
 
 REQUIRED_SKILLS = "required_skills"  # optional grid column, ";"-separated
 TARGET = "target"  # optional grid column overriding the settings
@@ -497,8 +507,8 @@ def _all_arcs(pb: _Problem, limit: int) -> _Arcs | None:
         return _arcs_for(pb, np.repeat(v_live, len(g_live)), np.tile(g_live, len(v_live)))
     if not len(v_live) or not len(g_live):
         return _arcs_for(pb, np.empty(0, np.int64), np.empty(0, np.int64))
-    tree_v = cKDTree(pb.v_sxy[v_live])
-    if cKDTree(pb.g_sxy[g_live]).count_neighbors(tree_v, pb.opts.max_distance_m) > limit:
+    tree_v = _kdtree(pb.v_sxy[v_live])
+    if _kdtree(pb.g_sxy[g_live]).count_neighbors(tree_v, pb.opts.max_distance_m) > limit:
         return None
     vi, gi = _ball_pairs(tree_v, pb.g_sxy[g_live], pb.opts.max_distance_m)
     return _arcs_for(pb, v_live[vi], g_live[gi])
@@ -512,7 +522,7 @@ def _candidate_arcs(pb: _Problem) -> _Arcs:
     opts, ng = pb.opts, len(pb.gxy)
     parts_v, parts_g = [pb.prev_key // ng], [pb.prev_key % ng]
     k = min(opts.k_nearest, len(g_live))
-    _, nn = cKDTree(pb.g_sxy[g_live]).query(pb.v_sxy[v_live], k=k)
+    _, nn = _kdtree(pb.g_sxy[g_live]).query(pb.v_sxy[v_live], k=k)
     parts_v.append(np.repeat(v_live, k))
     parts_g.append(g_live[nn.reshape(len(v_live), k).ravel()])
     groups = []  # (grids, volunteers able to serve them): nearest able volunteers of each grid
@@ -525,7 +535,7 @@ def _candidate_arcs(pb: _Problem) -> _Arcs:
     for need, able in groups:
         if len(able) and len(need):
             ka = min(opts.grid_k_nearest, len(able))
-            _, nn = cKDTree(pb.v_sxy[able]).query(pb.g_sxy[need], k=ka)
+            _, nn = _kdtree(pb.v_sxy[able]).query(pb.g_sxy[need], k=ka)
             parts_g.append(np.repeat(need, ka))
             parts_v.append(able[nn.reshape(len(need), ka).ravel()])
     key = _unique_keys(np.concatenate(parts_v).astype(np.int64) * ng + np.concatenate(parts_g))
@@ -692,6 +702,8 @@ def _solve_flow(arcs: _Arcs, pb: _Problem, penalty: int) -> _Flow:
     slot_sink = sum(len(grp[0]) for grp in groups)  # the party places' sink arcs come first among the rules
     groups += _rule_arcs(pb, lay)
     tail, head, cap, cost = (np.concatenate([grp[i] for grp in groups]).astype(np.int64) for i in range(4))
+    from ortools.graph.python import min_cost_flow  # on first use: the app's pages import this module
+
     smcf = min_cost_flow.SimpleMinCostFlow()
     idx = smcf.add_arcs_with_capacity_and_unit_cost(tail.astype(np.int32), head.astype(np.int32), cap, cost)
     smcf.set_nodes_supplies(np.array([0, 1], np.int32), np.array([demand, -demand], np.int64))
@@ -833,7 +845,7 @@ def _pricing_searches(pb: _Problem, lay: _Layout, pi: np.ndarray) -> list[_Searc
                 radius = np.minimum(radius, pb.opts.max_distance_m)
             ask = radius > 0
             if ask.any():
-                searches.append(_Search(cKDTree(pb.v_sxy[v_idx[group]]), v_idx[group], g_idx[ask], radius[ask]))
+                searches.append(_Search(_kdtree(pb.v_sxy[v_idx[group]]), v_idx[group], g_idx[ask], radius[ask]))
     return searches
 
 
@@ -973,7 +985,7 @@ def _blocks(pb: _Problem) -> tuple[list[np.ndarray], np.ndarray, str]:
         g_block[part] = b
     v_block = np.full(len(pb.vxy), -1, np.int64)
     if len(g_live):
-        _, near = cKDTree(pb.gxy[g_live]).query(pb.vxy)
+        _, near = _kdtree(pb.gxy[g_live]).query(pb.vxy)
         v_block = g_block[g_live[near]]
     return parts, v_block, "blocks"
 
@@ -1342,7 +1354,7 @@ def _short_frame(grids: pd.DataFrame, vols: pd.DataFrame, short: np.ndarray, arc
         gxy = grids[["x", "y"]].to_numpy()[idx]
         if len(vols):
             radius = np.inf if opts.max_distance_m is None else opts.max_distance_m
-            in_reach = cKDTree(vols[["x", "y"]].to_numpy()).query_ball_point(gxy, radius, return_length=True) \
+            in_reach = _kdtree(vols[["x", "y"]].to_numpy()).query_ball_point(gxy, radius, return_length=True) \
                 if np.isfinite(radius) else np.full(len(idx), len(vols))
         else:
             in_reach = np.zeros(len(idx), dtype=int)

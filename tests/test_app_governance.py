@@ -34,9 +34,27 @@ def _page(path: Path, page: str, **session) -> AppTest:
     return at
 
 
+OPEN_TABLES = {state.EXPLORE_GOV_ORGS: True, state.EXPLORE_GOV_PROJECTS: True, state.EXPLORE_GOV_SELFGOV: True}
+
+
+def test_explore__governance_tables_are_built_only_when_their_expander_is_opened(project_file):
+    at = _page(project_file, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM})
+    at.run()
+    assert not at.exception
+    titles = [e.label for e in at.expander]
+    for key in ("ui.gov.organisations", "ui.gov.projects", "ui.gov.selfgov"):
+        assert any(title.startswith(t(key, "zh") + " (") for title in titles), key
+    columns = {c for df in at.dataframe for c in df.value.columns}
+    assert not columns & {t("col.org_name", "zh"), t("col.project_name", "zh"), t("col.selfgov_bodies", "zh")}
+    at.session_state[state.EXPLORE_GOV_ORGS] = True  # the planner opens the organisations
+    at.run()
+    columns = {c for df in at.dataframe for c in df.value.columns}
+    assert t("col.org_name", "zh") in columns and t("col.project_name", "zh") not in columns
+
+
 def test_explore__grid_panel_lists_organisations_masked_projects_and_self_governance(project_file):
     at = _page(project_file, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM,
-                                              state.SELECTED_GRID: GRID})
+                                              state.SELECTED_GRID: GRID, **OPEN_TABLES})
     at.run()
     assert not at.exception
     frames = {tuple(df.value.columns): df.value for df in at.dataframe}

@@ -7,6 +7,7 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -211,6 +212,9 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
 
 # --- heavy builds outside the script run ------------------------------------------------------
 
+WARM_AFTER_S = 1.5  # the background build starts this long after the first view was sent
+
+
 def _warm(path: str, project: Project) -> None:
     """Fill the shared caches every session needs: the town views (a planner's first click), then the check.
 
@@ -221,6 +225,7 @@ def _warm(path: str, project: Project) -> None:
     from geo.errors import GeoInputError
     from geo.explore import Selection
 
+    time.sleep(WARM_AFTER_S)  # the first page's own browser work (component, Leaflet, drawing) goes first
     towns = project.layer(s.TOWNS)
     try:
         for code in towns[s.CODE].astype(str) if s.CODE in towns else ():

@@ -61,6 +61,12 @@ EXPLORE_UNIT_KINDS = "explore_unit_kinds"  # micro-grid kinds shown (小区/林�
 EXPLORE_PROJECTS = "explore_projects"  # governance projects shown
 EXPLORE_KIND_EDIT = "explore_kind_edit"  # the unit-kind select of the grid panel
 EXPLORE_LAST_CLICK = "explore_last_click"  # the map click already handled: (lat, lng)
+# lazy expanders of the side panel (open: their table is built and sent; they stay open across views)
+EXPLORE_GOV_ORGS = "explore_gov_orgs"
+EXPLORE_GOV_PROJECTS = "explore_gov_projects"
+EXPLORE_GOV_SELFGOV = "explore_gov_selfgov"
+EXPLORE_CHAIN = "explore_chain"
+EXPLORE_BUILDINGS = "explore_buildings"
 DASH_TOWN = "dash_town"
 DASH_COMMUNITY = "dash_community"
 

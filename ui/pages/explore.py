@@ -177,10 +177,10 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
     problems = panel.problems
     if not problems:
         st.caption(tr("ui.panel.no_problems"))
-    for key, ctx in problems[:8]:
-        if "category" in ctx:  # 生活 reads "daily life" in English
-            ctx = {**ctx, "category": labels.category_label(ctx["category"])}
-        st.markdown(f"- {plain(tr(key, **ctx))}")
+    items = [(key, {**ctx, "category": labels.category_label(ctx["category"])} if "category" in ctx else ctx)
+             for key, ctx in problems[:8]]  # 生活 reads "daily life" in English
+    if items:  # one element for the list, not one per line (each element is a React subtree in every tab)
+        st.markdown("\n".join(f"- {plain(tr(key, **ctx))}" for key, ctx in items))
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
 
@@ -188,8 +188,10 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
 def _chain_panel(panel: PanelData) -> None:
     """Buildings with their heads, and the escalation chain of the selected grid (phones masked)."""
     chain = panel.escalation
-    if chain is not None and len(chain):
-        with st.expander(tr("explore.chain"), expanded=False):
+    box = st.expander(tr("explore.chain"), key=state.EXPLORE_CHAIN, on_change="rerun") \
+        if chain is not None and len(chain) else None
+    if box is not None and box.open:  # built when opened (a data grid costs every tab that draws it)
+        with box:
             st.dataframe(pd.DataFrame({
                 tr("col.chain_step"): [tr(f"chain.step.{x}") for x in chain["step"]],
                 tr("col.chain_unit_name"): chain["unit_name"], tr("ui.col.name"): chain[s.NAME],
@@ -197,7 +199,11 @@ def _chain_panel(panel: PanelData) -> None:
                 tr("col.chain_gap"): [tr(f"chain.gap.{g}") if isinstance(g, str) else "" for g in chain["gap"]],
             }), hide_index=True, width="stretch", height=min(35 * len(chain) + 38, 300))
     bld = panel.buildings
-    with st.expander(f"{tr('explore.buildings')} ({0 if bld is None else len(bld)})", expanded=False):
+    box = st.expander(f"{tr('explore.buildings')} ({0 if bld is None else len(bld)})", key=state.EXPLORE_BUILDINGS,
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box:
         if bld is None or len(bld) == 0:
             st.caption(tr("explore.buildings_none"))
         else:
@@ -207,44 +213,66 @@ def _chain_panel(panel: PanelData) -> None:
                 tr("col.head_post"): bld["head_post"], tr("ui.col.phone"): bld[s.PHONE],
                 tr("col.building_organisations"): bld["organisations"],
             }), hide_index=True, width="stretch", height=min(35 * len(bld) + 38, 300))
+
+
+def _table_box(key: str, title: str, rows: int):
+    """A lazy expander for one governance table: the expander when open, else None.
+
+    A city lists hundreds of rows and a community four tables: each table is only built and
+    sent once the planner opens its expander (``on_change="rerun"``; it stays open from view to
+    view), so no view draws tables nobody asked for and the first page carries none (the browser
+    neither loads the data-grid code nor lays out a grid).
+    """
+    box = st.expander(f"{title} ({rows})", key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def _governance(project, sel: Selection, gov) -> None:
     """Unit kind (editable on a micro-grid), organisations (contacts masked), projects, self-governance, gaps."""
     if sel.level == GRID:
         _kind_edit(project, sel.grid)
-    st.markdown(f"**{tr('ui.gov.organisations')}**")
     orgs = gov.organisations
-    if len(orgs):
-        st.dataframe(pd.DataFrame({
-            tr("col.org_name"): orgs[s.NAME], tr("col.org_type"): orgs[s.ORG_TYPE].map(labels.org_type_label),
-            tr("col.grids_served"): orgs["grids"], tr("col.leader_name"): orgs["leader_name"],
-            tr("ui.col.phone"): orgs[s.PHONE]}), hide_index=True, width="stretch",
-            height=min(35 * len(orgs) + 38, 220))
-        st.caption(tr("ui.gov.contact_masked"))
-    else:
-        st.caption(tr("ui.gov.organisations_none"))
+    box = _table_box(state.EXPLORE_GOV_ORGS, tr("ui.gov.organisations"), len(orgs))
+    if box is not None:
+        with box:
+            if len(orgs):
+                st.dataframe(pd.DataFrame({
+                    tr("col.org_name"): orgs[s.NAME],
+                    tr("col.org_type"): orgs[s.ORG_TYPE].map(labels.org_type_label),
+                    tr("col.grids_served"): orgs["grids"], tr("col.leader_name"): orgs["leader_name"],
+                    tr("ui.col.phone"): orgs[s.PHONE]}), hide_index=True, width="stretch",
+                    height=min(35 * len(orgs) + 38, 220))
+                st.caption(tr("ui.gov.contact_masked"))
+            else:
+                st.caption(tr("ui.gov.organisations_none"))
     if gov.has_organisations and gov.org_gaps:
         names = unit_names(project, s.GRIDS)
         st.caption(plain(f"{tr('ui.gov.org_gaps')}: " + "、".join(names.get(c, c) for c in gov.org_gaps[:12])
                          + (" …" if len(gov.org_gaps) > 12 else "")))
-    st.markdown(f"**{tr('ui.gov.projects')}**")
     prj = gov.projects
-    if len(prj):
-        st.dataframe(pd.DataFrame({
-            tr("col.project_name"): prj[s.NAME], tr("col.project_kind"): prj[s.KIND].map(labels.project_kind_label),
-            tr("col.status"): prj[s.STATUS].map(labels.project_status_label), tr("col.year"): prj[s.YEAR]}),
-            hide_index=True, width="stretch", height=min(35 * len(prj) + 38, 220))
-    else:
-        st.caption(tr("ui.gov.projects_none"))
-    st.markdown(f"**{tr('ui.gov.selfgov')}**")
+    box = _table_box(state.EXPLORE_GOV_PROJECTS, tr("ui.gov.projects"), len(prj))
+    if box is not None:
+        with box:
+            if len(prj):
+                st.dataframe(pd.DataFrame({
+                    tr("col.project_name"): prj[s.NAME],
+                    tr("col.project_kind"): prj[s.KIND].map(labels.project_kind_label),
+                    tr("col.status"): prj[s.STATUS].map(labels.project_status_label), tr("col.year"): prj[s.YEAR]}),
+                    hide_index=True, width="stretch", height=min(35 * len(prj) + 38, 220))
+            else:
+                st.caption(tr("ui.gov.projects_none"))
     sg = gov.selfgov
-    if len(sg):
-        st.dataframe(pd.DataFrame({
-            tr("col.unit_name"): sg["unit_name"], tr("col.selfgov_bodies"): sg["selfgov_bodies"],
-            tr("col.selfgov_bodies_names"): sg["selfgov_bodies_names"], tr("col.self_orgs"): sg["self_orgs"],
-            tr("col.conventions"): sg["conventions"], tr("col.conventions_names"): sg["conventions_names"]}),
-            hide_index=True, width="stretch", height=min(35 * len(sg) + 38, 180))
-    else:
-        st.caption(tr("ui.gov.selfgov_none"))
+    box = _table_box(state.EXPLORE_GOV_SELFGOV, tr("ui.gov.selfgov"), len(sg))
+    if box is not None:
+        with box:
+            if len(sg):
+                st.dataframe(pd.DataFrame({
+                    tr("col.unit_name"): sg["unit_name"], tr("col.selfgov_bodies"): sg["selfgov_bodies"],
+                    tr("col.selfgov_bodies_names"): sg["selfgov_bodies_names"], tr("col.self_orgs"): sg["self_orgs"],
+                    tr("col.conventions"): sg["conventions"], tr("col.conventions_names"): sg["conventions_names"]}),
+                    hide_index=True, width="stretch", height=min(35 * len(sg) + 38, 180))
+            else:
+                st.caption(tr("ui.gov.selfgov_none"))
 
 
 def _kind_edit(project, grid_code: str) -> None:

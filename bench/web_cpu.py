@@ -1,0 +1,74 @@
+"""CPU seconds per step of one planner, browser and app server apart: `.venv/bin/python -m bench.web_cpu`.
+
+Starts `streamlit run app.py` on the demo project and drives one headless Chromium tab (a new,
+empty browser profile) through: first page, click → town, click → community, breadcrumb →
+city, click → town, click → community; then a second tab on the now warm server. For each
+step it prints the wall time and the CPU seconds the browser's and the server's processes used
+(``bench.web_load._cpu_seconds``, 2 s of settling included). CPU seconds hardly change with
+the machine's load, so they compare versions on a shared machine where wall times do not;
+ten sessions cost about ten times one tab's browser CPU on the 2 cores (issue 18 item 6).
+"""
+from __future__ import annotations
+
+import re
+import sys
+import time
+
+from playwright.sync_api import expect, sync_playwright
+
+from bench.web_load import CHROMIUM_ARGS, MAP_DRAWN, MAP_IFRAME, VIEWPORT, _cpu_seconds, _load
+from tests.browser.server import CHROMIUM, ROOT, streamlit_server
+
+TIMEOUT_MS = 90_000
+SETTLE_S = 2.0
+
+
+def _view(page, heading: str) -> None:
+    expect(page.get_by_role("heading", name=re.compile(heading))).to_be_visible(timeout=TIMEOUT_MS)
+    page.frame_locator(MAP_IFRAME).locator(MAP_DRAWN).first.wait_for(timeout=TIMEOUT_MS)
+
+
+def _click(page, fx: float, fy: float, heading: str) -> None:
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    _view(page, heading)
+
+
+def _step(label: str, action, before: dict) -> dict:
+    start = time.perf_counter()
+    action()
+    wall = time.perf_counter() - start
+    time.sleep(SETTLE_S)
+    after = _cpu_seconds()
+    print(f"{label:<30}{wall:>7.2f}{after['browser'] - before['browser']:>10.2f}"
+          f"{after['server'] - before['server']:>10.2f}", flush=True)
+    return after
+
+
+def main(project: str = "build/demo.gpkg") -> int:
+    if not (ROOT / project).exists():
+        print(f"{project} missing: build it with .venv/bin/python -m cli demo --out {project}")
+        return 2
+    print(_load())
+    print(f"{'step':<30}{'wall s':>7}{'browser':>10}{'server':>10}   (CPU seconds)")
+    with streamlit_server(ROOT / project) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for run in ("server just started", "server warm"):
+            context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+            page = context.new_page()
+            cpu = _cpu_seconds()
+            cpu = _step(f"first page ({run})", lambda: (page.goto(url), _view(page, r"^市 · ")), cpu)
+            cpu = _step("click -> town", lambda: _click(page, 0.7, 0.5, r"^镇街 · "), cpu)
+            cpu = _step("click -> community", lambda: _click(page, 0.5, 0.5, r"^社区\/村 · "), cpu)
+            cpu = _step("breadcrumb -> city", lambda: (page.get_by_role("button", name="崇州市").click(),
+                                                       _view(page, r"^市 · ")), cpu)
+            cpu = _step("click -> town", lambda: _click(page, 0.78, 0.6, r"^镇街 · "), cpu)
+            cpu = _step("click -> community", lambda: _click(page, 0.5, 0.5, r"^社区\/村 · "), cpu)
+            context.close()
+        browser.close()
+    print(_load())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:2]))
