@@ -196,7 +196,7 @@ def _person_text(names: pd.Series, posts: list[str], phones: pd.Series) -> pd.Se
 def _joined(keys: pd.Series, values: pd.Series, sep: str) -> pd.Series:
     """``values`` joined by ``sep`` per key, in row order (a dict pass: pandas' groupby join is slow per group)."""
     out: dict[Any, list[str]] = {}
-    for key, value in zip(keys, values):
+    for key, value in zip(keys.tolist(), values.tolist()):
         out.setdefault(key, []).append(value)
     return pd.Series({k: sep.join(v) for k, v in out.items()}, dtype=object)
 
@@ -250,9 +250,9 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
         out[f"chain_{key}"] = _joined(pd.Series(named.index), named, "；")
     gaps = chain[gap.notna()]
     listed = gaps.drop_duplicates([s.GRID_CODE, "gap"])
-    counted = gaps.groupby([s.GRID_CODE, "gap"]).size()
+    counted = gaps.groupby([s.GRID_CODE, "gap"]).size().to_dict()
     words = [gap_words.get(g, str(g)) + (f" ×{counted[(c, g)]}" if counted[(c, g)] > 1 else "")
-             for c, g in zip(listed[s.GRID_CODE], listed["gap"])]
+             for c, g in zip(listed[s.GRID_CODE].tolist(), listed["gap"].tolist())]
     out["chain_gap_n"] = gap.notna().groupby(by_grid).sum()
     out["chain_gap"] = _joined(listed[s.GRID_CODE], pd.Series(words), "；")
     for col in ("chain_buildings", "chain_buildings_unheaded", "chain_gap_n"):
