@@ -252,8 +252,11 @@ def _table_sheet(project: Project, options: ExportOptions, scenario: str) -> pd.
 def _table_layer(project: Project, options: ExportOptions, table: pd.DataFrame) -> gpd.GeoDataFrame:
     """``table`` with the geometry of its buildings (points) or grids (polygons), WGS 84; none when unknown."""
     layer, key = ((s.BUILDINGS, "building_code") if options.table == "buildings" else (s.GRIDS, s.GRID_CODE))
-    shapes = project.layer(layer).to_crs(s.STORAGE_CRS)
-    geoms = pd.Series(shapes.geometry.to_numpy(), index=shapes[s.CODE].astype(str).to_numpy())
+    shapes = project.layer(layer)
+    geoms = pd.Series(dtype=object)
+    if len(shapes) and s.CODE in shapes.columns:
+        shapes = shapes.to_crs(s.STORAGE_CRS)
+        geoms = pd.Series(shapes.geometry.to_numpy(), index=shapes[s.CODE].astype(str).to_numpy())
     geoms = geoms[~geoms.index.duplicated()]
     return gpd.GeoDataFrame(table, geometry=table[key].astype(str).map(geoms).to_numpy(), crs=s.STORAGE_CRS)
 
