@@ -217,16 +217,17 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
     grids = pd.unique(chain[s.GRID_CODE])
     step = chain["step"]
     gap = chain["gap"]
-    work = chain[s.WORK_PHONE].where(chain[s.WORK_PHONE].notna(), chain[s.PHONE])
+    found = chain[gap.isna()]  # the people's rows (most building rows are gaps)
+    work = found[s.WORK_PHONE].where(found[s.WORK_PHONE].notna(), found[s.PHONE])
     roles = {r: (t(f"chain.role.{r}", lang) if r in ROLE_LABELS else (t(f"role.{r}", lang) if r else ""))
-             for r in {r for r in chain[s.ROLE] if isinstance(r, str)}}
+             for r in {r for r in found[s.ROLE] if isinstance(r, str)}}
     posts = [p if isinstance(p, str) and p else roles.get(r, "") if isinstance(r, str) else ""
-             for p, r in zip(chain[POST], chain[s.ROLE])]
-    names = chain[s.NAME].map(privacy.name)
+             for p, r in zip(found[POST].tolist(), found[s.ROLE].tolist())]
+    names = found[s.NAME].map(privacy.name)
     phones = work.map(lambda p: privacy.phone(p) if p is not None and not pd.isna(p) else "")
     gap_words = {g: t(f"chain.gap.{g}", lang) for g in GAPS}
-    person = _person_text(names, posts, phones)
-    text = person.where(gap.isna(), "［" + gap.map(gap_words).fillna("") + "］")
+    text = ("［" + gap.map(gap_words).fillna(gap) + "］").astype(object)
+    text[found.index] = _person_text(names, posts, phones)
     building = step == "building"
     by_grid = chain[s.GRID_CODE]
     out = pd.DataFrame(index=pd.Index(grids, name=s.GRID_CODE))
@@ -235,7 +236,7 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
     out["chain_buildings"] = chain[building].groupby(by_grid[building])["unit_code"].nunique()
     unheaded = building & (gap == "no_building_head")
     out["chain_buildings_unheaded"] = unheaded.groupby(by_grid).sum()
-    heads = building & gap.isna()
+    heads = found.index[found["step"] == "building"]
     out["chain_building_heads"] = _joined(by_grid[heads], names[heads], "、")
     for key in ("micro", "general", "community"):
         rows = step == key
