@@ -187,10 +187,12 @@ CHAIN_SHEET_COLUMNS = (s.GRID_CODE, "grid_name", "chain_buildings", "chain_build
                        "chain_micro", "chain_general", "chain_community", "chain_gap_n", "chain_gap")
 
 
-def _person_text(names: pd.Series, posts: list[str], phones: pd.Series) -> pd.Series:
-    """``姓名（职务，电话）`` per row (name, post or phone left out when empty)."""
-    inner = [("，".join(x for x in (post, phone) if x)) for post, phone in zip(posts, phones)]
-    return pd.Series([f"{n}（{i}）" if n and i else (n or i) for n, i in zip(names, inner)], index=names.index)
+def _person_text(names: pd.Series, posts: list[str], phones: pd.Series, lang: str) -> pd.Series:
+    """``姓名（职务，电话）`` per row (``chain.cell.person``; name, post or phone left out when empty)."""
+    person, sep = t("chain.cell.person", lang), t("chain.cell.detail", lang)
+    inner = [sep.join(x for x in (post, phone) if x) for post, phone in zip(posts, phones.tolist())]
+    return pd.Series([person.format(name=n, detail=i) if n and i else (n or i) for n, i in zip(names.tolist(), inner)],
+                     index=names.index, dtype=object)
 
 
 def _joined(keys: pd.Series, values: pd.Series, sep: str) -> pd.Series:
@@ -223,11 +225,15 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
              for r in {r for r in found[s.ROLE] if isinstance(r, str)}}
     posts = [p if isinstance(p, str) and p else roles.get(r, "") if isinstance(r, str) else ""
              for p, r in zip(found[POST].tolist(), found[s.ROLE].tolist())]
-    names = found[s.NAME].map(privacy.name)
+    names = pd.Series([str(n) if r == "station" else privacy.name(n)  # a workstation is an office, not a person
+                       for n, r in zip(found[s.NAME].tolist(), found[s.ROLE].tolist())], index=found.index, dtype=object)
     phones = work.map(lambda p: privacy.phone(p) if p is not None and not pd.isna(p) else "")
     gap_words = {g: t(f"chain.gap.{g}", lang) for g in GAPS}
-    text = ("［" + gap.map(gap_words).fillna(gap) + "］").astype(object)
-    text[found.index] = _person_text(names, posts, phones)
+    cell_gap, cell_unit, cell_count = (t(f"chain.cell.{k}", lang) for k in ("gap", "unit", "count"))
+    listing, names_sep = t("chain.cell.list", lang), t("chain.cell.names", lang)
+    text = pd.Series([cell_gap.format(gap=gap_words.get(g, g)) if isinstance(g, str) else "" for g in gap.tolist()],
+                     index=chain.index, dtype=object)
+    text[found.index] = _person_text(names, posts, phones, lang)
     building = step == "building"
     by_grid = chain[s.GRID_CODE]
     out = pd.DataFrame(index=pd.Index(grids, name=s.GRID_CODE))
@@ -237,25 +243,25 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
     unheaded = building & (gap == "no_building_head")
     out["chain_buildings_unheaded"] = unheaded.groupby(by_grid).sum()
     heads = found.index[found["step"] == "building"]
-    out["chain_building_heads"] = _joined(by_grid[heads], names[heads], "、")
+    out["chain_building_heads"] = _joined(by_grid[heads], names[heads], names_sep)
     for key in ("micro", "general", "community"):
         rows = step == key
         cells = text[rows]
         if key == "micro":
-            out[f"chain_{key}"] = _joined(by_grid[rows], cells, "；")
+            out[f"chain_{key}"] = _joined(by_grid[rows], cells, listing)
             continue
         unit = chain.loc[rows, "unit_name"].fillna(chain.loc[rows, "unit_code"]).fillna("").astype(str)
-        joined = _joined(pd.Series(list(zip(by_grid[rows], unit))), cells, "；")  # the unit named once
-        named = pd.Series([f"{u}：{c}" if u else c for (_, u), c in zip(joined.index, joined)],
+        joined = _joined(pd.Series(list(zip(by_grid[rows], unit))), cells, listing)  # the unit named once
+        named = pd.Series([cell_unit.format(unit=u, people=c) if u else c for (_, u), c in zip(joined.index, joined)],
                           index=[g for g, _ in joined.index])
-        out[f"chain_{key}"] = _joined(pd.Series(named.index), named, "；")
+        out[f"chain_{key}"] = _joined(pd.Series(named.index), named, listing)
     gaps = chain[gap.notna()]
     listed = gaps.drop_duplicates([s.GRID_CODE, "gap"])
     counted = gaps.groupby([s.GRID_CODE, "gap"]).size().to_dict()
-    words = [gap_words.get(g, str(g)) + (f" ×{counted[(c, g)]}" if counted[(c, g)] > 1 else "")
-             for c, g in zip(listed[s.GRID_CODE].tolist(), listed["gap"].tolist())]
+    words = [cell_count.format(gap=gap_words.get(g, str(g)), n=counted[(c, g)]) if counted[(c, g)] > 1 else
+             gap_words.get(g, str(g)) for c, g in zip(listed[s.GRID_CODE].tolist(), listed["gap"].tolist())]
     out["chain_gap_n"] = gap.notna().groupby(by_grid).sum()
-    out["chain_gap"] = _joined(listed[s.GRID_CODE], pd.Series(words), "；")
+    out["chain_gap"] = _joined(listed[s.GRID_CODE], pd.Series(words), listing)
     for col in ("chain_buildings", "chain_buildings_unheaded", "chain_gap_n"):
         out[col] = out[col].fillna(0).astype(int)
     for col in ("grid_name", "chain_building_heads", "chain_micro", "chain_general", "chain_community", "chain_gap"):

@@ -98,13 +98,29 @@ def test_export_xlsx__chain_sheet_has_one_row_per_leaf_grid_with_gaps_counted(ki
     row = next(r for r in body if r[0] == GRID)
     assert (row[col["楼栋数"]], row[col["无楼栋长楼栋数"]], row[col["楼栋长"]]) == (5, 4, "彭洁婷")
     assert row[col["缺口"]] == "楼栋无楼栋长 ×4" and row[col["缺口数"]] == 4
-    assert "兼职网格员" in row[col["微网格长"]] and "****" in row[col["微网格长"]]
+    assert "兼职网格员" in row[col["微网格长/兼职网格员"]] and "****" in row[col["微网格长/兼职网格员"]]
     assert row[col["网格长/专职网格员"]].startswith("望江社区第1网格：")
     for code in NO_LEADER:  # the rule's no_leader gap is flagged in the step and listed
         flagged = next(r for r in body if r[0] == code)
-        assert flagged[col["微网格长"]] == "［网格无负责人］" and "网格无负责人" in flagged[col["缺口"]]
+        assert flagged[col["微网格长/兼职网格员"]] == "［网格无负责人］" and "网格无负责人" in flagged[col["缺口"]]
     assert not any(str(c).startswith("chain.") for r in body for c in r if c)  # every label translated
     assert "楼栋" not in load_sheetnames(data)  # the per-building roster is an export of its own
+
+
+def test_chain_export_table__masked_names_but_not_workstations_and_english_cells(kit):
+    import re
+
+    from geo.escalation import chain_export_table
+    from geo.export_tables import Privacy
+
+    chain = escalation_chain(kit, grid_codes=[GRID])
+    row = chain_export_table(chain, privacy=Privacy(mask_names=True), lang="en").iloc[0]
+    assert row["chain_building_heads"] == "彭*婷"
+    assert row["chain_micro"].startswith("张*志 (") and "****" in row["chain_micro"]
+    assert row["chain_community"].startswith("望江社区: 望江社区")  # a workstation is an office: not masked
+    assert row["chain_gap"] == "Building without a head ×4"
+    cells = " ".join(str(v) for v in row)
+    assert not re.search("[（），；：、［］]", cells)  # no Chinese punctuation in an English export
 
 
 def load_sheetnames(data: bytes) -> list[str]:
