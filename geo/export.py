@@ -46,7 +46,12 @@ AUDIT_ACTION = "export_personal"
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """What to export. ``crs``: None (WGS 84), ``gcj02``/``bd09`` or an EPSG code (geo formats only)."""
+    """What to export. ``crs``: None (WGS 84), ``gcj02``/``bd09`` or an EPSG code (geo formats only).
+
+    ``table``: ``main`` (the workbook/tables a planner compares with the screen), ``escalation``
+    (the escalation chain, one row per grid) or ``buildings`` (the per-building roster), the
+    last two in ``TABLE_FORMATS`` only and without a level.
+    """
 
     fmt: str = "xlsx"
     level: str | None = None
@@ -286,6 +291,11 @@ def _table_export(project: Project, options: ExportOptions, scenario: str, meta:
 
 def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
           notes: list[GeoWarning], *, progress: Progress | None = None) -> bytes:
+    """The main workbook: 汇总, one sheet per town, 上报链 (one row per grid), code history, governance, 导出说明.
+
+    One roll-up (``unit_figures``) feeds every sheet that shows figures. The per-building roster
+    is not in it (about 20,000 rows in the demo): ``ExportOptions(table="buildings")``.
+    """
     lang = options.lang
     figures = unit_figures(project, scenario=scenario)  # one roll-up for every sheet
     sheets = {t("export.sheet.summary", lang): _summary_sheet(project, lang, figures)}
