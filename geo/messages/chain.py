@@ -9,7 +9,6 @@ _COLUMNS = {  # exported headers of the buildings and escalation tables (geo.bui
     "head_name": ("楼栋长/单元长", "Building head"),
     "head_post": ("职务", "Post"),
     "chain_step": ("上报层级", "Escalation step"),
-    "chain_unit_code": ("责任单元编码", "Unit code"),
     "chain_unit_name": ("责任单元", "Unit"),
     "person_post": ("职务", "Post"),
     "chain_gap": ("缺口", "Gap"),
