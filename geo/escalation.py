@@ -183,22 +183,87 @@ def chain_gaps(chain: pd.DataFrame) -> pd.DataFrame:
     return gaps.drop_duplicates(["step", "unit_code", "gap"]).reset_index(drop=True)
 
 
-def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.DataFrame:
-    """The chain as an export sheet: steps, gaps and roles in words; names and phones through ``privacy``.
+CHAIN_SHEET_COLUMNS = (s.GRID_CODE, "grid_name", "chain_buildings", "chain_buildings_unheaded", "chain_building_heads",
+                       "chain_micro", "chain_general", "chain_community", "chain_gap_n", "chain_gap")
 
-    ``privacy`` is a ``geo.export_tables.Privacy`` (its ``name`` and ``phone`` decide what is shown).
+
+def _person_text(names: pd.Series, posts: list[str], phones: pd.Series, lang: str) -> pd.Series:
+    """``姓名（职务，电话）`` per row (``chain.cell.person``; name, post or phone left out when empty)."""
+    person, sep = t("chain.cell.person", lang), t("chain.cell.detail", lang)
+    inner = [sep.join(x for x in (post, phone) if x) for post, phone in zip(posts, phones.tolist())]
+    return pd.Series([person.format(name=n, detail=i) if n and i else (n or i) for n, i in zip(names.tolist(), inner)],
+                     index=names.index, dtype=object)
+
+
+def _joined(keys: pd.Series, values: pd.Series, sep: str) -> pd.Series:
+    """``values`` joined by ``sep`` per key, in row order (a dict pass: pandas' groupby join is slow per group)."""
+    out: dict[Any, list[str]] = {}
+    for key, value in zip(keys.tolist(), values.tolist()):
+        out.setdefault(key, []).append(value)
+    return pd.Series({k: sep.join(v) for k, v in out.items()}, dtype=object)
+
+
+def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.DataFrame:
+    """The chain as an export sheet, **one row per grid** (``CHAIN_SHEET_COLUMNS``), in the chain's grid order.
+
+    Steps are columns: the grid's buildings and how many have no 楼栋长 (the
+    ``no_building_head`` gaps), the 楼栋长 names, then the people of the micro-grid, general
+    grid and community steps as ``姓名（职务，电话）`` joined by ``；`` (the general and
+    community units named first). A step with nobody shows its gap in words in brackets;
+    ``chain_gap_n`` counts the grid's gap rows and ``chain_gap`` lists them in words
+    (buildings as ``楼栋无楼栋长 ×n``). ``privacy`` is a ``geo.export_tables.Privacy`` (its
+    ``name`` and ``phone`` decide what is shown).
     """
-    work = chain[s.WORK_PHONE].where(chain[s.WORK_PHONE].notna(), chain[s.PHONE])
-    posts = [p if isinstance(p, str) and p else (t(f"chain.role.{r}", lang) if r in ROLE_LABELS else
-                                                 (t(f"role.{r}", lang) if r else "")) for p, r in
-             zip(chain[POST], chain[s.ROLE])]
-    return pd.DataFrame({
-        s.GRID_CODE: chain[s.GRID_CODE].to_numpy(),
-        "chain_step": [t(f"chain.step.{x}", lang) for x in chain["step"]],
-        "chain_unit_code": chain["unit_code"].to_numpy(),
-        "chain_unit_name": chain["unit_name"].to_numpy(),
-        "volunteer_name": [privacy.name(n) for n in chain[s.NAME]],
-        "person_post": posts,
-        s.PHONE: [privacy.phone(p) if p is not None and not pd.isna(p) else "" for p in work],
-        "chain_gap": [t(f"chain.gap.{g}", lang) if isinstance(g, str) else "" for g in chain["gap"]],
-    })
+    if len(chain) == 0:
+        return pd.DataFrame(columns=list(CHAIN_SHEET_COLUMNS))
+    grids = pd.unique(chain[s.GRID_CODE])
+    step = chain["step"]
+    gap = chain["gap"]
+    found = chain[gap.isna()]  # the people's rows (most building rows are gaps)
+    work = found[s.WORK_PHONE].where(found[s.WORK_PHONE].notna(), found[s.PHONE])
+    roles = {r: (t(f"chain.role.{r}", lang) if r in ROLE_LABELS else (t(f"role.{r}", lang) if r else ""))
+             for r in {r for r in found[s.ROLE] if isinstance(r, str)}}
+    posts = [p if isinstance(p, str) and p else roles.get(r, "") if isinstance(r, str) else ""
+             for p, r in zip(found[POST].tolist(), found[s.ROLE].tolist())]
+    names = pd.Series([str(n) if r == "station" else privacy.name(n)  # a workstation is an office, not a person
+                       for n, r in zip(found[s.NAME].tolist(), found[s.ROLE].tolist())], index=found.index, dtype=object)
+    phones = work.map(lambda p: privacy.phone(p) if p is not None and not pd.isna(p) else "")
+    gap_words = {g: t(f"chain.gap.{g}", lang) for g in GAPS}
+    cell_gap, cell_unit, cell_count = (t(f"chain.cell.{k}", lang) for k in ("gap", "unit", "count"))
+    listing, names_sep = t("chain.cell.list", lang), t("chain.cell.names", lang)
+    text = pd.Series([cell_gap.format(gap=gap_words.get(g, g)) if isinstance(g, str) else "" for g in gap.tolist()],
+                     index=chain.index, dtype=object)
+    text[found.index] = _person_text(names, posts, phones, lang)
+    building = step == "building"
+    by_grid = chain[s.GRID_CODE]
+    out = pd.DataFrame(index=pd.Index(grids, name=s.GRID_CODE))
+    own = chain[(chain["unit_code"] == by_grid) & step.isin(["micro", "general"])]
+    out["grid_name"] = own.drop_duplicates(s.GRID_CODE).set_index(s.GRID_CODE)["unit_name"]
+    out["chain_buildings"] = chain[building].groupby(by_grid[building])["unit_code"].nunique()
+    unheaded = building & (gap == "no_building_head")
+    out["chain_buildings_unheaded"] = unheaded.groupby(by_grid).sum()
+    heads = found.index[found["step"] == "building"]
+    out["chain_building_heads"] = _joined(by_grid[heads], names[heads], names_sep)
+    for key in ("micro", "general", "community"):
+        rows = step == key
+        cells = text[rows]
+        if key == "micro":
+            out[f"chain_{key}"] = _joined(by_grid[rows], cells, listing)
+            continue
+        unit = chain.loc[rows, "unit_name"].fillna(chain.loc[rows, "unit_code"]).fillna("").astype(str)
+        joined = _joined(pd.Series(list(zip(by_grid[rows], unit))), cells, listing)  # the unit named once
+        named = pd.Series([cell_unit.format(unit=u, people=c) if u else c for (_, u), c in zip(joined.index, joined)],
+                          index=[g for g, _ in joined.index])
+        out[f"chain_{key}"] = _joined(pd.Series(named.index), named, listing)
+    gaps = chain[gap.notna()]
+    listed = gaps.drop_duplicates([s.GRID_CODE, "gap"])
+    counted = gaps.groupby([s.GRID_CODE, "gap"]).size().to_dict()
+    words = [cell_count.format(gap=gap_words.get(g, str(g)), n=counted[(c, g)]) if counted[(c, g)] > 1 else
+             gap_words.get(g, str(g)) for c, g in zip(listed[s.GRID_CODE].tolist(), listed["gap"].tolist())]
+    out["chain_gap_n"] = gap.notna().groupby(by_grid).sum()
+    out["chain_gap"] = _joined(listed[s.GRID_CODE], pd.Series(words), listing)
+    for col in ("chain_buildings", "chain_buildings_unheaded", "chain_gap_n"):
+        out[col] = out[col].fillna(0).astype(int)
+    for col in ("grid_name", "chain_building_heads", "chain_micro", "chain_general", "chain_community", "chain_gap"):
+        out[col] = out[col].astype(object).where(out[col].notna(), "")
+    return out.reset_index()[list(CHAIN_SHEET_COLUMNS)]

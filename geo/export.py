@@ -31,7 +31,7 @@ from geo.gridcodes import history_table
 from geo.messages import label, t
 from geo.progress import Progress, report
 from geo.project import Project
-from geo.rollup import unit_figures
+from geo.rollup import Figures, unit_figures
 from geo.validate import check_project, findings_table
 from geo.values import now_iso
 
@@ -39,12 +39,19 @@ FORMATS = ("xlsx", "csv", "geojson", "gpkg", "shp", "roster")
 GEO_FORMATS = ("geojson", "gpkg", "shp")
 EXTENSIONS = {"xlsx": "xlsx", "csv": "csv", "geojson": "geojson", "gpkg": "gpkg", "shp": "zip"}
 ROSTER_FORMS = ("md", "txt", "csv", "xlsx")
+TABLES = ("main", "escalation", "buildings")  # main: summary, grids, chain, governance; the others on their own
+TABLE_FORMATS = ("xlsx", "csv", "geojson", "gpkg")  # formats of the escalation and buildings tables
 AUDIT_ACTION = "export_personal"
 
 
 @dataclass(frozen=True)
 class ExportOptions:
-    """What to export. ``crs``: None (WGS 84), ``gcj02``/``bd09`` or an EPSG code (geo formats only)."""
+    """What to export. ``crs``: None (WGS 84), ``gcj02``/``bd09`` or an EPSG code (geo formats only).
+
+    ``table``: ``main`` (the workbook/tables a planner compares with the screen), ``escalation``
+    (the escalation chain, one row per grid) or ``buildings`` (the per-building roster), the
+    last two in ``TABLE_FORMATS`` only and without a level.
+    """
 
     fmt: str = "xlsx"
     level: str | None = None
@@ -57,6 +64,7 @@ class ExportOptions:
     user: str = ""
     roster_by: str = "grid"
     roster_form: str = "md"
+    table: str = "main"  # ``TABLES``: the main export, or the escalation chain / per-building roster alone
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,16 @@ def _check_options(options: ExportOptions) -> None:
     if options.fmt not in FORMATS:
         msg = f"unknown export format {options.fmt!r}"
         raise ExportError(msg, code="export.unknown_format", fmt=options.fmt, known=list(FORMATS))
+    if options.table not in TABLES:
+        msg = f"unknown export table {options.table!r}"
+        raise ExportError(msg, code="export.unknown_table", table=options.table, known=list(TABLES))
+    if options.table != "main" and options.fmt not in TABLE_FORMATS:
+        msg = f"the {options.table} table is not exported as {options.fmt}"
+        raise ExportError(msg, code="export.table_format", table=options.table, fmt=options.fmt,
+                          known=list(TABLE_FORMATS))
+    if options.table != "main" and options.level is not None:
+        msg = f"--level does not apply to the {options.table} table"
+        raise ExportError(msg, code="export.table_level", table=options.table)
     if options.level is not None and options.level not in tab.EXPORT_LEVELS:
         msg = f"unknown level {options.level!r}"
         raise ExportError(msg, code="export.unknown_level", level=options.level, known=list(tab.EXPORT_LEVELS))
@@ -136,7 +154,8 @@ def export_filename(options: ExportOptions, *, scenario: str, crs_tag: str, expo
     """``gridatlas_<level>_<scenario>[_<crs>]_<yyyymmdd-hhmm>.<ext>`` (CRS named when not WGS 84)."""
     safe = re.sub(r"[\\/:*?\"<>|\s]+", "_", scenario).strip("_") or "scenario"
     stamp = re.sub(r"[^0-9T]", "", exported_at)[:13].replace("T", "-")
-    kind = f"roster-{options.roster_by}" if options.fmt == "roster" else (options.level or "all")
+    kind = f"roster-{options.roster_by}" if options.fmt == "roster" else (
+        options.level or ("all" if options.table == "main" else options.table))
     ext = options.roster_form if options.fmt == "roster" else EXTENSIONS[options.fmt]
     parts = ["gridatlas", kind, safe]
     if options.fmt in GEO_FORMATS and crs_tag != "WGS84":
@@ -170,8 +189,9 @@ def _table(project: Project, options: ExportOptions, scenario: str) -> pd.DataFr
                                 lang=options.lang)
 
 
-def _summary_sheet(project: Project, scenario: str, lang: str) -> pd.DataFrame:
-    figures = unit_figures(project, scenario=scenario)  # both levels from one roll-up
+def _summary_sheet(project: Project, lang: str, figures: Figures) -> pd.DataFrame:
+    """Towns, each followed by its communities, from one roll-up (``figures``)."""
+    scenario = figures.scenario
     towns = pd.DataFrame(tab.rollup_table(project, level="town", scenario=scenario, lang=lang, figures=figures)
                          .drop(columns="geometry"))
     comms = pd.DataFrame(tab.rollup_table(project, level="community", scenario=scenario, lang=lang, figures=figures)
@@ -200,18 +220,25 @@ def _town_sheets(project: Project, options: ExportOptions, scenario: str) -> dic
     return sheets
 
 
-def _chain_sheets(project: Project, options: ExportOptions, scenario: str) -> dict[str, pd.DataFrame]:
-    """Buildings with their heads, the escalation chain of every grid, and retired grid codes (when any).
+def chain_sheet(project: Project, *, scenario: str, privacy: tab.Privacy, lang: str) -> pd.DataFrame:
+    """The escalation chain, one row per leaf grid (``geo.escalation.chain_export_table``)."""
+    return chain_export_table(escalation_chain(project, scenario=scenario), privacy=privacy, lang=lang)
 
-    Keys ``buildings``, ``escalation``, ``code_history`` (sheet names are ``export.sheet.<key>``).
+
+def buildings_sheet(project: Project, *, privacy: tab.Privacy) -> pd.DataFrame:
+    """The per-building roster (``geo.buildings.building_roster``), heads through ``privacy``."""
+    return roster_export_table(building_roster(project), privacy=privacy)
+
+
+def _chain_sheets(project: Project, options: ExportOptions, scenario: str) -> dict[str, pd.DataFrame]:
+    """The escalation chain of every grid (one row per grid) and retired grid codes (when any).
+
+    Keys ``escalation``, ``code_history`` (sheet names are ``export.sheet.<key>``). The
+    per-building roster is an export of its own (``ExportOptions(table="buildings")``).
     """
-    lang, privacy = options.lang, _privacy(options)
     sheets: dict[str, pd.DataFrame] = {}
-    if len(project.layer(s.BUILDINGS)):
-        sheets["buildings"] = roster_export_table(building_roster(project), privacy=privacy)
     if len(project.layer(s.GRIDS)):
-        chain = escalation_chain(project, scenario=scenario)
-        sheets["escalation"] = chain_export_table(chain, privacy=privacy, lang=lang)
+        sheets["escalation"] = chain_sheet(project, scenario=scenario, privacy=_privacy(options), lang=options.lang)
     history = history_table(project)
     if len(history):
         sheets["code_history"] = history.rename(columns={
@@ -220,15 +247,64 @@ def _chain_sheets(project: Project, options: ExportOptions, scenario: str) -> di
     return sheets
 
 
+def _table_sheet(project: Project, options: ExportOptions, scenario: str) -> pd.DataFrame:
+    """The escalation chain or the per-building roster (``options.table``) as one table."""
+    if options.table == "buildings":
+        return buildings_sheet(project, privacy=_privacy(options))
+    return chain_sheet(project, scenario=scenario, privacy=_privacy(options), lang=options.lang)
+
+
+def _table_layer(project: Project, options: ExportOptions, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``table`` with the geometry of its buildings (points) or grids (polygons), WGS 84; none when unknown."""
+    layer, key = ((s.BUILDINGS, "building_code") if options.table == "buildings" else (s.GRIDS, s.GRID_CODE))
+    shapes = project.layer(layer)
+    geoms = pd.Series(dtype=object)
+    if len(shapes) and s.CODE in shapes.columns:
+        shapes = shapes.to_crs(s.STORAGE_CRS)
+        geoms = pd.Series(shapes.geometry.to_numpy(), index=shapes[s.CODE].astype(str).to_numpy())
+    geoms = geoms[~geoms.index.duplicated()]
+    return gpd.GeoDataFrame(table, geometry=table[key].astype(str).map(geoms).to_numpy(), crs=s.STORAGE_CRS)
+
+
+def _table_export(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str], crs: OutputCRS,
+                  notes: list[GeoWarning]) -> bytes:
+    """The escalation chain or the per-building roster alone, as XLSX, CSV, GeoJSON or GeoPackage."""
+    lang = options.lang
+    table = _table_sheet(project, options, scenario)
+    key = "buildings" if options.table == "buildings" else "escalation"
+    if options.fmt == "xlsx":
+        return fmt.to_xlsx_bytes({t(f"export.sheet.{key}", lang): table},
+                                 headers={c: tab.header(c, lang) for c in table.columns},
+                                 metadata=_localised_meta(meta, lang), metadata_title=t("export.sheet.metadata", lang),
+                                 metadata_headers=(t("export.meta.key", lang), t("export.meta.value", lang)),
+                                 notes=notes)
+    if options.fmt == "csv":
+        return fmt.to_csv_bytes(tab.localise_columns(table, lang), encoding=options.encoding, notes=notes)
+    layer = crs.transform(tab.localise_columns(_table_layer(project, options, table), lang))
+    if options.fmt == "geojson":
+        if not crs.lonlat:
+            msg = f"GeoJSON must be lon/lat, not {crs.label}"
+            raise ExportError(msg, code="export.geojson_crs", crs=crs.label)
+        return fmt.to_geojson_bytes(layer, foreign_members={"gridatlas": meta})
+    return fmt.to_gpkg_bytes({key: layer}, metadata=meta)
+
+
 def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
           notes: list[GeoWarning], *, progress: Progress | None = None) -> bytes:
+    """The main workbook: 汇总, one sheet per town, 上报链 (one row per grid), code history, governance, 导出说明.
+
+    One roll-up (``unit_figures``) feeds every sheet that shows figures. The per-building roster
+    is not in it (about 20,000 rows in the demo): ``ExportOptions(table="buildings")``.
+    """
     lang = options.lang
-    sheets = {t("export.sheet.summary", lang): _summary_sheet(project, scenario, lang)}
+    figures = unit_figures(project, scenario=scenario)  # one roll-up for every sheet
+    sheets = {t("export.sheet.summary", lang): _summary_sheet(project, lang, figures)}
     if options.level != "town":
         sheets.update(_town_sheets(project, options, scenario))
         sheets.update({t(f"export.sheet.{k}", lang): v for k, v in _chain_sheets(project, options, scenario).items()})
     sheets.update({t(key, lang): df for key, df in governance_sheets(project, privacy=_privacy(options),
-                                                                      scenario=scenario, lang=lang).items()})
+                                                                      scenario=scenario, lang=lang,
+                                                                      figures=figures).items()})
     headers = {c: tab.header(c, lang) for df in sheets.values() for c in df.columns}
     meta_local = {**_localised_meta(meta, lang), t("export.meta.note", lang) + " 2": t("export.meta.roundtrip_hint", lang)}
     report(progress, "progress.export.tables", 1, 1)
@@ -344,7 +420,9 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
     meta = export_metadata(project, options, scenario=scenario, crs_label=crs.label, exported_at=when)
     notes: list[GeoWarning] = []
     report(progress, "progress.export.tables", 0, 1)
-    if options.fmt == "xlsx":
+    if options.table != "main":
+        data = _table_export(project, options, scenario, meta, crs, notes)
+    elif options.fmt == "xlsx":
         data = _xlsx(project, options, scenario, meta, notes, progress=progress)
     elif options.fmt == "csv":
         data = fmt.to_csv_bytes(tab.localise_columns(_table(project, options, scenario), options.lang),
@@ -361,13 +439,15 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
         data = roster_bytes(project, by=options.roster_by, form=options.roster_form, scenario=scenario,
                             privacy=_privacy(options), lang=options.lang, metadata=meta, encoding=options.encoding,
                             notes=notes)
-    if options.fmt != "xlsx":  # one step: tables and file are built together
+    if options.fmt != "xlsx" or options.table != "main":  # one step: tables and file are built together
         report(progress, "progress.export.tables", 1, 1)
     report(progress, "progress.export.write", 1, 1)
     filename = export_filename(options, scenario=scenario, crs_tag=crs.tag, exported_at=when)
     audited = options.include_personal
     if audited:
         detail = f"{options.fmt} {options.level or 'all'} {crs.label}"
+        if options.table != "main":
+            detail = f"{options.fmt} {options.table} {crs.label}"
         project = log_personal_export(project, user=options.user, scenario=scenario, what=filename,
                                       detail=detail, when=when)
     return ExportResult(data=data, filename=filename, metadata=meta, project=project, audited=audited,

@@ -90,11 +90,17 @@ def selfgov_sheet(project: Project) -> pd.DataFrame:
                                                                           for c in kv]]]
 
 
-def unit_kinds_sheet(project: Project, *, scenario: str | None = None, lang: str = "zh") -> pd.DataFrame:
-    """Figures per unit kind (小区/林盘/院落/none) of the micro-grids: ``geo.rollup.kind_figures``."""
-    scenario = scenario or project.active_scenario
-    grids = Figures({GRID: grid_figures(project, scenario=scenario)}, scenario=scenario)  # kinds need grids only
-    figures = kind_figures(project, grids)
+def unit_kinds_sheet(project: Project, *, scenario: str | None = None, lang: str = "zh",
+                     figures: Figures | None = None) -> pd.DataFrame:
+    """Figures per unit kind (小区/林盘/院落/none) of the micro-grids: ``geo.rollup.kind_figures``.
+
+    ``figures``: the ``unit_figures`` of this scenario when the caller already has them (one
+    roll-up per export); else the grid figures are computed here.
+    """
+    if figures is None:
+        scenario = scenario or project.active_scenario
+        figures = Figures({GRID: grid_figures(project, scenario=scenario)}, scenario=scenario)  # kinds need grids
+    figures = kind_figures(project, figures)
     return pd.DataFrame({
         UNIT_KIND: [label("unit_kind", k, lang) for k in figures.index],
         GRID_COUNT: figures["grids"].astype(int).to_numpy(),
@@ -110,8 +116,10 @@ def unit_kinds_sheet(project: Project, *, scenario: str | None = None, lang: str
 
 
 def governance_sheets(project: Project, *, privacy: Privacy = Privacy(), scenario: str | None = None,
-                      lang: str = "zh") -> dict[str, pd.DataFrame]:
+                      lang: str = "zh", figures: Figures | None = None) -> dict[str, pd.DataFrame]:
     """The governance sheets an XLSX export adds, keyed by ``export.sheet.<name>``.
+
+    ``figures``: the export's ``unit_figures`` (of ``scenario``), passed on so nothing is rolled up twice.
 
     Empty ones are left out, and the unit-kind statistics when no micro-grid has a kind.
     """
@@ -120,7 +128,7 @@ def governance_sheets(project: Project, *, privacy: Privacy = Privacy(), scenari
         "org_gaps": org_gaps_sheet(project),
         "gov_projects": projects_sheet(project, lang=lang),
         "selfgov": selfgov_sheet(project),
-        "unit_kinds": unit_kinds_sheet(project, scenario=scenario, lang=lang),
+        "unit_kinds": unit_kinds_sheet(project, scenario=scenario, lang=lang, figures=figures),
     }
     if sheets["unit_kinds"][GRID_COUNT].iloc[: len(s.MICRO_KINDS)].sum() == 0:  # no micro-grid has a kind
         sheets["unit_kinds"] = sheets["unit_kinds"].iloc[0:0]

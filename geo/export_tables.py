@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo import schema as s
@@ -217,10 +218,8 @@ def assignment_table(project: Project, *, level: str | None = None, scenario: st
     merged = chain.merge(rows, on=s.GRID_CODE, how="left", sort=False)
     people = people_table(project, privacy)
     merged = merged.join(people, on=s.VOLUNTEER_ID)
-    merged[s.ROLE] = merged[s.ROLE].map(lambda r: role_label(r, lang))
-    merged[s.LEVEL] = merged[s.LEVEL].map(lambda lv: level_label(lv, lang))
-    merged[s.METHOD] = merged[s.METHOD].map(lambda m: label("method", m, lang))
-    merged[s.TIER] = merged[s.TIER].map(lambda v: label("tier", v, lang))
+    for column, family in ((s.ROLE, "role"), (s.LEVEL, "level"), (s.METHOD, "method"), (s.TIER, "tier")):
+        merged[column] = labelled(merged[column], family, lang)
     merged[s.DISTANCE_M] = pd.to_numeric(merged[s.DISTANCE_M], errors="coerce").round(0)
     merged[SERVICE_POINTS_TEXT] = merged[s.GRID_CODE].map(_point_text(project)).fillna("")
     out = merged.reindex(columns=list(ASSIGNMENT_TABLE_COLUMNS))
@@ -299,6 +298,13 @@ def rollup_table(project: Project, *, level: str = "community", scenario: str | 
 
 
 # --- labels ----------------------------------------------------------------------------------
+
+def labelled(values: pd.Series, family: str, lang: str) -> pd.Series:
+    """``geo.messages.label`` of every value (index kept), looked up once per distinct value (blanks give "")."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    texts = np.array([label(family, u, lang) for u in uniques] + [""], dtype=object)
+    return pd.Series(texts[codes], index=values.index, dtype=object)
+
 
 def role_label(role: object, lang: str) -> str:
     """Localised role (``leader`` -> 微网格长); empty for no role, unknown roles as given."""

@@ -74,26 +74,109 @@ def test_chain_gaps__a_general_grid_gap_is_listed_once(kit):
     assert isinstance(gaps, pd.DataFrame)
 
 
-def test_export_xlsx__buildings_and_chain_sheets_phones_masked_by_default(kit):
+def _sheet(data: bytes, name: str) -> tuple[tuple, list[tuple]]:
     import io
 
     from openpyxl import load_workbook
 
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    rows = list(wb[name].iter_rows(values_only=True))
+    return rows[0], rows[1:]
+
+
+def test_export_xlsx__chain_sheet_has_one_row_per_leaf_grid_with_gaps_counted(kit):
+    from geo.export import ExportOptions, export_bytes
+    from geo.hierarchy import grid_tree
+
+    data = export_bytes(kit, ExportOptions(fmt="xlsx")).data
+    header, body = _sheet(data, "上报链")
+    tree = grid_tree(kit)
+    assert sorted(r[0] for r in body) == sorted(tree.index[tree["is_leaf"].astype(bool)])
+    col = {h: i for i, h in enumerate(header)}
+    assert sum(r[col["楼栋数"]] for r in body) == 938
+    assert sum(r[col["无楼栋长楼栋数"]] for r in body) == 938 - 53
+    row = next(r for r in body if r[0] == GRID)
+    assert (row[col["楼栋数"]], row[col["无楼栋长楼栋数"]], row[col["楼栋长"]]) == (5, 4, "彭洁婷")
+    assert row[col["缺口"]] == "楼栋无楼栋长 ×4" and row[col["缺口数"]] == 4
+    assert "兼职网格员" in row[col["微网格长/兼职网格员"]] and "****" in row[col["微网格长/兼职网格员"]]
+    assert row[col["网格长/专职网格员"]].startswith("望江社区第1网格：")
+    for code in NO_LEADER:  # the rule's no_leader gap is flagged in the step and listed
+        flagged = next(r for r in body if r[0] == code)
+        assert flagged[col["微网格长/兼职网格员"]] == "［网格无负责人］" and "网格无负责人" in flagged[col["缺口"]]
+    assert not any(str(c).startswith("chain.") for r in body for c in r if c)  # every label translated
+    assert "楼栋" not in load_sheetnames(data)  # the per-building roster is an export of its own
+
+
+def test_chain_export_table__masked_names_but_not_workstations_and_english_cells(kit):
+    import re
+
+    from geo.escalation import chain_export_table
+    from geo.export_tables import Privacy
+
+    chain = escalation_chain(kit, grid_codes=[GRID])
+    row = chain_export_table(chain, privacy=Privacy(mask_names=True), lang="en").iloc[0]
+    assert row["chain_building_heads"] == "彭*婷"
+    assert row["chain_micro"].startswith("张*志 (") and "****" in row["chain_micro"]
+    assert row["chain_community"].startswith("望江社区: 望江社区")  # a workstation is an office: not masked
+    assert row["chain_gap"] == "Building without a head ×4"
+    cells = " ".join(str(v) for v in row)
+    assert not re.search("[（），；：、［］]", cells)  # no Chinese punctuation in an English export
+
+
+def load_sheetnames(data: bytes) -> list[str]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(data), read_only=True).sheetnames
+
+
+def test_export_buildings_table__one_row_per_building_head_phones_masked_by_default(kit):
     from geo.export import ExportOptions, export_bytes
 
-    wb = load_workbook(io.BytesIO(export_bytes(kit, ExportOptions(fmt="xlsx")).data), read_only=True)
-    assert {"楼栋", "上报链"} <= set(wb.sheetnames)
-    rows = list(wb["楼栋"].iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
+    result = export_bytes(kit, ExportOptions(fmt="xlsx", table="buildings"))
+    assert result.filename.startswith("gridatlas_buildings_")
+    assert load_sheetnames(result.data) == ["楼栋", "导出说明"]
+    header, body = _sheet(result.data, "楼栋")
     assert len(body) == 938  # one row per building: each has at most one head in the kit
     heads = [r for r in body if r[header.index("楼栋长/单元长")]]
     assert len(heads) == 53
-    phones = [r[header.index("联系电话")] for r in heads]
-    assert all("****" in p for p in phones)
-    chain = list(wb["上报链"].iter_rows(values_only=True))
-    gaps = [r[chain[0].index("缺口")] for r in chain[1:]]
-    assert gaps.count("楼栋无楼栋长") == 938 - 53
-    assert not any(str(c).startswith("chain.") for r in chain[1:] for c in r if c)  # every label translated
+    assert all("****" in r[header.index("联系电话")] for r in heads)
+
+
+def test_export_tables__csv_and_gpkg_have_the_xlsx_shapes(kit):
+    import io
+
+    import pyogrio
+
+    from geo.export import ExportOptions, export_bytes
+
+    chain_csv = pd.read_csv(io.BytesIO(export_bytes(kit, ExportOptions(fmt="csv", table="escalation")).data),
+                            dtype=str, encoding="utf-8-sig")
+    header, body = _sheet(export_bytes(kit, ExportOptions(fmt="xlsx", table="escalation")).data, "上报链")
+    assert list(chain_csv.columns) == list(header) and len(chain_csv) == len(body)
+    gpkg = export_bytes(kit, ExportOptions(fmt="gpkg", table="buildings")).data
+    layer = pyogrio.read_dataframe(io.BytesIO(gpkg), layer="buildings")
+    assert len(layer) == 938 and set(layer.geom_type) <= {"Point", "MultiPoint"} and layer.geometry.notna().all()
+    main = export_bytes(kit, ExportOptions(fmt="gpkg")).data
+    assert "escalation" in pyogrio.list_layers(io.BytesIO(main))[:, 0]
+    assert "buildings" not in pyogrio.list_layers(io.BytesIO(main))[:, 0]
+    assert len(pyogrio.read_dataframe(io.BytesIO(main), layer="escalation")) == len(body)
+
+
+@pytest.mark.parametrize(("options", "code"), [
+    ({"fmt": "shp", "table": "buildings"}, "export.table_format"),
+    ({"fmt": "roster", "table": "escalation"}, "export.table_format"),
+    ({"fmt": "csv", "table": "buildings", "level": "micro"}, "export.table_level"),
+    ({"fmt": "csv", "table": "people"}, "export.unknown_table"),
+])
+def test_export_tables__refuse_options_that_do_not_apply(kit, options, code):
+    from geo.errors import ExportError
+    from geo.export import ExportOptions, export_bytes
+
+    with pytest.raises(ExportError) as err:
+        export_bytes(kit, ExportOptions(**options))
+    assert err.value.code == code
 
 
 def test_explore_panel_rows__buildings_and_chain_of_a_grid_with_phones_masked(kit):

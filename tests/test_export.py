@@ -133,7 +133,7 @@ def test_unknown_scenario__raises_with_known_list(project):
 def test_xlsx__summary_town_sheets_metadata_frozen_header_and_text_codes(project):
     data = export_bytes(project, ExportOptions(fmt="xlsx")).data
     wb = load_workbook(io.BytesIO(data))
-    # no buildings: no 楼栋 sheet; its micro-grids are 小区: a unit-kind sheet
+    # the per-building roster is an export of its own; its micro-grids are 小区: a unit-kind sheet
     assert wb.sheetnames == ["汇总", "测试1镇", "测试2镇", "上报链", "单元类型统计", "导出说明"]
     ws = wb["测试1镇"]
     assert ws.freeze_panes == "A2"
@@ -400,3 +400,20 @@ def test_cli_export__include_personal_is_logged_in_the_project(project_file, tmp
     audit = load_project(project_file).table(s.AUDIT)
     logged = audit[audit["action"] == "export_personal"]
     assert logged["user"].tolist() == ["王主任"] and b"13800000000" in out.read_bytes()
+
+
+def test_cli_export__table_writes_the_chain_or_the_building_roster_alone(project_file, tmp_path):
+    for table in ("escalation", "buildings"):
+        for name in ("xlsx", "csv", "geojson", "gpkg"):
+            assert main(["export", str(project_file), "--table", table, "--format", name, "--out", str(tmp_path)]) == 0
+    written = sorted(p.name.split("_")[1] + p.suffix for p in tmp_path.iterdir() if p.name.startswith("gridatlas"))
+    assert written == sorted(f"{table}.{ext}" for table in ("escalation", "buildings")
+                             for ext in ("xlsx", "csv", "geojson", "gpkg"))
+    chain = pd.read_csv(next(tmp_path.glob("gridatlas_escalation_*.csv")), dtype=str, encoding="utf-8-sig")
+    assert chain["网格编码"].is_unique  # one row per grid
+
+
+def test_cli_export__level_with_a_table_exits_2_naming_the_fix(project_file, tmp_path, capsys):
+    assert main(["export", str(project_file), "--table", "buildings", "--level", "micro", "--format", "csv",
+                 "--out", str(tmp_path), "--lang", "en"]) == 2
+    assert "Drop --level" in capsys.readouterr().err

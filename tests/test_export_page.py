@@ -48,3 +48,14 @@ def test_export_page__personal_export_needs_a_user_then_is_audited(app):
     logged = audit[audit["action"] != "save"]
     assert logged["user"].tolist() == ["王主任"] and logged["action"].tolist() == ["export_personal"]
     assert audit[["user", "action"]].iloc[-1].tolist() == ["王主任", "save"]
+
+
+def test_export_page__the_building_roster_is_a_download_of_its_own(app):
+    at, _ = app
+    at.run()
+    at.radio(key="export_table").set_value("楼栋名单（每楼栋一行）").run()
+    assert not at.exception and not at.error
+    assert not [w for w in at.selectbox if w.key == "export_level"]  # the roster holds every grid
+    at.button[0].click().run()
+    name = at.session_state["export_prepared"][1]
+    assert name.startswith("gridatlas_buildings_") and name.endswith(".xlsx")

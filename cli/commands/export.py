@@ -5,6 +5,8 @@ Examples::
     python -m cli export build/demo.gpkg --format xlsx --out build/
     python -m cli export build/demo.gpkg --format shp --level micro --crs EPSG:4544 --out build/
     python -m cli export build/demo.gpkg --format roster --out build/roster.md
+    python -m cli export build/demo.gpkg --table buildings --format xlsx --out build/   # per-building roster
+    python -m cli export build/demo.gpkg --table escalation --format csv --out build/   # chain, one row per grid
     python -m cli export build/demo.gpkg --apply edited.xlsx          # preview only
     python -m cli export build/demo.gpkg --apply edited.xlsx --yes    # write manual assignments
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 from cli.progress import progress_bar
 from geo import export_tables as tab
 from geo.errors import ExportError, GeoInputError
-from geo.export import FORMATS, ROSTER_FORMS, ExportOptions, export_bytes
+from geo.export import FORMATS, ROSTER_FORMS, TABLES, ExportOptions, export_bytes
 from geo.export_formats import ENCODINGS
 from geo.files import write_atomic
 from geo.messages import t
@@ -36,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser, lang: str) -> None:
     parser.add_argument("project", help=t("export.cli.project", lang))
     parser.add_argument("--lang", choices=("zh", "en"), default=lang, help=t("cli.lang", lang))
     parser.add_argument("--format", dest="fmt", choices=FORMATS, default="xlsx", help=t("export.cli.format", lang))
+    parser.add_argument("--table", choices=TABLES, default="main", help=t("export.cli.table", lang))
     parser.add_argument("--level", choices=tab.EXPORT_LEVELS, default=None, help=t("export.cli.level", lang))
     parser.add_argument("--crs", default=None, help=t("export.cli.crs", lang))
     parser.add_argument("--include-personal", action="store_true", help=t("export.cli.personal", lang))
@@ -76,7 +79,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
                             include_personal=args.include_personal, mask_names=args.mask_names,
                             encoding=args.encoding, scenario=args.scenario,
                             user=_user(args),
-                            roster_by=args.by, roster_form=_roster_form(out))
+                            roster_by=args.by, roster_form=_roster_form(out), table=args.table)
     result = export_bytes(project, options, progress=progress_bar(lang))
     if out.is_dir():
         target = out / result.filename

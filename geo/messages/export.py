@@ -227,6 +227,29 @@ MESSAGES |= {
         "zh": "导回编辑过的导出表（.xlsx/.csv）为手工分配：先预览差异，加 --yes 才写入项目",
         "en": "import an edited export (.xlsx/.csv) back as manual assignments: previews the differences, writes only with --yes",
     },
+    "export.unknown_table": {"zh": "未知导出内容“{table}”。可用：{known}。",
+                             "en": "Unknown export table \"{table}\". Use one of: {known}."},
+    "export.table_format": {
+        "zh": "“{table}”表不能导出为 {fmt}。可用格式：{known}。",
+        "en": "The \"{table}\" table cannot be exported as {fmt}. Use one of: {known}.",
+    },
+    "export.table_level": {
+        "zh": "“{table}”表包含全部网格，层级选项不适用。",
+        "en": "The \"{table}\" table holds every grid, so a level does not apply.",
+    },
+    "export.table_level.fix.cli": {"zh": "请去掉 --level，或导出主表（--table main）。",
+                                   "en": "Drop --level, or export the main table (--table main)."},
+    "export.table_level.fix.web": {"zh": "请选择“全部网格”。", "en": "Choose \"All grids\"."},
+    "export.cli.table": {
+        "zh": "导出内容：main（汇总、各镇街网格、上报链、治理表，默认）、escalation（上报链，每网格一行）、"
+              "buildings（楼栋名单，每楼栋一行）",
+        "en": "what to export: main (summary, grids per town, escalation chain, governance; the default), "
+              "escalation (the escalation chain, one row per grid), buildings (the per-building roster)",
+    },
+    "export.ui.table": {"zh": "导出内容", "en": "Contents"},
+    "export.ui.table.main": {"zh": "汇总与网格（主表）", "en": "Summary and grids (main)"},
+    "export.ui.table.escalation": {"zh": "上报链（每网格一行）", "en": "Escalation chain (one row per grid)"},
+    "export.ui.table.buildings": {"zh": "楼栋名单（每楼栋一行）", "en": "Building roster (one row per building)"},
     "export.bad_encoding": {"zh": "不支持的编码“{encoding}”。请使用 utf-8-sig 或 gb18030。",
                             "en": "Unsupported encoding \"{encoding}\". Use utf-8-sig or gb18030."},
     "export.need_user": {

@@ -1,11 +1,16 @@
-"""Export page: download assignment tables, GIS files and rosters; import an edited table back."""
+"""Export page: download assignment tables, GIS files and rosters; import an edited table back.
+
+The main export holds what a planner compares with the screen (summary, grids per town, the
+escalation chain one row per grid, governance); the per-building roster and the chain alone are
+separate downloads (``ExportOptions.table``).
+"""
 from __future__ import annotations
 
 import streamlit as st
 
 from geo import export_tables as tab
 from geo.errors import GeoInputError
-from geo.export import ExportOptions, export_bytes
+from geo.export import TABLE_FORMATS, TABLES, ExportOptions, export_bytes
 from geo.project import save_project
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
 from ui import state
@@ -16,6 +21,7 @@ from ui.safe import plain
 
 # widget keys of this page (small values only; the prepared file is kept until options change)
 FMT = "export_fmt"
+TABLE = "export_table"
 LEVEL = "export_level"
 CRS = "export_crs"
 ENCODING = "export_encoding"
@@ -44,9 +50,15 @@ def _choose(widget, label: str, values: dict[str, str], key: str) -> str:
 def _options(lang: str) -> ExportOptions:
     formats = {FORMAT_LABELS[f] or tr("export.ui.roster"): f for f in FORMAT_CHOICES}
     fmt = _choose(lambda *a, **k: st.radio(*a, **k, horizontal=True), tr("export.cli.format"), formats, FMT)
+    table = "main"
+    if fmt in TABLE_FORMATS:  # the per-building roster and the chain alone are downloads of their own
+        tables = {tr(f"export.ui.table.{v}"): v for v in TABLES}
+        table = _choose(lambda *a, **k: st.radio(*a, **k, horizontal=True), tr("export.ui.table"), tables, TABLE)
     c1, c2, c3 = st.columns(3)
-    levels = {tr("export.ui.all_levels"): "", **{tab.level_label(v, lang): v for v in tab.EXPORT_LEVELS}}
-    level = _choose(c1.selectbox, tr("export.ui.level"), levels, LEVEL)
+    level = ""
+    if table == "main":
+        levels = {tr("export.ui.all_levels"): "", **{tab.level_label(v, lang): v for v in tab.EXPORT_LEVELS}}
+        level = _choose(c1.selectbox, tr("export.ui.level"), levels, LEVEL)
     crs = None
     if fmt in ("geojson", "gpkg", "shp"):
         choices = CRS_CHOICES[:2] if fmt == "geojson" else CRS_CHOICES
@@ -66,7 +78,8 @@ def _options(lang: str) -> ExportOptions:
     if personal:
         st.warning(plain(tr("export.ui.personal_warning", user=user)) if user else tr("export.ui.need_user"))
     return ExportOptions(fmt=fmt, level=level or None, lang=lang, crs=crs or None, include_personal=personal,
-                         mask_names=mask_names, encoding=encoding, user=user, roster_by=by, roster_form=form)
+                         mask_names=mask_names, encoding=encoding, user=user, roster_by=by, roster_form=form,
+                         table=table)
 
 
 def _prepare(options: ExportOptions) -> None:
