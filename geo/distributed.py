@@ -37,7 +37,8 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import POINT_GRID_COLUMNS, POINT_LAYERS, level_units, point_grids_table
+from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, grid_codes_at, level_units,
+                        place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
@@ -123,25 +124,77 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- points to grids -------------------------------------------------------------------------
 
-def _assign_part(part: PointPart, units: dict[str, gpd.GeoDataFrame], *, layer: str, n_levels: int,
-                 max_distance_m: float | None, crs_metric: str | pyproj.CRS
-                 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """``point_grids_table`` on one partition (index = global row number): its complete ``within`` rows,
-    and the points to re-run on all units (not ``within`` at some level)."""
-    points = gpd.read_parquet(part) if isinstance(part, Path) else part
-    id_col = POINT_LAYERS[layer]
-    ids = points[id_col].to_numpy()
-    numbered = points.assign(**{id_col: points.index.to_numpy()})
-    rows = point_grids_table({layer: numbered, **units}, max_distance_m=max_distance_m, layers=(layer,),
-                             crs_metric=crs_metric)
-    within = rows[rows[s.METHOD].to_numpy() == "within"]
-    per_point = within[s.POINT_ID].value_counts()
-    done = per_point.index[per_point.to_numpy() == n_levels]
-    keep = within[within[s.POINT_ID].isin(done)]
-    by_number = pd.Series(ids, index=points.index)
-    keep = keep.assign(**{s.POINT_ID: by_number.reindex(keep[s.POINT_ID].to_numpy()).to_numpy()},
-                       _row=keep[s.POINT_ID].to_numpy())
-    return keep, points[~points.index.isin(done)]
+MIN_TASK_POINTS = 100_000  # points per task at least: the per-task overhead stays a few % (bench/city.py)
+
+
+def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
+    if isinstance(part, gpd.GeoDataFrame):
+        return part
+    files = part if isinstance(part, list) else [part]
+    return gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]), crs=s.STORAGE_CRS) \
+        if len(files) > 1 else gpd.read_parquet(files[0])
+
+
+def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame, np.ndarray]], *, id_col: str,
+                crs_metric: str | pyproj.CRS, with_ids: bool) -> dict[str, Any]:
+    """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
+    in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
+    every level; the others (``left``, positions in the part) are placed again on all units by the caller.
+
+    ``units`` are, per level, the units near the part (code + geometry) and their rows in the level.
+    """
+    points = _read_part(part)
+    done = np.ones(len(points), dtype=bool)
+    grids, ties = [], []
+    for sub, rows in units:
+        placed = place_points(points, sub, crs_metric=crs_metric)
+        done &= placed.method == "within"
+        grids.append(np.where(placed.grid >= 0, rows[np.maximum(placed.grid, 0)], -1).astype(np.int32))
+        tied = np.flatnonzero(placed.tie)
+        ties.append((tied, placed.tie_with[tied]))
+    left = np.flatnonzero(~done)
+    return {"n": len(points), "grids": grids, "ties": ties, "left": left,
+            "left_points": points.iloc[left][[id_col, points.geometry.name]],
+            "ids": points[id_col] if with_ids else None}
+
+
+def _units_for(levels: list[tuple[str, gpd.GeoDataFrame]], box: np.ndarray
+               ) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
+    """Per level: the units whose envelope meets ``box`` (code and geometry only) and their rows in the level."""
+    out = []
+    for _, gdf in levels:
+        rows = np.sort(gdf.sindex.query(shapely.box(*box))) if np.all(np.isfinite(box)) \
+            else np.array([], dtype=np.int64)
+        out.append((gdf.iloc[rows][[s.CODE, gdf.geometry.name]], rows))
+    return out
+
+
+def _file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
+    """Consecutive files (towns in code order: neighbours) grouped to ``min_points`` rows at least."""
+    import pyarrow.parquet as pq
+
+    groups: list[list[Path]] = [[]]
+    size = 0
+    for f in files:
+        if size >= min_points:
+            groups.append([])
+            size = 0
+        groups[-1].append(Path(f))
+        size += pq.read_metadata(f).num_rows
+    return [g for g in groups if g]
+
+
+def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], levels: list[tuple[str, gpd.GeoDataFrame]], *,
+                npartitions: int | None) -> list[tuple[PointPart | list[Path], np.ndarray | None, np.ndarray]]:
+    """(part, its rows in the layer or None for files read in order, its bounding box) per task."""
+    if isinstance(source, gpd.GeoDataFrame):
+        points = source.reset_index(drop=True)
+        n_towns = len(levels[-1][1]) if levels and levels[-1][0] == LEVEL_TOWN else 1
+        n_parts = npartitions or max(1, min(n_towns, -(-len(points) // MIN_TASK_POINTS)))
+        return [(points.iloc[rows], rows, _points_bounds(points.iloc[rows]))
+                for rows in hilbert_parts(points, npartitions=n_parts)]
+    groups = [[Path(f)] for f in source] if npartitions else _file_groups(source, min_points=MIN_TASK_POINTS)
+    return [(g, None, _rows_bounds(np.array([parquet_bounds(f) for f in g]))) for g in groups]
 
 
 def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Sequence[Path]], *,
@@ -150,16 +203,21 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
                            npartitions: int | None = None) -> pd.DataFrame:
     """``geo.assign.point_grids_table`` computed per spatial partition on ``scheduler``: the same table.
 
+    Each task reads (files) or receives its points and only the units near them, and sends back
+    compact arrays (grid rows as int32, ties); the points it could not settle (not ``within`` a
+    unit at every level) are placed again here on all units (nearest-grid fallback).
+
     Parameters
     ----------
     project_layers
         As for ``point_grids_table``; a point layer may also be a list of GeoParquet files
-        (partitions read by the workers, their index numbering the rows, e.g. the city cache's
-        household files, one per town).
+        (partitions read by the workers in list order, e.g. the city cache's household files,
+        one per town, grouped to ``MIN_TASK_POINTS`` rows per task).
     scheduler
         ``"threads"``, ``"processes"``, a scheduler address or a ``distributed.Client``.
     npartitions
-        Partitions of an in-memory point layer (Hilbert-sorted); default one per town.
+        Partitions of an in-memory point layer (Hilbert-sorted; default one per town, at least
+        ``MIN_TASK_POINTS`` points each); for files, one task per file when given.
 
     Returns
     -------
@@ -167,55 +225,67 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
         Equal to ``point_grids_table(...)`` on the same layers (files: read and concatenated).
     """
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
-    levels = [level for level, _ in level_units(units)]
-    n_parts = npartitions or max(1, len(units.get(s.TOWNS, ())))
+    levels = level_units(units)
     tasks, plans = [], []
     for layer in layers:
         source = project_layers.get(layer)
         if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
             continue
-        if isinstance(source, gpd.GeoDataFrame):
-            points = source.reset_index(drop=True)
-            parts: list[PointPart] = [points.iloc[p] for p in hilbert_parts(points, npartitions=n_parts)]
-            bounds = [_points_bounds(p) for p in parts]
-        else:
-            parts = [Path(p) for p in source]
-            bounds = [parquet_bounds(p) for p in parts]
-        plans.append((layer, source, len(parts)))
-        for part, box in zip(parts, bounds):
-            tasks.append(dask.delayed(_assign_part)(part, units_near(units, box), layer=layer, n_levels=len(levels),
-                                                    max_distance_m=max_distance_m, crs_metric=crs_metric))
+        plan = _plan_layer(source, levels, npartitions=npartitions)
+        plans.append((layer, source, plan))
+        in_memory = isinstance(source, gpd.GeoDataFrame)
+        for part, _, box in plan:
+            tasks.append(dask.delayed(_place_part)(part, _units_for(levels, box), id_col=POINT_LAYERS[layer],
+                                                   crs_metric=crs_metric, with_ids=not in_memory))
     with compute_with(scheduler) as compute:
         results = compute(tasks)
     frames, start = [], 0
-    for layer, source, n in plans:
-        done = results[start:start + n]
-        start += n
-        frames.append(_stitch(layer, done, units, levels, max_distance_m=max_distance_m, crs_metric=crs_metric))
+    for layer, source, plan in plans:
+        done = results[start:start + len(plan)]
+        start += len(plan)
+        frames.extend(_stitch(layer, source, plan, done, levels, max_distance_m=max_distance_m,
+                              crs_metric=crs_metric))
     if not frames:
         return point_grids_table(project_layers={}, layers=())
     return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
 
 
-def _stitch(layer: str, done: list[tuple[pd.DataFrame, gpd.GeoDataFrame]], units: dict[str, gpd.GeoDataFrame],
-            levels: list[str], *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> pd.DataFrame:
-    """Partition rows plus the re-run of the leftover points on all units, in the reference order."""
+def _stitch(layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list, done: list[dict[str, Any]],
+            levels: list[tuple[str, gpd.GeoDataFrame]], *, max_distance_m: float | None,
+            crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
+    """The layer's rows per level, in the reference order: the tasks' arrays, then the points they left
+    placed again on all units."""
     id_col = POINT_LAYERS[layer]
-    kept = pd.concat([rows for rows, _ in done], ignore_index=True)
-    rest = pd.concat([left for _, left in done])
-    if len(rest):
-        rest = gpd.GeoDataFrame(rest, geometry=rest.geometry.name, crs=done[0][1].crs)
-        ids = rest[id_col].to_numpy()
-        again = point_grids_table({layer: rest.assign(**{id_col: rest.index.to_numpy()}), **units},
-                                  max_distance_m=max_distance_m, layers=(layer,), crs_metric=crs_metric)
-        by_number = pd.Series(ids, index=rest.index)
-        again = again.assign(**{s.POINT_ID: by_number.reindex(again[s.POINT_ID].to_numpy()).to_numpy()},
-                             _row=again[s.POINT_ID].to_numpy())
-        kept = pd.concat([kept, again], ignore_index=True)
-    order = np.lexsort((kept["_row"].to_numpy(), _positions(levels, kept[s.LEVEL])))
-    out = kept.iloc[order].drop(columns="_row").reset_index(drop=True)
-    out[s.POINT_ID] = out[s.POINT_ID].astype(done[0][1][id_col].dtype)  # the layer's own id type, as the reference
-    return out
+    if isinstance(source, gpd.GeoDataFrame):
+        ids = source[id_col]
+        rows = [r for _, r, _ in plan]
+    else:
+        ids = pd.concat([d["ids"] for d in done])
+        ends = np.cumsum([d["n"] for d in done])
+        rows = [np.arange(e - d["n"], e) for e, d in zip(ends, done)]
+    n = len(ids)
+    all_rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+    left_rows = np.concatenate([r[d["left"]] for r, d in zip(rows, done)]) if done else np.array([], dtype=np.int64)
+    left = pd.concat([d["left_points"] for d in done]) if done else None
+    frames = []
+    for k, (level, gdf) in enumerate(levels):
+        grid = np.empty(n, dtype=np.int64)
+        grid[all_rows] = np.concatenate([d["grids"][k] for d in done])
+        tie = np.zeros(n, dtype=bool)
+        tie_with = np.full(n, "", dtype=object)
+        for r, d in zip(rows, done):
+            tied, texts = d["ties"][k]
+            tie[r[tied]] = True
+            tie_with[r[tied]] = texts
+        placed = Placement(grid, np.full(n, "within", dtype=object), np.zeros(n), tie, tie_with,
+                           np.full(n, None, dtype=object))
+        if len(left_rows):
+            again = place_points(left, gdf, max_distance_m=max_distance_m,
+                                 crs_metric=crs_metric)
+            for mine, theirs in zip(placed, again):
+                mine[left_rows] = theirs
+        frames.append(point_grid_rows(ids, grid_codes_at(gdf, placed.grid), placed, layer=layer, level=level))
+    return frames
 
 
 # --- coverage ----------------------------------------------------------------------------------
