@@ -124,7 +124,7 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- points to grids -------------------------------------------------------------------------
 
-MIN_TASK_POINTS = 100_000  # points per task at least: the per-task overhead stays a few % (bench/city.py)
+MIN_TASK_POINTS = 50_000  # points per task at least: per-task overhead (~40 ms) a few %, >= 16 tasks at scale 0.1
 
 
 def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
@@ -169,7 +169,7 @@ def _units_for(levels: list[tuple[str, gpd.GeoDataFrame]], box: np.ndarray
     return out
 
 
-def _file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
+def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
     """Consecutive files (towns in code order: neighbours) grouped to ``min_points`` rows at least."""
     import pyarrow.parquet as pq
 
@@ -193,7 +193,7 @@ def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], levels: list[tuple[st
         n_parts = npartitions or max(1, min(n_towns, -(-len(points) // MIN_TASK_POINTS)))
         return [(points.iloc[rows], rows, _points_bounds(points.iloc[rows]))
                 for rows in hilbert_parts(points, npartitions=n_parts)]
-    groups = [[Path(f)] for f in source] if npartitions else _file_groups(source, min_points=MIN_TASK_POINTS)
+    groups = [[Path(f)] for f in source] if npartitions else file_groups(source, min_points=MIN_TASK_POINTS)
     return [(g, None, _rows_bounds(np.array([parquet_bounds(f) for f in g]))) for g in groups]
 
 
@@ -410,5 +410,6 @@ def _rows_bounds(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-__all__ = ["check_scheduler", "compute_with", "coverage_rollup_dask", "hilbert_parts", "linked_town_parts",
+__all__ = ["MIN_TASK_POINTS", "check_scheduler", "compute_with", "coverage_rollup_dask", "file_groups", "hilbert_parts",
+           "linked_town_parts",
            "point_grids_table_dask", "service_reach_dask", "units_near"]
