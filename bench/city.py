@@ -106,19 +106,18 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
     ``workers`` single-threaded workers (warmed up first, like the one process), best of ``repeat``; the
     CPU seconds of the parent and the workers, and the round trip of as many empty tasks (overhead)."""
     import dask
-    import geopandas as gpd
     from distributed import Client, LocalCluster
 
     from geo import schema as s
     from geo.assign import point_grids_table
     from geo.citygen import household_files
-    from geo.distributed import point_grids_table_dask
+    from geo.distributed import point_grids_table_dask, read_point_files
 
     micro, _ = _micro_and_households(scale)  # warms the cache; households are re-read below, timed
     files = household_files(scale=scale)
 
-    def one() -> pd.DataFrame:
-        households = gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]), crs=s.STORAGE_CRS)
+    def one() -> pd.DataFrame:  # the same reader the Dask tasks use
+        households = read_point_files(files)
         return point_grids_table({s.GRIDS: micro, s.HOUSEHOLDS: households}, layers=(s.HOUSEHOLDS,))
 
     one_s, one_cpu = _best_of(one, repeat)

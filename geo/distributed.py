@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +128,33 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 MIN_TASK_POINTS = 50_000  # points per task at least: per-task overhead (~40 ms) a few %, >= 16 tasks at scale 0.1
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk read: decoding ~1 M point geometries makes ~1 M
+    tracked objects, none of them garbage, and the collector's passes over them cost ~40 % of the
+    read (more in a Dask worker, whose own objects it walks too; measured: bench/city.py)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_point_files(files: Sequence[Path]) -> gpd.GeoDataFrame:
+    """GeoParquet point files (e.g. the city cache's households, one per town) read and concatenated in
+    order, their index kept: what each Dask task reads, and what one process reads to compare."""
+    with _gc_paused():
+        if len(files) == 1:
+            return gpd.read_parquet(files[0])
+        return gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]), crs=s.STORAGE_CRS)
+
+
 def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     if isinstance(part, gpd.GeoDataFrame):
         return part
-    files = part if isinstance(part, list) else [part]
-    return gpd.GeoDataFrame(pd.concat([gpd.read_parquet(f) for f in files]), crs=s.STORAGE_CRS) \
-        if len(files) > 1 else gpd.read_parquet(files[0])
+    return read_point_files(part if isinstance(part, list) else [part])
 
 
 def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame, np.ndarray]], *, id_col: str,
@@ -411,5 +433,5 @@ def _rows_bounds(b: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["MIN_TASK_POINTS", "check_scheduler", "compute_with", "coverage_rollup_dask", "file_groups", "hilbert_parts",
-           "linked_town_parts",
+           "linked_town_parts", "read_point_files",
            "point_grids_table_dask", "service_reach_dask", "units_near"]
