@@ -158,19 +158,18 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     return read_point_files(part if isinstance(part, list) else [part])
 
 
-def _place_part(part: PointPart | list[Path], units: list[tuple[Any, ...]], *, id_col: str,
+def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame, np.ndarray]], *, id_col: str,
                 crs_metric: str | pyproj.CRS, with_ids: bool) -> dict[str, Any]:
     """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
     in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
     every level; the others (``left``, positions in the part) are placed again on all units by the caller.
 
-    ``units`` are, per level, the units near the part (codes, geometries, rows in the level, CRS).
+    ``units`` are, per level, the units near the part (code + geometry) and their rows in the level.
     """
     points = _read_part(part)
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []
-    for codes, geoms, rows, crs in units:
-        sub = gpd.GeoDataFrame({s.CODE: pd.Series(codes, dtype=object)}, geometry=geoms, crs=crs)
+    for sub, rows in units:
         placed = place_points(points, sub, crs_metric=crs_metric)
         done &= placed.method == "within"
         grids.append(np.where(placed.grid >= 0, rows[np.maximum(placed.grid, 0)], -1).astype(np.int32))
@@ -182,19 +181,14 @@ def _place_part(part: PointPart | list[Path], units: list[tuple[Any, ...]], *, i
             "ids": points[id_col] if with_ids else None}
 
 
-def _level_arrays(levels: list[tuple[str, gpd.GeoDataFrame]]) -> list[tuple[Any, ...]]:
-    """Per level: codes (object), geometries, spatial index and CRS, taken out of the frames once."""
-    return [(np.asarray(gdf[s.CODE].to_numpy(), dtype=object), np.asarray(gdf.geometry.values, dtype=object),
-             gdf.sindex, gdf.crs) for _, gdf in levels]
-
-
-def _units_for(level_arrays: list[tuple[Any, ...]], box: np.ndarray) -> list[tuple[Any, ...]]:
-    """Per level: the units whose envelope meets ``box`` as plain arrays (codes, geometries, their rows in
-    the level) and the level's CRS: cheap to cut here and to ship; the task makes the frame."""
+def _units_for(levels: list[tuple[str, gpd.GeoDataFrame]], box: np.ndarray
+               ) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
+    """Per level: the units whose envelope meets ``box`` (code and geometry only) and their rows in the level."""
     out = []
-    for codes, geoms, sindex, crs in level_arrays:
-        rows = np.sort(sindex.query(shapely.box(*box))) if np.all(np.isfinite(box)) else np.array([], dtype=np.int64)
-        out.append((codes[rows], geoms[rows], rows, crs))
+    for _, gdf in levels:
+        rows = np.sort(gdf.sindex.query(shapely.box(*box))) if np.all(np.isfinite(box)) \
+            else np.array([], dtype=np.int64)
+        out.append((gdf.iloc[rows][[s.CODE, gdf.geometry.name]], rows))
     return out
 
 
@@ -255,7 +249,6 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     """
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
     levels = level_units(units)
-    level_arrays = _level_arrays(levels)
     tasks, plans = [], []
     for layer in layers:
         source = project_layers.get(layer)
@@ -265,7 +258,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
         plans.append((layer, source, plan))
         in_memory = isinstance(source, gpd.GeoDataFrame)
         for part, _, box in plan:
-            tasks.append(dask.delayed(_place_part)(part, _units_for(level_arrays, box), id_col=POINT_LAYERS[layer],
+            tasks.append(dask.delayed(_place_part)(part, _units_for(levels, box), id_col=POINT_LAYERS[layer],
                                                    crs_metric=crs_metric, with_ids=not in_memory))
     with compute_with(scheduler) as compute:
         results = compute(tasks)
