@@ -108,12 +108,18 @@ def units_near(units: Mapping[str, gpd.GeoDataFrame], bounds: np.ndarray) -> dic
 
 def parquet_bounds(path: Path) -> np.ndarray:
     """The bounding box a GeoParquet file declares for its geometry column (no row is read)."""
+    return _parquet_rows_and_bounds(path)[1]
+
+
+def _parquet_rows_and_bounds(path: Path) -> tuple[int, np.ndarray]:
+    """Rows and declared bounding box of a GeoParquet file, from its footer (one read)."""
     import json
 
     import pyarrow.parquet as pq
 
-    geo = json.loads(pq.read_metadata(path).metadata[b"geo"])
-    return np.asarray(geo["columns"][geo["primary_column"]]["bbox"], dtype=float)
+    meta = pq.read_metadata(path)
+    geo = json.loads(meta.metadata[b"geo"])
+    return meta.num_rows, np.asarray(geo["columns"][geo["primary_column"]]["bbox"], dtype=float)
 
 
 def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -125,7 +131,7 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- points to grids -------------------------------------------------------------------------
 
-MIN_TASK_POINTS = 50_000  # points per task at least: per-task overhead (~40 ms) a few %, >= 16 tasks at scale 0.1
+MIN_TASK_POINTS = 100_000  # points per task at least: per-task cost (~10 ms parent, ~20 ms worker) a few %
 
 
 @contextmanager
@@ -181,29 +187,31 @@ def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame
             "ids": points[id_col] if with_ids else None}
 
 
-def _units_for(levels: list[tuple[str, gpd.GeoDataFrame]], box: np.ndarray
-               ) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
-    """Per level: the units whose envelope meets ``box`` (code and geometry only) and their rows in the level."""
+def _units_for(slim: list[gpd.GeoDataFrame], box: np.ndarray) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
+    """Per level (``slim``: code and geometry only): the units whose envelope meets ``box`` and their rows."""
     out = []
-    for _, gdf in levels:
+    for gdf in slim:
         rows = np.sort(gdf.sindex.query(shapely.box(*box))) if np.all(np.isfinite(box)) \
             else np.array([], dtype=np.int64)
-        out.append((gdf.iloc[rows][[s.CODE, gdf.geometry.name]], rows))
+        out.append((gdf.iloc[rows], rows))
     return out
 
 
 def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
     """Consecutive files (towns in code order: neighbours) grouped to ``min_points`` rows at least."""
-    import pyarrow.parquet as pq
+    return [[f for f, _ in g] for g in _file_groups_with_bounds(files, min_points=min_points)]
 
-    groups: list[list[Path]] = [[]]
+
+def _file_groups_with_bounds(files: Sequence[Path], *, min_points: int) -> list[list[tuple[Path, np.ndarray]]]:
+    groups: list[list[tuple[Path, np.ndarray]]] = [[]]
     size = 0
     for f in files:
         if size >= min_points:
             groups.append([])
             size = 0
-        groups[-1].append(Path(f))
-        size += pq.read_metadata(f).num_rows
+        rows, bounds = _parquet_rows_and_bounds(Path(f))
+        groups[-1].append((Path(f), bounds))
+        size += rows
     return [g for g in groups if g]
 
 
@@ -216,8 +224,8 @@ def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], levels: list[tuple[st
         n_parts = npartitions or max(1, min(n_towns, -(-len(points) // MIN_TASK_POINTS)))
         return [(points.iloc[rows], rows, _points_bounds(points.iloc[rows]))
                 for rows in hilbert_parts(points, npartitions=n_parts)]
-    groups = [[Path(f)] for f in source] if npartitions else file_groups(source, min_points=MIN_TASK_POINTS)
-    return [(g, None, _rows_bounds(np.array([parquet_bounds(f) for f in g]))) for g in groups]
+    groups = _file_groups_with_bounds(source, min_points=1 if npartitions else MIN_TASK_POINTS)
+    return [([f for f, _ in g], None, _rows_bounds(np.array([b for _, b in g]))) for g in groups]
 
 
 def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Sequence[Path]], *,
@@ -249,6 +257,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     """
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
     levels = level_units(units)
+    slim = [gdf[[s.CODE, gdf.geometry.name]] for _, gdf in levels]  # what a task needs of a unit
     tasks, plans = [], []
     for layer in layers:
         source = project_layers.get(layer)
@@ -258,7 +267,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
         plans.append((layer, source, plan))
         in_memory = isinstance(source, gpd.GeoDataFrame)
         for part, _, box in plan:
-            tasks.append(dask.delayed(_place_part)(part, _units_for(levels, box), id_col=POINT_LAYERS[layer],
+            tasks.append(dask.delayed(_place_part)(part, _units_for(slim, box), id_col=POINT_LAYERS[layer],
                                                    crs_metric=crs_metric, with_ids=not in_memory))
     with compute_with(scheduler) as compute:
         results = compute(tasks)
