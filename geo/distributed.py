@@ -183,7 +183,8 @@ def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame
         ties.append((tied, placed.tie_with[tied]))
     left = np.flatnonzero(~done)
     return {"n": len(points), "grids": grids, "ties": ties, "left": left,
-            "left_points": points.iloc[left][[id_col, points.geometry.name]],
+            "left_ids": points[id_col].iloc[left],
+            "left_geoms": np.asarray(points.geometry.values, dtype=object)[left], "crs": points.crs,
             "ids": points[id_col] if with_ids else None}
 
 
@@ -298,7 +299,10 @@ def _stitch(layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list, d
     n = len(ids)
     all_rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
     left_rows = np.concatenate([r[d["left"]] for r, d in zip(rows, done)]) if done else np.array([], dtype=np.int64)
-    left = pd.concat([d["left_points"] for d in done]) if done else None
+    # the points left as a frame: one CRS read (a shipped frame's CRS is parsed again on first use)
+    left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for d in done])},
+                            geometry=np.concatenate([d["left_geoms"] for d in done]),
+                            crs=done[0]["crs"]) if len(left_rows) else None
     frames = []
     for k, (level, gdf) in enumerate(levels):
         grid = np.empty(n, dtype=np.int64)
