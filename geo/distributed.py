@@ -5,12 +5,14 @@ the reference and stays the default; this module only cuts the work into spatial
 partitions, runs **those same functions** on each (threads, processes or a dask.distributed
 cluster) and stitches the results back in the reference order. Results are identical:
 
-- points: partitions are Hilbert-sorted runs of points (one per town on average), or files
-  already cut by town (the city cache). Each partition gets every unit whose envelope meets
-  the partition's bounding box, so every unit *covering* one of its points is there: the
-  ``within`` rows, ties included (points on shared edges), are the reference's. Points not
-  ``within`` at some level (outside every grid, or no coordinates) are re-run once on all
-  units, so the nearest-grid fallback is the reference's too.
+- points: partitions are Hilbert-sorted runs of points, or files already cut by town (the
+  city cache, consecutive towns grouped), ``MIN_TASK_POINTS`` points per task at least. Each
+  partition gets the code and geometry of every unit whose envelope meets the partition's
+  bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
+  included (points on shared edges), are the reference's. A task sends back int32 grid rows
+  and its few ties, not frames. Points not ``within`` at some level (outside every grid, or
+  no coordinates) are re-run once on all units, so the nearest-grid fallback is the
+  reference's too.
 - coverage: partitions are towns (each grid's town from ``geo.hierarchy.grid_tree``). A town's
   job sees every grid whose envelope meets the town's box (a household on an edge with a
   neighbouring town's grid is tied the same way), the households in that box and the service
