@@ -15,6 +15,7 @@ Rules (the user contract, see ``assign_points``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -29,7 +30,7 @@ TIE = "tie"
 TIE_WITH = "tie_with"
 LAYER = "layer"
 TIE_TOLERANCE_M = 1e-3  # nearest-grid distances closer than 1 mm are a tie
-POINTS_TREE_RATIO = 200  # build the tree on the points when points < ratio x grids (measured, bench/assign.py)
+BLOCK_POINTS = 1 << 16  # points per block of the covering step (memory reused; measured, bench/city.py)
 
 # reason codes of unassigned points (messages: "assign.reason.<code>")
 REASON_NO_COORDINATES = "no_coordinates"
@@ -61,37 +62,79 @@ def _code_rank(codes: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _covering_pairs(pts: np.ndarray, grid_geoms: np.ndarray, *, tree_on: str) -> tuple[np.ndarray, np.ndarray]:
-    """(point index, grid index) for every grid covering a point (boundary included)."""
-    if tree_on == "auto":
-        tree_on = "points" if len(pts) < POINTS_TREE_RATIO * len(grid_geoms) else "grids"
+def _covering_pairs(pts: np.ndarray, grid_geoms: np.ndarray, *, tree_on: str,
+                    tree: shapely.STRtree) -> tuple[np.ndarray, np.ndarray]:
+    """(point index, grid index) for every grid covering a point (boundary included).
+
+    Tree on the grids (``tree``, its geometries prepared by the caller): the tree gives the
+    grids whose envelope holds each point, then one vectorised ``intersects`` of the
+    prepared grids with their candidate points keeps those that cover it: the pairs of
+    ``tree.query(pts, predicate="intersects")``, in the same order, at less cost (each grid
+    is prepared once, not each point per query). Missing and empty points have no pair.
+    """
     if tree_on == "points":
         gidx, pidx = shapely.STRtree(pts).query(grid_geoms, predicate="intersects")
-    else:
-        pidx, gidx = shapely.STRtree(grid_geoms).query(pts, predicate="intersects")
-    return pidx, gidx
+        return pidx, gidx
+    pidx, gidx = tree.query(pts)
+    keep = shapely.intersects(grid_geoms[gidx], pts[pidx])
+    return pidx[keep], gidx[keep]
 
 
 def _pick_smallest(pidx: np.ndarray, gidx: np.ndarray, rank: np.ndarray, n_points: int,
-                   codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Winner grid per point (smallest code rank), match counts and ``tie_with`` texts."""
-    best = np.full(n_points, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(best, pidx, rank[gidx])
+                   codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Winner grid per point (smallest code rank, -1 for none), match counts, and the points
+    with several matches with their ``tie_with`` texts (the other codes in code order).
+
+    Points with one pair (nearly all) take it directly; only the few with several pairs
+    are sorted by (point, code rank): the first wins, the others are joined.
+    """
     count = np.bincount(pidx, minlength=n_points)
     winner = np.full(n_points, -1, dtype=np.int64)
-    matched = count > 0
-    inverse = np.empty(len(rank), dtype=np.int64)
-    inverse[rank] = np.arange(len(rank))
-    winner[matched] = inverse[best[matched]]
-    tie_with = np.full(n_points, "", dtype=object)
-    tie_pairs = count[pidx] > 1
-    if tie_pairs.any():
-        losers = pd.DataFrame({"p": pidx[tie_pairs], "g": gidx[tie_pairs]})
-        losers = losers[losers["g"].to_numpy() != winner[losers["p"].to_numpy()]]
-        losers["code"] = codes[losers["g"].to_numpy()].astype(str)
-        joined = losers.sort_values("code").groupby("p")["code"].agg(";".join)
-        tie_with[joined.index.to_numpy()] = joined.to_numpy()
-    return winner, count, tie_with
+    winner[pidx] = gidx
+    several = count[pidx] > 1
+    if not several.any():
+        return winner, count, np.array([], dtype=np.int64), []
+    p, g = pidx[several], gidx[several]
+    order = np.lexsort((rank[g], p))
+    p, g = p[order], g[order]
+    first = np.r_[True, p[1:] != p[:-1]]
+    winner[p[first]] = g[first]
+    lp, lg = p[~first], g[~first]
+    starts = np.flatnonzero(np.r_[True, lp[1:] != lp[:-1]])
+    texts = [str(c) for c in codes[lg]]
+    bounds = [*starts.tolist(), len(lp)]
+    return winner, count, lp[starts], [";".join(texts[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _covering_grids(pts: np.ndarray, grid_geoms: np.ndarray, codes: np.ndarray, rank: np.ndarray, *,
+                    tree: shapely.STRtree, tree_on: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The covering grid of each point (position in ``grid_geoms``, -1: none), its tie flag and
+    ``tie_with``, and the positions of the points no grid covers.
+
+    Points are taken ``BLOCK_POINTS`` at a time (input order): the temporaries of one block
+    (candidate pairs, gathered geometries) stay small and their memory is reused, where one
+    pass over 8 M points spends more time in fresh memory than in the geometry tests.
+    """
+    n = len(pts)
+    grid = np.empty(n, dtype=np.int64)
+    tie = np.zeros(n, dtype=bool)
+    tie_with = np.full(n, "", dtype=object)
+    outside = [np.array([], dtype=np.int64)]
+    step = max(n, 1) if tree_on == "points" else BLOCK_POINTS
+    was_prepared = shapely.is_prepared(grid_geoms)
+    shapely.prepare(grid_geoms)
+    try:
+        for lo in range(0, n, step):
+            block = pts[lo:lo + step]
+            pidx, gidx = _covering_pairs(block, grid_geoms, tree_on=tree_on, tree=tree)
+            winner, count, tied, texts = _pick_smallest(pidx, gidx, rank, len(block), codes)
+            grid[lo:lo + len(block)] = winner
+            tie[lo:lo + len(block)] = count > 1
+            tie_with[tied + lo] = texts
+            outside.append(np.flatnonzero(winner < 0) + lo)
+    finally:
+        shapely.destroy_prepared(grid_geoms[~was_prepared])  # leave the caller's geometries as they were
+    return grid, tie, tie_with, np.concatenate(outside)
 
 
 def _metric_distances(pts: np.ndarray, grid_geoms: np.ndarray, pidx: np.ndarray, gidx: np.ndarray,
@@ -135,7 +178,8 @@ def _candidates(tree: shapely.STRtree, pts: np.ndarray, grid_geoms: np.ndarray,
 
 
 def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: np.ndarray, crs: pyproj.CRS,
-             crs_metric: str | pyproj.CRS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+             crs_metric: str | pyproj.CRS, *, tree: shapely.STRtree | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Nearest grid of each point, by metric distance; returns winner, distance_m, tie flag, tie_with.
 
     In a geographic CRS candidates are found in degrees first: metric distance lies between
@@ -143,7 +187,7 @@ def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: n
     distance / cos(lat)) is a candidate, which provably contains the metric nearest; only
     candidates are reprojected and measured.
     """
-    tree = shapely.STRtree(grid_geoms)
+    tree = shapely.STRtree(grid_geoms) if tree is None else tree
     if crs.is_geographic:
         lat = np.abs(shapely.get_y(pts))
         slack = 1.01 / np.cos(np.radians(np.minimum(lat + 1.0, 89.0)))
@@ -155,8 +199,75 @@ def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: n
     dmin = np.full(n, np.inf)
     np.minimum.at(dmin, pidx, dist)
     close = dist <= dmin[pidx] + TIE_TOLERANCE_M
-    winner, count, tie_with = _pick_smallest(pidx[close], gidx[close], rank, n, codes)
+    winner, count, tied, texts = _pick_smallest(pidx[close], gidx[close], rank, n, codes)
+    tie_with = np.full(n, "", dtype=object)
+    tie_with[tied] = texts
     return winner, dmin, count > 1, tie_with
+
+
+class Placement(NamedTuple):
+    """Where each point of a layer goes at one level: ``assign_points`` with grid positions, not codes."""
+
+    grid: np.ndarray  # row position in the grids layer (-1: none)
+    method: np.ndarray  # "within" / "nearest" / None (object)
+    distance_m: np.ndarray
+    tie: np.ndarray
+    tie_with: np.ndarray  # object: other codes, ";"-separated, "" when no tie
+    reason: np.ndarray  # object: None or a REASON_* code
+
+
+def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, code_col: str = s.CODE,
+                 max_distance_m: float | None = None, crs_metric: str | pyproj.CRS = s.METRIC_CRS,
+                 tree_on: str = "auto") -> Placement:
+    """``assign_points`` as arrays in point order, the grid given as its row position in ``grids_gdf``.
+
+    The rules, options and errors are ``assign_points``'s (it is this function plus the code
+    lookup); ``geo.distributed`` uses the positions to send compact results between processes.
+    """
+    _check_crs(points_gdf, grids_gdf)
+    n = len(points_gdf)
+    pts = np.asarray(points_gdf.geometry.values, dtype=object)
+    grid_ok = ~(shapely.is_missing(grids_gdf.geometry.values) | shapely.is_empty(grids_gdf.geometry.values))
+    ok_rows = np.flatnonzero(grid_ok)
+    grid_geoms = np.asarray(grids_gdf.geometry.values, dtype=object)[ok_rows]
+    codes = np.asarray(grids_gdf[code_col].to_numpy(), dtype=object)[ok_rows]
+    if len(grid_geoms) == 0:
+        has_xy = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
+        reason = np.where(has_xy, REASON_NO_GRIDS, REASON_NO_COORDINATES).astype(object)
+        return Placement(np.full(n, -1, dtype=np.int64), np.full(n, None, dtype=object), np.full(n, np.nan),
+                         np.zeros(n, dtype=bool), np.full(n, "", dtype=object), reason)
+
+    rank = _code_rank(codes)
+    tree = shapely.STRtree(grid_geoms)
+    tree_on = "grids" if tree_on == "auto" else tree_on  # measured: bench/assign.py, bench/city.py
+    grid, tie, tie_with, outside = _covering_grids(pts, grid_geoms, codes, rank, tree=tree, tree_on=tree_on)
+    # the columns as "every point within", then the few points in no grid overwritten
+    method = np.full(n, "within", dtype=object)
+    distance = np.zeros(n)
+    reason = np.full(n, None, dtype=object)
+    method[outside] = None
+    distance[outside] = np.nan
+    no_xy = shapely.is_missing(pts[outside]) | shapely.is_empty(pts[outside])
+    reason[outside[no_xy]] = REASON_NO_COORDINATES
+    out_idx = outside[~no_xy]
+    if len(out_idx):
+        w, dmin, t_flag, t_with = _nearest(pts[out_idx], grid_geoms, rank, codes, points_gdf.crs, crs_metric,
+                                           tree=tree)
+        distance[out_idx] = dmin
+        ok = np.ones(len(out_idx), dtype=bool) if max_distance_m is None else dmin <= max_distance_m
+        grid[out_idx[ok]] = w[ok]
+        method[out_idx[ok]] = "nearest"
+        tie[out_idx[ok]] = t_flag[ok]
+        tie_with[out_idx[ok]] = t_with[ok]
+        reason[out_idx[~ok]] = REASON_BEYOND_MAX_DISTANCE
+    found = grid >= 0
+    grid[found] = ok_rows[grid[found]]  # positions among the usable grids -> rows of grids_gdf
+    return Placement(grid, method, distance, tie, tie_with, reason)
+
+
+def grid_codes_at(grids_gdf: gpd.GeoDataFrame, grid: np.ndarray, *, code_col: str = s.CODE) -> np.ndarray:
+    """The codes of ``grids_gdf`` at row positions ``grid`` (None for -1), as an object array."""
+    return np.append(np.asarray(grids_gdf[code_col].to_numpy(), dtype=object), None)[grid]
 
 
 def assign_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, id_col: str,
@@ -180,7 +291,9 @@ def assign_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, 
         ``None`` means no limit. Distances are computed in ``crs_metric`` (EPSG:32648)
         when the data are in a geographic CRS, else in the data's own projected CRS.
     tree_on
-        ``"grids"``, ``"points"`` or ``"auto"`` (the faster side, measured in bench/assign.py).
+        ``"grids"``, ``"points"`` or ``"auto"`` (= ``"grids"``: candidates from the grids' tree, then
+        the prepared grids tested against their candidate points, in blocks of ``BLOCK_POINTS``;
+        the faster side on 36-vertex grids (bench/assign.py) and on the city (bench/city.py)).
 
     Returns
     -------
@@ -197,59 +310,34 @@ def assign_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, 
     CRSMismatchError
         When the layers are in different CRS (code ``assign.crs_mismatch``).
     """
-    _check_crs(points_gdf, grids_gdf)
-    n = len(points_gdf)
-    pts = np.asarray(points_gdf.geometry.values, dtype=object)
-    has_xy = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
-    grid_ok = ~(shapely.is_missing(grids_gdf.geometry.values) | shapely.is_empty(grids_gdf.geometry.values))
-    grid_geoms = np.asarray(grids_gdf.geometry.values, dtype=object)[grid_ok]
-    codes = np.asarray(grids_gdf[code_col].to_numpy(), dtype=object)[grid_ok]
-
-    grid_code = np.full(n, None, dtype=object)
-    method = np.full(n, None, dtype=object)
-    distance = np.full(n, np.nan)
-    tie = np.zeros(n, dtype=bool)
-    tie_with = np.full(n, "", dtype=object)
-    reason = np.where(has_xy, None, REASON_NO_COORDINATES).astype(object)
-    if len(grid_geoms) == 0:
-        reason[has_xy] = REASON_NO_GRIDS
-        return _frame(points_gdf, id_col, grid_code, method, distance, tie, tie_with, reason)
-
-    rank = _code_rank(codes)
-    valid_idx = np.flatnonzero(has_xy)
-    pidx, gidx = _covering_pairs(pts[valid_idx], grid_geoms, tree_on=tree_on)
-    winner, count, tw = _pick_smallest(pidx, gidx, rank, len(valid_idx), codes)
-    inside = winner >= 0
-    hit = valid_idx[inside]
-    grid_code[hit] = codes[winner[inside]]
-    method[hit] = "within"
-    distance[hit] = 0.0
-    tie[hit] = count[inside] > 1
-    tie_with[hit] = tw[inside]
-
-    out_idx = valid_idx[~inside]
-    if len(out_idx):
-        w, dmin, t_flag, t_with = _nearest(pts[out_idx], grid_geoms, rank, codes, points_gdf.crs, crs_metric)
-        distance[out_idx] = dmin
-        ok = np.ones(len(out_idx), dtype=bool) if max_distance_m is None else dmin <= max_distance_m
-        grid_code[out_idx[ok]] = codes[w[ok]]
-        method[out_idx[ok]] = "nearest"
-        tie[out_idx[ok]] = t_flag[ok]
-        tie_with[out_idx[ok]] = t_with[ok]
-        reason[out_idx[~ok]] = REASON_BEYOND_MAX_DISTANCE
-    return _frame(points_gdf, id_col, grid_code, method, distance, tie, tie_with, reason)
+    placed = place_points(points_gdf, grids_gdf, code_col=code_col, max_distance_m=max_distance_m,
+                          crs_metric=crs_metric, tree_on=tree_on)
+    return _frame(points_gdf[id_col], id_col, grid_codes_at(grids_gdf, placed.grid, code_col=code_col), placed)
 
 
-def _frame(points_gdf: gpd.GeoDataFrame, id_col: str, grid_code: np.ndarray, method: np.ndarray,
-           distance: np.ndarray, tie: np.ndarray, tie_with: np.ndarray, reason: np.ndarray) -> pd.DataFrame:
+def _frame(ids: pd.Series, id_col: str, grid_code: np.ndarray, placed: Placement) -> pd.DataFrame:
     def text(values: np.ndarray) -> pd.Series:  # object dtype: no per-row string conversion
-        return pd.Series(values, index=points_gdf.index, dtype=object, copy=False)
+        return pd.Series(values, index=ids.index, dtype=object, copy=False)
 
     return pd.DataFrame({
-        id_col: points_gdf[id_col], s.GRID_CODE: text(grid_code), s.METHOD: text(method),
-        s.DISTANCE_M: pd.Series(distance, index=points_gdf.index), TIE: pd.Series(tie, index=points_gdf.index),
-        TIE_WITH: text(tie_with), s.REASON: text(reason),
-    })
+        id_col: ids, s.GRID_CODE: text(grid_code), s.METHOD: text(placed.method),
+        s.DISTANCE_M: pd.Series(placed.distance_m, index=ids.index),
+        TIE: pd.Series(placed.tie, index=ids.index), TIE_WITH: text(placed.tie_with),
+        s.REASON: text(placed.reason),
+    }, copy=False)  # the arrays are this call's own: no copy into consolidated blocks
+
+
+def point_grid_rows(ids: pd.Series, grid_code: np.ndarray, placed: Placement, *, layer: str,
+                    level: str) -> pd.DataFrame:
+    """The ``point_grids`` rows of one point layer at one level (``POINT_GRID_COLUMNS``, point order).
+
+    ``ids`` are the points' ids (the layer's id column), ``grid_code`` the codes of
+    ``placed.grid``; ``point_grids_table`` and ``geo.distributed`` both build rows here.
+    """
+    frame = _frame(ids, s.POINT_ID, grid_code, placed)
+    frame.insert(1, LAYER, layer)
+    frame.insert(2, s.LEVEL, level)
+    return frame
 
 
 def level_units(project_layers: dict[str, gpd.GeoDataFrame]) -> list[tuple[str, gpd.GeoDataFrame]]:
@@ -297,12 +385,9 @@ def point_grids_table(project_layers: dict[str, gpd.GeoDataFrame], *, max_distan
             continue
         id_col = POINT_LAYERS[layer]
         for level, grids in units:
-            res = assign_points(points, grids, id_col=id_col, max_distance_m=max_distance_m,
-                                crs_metric=crs_metric)
-            res = res.rename(columns={id_col: s.POINT_ID})
-            res.insert(1, LAYER, layer)
-            res.insert(2, s.LEVEL, level)
-            frames.append(res)
+            placed = place_points(points, grids, max_distance_m=max_distance_m, crs_metric=crs_metric)
+            frames.append(point_grid_rows(points[id_col], grid_codes_at(grids, placed.grid), placed,
+                                          layer=layer, level=level))
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in POINT_GRID_COLUMNS})
     return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]

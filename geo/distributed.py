@@ -5,12 +5,14 @@ the reference and stays the default; this module only cuts the work into spatial
 partitions, runs **those same functions** on each (threads, processes or a dask.distributed
 cluster) and stitches the results back in the reference order. Results are identical:
 
-- points: partitions are Hilbert-sorted runs of points (one per town on average), or files
-  already cut by town (the city cache). Each partition gets every unit whose envelope meets
-  the partition's bounding box, so every unit *covering* one of its points is there: the
-  ``within`` rows, ties included (points on shared edges), are the reference's. Points not
-  ``within`` at some level (outside every grid, or no coordinates) are re-run once on all
-  units, so the nearest-grid fallback is the reference's too.
+- points: partitions are Hilbert-sorted runs of points, or files already cut by town (the
+  city cache, consecutive towns grouped), ``MIN_TASK_POINTS`` points per task at least. Each
+  partition gets the code and geometry of every unit whose envelope meets the partition's
+  bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
+  included (points on shared edges), are the reference's. A task sends back int32 grid rows
+  and its few ties, not frames. Points not ``within`` at some level (outside every grid, or
+  no coordinates) are re-run once on all units, so the nearest-grid fallback is the
+  reference's too.
 - coverage: partitions are towns (each grid's town from ``geo.hierarchy.grid_tree``). A town's
   job sees every grid whose envelope meets the town's box (a household on an edge with a
   neighbouring town's grid is tied the same way), the households in that box and the service
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,8 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import POINT_GRID_COLUMNS, POINT_LAYERS, level_units, point_grids_table
+from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, grid_codes_at, level_units,
+                        place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
@@ -106,12 +110,18 @@ def units_near(units: Mapping[str, gpd.GeoDataFrame], bounds: np.ndarray) -> dic
 
 def parquet_bounds(path: Path) -> np.ndarray:
     """The bounding box a GeoParquet file declares for its geometry column (no row is read)."""
+    return _parquet_rows_and_bounds(path)[1]
+
+
+def _parquet_rows_and_bounds(path: Path) -> tuple[int, np.ndarray]:
+    """Rows and declared bounding box of a GeoParquet file, from its footer (one read)."""
     import json
 
     import pyarrow.parquet as pq
 
-    geo = json.loads(pq.read_metadata(path).metadata[b"geo"])
-    return np.asarray(geo["columns"][geo["primary_column"]]["bbox"], dtype=float)
+    meta = pq.read_metadata(path)
+    geo = json.loads(meta.metadata[b"geo"])
+    return meta.num_rows, np.asarray(geo["columns"][geo["primary_column"]]["bbox"], dtype=float)
 
 
 def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -123,25 +133,102 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- points to grids -------------------------------------------------------------------------
 
-def _assign_part(part: PointPart, units: dict[str, gpd.GeoDataFrame], *, layer: str, n_levels: int,
-                 max_distance_m: float | None, crs_metric: str | pyproj.CRS
-                 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """``point_grids_table`` on one partition (index = global row number): its complete ``within`` rows,
-    and the points to re-run on all units (not ``within`` at some level)."""
-    points = gpd.read_parquet(part) if isinstance(part, Path) else part
-    id_col = POINT_LAYERS[layer]
-    ids = points[id_col].to_numpy()
-    numbered = points.assign(**{id_col: points.index.to_numpy()})
-    rows = point_grids_table({layer: numbered, **units}, max_distance_m=max_distance_m, layers=(layer,),
-                             crs_metric=crs_metric)
-    within = rows[rows[s.METHOD].to_numpy() == "within"]
-    per_point = within[s.POINT_ID].value_counts()
-    done = per_point.index[per_point.to_numpy() == n_levels]
-    keep = within[within[s.POINT_ID].isin(done)]
-    by_number = pd.Series(ids, index=points.index)
-    keep = keep.assign(**{s.POINT_ID: by_number.reindex(keep[s.POINT_ID].to_numpy()).to_numpy()},
-                       _row=keep[s.POINT_ID].to_numpy())
-    return keep, points[~points.index.isin(done)]
+MIN_TASK_POINTS = 100_000  # points per task at least: per-task cost (~10 ms parent, ~20 ms worker) a few %
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk read: decoding ~1 M point geometries makes ~1 M
+    tracked objects, none of them garbage, and the collector's passes over them cost ~40 % of the
+    read (more in a Dask worker, whose own objects it walks too; measured: bench/city.py)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_point_files(files: Sequence[Path]) -> gpd.GeoDataFrame:
+    """GeoParquet point files (e.g. the city cache's households, one per town) read and concatenated in
+    order, their index kept: what each Dask task reads, and what one process reads to compare."""
+    with _gc_paused():
+        frames = [gpd.read_parquet(f) for f in files]
+        if len(frames) == 1:
+            return frames[0]
+        return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)  # the files' CRS object: not parsed again
+
+
+def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
+    if isinstance(part, gpd.GeoDataFrame):
+        return part
+    return read_point_files(part if isinstance(part, list) else [part])
+
+
+def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame, np.ndarray]], *, id_col: str,
+                crs_metric: str | pyproj.CRS, with_ids: bool) -> dict[str, Any]:
+    """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
+    in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
+    every level; the others (``left``, positions in the part) are placed again on all units by the caller.
+
+    ``units`` are, per level, the units near the part (code + geometry) and their rows in the level.
+    """
+    points = _read_part(part)
+    done = np.ones(len(points), dtype=bool)
+    grids, ties = [], []
+    for sub, rows in units:
+        placed = place_points(points, sub, crs_metric=crs_metric)
+        done &= placed.method == "within"
+        grids.append(np.where(placed.grid >= 0, rows[np.maximum(placed.grid, 0)], -1).astype(np.int32))
+        tied = np.flatnonzero(placed.tie)
+        ties.append((tied, placed.tie_with[tied]))
+    left = np.flatnonzero(~done)
+    return {"n": len(points), "grids": grids, "ties": ties, "left": left,
+            "left_ids": points[id_col].iloc[left],
+            "left_geoms": np.asarray(points.geometry.values, dtype=object)[left], "crs": points.crs,
+            "ids": points[id_col] if with_ids else None}
+
+
+def _units_for(slim: list[gpd.GeoDataFrame], box: np.ndarray) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
+    """Per level (``slim``: code and geometry only): the units whose envelope meets ``box`` and their rows."""
+    out = []
+    for gdf in slim:
+        rows = np.sort(gdf.sindex.query(shapely.box(*box))) if np.all(np.isfinite(box)) \
+            else np.array([], dtype=np.int64)
+        out.append((gdf.iloc[rows], rows))
+    return out
+
+
+def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
+    """Consecutive files (towns in code order: neighbours) grouped to ``min_points`` rows at least."""
+    return [[f for f, _ in g] for g in _file_groups_with_bounds(files, min_points=min_points)]
+
+
+def _file_groups_with_bounds(files: Sequence[Path], *, min_points: int) -> list[list[tuple[Path, np.ndarray]]]:
+    groups: list[list[tuple[Path, np.ndarray]]] = [[]]
+    size = 0
+    for f in files:
+        if size >= min_points:
+            groups.append([])
+            size = 0
+        rows, bounds = _parquet_rows_and_bounds(Path(f))
+        groups[-1].append((Path(f), bounds))
+        size += rows
+    return [g for g in groups if g]
+
+
+def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], levels: list[tuple[str, gpd.GeoDataFrame]], *,
+                npartitions: int | None) -> list[tuple[PointPart | list[Path], np.ndarray | None, np.ndarray]]:
+    """(part, its rows in the layer or None for files read in order, its bounding box) per task."""
+    if isinstance(source, gpd.GeoDataFrame):
+        points = source.reset_index(drop=True)
+        n_towns = len(levels[-1][1]) if levels and levels[-1][0] == LEVEL_TOWN else 1
+        n_parts = npartitions or max(1, min(n_towns, -(-len(points) // MIN_TASK_POINTS)))
+        return [(points.iloc[rows], rows, _points_bounds(points.iloc[rows]))
+                for rows in hilbert_parts(points, npartitions=n_parts)]
+    groups = _file_groups_with_bounds(source, min_points=1 if npartitions else MIN_TASK_POINTS)
+    return [([f for f, _ in g], None, _rows_bounds(np.array([b for _, b in g]))) for g in groups]
 
 
 def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Sequence[Path]], *,
@@ -150,16 +237,21 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
                            npartitions: int | None = None) -> pd.DataFrame:
     """``geo.assign.point_grids_table`` computed per spatial partition on ``scheduler``: the same table.
 
+    Each task reads (files) or receives its points and only the units near them, and sends back
+    compact arrays (grid rows as int32, ties); the points it could not settle (not ``within`` a
+    unit at every level) are placed again here on all units (nearest-grid fallback).
+
     Parameters
     ----------
     project_layers
         As for ``point_grids_table``; a point layer may also be a list of GeoParquet files
-        (partitions read by the workers, their index numbering the rows, e.g. the city cache's
-        household files, one per town).
+        (partitions read by the workers in list order, e.g. the city cache's household files,
+        one per town, grouped to ``MIN_TASK_POINTS`` rows per task).
     scheduler
         ``"threads"``, ``"processes"``, a scheduler address or a ``distributed.Client``.
     npartitions
-        Partitions of an in-memory point layer (Hilbert-sorted); default one per town.
+        Partitions of an in-memory point layer (Hilbert-sorted; default one per town, at least
+        ``MIN_TASK_POINTS`` points each); for files, one task per file when given.
 
     Returns
     -------
@@ -167,55 +259,71 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
         Equal to ``point_grids_table(...)`` on the same layers (files: read and concatenated).
     """
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
-    levels = [level for level, _ in level_units(units)]
-    n_parts = npartitions or max(1, len(units.get(s.TOWNS, ())))
+    levels = level_units(units)
+    slim = [gdf[[s.CODE, gdf.geometry.name]] for _, gdf in levels]  # what a task needs of a unit
     tasks, plans = [], []
     for layer in layers:
         source = project_layers.get(layer)
         if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
             continue
-        if isinstance(source, gpd.GeoDataFrame):
-            points = source.reset_index(drop=True)
-            parts: list[PointPart] = [points.iloc[p] for p in hilbert_parts(points, npartitions=n_parts)]
-            bounds = [_points_bounds(p) for p in parts]
-        else:
-            parts = [Path(p) for p in source]
-            bounds = [parquet_bounds(p) for p in parts]
-        plans.append((layer, source, len(parts)))
-        for part, box in zip(parts, bounds):
-            tasks.append(dask.delayed(_assign_part)(part, units_near(units, box), layer=layer, n_levels=len(levels),
-                                                    max_distance_m=max_distance_m, crs_metric=crs_metric))
+        plan = _plan_layer(source, levels, npartitions=npartitions)
+        plans.append((layer, source, plan))
+        in_memory = isinstance(source, gpd.GeoDataFrame)
+        for part, _, box in plan:
+            tasks.append(dask.delayed(_place_part)(part, _units_for(slim, box), id_col=POINT_LAYERS[layer],
+                                                   crs_metric=crs_metric, with_ids=not in_memory))
     with compute_with(scheduler) as compute:
         results = compute(tasks)
     frames, start = [], 0
-    for layer, source, n in plans:
-        done = results[start:start + n]
-        start += n
-        frames.append(_stitch(layer, done, units, levels, max_distance_m=max_distance_m, crs_metric=crs_metric))
+    for layer, source, plan in plans:
+        done = results[start:start + len(plan)]
+        start += len(plan)
+        frames.extend(_stitch(layer, source, plan, done, levels, max_distance_m=max_distance_m,
+                              crs_metric=crs_metric))
     if not frames:
         return point_grids_table(project_layers={}, layers=())
     return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
 
 
-def _stitch(layer: str, done: list[tuple[pd.DataFrame, gpd.GeoDataFrame]], units: dict[str, gpd.GeoDataFrame],
-            levels: list[str], *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> pd.DataFrame:
-    """Partition rows plus the re-run of the leftover points on all units, in the reference order."""
+def _stitch(layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list, done: list[dict[str, Any]],
+            levels: list[tuple[str, gpd.GeoDataFrame]], *, max_distance_m: float | None,
+            crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
+    """The layer's rows per level, in the reference order: the tasks' arrays, then the points they left
+    placed again on all units."""
     id_col = POINT_LAYERS[layer]
-    kept = pd.concat([rows for rows, _ in done], ignore_index=True)
-    rest = pd.concat([left for _, left in done])
-    if len(rest):
-        rest = gpd.GeoDataFrame(rest, geometry=rest.geometry.name, crs=done[0][1].crs)
-        ids = rest[id_col].to_numpy()
-        again = point_grids_table({layer: rest.assign(**{id_col: rest.index.to_numpy()}), **units},
-                                  max_distance_m=max_distance_m, layers=(layer,), crs_metric=crs_metric)
-        by_number = pd.Series(ids, index=rest.index)
-        again = again.assign(**{s.POINT_ID: by_number.reindex(again[s.POINT_ID].to_numpy()).to_numpy()},
-                             _row=again[s.POINT_ID].to_numpy())
-        kept = pd.concat([kept, again], ignore_index=True)
-    order = np.lexsort((kept["_row"].to_numpy(), _positions(levels, kept[s.LEVEL])))
-    out = kept.iloc[order].drop(columns="_row").reset_index(drop=True)
-    out[s.POINT_ID] = out[s.POINT_ID].astype(done[0][1][id_col].dtype)  # the layer's own id type, as the reference
-    return out
+    if isinstance(source, gpd.GeoDataFrame):
+        ids = source[id_col]
+        rows = [r for _, r, _ in plan]
+    else:
+        ids = pd.concat([d["ids"] for d in done])
+        ends = np.cumsum([d["n"] for d in done])
+        rows = [np.arange(e - d["n"], e) for e, d in zip(ends, done)]
+    n = len(ids)
+    all_rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+    left_rows = np.concatenate([r[d["left"]] for r, d in zip(rows, done)]) if done else np.array([], dtype=np.int64)
+    # the points left as a frame: one CRS read (a shipped frame's CRS is parsed again on first use)
+    left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for d in done])},
+                            geometry=np.concatenate([d["left_geoms"] for d in done]),
+                            crs=done[0]["crs"]) if len(left_rows) else None
+    frames = []
+    for k, (level, gdf) in enumerate(levels):
+        grid = np.empty(n, dtype=np.int64)
+        grid[all_rows] = np.concatenate([d["grids"][k] for d in done])
+        tie = np.zeros(n, dtype=bool)
+        tie_with = np.full(n, "", dtype=object)
+        for r, d in zip(rows, done):
+            tied, texts = d["ties"][k]
+            tie[r[tied]] = True
+            tie_with[r[tied]] = texts
+        placed = Placement(grid, np.full(n, "within", dtype=object), np.zeros(n), tie, tie_with,
+                           np.full(n, None, dtype=object))
+        if len(left_rows):
+            again = place_points(left, gdf, max_distance_m=max_distance_m,
+                                 crs_metric=crs_metric)
+            for mine, theirs in zip(placed, again):
+                mine[left_rows] = theirs
+        frames.append(point_grid_rows(ids, grid_codes_at(gdf, placed.grid), placed, layer=layer, level=level))
+    return frames
 
 
 # --- coverage ----------------------------------------------------------------------------------
@@ -340,5 +448,6 @@ def _rows_bounds(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-__all__ = ["check_scheduler", "compute_with", "coverage_rollup_dask", "hilbert_parts", "linked_town_parts",
+__all__ = ["MIN_TASK_POINTS", "check_scheduler", "compute_with", "coverage_rollup_dask", "file_groups", "hilbert_parts",
+           "linked_town_parts", "read_point_files",
            "point_grids_table_dask", "service_reach_dask", "units_near"]

@@ -168,3 +168,40 @@ def test_assign_points__metric_distance_uses_utm_not_degrees():
     res = assign_points(pts, grids, id_col="pid")
     assert res[s.DISTANCE_M].iloc[0] == pytest.approx(1000.0, abs=0.5)
     assert pyproj.CRS(s.METRIC_CRS).is_projected
+
+
+def test_assign_points__blocks_of_points_change_nothing__ties_and_fallback_across_block_edges(monkeypatch):
+    """The covering step runs ``BLOCK_POINTS`` points at a time: a tiny block size (ties, points
+    outside and points without coordinates on block edges) gives the one-pass table."""
+    import geo.assign as assign
+
+    rng = np.random.default_rng(3)
+    grids = _random_grid_layer(rng, 25)
+    corners = shapely.get_coordinates(grids.geometry.values)[::7]  # shared vertices: ties
+    xy = [tuple(p - [X0, Y0]) for p in np.vstack([rng.uniform(-500, 5500, (60, 2)) + [X0, Y0], corners])]
+    pts = _points([None if i % 17 == 0 else p for i, p in enumerate(xy)])
+    one_pass = assign_points(pts, grids, id_col="pid", max_distance_m=300, tree_on="points")
+    assert one_pass["tie"].any() and one_pass[s.METHOD].eq("nearest").any()
+    assert one_pass[s.REASON].eq("no_coordinates").any() and one_pass[s.REASON].eq("beyond_max_distance").any()
+    monkeypatch.setattr(assign, "BLOCK_POINTS", 4)
+    pd.testing.assert_frame_equal(assign_points(pts, grids, id_col="pid", max_distance_m=300), one_pass)
+
+
+def test_assign_points__leaves_the_grids_unprepared_as_given():
+    grids = _grids(TWO)
+    assign_points(_points([(50, 50)]), grids, id_col="pid")
+    assert not shapely.is_prepared(grids.geometry.values).any()
+    shapely.prepare(grids.geometry.values)
+    assign_points(_points([(50, 50)]), grids, id_col="pid")
+    assert shapely.is_prepared(grids.geometry.values).all()
+
+
+def test_place_points__grid_positions_are_rows_of_the_layer_given__null_rows_skipped():
+    from geo.assign import place_points
+
+    grids = _grids({"C": (0, 0, 10, 10), "B": (0, 0, 100, 100), "A": (100, 0, 200, 100)})
+    grids.loc[0, "geometry"] = None
+    placed = place_points(_points([(150, 50), (50, 50), (900, 50), None]), grids, max_distance_m=100)
+    assert placed.grid.tolist() == [2, 1, -1, -1]
+    assert placed.method.tolist() == ["within", "within", None, None]
+    assert placed.reason.tolist() == [None, None, "beyond_max_distance", "no_coordinates"]

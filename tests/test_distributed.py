@@ -214,3 +214,18 @@ def test_cli_assign__scheduler_processes_runs_the_command_once(tmp_path):
                           check=False)
     assert done.returncode in (0, 1), done.stderr
     assert done.stdout.count("Saved:") == 1
+
+
+def test_file_groups__consecutive_towns_up_to_the_floor_of_work_per_task(city_root):
+    import pyarrow.parquet as pq
+
+    from geo.distributed import file_groups
+
+    files = household_files(scale=SCALE, root=city_root)
+    rows = [pq.read_metadata(f).num_rows for f in files]
+    floor = 2 * max(rows)
+    groups = file_groups(files, min_points=floor)
+    assert [f for g in groups for f in g] == list(files)  # every file once, in town order
+    sizes = [sum(pq.read_metadata(f).num_rows for f in g) for g in groups]
+    assert all(size >= floor for size in sizes[:-1]) and len(groups) < len(files)
+    assert file_groups(files, min_points=1) == [[f] for f in files]
