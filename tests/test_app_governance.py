@@ -158,7 +158,7 @@ def test_explore__grid_panel_building_table_lists_the_organisation_serving_a_bui
     path = tmp_path / "bld.gpkg"
     save_project(project.with_table(s.ORGANISATIONS, pd.concat([orgs, pd.DataFrame([row])], ignore_index=True)), path)
     at = _page(path, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM,
-                                      state.SELECTED_GRID: GRID})
+                                      state.SELECTED_GRID: GRID, state.EXPLORE_BUILDINGS: True})
     at.run()
     assert not at.exception
     bld = next(df.value for df in at.dataframe if t("col.building_organisations", "zh") in df.value.columns)
