@@ -136,6 +136,23 @@ def seal_audit(table: pd.DataFrame, *, head: str, stored: Collection[str]) -> pd
     return out
 
 
+def keep_stored(stored: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """The audit log a store keeps when a project it did not load is saved over it.
+
+    Every stored row stays (the log is append-only); ``mine``'s chained rows that are not stored
+    follow them (``seal_audit`` then links them after the last stored row).
+    """
+    if stored.empty:
+        return mine
+    known = set(stored["row_hash"].map(_text)) if "row_hash" in stored.columns else set()
+    if "row_hash" in mine.columns:
+        hashes = mine["row_hash"].map(_text)
+        mine = mine[(hashes != "") & ~hashes.isin(known)]
+    else:
+        mine = mine.iloc[0:0]
+    return pd.concat([stored, mine], ignore_index=True) if len(mine) else stored.reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class AuditCheck:
     """What ``verify_audit`` found: ``ok``, rows checked, rows from before chaining, the first broken row."""

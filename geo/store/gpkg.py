@@ -54,7 +54,7 @@ except ImportError:  # pragma: no cover
 from geo import __version__
 from geo import schema as s
 from geo.accounts import ACCOUNT_FIELDS
-from geo.audit import log_event, project_counts, seal_audit
+from geo.audit import keep_stored, log_event, project_counts, seal_audit
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
 from geo.project import Project
 from geo.store.rows import frames_equal, is_geometry, match_rows
@@ -533,6 +533,9 @@ class GeoPackageStore:
             snap = _usable_snapshot(project, path)
             if snap is None and path.exists() and _has_bookkeeping(path):
                 snap = _snapshot_from_disk(path, project, expected_revision)
+                if snap is not None and s.AUDIT in snap.frames:  # the stored log stays: append-only
+                    audit = keep_stored(snap.frames[s.AUDIT], project.table(s.AUDIT))
+                    project = replace(project, tables={**project.tables, s.AUDIT: audit})
             if snap is None:
                 return _save_whole(project, path, expected_revision, user)
             return _save_changes(project, snap, path, expected_revision, user)
