@@ -15,6 +15,7 @@ from geo.audit import PERSONAL_DATA, localise_audit, read_audit, verify_audit
 from geo.errors import GeoInputError
 from geo.export_formats import to_csv_bytes
 from ui import state
+from ui.labels import account_role_label, audit_action_label, or_all
 from ui.common import current_project, project_path
 from ui.i18n import show_error, tr
 from ui.safe import plain, visible
@@ -26,13 +27,9 @@ K_USER, K_UNIT_FILTER, K_ACTION = "admin_filter_user", "admin_filter_unit", "adm
 FLASH = "admin_flash"
 
 
-def _role_label(role: str) -> str:
-    return tr(f"account_role.{role}")
-
-
 def _accounts_table() -> list:
     users = list_users(location=project_path())
-    rows = [{tr("ui.login.name"): visible(u.name), tr("ui.admin.role"): _role_label(u.role),
+    rows = [{tr("ui.login.name"): visible(u.name), tr("ui.admin.role"): account_role_label(u.role),
              tr("ui.admin.filter_unit"): f"{u.level}:{u.code}" if u.code else tr("ui.sidebar.whole_project"),
              tr("ui.admin.disabled_col"): u.disabled, tr("ui.admin.last_login"): u.last_login,
              tr("ui.admin.locked_until"): u.locked_until}
@@ -47,7 +44,7 @@ def _add_form() -> None:
         st.subheader(tr("ui.admin.add"))
         c1, c2 = st.columns(2)
         name = c1.text_input(tr("ui.login.name"), key=K_NAME, max_chars=64)
-        role = c2.selectbox(tr("ui.admin.role"), ROLES, key=K_ROLE, format_func=_role_label)
+        role = c2.selectbox(tr("ui.admin.role"), ROLES, key=K_ROLE, format_func=account_role_label)
         password = c1.text_input(tr("ui.login.password"), key=K_PW, type="password", max_chars=256)
         again = c2.text_input(tr("ui.admin.password_again"), key=K_PW2, type="password", max_chars=256)
         unit = c1.text_input(tr("ui.admin.unit"), key=K_UNIT, max_chars=40)
@@ -105,12 +102,10 @@ def _audit() -> None:
     actions = sorted({str(a) for a in log["action"].dropna()}) if len(log) else []
     c1, c2, c3 = st.columns(3)
     user = c1.selectbox(tr("ui.admin.filter_user"), ["", *users], key=K_USER,
-                        format_func=lambda v: visible(v) if v else tr("ui.admin.all"))
+                        format_func=or_all)
     unit = c2.text_input(tr("ui.admin.filter_unit"), key=K_UNIT_FILTER, max_chars=40).strip()
     action = c3.selectbox(tr("ui.admin.filter_action"), ["", *actions], key=K_ACTION,
-                          format_func=lambda v: localise_audit(pd.DataFrame({"action": [v], "to": [""]}),
-                                                               state.lang())["action"].iloc[0] if v
-                          else tr("ui.admin.all"))
+                          format_func=audit_action_label)
     shown = read_audit(project, user=user or None, action=action or None, unit=unit or None)
     st.dataframe(localise_audit(shown, state.lang()).map(visible), hide_index=True, width="stretch")
     st.download_button(tr("ui.admin.download"), to_csv_bytes(shown), file_name="audit.csv", mime="text/csv",
