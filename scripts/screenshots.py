@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from geo.messages import LANGS, t  # noqa: E402
-from tests.browser.server import CHROMIUM, streamlit_server  # noqa: E402
+from tests.browser.server import CHROMIUM, sign_in, streamlit_server  # noqa: E402
 
 OUT = ROOT / "docs" / "screens"
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -51,7 +51,7 @@ def shoot(url: str, out: Path = OUT) -> list[Path]:
         for lang in LANGS:
             page = browser.new_page(viewport=VIEWPORT, locale="zh-CN" if lang == "zh" else "en-GB")
             for _file, key, path in page_table():
-                page.goto(f"{url}/{'' if path == 'explore' else path}?lang={lang}")
+                sign_in(page, f"{url}/{'' if path == 'explore' else path}?lang={lang}")
                 page.locator("[data-testid='stSidebarNav']").get_by_role(
                     "link", name=t(key, lang)).wait_for(timeout=TIMEOUT_MS)
                 page.get_by_role("heading", level=1).first.wait_for(timeout=TIMEOUT_MS)

@@ -29,7 +29,6 @@ from geo.values import CONTROL_CHARACTERS, markdown_literal
 from layers import atlas
 from layers import print as lp
 from tests.app_fixtures import (
-from tests.app_login import signed_in
     COMM11,
     COMM12,
     COMM21,
@@ -48,6 +47,7 @@ from tests.app_login import signed_in
     hostile_project,
     save_hostile,
 )
+from tests.app_login import signed_in
 from ui import state
 from ui.safe import ZWSP, plain, visible
 

@@ -6,7 +6,7 @@ import pytest
 from geo import schema as s
 from geo.messages import t
 from geo.project import load_project, save_project
-from tests.browser.server import CHROMIUM, streamlit_server
+from tests.browser.server import CHROMIUM, sign_in, streamlit_server
 from tests.factories import tiny_project
 
 pytestmark = pytest.mark.browser
@@ -21,7 +21,7 @@ def test_edit_page_in_browser__add_undo_redo_lock_compare_save(tmp_path):
     with streamlit_server(path) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page()
-        page.goto(f"{url}/edit")
+        sign_in(page, f"{url}/edit")
         expect(page.get_by_role("heading", name=t("ui.nav.edit", "zh"))).to_be_visible(timeout=TIMEOUT_MS)
 
         def click(label: str, then: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from geo import schema as s
 from geo.project import load_project
-from tests.browser.server import CHROMIUM, streamlit_server
+from tests.browser.server import CHROMIUM, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
@@ -33,7 +33,7 @@ def test_import_wizard_in_browser__upload_declare_diff_and_update_the_open_proje
     with streamlit_server(project_file) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        page.goto(f"{url}/import")
+        sign_in(page, f"{url}/import")
         expect(page.get_by_role("heading", name="导入数据")).to_be_visible(timeout=TIMEOUT_MS)
         page.locator("input[type=file]").first.set_input_files(str(upload))
         crs_box = page.locator("[data-testid=stSelectbox]").filter(has_text=f"{upload.name} 的坐标系")
