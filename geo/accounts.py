@@ -222,8 +222,9 @@ def _audit(store: Any, *, actor: Scope, what: str, name: str, detail: str, actio
     from geo.audit import log_event, scope_key
 
     project = store.load(layers=[s.AUDIT])
+    scope = "" if action == LOCKOUT_ACTION else scope_key(actor)  # a lock-out is no one's act in a unit
     project = log_event(project, action=action, user=actor.user, obj=name, detail=detail, counts={what: 1},
-                        scope=scope_key(actor), scenario="-")
+                        scope=scope, scenario="-")
     store.save(project, user=actor.user)
 
 

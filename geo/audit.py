@@ -326,7 +326,11 @@ def log_personal_access(project: Project, *, scope: Scope, purpose: str, what: s
 
 
 def localise_audit(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The audit log for display: actions as labels and counts keys in ``lang`` (codes kept in the file)."""
+    """The audit log for display: actions as labels and counts keys in ``lang`` (codes kept in the file).
+
+    The hash chain columns are left out (they are for ``verify_audit`` and the CSV export).
+    """
+    log = log.drop(columns=[c for c in CHAIN_COLUMNS if c in log.columns])
     if log.empty:
         return log
     out = log.copy()

@@ -6,6 +6,7 @@ MESSAGES = {
     "edit.action.personal_data": {"zh": "查看/导出个人信息", "en": "personal data access"},
     "edit.action.account": {"zh": "账号管理", "en": "account change"},
     "edit.action.account_locked": {"zh": "账号锁定", "en": "account locked"},
+    "edit.col.scope": {"zh": "范围", "en": "scope"},
     "edit.count.disabled": {"zh": "停用", "en": "disabled"},
     "edit.count.enabled": {"zh": "启用", "en": "enabled"},
     "edit.count.reset": {"zh": "重置密码", "en": "password reset"},
