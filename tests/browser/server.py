@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_USER, BROWSER_PASSWORD = "browser", "browser-pass"
 LOGIN_NAME, LOGIN_PASSWORD, LOGIN_SUBMIT = (".st-key-login_name input", ".st-key-login_password input",
-                                            ".st-key-login_form button")
+                                            "[data-testid='stFormSubmitButton'] button")
 
 
 def ensure_browser_account(project: str | Path, *, name: str = BROWSER_USER, password: str = BROWSER_PASSWORD,
