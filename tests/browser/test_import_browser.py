@@ -8,7 +8,7 @@ import pytest
 
 from geo import schema as s
 from geo.project import load_project
-from tests.browser.server import CHROMIUM, sign_in, streamlit_server
+from tests.browser.server import CHROMIUM, ensure_browser_account, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
@@ -24,6 +24,7 @@ def test_import_wizard_in_browser__upload_declare_diff_and_update_the_open_proje
     assert main(["import", "--communities", str(KIT / "communities_amap.geojson"), "--communities-crs", "gcj02",
                  "--grids", str(KIT / "grids_baidu.geojson"), "--grids-crs", "bd09",
                  "--out", str(project_file)]) in (0, 1)
+    ensure_browser_account(project_file)  # the sign-in account (a save of the audit log) before the baseline
     before = load_project(project_file)
     doc = json.loads((KIT / "grids_baidu.geojson").read_text(encoding="utf-8"))
     doc["features"] = doc["features"][1:]  # one micro-grid dropped
