@@ -166,6 +166,8 @@ def check_role(store: Any, *, role: str, level: str | None, code: str | None) ->
         return None, None
     if role in (TOWN, COMMUNITY):
         level = role
+    elif code and level is None:  # a viewer of one unit: the level its code has in the project
+        level = "town" if str(code).strip() in _unit_codes(store, "town") else "community"
     if not code:
         if role == VIEWER and level is None:
             return None, None

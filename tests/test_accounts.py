@@ -77,6 +77,10 @@ def test_add_user__town_and_community_roles_need_an_existing_unit(location):
         assert _code(exc) == code
     viewer = add_user(location=location, name="view", password=PASSWORD, role=VIEWER)
     assert viewer.scope.whole_project and not viewer.scope.can_edit
+    town_viewer = add_user(location=location, name="view-t", password=PASSWORD, role=VIEWER, code=TOWN1)
+    assert (town_viewer.level, town_viewer.code) == ("town", TOWN1)
+    comm_viewer = add_user(location=location, name="view-c", password=PASSWORD, role=VIEWER, code=COMM11)
+    assert (comm_viewer.level, comm_viewer.code) == ("community", COMM11)
 
 
 @pytest.mark.parametrize("name", ["<img src=x onerror=alert(1)>", "a b", "名\x00字", "x\u202eevil", "",
@@ -312,3 +316,35 @@ def test_log_personal_access__writes_a_chained_row_with_user_scope_and_purpose(l
 
 def test_local_scope__is_the_command_lines_admin():
     assert LOCAL.is_admin and LOCAL.whole_project
+
+
+# --- the command line ---------------------------------------------------------------------------------
+def test_cli_users__add_from_stdin_list_disable_reset_with_exit_codes(gpkg, monkeypatch, capsys):
+    import io
+
+    from cli.main import main
+
+    assert main(["users", "list", gpkg]) == 0 and "users add" in capsys.readouterr().out  # how to add the first
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["users", "add", gpkg, "wang", "--role", "admin", "--password-stdin"]) == 0
+    assert main(["users", "add", gpkg, "t1", "--role", "town", "--unit", TOWN1, "--password", PASSWORD]) == 0
+    assert main(["users", "add", gpkg, "<b>x</b>", "--role", "admin", "--password", PASSWORD]) == 2
+    assert main(["users", "add", gpkg, "c1", "--role", "community", "--password", PASSWORD]) == 2  # no --unit
+    assert main(["users", "disable", gpkg, "t1"]) == 0
+    assert main(["users", "reset", gpkg, "nobody", "--password", PASSWORD]) == 2
+    capsys.readouterr()
+    assert main(["users", "list", gpkg]) == 0
+    out = capsys.readouterr().out
+    assert "wang" in out and f"town:{TOWN1}" in out and "argon2" not in out and PASSWORD not in out
+    assert authenticate(location=gpkg, name="wang", password=PASSWORD)
+    with pytest.raises(GeoInputError):
+        authenticate(location=gpkg, name="t1", password=PASSWORD)  # disabled
+
+
+def test_demo_accounts__documented_logins_on_a_demo_like_project(gpkg):
+    from geo.demo import DEMO_ADMIN, DEMO_COMMUNITY, DEMO_PASSWORD, DEMO_TOWN, add_demo_accounts
+
+    add_demo_accounts(load_project(gpkg), location=gpkg)
+    roles = {u.name: (u.role, u.level) for u in list_users(location=gpkg)}
+    assert roles == {DEMO_ADMIN: (ADMIN, None), DEMO_TOWN: (TOWN, "town"), DEMO_COMMUNITY: (COMMUNITY, "community")}
+    assert authenticate(location=gpkg, name=DEMO_ADMIN, password=DEMO_PASSWORD).role == ADMIN

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, lang: str) -> int:
     if action == "list":
         return _list(project, lang)
     if action == "add":
-        level = args.level if args.role == "viewer" else None
+        level = args.level if args.role == "viewer" else None  # a viewer's level is found from its unit code
         user = add_user(location=project, name=args.name, password=read_password(args, lang), role=args.role,
                         level=level, code=args.unit)
         unit = f" · {user.level}:{user.code}" if user.code else ""
