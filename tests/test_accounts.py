@@ -181,7 +181,8 @@ def test_account_changes__are_audited_with_the_actor(location):
     add_user(location=location, name="wang", password=PASSWORD, role=ADMIN)
     add_user(location=location, name="li", password=PASSWORD, role=VIEWER, actor=Scope(role=ADMIN, user="wang"))
     disable_user(location=location, name="li", actor=Scope(role=ADMIN, user="wang"))
-    log = read_audit(load_project(location), action="account").iloc[::-1]
+    table = load_project(location).table(s.AUDIT)  # in stored (chain) order
+    log = table[table["action"] == "account"]
     assert log[["user", "object", "scope"]].values.tolist() == [["", "wang", "project"], ["wang", "li", "project"],
                                                                 ["wang", "li", "project"]]
     assert PASSWORD not in log.to_csv()
