@@ -58,8 +58,8 @@ def _texts(at: AppTest) -> str:
 def test_login__a_project_without_accounts_says_how_to_add_the_first_admin_and_shows_no_data(project_file):
     at = _app(project_file)
     assert "users add" in _texts(at) and "--role admin" in _texts(at)
-    assert not at.text_input(key="login_name") if False else not [w for w in at.text_input if w.key == "login_name"]
-    assert state.ACCOUNT not in at.session_state and not at.get("deck_gl_json_chart")
+    assert not [w for w in at.text_input if w.key == "login_name"]  # no form: there is no one to sign in
+    assert state.ACCOUNT not in at.session_state and not at.dataframe
 
 
 def test_login__no_page_runs_before_sign_in(with_accounts):
