@@ -349,3 +349,20 @@ def test_demo_accounts__documented_logins_on_a_demo_like_project(gpkg):
     roles = {u.name: (u.role, u.level) for u in list_users(location=gpkg)}
     assert roles == {DEMO_ADMIN: (ADMIN, None), DEMO_TOWN: (TOWN, "town"), DEMO_COMMUNITY: (COMMUNITY, "community")}
     assert authenticate(location=gpkg, name=DEMO_ADMIN, password=DEMO_PASSWORD).role == ADMIN
+
+
+@pytest.fixture(params=STORE_KINDS)
+def fresh(request, tmp_path) -> str:
+    return make_location(request.param, tmp_path, "legacy")
+
+
+def test_audit__a_log_written_before_chaining_is_kept_and_new_rows_chain_after_it(fresh):
+    legacy = pd.DataFrame({"time": ["2024-01-01T00:00:00+00:00"] * 2, "user": ["甲", "乙"], "scenario": "基线",
+                           "action": "add", "object": ["G1", "G2"], "from": "", "to": "", "edit_id": ["e1", "e2"]})
+    store = open_store(fresh)
+    store.save(tiny_project().with_table(s.AUDIT, legacy))  # as an older GridAtlas left it, then one save
+    store.save(_logged(store.load(), 2), user="丙")
+    table = store.load().table(s.AUDIT)
+    assert table["edit_id"].tolist()[:2] == ["e1", "e2"] and len(table) == 2 + 1 + 2 + 1
+    check = verify_audit(store.load())
+    assert check.ok and check.unchained == 2
