@@ -69,7 +69,8 @@ def main() -> None:
         st.session_state[state.PROJECT_PATH] = pending
     _sidebar_start()
     if not login.is_signed_in():  # no account: the login form only, no page runs, no data is read
-        st.navigation(_pages(admin=False), position="hidden")  # keeps a deep link (/edit) for after sign-in
+        # every page registered (hidden, none runs) so a deep link (/edit, /admin) opens after sign-in
+        st.navigation(_pages(admin=True), position="hidden")
         login.render_login()
         return
     nav = st.navigation(_pages(admin=st.session_state[state.SCOPE].is_admin))

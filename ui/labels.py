@@ -178,3 +178,8 @@ def or_all(value: str) -> str:
 def audit_action_label(action: str) -> str:
     """An audit action's label (``geo.messages.action_label``), or 全部 / all for the blank choice."""
     return action_label(action, lang()) if action else tr("ui.admin.all")
+
+
+def level_or_auto(level: str) -> str:
+    """A viewer account's unit level, or 由代码判断 / from the code for the blank choice."""
+    return level_label(level) if level else tr("ui.admin.level_auto")

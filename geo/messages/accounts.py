@@ -161,6 +161,7 @@ MESSAGES = {
     "ui.admin.role": {"zh": "角色", "en": "Role"},
     "ui.admin.unit": {"zh": "所辖单元代码（镇街/社区角色必填）", "en": "Unit code (for town and community roles)"},
     "ui.admin.viewer_level": {"zh": "只读账号的单元层级", "en": "A viewer's unit level"},
+    "ui.admin.level_auto": {"zh": "由单元代码判断", "en": "from the unit code"},
     "ui.admin.password_again": {"zh": "再次输入密码", "en": "Password again"},
     "ui.admin.added": {"zh": "已添加 {name}。", "en": "Added {name}."},
     "ui.admin.manage": {"zh": "停用、启用或重置", "en": "Disable, enable or reset"},

@@ -15,7 +15,7 @@ from geo.audit import PERSONAL_DATA, localise_audit, read_audit, verify_audit
 from geo.errors import GeoInputError
 from geo.export_formats import to_csv_bytes
 from ui import state
-from ui.labels import account_role_label, audit_action_label, or_all
+from ui.labels import account_role_label, audit_action_label, level_or_auto, or_all
 from ui.common import current_project, project_path
 from ui.i18n import show_error, tr
 from ui.safe import plain, visible
@@ -48,7 +48,7 @@ def _add_form() -> None:
         password = c1.text_input(tr("ui.login.password"), key=K_PW, type="password", max_chars=256)
         again = c2.text_input(tr("ui.admin.password_again"), key=K_PW2, type="password", max_chars=256)
         unit = c1.text_input(tr("ui.admin.unit"), key=K_UNIT, max_chars=40)
-        level = c2.selectbox(tr("ui.admin.viewer_level"), ["", *UNIT_LEVELS], key=K_LEVEL)
+        level = c2.selectbox(tr("ui.admin.viewer_level"), ["", *UNIT_LEVELS], key=K_LEVEL, format_func=level_or_auto)
         if not st.form_submit_button(tr("ui.admin.add"), type="primary"):
             return
     try:
