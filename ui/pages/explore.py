@@ -290,9 +290,9 @@ def _kind_edit(project, grid_code: str) -> None:
         return
     try:
         edited = with_unit_kind(project, grid_code=grid_code, kind=choice,
-                                user=str(st.session_state.get(state.USER_NAME) or "").strip())
+                                user=state.account_name())
         save_project(edited, project_path(), expected_revision=project.revision,
-                     user=str(st.session_state.get(state.USER_NAME) or "").strip())
+                     user=state.account_name())
     except GeoInputError as exc:
         show_error(exc)
         return
