@@ -10,6 +10,7 @@ from geo import schema as s
 from geo.gridcodes import history_table
 from geo.messages import t
 from geo.project import load_project, save_project
+from tests.app_login import signed_in
 from tests.test_gridcodes import COMMUNITY, _project
 from ui import state
 
@@ -25,9 +26,8 @@ def project_file(tmp_path):
 
 
 def _app(path: Path, grid: str = GRID) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = signed_in(AppTest.from_file(PAGE, default_timeout=60), name="王测试")
     at.session_state[state.PROJECT_PATH] = str(path)
-    at.session_state[state.USER_NAME] = "王测试"
     at.run()
     assert not at.exception, at.exception
     at.selectbox(key=state.SELECTED_GRID).set_value(grid).run()

@@ -13,6 +13,7 @@ from geo import schema as s
 from geo.govprojects import read_projects
 from geo.messages import t
 from geo.project import load_project, save_project
+from tests.app_login import signed_in
 from geo.rollup import unit_figures
 from geo.selfgov import read_selfgov, selfgov_table
 from tests.fieldkit import fieldkit_project
@@ -55,7 +56,7 @@ def office(kit, tmp_path):
 
 
 def _wizard(project_file: Path, folder: Path) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = signed_in(AppTest.from_file(APP, default_timeout=120))
     at.session_state[state.PROJECT_PATH] = str(project_file)
     at.run()
     at.switch_page("ui/pages/import_wizard.py").run()
