@@ -338,18 +338,27 @@ def require_edit(scope: Scope, project: Project, *, grids: Iterable[str] = (), c
     if whole_project:
         msg = f"{scope.key} may not change the whole project"
         raise GeoInputError(msg, code="scope.whole_project_only", user=scope.user, unit=_scope_name(scope))
+    asked = {"grid": [str(c) for c in grids], "community": [str(c) for c in communities],
+             "town": [str(c) for c in towns], "volunteer": [str(c) for c in volunteers]}
+    if not any(asked.values()):
+        return
     units = scope_units(project, scope)
-    vols = project.layer(s.VOLUNTEERS)
-    visible = set(scoped(project, scope).layer(s.VOLUNTEERS).get(s.VOLUNTEER_ID, pd.Series(dtype=object))
-                  .astype(str)) if len(vols) else set()
-    for level, codes, allowed in (("grid", grids, units.grids), ("community", communities, units.communities),
-                                  ("town", towns, units.towns if scope.level == "town" else frozenset()),
-                                  ("volunteer", volunteers, frozenset(visible))):
-        outside = [str(c) for c in codes if str(c) not in (allowed or frozenset())]
+    visible = (frozenset(scoped(project, scope).layer(s.VOLUNTEERS).get(s.VOLUNTEER_ID, pd.Series(dtype=object))
+                         .astype(str)) if asked["volunteer"] else frozenset())
+    allowed = {"grid": units.grids, "community": units.communities,
+               "town": units.towns if scope.level == "town" else frozenset(), "volunteer": visible}
+    for level, codes in asked.items():
+        outside = [c for c in codes if c not in (allowed[level] or frozenset())]
         if outside:
             msg = f"{scope.key} may not change {level} {outside[0]!r}"
             raise GeoInputError(msg, code="scope.out_of_scope", user=scope.user, unit=_scope_name(scope),
                                 level=level, code_outside=outside[0])
+
+
+def require_records(scope: Scope, project: Project, records: Iterable[dict[str, Any]]) -> None:
+    """``require_edit`` for a session's edit records (``geo.records``): one that changes project metadata
+    (the active scenario, settings) changes the whole project; rows of other units are refused by the store."""
+    require_edit(scope, project, whole_project=any(bool(r.get("meta")) for r in records))
 
 
 def may_edit(scope: Scope, project: Project, **units: Any) -> bool:
@@ -387,12 +396,13 @@ def save_scoped(project: Project, location: Any, scope: Scope, *, expected_revis
 
 # --- personal data -------------------------------------------------------------------------------
 
-def reveal(project: Project, scope: Scope, *, purpose: str, obj: str = "", rows: int = 0) -> Project:
+def reveal(project: Project, scope: Scope, *, purpose: str, obj: str = "", rows: int = 0, user: str = "") -> Project:
     """The one gate to unmasked personal data: refuse roles that may not; else ``project`` with the access logged.
 
     Each access (``purpose``: view, export or print) is written to the audit log (action
     ``personal_data``) with the user, the scope and what was shown (``obj``, ``rows``); the caller
-    saves the returned project (or refuses to show the data when it cannot).
+    saves the returned project (or refuses to show the data when it cannot). ``user`` names who
+    asks when the scope has no user (the command line's ``LOCAL``).
 
     Raises
     ------
@@ -408,8 +418,9 @@ def reveal(project: Project, scope: Scope, *, purpose: str, obj: str = "", rows:
     if not scope.can_unmask:
         msg = f"user {scope.user!r} ({scope.role}) may not see personal data in full"
         raise GeoInputError(msg, code="scope.unmask_refused", user=scope.user, role=scope.role)
-    if not scope.user.strip():
+    who = (scope.user or user).strip()
+    if not who:
         msg = "personal data in full needs a signed-in user for the audit log"
         raise GeoInputError(msg, code="scope.no_user")
-    return log_event(project, action=PERSONAL_DATA, counts={"rows": rows}, user=scope.user, obj=obj,
+    return log_event(project, action=PERSONAL_DATA, counts={"rows": rows}, user=who, obj=obj,
                      detail=f"scope={scope.key}; purpose={purpose}")

@@ -46,5 +46,8 @@ def test_export_page__personal_export_needs_a_user_then_is_audited(app):
     assert not at.exception
     audit = load_project(path).table(s.AUDIT)
     logged = audit[audit["action"] != "save"]
-    assert logged["user"].tolist() == ["王主任"] and logged["action"].tolist() == ["export_personal"]
+    # the access (geo.access.reveal: user, scope, purpose) and the export itself
+    assert logged["user"].tolist() == ["王主任"] * 2
+    assert logged["action"].tolist() == ["personal_data", "export_personal"]
+    assert "purpose=export" in logged["from"].iloc[0]
     assert audit[["user", "action"]].iloc[-1].tolist() == ["王主任", "save"]

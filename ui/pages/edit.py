@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema as s
+from geo.access import require_records
 from geo.audit import localise_audit, read_audit
 from geo.edits import (
     Edit,
@@ -36,7 +37,8 @@ from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, sce
 from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import cached_project
+from ui.cached import cached_scoped_project
+from ui.common import allowed_to_edit, current_scope
 from ui.i18n import show_error, tr
 from ui.mapview import grid_locator_map
 from ui.safe import plain
@@ -152,6 +154,7 @@ def _undo_redo(project: Project, step: Any) -> None:
 def _save(path: str, disk: Project, *, merge: bool) -> None:
     history = _history()
     try:
+        require_records(current_scope(), disk, history.journal)
         outcome = save_edits(path, _base(disk), history.journal, merge=merge, user=_user())
     except GeoInputError as exc:  # ConflictError included: the conflict panel offers reload / merge
         show_error(exc)
@@ -438,11 +441,13 @@ def main() -> None:
         st.info(plain(tr("edit.page.no_project", file=path)))
         st.stop()
     try:
-        disk = cached_project(path)
+        disk = cached_scoped_project(path, current_scope())  # only the signed-in user's units
     except GeoInputError as exc:
         show_error(exc)
         st.stop()
         return
+    if not allowed_to_edit():  # a viewer is told why and sees nothing to edit
+        st.stop()
     _sync(disk, path)
     for kind, text in st.session_state.pop(FLASH, []):
         getattr(st, kind)(text)

@@ -12,14 +12,13 @@ from streamlit_folium import st_folium
 
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.project import save_project
 from geo.unitkinds import with_unit_kind
 from layers import style
 from layers.basemaps import TIANDITU
 from layers.web import safe_text
 from ui import labels, state
 from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel, warm_views
-from ui.common import current_project, project_path
+from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.i18n import show_error, tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
@@ -247,19 +246,19 @@ def _kind_edit(project, grid_code: str) -> None:
     """The unit kind of a micro-grid: a select that saves the project (audited) on change."""
     grids = project.layer(s.GRIDS)
     row = grids[grids[s.CODE].astype(str) == str(grid_code)]
-    if len(row) == 0 or str(row[s.LEVEL].iloc[0]) != s.LEVEL_MICRO:
+    if len(row) == 0 or str(row[s.LEVEL].iloc[0]) != s.LEVEL_MICRO or not current_scope().can_edit:
         return
     current = row[s.KIND].iloc[0] if s.KIND in row else None
     current = current if current in s.MICRO_KINDS else ""
     choice = st.selectbox(tr("ui.gov.kind_edit"), ("", *s.MICRO_KINDS), index=("", *s.MICRO_KINDS).index(current),
                           key=f"{state.EXPLORE_KIND_EDIT}_{grid_code}",
                           format_func=labels.unit_kind_label)
-    if choice == current:
+    if choice == current or not allowed_to_edit(grids=[grid_code]):
         return
     try:
         edited = with_unit_kind(project, grid_code=grid_code, kind=choice,
                                 user=str(st.session_state.get(state.USER_NAME) or "").strip())
-        save_project(edited, project_path(), expected_revision=project.revision,
+        save_current(edited, expected_revision=project.revision,
                      user=str(st.session_state.get(state.USER_NAME) or "").strip())
     except GeoInputError as exc:
         show_error(exc)

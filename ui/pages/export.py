@@ -6,10 +6,10 @@ import streamlit as st
 from geo import export_tables as tab
 from geo.errors import GeoInputError
 from geo.export import ExportOptions, export_bytes
-from geo.project import save_project
+from geo.access import reveal
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
 from ui import state
-from ui.common import current_project, project_path
+from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.i18n import show_error, show_notes, tr
 from ui.progress import progress_bar
 from ui.safe import plain
@@ -61,7 +61,7 @@ def _options(lang: str) -> ExportOptions:
                      {tr(f"export.ui.by_{v}"): v for v in ("grid", "community")}, ROSTER_BY)
         form = c3.selectbox(tr("export.cli.format"), ("md", "txt", "csv", "xlsx"), key=ROSTER_FORM)
     mask_names = st.checkbox(tr("export.ui.mask_names"), key=MASK_NAMES)
-    personal = st.checkbox(tr("export.ui.personal"), key=PERSONAL)
+    personal = current_scope().can_unmask and st.checkbox(tr("export.ui.personal"), key=PERSONAL)
     user = str(st.session_state.get(state.USER_NAME) or "").strip()
     if personal:
         st.warning(plain(tr("export.ui.personal_warning", user=user)) if user else tr("export.ui.need_user"))
@@ -73,11 +73,13 @@ def _prepare(options: ExportOptions) -> None:
     """Build the file; a personal export is logged (project saved) before its bytes are offered."""
     project = current_project()
     try:
+        base = reveal(project, current_scope(), purpose="export", obj=options.fmt,
+                      user=options.user) if options.include_personal \
+            else project  # the one gate to personal data in full: refused for viewers, logged
         with progress_bar() as progress:
-            result = export_bytes(project, options, progress=progress)
+            result = export_bytes(base, options, progress=progress)
         if result.audited:
-            save_project(result.project, project_path(), expected_revision=project.revision,
-                         user=options.user)
+            save_current(result.project, expected_revision=project.revision, user=options.user)
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -110,11 +112,11 @@ def _roundtrip_section() -> None:
     st.markdown("\n".join(f"- {plain(line)}" for line in lines))
     if diff.is_empty or diff.problems:
         return
-    if st.button(tr("export.ui.apply")):
+    if st.button(tr("export.ui.apply")) and allowed_to_edit():
         try:
             user = str(st.session_state.get(state.USER_NAME) or "")
             updated = apply_diff(project, diff, user=user, file=uploaded.name)
-            saved = save_project(updated, project_path(), expected_revision=project.revision, user=user)
+            saved = save_current(updated, expected_revision=project.revision, user=user)
         except GeoInputError as exc:
             show_error(exc)
             return
