@@ -46,6 +46,7 @@ UNIT_LEVELS = ("town", "community")  # the levels a scope may be limited to; Non
 _EDITORS = (ADMIN, CITY, TOWN, COMMUNITY)
 PERSONAL_DATA = "personal_data"  # audit action of every access to unmasked personal data
 PURPOSES = ("view", "export", "print")  # why personal data was shown in full (labels ``scope.purpose.<p>``)
+PROJECT_WIDE_META = ("settings", "scenario")  # metadata every unit shares: only a whole-project scope changes it
 SHARED_TABLES = (s.SCENARIOS,)  # tables of no unit every scope reads (scenario names and dates)
 
 
@@ -382,15 +383,22 @@ def save_scoped(project: Project, location: Any, scope: Scope, *, expected_revis
     ------
     GeoInputError
         ``scope.read_only``; ``scope.not_narrowed`` when a scoped user's project holds rows
-        outside the scope (it was not made by ``scoped``/``load_scoped``); the store's
-        ``store.out_of_scope`` for new rows of other units.
+        outside the scope (it was not made by ``scoped``/``load_scoped``);
+        ``scope.whole_project_only`` when it changes the settings or the active scenario (every
+        unit's); the store's ``store.out_of_scope`` for new rows of other units.
     """
     from geo.project import save_project
+    from geo.store import ProjectStore, open_store
 
     require_edit(scope, project)
     if not scope.whole_project and project.scope != scope:
         msg = f"a project of {scope.key} must be narrowed to it before it is saved"
         raise GeoInputError(msg, code="scope.not_narrowed", user=scope.user, unit=_scope_name(scope))
+    if not scope.whole_project:
+        store = location if isinstance(location, ProjectStore) else open_store(location)
+        stored = store.load(layers=[]).meta if store.exists() else {}
+        changed = [k for k in PROJECT_WIDE_META if project.meta.get(k) != stored.get(k)]
+        require_edit(scope, project, whole_project=bool(changed))
     return save_project(project, location, expected_revision=expected_revision, user=user or scope.user)
 
 

@@ -16,6 +16,7 @@ from geo.autogrid import DEFAULT_GENERAL_BAND, DEFAULT_MICRO_BAND, autogrid_proj
 from geo.errors import GeoInputError
 from geo.network import DEFAULT_CORRIDOR_M, read_network
 from geo.numbers import count_text, share_text
+from geo.access import PROJECT_WIDE_META
 from geo.project import Project
 from geo.rollup import reach_by_category
 from geo.siting import suggest_sites
@@ -61,8 +62,9 @@ def _pending(project: Project, kind: str) -> dict[str, Any] | None:
 def _applied(project: Project, pending: dict[str, Any]) -> Project:
     tables = {k: v for k, v in project.tables.items() if k not in pending["dropped"]}
     out = replace(project, layers={**project.layers, **pending["layers"]}, tables={**tables, **pending["tables"]})
-    # settings are the whole project's: a town or community user's run uses them without storing them
-    meta = {k: v for k, v in pending["meta"].items() if current_scope().whole_project or k != "settings"}
+    # settings and the active scenario are the whole project's: a town or community user's run uses them
+    # without storing them
+    meta = {k: v for k, v in pending["meta"].items() if current_scope().whole_project or k not in PROJECT_WIDE_META}
     return out.with_meta(**meta)
 
 
