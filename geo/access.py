@@ -39,6 +39,7 @@ from geo import schema as s
 from geo.errors import GeoInputError
 from geo.hierarchy import community_towns, grid_tree, text_or_none, unit_grid_codes
 from geo.project import Project
+from geo.values import CONTROL_CHARACTERS
 
 ADMIN, CITY, TOWN, COMMUNITY, VIEWER = "admin", "city", "town", "community", "viewer"
 ROLES = (ADMIN, CITY, TOWN, COMMUNITY, VIEWER)
@@ -298,10 +299,15 @@ def load_scoped(location: Any, scope: Scope, *, layers: Collection[str] | None =
 
 
 def _store_unit(scope: Scope) -> tuple[str | None, str | None]:
-    """The (town, community) a store reads for ``scope``; a scope without a code reads nothing ("")."""
+    """The (town, community) a store reads for ``scope``; a scope without a code reads nothing ("").
+
+    A code with control characters (a NUL ends a C string in the store's driver) names no stored
+    unit: control characters are removed from every code on import (``geo.values``).
+    """
     if scope.whole_project:
         return None, None
     code = str(scope.code or "")
+    code = "" if CONTROL_CHARACTERS.search(code) else code
     return (code, None) if scope.level == "town" else (None, code)
 
 

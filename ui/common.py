@@ -5,6 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo import schema as s
 from geo.access import NO_ACCESS, Scope, require_edit, save_scoped
 from geo.errors import GeoInputError
 from geo.project import Project
@@ -37,11 +38,18 @@ def current_project() -> Project:
         st.info(plain(tr("ui.no_project", file=path)))
         st.stop()
     try:
-        project = cached_scoped_project(path, current_scope())
+        scope = current_scope()
+        project = cached_scoped_project(path, scope)
     except GeoInputError as exc:
         show_error(exc)
         st.stop()
         raise  # unreachable: st.stop raises
+    if scope is NO_ACCESS:
+        st.info(tr("scope.no_access"))
+        st.stop()
+    if not scope.whole_project and project.layer(s.COMMUNITIES).empty:  # the account names no unit of this project
+        st.warning(plain(tr("scope.no_units", unit=f"{scope.level} {scope.code}", file=path)))
+        st.stop()
     return project
 
 

@@ -44,6 +44,11 @@ MESSAGES = {
         "zh": "请先登录：未登录时不显示任何数据。",
         "en": "Please sign in: no data is shown without a signed-in user.",
     },
+    "scope.no_units": {
+        "zh": "您的账号范围（{unit}）在项目 {file} 中没有任何单元，因此不显示数据。请管理员检查账号的镇街或社区代码。",
+        "en": "Your account's area ({unit}) has no unit in project {file}, so no data is shown. Ask an administrator "
+              "to check the account's town or community code.",
+    },
     "scope.purpose.view": {"zh": "查看", "en": "view"},
     "scope.purpose.export": {"zh": "导出", "en": "export"},
     "scope.purpose.print": {"zh": "打印", "en": "print"},

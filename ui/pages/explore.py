@@ -276,10 +276,20 @@ def _is_illustrative(project) -> bool:
                for gdf in layers if s.ILLUSTRATIVE in gdf.columns)
 
 
+def _held(project, sel: Selection) -> Selection:
+    """``sel``, or the whole view when it names a unit the (scoped) project does not hold: a stale or tampered key."""
+    for layer, code in ((s.TOWNS, sel.town), (s.COMMUNITIES, sel.community), (s.GRIDS, sel.grid)):
+        gdf = project.layer(layer)
+        if code is not None and (s.CODE not in gdf.columns or str(code) not in set(gdf[s.CODE].astype(str))):
+            select(Selection())
+            return Selection()
+    return sel
+
+
 @st.fragment  # a map click reruns the map and panel only, not the search and option widgets
 def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
-    sel = selection()
+    sel = _held(project, selection())
     figures = cached_figures(path, project, opts.category, opts.radius_m)
     panel = cached_panel(path, project, figures, sel, category=opts.category, radius_m=opts.radius_m,
                          lang=state.lang())
