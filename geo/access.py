@@ -87,7 +87,7 @@ class Scope:
 
 
 LOCAL = Scope(role=ADMIN, user="")  # the command line on the planner's own machine: the whole project
-NO_ACCESS = Scope(role=VIEWER, level="community", code="", user="")  # no signed-in user: no unit, no data
+NO_ACCESS = Scope(role=VIEWER, level="community", code=None, user="")  # no signed-in user: no unit, no data
 
 
 # --- the units a scope covers ----------------------------------------------------------------
@@ -306,9 +306,9 @@ def _store_unit(scope: Scope) -> tuple[str | None, str | None]:
     """
     if scope.whole_project:
         return None, None
-    code = str(scope.code or "")
-    code = "" if CONTROL_CHARACTERS.search(code) else code
-    return (code, None) if scope.level == "town" else (None, code)
+    unit = str(scope.code or "")
+    unit = "" if CONTROL_CHARACTERS.search(unit) else unit
+    return (unit, None) if scope.level == "town" else (None, unit)
 
 
 # --- edits -------------------------------------------------------------------------------------
@@ -410,6 +410,24 @@ def save_scoped(project: Project, location: Any, scope: Scope, *, expected_revis
 
 # --- personal data -------------------------------------------------------------------------------
 
+def require_unmask(scope: Scope, *, user: str = "") -> str:
+    """Refuse ``scope`` unmasked personal data unless its role may and someone is named; returns who asks.
+
+    Raises
+    ------
+    GeoInputError
+        ``scope.unmask_refused`` (a viewer) or ``scope.no_user``.
+    """
+    if not scope.can_unmask:
+        msg = f"user {scope.user!r} ({scope.role}) may not see personal data in full"
+        raise GeoInputError(msg, code="scope.unmask_refused", user=scope.user, role=scope.role)
+    who = (scope.user or user).strip()
+    if not who:
+        msg = "personal data in full needs a signed-in user for the audit log"
+        raise GeoInputError(msg, code="scope.no_user")
+    return who
+
+
 def reveal(project: Project, scope: Scope, *, purpose: str, obj: str = "", rows: int = 0, user: str = "") -> Project:
     """The one gate to unmasked personal data: refuse roles that may not; else ``project`` with the access logged.
 
@@ -429,12 +447,6 @@ def reveal(project: Project, scope: Scope, *, purpose: str, obj: str = "", rows:
     if purpose not in PURPOSES:
         msg = f"unknown purpose {purpose!r}"
         raise GeoInputError(msg, code="scope.unknown_purpose", purpose=str(purpose), known=list(PURPOSES))
-    if not scope.can_unmask:
-        msg = f"user {scope.user!r} ({scope.role}) may not see personal data in full"
-        raise GeoInputError(msg, code="scope.unmask_refused", user=scope.user, role=scope.role)
-    who = (scope.user or user).strip()
-    if not who:
-        msg = "personal data in full needs a signed-in user for the audit log"
-        raise GeoInputError(msg, code="scope.no_user")
+    who = require_unmask(scope, user=user)
     return log_event(project, action=PERSONAL_DATA, counts={"rows": rows}, user=who, obj=obj,
                      detail=f"scope={scope.key}; purpose={purpose}")

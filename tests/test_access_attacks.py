@@ -301,8 +301,9 @@ def viewer_tampers_the_personal_export_checkbox(ctx):
 
 @case
 def viewer_asks_geo_for_a_personal_export(ctx):
+    options = ExportOptions(fmt="csv", include_personal=True, user="访客", scope=VIEW_C11)
     with pytest.raises(GeoInputError) as err:
-        reveal(load_scoped(ctx.path, VIEW_C11), VIEW_C11, purpose="export")
+        export_bytes(load_scoped(ctx.path, VIEW_C11), options)
     assert err.value.code == "scope.unmask_refused"
 
 

@@ -48,6 +48,6 @@ def test_export_page__personal_export_needs_a_user_then_is_audited(app):
     logged = audit[audit["action"] != "save"]
     # the access (geo.access.reveal: user, scope, purpose) and the export itself
     assert logged["user"].tolist() == ["王主任"] * 2
-    assert logged["action"].tolist() == ["personal_data", "export_personal"]
-    assert "purpose=export" in logged["from"].iloc[0]
+    assert logged["action"].tolist() == ["export_personal", "personal_data"]
+    assert "purpose=export" in logged["from"].iloc[1]
     assert audit[["user", "action"]].iloc[-1].tolist() == ["王主任", "save"]

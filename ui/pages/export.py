@@ -6,7 +6,6 @@ import streamlit as st
 from geo import export_tables as tab
 from geo.errors import GeoInputError
 from geo.export import ExportOptions, export_bytes
-from geo.access import reveal
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
 from ui import state
 from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
@@ -66,18 +65,16 @@ def _options(lang: str) -> ExportOptions:
     if personal:
         st.warning(plain(tr("export.ui.personal_warning", user=user)) if user else tr("export.ui.need_user"))
     return ExportOptions(fmt=fmt, level=level or None, lang=lang, crs=crs or None, include_personal=personal,
-                         mask_names=mask_names, encoding=encoding, user=user, roster_by=by, roster_form=form)
+                         mask_names=mask_names, encoding=encoding, user=user, scope=current_scope(), roster_by=by,
+                         roster_form=form)
 
 
 def _prepare(options: ExportOptions) -> None:
     """Build the file; a personal export is logged (project saved) before its bytes are offered."""
     project = current_project()
     try:
-        base = reveal(project, current_scope(), purpose="export", obj=options.fmt,
-                      user=options.user) if options.include_personal \
-            else project  # the one gate to personal data in full: refused for viewers, logged
-        with progress_bar() as progress:
-            result = export_bytes(base, options, progress=progress)
+        with progress_bar() as progress:  # personal data in full: geo.access.reveal (refused for viewers, logged)
+            result = export_bytes(project, options, progress=progress)
         if result.audited:
             save_current(result.project, expected_revision=project.revision, user=options.user)
     except GeoInputError as exc:
