@@ -410,6 +410,26 @@ def save_scoped(project: Project, location: Any, scope: Scope, *, expected_revis
 
 # --- personal data -------------------------------------------------------------------------------
 
+def revealed_staff(project: Project, scope: Scope, grid_codes: list[str], *, user: str = ""
+                   ) -> tuple[Project, pd.DataFrame]:
+    """The staff of ``grid_codes`` with full phones, on request (``reveal``, purpose ``view``): the project
+    with the access logged (save it before showing the rows) and the rows. Grids outside ``scope`` are refused."""
+    from geo.explore import staff_rows
+
+    held = scope_units(project, scope).grids
+    if held is None:  # the whole project
+        held = frozenset(project.layer(s.GRIDS).get(s.CODE, pd.Series(dtype=object)).astype(str))
+    outside = sorted(set(map(str, grid_codes)) - held)
+    if outside:
+        msg = f"{scope.key} may not see grid {outside[0]!r}"
+        raise GeoInputError(msg, code="scope.out_of_scope", user=scope.user, unit=_scope_name(scope), level="grid",
+                            code_outside=outside[0])
+    rows = staff_rows(project, list(grid_codes), masked=False)
+    obj = ";".join(sorted(set(map(str, grid_codes))))[:500]
+    return reveal(project, scope, purpose="view", obj=obj, rows=len(rows), user=user), rows
+
+
+
 def require_unmask(scope: Scope, *, user: str = "") -> str:
     """Refuse ``scope`` unmasked personal data unless its role may and someone is named; returns who asks.
 

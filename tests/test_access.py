@@ -13,7 +13,7 @@ from hypothesis import strategies as hst
 from geo import schema as s
 from geo.access import (
     ADMIN, CITY, COMMUNITY, LOCAL, PERSONAL_DATA, ROLES, TOWN, VIEWER, Scope, load_scoped, may_edit, require_edit,
-    reveal, save_scoped, scope_units, scoped,
+    reveal, revealed_staff, save_scoped, scope_units, scoped,
 )
 from geo.errors import GeoInputError
 from geo.hierarchy import grid_tree
@@ -334,3 +334,24 @@ def test_scope_units__town_covers_its_communities_by_the_unit_tree(kit):
     comms = kit.layer(s.COMMUNITIES)
     assert units.communities == frozenset(comms.loc[comms[s.TOWN_CODE] == QIYUN, s.CODE])
     assert units.grids == frozenset(np.asarray(grid_tree(kit).query(f"{s.TOWN_CODE} == @QIYUN").index))
+
+
+def test_revealed_staff__full_phones_of_own_grids_with_the_access_logged(kit):
+    part = scoped(kit, community_scope())
+    codes = part.layer(s.GRIDS)[s.CODE].tolist()
+    logged, rows = revealed_staff(part, community_scope(), codes)
+    phones = set(kit.layer(s.VOLUNTEERS)[s.PHONE].astype(str))
+    assert len(rows) and set(rows[s.PHONE].astype(str)) <= phones  # in full
+    row = logged.table(s.AUDIT).iloc[-1]
+    assert (row["action"], row["user"]) == (PERSONAL_DATA, "社区员") and "purpose=view" in row["from"]
+
+
+def test_revealed_staff__refused_for_viewers_and_for_grids_outside(kit):
+    other = next(c for c in kit.layer(s.GRIDS)[s.CODE] if c not in set(scoped(kit, community_scope())
+                                                                            .layer(s.GRIDS)[s.CODE]))
+    with pytest.raises(GeoInputError) as err:
+        revealed_staff(kit, community_scope(role=VIEWER), [])
+    assert err.value.code == "scope.unmask_refused"
+    with pytest.raises(GeoInputError) as err:
+        revealed_staff(kit, community_scope(), [other])
+    assert err.value.code == "scope.out_of_scope"

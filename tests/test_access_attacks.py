@@ -421,6 +421,13 @@ def community_user_round_trip_into_another_community(ctx):
     assert diff.problems and diff.is_empty  # a grid the user cannot see is an unknown grid
 
 
+@case
+def viewer_has_no_full_phone_button(ctx):
+    at = page(ctx, "explore", VIEW_C11, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
+    assert not [b for b in at.button if b.key and b.key.startswith("explore_reveal")]
+    assert "13800000000" not in shown(at)
+
+
 @pytest.mark.parametrize("hostile", ["' OR '1'='1", "510184001001' --", "*", "**", "%", "..", "\x00", "<img src=x>"])
 def test_attack__hostile_unit_codes_hold_nothing(tmp_path, hostile):
     path = save_hostile(tmp_path / "p.gpkg")
@@ -510,3 +517,15 @@ def test_attack__an_account_of_a_unit_not_in_the_project_sees_a_message_and_no_d
     at = page(ctx, "explore", Scope(role=COMMUNITY, level="community", code="999999999999", user="x"))
     assert at.warning and not at.get("component_instance")
     assert_nothing_of(shown(at), (COMM11, "测试1镇", *NOT_C11))
+
+
+def test_attack__full_phones_on_request_are_logged_and_only_their_own(tmp_path):
+    path = save_hostile(tmp_path / "p.gpkg")
+    at = page(Ctx(path, tmp_path), "explore", C11, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
+    assert "13800000000" not in shown(at)  # masked until asked
+    next(b for b in at.button if b.key and b.key.startswith("explore_reveal")).click().run()
+    text = shown(at)
+    assert "13800000000" in text
+    assert_nothing_of(text, NOT_C11)
+    audit = load_project(path).table(s.AUDIT)
+    assert audit[audit["action"] == "personal_data"]["user"].tolist() == [C11.user]

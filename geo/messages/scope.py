@@ -49,6 +49,12 @@ MESSAGES = {
         "en": "Your account's area ({unit}) has no unit in project {file}, so no data is shown. Ask an administrator "
               "to check the account's town or community code.",
     },
+    "ui.panel.reveal": {"zh": "显示完整电话", "en": "Show full phone numbers"},
+    "ui.panel.reveal_help": {
+        "zh": "完整电话属于个人信息：每次查看都会以您的账号、范围和用途记入审计日志。",
+        "en": "Full phone numbers are personal data: each view is written to the audit log with your account, "
+              "area and purpose.",
+    },
     "scope.purpose.view": {"zh": "查看", "en": "view"},
     "scope.purpose.export": {"zh": "导出", "en": "export"},
     "scope.purpose.print": {"zh": "打印", "en": "print"},

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
+from geo.access import revealed_staff
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.unitkinds import with_unit_kind
@@ -126,6 +127,23 @@ def _legend(legend: LegendInfo) -> None:
                     unsafe_allow_html=True)
 
 
+def _reveal_staff(project, codes: list[str]) -> None:
+    """Full phones of the unit's staff, on request, for roles that may: the access is logged before they show."""
+    scope = current_scope()
+    if not scope.can_unmask or not st.button(tr("ui.panel.reveal"), key=f"explore_reveal_{len(codes)}_{codes[:1]}",
+                                             help=tr("ui.panel.reveal_help")):
+        return
+    user = str(st.session_state.get(state.USER_NAME) or "").strip()
+    try:
+        logged, rows = revealed_staff(project, scope, codes, user=user)
+        save_current(logged, expected_revision=project.revision, user=scope.user or user)
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    st.dataframe(pd.DataFrame({tr("ui.col.name"): rows[s.NAME], tr("ui.col.phone"): rows[s.PHONE]}),
+                 hide_index=True, width="stretch")
+
+
 def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
     level = sel.level
     chain = panel.chain
@@ -153,6 +171,7 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
                 tr("ui.col.name"): staff[s.NAME], tr("ui.col.tier"): staff[s.TIER].map(labels.tier_label),
                 tr("ui.col.phone"): staff[s.PHONE]})
             st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
+            _reveal_staff(project, panel.codes)
         else:
             st.caption(tr("ui.panel.staff_none"))
     if level == GRID:
