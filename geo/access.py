@@ -158,9 +158,11 @@ def _area(project: Project, scope: Scope, towns: frozenset[str], comms: frozense
 # --- which rows a scope holds ------------------------------------------------------------------
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` as stripped text, missing for None, NaN and blanks (``text_or_none``, vectorised)."""
     if column not in frame.columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return frame[column].map(text_or_none).astype(object)
+    text = frame[column].astype("string").str.strip()
+    return text.where(text != "", pd.NA)
 
 
 def _inside(frame: pd.DataFrame, area: Any) -> np.ndarray:
