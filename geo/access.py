@@ -399,7 +399,7 @@ def save_scoped(project: Project, location: Any, scope: Scope, *, expected_revis
     from geo.store import ProjectStore, open_store
 
     require_edit(scope, project)
-    if not scope.whole_project and project.scope != scope:
+    if not scope.whole_project and (project.scope is None or project.scope.key != scope.key):
         msg = f"a project of {scope.key} must be narrowed to it before it is saved"
         raise GeoInputError(msg, code="scope.not_narrowed", user=scope.user, unit=_scope_name(scope))
     if not scope.whole_project:

@@ -37,8 +37,11 @@ def _scoped(path: str, mtime_ns: int, scope) -> Project:
 
 
 def cached_scoped_project(path: str | Path, scope) -> Project:
-    """The project at ``path`` narrowed to ``scope`` (``geo.access.scoped``), once per saved version and scope."""
-    return _scoped(str(path), _mtime(path), scope)
+    """The project at ``path`` narrowed to ``scope`` (``geo.access.scoped``), once per saved version and unit
+    and role (users of one unit and role share it)."""
+    from dataclasses import replace
+
+    return _scoped(str(path), _mtime(path), replace(scope, user=""))
 
 
 def scope_key(project: Project) -> str:
