@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.messages import LANGS
 from layers.basemaps import AMAP, BASEMAPS, TIANDITU, basemap_spec
-from ui import labels, state
+from ui import labels, login, state
 from ui.i18n import tr
 
 ROOT = Path(__file__).resolve().parent
@@ -22,14 +22,28 @@ PAGE_TABLE = (
     ("import_wizard.py", "ui.nav.import", "import", ":material/upload_file:"),
     ("export.py", "ui.nav.export", "export", ":material/download:"),
     ("print.py", "ui.nav.print", "print", ":material/print:"),
+    ("admin.py", "ui.nav.admin", "admin", ":material/admin_panel_settings:"),  # admins only (_pages)
 )
+ADMIN_ONLY = ("admin",)
+
+
+def _pages(*, admin: bool) -> list:
+    """The pages that exist (the admin page only for an admin)."""
+    return [st.Page(str(PAGES / file), title=tr(key), url_path=url, icon=icon, default=(url == "explore"))
+            for file, key, url, icon in PAGE_TABLE
+            if (PAGES / file).exists() and (admin or url not in ADMIN_ONLY)]
+
+
+def _sidebar_start() -> None:
+    with st.sidebar:
+        st.radio(tr("ui.sidebar.language"), LANGS, key=state.LANG, horizontal=True,
+                 format_func=labels.language_label, on_change=state.remember_lang)
+        st.text_input(tr("ui.sidebar.project"), key=state.PROJECT_PATH, on_change=login.project_changed)
 
 
 def _sidebar() -> None:
     with st.sidebar:
-        st.radio(tr("ui.sidebar.language"), LANGS, key=state.LANG, horizontal=True,
-                 format_func=labels.language_label, on_change=state.remember_lang)
-        st.text_input(tr("ui.sidebar.project"), key=state.PROJECT_PATH)
+        login.sidebar_account()
         st.selectbox(tr("ui.sidebar.basemap"), BASEMAPS, key=state.BASEMAP,
                      format_func=labels.basemap_label)
         basemap = st.session_state[state.BASEMAP]
@@ -43,7 +57,6 @@ def _sidebar() -> None:
         if basemap != TIANDITU or st.session_state[state.TIANDITU_KEY].strip():
             spec = basemap_spec(basemap, tianditu_key=st.session_state[state.TIANDITU_KEY])
         st.caption(tr("ui.sidebar.online_note", host=spec.host) if spec else tr("ui.sidebar.offline_note"))
-        st.text_input(tr("ui.sidebar.user"), key=state.USER_NAME)
 
 
 def main() -> None:
@@ -54,9 +67,13 @@ def main() -> None:
     pending = st.session_state.pop("pending_project_path", None)  # set by the import wizard after a save
     if pending:
         st.session_state[state.PROJECT_PATH] = pending
-    pages = [st.Page(str(PAGES / file), title=tr(key), url_path=url, icon=icon, default=(url == "explore"))
-             for file, key, url, icon in PAGE_TABLE if (PAGES / file).exists()]
-    nav = st.navigation(pages)
+    _sidebar_start()
+    if not login.is_signed_in():  # no account: the login form only, no page runs, no data is read
+        # every page registered (hidden, none runs) so a deep link (/edit, /admin) opens after sign-in
+        st.navigation(_pages(admin=True), position="hidden")
+        login.render_login()
+        return
+    nav = st.navigation(_pages(admin=st.session_state[state.SCOPE].is_admin))
     _sidebar()
     nav.run()
 

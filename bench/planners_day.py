@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from geo import schema as s
 from geo.messages import label, t
 from geo.project import load_project
-from tests.browser.server import CHROMIUM, ROOT, streamlit_server
+from tests.browser.server import CHROMIUM, ROOT, sign_in, streamlit_server
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 TIMEOUT_MS = 90_000
@@ -185,7 +185,7 @@ def walk(page: Page, url: str, *, community_name: str, out: Path) -> Walk:
     """Walk a planner's day on an open ``page`` of the app at ``url``; downloads land in ``out``."""
     result = Walk()
     start = time.perf_counter()
-    page.goto(url)
+    sign_in(page, url)  # the walk starts at the login page
     _heading(page, _level_heading("city"))
     _map_box(page)
     result.add("open (city view, cold start)", "first page", time.perf_counter() - start)

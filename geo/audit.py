@@ -22,33 +22,193 @@ Two kinds of rows, one shape (``AUDIT_COLUMNS``):
 Scenario switches are edit records (``geo.scenarios.switch_scenario``) and reach the log with
 the other edits of a session (``geo.history.save_edits``). This module imports only the schema
 and the clock, so every geo module can log without an import cycle.
+
+Append-only, tied to the login (issue #15)
+-------------------------------------------
+``user`` is the signed-in account (the app) or the person at the machine (the command line);
+``scope`` the unit it acted in (``scope_key``: ``project``, ``town:<code>``, ``community:<code>``).
+Rows are a hash chain: each row stores the previous row's hash (``prev_hash``) and its own
+(``row_hash``, SHA-256 over ``prev_hash`` and its content), so ``verify_audit`` names the first
+row that was changed, removed or put in between. Every writer appends through
+``append_audit``, which links the new rows to the last one; a store links the rows it saves
+to the last row it holds (``seal_audit``, inside the save's transaction), so two sessions
+saving at once still make one chain, and the stores refuse UPDATE and DELETE on the table
+(SQLite triggers, PostgreSQL trigger). Rows written before chaining existed (no ``row_hash``)
+are accepted only before the first chained row. A chain without a secret key proves that
+rows were not changed *by GridAtlas or by someone who did not recompute every later hash*;
+someone who can rewrite the whole file can rewrite the whole chain: keep backups elsewhere.
+
+Personal-data accesses (``personal_data``: who, in which scope, for what purpose, what was
+shown or exported) are ordinary events (``log_personal_access``), so they are chained too.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from geo import schema as s
 from geo.messages import action_label, t
-from geo.values import now_iso
+from geo.values import now_iso, strip_controls
 
 if TYPE_CHECKING:
+    from geo.access import Scope
     from geo.project import Project
 
-AUDIT_COLUMNS = ("time", "user", "scenario", "action", "object", "from", "to", "edit_id")
-EVENT_ACTIONS = ("import", "point_grids", "staffing_run", "coverage_run", "autogrid", "save")
+CONTENT_COLUMNS = ("time", "user", "scenario", "action", "object", "from", "to", "edit_id", "scope")
+CHAIN_COLUMNS = ("prev_hash", "row_hash")
+AUDIT_COLUMNS = (*CONTENT_COLUMNS, *CHAIN_COLUMNS)
+PERSONAL_DATA = "personal_data"
+EVENT_ACTIONS = ("import", "point_grids", "staffing_run", "coverage_run", "autogrid", "save", PERSONAL_DATA,
+                 "account", "account_locked")
 COUNT_SEP = "; "
+GENESIS = ""  # the prev_hash of the first chained row
+
+
+def scope_key(scope: Scope | None) -> str:
+    """A scope as audit text: ``project`` (whole project), ``town:<code>`` or ``community:<code>``."""
+    if scope is None:
+        return ""
+    return "project" if scope.level is None else f"{scope.level}:{scope.code}"
+
+
+# --- the hash chain ------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def row_digest(row: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of ``prev_hash`` and the row's content columns (missing = empty text)."""
+    payload = json.dumps([prev_hash, *[_text(row.get(c)) for c in CONTENT_COLUMNS]], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _chain(rows: pd.DataFrame, head: str) -> pd.DataFrame:
+    """``rows`` linked one after the other, the first to ``head``."""
+    rows = rows.copy()
+    prevs, hashes = [], []
+    for record in rows.to_dict("records"):
+        prevs.append(head)
+        head = row_digest(record, head)
+        hashes.append(head)
+    rows["prev_hash"], rows["row_hash"] = prevs, hashes
+    return rows
+
+
+def last_hash(table: pd.DataFrame) -> str:
+    """The ``row_hash`` of the last chained row of an audit table (``GENESIS`` when none)."""
+    if "row_hash" not in table.columns or table.empty:
+        return GENESIS
+    hashes = [_text(h) for h in table["row_hash"].tolist()]
+    return next((h for h in reversed(hashes) if h), GENESIS)
+
+
+def seal_audit(table: pd.DataFrame, *, head: str, stored: Collection[str]) -> pd.DataFrame:
+    """The audit table with its rows that are not ``stored`` yet re-linked after ``head``.
+
+    A store calls it inside a save, with the hash of the last row it holds (``head``) and the
+    hashes of the rows it holds (``stored``): rows another session saved since this project was
+    loaded come before this session's new rows, and the chain stays one line. Rows without a
+    hash (written before chaining) are left as they are.
+    """
+    if "row_hash" not in table.columns or table.empty:
+        return table
+    hashes = table["row_hash"].map(_text)
+    new = (hashes != "") & ~hashes.isin(set(stored))
+    if not new.any():
+        return table
+    first = int(new.to_numpy().argmax())
+    if bool(new.iloc[first:].all()) and _text(table["prev_hash"].iloc[first]) == head:
+        return table  # already linked to what the store holds
+    out = table.copy()
+    positions = new.to_numpy().nonzero()[0]
+    linked = _chain(out.iloc[positions][list(CONTENT_COLUMNS)] if set(CONTENT_COLUMNS) <= set(out.columns)
+                    else out.iloc[positions].reindex(columns=list(CONTENT_COLUMNS)), head)
+    out.loc[out.index[positions], "prev_hash"] = linked["prev_hash"].to_numpy()
+    out.loc[out.index[positions], "row_hash"] = linked["row_hash"].to_numpy()
+    return out
+
+
+def keep_stored(stored: pd.DataFrame, mine: pd.DataFrame) -> pd.DataFrame:
+    """The audit log a store keeps when a project it did not load is saved over it.
+
+    Every stored row stays (the log is append-only); ``mine``'s chained rows that are not stored
+    follow them (``seal_audit`` then links them after the last stored row).
+    """
+    if stored.empty:
+        return mine
+    known = set(stored["row_hash"].map(_text)) if "row_hash" in stored.columns else set()
+    if "row_hash" in mine.columns:
+        hashes = mine["row_hash"].map(_text)
+        mine = mine[(hashes != "") & ~hashes.isin(known)]
+    else:
+        mine = mine.iloc[0:0]
+    return pd.concat([stored, mine], ignore_index=True) if len(mine) else stored.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """What ``verify_audit`` found: ``ok``, rows checked, rows from before chaining, the first broken row."""
+
+    ok: bool
+    rows: int
+    unchained: int = 0
+    broken_row: int | None = None  # 0-based position in the table as stored (its order)
+    reason: str = ""  # "changed" (content or hash edited), "link" (a row removed or put in between), "unchained"
+    time: str = ""
+    action: str = ""
+
+
+def verify_audit(project: Project) -> AuditCheck:
+    """Check the audit log's hash chain in stored order; name the first broken row.
+
+    A row is broken when its ``row_hash`` does not match its content (``changed``), when its
+    ``prev_hash`` is not the previous chained row's hash (``link``: a row was removed or put in
+    between), or when an unchained row follows a chained one (``unchained``).
+    """
+    table = project.table(s.AUDIT)
+    if table.empty:
+        return AuditCheck(ok=True, rows=0)
+    records = table.to_dict("records")
+    head, chained, unchained = GENESIS, False, 0
+    for i, row in enumerate(records):
+        own, prev = _text(row.get("row_hash")), _text(row.get("prev_hash"))
+        reason = ""
+        if not own:
+            if chained:
+                reason = "unchained"
+            else:
+                unchained += 1
+                continue
+        elif prev != head:
+            reason = "link"
+        elif row_digest(row, prev) != own:
+            reason = "changed"
+        if reason:
+            return AuditCheck(ok=False, rows=len(records), unchained=unchained, broken_row=i, reason=reason,
+                              time=_text(row.get("time")), action=_text(row.get("action")))
+        chained, head = True, own
+    return AuditCheck(ok=True, rows=len(records), unchained=unchained)
 
 
 def audit_rows(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """Audit rows for edit records (``geo.edits.make_record``), in the given order."""
+    """Audit rows for edit records (``geo.edits.make_record``), in the given order (not yet chained).
+
+    Control characters are removed from every field (a GeoPackage cuts text at NUL, and the
+    log is read by people): what is stored is what was hashed.
+    """
     rows = [{"time": r.get("time", ""), "user": r.get("user", ""), "scenario": r.get("scenario", ""),
              "action": r.get("action", ""), "object": r.get("object", ""), "from": r.get("from", ""),
-             "to": r.get("to", ""), "edit_id": r.get("id", "")} for r in records]
-    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS)).astype(str)
+             "to": r.get("to", ""), "edit_id": r.get("id", ""), "scope": r.get("scope", ""),
+             "prev_hash": "", "row_hash": ""} for r in records]
+    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS)).astype(str).map(strip_controls)
 
 
 def conflict_rows(conflicts: Iterable[dict[str, Any]], *, user: str, time: str) -> pd.DataFrame:
@@ -56,25 +216,34 @@ def conflict_rows(conflicts: Iterable[dict[str, Any]], *, user: str, time: str) 
     rows = [{"time": time, "user": user, "scenario": "", "action": "merge_conflict",
              "object": str(c.get("object", "")), "from": c.get("reason", ""),
              "to": ";".join(map(str, [*c.get("volunteers", []), *c.get("grids", [])])),
-             "edit_id": str(c.get("record", ""))} for c in conflicts]
-    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS)).astype(str)
+             "edit_id": str(c.get("record", "")), "scope": "", "prev_hash": "", "row_hash": ""} for c in conflicts]
+    return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS)).astype(str).map(strip_controls)
 
 
 def append_audit(project: Project, records: Iterable[dict[str, Any]], *,
                  conflicts: Iterable[dict[str, Any]] = (), user: str = "") -> Project:
-    """``project`` with audit rows for ``records`` (and merge ``conflicts``) appended to table ``audit``."""
+    """``project`` with audit rows for ``records`` (and merge ``conflicts``) appended to table ``audit``.
+
+    The one writer of audit rows: they are linked to the last row of the chain (``row_digest``).
+    """
     new = [audit_rows(records), conflict_rows(conflicts, user=user, time=now_iso())]
     new = [df for df in new if len(df)]
     if not new:
         return project
     old = project.table(s.AUDIT)
-    frames = ([old] if len(old) else []) + new
+    added = _chain(pd.concat(new, ignore_index=True) if len(new) > 1 else new[0], last_hash(old))
+    frames = ([old] if len(old) else []) + [added]
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
     return project.with_table(s.AUDIT, table)
 
 
-def read_audit(project: Project, *, scenario: str | None = None, user: str | None = None) -> pd.DataFrame:
-    """The audit log, newest first, optionally filtered by scenario and user."""
+def read_audit(project: Project, *, scenario: str | None = None, user: str | None = None,
+               action: str | None = None, unit: str | None = None) -> pd.DataFrame:
+    """The audit log, newest first, optionally filtered by scenario, user, action and unit.
+
+    ``unit`` (a town or community code) keeps rows whose scope is that unit or whose object
+    names it (edits of its grids, runs over its communities).
+    """
     log = project.table(s.AUDIT)
     if log.empty:
         return pd.DataFrame(columns=list(AUDIT_COLUMNS))
@@ -82,6 +251,11 @@ def read_audit(project: Project, *, scenario: str | None = None, user: str | Non
         log = log[log["scenario"] == scenario]
     if user is not None:
         log = log[log["user"] == user]
+    if action is not None:
+        log = log[log["action"] == action]
+    if unit:
+        scope = log["scope"].map(_text) if "scope" in log.columns else pd.Series("", index=log.index)
+        log = log[scope.str.endswith(f":{unit}") | log["object"].map(_text).str.contains(unit, regex=False)]
     return log.sort_values("time", ascending=False, kind="stable").reset_index(drop=True)
 
 
@@ -115,7 +289,7 @@ def project_counts(project: Project) -> dict[str, int]:
 
 
 def log_event(project: Project, *, action: str, counts: Mapping[str, float], user: str = "", obj: str = "",
-              detail: str = "", scenario: str | None = None, now: str | None = None) -> Project:
+              detail: str = "", scenario: str | None = None, now: str | None = None, scope: str = "") -> Project:
     """``project`` with one audit row for a whole operation (an import, a run, a save) appended.
 
     Parameters
@@ -131,15 +305,32 @@ def log_event(project: Project, *, action: str, counts: Mapping[str, float], use
         the source files of an import).
     scenario
         The scenario written; default the project's active scenario.
+    scope
+        The unit the user acted in (``scope_key``).
     """
     record = {"id": uuid.uuid4().hex, "time": now or now_iso(), "user": user,
               "scenario": scenario or project.active_scenario, "action": action, "object": obj,
-              "from": detail, "to": counts_text(counts)}
+              "from": detail, "to": counts_text(counts), "scope": scope}
     return append_audit(project, [record])
 
 
+def log_personal_access(project: Project, *, scope: Scope, purpose: str, what: str,
+                        counts: Mapping[str, float], now: str | None = None) -> Project:
+    """``project`` with one ``personal_data`` row: who (``scope.user``), in which scope, why, what.
+
+    ``what`` names what was shown or exported unmasked (e.g. ``volunteers.phone``); ``purpose``
+    is the reason the user gave (stored in ``from``); ``counts`` how many rows or people.
+    """
+    return log_event(project, action=PERSONAL_DATA, counts=counts, user=scope.user, obj=what, detail=purpose,
+                     scope=scope_key(scope), now=now)
+
+
 def localise_audit(log: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The audit log for display: actions as labels and counts keys in ``lang`` (codes kept in the file)."""
+    """The audit log for display: actions as labels and counts keys in ``lang`` (codes kept in the file).
+
+    The hash chain columns are left out (they are for ``verify_audit`` and the CSV export).
+    """
+    log = log.drop(columns=[c for c in CHAIN_COLUMNS if c in log.columns])
     if log.empty:
         return log
     out = log.copy()

@@ -282,4 +282,25 @@ def write_demo_project(out: str | Path, *, data_dir: Path | None = None, analyse
     out = Path(out)
     if out.exists():
         out.unlink()  # a fresh demo, not a new revision of an edited one
-    return save_project(project, out)
+    saved = save_project(project, out)
+    add_demo_accounts(saved, location=out)
+    return saved
+
+
+DEMO_PASSWORD = "demo1234"  # documented in the README and on the demo's login page: the demo only
+DEMO_ADMIN, DEMO_TOWN, DEMO_COMMUNITY = "demo", "town-demo", "community-demo"
+
+
+def add_demo_accounts(project: Project, *, location: str | Path) -> None:
+    """The demo's documented logins (password ``DEMO_PASSWORD``): an admin, a 镇街 user and a 社区 user.
+
+    The town and community are the first community (by code) and its town.
+    """
+    from geo.accounts import add_user
+    from geo.hierarchy import community_towns
+
+    comms = sorted(str(c) for c in project.layer(s.COMMUNITIES)[s.CODE])
+    town = str(community_towns(project).get(comms[0]))
+    add_user(location=location, name=DEMO_ADMIN, password=DEMO_PASSWORD, role="admin")
+    add_user(location=location, name=DEMO_TOWN, password=DEMO_PASSWORD, role="town", code=town)
+    add_user(location=location, name=DEMO_COMMUNITY, password=DEMO_PASSWORD, role="community", code=comms[0])

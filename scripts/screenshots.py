@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from geo.messages import LANGS, t  # noqa: E402
-from tests.browser.server import CHROMIUM, streamlit_server  # noqa: E402
+from geo.demo import DEMO_ADMIN, DEMO_PASSWORD  # noqa: E402
+from tests.browser.server import CHROMIUM, sign_in, streamlit_server  # noqa: E402
 
 OUT = ROOT / "docs" / "screens"
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -42,8 +43,8 @@ def _idle(page) -> None:
     page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
 
 
-def shoot(url: str, out: Path = OUT) -> list[Path]:
-    """Every page in every language of the app at ``url``; returns the files written."""
+def shoot(url: str, out: Path = OUT, *, only: tuple[str, ...] = ()) -> list[Path]:
+    """Every page (or the url paths ``only``) in every language of the app at ``url``; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as pw:
@@ -51,7 +52,10 @@ def shoot(url: str, out: Path = OUT) -> list[Path]:
         for lang in LANGS:
             page = browser.new_page(viewport=VIEWPORT, locale="zh-CN" if lang == "zh" else "en-GB")
             for _file, key, path in page_table():
-                page.goto(f"{url}/{'' if path == 'explore' else path}?lang={lang}")
+                if only and path not in only:
+                    continue
+                sign_in(page, f"{url}/{'' if path == 'explore' else path}?lang={lang}", name=DEMO_ADMIN,
+                        password=DEMO_PASSWORD)
                 page.locator("[data-testid='stSidebarNav']").get_by_role(
                     "link", name=t(key, lang)).wait_for(timeout=TIMEOUT_MS)
                 page.get_by_role("heading", level=1).first.wait_for(timeout=TIMEOUT_MS)
@@ -70,7 +74,7 @@ def shoot(url: str, out: Path = OUT) -> list[Path]:
 
 
 def main() -> int:
-    """Shoot every page on a copy of the demo (the app may write to the file it opens)."""
+    """Shoot every page (or those named: ``python scripts/screenshots.py admin``) on a copy of the demo."""
     demo = ROOT / "build" / "demo.gpkg"
     if not demo.exists():
         subprocess.run([sys.executable, "-m", "cli", "demo", "--out", str(demo)], cwd=ROOT, check=True)
@@ -78,7 +82,7 @@ def main() -> int:
     shutil.copy(demo, ROOT / project)
     try:
         with streamlit_server(project) as url:
-            shoot(url)
+            shoot(url, only=tuple(sys.argv[1:]))
     finally:
         (ROOT / project).unlink(missing_ok=True)
     return 0

@@ -32,28 +32,3 @@ def city_root(tmp_path_factory):
     build_city(scale=SMALL_CITY_SCALE, root=root)
     return root
 
-
-@pytest.fixture(autouse=True)
-def signed_in_admin(monkeypatch):
-    """Page tests run as the planner on their own machine (``geo.access.LOCAL``) unless they set a scope.
-
-    The app shows no data to a session without a scope (issue #15); tests of scopes and attacks
-    set ``at.session_state[state.SCOPE]`` themselves (or ``None`` for no access).
-    """
-    import sys
-
-    if "streamlit.testing.v1" not in sys.modules:  # no AppTest in this test: nothing to sign in
-        return
-    from streamlit.testing.v1 import AppTest
-
-    from geo.access import LOCAL
-    from ui import state
-
-    run = AppTest.run
-
-    def run_signed_in(self, *args, **kwargs):
-        if state.SCOPE not in self.session_state:
-            self.session_state[state.SCOPE] = LOCAL
-        return run(self, *args, **kwargs)
-
-    monkeypatch.setattr(AppTest, "run", run_signed_in)

@@ -32,6 +32,7 @@ from geo.records import make_record
 from geo.roundtrip import diff_assignments
 from geo.store import open_store
 from tests.app_fixtures import COMM11, COMM12, COMM21, COMM22, TOWN1, TOWN2, save_hostile
+from tests.app_login import signed_in
 from tests.stores import make_location
 from ui import state
 
@@ -65,8 +66,9 @@ class Ctx:
 def page(ctx: Ctx, name: str, scope: Scope | None, *, query: dict | None = None, **session) -> AppTest:
     """Run the app as ``scope`` (None: no signed-in user) with tampered ``session`` keys, on page ``name``."""
     at = AppTest.from_file(APP, default_timeout=90)
+    if scope is not None:  # signed in as the login page does (tests/app_login.py)
+        signed_in(at, name=scope.user or "user", role=scope.role, level=scope.level, code=scope.code)
     at.session_state[state.PROJECT_PATH] = str(ctx.path)
-    at.session_state[state.SCOPE] = scope
     for key, value in (query or {}).items():
         at.query_params[key] = value
     for key, value in session.items():
@@ -293,7 +295,7 @@ def community_user_exports_the_town_rollup(ctx):
 
 @case
 def viewer_tampers_the_personal_export_checkbox(ctx):
-    at = page(ctx, "export", VIEW_C11, **{"export_personal": True, state.USER_NAME: "访客"})
+    at = page(ctx, "export", VIEW_C11, **{"export_personal": True})
     at.button[0].click().run()
     text = xlsx_text(at.session_state["export_prepared"][2])
     assert "13800000000" not in text and "138****0000" in text  # masked: no personal data for a viewer

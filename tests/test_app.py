@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import schema as s
 from tests.app_fixtures import COMM11, GRID_M1, TOWN1, XSS_TEMPLATE, hostile_project, phones_of, save_hostile
+from tests.app_login import signed_in
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ def project_file(tmp_path):
 
 
 def _app(path: Path, **session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state[state.PROJECT_PATH] = str(path)
     for key, value in session.items():
         at.session_state[key] = value
@@ -182,7 +183,7 @@ def test_run__assignment_staffs_grids_and_saves(project_file):
 @pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_pages__each_runs_on_the_demo(page, demo_project_file):
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = signed_in(AppTest.from_file(APP, default_timeout=120))
     at.session_state[state.PROJECT_PATH] = str(demo_project_file)
     at.run()
     at.switch_page(page).run()
@@ -194,7 +195,7 @@ def test_explore__demo_payload_stays_small_and_masked(demo_project_file):
     from geo.project import load_project
 
     project = load_project(demo_project_file)
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = signed_in(AppTest.from_file(APP, default_timeout=120))
     at.session_state[state.PROJECT_PATH] = str(demo_project_file)
     at.run()
     script = _map_script(at)

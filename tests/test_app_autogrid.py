@@ -13,6 +13,7 @@ from geo import schema as s
 from geo.project import load_project, save_project
 from tests.app_fixtures import COMM11, GRID_M1, TOWN1, hostile_project
 from tests.factories import UTM, X0, Y0
+from tests.app_login import signed_in
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def project_file(tmp_path):
 
 
 def _run_page(path: Path, **session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = signed_in(AppTest.from_file(APP, default_timeout=120))
     at.session_state[state.PROJECT_PATH] = str(path)
     for key, value in session.items():
         at.session_state[key] = value

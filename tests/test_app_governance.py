@@ -14,6 +14,7 @@ from geo.numbers import count_text
 from geo.project import load_project, save_project
 from geo.rollup import unit_figures
 from tests.fieldkit import COMM, GRID, TOWN, governance_project
+from tests.app_login import signed_in
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ def project_file(tmp_path_factory):
 
 
 def _page(path: Path, page: str, **session) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "ui" / "pages" / page), default_timeout=90)
+    at = signed_in(AppTest.from_file(str(ROOT / "ui" / "pages" / page), default_timeout=90))
     at.session_state[state.PROJECT_PATH] = str(path)
     for key, value in session.items():
         at.session_state[key] = value

@@ -13,6 +13,7 @@ from geo.coverage import service_reach, with_coverage
 from geo.privacy import mask_name
 from geo.project import save_project
 from tests.app_fixtures import COMM11, POINT_TYPE, TOWN1, hostile_project
+from tests.app_login import TEST_USER, signed_in
 from ui import state
 from ui.safe import plain, visible
 
@@ -94,9 +95,8 @@ def _strings(node) -> list[str]:
 
 
 def _page_texts(path: Path, page: str, lang: str, **session) -> list[str]:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), name="tester")
     at.session_state[state.PROJECT_PATH] = str(path)
-    at.session_state[state.USER_NAME] = "tester"
     for key, value in session.items():
         at.session_state[key] = value
     at.query_params[state.LANG] = lang
@@ -109,7 +109,7 @@ def _page_texts(path: Path, page: str, lang: str, **session) -> list[str]:
 def _without_user_data(text: str, path: Path | None = None) -> str:
     if path is not None:  # the project file's path and name are the planner's own
         text = text.replace(str(path), " ").replace(path.name, " ")
-    for value in user_data():
+    for value in (*user_data(), TEST_USER):  # the signed-in account's name is the planner's own too
         text = text.replace(value, " ")
     return text
 
@@ -143,7 +143,7 @@ def test_run_preview__reads_in_english_after_a_coverage_rerun(project_file, tmp_
     import shutil
     path = tmp_path / project_file.name
     shutil.copy(project_file, path)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state[state.PROJECT_PATH] = str(path)
     at.switch_page("ui/pages/run.py")
     at.run()
@@ -162,9 +162,8 @@ def test_edit_page__tables_and_comparison_read_in_english(project_file, tmp_path
     import shutil
     path = tmp_path / project_file.name
     shutil.copy(project_file, path)
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60), name="tester")
     at.session_state[state.PROJECT_PATH] = str(path)
-    at.session_state[state.USER_NAME] = "tester"
     at.switch_page("ui/pages/edit.py")
     at.run()
     at.selectbox(key="edit_community").set_value(COMM11).run()

@@ -229,6 +229,10 @@ def test_localise_audit__every_logged_action_and_count_has_a_label_in_both_langu
     project, _ = autogrid_project(project, community_codes=[WANGJIANG])
     project = log_event(project, action="save",
                         counts={"revision": 1, s.VOLUNTEERS: 180, s.SERVICE_POINTS: 45})
+    project = log_event(project, action="personal_data", counts={"people": 3}, obj="volunteers.phone")
+    for action, what in (("account", "added"), ("account", "disabled"), ("account", "enabled"),
+                         ("account", "reset"), ("account_locked", "locked")):
+        project = log_event(project, action=action, counts={what: 1}, obj="someone")
     assert set(project.table(s.AUDIT)["action"]) == set(EVENT_ACTIONS)
     for lang in ("zh", "en"):
         shown = localise_audit(project.table(s.AUDIT), lang)

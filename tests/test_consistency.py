@@ -35,6 +35,7 @@ from geo.rollup import unit_figures
 from geo.scenarios import branch_scenario
 from geo.staffing import StaffingOptions, assign_project
 from tests.fieldkit import fieldkit_project, summary, volunteers_for
+from tests.app_login import signed_in
 
 FIGURES = ("households", "grids", "staffing", "coverage")
 SERVED = ("organisations", "gov_projects", "projects_done", "selfgov_bodies", "self_orgs", "conventions", "org_gaps")
@@ -127,7 +128,7 @@ def dashboard_texts(path: Path, project: Project) -> dict[tuple[str, str], dict[
     out = {}
     for level, code in units(project):
         sel = _selection(project, level, code)
-        at = AppTest.from_file(str(ROOT / "ui" / "pages" / "dashboard.py"), default_timeout=60)
+        at = signed_in(AppTest.from_file(str(ROOT / "ui" / "pages" / "dashboard.py"), default_timeout=60))
         at.session_state[state.PROJECT_PATH] = str(path)
         at.session_state[state.DASH_TOWN] = sel.town or ""
         at.session_state[state.DASH_COMMUNITY] = sel.community or ""

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from tests.app_login import signed_in
 
 from geo import schema as s
 from geo.edits import add_volunteer
@@ -26,9 +27,8 @@ def project_file(tmp_path, tiny_project):
 
 
 def _app(path: Path) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at = signed_in(AppTest.from_file(PAGE, default_timeout=TIMEOUT), name="王测试")
     at.session_state[state.PROJECT_PATH] = str(path)
-    at.session_state[state.USER_NAME] = "王测试"
     at.run()
     assert not at.exception, at.exception
     at.selectbox(key=state.SELECTED_GRID).set_value(GRID).run()
@@ -58,7 +58,7 @@ def test_edit_page__add_volunteer_updates_panel_and_masks_names(project_file):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_edit_page__title_is_its_menu_label(project_file, lang):
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at = signed_in(AppTest.from_file(PAGE, default_timeout=TIMEOUT))
     at.session_state[state.PROJECT_PATH] = str(project_file)
     at.session_state[state.LANG] = lang
     at.run()

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from geo import schema as s
 from geo.project import load_project, save_project
 from tests.test_export import with_assignments
+from tests.app_login import signed_in
 
 PAGE = str(Path(__file__).resolve().parents[1] / "ui" / "pages" / "export.py")
 
@@ -17,10 +18,9 @@ PAGE = str(Path(__file__).resolve().parents[1] / "ui" / "pages" / "export.py")
 def app(tiny_project, tmp_path):
     path = tmp_path / "p.gpkg"
     save_project(with_assignments(tiny_project), path)
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = signed_in(AppTest.from_file(PAGE, default_timeout=60), name="王主任")
     at.session_state["project_path"] = str(path)
     at.session_state["lang"] = "zh"
-    at.session_state["user_name"] = ""
     return at, path
 
 
@@ -35,13 +35,11 @@ def test_export_page__prepares_a_masked_xlsx_download(app):
     assert b"13800000000" not in data
 
 
-def test_export_page__personal_export_needs_a_user_then_is_audited(app):
+def test_export_page__personal_export_is_audited_as_the_signed_in_user(app):
     at, path = app
     at.run()
     at.checkbox(key="export_personal").check().run()
-    assert at.warning and at.button[0].disabled
-    at.session_state["user_name"] = "王主任"
-    at.run()
+    assert "王主任" in at.warning[0].value
     at.button[0].click().run()
     assert not at.exception
     audit = load_project(path).table(s.AUDIT)

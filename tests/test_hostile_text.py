@@ -47,6 +47,7 @@ from tests.app_fixtures import (
     hostile_project,
     save_hostile,
 )
+from tests.app_login import signed_in
 from ui import state
 from ui.safe import ZWSP, plain, visible
 
@@ -124,9 +125,8 @@ def hostile_file(tmp_path_factory):
 
 
 def _app(path: Path, page: str | None = None, **session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = signed_in(AppTest.from_file(APP, default_timeout=90), name=MD_IMAGE)  # the user name is shown too
     at.session_state[state.PROJECT_PATH] = str(path)
-    at.session_state[state.USER_NAME] = MD_IMAGE  # the user name is shown in warnings too
     for key, value in session.items():
         at.session_state[key] = value
     at.run()

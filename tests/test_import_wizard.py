@@ -13,6 +13,7 @@ from geo import schema as s
 from geo.project import load_project
 from ui import state
 from tests.shapes import SHAPES, as_lonlat, box
+from tests.app_login import signed_in
 from ui.safe import plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ def office_folder(tmp_path):
 
 
 def _wizard(tmp_path, folder: Path) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = signed_in(AppTest.from_file(APP, default_timeout=120))
     at.session_state[state.PROJECT_PATH] = str(tmp_path / "none.gpkg")
     at.run()
     at.switch_page("ui/pages/import_wizard.py").run()
@@ -128,7 +129,7 @@ def test_wizard__updates_the_open_project_with_a_diff_and_keeps_everything_else(
     doc["features"] = doc["features"][1:]  # one micro-grid dropped
     (folder / "grids_baidu.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
 
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = signed_in(AppTest.from_file(APP, default_timeout=120))
     at.session_state[state.PROJECT_PATH] = str(project_file)
     at.run()
     at.switch_page("ui/pages/import_wizard.py").run()

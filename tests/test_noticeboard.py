@@ -14,6 +14,7 @@ from geo.privacy import has_consent, notice_phone
 from layers import atlas
 from layers import print as lp
 from tests.test_buildings import _kit_with_roster
+from tests.app_login import signed_in
 
 GRID = "5101970010010103"  # 望江社区第1网格3号微网格
 LEADER, WORKER = "张飞志", "雷倩怡"  # its 兼职网格员 and its general grid's 专职网格员 (roster)
@@ -197,7 +198,7 @@ def test_print_page__notice_settings_and_consent_saved_to_the_project(tmp_path, 
                          {s.VOLUNTEER_ID: "V120", s.GRID_CODE: "510184001001-G1", s.ROLE: "worker"}])
     path = tmp_path / "p.gpkg"
     save_project(tiny_project.with_table(s.ASSIGNMENTS, rows), path)
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at = signed_in(AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90))
     at.session_state[state.PROJECT_PATH] = str(path)
     at.run()
     at.switch_page("ui/pages/print.py").run()

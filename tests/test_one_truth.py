@@ -15,6 +15,7 @@ from geo.printdata import city_unit, find_unit, map_page_data
 from geo.rollup import unit_figures
 from tests.fieldkit import fieldkit_project, summary
 from tests.test_consistency import analysed
+from tests.app_login import signed_in
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,7 @@ def test_dashboard__a_town_filter_counts_only_that_towns_people_and_points(kit, 
     path = tmp_path / "kit.gpkg"
     save_project(kit, path)
     town = summary()["towns"][2]["code"]
-    at = AppTest.from_file(str(ROOT / "ui" / "pages" / "dashboard.py"), default_timeout=60)
+    at = signed_in(AppTest.from_file(str(ROOT / "ui" / "pages" / "dashboard.py"), default_timeout=60))
     at.session_state[state.PROJECT_PATH] = str(path)
     at.session_state[state.DASH_TOWN] = town
     at.run()

@@ -12,6 +12,7 @@ from geo.messages import t
 from geo.rollup import unit_figures
 from layers.web import PointSpec, point_layer
 from tests.app_fixtures import COMM11, TOWN1, hostile_project, save_hostile
+from tests.app_login import signed_in
 from ui import state
 from ui.mapview import MapOptions, build_explore_map
 
@@ -25,7 +26,7 @@ def project_file(tmp_path):
 
 
 def _app(path: Path, page: str | None = None, **session) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = signed_in(AppTest.from_file(APP, default_timeout=60))
     at.session_state[state.PROJECT_PATH] = str(path)
     for key, value in session.items():
         at.session_state[key] = value
@@ -148,9 +149,8 @@ def plain_file(tmp_path, tiny_project):
 
 
 def _edit_app(path: Path) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "ui" / "pages" / "edit.py"), default_timeout=60)
+    at = signed_in(AppTest.from_file(str(ROOT / "ui" / "pages" / "edit.py"), default_timeout=60), name="王测试")
     at.session_state[state.PROJECT_PATH] = str(path)
-    at.session_state[state.USER_NAME] = "王测试"
     at.run()
     at.selectbox(key=state.SELECTED_GRID).set_value(EDIT_GRID).run()
     assert not at.exception, at.exception

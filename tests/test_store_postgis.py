@@ -22,6 +22,7 @@ from geo.messages import error_text
 from geo.store import open_store
 from geo.store.postgis import PostGISStore, diff_rows, row_hashes, split_location
 from tests.fieldkit import fieldkit_project
+from tests.app_login import signed_in
 
 pytestmark = pytest.mark.database
 ROOT = Path(__file__).resolve().parent.parent
@@ -354,7 +355,7 @@ def test_app__explore_page_opens_a_project_on_the_server(kit_url):
 
     from ui import state
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = signed_in(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
     at.session_state[state.PROJECT_PATH] = kit_url
     at.run()
     assert not at.exception

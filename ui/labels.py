@@ -1,7 +1,7 @@
 """Named ``format_func`` helpers for widgets (module-level so session state stays picklable)."""
 from __future__ import annotations
 
-from geo.messages import label
+from geo.messages import action_label, label
 from ui.i18n import tr
 from ui.safe import visible
 from ui.state import lang
@@ -163,3 +163,23 @@ def project_kind_label(value: str) -> str:
 def project_status_label(value: str) -> str:
     """Governance-project status label (``project_status.<value>``)."""
     return label("project_status", value, lang())
+
+
+def account_role_label(role: str) -> str:
+    """A sign-in account's role (``account_role.<value>``: 管理员, 市级, 镇街, 社区, 只读)."""
+    return tr(f"account_role.{role}")
+
+
+def or_all(value: str) -> str:
+    """A filter choice shown literally, or 全部 / all for the blank choice."""
+    return visible(value) if value else tr("ui.admin.all")
+
+
+def audit_action_label(action: str) -> str:
+    """An audit action's label (``geo.messages.action_label``), or 全部 / all for the blank choice."""
+    return action_label(action, lang()) if action else tr("ui.admin.all")
+
+
+def level_or_auto(level: str) -> str:
+    """A viewer account's unit level, or 由代码判断 / from the code for the blank choice."""
+    return level_label(level) if level else tr("ui.admin.level_auto")

@@ -10,9 +10,10 @@ from geo.store import is_database_url
 
 LANG = "lang"  # "zh" | "en"
 PROJECT_PATH = "project_path"  # str: the project .gpkg being worked on
-USER_NAME = "user_name"  # who edits (for the audit log)
 ACCOUNT = "account"  # geo.accounts.User of the signed-in user (set by the login page, issue #15)
 SCOPE = "scope"  # geo.access.Scope the signed-in user acts in (set by the login page; read by every page)
+LAST_SEEN = "last_seen"  # time.time() of the signed-in user's last run (idle timeout, ui/login.py)
+LOGIN_NOTICE = "login_notice"  # catalogue key shown once on the login page (expired, signed out, project changed)
 SELECTED_TOWN = "selected_town"  # town code or None
 SELECTED_COMMUNITY = "selected_community"  # community code or None
 SELECTED_GRID = "selected_grid"  # grid code or None
@@ -24,7 +25,7 @@ _ENV_PROJECT = os.environ.get("GRIDATLAS_PROJECT", "build/demo.gpkg")  # a .gpkg
 DEFAULT_PROJECT = _ENV_PROJECT if is_database_url(_ENV_PROJECT) else Path(_ENV_PROJECT)
 
 _DEFAULTS = {
-    LANG: "zh", PROJECT_PATH: str(DEFAULT_PROJECT), USER_NAME: "", SELECTED_TOWN: None,
+    LANG: "zh", PROJECT_PATH: str(DEFAULT_PROJECT), SELECTED_TOWN: None,
     SELECTED_COMMUNITY: None, SELECTED_GRID: None, BASEMAP: "none", TIANDITU_KEY: "", SCENARIO: None,
 }
 
@@ -45,6 +46,20 @@ def remember_lang() -> None:
 def lang() -> str:
     """The current UI language."""
     return st.session_state.get(LANG, "zh")
+
+
+def account_name() -> str:
+    """The signed-in account's name: the ``user`` of every audit row the app writes."""
+    account = st.session_state.get(ACCOUNT)
+    return str(getattr(account, "name", "") or "")
+
+
+def sign_out(notice: str | None = None) -> None:
+    """Forget the signed-in account and its scope (logout, idle timeout, another project)."""
+    for key in (ACCOUNT, SCOPE, LAST_SEEN):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state[LOGIN_NOTICE] = notice
 
 # --- explore/dashboard widget keys (widgets set their own defaults) ------------
 EXPLORE_METRIC = "explore_metric"

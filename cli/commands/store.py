@@ -1,7 +1,7 @@
 """``python -m cli store copy SRC DST [--force]``: copy a whole project between a GeoPackage and PostGIS.
 
 SRC and DST are each a ``.gpkg`` path or a ``postgresql://user@host/db?project=name`` URL (either
-direction, or between two databases). A project already at DST is never replaced unless
+direction, or between two databases), with its sign-in accounts (``geo.accounts``). A project already at DST is never replaced unless
 ``--force`` (a replaced GeoPackage is kept as a ``.bak-<stamp>`` copy beside it, as the other
 commands do). Exit codes: 0 copied, 2 refused or bad input, 3 internal error.
 """
@@ -58,6 +58,8 @@ def run(args: argparse.Namespace, lang: str) -> int:
             keep_backup(args.dst)
             Path(args.dst).unlink()
     saved = target.save(project, user=f"store copy {source.location}")
+    for account in source.read_accounts():  # sign-in accounts travel with the project (never as a layer)
+        target.write_account(account)
     rows = sum(len(df) for df in [*saved.layers.values(), *saved.tables.values()])
     print(t("cli.store.copied", lang, src=source.location, dst=target.location, revision=saved.revision,
             layers=len(saved.layers), tables=len(saved.tables), rows=rows))

@@ -15,7 +15,6 @@ MESSAGES = {
     "ui.sidebar.project": {"zh": "项目文件（.gpkg）", "en": "Project file (.gpkg)"},
     "ui.sidebar.basemap": {"zh": "底图", "en": "Basemap"},
     "ui.sidebar.tianditu_key": {"zh": "天地图密钥（tk）", "en": "Tianditu key (tk)"},
-    "ui.sidebar.user": {"zh": "操作人", "en": "Your name"},
     "ui.sidebar.offline_note": {
         "zh": "离线模式：不加载在线底图，所有资源由本机提供。",
         "en": "Offline: no online basemap; every asset is served by this machine.",

@@ -1,5 +1,9 @@
 """Where a project lives: one interface, two engines.
 
+Accounts (``geo.accounts``) live in each store's private table, read and written only by
+``read_accounts`` / ``write_account``: never a layer or table of ``Project``, so no export or
+print carries them.
+
 ``open_store(location)`` picks the engine from the location: a file path is a GeoPackage
 (the embedded default, no server), a ``postgresql://`` URL is a PostGIS database on an
 office server. Both implement ``ProjectStore``:
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -56,7 +60,18 @@ class ProjectStore(Protocol):
         """One layer (or table), filtered by unit, bounding box (WGS 84) and columns."""
 
     def save(self, project: Project, *, expected_revision: int | None = None, user: str = "") -> Project:
-        """Write what changed since ``project`` was loaded; return it as saved (new revision)."""
+        """Write what changed since ``project`` was loaded; return it as saved (new revision).
+
+        The audit table is append-only: a save that would change or remove audit rows raises
+        ``GeoInputError`` (``audit.append_only``); new rows are linked after the last stored
+        row (``geo.audit.seal_audit``) and the engine refuses UPDATE/DELETE on it.
+        """
+
+    def read_accounts(self) -> list[dict[str, Any]]:
+        """The sign-in accounts (``geo.accounts.ACCOUNT_FIELDS``): a private table, never part of ``load``."""
+
+    def write_account(self, row: dict[str, Any]) -> None:
+        """Insert or replace one account row, by name."""
 
 
 def is_database_url(location: str | Path) -> bool:

@@ -53,7 +53,8 @@ except ImportError:  # pragma: no cover
 
 from geo import __version__
 from geo import schema as s
-from geo.audit import log_event, project_counts
+from geo.accounts import ACCOUNT_FIELDS
+from geo.audit import keep_stored, log_event, project_counts, seal_audit
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
 from geo.project import Project
 from geo.store.rows import frames_equal, is_geometry, match_rows
@@ -65,7 +66,8 @@ from geo.values import now_iso
 STORE_TABLE = "gridatlas_store"  # key/value: the store's uuid (changes when the file is rewritten whole)
 UNITS_TABLE = "gridatlas_unit_revisions"  # unit -> last revision that changed it
 CHANGES_TABLE = "gridatlas_changes"  # (revision, unit, table_name): the change log
-BOOKKEEPING = (STORE_TABLE, UNITS_TABLE, CHANGES_TABLE)
+ACCOUNTS_TABLE = "gridatlas_accounts"  # geo.accounts: never registered in gpkg_contents, never in a Project
+BOOKKEEPING = (STORE_TABLE, UNITS_TABLE, CHANGES_TABLE, ACCOUNTS_TABLE)
 SAVE_KEYS = ("revision", "saved_at", "gridatlas_version")  # meta keys every save writes (no unit)
 GEOM = "geom"
 SRS_ID = 4326
@@ -493,6 +495,29 @@ class GeoPackageStore:
                                 bbox=box if spatial else None, columns=columns)
         return df
 
+    def read_accounts(self) -> list[dict[str, Any]]:
+        """The rows of the private accounts table (``geo.accounts``), none when it has none."""
+        path = self._real()
+        _check_file(path)
+        with folder_lock(path, exclusive=False), _open(path) as conn:
+            return _read_accounts(conn)
+
+    def write_account(self, row: dict[str, Any]) -> None:
+        """Insert or replace one account row (by name) in the private accounts table."""
+        path = self._real()
+        _check_file(path)
+        with folder_lock(path, exclusive=True), _open(path) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                _create_private(conn)
+                names = ", ".join(_quote(k) for k in ACCOUNT_FIELDS)
+                conn.execute(f"INSERT OR REPLACE INTO {ACCOUNTS_TABLE} ({names}) VALUES "
+                             f"({', '.join('?' * len(ACCOUNT_FIELDS))})", [row.get(k) for k in ACCOUNT_FIELDS])
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
     def save(self, project: Project, *, expected_revision: int | None = None, user: str = "") -> Project:
         """Write what changed since ``project`` was loaded; return it as saved (new revision).
 
@@ -508,9 +533,81 @@ class GeoPackageStore:
             snap = _usable_snapshot(project, path)
             if snap is None and path.exists() and _has_bookkeeping(path):
                 snap = _snapshot_from_disk(path, project, expected_revision)
+                if snap is not None and s.AUDIT in snap.frames:  # the stored log stays: append-only
+                    audit = keep_stored(snap.frames[s.AUDIT], project.table(s.AUDIT))
+                    project = replace(project, tables={**project.tables, s.AUDIT: audit})
             if snap is None:
                 return _save_whole(project, path, expected_revision, user)
             return _save_changes(project, snap, path, expected_revision, user)
+
+
+def _read_accounts(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (ACCOUNTS_TABLE,)).fetchone():
+        return []
+    names = ", ".join(_quote(k) for k in ACCOUNT_FIELDS)
+    return [dict(zip(ACCOUNT_FIELDS, r)) for r in conn.execute(f"SELECT {names} FROM {ACCOUNTS_TABLE} ORDER BY name")]
+
+
+def _carry_accounts(conn: sqlite3.Connection, old: Path) -> None:
+    """Copy the accounts of the file ``old`` (being rewritten whole) into the new file of ``conn``."""
+    conn.execute("ATTACH DATABASE ? AS old_file", (str(old),))
+    try:
+        found = conn.execute("SELECT 1 FROM old_file.sqlite_master WHERE type = 'table' AND name = ?",
+                             (ACCOUNTS_TABLE,)).fetchone()
+        if found:
+            names = ", ".join(_quote(k) for k in ACCOUNT_FIELDS)
+            conn.execute("BEGIN")
+            _create_private(conn)
+            conn.execute(f"INSERT OR REPLACE INTO main.{ACCOUNTS_TABLE} ({names}) SELECT {names} "
+                         f"FROM old_file.{ACCOUNTS_TABLE}")
+            conn.execute("COMMIT")
+    except sqlite3.DatabaseError:  # the old file is not SQLite: it had no accounts
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    finally:
+        conn.execute("DETACH DATABASE old_file")
+
+
+AUDIT_GUARD = "gridatlas_audit_append_only"
+
+
+def guard_audit(conn: sqlite3.Connection) -> None:
+    """Triggers refusing UPDATE and DELETE on the audit table (created once; DROP still works: see README)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (s.AUDIT,)).fetchone():
+        return
+    for op in ("UPDATE", "DELETE"):
+        conn.execute(f'CREATE TRIGGER IF NOT EXISTS "{AUDIT_GUARD}_{op.lower()}" BEFORE {op} ON {_quote(s.AUDIT)} '
+                     "BEGIN SELECT RAISE(ABORT, 'gridatlas: the audit log is append-only'); END")
+
+
+def _seal(conn: sqlite3.Connection, project: Project) -> Project:
+    """``project`` with its new audit rows linked after the last row the file holds (``geo.audit.seal_audit``)."""
+    if s.AUDIT not in project.tables or "row_hash" not in project.tables[s.AUDIT].columns:
+        return project
+    stored: list[str] = []
+    if s.AUDIT in _table_names(conn) and "row_hash" in _columns(conn, s.AUDIT):
+        stored = [str(r[0]) for r in conn.execute(f"SELECT row_hash FROM {_quote(s.AUDIT)} WHERE row_hash IS NOT NULL "
+                                                  "AND row_hash != '' ORDER BY fid")]
+    table = project.tables[s.AUDIT]
+    sealed = seal_audit(table, head=stored[-1] if stored else "", stored=stored)
+    return project if sealed is table else replace(project, tables={**project.tables, s.AUDIT: sealed})
+
+
+def _check_append_only(changes: list[_TableChange], path: Path) -> None:
+    """Refuse a save that would change or remove audit rows (``audit.append_only``)."""
+    for change in changes:
+        if change.name == s.AUDIT and (change.drop or len(change.delete_fids)):
+            msg = f"{path}: a save may only append to the audit log"
+            raise GeoInputError(msg, code="audit.append_only", table=s.AUDIT,
+                                rows=max(len(change.delete_fids), 1))
+
+
+def _create_private(conn: sqlite3.Connection) -> None:
+    """The accounts table (plain SQLite, not a GeoPackage table: GDAL and QGIS do not list it)."""
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {ACCOUNTS_TABLE} (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
+                 "level TEXT, code TEXT, password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, "
+                 "failed INTEGER NOT NULL DEFAULT 0, locked_until TEXT, created_at TEXT, updated_at TEXT, "
+                 "last_login TEXT)")
 
 
 @contextmanager
@@ -675,7 +772,10 @@ def _save_whole(project: Project, path: Path, expected_revision: int | None, use
         with _open(tmp) as conn:
             conn.execute("BEGIN")
             _create_bookkeeping(conn, store_id, saved.revision)
+            guard_audit(conn)
             conn.execute("COMMIT")
+            if path.exists():
+                _carry_accounts(conn, path)
             fids = {n: np.array([r[0] for r in conn.execute(f"SELECT fid FROM {_quote(n)} ORDER BY fid")],
                                 dtype="int64") for n in [*saved.layers, *saved.tables]}
         with open(tmp, "rb+") as fh:
@@ -864,8 +964,9 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
                    expected_revision: int | None, user: str) -> tuple[Project, bool]:
     disk = _disk_revision(conn)
     merged = disk != snap.revision
-    saved = _prepare(project, path, disk, user)
+    saved = _seal(conn, _prepare(project, path, disk, user))
     changes = _plan(saved, snap, conn)
+    _check_append_only(changes, path)
     units = _changed_units(changes, snap, saved, conn)
     meta_changed = {k for k, v in _meta_texts(saved.meta).items() if snap.meta.get(k) != v and k not in SAVE_KEYS}
     meta_removed = {k for k in snap.meta if k not in saved.meta}
@@ -888,6 +989,7 @@ def _write_changes(conn: sqlite3.Connection, project: Project, snap: Snapshot, p
                             unit_list=sorted(units), disk_revision=disk, our_revision=snap.revision) from exc
     _write_meta(conn, saved.meta, meta_changed | set(SAVE_KEYS), meta_removed)
     _log_units(conn, saved.revision, units or {})
+    guard_audit(conn)
     out = Snapshot(location=str(path), store_id=snap.store_id, revision=saved.revision, scope=snap.scope,
                    meta={**snap.meta, **_meta_texts(saved.meta)})
     for k in meta_removed:

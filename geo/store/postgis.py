@@ -56,7 +56,8 @@ import shapely
 
 from geo import __version__
 from geo import schema as s
-from geo.audit import log_event, project_counts
+from geo.accounts import ACCOUNT_FIELDS
+from geo.audit import keep_stored, log_event, project_counts, seal_audit
 from geo.errors import ConflictError, GeoInputError, ProjectFileError
 from geo.hierarchy import community_towns
 from geo.project import Project
@@ -68,6 +69,8 @@ DEFAULT_PROJECT = "gridatlas"
 PROJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,54}$")
 META_TABLE, CATALOGUE, UNITS, CHANGES = "ga_meta", "ga_catalogue", "ga_units", "ga_changes"
 ROW_IDS = "ga_row_ids"  # one sequence for the _id of every row of every table
+ACCOUNTS = "ga_accounts"  # geo.accounts: not in ga_catalogue, so never part of a loaded Project
+AUDIT_GUARD = "ga_audit_append_only"  # trigger function refusing UPDATE, DELETE and TRUNCATE of the audit log
 SNAPSHOT_ATTR = "gridatlas.store_rows"
 UNIT_PROJECT = "project"
 APPEND_ONLY = (s.AUDIT,)  # rows with no unit: never a conflict
@@ -488,13 +491,80 @@ class PostGISStore:
             saved = log_event(project, action="save", user=user, obj=self.location, now=now,
                               counts={"revision": new_rev, **project_counts(project)})
             saved = saved.with_meta(revision=new_rev, saved_at=now, gridatlas_version=__version__)
+            if not snaps:  # not loaded from here: the stored audit log stays (append-only)
+                saved = self._keep_audit(conn, saved)
+            saved = self._seal(conn, saved)
             writer = _Writer(self, conn, saved, base_rev=base_rev, own=own, new_rev=new_rev, user=user, now=now)
             frames = writer.write_frames()
             meta = writer.write_meta()
             writer.check_and_stamp_units()
+            self._guard_audit(conn)
             frames = writer.pull_others(frames)  # the returned project holds the others' saves too
         return Project(layers={k: v for k, v in frames.items() if k in saved.layers},
                        tables={k: v for k, v in frames.items() if k in saved.tables}, meta=meta)
+
+    def _seal(self, conn: Any, project: Project) -> Project:
+        """``project`` with its new audit rows linked after the last stored row (``geo.audit.seal_audit``)."""
+        table = project.tables.get(s.AUDIT)
+        if table is None or "row_hash" not in table.columns:
+            return project
+        entry = self._catalogue(conn).get(s.AUDIT)
+        stored: list[str] = []
+        if entry is not None and any(c[0] == "row_hash" for c in entry["columns"]):
+            stored = [r[0] for r in conn.execute(self._sql(
+                "SELECT row_hash FROM {t} WHERE coalesce(row_hash, '') != '' ORDER BY _pos, _id", t=s.AUDIT))]
+        sealed = seal_audit(table, head=stored[-1] if stored else "", stored=stored)
+        if sealed is table:
+            return project
+        return replace(project, tables={**project.tables, s.AUDIT: sealed})
+
+    def _keep_audit(self, conn: Any, project: Project) -> Project:
+        entry = self._catalogue(conn).get(s.AUDIT)
+        if entry is None:
+            return project
+        stored = self._read(conn, s.AUDIT, entry, town=None, community=None, snapshot=None)
+        audit = keep_stored(stored, project.table(s.AUDIT))
+        return replace(project, tables={**project.tables, s.AUDIT: audit})
+
+    def _guard_audit(self, conn: Any) -> None:
+        """A trigger refusing UPDATE, DELETE and TRUNCATE of the audit log (the table's owner can drop it: README)."""
+        from psycopg import sql
+
+        if s.AUDIT not in self._catalogue(conn):
+            return
+        fn = self._q(AUDIT_GUARD)
+        conn.execute(sql.SQL("CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                             "RAISE EXCEPTION 'gridatlas: the audit log is append-only'; END $$").format(f=fn))
+        for name, when in ((AUDIT_GUARD, "BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW"),
+                           (f"{AUDIT_GUARD}_truncate", "BEFORE TRUNCATE ON {t} FOR EACH STATEMENT")):
+            conn.execute(sql.SQL("CREATE OR REPLACE TRIGGER {n} " + when + " EXECUTE FUNCTION {f}()").format(
+                n=sql.Identifier(name), t=self._q(s.AUDIT), f=fn))
+
+    # accounts ------------------------------------------------------------------------------------
+    def read_accounts(self) -> list[dict[str, Any]]:
+        """The rows of the private accounts table (``geo.accounts``), none when it has none."""
+        with self._connect() as conn:
+            self._require(conn)
+            found = conn.execute("SELECT to_regclass(%s)", (f'"{self.project_name}".{ACCOUNTS}',)).fetchone()
+            if not found or found[0] is None:
+                return []
+            cols = ", ".join(f'"{k}"' for k in ACCOUNT_FIELDS)
+            rows = conn.execute(self._sql(f"SELECT {cols} FROM {{a}} ORDER BY name", a=ACCOUNTS)).fetchall()
+        return [dict(zip(ACCOUNT_FIELDS, r)) for r in rows]
+
+    def write_account(self, row: dict[str, Any]) -> None:
+        """Insert or replace one account row (by name) in the private accounts table."""
+        with self._connect() as conn, conn.transaction():
+            self._require(conn)
+            conn.execute(self._sql(
+                "CREATE TABLE IF NOT EXISTS {a} (name text PRIMARY KEY, role text NOT NULL, level text, code text,"
+                " password_hash text NOT NULL, disabled int NOT NULL DEFAULT 0, failed int NOT NULL DEFAULT 0,"
+                " locked_until text, created_at text, updated_at text, last_login text)", a=ACCOUNTS))
+            cols = ", ".join(f'"{k}"' for k in ACCOUNT_FIELDS)
+            updates = ", ".join(f'"{k}" = EXCLUDED."{k}"' for k in ACCOUNT_FIELDS if k != "name")
+            conn.execute(self._sql(f"INSERT INTO {{a}} ({cols}) VALUES ({', '.join(['%s'] * len(ACCOUNT_FIELDS))})"
+                                   f" ON CONFLICT (name) DO UPDATE SET {updates}", a=ACCOUNTS),
+                         [row.get(k) for k in ACCOUNT_FIELDS])
 
     def drop(self) -> None:
         """Delete this project (its whole schema). For ``store copy --force``."""
@@ -569,6 +639,8 @@ class _Writer:
         ids, pos, _, units = base
         diff = diff_rows(before=base[2], after=hashes)
         final_pos = _interpolated(diff.kept, pos)
+        if name in APPEND_ONLY:
+            final_pos = self._append_positions(name, diff, final_pos)
         renumber = len(final_pos) > 1 and not bool(np.all(np.diff(final_pos) > 0))
         if renumber:  # kept rows were reordered: number every row afresh
             final_pos = np.arange(len(hashes), dtype=np.float64)
@@ -588,6 +660,25 @@ class _Writer:
         return _attach(df.copy(deep=False), RowSnapshot(
             store=self.store._store_id, table=name, ids=final_ids, pos=final_pos, hashes=hashes, units=final_units,
             scope=self.scope, base=self.base_out, own=self.own_out))
+
+    def _append_positions(self, name: str, diff: RowDiff, final_pos: np.ndarray) -> np.ndarray:
+        """Refuse removed rows of an append-only table; put its new rows after every stored row.
+
+        Another session may have appended since this project was loaded: its rows stay before ours,
+        in the order ``geo.audit.seal_audit`` linked the chain.
+        """
+        if len(diff.deleted):
+            msg = f"{self.store.location}: a save may only append to {name}"
+            raise GeoInputError(msg, code="audit.append_only", table=name, rows=len(diff.deleted))
+        new = diff.inserted
+        if not len(new):
+            return final_pos
+        top = self.conn.execute(sql_of(self, "SELECT max(_pos) FROM {t}", name)).fetchone()[0]
+        kept = final_pos[diff.kept >= 0]
+        start = max([float(top) if top is not None else -1.0, *(kept.tolist()[-1:])]) + 1
+        out = final_pos.copy()
+        out[new] = start + np.arange(len(new), dtype=np.float64)
+        return out
 
     def _delete(self, name: str, rows: np.ndarray, base: tuple) -> None:
         if not len(rows):

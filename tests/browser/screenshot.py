@@ -5,7 +5,7 @@ import sys
 
 from playwright.sync_api import sync_playwright
 
-from tests.browser.server import CHROMIUM, ROOT, streamlit_server
+from tests.browser.server import CHROMIUM, ROOT, sign_in, streamlit_server
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 
@@ -16,7 +16,7 @@ def main(project: str = "build/demo.gpkg", out: str = "docs/screenshot.png") -> 
     with streamlit_server(ROOT / project) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-        page.goto(url)
+        sign_in(page, url)
         page.get_by_role("heading", name="地图浏览").wait_for(timeout=60_000)
         page.locator(MAP_IFRAME).first.wait_for(timeout=60_000)
         page.wait_for_timeout(6000)

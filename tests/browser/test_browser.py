@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.app_fixtures import save_hostile
-from tests.browser.server import CHROMIUM, streamlit_server
+from tests.browser.server import CHROMIUM, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -29,7 +29,7 @@ def page(app_url):
         pg.dialogs, pg.requests = [], []
         pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
         pg.on("request", lambda r: pg.requests.append(r.url))
-        pg.goto(app_url)
+        sign_in(pg, app_url)
         yield pg
         browser.close()
 

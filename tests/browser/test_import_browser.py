@@ -8,7 +8,7 @@ import pytest
 
 from geo import schema as s
 from geo.project import load_project
-from tests.browser.server import CHROMIUM, streamlit_server
+from tests.browser.server import CHROMIUM, ensure_browser_account, sign_in, streamlit_server
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 60_000
@@ -24,6 +24,7 @@ def test_import_wizard_in_browser__upload_declare_diff_and_update_the_open_proje
     assert main(["import", "--communities", str(KIT / "communities_amap.geojson"), "--communities-crs", "gcj02",
                  "--grids", str(KIT / "grids_baidu.geojson"), "--grids-crs", "bd09",
                  "--out", str(project_file)]) in (0, 1)
+    ensure_browser_account(project_file)  # the sign-in account (a save of the audit log) before the baseline
     before = load_project(project_file)
     doc = json.loads((KIT / "grids_baidu.geojson").read_text(encoding="utf-8"))
     doc["features"] = doc["features"][1:]  # one micro-grid dropped
@@ -33,7 +34,7 @@ def test_import_wizard_in_browser__upload_declare_diff_and_update_the_open_proje
     with streamlit_server(project_file) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        page.goto(f"{url}/import")
+        sign_in(page, f"{url}/import")
         expect(page.get_by_role("heading", name="导入数据")).to_be_visible(timeout=TIMEOUT_MS)
         page.locator("input[type=file]").first.set_input_files(str(upload))
         crs_box = page.locator("[data-testid=stSelectbox]").filter(has_text=f"{upload.name} 的坐标系")

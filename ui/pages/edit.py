@@ -59,7 +59,7 @@ K_SC_NAME, K_SC_PICK, K_CMP_A, K_CMP_B = "edit_scenario_name", "edit_scenario_pi
 
 
 def _user() -> str:
-    return str(st.session_state.get(state.USER_NAME) or "").strip() or tr("edit.anonymous")
+    return state.account_name() or tr("edit.anonymous")
 
 
 def _action_label(action: str) -> str:
@@ -451,7 +451,7 @@ def main() -> None:
     _sync(disk, path)
     for kind, text in st.session_state.pop(FLASH, []):
         getattr(st, kind)(text)
-    if not str(st.session_state.get(state.USER_NAME) or "").strip():
+    if not state.account_name():
         st.info(tr("edit.page.user_missing"))
     _conflict_panel(path, disk)
     project = _current(disk)

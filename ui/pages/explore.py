@@ -133,10 +133,9 @@ def _reveal_staff(project, codes: list[str]) -> None:
     if not scope.can_unmask or not st.button(tr("ui.panel.reveal"), key=f"explore_reveal_{len(codes)}_{codes[:1]}",
                                              help=tr("ui.panel.reveal_help")):
         return
-    user = str(st.session_state.get(state.USER_NAME) or "").strip()
     try:
-        logged, rows = revealed_staff(project, scope, codes, user=user)
-        save_current(logged, expected_revision=project.revision, user=scope.user or user)
+        logged, rows = revealed_staff(project, scope, codes, user=state.account_name())
+        save_current(logged, expected_revision=project.revision, user=state.account_name())
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -276,9 +275,8 @@ def _kind_edit(project, grid_code: str) -> None:
         return
     try:
         edited = with_unit_kind(project, grid_code=grid_code, kind=choice,
-                                user=str(st.session_state.get(state.USER_NAME) or "").strip())
-        save_current(edited, expected_revision=project.revision,
-                     user=str(st.session_state.get(state.USER_NAME) or "").strip())
+                                user=state.account_name())
+        save_current(edited, expected_revision=project.revision, user=state.account_name())
     except GeoInputError as exc:
         show_error(exc)
         return

@@ -61,7 +61,7 @@ def _options(lang: str) -> ExportOptions:
         form = c3.selectbox(tr("export.cli.format"), ("md", "txt", "csv", "xlsx"), key=ROSTER_FORM)
     mask_names = st.checkbox(tr("export.ui.mask_names"), key=MASK_NAMES)
     personal = current_scope().can_unmask and st.checkbox(tr("export.ui.personal"), key=PERSONAL)
-    user = str(st.session_state.get(state.USER_NAME) or "").strip()
+    user = state.account_name()
     if personal:
         st.warning(plain(tr("export.ui.personal_warning", user=user)) if user else tr("export.ui.need_user"))
     return ExportOptions(fmt=fmt, level=level or None, lang=lang, crs=crs or None, include_personal=personal,
@@ -111,7 +111,7 @@ def _roundtrip_section() -> None:
         return
     if st.button(tr("export.ui.apply")) and allowed_to_edit():
         try:
-            user = str(st.session_state.get(state.USER_NAME) or "")
+            user = state.account_name()
             updated = apply_diff(project, diff, user=user, file=uploaded.name)
             saved = save_current(updated, expected_revision=project.revision, user=user)
         except GeoInputError as exc:

@@ -256,7 +256,7 @@ def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
     try:
         require_edit(current_scope(), project, whole_project=True)
         saved = save_project(project, target, expected_revision=base.revision if updating else None,
-                             user=str(st.session_state.get(state.USER_NAME) or "").strip())
+                             user=state.account_name())
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -298,7 +298,7 @@ if st.session_state.get(CHECKED):
         outcome_ = _load(files_, plans_, salt_, base_)
         report_progress(progress_, "progress.import.read", 1, 1)
         report_progress(progress_, "progress.import.check", 0, 1)
-        project_, report_ = import_layers(base_, outcome_.loaded, user=str(st.session_state.get(state.USER_NAME) or ""))
+        project_, report_ = import_layers(base_, outcome_.loaded, user=state.account_name())
         rosters_, orgs_, place_errors_ = _place_people(files_, plans_, project_, project_.meta.get("id_salt") or salt_)
         project_ = _with_people(project_, report_, rosters_, orgs_)
         report_progress(progress_, "progress.import.check", 1, 1)

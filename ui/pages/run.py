@@ -34,7 +34,7 @@ PENDING = "run_pending"  # a computed run not saved yet: what it changes (tables
 
 def _user() -> str:
     """Who runs (the sidebar name), for the audit log."""
-    return str(st.session_state.get(state.USER_NAME) or "").strip()
+    return state.account_name()
 
 
 def _stash(kind: str, before: Project, after: Project, summary: dict[str, Any]) -> None:
