@@ -45,7 +45,6 @@ ADMIN, CITY, TOWN, COMMUNITY, VIEWER = "admin", "city", "town", "community", "vi
 ROLES = (ADMIN, CITY, TOWN, COMMUNITY, VIEWER)
 UNIT_LEVELS = ("town", "community")  # the levels a scope may be limited to; None = the whole project
 _EDITORS = (ADMIN, CITY, TOWN, COMMUNITY)
-PERSONAL_DATA = "personal_data"  # audit action of every access to unmasked personal data
 PURPOSES = ("view", "export", "print")  # why personal data was shown in full (labels ``scope.purpose.<p>``)
 PROJECT_WIDE_META = ("settings", "scenario")  # metadata every unit shares: only a whole-project scope changes it
 SHARED_TABLES = (s.SCENARIOS,)  # tables of no unit every scope reads (scenario names and dates)
@@ -206,8 +205,8 @@ _TOKEN = re.compile(r"[^0-9A-Za-z_\-]+")
 
 
 def _mentions(frame: pd.DataFrame, codes: frozenset[str]) -> np.ndarray:
-    """Audit rows naming at least one of ``codes`` in their object, from or to text (and nothing else kept)."""
-    cols = [c for c in ("object", "from", "to") if c in frame.columns]
+    """Audit rows naming at least one of ``codes`` in their object, from, to or scope text (nothing else kept)."""
+    cols = [c for c in ("object", "from", "to", "scope") if c in frame.columns]
     return np.array([any(tok in codes for c in cols for tok in _TOKEN.split(str(row[c] or ""))) for _, row in
                      frame[cols].iterrows()], dtype=bool) if cols and len(frame) else np.zeros(len(frame), dtype=bool)
 
@@ -396,7 +395,7 @@ def save_scoped(project: Project, location: Any, scope: Scope, *, expected_revis
         unit's); the store's ``store.out_of_scope`` for new rows of other units.
     """
     from geo.project import save_project
-    from geo.store import ProjectStore, open_store
+    from geo.store import ProjectStore, is_database_url, open_store
 
     require_edit(scope, project)
     if not scope.whole_project and (project.scope is None or project.scope.key != scope.key):
@@ -407,6 +406,12 @@ def save_scoped(project: Project, location: Any, scope: Scope, *, expected_revis
         stored = store.load(layers=[]).meta if store.exists() else {}
         changed = [k for k in PROJECT_WIDE_META if project.meta.get(k) != stored.get(k)]
         require_edit(scope, project, whole_project=bool(changed))
+        if is_database_url(store.location) and store.exists():
+            # PostGIS keeps the append-only log shared by every scope: the rows this user does not
+            # see go back under the new ones (``geo.audit.keep_stored``), so none counts as removed
+            from geo.audit import keep_stored
+
+            project = project.with_table(s.AUDIT, keep_stored(store.read_layer(s.AUDIT), project.table(s.AUDIT)))
     return save_project(project, location, expected_revision=expected_revision, user=user or scope.user)
 
 
@@ -464,11 +469,11 @@ def reveal(project: Project, scope: Scope, *, purpose: str, obj: str = "", rows:
         ``scope.unmask_refused`` for a role that may not see personal data; ``scope.no_user``
         when the scope names no user (the log must say who); ``scope.unknown_purpose``.
     """
-    from geo.audit import log_event
+    from geo.audit import log_personal_access
 
     if purpose not in PURPOSES:
         msg = f"unknown purpose {purpose!r}"
         raise GeoInputError(msg, code="scope.unknown_purpose", purpose=str(purpose), known=list(PURPOSES))
     who = require_unmask(scope, user=user)
-    return log_event(project, action=PERSONAL_DATA, counts={"rows": rows}, user=who, obj=obj,
-                     detail=f"scope={scope.key}; purpose={purpose}")
+    return log_personal_access(project, scope=replace(scope, user=who), purpose=purpose, what=obj,
+                               counts={"rows": rows})

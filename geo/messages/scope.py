@@ -58,5 +58,4 @@ MESSAGES = {
     "scope.purpose.view": {"zh": "查看", "en": "view"},
     "scope.purpose.export": {"zh": "导出", "en": "export"},
     "scope.purpose.print": {"zh": "打印", "en": "print"},
-    "edit.action.personal_data": {"zh": "查看完整个人信息", "en": "personal data shown in full"},
 }
