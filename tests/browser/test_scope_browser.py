@@ -33,12 +33,25 @@ def _unescaped(text: str) -> str:
     return text
 
 
-def _map_payload(page) -> str:
-    """The map iframe's document: base map and the view's GeoJSON, escapes decoded."""
+def _record(page) -> list:
+    """Every websocket frame the server sends to ``page`` (the map payload, tables, texts), from now on."""
+    frames: list = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(payload)))
+    return frames
+
+
+def _sent(frames: list) -> str:
+    """What the server sent so far, as text (protobuf strings are UTF-8; JSON escapes decoded)."""
+    data = b"".join(f if isinstance(f, bytes) else f.encode() for f in frames)
+    return _unescaped(data.decode("utf-8", errors="ignore"))
+
+
+def _map_payload(page, frames: list) -> str:
+    """What the server sent once the map has drawn (the base map and the view's GeoJSON)."""
     page.locator(MAP_IFRAME).first.wait_for(timeout=TIMEOUT_MS)
-    frame = page.frame_locator(MAP_IFRAME).first
-    frame.locator(".leaflet-container").first.wait_for(timeout=TIMEOUT_MS)
-    return _unescaped(page.locator(MAP_IFRAME).first.content_frame.content())
+    page.frame_locator(MAP_IFRAME).first.locator(".leaflet-container").first.wait_for(timeout=TIMEOUT_MS)
+    _idle(page)
+    return _sent(frames)
 
 
 def _switch(page, nav_key: str) -> None:
@@ -95,13 +108,14 @@ def test_scope_browser__community_and_town_users_side_by_side_see_only_their_uni
         comm = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN", accept_downloads=True)
         town = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="zh-CN", accept_downloads=True)
         one, two = comm.new_page(), town.new_page()
-        sign_in(one, url, name="comm11", password="comm-pass")
+        one_frames, two_frames = _record(one), _record(two)
         sign_in(two, url, name="town1", password="town-pass")
         # the map payloads: the town user's map first, so a shared cache would hand it to the community user
-        town_map = _map_payload(two)
-        comm_map = _map_payload(one)
-        assert "测试1镇" in comm_map and not _leaks(comm_map, NOT_C11)
-        assert "测试1镇" in town_map and not _leaks(town_map, NOT_T1)
+        town_map = _map_payload(two, two_frames)
+        sign_in(one, url, name="comm11", password="comm-pass")
+        comm_map = _map_payload(one, one_frames)
+        assert "测试1镇" in comm_map and "FeatureCollection" in comm_map and not _leaks(comm_map, NOT_C11)
+        assert "测试1镇" in town_map and "FeatureCollection" in town_map and not _leaks(town_map, NOT_T1)
         # exports: the community user's rows, the town user's rows of both its communities
         (tmp_path / "one").mkdir()
         (tmp_path / "two").mkdir()
@@ -115,4 +129,6 @@ def test_scope_browser__community_and_town_users_side_by_side_see_only_their_uni
         assert COMM11 in comm_units
         assert town_pdf.strip() and not _leaks(town_pdf, NOT_T1) and not _leaks(town_units, NOT_T1)
         assert COMM11 in town_units and COMM12 in town_units  # the town's roll-ups cover both communities
+        # everything each browser received over the whole walk
+        assert not _leaks(_sent(one_frames), NOT_C11) and not _leaks(_sent(two_frames), NOT_T1)
         browser.close()
