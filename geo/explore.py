@@ -245,10 +245,11 @@ def unit_panel_figures(project: Project, figures: Figures, selection: Selection)
     return figures.unit(selection.level, {TOWN: selection.town, COMMUNITY: selection.community}.get(selection.level))
 
 
-def staff_rows(project: Project, grid_codes: list[str]) -> pd.DataFrame:
+def staff_rows(project: Project, grid_codes: list[str], *, masked: bool = True) -> pd.DataFrame:
     """Assigned staff of ``grid_codes``: grid, role, volunteer id, name, tier and MASKED phone.
 
-    Only the active scenario's rows are shown.
+    Only the active scenario's rows are shown. ``masked=False`` (full phones) only through
+    ``geo.access.revealed_staff``, which checks the role and logs the access.
     """
     table = project.assignments()
     cols = [s.GRID_CODE, s.ROLE, s.VOLUNTEER_ID, s.NAME, s.TIER, s.PHONE]
@@ -262,7 +263,8 @@ def staff_rows(project: Project, grid_codes: list[str]) -> pd.DataFrame:
         rows = rows.assign(**{s.VOLUNTEER_ID: rows[s.VOLUNTEER_ID].astype(str)}).merge(
             vols, on=s.VOLUNTEER_ID, how="left")
     out = pd.DataFrame({c: rows[c] if c in rows else "" for c in cols}).reset_index(drop=True)
-    out[s.PHONE] = out[s.PHONE].map(mask_phone)  # full numbers never reach the browser
+    if masked:
+        out[s.PHONE] = out[s.PHONE].map(mask_phone)  # full numbers never reach the browser
     return out.sort_values([s.GRID_CODE, s.ROLE, s.VOLUNTEER_ID]).reset_index(drop=True)
 
 

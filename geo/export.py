@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
+from geo.access import LOCAL, require_unmask, reveal
 from geo import __version__
 from geo import export_formats as fmt
 from geo import export_tables as tab
@@ -62,6 +64,7 @@ class ExportOptions:
     encoding: str = "utf-8-sig"
     scenario: str | None = None
     user: str = ""
+    scope: Any = None  # the geo.access.Scope exporting (None: the command line, LOCAL); personal data needs its leave
     roster_by: str = "grid"
     roster_form: str = "md"
     table: str = "main"  # ``TABLES``: the main export, or the escalation chain / per-building roster alone
@@ -128,6 +131,8 @@ def _check_options(options: ExportOptions) -> None:
     if options.include_personal and not options.user.strip():
         msg = "an export with full personal data needs a user name for the audit log"
         raise ExportError(msg, code="export.need_user")
+    if options.include_personal:
+        require_unmask(options.scope or LOCAL, user=options.user)
 
 
 def export_metadata(project: Project, options: ExportOptions, *, scenario: str, crs_label: str,
@@ -450,6 +455,7 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
             detail = f"{options.fmt} {options.table} {crs.label}"
         project = log_personal_export(project, user=options.user, scenario=scenario, what=filename,
                                       detail=detail, when=when)
+        project = reveal(project, options.scope or LOCAL, purpose="export", obj=filename, user=options.user)
     return ExportResult(data=data, filename=filename, metadata=meta, project=project, audited=audited,
                         notes=tuple(notes))
 

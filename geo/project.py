@@ -39,6 +39,8 @@ class Project:
     meta: dict[str, Any] = field(default_factory=dict)
     # what the store read or wrote (frames, row ids, scope): the base the next save diffs against
     _stored: Any = field(default=None, compare=False, repr=False)
+    # the geo.access.Scope the project was narrowed to (None: not narrowed, every row): kept by ``with_*``
+    scope: Any = field(default=None, compare=False, repr=False)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """The layer ``name``, or an empty GeoDataFrame in the storage CRS."""

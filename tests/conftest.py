@@ -31,3 +31,4 @@ def city_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("city")
     build_city(scale=SMALL_CITY_SCALE, root=root)
     return root
+

@@ -40,11 +40,12 @@ def test_cached_panel__computed_once_per_selection_and_saved_version(project_fil
 def test_warm_views__builds_every_view_in_one_background_thread_per_version(project_file, monkeypatch):
     project = cached.cached_project(project_file)
     cached.warm_views(project_file, project)
-    thread = cached._warming(str(project_file), cached._mtime(project_file), project)
-    assert thread is cached._warming(str(project_file), cached._mtime(project_file), project)  # started once
+    key = cached.scope_key(project)
+    thread = cached._warming(str(project_file), cached._mtime(project_file), key, project)
+    assert thread is cached._warming(str(project_file), cached._mtime(project_file), key, project)  # started once
     thread.join(timeout=120)
     assert not thread.is_alive()
     monkeypatch.setattr("geo.lod.view_layers", _fail)
     monkeypatch.setattr("geo.validate.check_project", _fail)
     assert len(cached.cached_view_layers(project_file, project, Selection(town=TOWN1))["communities"])
-    assert cached.findings_if_ready(project_file) is cached.cached_findings(project_file, project)  # built by the thread
+    assert cached.findings_if_ready(project_file, project) is cached.cached_findings(project_file, project)  # built by the thread

@@ -347,9 +347,10 @@ def test_include_personal__requires_a_user_and_appends_an_audit_row(project):
     assert err.value.code == "export.need_user"
     result = export_bytes(project, ExportOptions(fmt="xlsx", include_personal=True, user="王主任"))
     audit = result.project.table(s.AUDIT)
-    assert result.audited and len(audit) == 1
-    assert audit.loc[0, "user"] == "王主任" and audit.loc[0, "action"] == "export_personal"
-    assert audit.loc[0, "object"] == result.filename
+    assert result.audited and len(audit) == 2  # the export, then the access (geo.access.reveal: scope, purpose)
+    assert audit["user"].tolist() == ["王主任"] * 2
+    assert audit["action"].tolist() == ["export_personal", "personal_data"]
+    assert audit["object"].tolist() == [result.filename] * 2 and audit.loc[1, "from"] == "export"
     assert project.table(s.AUDIT).empty  # input untouched
 
 

@@ -44,7 +44,10 @@ def test_export_page__personal_export_is_audited_as_the_signed_in_user(app):
     assert not at.exception
     audit = load_project(path).table(s.AUDIT)
     logged = audit[audit["action"] != "save"]
-    assert logged["user"].tolist() == ["王主任"] and logged["action"].tolist() == ["export_personal"]
+    # the access (geo.access.reveal: user, scope, purpose) and the export itself
+    assert logged["user"].tolist() == ["王主任"] * 2
+    assert logged["action"].tolist() == ["export_personal", "personal_data"]
+    assert logged["from"].iloc[1] == "export" and logged["scope"].iloc[1] == "project"
     assert audit[["user", "action"]].iloc[-1].tolist() == ["王主任", "save"]
 
 

@@ -23,8 +23,35 @@ def _load(path: str, mtime_ns: int) -> Project:
 
 
 def cached_project(path: str | Path) -> Project:
-    """The project at ``path``, cached on path and modification time (re-read after a save)."""
+    """The whole project at ``path``, cached on path and modification time (re-read after a save).
+
+    Pages never show it as it is: they read ``cached_scoped_project`` (``ui.common.current_project``).
+    """
     return _load(str(path), _mtime(path))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _scoped(path: str, mtime_ns: int, scope) -> Project:
+    from geo.access import scoped
+
+    return scoped(_load(path, mtime_ns), scope)
+
+
+def cached_scoped_project(path: str | Path, scope) -> Project:
+    """The project at ``path`` narrowed to ``scope`` (``geo.access.scoped``), once per saved version and unit
+    and role (users of one unit and role share it)."""
+    from dataclasses import replace
+
+    return _scoped(str(path), _mtime(path), replace(scope, user=""))
+
+
+def scope_key(project: Project) -> str:
+    """Part of every shared cache key below: the scope ``project`` was narrowed to.
+
+    The caches are shared by every session; keying them by scope keeps one user's map,
+    panel and figures from reaching a session of another scope.
+    """
+    return project.scope.key if project.scope is not None else "unscoped"
 
 
 # --- explore map and dashboard ---------------------------------------------------------
@@ -43,7 +70,7 @@ project_stamp = _mtime
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
-def _simplified(path: str, mtime_ns: int, layer: str, view: str, _project: Project):
+def _simplified(path: str, mtime_ns: int, scope: str, layer: str, view: str, _project: Project):
     from ui.mapview import simplified_layer
 
     return simplified_layer(_project, layer, view)
@@ -51,7 +78,7 @@ def _simplified(path: str, mtime_ns: int, layer: str, view: str, _project: Proje
 
 def cached_simplified(path: str | Path, project: Project, layer: str, view: str):
     """The whole ``layer`` of ``project`` (loaded from ``path``) simplified for map ``view``, for maps of every unit."""
-    return _simplified(str(path), _mtime(path), layer, view, project)
+    return _simplified(str(path), _mtime(path), scope_key(project), layer, view, project)
 
 
 def view_unit(selection):
@@ -62,7 +89,7 @@ def view_unit(selection):
 
 
 @st.cache_resource(max_entries=1024, show_spinner=False)
-def _view_layers(path: str, mtime_ns: int, unit, _project: Project):
+def _view_layers(path: str, mtime_ns: int, scope: str, unit, _project: Project):
     from geo.lod import view_layers
 
     return view_layers(_project, unit)
@@ -75,11 +102,11 @@ def cached_view_layers(path: str | Path, project: Project, selection):
     When the city-scale store lands, the project passed here can be only the unit's part of
     it (``geo.store.open_store(path).load(town=..., community=...)``).
     """
-    return _view_layers(str(path), _mtime(path), view_unit(selection), project)
+    return _view_layers(str(path), _mtime(path), scope_key(project), view_unit(selection), project)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _figures(path: str, mtime_ns: int, category: str, radius_m: float, _project: Project):
+def _figures(path: str, mtime_ns: int, scope: str, category: str, radius_m: float, _project: Project):
     from geo.rollup import unit_figures
 
     return unit_figures(_project, category=category, radius_m=radius_m)
@@ -87,35 +114,36 @@ def _figures(path: str, mtime_ns: int, category: str, radius_m: float, _project:
 
 def cached_figures(path: str | Path, project: Project, category: str, radius_m: float):
     """Per-unit figures (households, staffing, coverage) of ``project`` (loaded from ``path``)."""
-    return _figures(str(path), _mtime(path), category, float(radius_m), project)
+    return _figures(str(path), _mtime(path), scope_key(project), category, float(radius_m), project)
 
 
-_FINDINGS_DONE: dict[tuple[str, int], object] = {}  # (path, mtime) -> findings, filled when a check ends
+_FINDINGS_DONE: dict[tuple[str, int, str], object] = {}  # (path, mtime, scope) -> findings, when a check ends
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _findings(path: str, mtime_ns: int, _project: Project):
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _findings(path: str, mtime_ns: int, scope: str, _project: Project):
     from geo.validate import check_project
 
     findings = check_project(_project)
-    for old in [k for k in _FINDINGS_DONE if k[0] == path]:  # one version per project kept
+    for old in [k for k in _FINDINGS_DONE if k[0] == path and k[2] == scope]:  # one version per project kept
         _FINDINGS_DONE.pop(old)
-    _FINDINGS_DONE[(path, mtime_ns)] = findings
+    _FINDINGS_DONE[(path, mtime_ns, scope)] = findings
     return findings
 
 
 def cached_findings(path: str | Path, project: Project):
     """Hierarchy/topology findings of ``project`` (``geo.validate.check_project``), once per saved version."""
-    return _findings(str(path), _mtime(path), project)
+    return _findings(str(path), _mtime(path), scope_key(project), project)
 
 
-def findings_if_ready(path: str | Path):
-    """The findings of the saved version at ``path`` when its check has ended, else None (never waits).
+def findings_if_ready(path: str | Path, project: Project):
+    """The findings of the saved version at ``path`` (as ``project``'s scope sees it) when its check has ended,
+    else None (never waits).
 
     The check takes seconds on a county (``warm_views`` runs it in the background); a map
     never waits for it: its QA layer appears on the first rerun after the check ends.
     """
-    return _FINDINGS_DONE.get((str(path), _mtime(path)))
+    return _FINDINGS_DONE.get((str(path), _mtime(path), scope_key(project)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -165,7 +193,7 @@ class PanelData:
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, lang: str,
+def _panel(path: str, mtime_ns: int, scope: str, selection, category: str, radius_m: float, lang: str,
            _project: Project, _figures) -> PanelData:
     from geo.explore import (
         COMMUNITY, GRID, building_rows, chain_rows, governance_panel, parent_chain, problem_rows, reach_rows,
@@ -187,16 +215,18 @@ def _panel(path: str, mtime_ns: int, selection, category: str, radius_m: float, 
 def cached_panel(path: str | Path, project: Project, figures, selection, *, category: str, radius_m: float,
                  lang: str) -> PanelData:
     """The side panel of ``selection`` (figures from ``cached_figures`` for the same category and radius)."""
-    return _panel(str(path), _mtime(path), selection, category, float(radius_m), lang, project, figures)
+    return _panel(str(path), _mtime(path), scope_key(project), selection, category, float(radius_m), lang, project,
+                  figures)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _explore_map(path: str, mtime_ns: int, selection, opts, lang: str, qa_ready: bool, _project: Project, _figures):
+def _explore_map(path: str, mtime_ns: int, scope: str, selection, opts, lang: str, qa_ready: bool, _project: Project,
+                 _figures):
     from ui.mapview import prepare_explore_map
 
     return prepare_explore_map(_project, selection, _figures, opts, lang=lang,
                                layers=cached_view_layers(path, _project, selection),
-                               findings=findings_if_ready(path) if opts.show_problems else None)
+                               findings=findings_if_ready(path, _project) if opts.show_problems else None)
 
 
 def cached_explore_map(path: str | Path, project: Project, figures, selection, opts, *, lang: str):
@@ -206,8 +236,9 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
     shared GeoJSON in a new folium map (``ui.mapview.prepared_folium_map``). The QA layer is
     added once the background check has ended (``findings_if_ready``): no view waits for it.
     """
-    qa_ready = opts.show_problems and findings_if_ready(path) is not None
-    return _explore_map(str(path), _mtime(path), selection, opts, lang, qa_ready, project, figures)
+    qa_ready = opts.show_problems and findings_if_ready(path, project) is not None
+    return _explore_map(str(path), _mtime(path), scope_key(project), selection, opts, lang, qa_ready, project,
+                        figures)
 
 
 # --- heavy builds outside the script run ------------------------------------------------------
@@ -235,8 +266,8 @@ def _warm(path: str, project: Project) -> None:
         return
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _warming(path: str, mtime_ns: int, _project: Project) -> threading.Thread:
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _warming(path: str, mtime_ns: int, scope: str, _project: Project) -> threading.Thread:
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
     thread = threading.Thread(target=_warm, args=(path, _project), name="gridatlas-warm", daemon=True)
@@ -252,7 +283,7 @@ def warm_views(path: str | Path, project: Project) -> None:
     follows once the check ends; a session that needs a layer first simply waits for the
     same build (Streamlit computes one cache entry once).
     """
-    _warming(str(path), _mtime(path), project)
+    _warming(str(path), _mtime(path), scope_key(project), project)
 
 
 # --- import wizard (files held as bytes; geo reads them from a private temp folder) -----------

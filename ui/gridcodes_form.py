@@ -6,7 +6,8 @@ import streamlit as st
 from geo.errors import GeoInputError
 from geo.gridcodes import check_code_pattern, code_pattern, with_code_pattern
 from geo import schema as s
-from geo.project import Project, save_project
+from geo.project import Project
+from ui.common import save_current
 from ui.i18n import show_error, tr
 from ui.safe import plain
 
@@ -18,7 +19,7 @@ def _example_community(project: Project) -> str:
     return str(comms[s.CODE].iloc[0]) if s.CODE in comms.columns and len(comms) else "510197001001"
 
 
-def code_pattern_form(project: Project, *, path: str, user: str, disabled: bool = False) -> Project | None:
+def code_pattern_form(project: Project, *, user: str, disabled: bool = False) -> Project | None:
     """Show the pattern of new grid codes; check what the planner types, show example codes, save on click.
 
     Returns the saved project, or None when nothing was saved. Codes already given never change.
@@ -45,7 +46,7 @@ def code_pattern_form(project: Project, *, path: str, user: str, disabled: bool 
     if st.button(tr("edit.codes.pattern_save"), key=K_SAVE, disabled=disabled or not changed):
         try:
             updated = with_code_pattern(project, {"general": general, "micro": micro}, user=user)
-            saved = save_project(updated, path, expected_revision=project.revision, user=user)
+            saved = save_current(updated, expected_revision=project.revision, user=user)  # settings: whole-project scopes only
         except GeoInputError as exc:
             show_error(exc)
             return None

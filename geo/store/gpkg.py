@@ -34,7 +34,7 @@ import sqlite3
 import struct
 import tempfile
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1175,3 +1175,18 @@ def _create_rtree(conn: sqlite3.Connection, table: str, gtype: str) -> None:
                  f"(OLD.\"fid\", NEW.\"fid\"); END")
     conn.execute(f'CREATE TRIGGER "{name}_delete" AFTER DELETE ON {q} WHEN old.{g} NOT NULL BEGIN '
                  f"DELETE FROM {rt} WHERE id = OLD.\"fid\"; END")
+
+
+def narrowed_snapshot(snap: Snapshot, keep: Callable[[str, pd.DataFrame], np.ndarray], *, town: str | None,
+                      community: str | None, communities: Collection[str]) -> Snapshot:
+    """``snap`` holding only the rows ``keep(name, frame)`` selects, for one town or community (``geo.access``).
+
+    A project narrowed to a user's units saves like one loaded for them: rows it does not hold
+    are neither deleted nor rewritten, and new rows outside ``communities`` are refused
+    (``store.out_of_scope``).
+    """
+    rows = {n: np.asarray(keep(n, f), dtype=bool) for n, f in snap.frames.items()}
+    frames = {n: f[rows[n]] for n, f in snap.frames.items()}
+    fids = {n: snap.fids[n][rows[n]] for n in snap.frames}
+    scope = replace(snap.scope, town=town, community=community, communities=frozenset(map(str, communities)))
+    return replace(snap, scope=scope, frames=frames, fids=fids, hashes={})

@@ -1052,3 +1052,25 @@ def sql_of(writer: _Writer, template: str, name: str) -> Any:
     from psycopg import sql
 
     return sql.SQL(template).format(t=writer.q(name))
+
+
+def narrowed_frame(df: pd.DataFrame, keep: Any, *, town: str | None, community: str | None) -> pd.DataFrame:
+    """The rows of ``df`` that ``keep(frame)`` selects, its row snapshot narrowed alike (``geo.access``).
+
+    Rows left out are neither deleted nor rewritten by a later save; the snapshot's scope
+    becomes the town or community, so new rows outside it are refused (``store.out_of_scope``).
+    """
+    out = df[np.asarray(keep(df), dtype=bool)]
+    snap = df.attrs.get(SNAPSHOT_ATTR)
+    out.attrs = {}
+    if not isinstance(snap, RowSnapshot):
+        return out
+    base = snap.copy if snap.copy is not None else df
+    rows = np.asarray(keep(base), dtype=bool)
+    copy = None
+    if snap.copy is not None:
+        copy = snap.copy[rows]
+        copy.attrs = {}
+    out.attrs[SNAPSHOT_ATTR] = replace(snap, ids=snap.ids[rows], pos=snap.pos[rows], hashes=snap.hashes[rows],
+                                       units=snap.units[rows], scope=(town, community), copy=copy)
+    return out

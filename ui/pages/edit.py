@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema as s
+from geo.access import require_records
 from geo.audit import localise_audit, read_audit
 from geo.edits import (
     Edit,
@@ -30,14 +31,15 @@ from geo.gridcodes import code_changes, merge_grids, split_grid, strip_parts
 from geo.history import History, mark_saved, pending_count, record_edit, redo, save_edits, undo
 from geo.messages import CATALOGUE, action_label, label
 from geo.privacy import mask_name
-from geo.project import Project, save_project
+from geo.project import Project
 from geo.store import is_database_url, open_store
 from geo.rules import find_violations, rule_counts
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
 from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import cached_project
+from ui.cached import cached_scoped_project
+from ui.common import allowed_to_edit, current_scope, save_current
 from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
 from ui.mapview import grid_locator_map
@@ -156,6 +158,7 @@ def _undo_redo(project: Project, step: Any) -> None:
 def _save(path: str, disk: Project, *, merge: bool) -> None:
     history = _history()
     try:
+        require_records(current_scope(), disk, history.journal)
         outcome = save_edits(path, _base(disk), history.journal, merge=merge, user=_user())
     except GeoInputError as exc:  # ConflictError included: the conflict panel offers reload / merge
         show_error(exc)
@@ -422,9 +425,10 @@ def _regrid_panel(path: str, disk: Project, grid: str) -> None:
     lost = len(disk.table(s.ASSIGNMENTS)) - len(after.table(s.ASSIGNMENTS))
     if lost > 0:
         st.warning(tr("edit.codes.assignments_removed", n=lost))
-    if st.button(tr("edit.codes.save"), key="edit_regrid_save", type="primary"):
+    if st.button(tr("edit.codes.save"), key="edit_regrid_save", type="primary") \
+            and allowed_to_edit(grids=[shown["grid"], *shown["others"]]):
         try:
-            saved = save_project(after, path, expected_revision=disk.revision, user=user)
+            saved = save_current(after, expected_revision=disk.revision, user=user)
         except GeoInputError as exc:
             show_error(exc)
             return
@@ -518,11 +522,13 @@ def main() -> None:
         st.info(plain(tr("edit.page.no_project", file=path)))
         st.stop()
     try:
-        disk = cached_project(path)
+        disk = cached_scoped_project(path, current_scope())  # only the signed-in user's units
     except GeoInputError as exc:
         show_error(exc)
         st.stop()
         return
+    if not allowed_to_edit():  # a viewer is told why and sees nothing to edit
+        st.stop()
     _sync(disk, path)
     for kind, text in st.session_state.pop(FLASH, []):
         getattr(st, kind)(text)
@@ -537,7 +543,7 @@ def main() -> None:
         _bulk_panel(project, community, grid)
         _regrid_panel(path, disk, grid)
     with st.expander(tr("setting.grid_code_pattern")):
-        saved = code_pattern_form(disk, path=path, user=_user(), disabled=bool(_history().journal))
+        saved = code_pattern_form(disk, user=_user(), disabled=bool(_history().journal))
         if saved is not None:
             _rebase(saved, path)
             _flash("success", tr("edit.codes.pattern_saved", revision=saved.revision))

@@ -10,16 +10,16 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
+from geo.access import revealed_staff
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.project import save_project
 from geo.unitkinds import with_unit_kind
 from layers import style
 from layers.basemaps import TIANDITU
 from layers.web import safe_text
 from ui import labels, state
 from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel, warm_views
-from ui.common import current_project, project_path
+from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.i18n import show_error, tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
@@ -127,6 +127,22 @@ def _legend(legend: LegendInfo) -> None:
                     unsafe_allow_html=True)
 
 
+def _reveal_staff(project, codes: list[str]) -> None:
+    """Full phones of the unit's staff, on request, for roles that may: the access is logged before they show."""
+    scope = current_scope()
+    if not scope.can_unmask or not st.button(tr("ui.panel.reveal"), key=f"explore_reveal_{len(codes)}_{codes[:1]}",
+                                             help=tr("ui.panel.reveal_help")):
+        return
+    try:
+        logged, rows = revealed_staff(project, scope, codes, user=state.account_name())
+        save_current(logged, expected_revision=project.revision, user=state.account_name())
+    except GeoInputError as exc:
+        show_error(exc)
+        return
+    st.dataframe(pd.DataFrame({tr("ui.col.name"): rows[s.NAME], tr("ui.col.phone"): rows[s.PHONE]}),
+                 hide_index=True, width="stretch")
+
+
 def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
     level = sel.level
     chain = panel.chain
@@ -157,6 +173,7 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
                 tr("ui.col.name"): staff[s.NAME], tr("ui.col.tier"): staff[s.TIER].map(labels.tier_label),
                 tr("ui.col.phone"): staff[s.PHONE]})
             st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
+            _reveal_staff(project, panel.codes)
         else:
             st.caption(tr("ui.panel.staff_none"))
     if level == GRID:
@@ -279,20 +296,19 @@ def _kind_edit(project, grid_code: str) -> None:
     """The unit kind of a micro-grid: a select that saves the project (audited) on change."""
     grids = project.layer(s.GRIDS)
     row = grids[grids[s.CODE].astype(str) == str(grid_code)]
-    if len(row) == 0 or str(row[s.LEVEL].iloc[0]) != s.LEVEL_MICRO:
+    if len(row) == 0 or str(row[s.LEVEL].iloc[0]) != s.LEVEL_MICRO or not current_scope().can_edit:
         return
     current = row[s.KIND].iloc[0] if s.KIND in row else None
     current = current if current in s.MICRO_KINDS else ""
     choice = st.selectbox(tr("ui.gov.kind_edit"), ("", *s.MICRO_KINDS), index=("", *s.MICRO_KINDS).index(current),
                           key=f"{state.EXPLORE_KIND_EDIT}_{grid_code}",
                           format_func=labels.unit_kind_label)
-    if choice == current:
+    if choice == current or not allowed_to_edit(grids=[grid_code]):
         return
     try:
         edited = with_unit_kind(project, grid_code=grid_code, kind=choice,
                                 user=state.account_name())
-        save_project(edited, project_path(), expected_revision=project.revision,
-                     user=state.account_name())
+        save_current(edited, expected_revision=project.revision, user=state.account_name())
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -309,10 +325,20 @@ def _is_illustrative(project) -> bool:
                for gdf in layers if s.ILLUSTRATIVE in gdf.columns)
 
 
+def _held(project, sel: Selection) -> Selection:
+    """``sel``, or the whole view when it names a unit the (scoped) project does not hold: a stale or tampered key."""
+    for layer, code in ((s.TOWNS, sel.town), (s.COMMUNITIES, sel.community), (s.GRIDS, sel.grid)):
+        gdf = project.layer(layer)
+        if code is not None and (s.CODE not in gdf.columns or str(code) not in set(gdf[s.CODE].astype(str))):
+            select(Selection())
+            return Selection()
+    return sel
+
+
 @st.fragment  # a map click reruns the map and panel only, not the search and option widgets
 def _map_and_panel(project, path: str, opts: MapOptions) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
-    sel = selection()
+    sel = _held(project, selection())
     figures = cached_figures(path, project, opts.category, opts.radius_m)
     panel = cached_panel(path, project, figures, sel, category=opts.category, radius_m=opts.radius_m,
                          lang=state.lang())

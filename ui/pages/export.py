@@ -11,10 +11,9 @@ import streamlit as st
 from geo import export_tables as tab
 from geo.errors import GeoInputError
 from geo.export import TABLE_FORMATS, TABLES, ExportOptions, export_bytes
-from geo.project import save_project
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
 from ui import state
-from ui.common import current_project, project_path
+from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.i18n import show_error, show_notes, tr
 from ui.progress import progress_bar
 from ui.safe import plain
@@ -73,24 +72,23 @@ def _options(lang: str) -> ExportOptions:
                      {tr(f"export.ui.by_{v}"): v for v in ("grid", "community")}, ROSTER_BY)
         form = c3.selectbox(tr("export.cli.format"), ("md", "txt", "csv", "xlsx"), key=ROSTER_FORM)
     mask_names = st.checkbox(tr("export.ui.mask_names"), key=MASK_NAMES)
-    personal = st.checkbox(tr("export.ui.personal"), key=PERSONAL)
+    personal = current_scope().can_unmask and st.checkbox(tr("export.ui.personal"), key=PERSONAL)
     user = state.account_name()
     if personal:
         st.warning(plain(tr("export.ui.personal_warning", user=user)) if user else tr("export.ui.need_user"))
     return ExportOptions(fmt=fmt, level=level or None, lang=lang, crs=crs or None, include_personal=personal,
-                         mask_names=mask_names, encoding=encoding, user=user, roster_by=by, roster_form=form,
-                         table=table)
+                         mask_names=mask_names, encoding=encoding, user=user, scope=current_scope(), roster_by=by,
+                         roster_form=form, table=table)
 
 
 def _prepare(options: ExportOptions) -> None:
     """Build the file; a personal export is logged (project saved) before its bytes are offered."""
     project = current_project()
     try:
-        with progress_bar() as progress:
+        with progress_bar() as progress:  # personal data in full: geo.access.reveal (refused for viewers, logged)
             result = export_bytes(project, options, progress=progress)
         if result.audited:
-            save_project(result.project, project_path(), expected_revision=project.revision,
-                         user=options.user)
+            save_current(result.project, expected_revision=project.revision, user=options.user)
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -123,11 +121,11 @@ def _roundtrip_section() -> None:
     st.markdown("\n".join(f"- {plain(line)}" for line in lines))
     if diff.is_empty or diff.problems:
         return
-    if st.button(tr("export.ui.apply")):
+    if st.button(tr("export.ui.apply")) and allowed_to_edit():
         try:
             user = state.account_name()
             updated = apply_diff(project, diff, user=user, file=uploaded.name)
-            saved = save_project(updated, project_path(), expected_revision=project.revision, user=user)
+            saved = save_current(updated, expected_revision=project.revision, user=user)
         except GeoInputError as exc:
             show_error(exc)
             return

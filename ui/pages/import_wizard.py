@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import schema as s
+from geo.access import require_edit
 from geo.buildings import buildings_table
 from geo.errors import GeoInputError
 from geo.import_review import ORGANISATIONS, ROSTER, SKIP, FilePlan, LoadOutcome, load_files, qa_kinds, qa_table
@@ -22,6 +23,7 @@ from ui.cached import (
     cached_guess, cached_headers, cached_import, cached_organisations, cached_project, cached_projects, cached_roster,
     cached_selfgov,
 )
+from ui.common import allowed_to_edit, current_scope
 from ui.i18n import show_error, tr
 from ui.progress import progress_bar
 from ui.safe import plain
@@ -305,6 +307,7 @@ def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
         st.error(plain(tr("wizard.exists", file=str(target))))
         return
     try:
+        require_edit(current_scope(), project, whole_project=True)
         saved = save_project(project, target, expected_revision=base.revision if updating else None,
                              user=state.account_name())
     except GeoInputError as exc:
@@ -316,6 +319,8 @@ def _save(project: Project, base: Project | None, findings: list[dict]) -> None:
 
 st.title(tr("ui.import.title"))
 st.caption(tr("ui.import.intro"))
+if not allowed_to_edit(whole_project=True):  # an import writes whole layers: city and administrator accounts only
+    st.stop()
 st.subheader(tr("ui.import.step_upload"))
 files_ = _files()
 if not files_:

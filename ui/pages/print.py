@@ -11,22 +11,18 @@ from geo import schema as s
 from geo.errors import GeoInputError
 from geo.explore import unit_names
 from geo.noticeboard import notice_chain, with_phone_consent
-from geo.project import save_project
 from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data, page_figures
 from layers import atlas
 from layers import print as lp
 from layers.style import parse_measure
 from ui import labels, state
-from ui.cached import cached_project, project_stamp
+from ui.cached import project_stamp, scope_key
+from ui.common import allowed_to_edit, current_project, save_current
 from ui.i18n import show_error, tr
 from ui.progress import progress_bar
 
 st.title(tr("ui.nav.print"))
-try:
-    project = cached_project(st.session_state[state.PROJECT_PATH])
-except GeoInputError as exc:
-    show_error(exc)
-    st.stop()
+project = current_project()  # narrowed to the signed-in user's units: every page printed holds only them
 
 kind = st.radio(tr("print.ui.kind"), ["map", "atlas", "notice"], horizontal=True, key="print_kind",
                 format_func=labels.print_kind_label)
@@ -101,10 +97,14 @@ def _notice_settings(project, code: str, path: str) -> None:
         chosen = st.multiselect(tr("notice.ui.consent"), ids, default=[i for i, c in zip(ids, people["consented"]) if c],
                                 format_func=partial(labels.lookup, names), key=f"notice_consent_{code}")
         user = st.text_input(tr("notice.ui.user"), key="notice_user")
-        if st.button(tr("notice.ui.save"), key="notice_save"):
+        if st.button(tr("notice.ui.save"), key="notice_save") and allowed_to_edit(grids=[code]):
             updated = with_phone_consent(project.with_settings(supervision_phone=phone.strip(), notice_qr_url=url.strip()),
                                          consented=chosen, withdrawn=[i for i in ids if i not in chosen], user=user)
-            saved = save_project(updated, path, expected_revision=project.revision, user=user)
+            try:
+                saved = save_current(updated, expected_revision=project.revision, user=user)
+            except GeoInputError as exc:
+                show_error(exc)
+                return
             st.success(tr("notice.ui.saved", revision=saved.revision))
 
 
@@ -139,7 +139,7 @@ try:
         if kind == "notice":
             _notice_settings(project, code, path)
         page = (kind, code, spec.name, spec.category, options)
-        stamp = project_stamp(path)  # a file's state or an office server's revision
+        stamp = (project_stamp(path), scope_key(project))  # a file's state or a server's revision, and the scope
         figures = _figures(path, stamp, spec.category, project) if kind == "map" else None
         st.image(_preview_png(path, stamp, page, project, figures), caption=tr("print.ui.preview"))
         # full resolution only when downloaded (a callable runs on the click, not on every rerun)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -15,13 +16,14 @@ from geo.autogrid import DEFAULT_GENERAL_BAND, DEFAULT_MICRO_BAND, autogrid_proj
 from geo.errors import GeoInputError
 from geo.network import DEFAULT_CORRIDOR_M, read_network
 from geo.numbers import count_text, share_text
-from geo.project import Project, save_project
+from geo.access import PROJECT_WIDE_META
+from geo.project import Project
 from geo.rollup import reach_by_category
 from geo.siting import suggest_sites
 from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_simplified
-from ui.common import clear_keys, current_project, project_path, select_group
+from ui.common import allowed_to_edit, clear_keys, current_project, current_scope, project_path, save_current, select_group
 from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
 from ui.mapview import suggestion_map
@@ -60,9 +62,11 @@ def _pending(project: Project, kind: str) -> dict[str, Any] | None:
 
 def _applied(project: Project, pending: dict[str, Any]) -> Project:
     tables = {k: v for k, v in project.tables.items() if k not in pending["dropped"]}
-    out = Project(layers={**project.layers, **pending["layers"]}, tables={**tables, **pending["tables"]},
-                  meta=project.meta)
-    return out.with_meta(**pending["meta"])
+    out = replace(project, layers={**project.layers, **pending["layers"]}, tables={**tables, **pending["tables"]})
+    # settings and the active scenario are the whole project's: a town or community user's run uses them
+    # without storing them
+    meta = {k: v for k, v in pending["meta"].items() if current_scope().whole_project or k not in PROJECT_WIDE_META}
+    return out.with_meta(**meta)
 
 
 def _confirm(project: Project, kind: str) -> None:
@@ -78,9 +82,8 @@ def _confirm(project: Project, kind: str) -> None:
 
 
 def _save(project: Project) -> None:
-    path = project_path()
     try:
-        saved = save_project(project, path, expected_revision=project.revision, user=_user())
+        saved = save_current(project, expected_revision=project.revision, user=_user())
     except GeoInputError as exc:
         show_error(exc)
         return
@@ -300,7 +303,7 @@ def _autogrid_report(project, report: dict, bands: dict[str, tuple[int, int]]) -
 def _autogrid(project) -> None:
     st.caption(tr("ui.autogrid.caption"))
     with st.expander(tr("setting.grid_code_pattern")):  # new grids are coded by this pattern
-        if code_pattern_form(project, path=project_path(), user=_user()) is not None:
+        if code_pattern_form(project, user=_user()) is not None:
             st.rerun()
     if s.HOUSEHOLDS not in project.layers or not len(project.layers[s.HOUSEHOLDS]):
         st.info(plain(tr("autogrid.no_buildings", file=project_path())))
@@ -320,6 +323,8 @@ def _autogrid(project) -> None:
                         disabled=not (chosen and confirmed))
     if clicked and not (chosen and confirmed):  # the button is disabled then; refuse anyway
         st.info(tr("ui.autogrid.confirm_first" if chosen else "ui.autogrid.pick_first"))
+        return
+    if clicked and not allowed_to_edit(communities=chosen):
         return
     if clicked:
         t0 = time.perf_counter()
@@ -398,6 +403,8 @@ def _suggest(project: Project) -> None:
 
 project = current_project()
 st.title(tr("ui.run.title"))
+if not allowed_to_edit():  # runs change the plan: a viewer is told so and sees nothing to run
+    st.stop()
 tab_assign, tab_cov, tab_grid, tab_suggest = st.tabs([tr("ui.run.assign"), tr("ui.run.coverage"),
                                                       tr("ui.autogrid.tab"), tr("ui.suggest.tab")])
 with tab_assign:
