@@ -236,6 +236,13 @@ def list_users(*, location: str | Path) -> list[User]:
     return [_user(r) for _, r in sorted(_rows(_open(location)).items())]
 
 
+def stored_account(*, location: str | Path, name: str) -> User | None:
+    """The account ``name`` as stored now, or None when it is gone or disabled (a signed-in session then ends)."""
+    row = _rows(_open(location)).get(name)
+    user = None if row is None else _user(row)
+    return None if user is None or user.disabled else user
+
+
 def has_accounts(*, location: str | Path) -> bool:
     """Whether the project at ``location`` has at least one account (else the app says how to add one)."""
     return bool(_open(location).read_accounts())

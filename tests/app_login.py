@@ -24,4 +24,5 @@ def signed_in(at: AppTest, *, name: str = TEST_USER, role: str = ADMIN, level: s
     at.session_state[state.ACCOUNT] = user
     at.session_state[state.SCOPE] = user.scope
     at.session_state[state.LAST_SEEN] = time.time()
+    at.session_state[state.ACCOUNT_CHECKED] = float("inf")  # a test account is not in the store: never read back
     return at

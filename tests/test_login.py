@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.access import ADMIN, COMMUNITY, VIEWER
-from geo.accounts import add_user
+from geo.accounts import add_user, disable_user
 from geo.project import save_project
 from tests.app_fixtures import COMM11
 from tests.app_login import signed_in
@@ -104,6 +104,17 @@ def test_login__idle_session_expires(with_accounts, monkeypatch):
     at.run()
     assert state.ACCOUNT not in at.session_state and state.SCOPE not in at.session_state
     assert "已自动退出" in _texts(at)
+
+
+def test_login__a_disabled_account_is_signed_out_at_its_next_check(with_accounts):
+    at = _sign_in(_app(with_accounts), "comm", PASSWORD)
+    at.run()
+    assert state.ACCOUNT in at.session_state  # read back within the minute: still valid
+    disable_user(location=with_accounts, name="comm")
+    at.session_state[state.ACCOUNT_CHECKED] = time.time() - 61  # a minute later
+    at.run()
+    assert state.ACCOUNT not in at.session_state and state.SCOPE not in at.session_state
+    assert "已被停用" in _texts(at) and not at.dataframe
 
 
 def test_login__logout_clears_account_and_scope(with_accounts):

@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from geo.accounts import authenticate, has_accounts, session_minutes
+from geo.accounts import authenticate, has_accounts, session_minutes, stored_account
 from geo.errors import GeoInputError
 from geo.store import open_store
 from ui import state
@@ -33,7 +33,23 @@ def is_signed_in(*, now: float | None = None) -> bool:
         state.sign_out("ui.login.expired")
         return False
     st.session_state[state.LAST_SEEN] = now
+    if now >= float(st.session_state.get(state.ACCOUNT_CHECKED) or 0) + RECHECK_SECONDS and not _still_valid(account):
+        state.sign_out("ui.login.account_changed")
+        return False
     return True
+
+
+RECHECK_SECONDS = 60  # an account disabled, removed or given another role or unit ends its sessions within this
+
+
+def _still_valid(account) -> bool:
+    """Whether ``account`` is still stored, enabled, with the same role and unit (read at most once a minute)."""
+    try:
+        now = stored_account(location=str(st.session_state[state.PROJECT_PATH]), name=account.name)
+    except GeoInputError:
+        return False
+    st.session_state[state.ACCOUNT_CHECKED] = time.time()
+    return now is not None and (now.role, now.level, now.code) == (account.role, account.level, account.code)
 
 
 def project_changed() -> None:
@@ -60,7 +76,7 @@ def _sign_in(location: str) -> None:
         return
     st.session_state[state.ACCOUNT] = user
     st.session_state[state.SCOPE] = user.scope
-    st.session_state[state.LAST_SEEN] = time.time()
+    st.session_state[state.LAST_SEEN] = st.session_state[state.ACCOUNT_CHECKED] = time.time()
 
 
 def render_login() -> None:

@@ -12,6 +12,7 @@ LANG = "lang"  # "zh" | "en"
 PROJECT_PATH = "project_path"  # str: the project .gpkg being worked on
 ACCOUNT = "account"  # geo.accounts.User of the signed-in user (set by the login page, issue #15)
 SCOPE = "scope"  # geo.access.Scope the signed-in user acts in (set by the login page; read by every page)
+ACCOUNT_CHECKED = "account_checked"  # time.time() the account was last read back from the store (ui/login.py)
 LAST_SEEN = "last_seen"  # time.time() of the signed-in user's last run (idle timeout, ui/login.py)
 LOGIN_NOTICE = "login_notice"  # catalogue key shown once on the login page (expired, signed out, project changed)
 SELECTED_TOWN = "selected_town"  # town code or None
@@ -56,7 +57,7 @@ def account_name() -> str:
 
 def sign_out(notice: str | None = None) -> None:
     """Forget the signed-in account and its scope (logout, idle timeout, another project)."""
-    for key in (ACCOUNT, SCOPE, LAST_SEEN):
+    for key in (ACCOUNT, SCOPE, LAST_SEEN, ACCOUNT_CHECKED):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[LOGIN_NOTICE] = notice

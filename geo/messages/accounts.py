@@ -146,6 +146,11 @@ MESSAGES = {
         "en": "Signed out after {minutes} idle minutes. Please sign in again.",
     },
     "ui.login.signed_out": {"zh": "已退出登录。", "en": "Signed out."},
+    "ui.login.account_changed": {
+        "zh": "你的账号已被停用、删除或更改了角色/范围，已退出登录。请联系管理员或重新登录。",
+        "en": "Your account was disabled, removed or given another role or unit, so you were signed out. Ask your "
+              "administrator or sign in again.",
+    },
     "ui.login.project_changed": {
         "zh": "已切换项目，账号按项目分别保存，请在此项目中重新登录。",
         "en": "The project changed: accounts belong to each project, so sign in to this one.",
