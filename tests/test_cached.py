@@ -1,11 +1,13 @@
 """Shared caches (issue 18 item 6): one build per saved version of a project, for every session."""
 from __future__ import annotations
 
-import os
 
 import pytest
 
+from geo.access import ADMIN
+from geo.accounts import add_user, authenticate
 from geo.explore import Selection
+from geo.project import load_project, save_project
 from tests.app_fixtures import COMM11, TOWN1, save_hostile
 from ui import cached
 
@@ -21,6 +23,7 @@ def _fail(*args, **kwargs):
 
 
 def test_cached_panel__computed_once_per_selection_and_saved_version(project_file, monkeypatch):
+    add_user(location=project_file, name="wang", password="correct horse", role=ADMIN)
     project = cached.cached_project(project_file)
     figures = cached.cached_figures(project_file, project, "生活", 500)
     sel = Selection(town=TOWN1, community=COMM11)
@@ -30,9 +33,11 @@ def test_cached_panel__computed_once_per_selection_and_saved_version(project_fil
     again = cached.cached_panel(project_file, project, figures, Selection(town=TOWN1, community=COMM11),
                                 category="生活", radius_m=500, lang="zh")
     assert again is first  # another session, the same object
+    authenticate(location=project_file, name="wang", password="correct horse")  # writes the last login, no save
+    signed_in = cached.cached_panel(project_file, project, figures, sel, category="生活", radius_m=500, lang="zh")
+    assert signed_in is first  # a sign-in is not a new version of the plan
     monkeypatch.undo()
-    stat = project_file.stat()
-    os.utime(project_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a save
+    save_project(load_project(project_file), project_file)  # a save
     after = cached.cached_panel(project_file, project, figures, sel, category="生活", radius_m=500, lang="zh")
     assert after is not first
 

@@ -6,6 +6,7 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo.errors import GeoInputError
 from geo.project import Project, load_project
 from geo.store import is_database_url, open_store
 
@@ -59,11 +61,22 @@ def scope_key(project: Project) -> str:
 # the path and modification time, so a save invalidates these too.
 
 def _mtime(path: str | Path) -> int:
-    """The cache stamp of a project: a file's modification time, a database project's revision."""
+    """The cache stamp of a project: its stored revision (and a file's inode: a file replaced as a whole).
+
+    Not the file's modification time: signing in writes the account's last login into the
+    file, and that must not throw away every session's maps and figures (ten planners signing
+    in rebuilt them ten times). A file that is not a project (yet) is stamped by its mtime.
+    """
     if is_database_url(path):
         return open_store(path).revision()
     p = Path(path)
-    return p.stat().st_mtime_ns if p.exists() else 0
+    if not p.exists():
+        return 0
+    try:
+        revision = open_store(p).revision()
+    except (GeoInputError, sqlite3.DatabaseError):  # not a project, or not even a GeoPackage: the page says so
+        return p.stat().st_mtime_ns
+    return hash((p.stat().st_ino, revision))
 
 
 project_stamp = _mtime

@@ -35,9 +35,13 @@ def ensure_browser_account(project: str | Path, *, name: str = BROWSER_USER, pas
 
 
 def sign_in(page, url: str, *, name: str = BROWSER_USER, password: str = BROWSER_PASSWORD,
-            timeout_ms: float = 60_000) -> None:
-    """Open ``url`` (any page: it opens after sign-in) and sign in through the login form."""
-    page.goto(url)
+            timeout_ms: float = 60_000, reload: bool = True) -> None:
+    """Open ``url`` (any page: it opens after sign-in) and sign in through the login form.
+
+    ``reload=False``: the page already shows the login form (a walk timing the login page itself).
+    """
+    if reload:
+        page.goto(url)
     page.locator(LOGIN_NAME).wait_for(timeout=timeout_ms)
     page.locator(LOGIN_NAME).fill(name)
     page.locator(LOGIN_PASSWORD).fill(password)
