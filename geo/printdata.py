@@ -26,6 +26,7 @@ from geo.noticeboard import boundary_description, notice_chain, qr_modules, qr_p
 from geo.hierarchy import grid_tree, place_label, unit_children_codes, unit_grid_codes
 from geo.project import Project
 from geo.rollup import (
+    BUILDING_FIGURES,
     DEFAULT_CATEGORY, SERVED_COLUMNS, Figures, coverage_radius, descendant_figures, households_tree,
     reach_by_category, unit_figures,
 )
@@ -36,7 +37,7 @@ TOWN = "town"
 COMMUNITY = "community"
 ATLAS_LEVELS = (TOWN, COMMUNITY, "grid")
 STAT_COLUMNS = ("households", "target", "actual", "filled", "staffing", "coverage", "grids")
-GOVERNANCE_COLUMNS = (*SERVED_COLUMNS, "org_gaps")  # the unit's governance counts (geo.rollup), printed as one line
+GOVERNANCE_COLUMNS = (*SERVED_COLUMNS, "org_gaps", *BUILDING_FIGURES)  # the unit's governance counts (geo.rollup), one printed line
 GRID_LEVEL = "grid"
 
 

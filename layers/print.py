@@ -354,7 +354,8 @@ def governance_text(data: MapPageData, lang: str) -> str:
         return ""
     n = {k: f"{float(v):,.0f}" if v == v else "—" for k, v in gov.items()}
     return t("print.gov.summary", lang, orgs=n["organisations"], projects=n["gov_projects"], done=n["projects_done"],
-             bodies=n["selfgov_bodies"], self_orgs=n["self_orgs"], conventions=n["conventions"], gaps=n["org_gaps"])
+             bodies=n["selfgov_bodies"], self_orgs=n["self_orgs"], conventions=n["conventions"], gaps=n["org_gaps"],
+             buildings=n["buildings"], headless=n["headless_buildings"])
 
 
 def add_inset(ax: Axes, data: MapPageData) -> None:

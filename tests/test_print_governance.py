@@ -53,8 +53,19 @@ def test_render_map_page__projects_drawn_in_the_legend_and_the_counts_printed(pr
 
 
 def test_render_map_page__no_governance_line_without_governance_data():
-    from tests.fieldkit import fieldkit_project
+    from tests.app_fixtures import COMM11
+    from tests.factories import tiny_project
 
-    data = pdx.map_page_data(fieldkit_project(volunteers=5), COMM)
+    data = pdx.map_page_data(tiny_project(), COMM11)  # no organisations, projects, bodies or buildings
     assert lp.governance_text(data, "zh") == ""
     assert "governance" not in lp.find_gids(lp.render_map_page(data, lp.PageOptions(**FIXED)))
+
+
+def test_governance_text__prints_the_unit_s_buildings_and_those_without_a_head():
+    from tests.fieldkit import fieldkit_project
+
+    project = fieldkit_project(volunteers=5)  # the kit's buildings, no organisations
+    data = pdx.map_page_data(project, COMM)
+    want = unit_figures(project).get("community").loc[COMM]
+    assert want["buildings"] >= want["headless_buildings"] >= 0 and want["buildings"] > 0
+    assert f"楼栋 {want['buildings']:,.0f} 栋（无楼栋长 {want['headless_buildings']:,.0f} 栋）" in lp.governance_text(data, "zh")

@@ -181,7 +181,7 @@ MESSAGES = {
     # --- print ---------------------------------------------------------------------------------------------
     "print.gov.projects_legend": {"zh": "治理项目", "en": "Governance projects"},
     "print.gov.summary": {
-        "zh": "进网入格组织 {orgs} 个；治理项目 {projects} 个（已建成 {done}）；自治组织 {bodies} 个、自组织 {self_orgs} 个、公约 {conventions} 份；无物业无业委会网格 {gaps} 个",
-        "en": "{orgs} organisations in the grid; {projects} governance projects ({done} done); {bodies} self-governance bodies, {self_orgs} self-organisations, {conventions} conventions; {gaps} grids with no property manager or owners' committee",
+        "zh": "进网入格组织 {orgs} 个；治理项目 {projects} 个（已建成 {done}）；自治组织 {bodies} 个、自组织 {self_orgs} 个、公约 {conventions} 份；无物业无业委会网格 {gaps} 个；楼栋 {buildings} 栋（无楼栋长 {headless} 栋）",
+        "en": "{orgs} organisations in the grid; {projects} governance projects ({done} done); {bodies} self-governance bodies, {self_orgs} self-organisations, {conventions} conventions; {gaps} grids with no property manager or owners' committee; {buildings} buildings ({headless} with no building head)",
     },
 }
