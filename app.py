@@ -66,7 +66,7 @@ def main() -> None:
     state.init_state()
     pending = st.session_state.pop("pending_project_path", None)  # set by the import wizard after a save
     if pending:
-        st.session_state[state.PROJECT_PATH] = pending
+        login.project_imported(pending)
     _sidebar_start()
     if not login.is_signed_in():  # no account: the login form only, no page runs, no data is read
         # every page registered (hidden, none runs) so a deep link (/edit, /admin) opens after sign-in

@@ -248,6 +248,27 @@ def has_accounts(*, location: str | Path) -> bool:
     return bool(_open(location).read_accounts())
 
 
+def carry_account(*, source: str | Path, target: str | Path, name: str) -> User | None:
+    """The whole-project account ``name`` of ``source`` copied (with its password hash) into ``target``.
+
+    For a project the signed-in planner has just imported: ``target`` has no accounts yet, so
+    its importer becomes its first account (audited there). None, and nothing written, when
+    ``target`` already has accounts or the account is not an enabled admin/city account.
+    """
+    if str(source) == str(target):
+        return None
+    row = _rows(_open(source)).get(name)
+    store = _open(target)
+    if row is None or int(row.get("disabled") or 0) or row.get("role") not in (ADMIN, CITY) or store.read_accounts():
+        return None
+    now = _iso(_now())
+    row = {**row, "level": None, "code": None, "failed": 0, "locked_until": "", "created_at": now, "updated_at": now}
+    store.write_account(row)
+    _audit(store, actor=Scope(role=str(row["role"]), user=name), what="added", name=name,
+           detail=f"role={row['role']}; the importer of this project")
+    return _user(row)
+
+
 def add_user(*, location: str | Path, name: str, password: str, role: str, level: str | None = None,
              code: str | None = None, actor: Scope = LOCAL) -> User:
     """Add an account; ``actor`` must be an admin. Returns it (without its hash).

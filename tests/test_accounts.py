@@ -14,6 +14,7 @@ from geo.access import ADMIN, COMMUNITY, LOCAL, TOWN, VIEWER, Scope
 from geo.accounts import (
     add_user,
     authenticate,
+    carry_account,
     disable_user,
     has_accounts,
     list_users,
@@ -54,6 +55,24 @@ def _code(exc: pytest.ExceptionInfo) -> str:
 
 
 # --- accounts ---------------------------------------------------------------------------------
+def test_carry_account__the_importer_becomes_the_first_account_of_a_new_project(gpkg, tmp_path):
+    add_user(location=gpkg, name="wang", password=PASSWORD, role=ADMIN)
+    add_user(location=gpkg, name="comm", password=PASSWORD, role=COMMUNITY, code=COMM11)
+    new = str(tmp_path / "imported.gpkg")
+    save_project(tiny_project(), new)
+    assert carry_account(source=gpkg, target=new, name="comm") is None  # a community account stays home
+    carried = carry_account(source=gpkg, target=new, name="wang")
+    assert carried is not None and carried.role == ADMIN
+    assert authenticate(location=new, name="wang", password=PASSWORD).name == "wang"  # the same password
+    assert [u.name for u in list_users(location=new)] == ["wang"]
+    assert "wang" in set(read_audit(load_project(new))["object"])
+    other = str(tmp_path / "other.gpkg")
+    save_project(tiny_project(), other)
+    add_user(location=other, name="li", password=PASSWORD, role=ADMIN)
+    assert carry_account(source=gpkg, target=other, name="wang") is None  # a project with accounts: sign in there
+    assert [u.name for u in list_users(location=other)] == ["li"]
+
+
 def test_add_user__stores_an_argon2_hash_never_the_password(location):
     add_user(location=location, name="wang", password=PASSWORD, role=ADMIN)
     rows = open_store(location).read_accounts()

@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from geo.accounts import authenticate, has_accounts, session_minutes, stored_account
+from geo.accounts import authenticate, carry_account, has_accounts, session_minutes, stored_account
 from geo.errors import GeoInputError
 from geo.store import open_store
 from ui import state
@@ -55,6 +55,22 @@ def _still_valid(account) -> bool:
 def project_changed() -> None:
     """``on_change`` of the sidebar's project path: accounts belong to one store, so sign out."""
     if st.session_state.get(state.ACCOUNT) is not None:
+        state.sign_out("ui.login.project_changed")
+
+
+def project_imported(location: str) -> None:
+    """Open the project the import wizard has just saved: its importer becomes its first account
+    (``geo.accounts.carry_account``); a project that has accounts of its own needs a sign-in there."""
+    before = str(st.session_state[state.PROJECT_PATH])
+    st.session_state[state.PROJECT_PATH] = location
+    account = st.session_state.get(state.ACCOUNT)
+    if account is None or location == before:
+        return
+    try:
+        carried = carry_account(source=before, target=location, name=account.name)
+    except GeoInputError:
+        carried = None
+    if carried is None:
         state.sign_out("ui.login.project_changed")
 
 
