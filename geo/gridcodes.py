@@ -320,7 +320,8 @@ def _replace(project: Project, gone: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *,
     stale = rows[s.GRID_CODE].astype(str).isin(retired[s.CODE]) if len(rows) else pd.Series(dtype=bool)
     if stale.any():  # people of a retired grid: re-run the assignment (counted in the audit row)
         project = project.with_table(s.ASSIGNMENTS, rows[~stale].reset_index(drop=True))
-    added = coded[s.CODE].astype(str).tolist()
+    replaced = set(gone[s.CODE].astype(str))  # a piece that kept its grid's shape kept its code: not new
+    added = [c for c in coded[s.CODE].astype(str) if c not in replaced]
     project = log_event(project, action=f"grid_{event}", user=user, obj=",".join(gone[s.CODE].astype(str)),
                         detail=",".join(added), counts={"retired": len(retired), "grids_added": len(added),
                                                         "assignments_removed": int(stale.sum())})
