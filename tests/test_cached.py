@@ -46,8 +46,8 @@ def test_warm_views__builds_every_view_in_one_background_thread_per_version(proj
     project = cached.cached_project(project_file)
     cached.warm_views(project_file, project)
     key = cached.scope_key(project)
-    thread = cached._warming(str(project_file), cached._mtime(project_file), key, project)
-    assert thread is cached._warming(str(project_file), cached._mtime(project_file), key, project)  # started once
+    thread = cached._warming(str(project_file), cached._stamp(project_file), key, project)
+    assert thread is cached._warming(str(project_file), cached._stamp(project_file), key, project)  # started once
     thread.join(timeout=120)
     assert not thread.is_alive()
     monkeypatch.setattr("geo.lod.view_layers", _fail)

@@ -20,7 +20,7 @@ from geo.store import is_database_url, open_store
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _load(path: str, mtime_ns: int) -> Project:
+def _load(path: str, stamp: int) -> Project:
     return load_project(path)
 
 
@@ -29,14 +29,14 @@ def cached_project(path: str | Path) -> Project:
 
     Pages never show it as it is: they read ``cached_scoped_project`` (``ui.common.current_project``).
     """
-    return _load(str(path), _mtime(path))
+    return _load(str(path), _stamp(path))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _scoped(path: str, mtime_ns: int, scope) -> Project:
+def _scoped(path: str, stamp: int, scope) -> Project:
     from geo.access import scoped
 
-    return scoped(_load(path, mtime_ns), scope)
+    return scoped(_load(path, stamp), scope)
 
 
 def cached_scoped_project(path: str | Path, scope) -> Project:
@@ -44,7 +44,7 @@ def cached_scoped_project(path: str | Path, scope) -> Project:
     and role (users of one unit and role share it)."""
     from dataclasses import replace
 
-    return _scoped(str(path), _mtime(path), replace(scope, user=""))
+    return _scoped(str(path), _stamp(path), replace(scope, user=""))
 
 
 def scope_key(project: Project) -> str:
@@ -60,7 +60,7 @@ def scope_key(project: Project) -> str:
 # The page loads the project once (``cached_project``) and passes it in; the cache key is
 # the path and modification time, so a save invalidates these too.
 
-def _mtime(path: str | Path) -> int:
+def _stamp(path: str | Path) -> int:
     """The cache stamp of a project: its stored revision (and a file's inode: a file replaced as a whole).
 
     Not the file's modification time: signing in writes the account's last login into the
@@ -79,11 +79,11 @@ def _mtime(path: str | Path) -> int:
     return hash((p.stat().st_ino, revision))
 
 
-project_stamp = _mtime
+project_stamp = _stamp
 
 
 @st.cache_resource(max_entries=24, show_spinner=False)
-def _simplified(path: str, mtime_ns: int, scope: str, layer: str, view: str, _project: Project):
+def _simplified(path: str, stamp: int, scope: str, layer: str, view: str, _project: Project):
     from ui.mapview import simplified_layer
 
     return simplified_layer(_project, layer, view)
@@ -91,7 +91,7 @@ def _simplified(path: str, mtime_ns: int, scope: str, layer: str, view: str, _pr
 
 def cached_simplified(path: str | Path, project: Project, layer: str, view: str):
     """The whole ``layer`` of ``project`` (loaded from ``path``) simplified for map ``view``, for maps of every unit."""
-    return _simplified(str(path), _mtime(path), scope_key(project), layer, view, project)
+    return _simplified(str(path), _stamp(path), scope_key(project), layer, view, project)
 
 
 def view_unit(selection):
@@ -102,7 +102,7 @@ def view_unit(selection):
 
 
 @st.cache_resource(max_entries=1024, show_spinner=False)
-def _view_layers(path: str, mtime_ns: int, scope: str, unit, _project: Project):
+def _view_layers(path: str, stamp: int, scope: str, unit, _project: Project):
     from geo.lod import view_layers
 
     return view_layers(_project, unit)
@@ -115,11 +115,11 @@ def cached_view_layers(path: str | Path, project: Project, selection):
     When the city-scale store lands, the project passed here can be only the unit's part of
     it (``geo.store.open_store(path).load(town=..., community=...)``).
     """
-    return _view_layers(str(path), _mtime(path), scope_key(project), view_unit(selection), project)
+    return _view_layers(str(path), _stamp(path), scope_key(project), view_unit(selection), project)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _figures(path: str, mtime_ns: int, scope: str, category: str, radius_m: float, _project: Project):
+def _figures(path: str, stamp: int, scope: str, category: str, radius_m: float, _project: Project):
     from geo.rollup import unit_figures
 
     return unit_figures(_project, category=category, radius_m=radius_m)
@@ -127,26 +127,26 @@ def _figures(path: str, mtime_ns: int, scope: str, category: str, radius_m: floa
 
 def cached_figures(path: str | Path, project: Project, category: str, radius_m: float):
     """Per-unit figures (households, staffing, coverage) of ``project`` (loaded from ``path``)."""
-    return _figures(str(path), _mtime(path), scope_key(project), category, float(radius_m), project)
+    return _figures(str(path), _stamp(path), scope_key(project), category, float(radius_m), project)
 
 
-_FINDINGS_DONE: dict[tuple[str, int, str], object] = {}  # (path, mtime, scope) -> findings, when a check ends
+_FINDINGS_DONE: dict[tuple[str, int, str], object] = {}  # (path, stamp, scope) -> findings, when a check ends
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _findings(path: str, mtime_ns: int, scope: str, _project: Project):
+def _findings(path: str, stamp: int, scope: str, _project: Project):
     from geo.validate import check_project
 
     findings = check_project(_project)
     for old in [k for k in _FINDINGS_DONE if k[0] == path and k[2] == scope]:  # one version per project kept
         _FINDINGS_DONE.pop(old)
-    _FINDINGS_DONE[(path, mtime_ns, scope)] = findings
+    _FINDINGS_DONE[(path, stamp, scope)] = findings
     return findings
 
 
 def cached_findings(path: str | Path, project: Project):
     """Hierarchy/topology findings of ``project`` (``geo.validate.check_project``), once per saved version."""
-    return _findings(str(path), _mtime(path), scope_key(project), project)
+    return _findings(str(path), _stamp(path), scope_key(project), project)
 
 
 def findings_if_ready(path: str | Path, project: Project):
@@ -156,7 +156,7 @@ def findings_if_ready(path: str | Path, project: Project):
     The check takes seconds on a county (``warm_views`` runs it in the background); a map
     never waits for it: its QA layer appears on the first rerun after the check ends.
     """
-    return _FINDINGS_DONE.get((str(path), _mtime(path), scope_key(project)))
+    return _FINDINGS_DONE.get((str(path), _stamp(path), scope_key(project)))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -206,7 +206,7 @@ class PanelData:
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def _panel(path: str, mtime_ns: int, scope: str, selection, category: str, radius_m: float, lang: str,
+def _panel(path: str, stamp: int, scope: str, selection, category: str, radius_m: float, lang: str,
            _project: Project, _figures) -> PanelData:
     from geo.explore import (
         COMMUNITY, GRID, building_rows, chain_rows, governance_panel, parent_chain, problem_rows, reach_rows,
@@ -228,12 +228,12 @@ def _panel(path: str, mtime_ns: int, scope: str, selection, category: str, radiu
 def cached_panel(path: str | Path, project: Project, figures, selection, *, category: str, radius_m: float,
                  lang: str) -> PanelData:
     """The side panel of ``selection`` (figures from ``cached_figures`` for the same category and radius)."""
-    return _panel(str(path), _mtime(path), scope_key(project), selection, category, float(radius_m), lang, project,
+    return _panel(str(path), _stamp(path), scope_key(project), selection, category, float(radius_m), lang, project,
                   figures)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _explore_map(path: str, mtime_ns: int, scope: str, selection, opts, lang: str, qa_ready: bool, _project: Project,
+def _explore_map(path: str, stamp: int, scope: str, selection, opts, lang: str, qa_ready: bool, _project: Project,
                  _figures):
     from ui.mapview import prepare_explore_map
 
@@ -250,7 +250,7 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
     added once the background check has ended (``findings_if_ready``): no view waits for it.
     """
     qa_ready = opts.show_problems and findings_if_ready(path, project) is not None
-    return _explore_map(str(path), _mtime(path), scope_key(project), selection, opts, lang, qa_ready, project,
+    return _explore_map(str(path), _stamp(path), scope_key(project), selection, opts, lang, qa_ready, project,
                         figures)
 
 
@@ -280,7 +280,7 @@ def _warm(path: str, project: Project) -> None:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _warming(path: str, mtime_ns: int, scope: str, _project: Project) -> threading.Thread:
+def _warming(path: str, stamp: int, scope: str, _project: Project) -> threading.Thread:
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
     thread = threading.Thread(target=_warm, args=(path, _project), name="gridatlas-warm", daemon=True)
@@ -296,7 +296,7 @@ def warm_views(path: str | Path, project: Project) -> None:
     follows once the check ends; a session that needs a layer first simply waits for the
     same build (Streamlit computes one cache entry once).
     """
-    _warming(str(path), _mtime(path), scope_key(project), project)
+    _warming(str(path), _stamp(path), scope_key(project), project)
 
 
 # --- import wizard (files held as bytes; geo reads them from a private temp folder) -----------
