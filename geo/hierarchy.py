@@ -115,7 +115,7 @@ def _grid_tree(project: Project) -> pd.DataFrame:
             town[i] = towns_of[community[i]]  # the community's town wins: one tree
         elif town[i] is None and parent[i] in grid_pos:
             town[i] = town[grid_pos[parent[i]]]
-    has_child = pd.Index(codes).isin([p for p in parent if p is not None and p in grid_pos])
+    has_child = pd.Index(codes, dtype=object).isin([p for p in parent if p is not None and p in grid_pos])  # object: pandas 3 str isin is per-value slow
     households = (pd.to_numeric(grids[s.HOUSEHOLDS_N], errors="coerce").to_numpy(dtype=float)
                   if s.HOUSEHOLDS_N in grids.columns else np.full(len(grids), np.nan))
     return pd.DataFrame({

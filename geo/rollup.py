@@ -134,7 +134,8 @@ def households_tree(project: Project) -> pd.DataFrame:
 
 
 def grid_figures(project: Project, *, scenario: str | None = None, category: str | None = DEFAULT_CATEGORY,
-                 radius_m: float | None = None, served: pd.DataFrame | None = None) -> pd.DataFrame:
+                 radius_m: float | None = None, served: pd.DataFrame | None = None,
+                 points: pd.DataFrame | None = None) -> pd.DataFrame:
     """Figures per grid (index: grid code, the layer's order): tree columns, staffing, coverage, people, points."""
     tree = households_tree(project)
     scenario = scenario or project.active_scenario
@@ -164,7 +165,7 @@ def grid_figures(project: Project, *, scenario: str | None = None, category: str
     rows = project.assignments(scenario)
     people = rows[s.GRID_CODE].astype(str).value_counts() if len(rows) else pd.Series(dtype=int)
     out["volunteers"] = people.reindex(tree.index).fillna(0).astype(int).to_numpy()
-    points = service_point_grids(project)
+    points = service_point_grids(project) if points is None else points
     out["service_points"] = points.groupby(s.GRID_CODE).size().reindex(tree.index).fillna(0).astype(int).to_numpy()
     own = pd.DataFrame({"group": tree.index, s.GRID_CODE: tree.index})
     sums = served_sums(served_items(project) if served is None else served, own).reindex(tree.index)
@@ -230,7 +231,8 @@ def service_point_grids(project: Project) -> pd.DataFrame:
     if len(table) == 0:
         table = point_grids_table(project.layers, layers=(s.SERVICE_POINTS,))
     out = table[cols].dropna().astype(str)
-    return out[out[s.GRID_CODE].isin(set(grids[s.CODE].astype(str)))].drop_duplicates().reset_index(drop=True)
+    known = set(grids[s.CODE].astype(str))  # an object column below: pandas 3's str isin costs ~5 µs a value
+    return out[out[s.GRID_CODE].astype(object).isin(known)].drop_duplicates().reset_index(drop=True)
 
 
 def _leaf_area_m2(project: Project, codes: pd.Index) -> pd.Series:
@@ -241,11 +243,13 @@ def _leaf_area_m2(project: Project, codes: pd.Index) -> pd.Series:
 
 
 def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, *,
-                  scenario: str | None = None, served: pd.DataFrame | None = None) -> pd.DataFrame:
+                  scenario: str | None = None, served: pd.DataFrame | None = None,
+                  points: pd.DataFrame | None = None) -> pd.DataFrame:
     """Roll ``grids`` (from ``grid_figures``) up to groups by the rule in the module docstring.
 
     ``members`` has columns ``group`` and ``grid_code`` (a grid may sit in several groups);
-    ``served`` is ``served_items(project)`` when the caller has it already.
+    ``served`` is ``served_items(project)`` and ``points`` ``service_point_grids(project)`` when the caller
+    has them already (placing a city's service points costs a second each time).
     Returns one row per group (index: group), columns ``FIGURE_COLUMNS`` and ``grids_<level>``.
     """
     if len(members) == 0:
@@ -268,7 +272,7 @@ def group_figures(project: Project, grids: pd.DataFrame, members: pd.DataFrame, 
         out["volunteers"] = pairs.groupby("group")[s.VOLUNTEER_ID].nunique().reindex(out.index).fillna(0).astype(int)
     else:
         out["volunteers"] = 0
-    points = service_point_grids(project).merge(members.astype(str), on=s.GRID_CODE)
+    points = (service_point_grids(project) if points is None else points).merge(members.astype(str), on=s.GRID_CODE)
     out["service_points"] = points.groupby("group")[s.POINT_ID].nunique().reindex(out.index).fillna(0).astype(int)
     sums = served_sums(served_items(project) if served is None else served, members).reindex(out.index)
     for col in SERVED_COLUMNS:
@@ -304,13 +308,14 @@ def unit_figures(project: Project, *, scenario: str | None = None, category: str
     scenario = scenario or project.active_scenario
     radius = coverage_radius(project, radius_m)
     served = served_items(project)
-    grids = grid_figures(project, scenario=scenario, category=category, radius_m=radius, served=served)
+    points = service_point_grids(project)
+    grids = grid_figures(project, scenario=scenario, category=category, radius_m=radius, served=served, points=points)
     by_level: dict[str, pd.DataFrame] = {GRID: grids}
     for level, layer, column in ((COMMUNITY, s.COMMUNITIES, s.COMMUNITY_CODE), (TOWN, s.TOWNS, s.TOWN_CODE)):
         units = project.layer(layer)
         codes = units[s.CODE].astype(str).tolist() if s.CODE in units.columns else []
         members = pd.DataFrame({"group": grids[column].to_numpy(), s.GRID_CODE: grids.index.to_numpy()}).dropna()
-        frame = group_figures(project, grids, members, scenario=scenario, served=served).reindex(codes)
+        frame = group_figures(project, grids, members, scenario=scenario, served=served, points=points).reindex(codes)
         counts = [c for c in frame.columns if c not in ("households", "staffing", "coverage")]
         frame[counts] = frame[counts].fillna(0).astype(int)
         frame["households"] = frame["households"].where(frame["grids"] > 0, 0.0)  # a unit with no grid has none
@@ -318,7 +323,8 @@ def unit_figures(project: Project, *, scenario: str | None = None, category: str
         by_level[level] = frame
     city_code = place_code(project) or CITY
     members = pd.DataFrame({"group": city_code, s.GRID_CODE: grids.index.to_numpy()})
-    city = group_figures(project, grids, members, scenario=scenario, served=served).reindex([city_code])
+    city = group_figures(project, grids, members, scenario=scenario, served=served, points=points).reindex(
+        [city_code])
     city.index.name = s.CODE
     by_level[CITY] = city
     return Figures(by_level, scenario=scenario, category=category, radius_m=radius)

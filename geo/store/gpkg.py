@@ -389,23 +389,46 @@ class _Filters:
     bbox: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)  # tables without unit codes
 
 
-def _scope_filters(conn: sqlite3.Connection, *, town: str | None, community: str | None,
-                   layers: frozenset[str] | None) -> _Filters:
-    if town is None and community is None:
-        return _Filters(Scope(layers=layers), {}, ())
-    from geo.hierarchy import community_towns, grid_tree, unit_grid_codes
+_UNIT_TREES: dict[tuple, tuple[pd.Series, pd.DataFrame]] = {}  # (file, inode, store id, revision) -> trees
 
+
+def _unit_tree(conn: sqlite3.Connection, path: Path | None) -> tuple[pd.Series, pd.DataFrame]:
+    """Each community's town and the grid tree (``geo.hierarchy``) of the stored units, from the code columns.
+
+    Kept once per stored revision of a file: a city's tree takes a second to build and every
+    partial read (one town, one community) needs it; a save makes a new revision.
+    """
+    from geo.hierarchy import community_towns, grid_tree
+
+    store_id = _store_id(conn)
+    key = (str(path), path.stat().st_ino, store_id, _disk_revision(conn)) if path is not None and store_id else None
+    if key is not None and key in _UNIT_TREES:
+        return _UNIT_TREES[key]
     comms = _light(conn, s.COMMUNITIES, COMMUNITY_UNIT_COLUMNS)
     light = Project(layers={s.GRIDS: _light(conn, s.GRIDS, GRID_UNIT_COLUMNS), s.COMMUNITIES: comms})  # type: ignore[dict-item]
-    towns_of = community_towns(light)
+    trees = (community_towns(light), grid_tree(light))
+    if key is not None:
+        for old in [k for k in _UNIT_TREES if k[0] == key[0]] + list(_UNIT_TREES)[:-7]:  # one per file, 8 files
+            _UNIT_TREES.pop(old, None)
+        _UNIT_TREES[key] = trees
+    return trees
+
+
+def _scope_filters(conn: sqlite3.Connection, *, town: str | None, community: str | None,
+                   layers: frozenset[str] | None, path: Path | None = None) -> _Filters:
+    if town is None and community is None:
+        return _Filters(Scope(layers=layers), {}, ())
+    from geo.hierarchy import unit_grid_codes
+
+    towns_of, tree = _unit_tree(conn, path)
     if community is not None:
         comm_codes = [str(community)]
         town_codes = [str(towns_of.get(str(community)))] if towns_of.get(str(community)) else []
-        grid_codes = unit_grid_codes(grid_tree(light), level="community", code=str(community))
+        grid_codes = unit_grid_codes(tree, level="community", code=str(community))
     else:
         comm_codes = [str(c) for c, t in towns_of.items() if t == str(town)]
         town_codes = [str(town)]
-        grid_codes = unit_grid_codes(grid_tree(light), level="town", code=str(town))
+        grid_codes = unit_grid_codes(tree, level="town", code=str(town))
 
     def inlist(values: list[str]) -> str:
         return "(" + ", ".join(_literal(v) for v in values) + ")" if values else "(NULL)"
@@ -487,7 +510,7 @@ class GeoPackageStore:
         path = self._real()
         _check_file(path)
         with folder_lock(path, exclusive=False), _open(path) as conn:
-            filters = _scope_filters(conn, town=town, community=community, layers=frozenset([name]))
+            filters = _scope_filters(conn, town=town, community=community, layers=frozenset([name]), path=path)
             if name not in _table_names(conn):
                 msg = f"{path} has no layer {name}"
                 raise ProjectFileError(msg, code="store.no_layer", file=str(path), layer=name)
@@ -667,7 +690,7 @@ def _load(path: Path, *, layers: frozenset[str] | None, town: str | None, commun
             msg = f"{path} has no {s.META} table"
             raise ProjectFileError(msg, code="project_file.no_meta", file=str(path))
         meta_texts = _read_meta(conn)
-        filters = _scope_filters(conn, town=town, community=community, layers=layers)
+        filters = _scope_filters(conn, town=town, community=community, layers=layers, path=path)
         spatial = {n for n in names if _geometry_column(conn, n) is not None}
         store_id = _store_id(conn) or ""
     meta = {k: json.loads(v) for k, v in meta_texts.items()}
