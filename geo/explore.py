@@ -280,18 +280,28 @@ def reach_rows(project: Project, selection: Selection, *, radius_m: float) -> pd
 
 def problem_rows(project: Project, figures: Figures, grid_codes: list[str], *,
                  category: str, radius_m: float) -> list[tuple[str, dict]]:
-    """``[(catalogue key, context), ...]`` for the grids' problems: short of staff, no leader, no reach."""
+    """``[(catalogue key, context), ...]`` for the grids' problems: short of staff, no leader, no reach.
+
+    In ``grid_codes`` order, each grid's problems in that order. Only the grids with a problem are
+    visited (a city view asks about 140,000 grids).
+    """
     fig = figures.get(GRID).reindex(grid_codes)
-    names = dict(zip(project.layer(s.GRIDS)[s.CODE].astype(str), project.layer(s.GRIDS)[s.NAME].astype(str))) \
-        if s.NAME in project.layer(s.GRIDS) else {}
+    short = pd.to_numeric(fig["short"], errors="coerce").fillna(0) if "short" in fig else pd.Series(0, index=fig.index)
+    no_leader = fig["no_leader"].fillna(False).astype(bool) if "no_leader" in fig else pd.Series(False, index=fig.index)
+    no_reach = (fig["coverage"] == 0) if "coverage" in fig else pd.Series(False, index=fig.index)
+    flagged = ((short > 0) | no_leader | no_reach).to_numpy(dtype=bool)
+    if not flagged.any():
+        return []
+    names = unit_names(project, s.GRIDS)
     out: list[tuple[str, dict]] = []
-    for code, row in fig.iterrows():
+    for code, n_short, leaderless, unreached in zip(fig.index[flagged], short[flagged], no_leader[flagged],
+                                                    no_reach[flagged]):
         name = names.get(str(code), str(code))
-        if row.get("short", 0) > 0:
-            out.append(("ui.panel.problem.short", {"name": name, "short": int(row["short"])}))
-        if bool(row.get("no_leader", False)):
+        if n_short > 0:
+            out.append(("ui.panel.problem.short", {"name": name, "short": int(n_short)}))
+        if leaderless:
             out.append(("ui.panel.problem.no_leader", {"name": name}))
-        if row.get("coverage") == 0:
+        if unreached:
             out.append(("ui.panel.problem.no_reach", {"name": name, "radius": f"{radius_m:.0f}",
                                                       "category": category}))
     return out

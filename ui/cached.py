@@ -53,7 +53,9 @@ def scope_key(project: Project) -> str:
     The caches are shared by every session; keying them by scope keeps one user's map,
     panel and figures from reaching a session of another scope.
     """
-    return project.scope.key if project.scope is not None else "unscoped"
+    key = project.scope.key if project.scope is not None else "unscoped"
+    unit = _PART_UNITS.get(id(project))
+    return f"{key}|{unit}" if unit else key  # a view's part of a city-size project (``explore_project``)
 
 
 # --- explore map and dashboard ---------------------------------------------------------
@@ -205,24 +207,29 @@ class PanelData:
     governance: object = None  # geo.explore.GovernancePanel
 
 
-@st.cache_resource(max_entries=512, show_spinner=False)
-def _panel(path: str, stamp: int, scope: str, selection, category: str, radius_m: float, lang: str,
-           _project: Project, _figures) -> PanelData:
+def panel_data(project: Project, figures, selection, *, category: str, radius_m: float, lang: str) -> PanelData:
+    """The side panel of ``selection`` computed from ``project`` and its ``figures`` (``geo.explore``)."""
     from geo.explore import (
         COMMUNITY, GRID, building_rows, chain_rows, governance_panel, parent_chain, problem_rows, reach_rows,
         staff_rows, unit_grid_codes, unit_panel_figures,
     )
 
-    codes = unit_grid_codes(_project, selection)
+    codes = unit_grid_codes(project, selection)
     return PanelData(
-        chain=parent_chain(_project, selection, lang=lang), codes=codes,
-        unit=unit_panel_figures(_project, _figures, selection),
-        staff=staff_rows(_project, codes) if selection.level in (COMMUNITY, GRID) else None,
-        reach=reach_rows(_project, selection, radius_m=radius_m),
-        problems=problem_rows(_project, _figures, codes, category=category, radius_m=radius_m),
-        buildings=building_rows(_project, codes) if selection.level == GRID else None,
-        escalation=chain_rows(_project, codes) if selection.level == GRID else None,
-        governance=governance_panel(_project, codes))
+        chain=parent_chain(project, selection, lang=lang), codes=codes,
+        unit=unit_panel_figures(project, figures, selection),
+        staff=staff_rows(project, codes) if selection.level in (COMMUNITY, GRID) else None,
+        reach=reach_rows(project, selection, radius_m=radius_m),
+        problems=problem_rows(project, figures, codes, category=category, radius_m=radius_m),
+        buildings=building_rows(project, codes) if selection.level == GRID else None,
+        escalation=chain_rows(project, codes) if selection.level == GRID else None,
+        governance=governance_panel(project, codes))
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _panel(path: str, stamp: int, scope: str, selection, category: str, radius_m: float, lang: str,
+           _project: Project, _figures) -> PanelData:
+    return panel_data(_project, _figures, selection, category=category, radius_m=radius_m, lang=lang)
 
 
 def cached_panel(path: str | Path, project: Project, figures, selection, *, category: str, radius_m: float,
@@ -233,8 +240,8 @@ def cached_panel(path: str | Path, project: Project, figures, selection, *, cate
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def _explore_map(path: str, stamp: int, scope: str, selection, opts, lang: str, qa_ready: bool, _project: Project,
-                 _figures):
+def _explore_map(path: str, stamp: int, scope: str, selection, opts, lang: str, qa_ready: bool, figures_key: str,
+                 _project: Project, _figures):
     from ui.mapview import prepare_explore_map
 
     return prepare_explore_map(_project, selection, _figures, opts, lang=lang,
@@ -242,16 +249,19 @@ def _explore_map(path: str, stamp: int, scope: str, selection, opts, lang: str, 
                                findings=findings_if_ready(path, _project) if opts.show_problems else None)
 
 
-def cached_explore_map(path: str | Path, project: Project, figures, selection, opts, *, lang: str):
+def cached_explore_map(path: str | Path, project: Project, figures, selection, opts, *, lang: str,
+                       figures_key: str = ""):
     """The prepared explore map (``ui.mapview.PreparedMap``) of ``selection`` with options ``opts``.
 
     Built once per saved version, view and options for every session; each run only wraps the
     shared GeoJSON in a new folium map (``ui.mapview.prepared_folium_map``). The QA layer is
     added once the background check has ended (``findings_if_ready``): no view waits for it.
+    ``figures_key`` names figures that are not fixed by the saved version and options (a
+    city-size project's city view is drawn before its figures, then again with them).
     """
     qa_ready = opts.show_problems and findings_if_ready(path, project) is not None
-    return _explore_map(str(path), _stamp(path), scope_key(project), selection, opts, lang, qa_ready, project,
-                        figures)
+    return _explore_map(str(path), _stamp(path), scope_key(project), selection, opts, lang, qa_ready, figures_key,
+                        project, figures)
 
 
 # --- heavy builds outside the script run ------------------------------------------------------
@@ -297,6 +307,135 @@ def warm_views(path: str | Path, project: Project) -> None:
     same build (Streamlit computes one cache entry once).
     """
     _warming(str(path), _stamp(path), scope_key(project), project)
+
+
+# --- city-size projects: the explore page reads only what a view shows (issue 14 item 3) ----------
+# A city (264 towns, 140,000 grids) is not loaded for a view of one community: above
+# ``CITY_SIZE_GRIDS`` grids each explore view reads its own unit from the store (the city view
+# its towns, a town view that town, a community view that community: ``geo.access.load_scoped``,
+# narrowed to the user's scope), cached per saved version, scope and unit. The city view's
+# per-town figures need every grid: they are added up once per version in the background
+# (``city_summary_if_ready``) and the towns are coloured when they arrive. Smaller projects
+# keep the one whole (scoped) project: it is loaded in a second and every view shares it.
+
+CITY_SIZE_GRIDS = 10_000  # the demo county has 4,254 grids; the tenth-size city 14,069
+
+_PART_UNITS: dict[int, str] = {}  # id(part) -> the view unit it holds, while the part lives (``scope_key``)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _grid_count(path: str, stamp: int) -> int:
+    from geo import schema as s
+
+    try:
+        return len(open_store(path).read_layer(s.GRIDS, columns=[s.CODE]))
+    except (GeoInputError, sqlite3.DatabaseError):  # no project or no grids yet: not city size
+        return 0
+
+
+def is_city_size(path: str | Path) -> bool:
+    """Whether the project at ``path`` holds more than ``CITY_SIZE_GRIDS`` grids (counted once per saved version)."""
+    return _grid_count(str(path), _stamp(path)) > CITY_SIZE_GRIDS
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _part(path: str, stamp: int, scope, unit) -> Project:
+    import weakref
+    from dataclasses import replace
+
+    from geo import schema as s
+    from geo.access import load_scoped, scoped
+    from geo.explore import CITY, COMMUNITY, TOWN
+
+    store = open_store(path)
+    if unit.view == CITY:  # the towns (a scoped user's through its communities) and the point types of the options
+        layers = [s.TOWNS, s.SERVICE_POINTS] + ([] if scope.whole_project else [s.COMMUNITIES])
+        part, name = load_scoped(store, scope, layers=layers), CITY
+    else:
+        level, code = (TOWN, unit.town) if unit.view == TOWN else (COMMUNITY, unit.community)
+        part, name = scoped(load_scoped(store, replace(scope, level=level, code=code)), scope), f"{level}:{code}"
+    key = id(part)
+    _PART_UNITS[key] = name
+    weakref.finalize(part, _PART_UNITS.pop, key, None)
+    return part
+
+
+def explore_project(path: str | Path, scope, selection) -> Project:
+    """What the explore page reads for ``selection``'s view, narrowed to ``scope``.
+
+    A city-size project (``is_city_size``): only the view's unit (``view_unit``) read from the
+    store: the city view its towns, a town view that town, a community (or grid) view that
+    community. Otherwise the whole project (``cached_scoped_project``).
+    """
+    from dataclasses import replace
+
+    if not is_city_size(path):
+        return cached_scoped_project(path, scope)
+    return _part(str(path), _stamp(path), replace(scope, user=""), view_unit(selection))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _search_source(path: str, stamp: int, scope) -> Project:
+    from geo import schema as s
+    from geo.access import load_scoped
+
+    return load_scoped(path, scope, layers=[s.TOWNS, s.COMMUNITIES, s.GRIDS])
+
+
+def search_project(path: str | Path, scope) -> Project:
+    """The units a search looks in (towns, communities, grids of ``scope``): the whole project unless city size,
+    where only those three layers are read, on the first search."""
+    from dataclasses import replace
+
+    if not is_city_size(path):
+        return cached_scoped_project(path, scope)
+    return _search_source(str(path), _stamp(path), replace(scope, user=""))
+
+
+_CITY_DONE: dict[tuple, tuple] = {}  # (path, stamp, scope, category, radius, lang) -> (figures, panel)
+
+
+def _add_up_city(key: tuple, path: str, scope, category: str, radius_m: float, lang: str) -> None:
+    """Figures of every unit and the city view's panel, from the whole (scoped) project; the project is dropped."""
+    from geo.access import load_scoped
+    from geo.explore import Selection
+    from geo.rollup import unit_figures
+
+    try:
+        project = load_scoped(path, scope)
+        figures = unit_figures(project, category=category, radius_m=radius_m)
+        panel = panel_data(project, figures, Selection(), category=category, radius_m=radius_m, lang=lang)
+    except GeoInputError:  # the file went away or the server stopped: the page that needs it says so
+        return
+    for old in [k for k in _CITY_DONE if k[0] == path and k[2] == key[2] and k[1] != key[1]]:  # older versions
+        _CITY_DONE.pop(old)
+    _CITY_DONE[key] = (figures, panel)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _city_job(path: str, stamp: int, scope, category: str, radius_m: float, lang: str) -> threading.Thread:
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    key = (path, stamp, scope.key, category, radius_m, lang)
+    thread = threading.Thread(target=_add_up_city, args=(key, path, scope, category, radius_m, lang),
+                              name="gridatlas-city-figures", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())
+    thread.start()
+    return thread
+
+
+def city_summary_if_ready(path: str | Path, scope, *, category: str, radius_m: float, lang: str):
+    """``(figures, panel)`` of the city view of a city-size project when added up, else None (never waits).
+
+    The first call per saved version, scope and choice starts the work in the background
+    (seconds on a city: every grid is rolled up); the city view is drawn meanwhile.
+    """
+    from dataclasses import replace
+
+    scope = replace(scope, user="")
+    stamp = _stamp(path)
+    _city_job(str(path), stamp, scope, category, float(radius_m), lang)
+    return _CITY_DONE.get((str(path), stamp, scope.key, category, float(radius_m), lang))
 
 
 # --- import wizard (files held as bytes; geo reads them from a private temp folder) -----------

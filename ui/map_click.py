@@ -7,7 +7,7 @@ import streamlit as st
 from geo.crs import gcj02_to_wgs84
 from layers.basemaps import display_offset
 from ui import state
-from ui.cached import cached_scoped_project
+from ui.cached import explore_project
 from ui.common import current_scope
 from geo.explore import Selection, drill
 
@@ -50,6 +50,6 @@ def on_map_click(path: str, grid_levels: tuple[str, ...], basemap: str) -> None:
     if lonlat is None:
         return
     current = selection()
-    new = drill(cached_scoped_project(path, current_scope()), current, *lonlat, grid_levels=grid_levels)
+    new = drill(explore_project(path, current_scope(), current), current, *lonlat, grid_levels=grid_levels)
     if new != current:
         select(new)

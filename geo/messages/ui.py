@@ -74,6 +74,10 @@ MESSAGES = {
         "en": "Nothing to show below this unit. Go back up or check the imported data.",
     },
     "ui.explore.qa_finding": {"zh": "数据检查问题", "en": "Data check finding"},
+    "ui.explore.figures_pending": {
+        "zh": "正在汇总全市各镇街的指标，地图着色和数字稍后显示。可先点击镇街查看。",
+        "en": "Adding up the figures of every town; colours and numbers follow shortly. Click a town meanwhile.",
+    },
     "ui.explore.illustrative": {
         "zh": "示意：镇街以下边界为生成数据。",
         "en": "Illustrative: boundaries below the county are generated.",

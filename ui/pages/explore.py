@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
-from geo.access import revealed_staff
+from geo.access import NO_ACCESS, revealed_staff
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.unitkinds import with_unit_kind
@@ -18,13 +18,19 @@ from layers import style
 from layers.basemaps import TIANDITU
 from layers.web import safe_text
 from ui import labels, state
-from ui.cached import PanelData, cached_explore_map, cached_figures, cached_panel, warm_views
+from ui.cached import (
+    PanelData, cached_explore_map, cached_figures, cached_panel, city_summary_if_ready, explore_project, is_city_size,
+    search_project, warm_views,
+)
 from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.i18n import show_error, tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
 from ui.mapview import LegendInfo, MapOptions, live_view, prepared_base_map
-from geo.explore import CITY, COMMUNITY, GRID, Selection, drill, search_units, selection_for, unit_names
+from geo.explore import (
+    CITY, COMMUNITY, GRID, Selection, drill, parent_chain, search_units, selection_for, unit_names,
+)
+from geo.rollup import Figures
 from geo.numbers import count_text, share_text
 
 RADII_CHOICES = (300, 500, 1000)
@@ -78,10 +84,11 @@ def _options(project) -> MapOptions:
                       show_projects=projects)
 
 
-def _search(project) -> None:
+def _search(path: str) -> None:
     query = st.text_input(tr("ui.explore.search"), key=state.EXPLORE_SEARCH)
     if not query.strip():
         return
+    project = search_project(path, current_scope())  # a city's towns, communities and grids: read on first search
     hits = search_units(project, query)
     if not hits:
         st.caption(plain(tr("ui.explore.search_none", query=query)))
@@ -143,7 +150,7 @@ def _reveal_staff(project, codes: list[str]) -> None:
                  hide_index=True, width="stretch")
 
 
-def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
+def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pending: bool = False) -> None:
     level = sel.level
     chain = panel.chain
     name = chain[-1][2]
@@ -153,6 +160,9 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions) -> None:
         st.caption(plain(f"{tr('ui.panel.parents')}: {parents}"))
     if level != CITY:
         st.caption(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
+    if pending:  # a city-size project's city view: the figures are being added up (``city_summary_if_ready``)
+        st.caption(tr("ui.explore.figures_pending"))
+        return
     unit = panel.unit
     m1, m2, m3 = st.columns(3)
     m1.metric(tr("ui.panel.households"), count_text(unit["households"]))
@@ -335,19 +345,79 @@ def _held(project, sel: Selection) -> Selection:
     return sel
 
 
-@st.fragment  # a map click reruns the map and panel only, not the search and option widgets
-def _map_and_panel(project, path: str, opts: MapOptions) -> None:
-    """The map and side panel rerun alone on a map click (the rest of the page does not)."""
-    sel = _held(project, selection())
+def _city_part(path: str):
+    """The city view's part of a city-size project (``ui.cached.explore_project``): towns, settings, point types.
+
+    What the page's widgets read instead of the whole project; stops with the same messages as
+    ``current_project`` when the user has no access or the account names no unit of the project.
+    """
+    scope = current_scope()
+    if scope is NO_ACCESS:
+        st.info(tr("scope.no_access"))
+        st.stop()
+    try:
+        part = explore_project(path, scope, Selection())
+    except GeoInputError as exc:
+        show_error(exc)
+        st.stop()
+        raise  # unreachable: st.stop raises
+    if not scope.whole_project and part.layer(s.TOWNS).empty:
+        st.warning(plain(tr("scope.no_units", unit=f"{scope.level} {scope.code}", file=path)))
+        st.stop()
+    return part
+
+
+def _city_summary(path: str, opts: MapOptions):
+    """``(figures, panel)`` of a city-size project's city view, or None while they are added up in the background."""
+    return city_summary_if_ready(path, current_scope(), category=opts.category, radius_m=opts.radius_m,
+                                 lang=state.lang())
+
+
+def _view_data(project, path: str, sel: Selection, opts: MapOptions, *, city_size: bool):
+    """The view's project, selection, figures, panel and whether the figures are still pending.
+
+    Whole-project path: ``project`` itself. City size: the view's unit read from the store
+    (``explore_project``); a town or community view rolls up its own part (it holds the whole
+    unit, so its figures are the unit's); the city view takes the city's figures when added up.
+    """
+    if city_size:
+        project = explore_project(path, current_scope(), sel)
+    held = _held(project, sel)
+    if held != sel and city_size:
+        project, sel = explore_project(path, current_scope(), held), held
+    sel = held
+    if city_size and sel.view == CITY:
+        done = _city_summary(path, opts)
+        if done is None:
+            chain = parent_chain(project, sel, lang=state.lang())
+            empty = Figures()
+            return project, sel, empty, PanelData(chain=chain, codes=[], unit=empty.unit(CITY, None), staff=None,
+                                                  reach=pd.DataFrame(), problems=[]), True
+        return project, sel, done[0], done[1], False
     figures = cached_figures(path, project, opts.category, opts.radius_m)
     panel = cached_panel(path, project, figures, sel, category=opts.category, radius_m=opts.radius_m,
                          lang=state.lang())
+    return project, sel, figures, panel, False
+
+
+def _city_base(project, path: str, figures, opts: MapOptions, *, city_size: bool):
+    """The prepared city view whose bounds the one base map keeps (a city's towns, uncoloured, at city size)."""
+    if not city_size:
+        return cached_explore_map(path, project, figures, Selection(), opts, lang=state.lang())
+    return cached_explore_map(path, explore_project(path, current_scope(), Selection()), Figures(), Selection(), opts,
+                              lang=state.lang(), figures_key="pending")
+
+
+@st.fragment  # a map click reruns the map and panel only, not the search and option widgets
+def _map_and_panel(project, path: str, opts: MapOptions, city_size: bool = False) -> None:
+    """The map and side panel rerun alone on a map click (the rest of the page does not)."""
+    project, sel, figures, panel, pending = _view_data(project, path, selection(), opts, city_size=city_size)
     _breadcrumbs(project, panel.chain)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
-        prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang())  # shared, per version
-        city = prepared if sel.view == CITY else cached_explore_map(path, project, figures, Selection(), opts,
-                                                                    lang=state.lang())
+        prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang(),  # shared, per version
+                                      figures_key="pending" if pending else "")
+        city = prepared if sel.view == CITY else _city_base(project, path, figures, opts, city_size=city_size)
         legend, view = prepared.legend, live_view(prepared, opts)
         # one base map for every view: a click swaps the view's layers in the browser and moves the
         # map (no reload of Leaflet); the click is handled in on_change, before the rerun it triggers
@@ -365,13 +435,25 @@ def _map_and_panel(project, path: str, opts: MapOptions) -> None:
             _rerun_view()
     with col_panel:
         _legend(legend)
-        _panel(project, sel, panel, opts)
+        _panel(project, sel, panel, opts, pending=pending)
 
 
-project = current_project()
+@st.fragment(run_every=1.0)
+def _await_city_figures(path: str, opts: MapOptions) -> None:
+    """Reruns the page once a city-size project's city figures are added up (polls each second until then)."""
+    if _city_summary(path, opts) is not None:
+        st.rerun(scope="app")
+
+
+path = project_path()
+city_size = is_city_size(path)  # city size: each view reads its own unit; the city's figures add up in the background
+project = _city_part(path) if city_size else current_project()
 st.title(tr("ui.explore.title"))
 st.caption(tr("ui.explore.caption"))
-_search(project)
+_search(path)
 options = _options(project)
-_map_and_panel(project, project_path(), options)
-warm_views(project_path(), project)  # after the first view is drawn: town views and the check, in the background
+_map_and_panel(project, path, options, city_size)
+if not city_size:
+    warm_views(path, project)  # after the first view is drawn: town views and the check, in the background
+elif selection().view == CITY and _city_summary(path, options) is None:
+    _await_city_figures(path, options)
