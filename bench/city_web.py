@@ -4,9 +4,11 @@ Starts `streamlit run app.py` on a copy of the synthetic city (``geo.citygen``; 
 the cache, gets the bench's sign-in account), drives Debian's chromium through Playwright and
 measures:
 
-- open -> city view painted: from opening the login page (sign-in included) to the city's
-  heading and the map's first drawn layer; then until the city's figures are shown (they are
-  added up in the background on a city-size project: ``ui.cached.city_summary_if_ready``);
+- open -> city view painted: on a fresh server, from the sign-in's submit (the login page is
+  shown first, its time printed apart: the server's own start) to the city's heading and the
+  map's first drawn layer; then until the city's figures are shown (on a city-size project they
+  are added up in the background: ``ui.cached.city_summary_if_ready``); and a second planner's
+  open on the running server, login page included;
 - click -> next level painted, ``--rounds`` times city -> town -> community -> grid (clicks
   near the map's centre, back to the city by the breadcrumb): from the mouse click to the new
   heading with the app idle and the map drawn; median and p95 (targets < 1 s and < 2 s);
@@ -30,7 +32,9 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from geo.messages import label
-from tests.browser.server import CHROMIUM, ROOT, sign_in, streamlit_server
+from tests.browser.server import (
+    BROWSER_PASSWORD, BROWSER_USER, CHROMIUM, LOGIN_NAME, LOGIN_PASSWORD, LOGIN_SUBMIT, ROOT, sign_in, streamlit_server,
+)
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
@@ -125,9 +129,16 @@ def measure(project: Path, *, rounds: int) -> dict:
         page = browser.new_page(viewport=VIEWPORT, locale="zh-CN")
         frames = Frames(page)
         start = time.perf_counter()
-        sign_in(page, url, timeout_ms=TIMEOUT_MS)
+        page.goto(url)
+        page.locator(LOGIN_NAME).wait_for(timeout=TIMEOUT_MS)
+        out["login_page_s"] = time.perf_counter() - start
+        page.locator(LOGIN_NAME).fill(BROWSER_USER)
+        page.locator(LOGIN_PASSWORD).fill(BROWSER_PASSWORD)
+        submitted = time.perf_counter()
+        page.locator(LOGIN_SUBMIT).click()
         box = _painted(page, "city")
-        out["open_s"] = time.perf_counter() - start
+        out["open_s"] = time.perf_counter() - submitted
+        out["cold_s"] = time.perf_counter() - start
         out["payload"]["city"].append(frames.take())
         page.get_by_text(label("level", "city", "zh") + " · ").first.wait_for(timeout=TIMEOUT_MS)
         page.get_by_test_id("stMetric").first.wait_for(timeout=TIMEOUT_MS)  # the city's figures are shown
@@ -149,6 +160,11 @@ def measure(project: Path, *, rounds: int) -> dict:
                     box = page.locator(MAP_IFRAME).first.bounding_box()
             except (AssertionError, Exception) as exc:  # noqa: BLE001 - a miss (no unit under the click) or a timeout
                 out["errors"].append(f"round {r}: {type(exc).__name__}: {str(exc)[:600]}")
+        second = browser.new_page(viewport=VIEWPORT, locale="zh-CN")  # another planner on the running server
+        start = time.perf_counter()
+        sign_in(second, url, timeout_ms=TIMEOUT_MS)
+        _painted(second, "city")
+        out["second_s"] = time.perf_counter() - start
         browser.close()
     return out
 
@@ -161,10 +177,14 @@ def print_table(result: dict, *, scale: float) -> None:
     """The bench table: one row per measured step, target and verdict beside it."""
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"bench.city_web at scale {scale:g} ({os.cpu_count()} cores, load average {load}); Chromium via Playwright")
-    rows = [("open -> city view painted (sign-in included)", 1, result["open_s"], result["open_s"],
+    rows = [("fresh server: login page shown (untimed in the target)", 1, result["login_page_s"],
+             result["login_page_s"], "", ""),
+            ("open: sign-in submitted -> city view painted", 1, result["open_s"], result["open_s"],
              f"< {TARGETS['open_s']:g} s", _verdict(result["open_s"], TARGETS["open_s"])),
-            ("  ... city figures shown (added up in the background)", 1, result["figures_s"], result["figures_s"],
-             "", "")]
+            ("  ... city figures shown, from the login page (background)", 1, result["figures_s"],
+             result["figures_s"], "", ""),
+            ("second planner: login page -> city view painted", 1, result["second_s"], result["second_s"],
+             f"< {TARGETS['open_s']:g} s", _verdict(result["second_s"], TARGETS["open_s"]))]
     every = [s for lv in LEVELS[1:] for s in result["clicks"][lv]]
     for level in LEVELS[1:]:
         secs = result["clicks"][level]

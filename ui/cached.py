@@ -401,6 +401,7 @@ def _add_up_city(key: tuple, path: str, scope, category: str, radius_m: float, l
     from geo.explore import Selection
     from geo.rollup import unit_figures
 
+    time.sleep(WARM_AFTER_S)  # the first view's own work (its run, the browser drawing it) goes first
     try:
         project = load_scoped(path, scope)
         figures = unit_figures(project, category=category, radius_m=radius_m)
