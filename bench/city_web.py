@@ -160,9 +160,13 @@ def measure(project: Path, *, rounds: int) -> dict:
                     box = page.locator(MAP_IFRAME).first.bounding_box()
             except (AssertionError, Exception) as exc:  # noqa: BLE001 - a miss (no unit under the click) or a timeout
                 out["errors"].append(f"round {r}: {type(exc).__name__}: {str(exc)[:600]}")
+        page.close()
         second = browser.new_page(viewport=VIEWPORT, locale="zh-CN")  # another planner on the running server
         start = time.perf_counter()
-        sign_in(second, url, timeout_ms=TIMEOUT_MS)
+        second.goto(url)
+        second.locator(LOGIN_NAME).wait_for(timeout=TIMEOUT_MS)
+        out["second_login_s"] = time.perf_counter() - start
+        sign_in(second, url, timeout_ms=TIMEOUT_MS, reload=False)
         _painted(second, "city")
         out["second_s"] = time.perf_counter() - start
         browser.close()
@@ -184,7 +188,8 @@ def print_table(result: dict, *, scale: float) -> None:
             ("  ... city figures shown, from the login page (background)", 1, result["figures_s"],
              result["figures_s"], "", ""),
             ("second planner: login page -> city view painted", 1, result["second_s"], result["second_s"],
-             f"< {TARGETS['open_s']:g} s", _verdict(result["second_s"], TARGETS["open_s"]))]
+             f"< {TARGETS['open_s']:g} s", _verdict(result["second_s"], TARGETS["open_s"])),
+            ("  ... of which the login page shown", 1, result["second_login_s"], result["second_login_s"], "", "")]
     every = [s for lv in LEVELS[1:] for s in result["clicks"][lv]]
     for level in LEVELS[1:]:
         secs = result["clicks"][level]
