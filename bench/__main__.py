@@ -1,9 +1,9 @@
 """``python -m bench``: run every benchmark in turn (each prints its own table).
 
 ``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, save, print, web, web_clicks, web_load,
-planners_day, city); benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing; ``bench.city``
+planners_day, city, city_web); benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing; ``bench.city``
 builds its synthetic city into ``build/city/<scale>/`` (full size by default: ``python -m bench.city --scale 0.1``
-for a quick run).
+for a quick run); ``bench.city_web`` opens and drills that city in Chromium (``--scale 0.1`` likewise).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 ORDER = ("autogrid", "check", "assign", "coverage", "export", "save", "print", "web", "web_clicks", "web_load",
-         "planners_day", "city")
+         "planners_day", "city", "city_web")
 
 
 def main(argv: list[str]) -> int:
