@@ -382,17 +382,17 @@ def _view_data(project, path: str, sel: Selection, opts: MapOptions, *, city_siz
     """
     if city_size:
         project = explore_project(path, current_scope(), sel)
-    held = _held(project, sel)
-    if held != sel and city_size:
-        project, sel = explore_project(path, current_scope(), held), held
+    held = _held(project, sel)  # a unit the (scoped) part does not hold: back to the city
+    if city_size and held != sel:
+        project = explore_project(path, current_scope(), held)
     sel = held
     if city_size and sel.view == CITY:
         done = _city_summary(path, opts)
-        if done is None:
-            chain = parent_chain(project, sel, lang=state.lang())
+        if done is None:  # drawn now with the towns uncoloured; the panel names the city and says why
             empty = Figures()
-            return project, sel, empty, PanelData(chain=chain, codes=[], unit=empty.unit(CITY, None), staff=None,
-                                                  reach=pd.DataFrame(), problems=[]), True
+            pending = PanelData(chain=parent_chain(project, sel, lang=state.lang()), codes=[],
+                                unit=empty.unit(CITY, None), staff=None, reach=pd.DataFrame(), problems=[])
+            return project, sel, empty, pending, True
         return project, sel, done[0], done[1], False
     figures = cached_figures(path, project, opts.category, opts.radius_m)
     panel = cached_panel(path, project, figures, sel, category=opts.category, radius_m=opts.radius_m,
