@@ -396,13 +396,22 @@ _CITY_DONE: dict[tuple, tuple] = {}  # (path, stamp, scope, category, radius, la
 
 
 def _add_up_city(key: tuple, path: str, scope, category: str, radius_m: float, lang: str) -> None:
-    """Figures of every unit and the city view's panel, from the whole (scoped) project; the project is dropped."""
+    """Figures of every unit and the city view's panel, from the whole (scoped) project; the project is dropped.
+
+    First one town's part is read (``explore_project``): the store's first partial read of a
+    saved version builds its unit index (a second on a city), which the planner's first click
+    into a town would otherwise wait for.
+    """
+    from geo import schema as s
     from geo.access import load_scoped
     from geo.explore import Selection
     from geo.rollup import unit_figures
 
     time.sleep(WARM_AFTER_S)  # the first view's own work (its run, the browser drawing it) goes first
     try:
+        towns = explore_project(path, scope, Selection()).layer(s.TOWNS)
+        if s.CODE in towns.columns and len(towns):
+            explore_project(path, scope, Selection(town=str(towns[s.CODE].iloc[0])))
         project = load_scoped(path, scope)
         figures = unit_figures(project, category=category, radius_m=radius_m)
         panel = panel_data(project, figures, Selection(), category=category, radius_m=radius_m, lang=lang)
