@@ -24,8 +24,9 @@ from geo.crs import round_coordinates
 from geo.explore import CITY, COMMUNITY, GRID, TOWN, Selection, view_units
 from geo.project import Project
 
-# tolerance (metres) per map view: about one screen pixel at the zoom the view opens at
+# tolerance (metres) per map view: about one screen pixel at the zoom the view opens at (a county's)
 TOLERANCE_M = {CITY: 60.0, TOWN: 15.0, COMMUNITY: 3.0}
+PIXELS_ACROSS = 1200  # a view opens fitted to a map about this wide: places wider than a county, a coarser pixel
 DECIMALS = 5  # 1e-5 degrees ≈ 1 m at Chongzhou's latitude
 POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 
@@ -81,19 +82,33 @@ def simplify_levels(grids: gpd.GeoDataFrame, *, tolerance_m: float,
     return pd.concat(parts).loc[grids.index]
 
 
+def view_tolerance_m(units: dict[str, gpd.GeoDataFrame], *, view: str) -> float:
+    """The simplification tolerance (metres) of a view holding ``units``: ``TOLERANCE_M`` of the view, or
+    one pixel of a map ``PIXELS_ACROSS`` wide fitted to the units when that is coarser (a city's towns)."""
+    extents = [gdf.to_crs(s.METRIC_CRS).total_bounds for gdf in units.values()
+               if len(gdf) and gdf.crs is not None and gdf.geometry.notna().any()]
+    if not extents:
+        return TOLERANCE_M[view]
+    box = np.array(extents)
+    across_m = max(box[:, 2].max() - box[:, 0].min(), box[:, 3].max() - box[:, 1].min())
+    return max(TOLERANCE_M[view], float(across_m) / PIXELS_ACROSS)
+
+
 def view_layers(project: Project, selection: Selection) -> dict[str, gpd.GeoDataFrame]:
     """The features of ``selection``'s view (``geo.explore.view_units``), polygons simplified for its zoom.
 
     Each role's polygons are simplified as one coverage at the view's tolerance: the towns
     in the city view, the town's communities in a town view, the community's grids (per
-    level) in a community view, and the selected unit's outline on its own. A view never
+    level) in a community view, and the selected unit's outline on its own (``view_tolerance_m``:
+    a city wider than a county is drawn with its own coarser pixel). A view never
     draws two units' children side by side, so each unit is simplified alone (cached per
     unit by the app) and the cost follows the unit, not the city. Points and governance projects are
     sent as they are.
     """
-    tol = TOLERANCE_M[selection.view]
+    units = view_units(project, selection)
+    tol = view_tolerance_m(units, view=selection.view)
     out: dict[str, gpd.GeoDataFrame] = {}
-    for role, gdf in view_units(project, selection).items():
+    for role, gdf in units.items():
         if role in ("volunteers", "service_points", "gov_projects"):  # points, or areas that may overlap
             out[role] = gdf
         elif role == "grids":

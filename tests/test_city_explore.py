@@ -159,7 +159,9 @@ def test_explore_page__city_size_drills_down_without_the_whole_project(tmp_path,
     at.run()
     assert not at.exception
     assert any(h.value.startswith("市 · ") for h in at.subheader)
-    cached._city_job(str(path), cached._stamp(path), Scope(role=ADMIN), "生活", 500.0, "zh").join(timeout=120)
+    category = at.selectbox(key=state.EXPLORE_CATEGORY).value  # the page's own job: its category and radius
+    radius_m = float(at.selectbox(key=state.EXPLORE_RADIUS).value)
+    cached._city_job(str(path), cached._stamp(path), Scope(role=ADMIN), category, radius_m, "zh").join(timeout=120)
     at.run()  # the poller's rerun: the city's figures have been added up
     assert not at.exception and len(at.metric) == 3 and at.metric[1].value == "24"  # the city's grids, added up
     comp = at.get("component_instance")[0]
@@ -191,3 +193,16 @@ def test_explore_page__city_size_search_finds_a_grid(tmp_path, monkeypatch):
     at.button(key="explore_search_go").click().run()
     assert not at.exception
     assert at.session_state[state.SELECTED_GRID] == GRID_M1 and at.session_state[state.SELECTED_COMMUNITY] == COMM11
+
+
+def test_view_tolerance__a_city_wider_than_a_county_gets_a_coarser_pixel(kit):
+    from geo.lod import PIXELS_ACROSS, TOLERANCE_M, view_tolerance_m
+    from geo.explore import CITY, view_units
+
+    towns = view_units(kit, Selection())
+    assert view_tolerance_m(towns, view=CITY) == TOLERANCE_M[CITY]  # the field kit is smaller than a county
+    wide = {"towns": towns["towns"].to_crs(s.METRIC_CRS).scale(xfact=40, yfact=40, origin="center").to_crs(
+        s.STORAGE_CRS)}
+    across = wide["towns"].to_crs(s.METRIC_CRS).total_bounds
+    assert view_tolerance_m(wide, view=CITY) == pytest.approx(max(across[2] - across[0], across[3] - across[1])
+                                                              / PIXELS_ACROSS)
