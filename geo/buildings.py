@@ -135,10 +135,10 @@ def building_heads(project: Project, *, buildings: gpd.GeoDataFrame | None = Non
     keys = bld[s.NAME].map(normalise_name) if s.NAME in bld else pd.Series("", index=bld.index)
     by_grid: dict[str, list[tuple[str, str]]] = {}
     by_key: dict[str, list[str]] = {}
-    for code, grid_code, key in zip(bld[s.CODE].astype(str), bld[s.GRID_CODE], keys):
-        if key:
+    for code, grid_code, key in zip(bld[s.CODE].astype(str).tolist(), bld[s.GRID_CODE].tolist(), keys.tolist()):
+        if key:  # lists, not Series: a pandas (Arrow) array is slow to walk element by element
             by_key.setdefault(key, []).append(code)
-            if grid_code is not None and not pd.isna(grid_code):
+            if grid_code is not None and grid_code == grid_code:  # not None, not NaN
                 by_grid.setdefault(str(grid_code), []).append((key, code))
     codes = set(bld[s.CODE].astype(str))
     grid = _grid_of_people(project, heads)

@@ -121,8 +121,8 @@ def escalation_chain(project: Project, *, scenario: str | None = None,
     heads_by = _group_records(heads, s.BUILDING_CODE)
     bld_by: dict[str, list[tuple[str, str | None]]] = {}
     names = bld[s.NAME] if s.NAME in bld.columns else bld[s.CODE]
-    for grid, code, name in zip(bld[s.GRID_CODE], bld[s.CODE].astype(str), names):
-        if grid is not None and not pd.isna(grid):
+    for grid, code, name in zip(bld[s.GRID_CODE].tolist(), bld[s.CODE].astype(str).tolist(), names.tolist()):
+        if grid is not None and grid == grid:  # not None, not NaN (lists: an Arrow array is slow to walk)
             bld_by.setdefault(str(grid), []).append((code, None if pd.isna(name) else str(name)))
     contacts = _community_contacts(project, tree)
     comms = project.layer(s.COMMUNITIES)

@@ -295,14 +295,15 @@ def _table_export(project: Project, options: ExportOptions, scenario: str, meta:
 
 
 def _xlsx(project: Project, options: ExportOptions, scenario: str, meta: dict[str, str],
-          notes: list[GeoWarning], *, progress: Progress | None = None) -> bytes:
+          notes: list[GeoWarning], *, progress: Progress | None = None, figures: Figures | None = None) -> bytes:
     """The main workbook: 汇总, one sheet per town, 上报链 (one row per grid), code history, governance, 导出说明.
 
     One roll-up (``unit_figures``) feeds every sheet that shows figures. The per-building roster
     is not in it (about 20,000 rows in the demo): ``ExportOptions(table="buildings")``.
     """
     lang = options.lang
-    figures = unit_figures(project, scenario=scenario)  # one roll-up for every sheet
+    if figures is None or figures.scenario != scenario:  # one roll-up for every sheet
+        figures = unit_figures(project, scenario=scenario)
     sheets = {t("export.sheet.summary", lang): _summary_sheet(project, lang, figures)}
     if options.level != "town":
         sheets.update(_town_sheets(project, options, scenario))
@@ -404,8 +405,12 @@ def _unzip(data: bytes) -> dict[str, bytes]:
 # --- entry points -----------------------------------------------------------------------------
 
 def export_bytes(project: Project, options: ExportOptions, *, now: datetime | None = None,
-                 progress: Progress | None = None) -> ExportResult:
+                 progress: Progress | None = None, figures: Figures | None = None) -> ExportResult:
     """Build one export in memory; ``progress`` hears ``progress.export.tables`` then ``progress.export.write``.
+
+    ``figures``: ``geo.rollup.unit_figures(project)`` (default category and radius) when the caller
+    has them already (the app's shared roll-up of the saved version); the XLSX workbook reads them
+    instead of rolling up again (a roll-up of another scenario is not used).
 
     Geometry is written in WGS 84 unless ``options.crs`` names GCJ-02/BD-09 or an EPSG CRS
     (then named in the file name and metadata). Phones are masked unless
@@ -428,7 +433,7 @@ def export_bytes(project: Project, options: ExportOptions, *, now: datetime | No
     if options.table != "main":
         data = _table_export(project, options, scenario, meta, crs, notes)
     elif options.fmt == "xlsx":
-        data = _xlsx(project, options, scenario, meta, notes, progress=progress)
+        data = _xlsx(project, options, scenario, meta, notes, progress=progress, figures=figures)
     elif options.fmt == "csv":
         data = fmt.to_csv_bytes(tab.localise_columns(_table(project, options, scenario), options.lang),
                                 encoding=options.encoding, notes=notes)

@@ -204,7 +204,8 @@ def _column_cells(values: pd.Series, kind: CellKind) -> tuple[list[object], int]
     Returns the cells and how many of them lost control characters.
     """
     if kind.kind == TEXT:
-        if pd.api.types.infer_dtype(values, skipna=False) == "string":  # the common case: all text
+        # the common case: all text (a pandas str column reports "string" with missing values too)
+        if pd.api.types.infer_dtype(values, skipna=False) == "string" and not values.isna().any():
             cells: list[object] = ["'" + v if v.startswith(INJECTION_PREFIXES) else v for v in values.tolist()]
         else:
             cells = [_text_cell(v) for v in values.tolist()]
@@ -247,31 +248,180 @@ def _column_width(head: str, cells: list[object]) -> int:
     return widest
 
 
-def _write_sheet(book: Any, ws: Any, df: pd.DataFrame, *, headers: Mapping[object, str],
-                 text_columns: Collection[object], formats: dict[str, Any]) -> int:
-    """Fill one XlsxWriter sheet: widths and frozen header, then typed rows, one cell writer per kind.
+_BUILTIN_NUMBER_FORMATS = {"General": 0, "#,##0": 3, "#,##0.00": 4, "@": 49}  # Excel's own ids
+_FIRST_CUSTOM_FORMAT = 164
+_ESCAPE_LIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # text Excel would read as an escape: its "_" escaped
+XLSX_MAX_TEXT = 32767  # characters of one cell (Excel's limit)
+_MAX_DIGIT_PX, _CELL_PADDING_PX = 7, 5  # Calibri 11: how Excel turns a width in characters into pixels
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 
-    Every cell is written with an explicit writer (``write_string``, ``write_number``,
-    ``write_boolean``), so no text is ever read as a formula, a number or a URL. Cells are
-    typed a column at a time (``_column_cells``); each column's number format is set on the
-    column and on its cells (one shared format per number format, kept in ``formats``).
-    Returns how many cells (headers included) had control characters removed.
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_attribute(text: str) -> str:
+    return _xml_text(text).replace('"', "&quot;").replace("\n", "&#xA;")
+
+
+def _column_letters(n: int) -> list[str]:
+    """``A``, ``B``, … the letters of the first ``n`` columns."""
+    out = []
+    for i in range(1, n + 1):
+        letters = ""
+        while i:
+            i, rest = divmod(i - 1, 26)
+            letters = chr(65 + rest) + letters
+        out.append(letters)
+    return out
+
+
+class _Styles:
+    """One cell format (``xf``) per number format; xf 0 is Excel's default (General)."""
+
+    def __init__(self) -> None:
+        self.formats: list[str] = ["General"]
+
+    def xf(self, number_format: str) -> int:
+        if number_format not in self.formats:
+            self.formats.append(number_format)
+        return self.formats.index(number_format)
+
+    def xml(self) -> str:
+        custom = [f for f in dict.fromkeys(self.formats) if f not in _BUILTIN_NUMBER_FORMATS]
+        ids = {**_BUILTIN_NUMBER_FORMATS, **{f: _FIRST_CUSTOM_FORMAT + i for i, f in enumerate(custom)}}
+        num_fmts = "".join(f'<numFmt numFmtId="{ids[f]}" formatCode="{_xml_attribute(f)}"/>' for f in custom)
+        xfs = "".join(f'<xf numFmtId="{ids[f]}" fontId="0" fillId="0" borderId="0" xfId="0"'
+                      + (' applyNumberFormat="1"/>' if ids[f] else "/>") for f in self.formats)
+        return (f'{_XML_HEAD}<styleSheet xmlns="{_MAIN_NS}">'
+                + (f'<numFmts count="{len(custom)}">{num_fmts}</numFmts>' if custom else "")
+                + '<fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+                '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+                '<fill><patternFill patternType="gray125"/></fill></fills>'
+                '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                f'<cellXfs count="{len(self.formats)}">{xfs}</cellXfs>'
+                '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>')
+
+
+class _SharedStrings:
+    """The workbook's shared string table: each distinct text stored once, cells hold its index."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.count = 0  # cells referring to the table
+
+    def add(self, text: str) -> int:
+        self.count += 1
+        i = self.index.get(text)
+        if i is None:
+            i = self.index[text] = len(self.index)
+        return i
+
+    def xml(self) -> str:
+        items = []
+        for text in self.index:
+            text = _ESCAPE_LIKE.sub(r"_x005F\1", text[:XLSX_MAX_TEXT]).replace("\ufffe", "_xFFFE_").replace(
+                "\uffff", "_xFFFF_")
+            space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+            items.append(f"<si><t{space}>{_xml_text(text)}</t></si>")
+        return (f'{_XML_HEAD}<sst xmlns="{_MAIN_NS}" count="{self.count}" uniqueCount="{len(self.index)}">'
+                + "".join(items) + "</sst>")
+
+
+def _cells_xml(values: list[object], kind: CellKind, letter: str, xf: int, strings: _SharedStrings) -> list[str]:
+    """The ``<c>`` elements of one column's cells (rows 2…; "" for an empty cell), one writer per kind:
+    text as shared strings, booleans as booleans, everything else as numbers."""
+    head = f'<c r="{letter}'
+    if kind.kind == TEXT:
+        add = strings.add
+        return ["" if v is None else f'{head}{r}" s="{xf}" t="s"><v>{add(v)}</v></c>'  # type: ignore[arg-type]
+                for r, v in enumerate(values, start=2)]
+    if kind.kind == BOOLEAN:
+        return ["" if v is None else f'{head}{r}" s="{xf}" t="b"><v>{int(bool(v))}</v></c>'
+                for r, v in enumerate(values, start=2)]
+    return ["" if v is None else f'{head}{r}" s="{xf}"><v>{v:.16G}</v></c>' for r, v in enumerate(values, start=2)]
+
+
+def _sheet_xml(df: pd.DataFrame, *, headers: Mapping[object, str], text_columns: Collection[object],
+               styles: _Styles, strings: _SharedStrings, first: bool) -> tuple[str, int]:
+    """One worksheet: widths and frozen header, then typed rows, built a column at a time.
+
+    Every cell is written as what its column is (``column_kind``: text, number or boolean), so no
+    text is ever read as a formula, a number or a URL; each column's number format is set on the
+    column and on its cells. Returns the sheet's XML and how many cells (headers included) had
+    control characters removed.
     """
     kinds = [column_kind(c, df.iloc[:, i], text_columns=text_columns) for i, c in enumerate(df.columns)]
     shown, removed = _without_controls([neutralise(str(headers.get(c, c))) for c in df.columns])
-    header_format = formats.setdefault("@", book.add_format({"num_format": "@"}))
-    for col, (kind, head) in enumerate(zip(kinds, shown)):
+    letters = _column_letters(len(df.columns))
+    head_xf = styles.xf("@")
+    widths, header, columns = [], [], []
+    for col, (kind, head, letter) in enumerate(zip(kinds, shown, letters)):
         values, changed = _column_cells(df.iloc[:, col], kind)
         removed += changed
-        cell_format = formats.setdefault(kind.number_format, book.add_format({"num_format": kind.number_format}))
-        ws.set_column(col, col, min(max(_column_width(head, values) + 2, 6), 60), cell_format)
-        ws.write_string(0, col, head, header_format)
-        write = {TEXT: ws.write_string, BOOLEAN: ws.write_boolean}.get(kind.kind, ws.write_number)
-        for row, value in enumerate(values, start=1):
-            if value is not None:
-                write(row, col, value, cell_format)
-    ws.freeze_panes(1, 0)
-    return removed
+        xf = styles.xf(kind.number_format)
+        px = int(min(max(_column_width(str(head), values) + 2, 6), 60) * _MAX_DIGIT_PX + 0.5) + _CELL_PADDING_PX
+        widths.append(f'<col min="{col + 1}" max="{col + 1}" width="{(px * 256 // _MAX_DIGIT_PX) / 256.0:.16g}" '
+                      f'style="{xf}" customWidth="1"/>')
+        header.append(f'<c r="{letter}1" s="{head_xf}" t="s"><v>{strings.add(str(head))}</v></c>')
+        columns.append(_cells_xml(values, kind, letter, xf, strings))
+    rows = [f'<row r="1">{"".join(header)}</row>'] if header else []
+    rows += [f'<row r="{r}">{"".join(cells)}</row>' for r, cells in enumerate(zip(*columns), start=2)]
+    last = f"{letters[-1]}{len(df) + 1}" if letters else "A1"
+    xml = (f'{_XML_HEAD}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><dimension ref="A1:{last}"/>'
+           f'<sheetViews><sheetView{" tabSelected=" + chr(34) + "1" + chr(34) if first else ""} workbookViewId="0">'
+           '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+           '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+           '<sheetFormatPr defaultRowHeight="15"/>'
+           + (f"<cols>{''.join(widths)}</cols>" if widths else "")
+           + f"<sheetData>{''.join(rows)}</sheetData>"
+           '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+    return xml, removed
+
+
+def _package(sheets: list[tuple[str, str]], styles: _Styles, strings: _SharedStrings) -> bytes:
+    """The XLSX zip: content types, relationships, workbook, styles, shared strings, ``(name, xml)`` sheets."""
+    n = len(sheets)
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT}worksheet+xml"/>'
+                        for i in range(1, n + 1))
+    parts = {
+        "[Content_Types].xml": (
+            f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}sheet.main+xml"/>{overrides}'
+            f'<Override PartName="/xl/styles.xml" ContentType="{_CT}styles+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}sharedStrings+xml"/></Types>'),
+        "_rels/.rels": (f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL_NS}"><Relationship Id="rId1" '
+                        f'Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            f'{_XML_HEAD}<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><bookViews><workbookView/></bookViews>'
+            "<sheets>" + "".join(f'<sheet name="{_xml_attribute(name)}" sheetId="{i}" r:id="rId{i}"/>'
+                                 for i, (name, _xml) in enumerate(sheets, start=1)) + "</sheets></workbook>"),
+        "xl/_rels/workbook.xml.rels": (
+            f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL_NS}">'
+            + "".join(f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                      for i in range(1, n + 1))
+            + f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId{n + 2}" Type="{_REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"),
+        "xl/styles.xml": styles.xml(),
+        "xl/sharedStrings.xml": strings.xml(),
+        **{f"xl/worksheets/sheet{i}.xml": xml for i, (_name, xml) in enumerate(sheets, start=1)},
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=XLSX_ZIP_LEVEL) as zf:
+        for name, xml in parts.items():
+            zf.writestr(name, xml.encode("utf-8"))
+    return buf.getvalue()
+
+
+XLSX_ZIP_LEVEL = 6  # zlib's default
 
 
 def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object, str] | None = None,
@@ -289,31 +439,29 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object
     :class:`GeoWarning` ``export.control_chars_removed`` saying how many cells changed, appended
     to ``notes`` when given (thread-safe, for the app), else issued with ``warnings.warn``.
 
-    Written with XlsxWriter (about a third of openpyxl's write-only time); cells are typed a column
-    at a time, so the demo's main workbook (about 140,000 cells) takes about 1 s of CPU, nearly
-    all of it XlsxWriter's own. Its ``constant_memory`` mode was measured no faster here (the
-    cells' XML is the same work) and needs a temporary file, so it is not used. openpyxl still
-    reads workbooks.
+    The package (SpreadsheetML parts, shared strings) is written here a column at a time, with
+    no cell objects: the demo's main workbook (about 140,000 cells) in about a third of
+    XlsxWriter's time (which wrote one cell per call). openpyxl reads workbooks.
     """
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    styles, strings = _Styles(), _SharedStrings()
     removed = 0
-    formats: dict[str, Any] = {}
+    parts: list[tuple[str, str]] = []
     titles = [*sheets, metadata_title] if metadata is not None else list(sheets)
-    for title, df in zip(sheet_names(titles), [*sheets.values(), None]):
-        ws = book.add_worksheet(title)
+    for i, (title, df) in enumerate(zip(sheet_names(titles), [*sheets.values(), None])):
         if df is None:
-            meta_df = pd.DataFrame({metadata_headers[0]: list(metadata), metadata_headers[1]: list(metadata.values())})
-            removed += _write_sheet(book, ws, meta_df, headers={}, text_columns=metadata_headers,
-                                   formats=formats)
+            df = pd.DataFrame({metadata_headers[0]: list(metadata), metadata_headers[1]: list(metadata.values())})
+            xml, changed = _sheet_xml(df, headers={}, text_columns=metadata_headers, styles=styles,
+                                      strings=strings, first=i == 0)
         else:
-            removed += _write_sheet(book, ws, df, headers=headers or {}, text_columns=text_columns,
-                                   formats=formats)
+            xml, changed = _sheet_xml(df, headers=headers or {}, text_columns=text_columns, styles=styles,
+                                      strings=strings, first=i == 0)
+        removed += changed
+        parts.append((title, xml))
     _note_removed(removed, notes)
-    book.close()
-    return buf.getvalue()
+    if not parts:  # a workbook has at least one sheet
+        parts.append(("Sheet1", _sheet_xml(pd.DataFrame(), headers={}, text_columns=(), styles=styles,
+                                           strings=strings, first=True)[0]))
+    return _package(parts, styles, strings)
 
 
 # --- CSV --------------------------------------------------------------------------------------

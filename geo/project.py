@@ -103,8 +103,9 @@ def scenario_rows(table: pd.DataFrame, scenario: str) -> pd.DataFrame:
     """The rows of an assignments ``table`` that belong to ``scenario`` (a blank scenario is 基线)."""
     if table.empty or SCENARIO not in table.columns:
         return table if scenario == DEFAULT_SCENARIO else table.iloc[0:0]
-    labels = table[SCENARIO].map(lambda v: DEFAULT_SCENARIO if v is None or v != v or str(v) == "" else str(v))
-    return table[labels == str(scenario)]
+    raw = table[SCENARIO]  # whole-column operations: the assignments table is read many times per page
+    text = raw.astype(object).where(raw.notna(), "").astype(str)
+    return table[text.where(text != "", DEFAULT_SCENARIO) == str(scenario)]
 
 
 def new_project(*, settings: dict[str, Any] | None = None) -> Project:

@@ -84,6 +84,17 @@ def test_to_xlsx_bytes__typed_cells_read_back_with_their_formats():
     assert [(c.value, c.data_type) for c in cols["delta"]] == [(-5, "n"), (3, "n")]  # numbers are not
 
 
+def test_to_xlsx_bytes__text_with_missing_cells_and_escape_lookalikes_reads_back_as_written():
+    df = pd.DataFrame({"name": pd.Series(["_x0041_", None, " lead", "a\nb", "<&>\"'"], dtype="str"),
+                       "flag": [True, None, False, True, False]})
+    ws = load_workbook(io.BytesIO(to_xlsx_bytes({"S": df})))["S"]
+    cols = _columns(ws)
+    assert [c.value for c in cols["name"]] == ["_x0041_", None, " lead", "a\nb", "<&>\"'"]  # literal, not unescaped
+    assert [(c.value, c.data_type) for c in cols["flag"]] == [(True, "b"), (None, "n"), (False, "b"), (True, "b"),
+                                                             (False, "b")]
+    assert ws.freeze_panes == "A2" and ws.column_dimensions["A"].width >= 8
+
+
 def test_export_xlsx__households_and_staffing_numeric_codes_and_ids_text(tiny_project):
     project = _sixteen_digit_project(tiny_project)
     wb = load_workbook(io.BytesIO(export_bytes(project, ExportOptions(fmt="xlsx")).data))
@@ -136,7 +147,8 @@ def test_coverage_xlsx__shares_as_percent_cells_radius_numeric_codes_text(tiny_p
 
 def test_geo__writes_xlsx_only_through_to_xlsx_bytes():
     root = Path(__file__).resolve().parents[1] / "geo"
-    writers = ("openpyxl.Workbook(", "Workbook(write_only", "xlsxwriter.Workbook(", "ExcelWriter", ".to_excel(")
+    writers = ("openpyxl.Workbook(", "Workbook(write_only", "xlsxwriter.Workbook(", "ExcelWriter", ".to_excel(",
+               "[Content_Types].xml")
     found = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                    if any(w in p.read_text(encoding="utf-8") for w in writers))
     assert found == ["export_formats.py"]

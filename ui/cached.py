@@ -506,3 +506,55 @@ def cached_organisations(data: bytes, filename: str, grids_key: str, _grids, _co
 
     return _with_temp_file(data, filename, read_organisations, grids=_grids, communities=_communities,
                            buildings=_buildings, label=Path(filename).name)
+
+
+# --- print page and XLSX export: the default roll-up and the unit picker ----------------------
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _default_radius(path: str, stamp: int, scope: str, _project: Project) -> float | None:
+    from geo.rollup import coverage_radius
+
+    radius = coverage_radius(_project)
+    return None if radius is None else float(radius)
+
+
+def cached_default_figures(path: str | Path, project: Project, category: str | None = None):
+    """``geo.printdata.page_figures`` of ``project`` (the default coverage radius), once per saved version.
+
+    The same cache entry as ``cached_figures`` for that category and radius: a printed page, the
+    XLSX export (``category`` None: the default category), the explore map and the dashboard
+    share one roll-up of a saved version instead of one each.
+    """
+    from geo.rollup import DEFAULT_CATEGORY
+
+    stamp, scope = _stamp(path), scope_key(project)
+    radius = _default_radius(str(path), stamp, scope, project)
+    return _figures(str(path), stamp, scope, category or DEFAULT_CATEGORY, radius, project)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _print_units(path: str, stamp: int, scope: str, notice: bool, lang: str, _project: Project) -> dict[str, str]:
+    from geo import schema as s
+    from geo.explore import unit_names
+    from geo.messages import label
+    from geo.printdata import CITY, city_name
+
+    levels = (s.GRIDS,) if notice else (s.TOWNS, s.COMMUNITIES, s.GRIDS)
+    out = {} if notice else {CITY: f"{city_name(_project, lang)} · {label('level', CITY, lang)}"}
+    for layer in levels:
+        gdf = _project.layer(layer)
+        if s.CODE not in gdf:
+            continue
+        names = unit_names(_project, layer)
+        codes = gdf[s.CODE].astype(str).tolist()
+        default = {s.TOWNS: "town", s.COMMUNITIES: "community"}.get(layer, s.LEVEL_GENERAL)
+        levels_of = gdf[s.LEVEL].astype(str).tolist() if s.LEVEL in gdf else [default] * len(codes)
+        shown = {level: label("level", level, lang) for level in set(levels_of)}  # one lookup per level
+        out.update({code: f"{names.get(code) or code} · {shown[level]} ({code})" for code, level in zip(codes, levels_of)})
+    return out
+
+
+def cached_print_units(path: str | Path, project: Project, *, notice: bool, lang: str) -> dict[str, str]:
+    """``{code: "name · level (code)"}`` of the units the print page can print (grids only for a notice
+    board; the whole place, towns, communities and grids for a map), once per saved version and language."""
+    return _print_units(str(path), _stamp(path), scope_key(project), notice, lang, project)

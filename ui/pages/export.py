@@ -13,6 +13,7 @@ from geo.errors import GeoInputError
 from geo.export import TABLE_FORMATS, TABLES, ExportOptions, export_bytes
 from geo.roundtrip import apply_diff, diff_assignments, preview_lines, read_edited_table
 from ui import state
+from ui.cached import cached_default_figures
 from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.i18n import show_error, show_notes, tr
 from ui.progress import progress_bar
@@ -85,8 +86,11 @@ def _prepare(options: ExportOptions) -> None:
     """Build the file; a personal export is logged (project saved) before its bytes are offered."""
     project = current_project()
     try:
+        # the roll-up of this saved version, shared with the print page, the map and the dashboard
+        main_xlsx = options.fmt == "xlsx" and options.table == "main"
+        figures = cached_default_figures(project_path(), project) if main_xlsx else None
         with progress_bar() as progress:  # personal data in full: geo.access.reveal (refused for viewers, logged)
-            result = export_bytes(project, options, progress=progress)
+            result = export_bytes(project, options, progress=progress, figures=figures)
         if result.audited:
             save_current(result.project, expected_revision=project.revision, user=options.user)
     except GeoInputError as exc:

@@ -9,14 +9,12 @@ import streamlit as st
 
 from geo import schema as s
 from geo.errors import GeoInputError
-from geo.explore import unit_names
 from geo.noticeboard import notice_chain, with_phone_consent
-from geo.printdata import CITY, atlas_units, city_name, find_unit, map_page_data, notice_data, page_figures
-from layers import atlas
+from geo.printdata import CITY, atlas_units, find_unit, map_page_data, notice_data
 from layers import print as lp
 from layers.style import parse_measure
 from ui import labels, state
-from ui.cached import project_stamp, scope_key
+from ui.cached import cached_default_figures, cached_print_units, project_stamp, scope_key
 from ui.common import allowed_to_edit, current_project, save_current
 from ui.i18n import show_error, tr
 from ui.progress import progress_bar
@@ -41,16 +39,12 @@ options = lp.PageOptions(paper=paper, orientation=orientation, lang=state.lang()
                          internal=internal, approval_number=approval.strip())
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _figures(path: str, stamp: object, category: str | None, _project):
-    """The roll-up every map page reads, once per project file state and category (not once per unit)."""
-    return page_figures(_project, category=category)
-
-
 def _page_figure(project, page: tuple, figures):
     """The figure of one map page or notice board: ``page`` = (kind, code, measure, category, options)."""
     kind, code, measure_name, category, page_options = page
     if kind == "notice":
+        from layers import atlas  # PDF pages (and matplotlib's PDF backend): not imported for a map preview
+
         return atlas.render_notice_page(notice_data(project, code), page_options)
     data = map_page_data(project, find_unit(project, code), measure=measure_name, category=category, figures=figures)
     return lp.render_map_page(data, page_options)
@@ -67,21 +61,6 @@ def _preview_png(path: str, stamp: object, page: tuple, _project, _figures) -> b
     """The low-resolution preview, cached per project file state and page (a page switch back is instant)."""
     return _page_bytes(_project, page, _figures, fmt="png", dpi=80)
 
-
-def _unit_choices(kind: str) -> dict[str, str]:
-    """``{code: "name · level (code)"}`` of what can be printed, searchable by name or code in the picker."""
-    levels = (s.GRIDS,) if kind == "notice" else (s.TOWNS, s.COMMUNITIES, s.GRIDS)
-    out = {} if kind == "notice" else {CITY: f"{city_name(project, state.lang())} · {labels.level_label(CITY)}"}
-    for layer in levels:
-        gdf = project.layer(layer)
-        if s.CODE not in gdf:
-            continue
-        names = unit_names(project, layer)
-        level_of = (gdf[s.LEVEL].astype(str) if s.LEVEL in gdf else None)
-        for i, code in enumerate(gdf[s.CODE].astype(str)):
-            level = level_of.iloc[i] if level_of is not None else {s.TOWNS: "town", s.COMMUNITIES: "community"}[layer]
-            out[code] = f"{names.get(code) or code} · {labels.level_label(level)} ({code})"
-    return out
 
 def _notice_settings(project, code: str, path: str) -> None:
     """Supervision phone, QR URL and who agrees to show their work phone: saved to the project (audited)."""
@@ -111,6 +90,8 @@ def _notice_settings(project, code: str, path: str) -> None:
 try:
     spec = parse_measure(measure)
     if kind == "atlas":
+        from layers import atlas
+
         level = st.selectbox(tr("print.ui.atlas_level"), ["community", "town", "grid"], key="print_atlas_level",
                              format_func=labels.level_label)
         pages = st.text_input(tr("print.arg.pages"), key="print_pages")
@@ -124,7 +105,8 @@ try:
                 st.download_button(tr("print.ui.download_pdf"), out.read_bytes(), file_name=f"atlas_{level}.pdf",
                                    mime="application/pdf", key="print_download_atlas")
     else:
-        choices = _unit_choices(kind)
+        path = str(st.session_state[state.PROJECT_PATH])
+        choices = cached_print_units(path, project, notice=kind == "notice", lang=state.lang())
         default = st.session_state.get(state.SELECTED_GRID) if kind == "notice" else (
             st.session_state.get(state.SELECTED_COMMUNITY) or st.session_state.get(state.SELECTED_TOWN) or CITY)
         key = f"print_unit_{kind}"
@@ -135,12 +117,11 @@ try:
                             placeholder=tr("print.ui.unit_placeholder"))
         if not code:
             st.stop()
-        path = str(st.session_state[state.PROJECT_PATH])
         if kind == "notice":
             _notice_settings(project, code, path)
         page = (kind, code, spec.name, spec.category, options)
         stamp = (project_stamp(path), scope_key(project))  # a file's state or a server's revision, and the scope
-        figures = _figures(path, stamp, spec.category, project) if kind == "map" else None
+        figures = cached_default_figures(path, project, spec.category) if kind == "map" else None  # shared roll-up
         st.image(_preview_png(path, stamp, page, project, figures), caption=tr("print.ui.preview"))
         # full resolution only when downloaded (a callable runs on the click, not on every rerun)
         st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, figures, fmt="pdf"),
