@@ -42,6 +42,10 @@ TARGET_CLICK_P95_S = 3.0
 # the machine's own notes (/work/.library/env/machines/python.md): no background networking
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Chromium >= 151 pre-renders the address bar's drop-down (chrome://omnibox-popup.top-chrome, a WebUI
+# page of ~0.9 CPU-s) in every new window, headless too, and each session here is a new window. A
+# planner's browser does that once when it starts, not per page (Puppeteer disables both by default).
+BROWSER_UI_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 # click targets as fractions of the map box: towns on the county's eastern plain
 TARGETS = ((0.7, 0.5), (0.78, 0.6), (0.74, 0.42), (0.8, 0.45), (0.72, 0.7))
 VIEWPORT = {"width": 1500, "height": 1000}
@@ -123,12 +127,70 @@ async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
     return out
 
 
+def _browser_pids() -> list[int]:
+    """The Chromium browser processes (not renderers or helpers) among this bench's descendants."""
+    pids = []
+    for pid in _descendants():
+        try:
+            argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and b"chrom" in argv[0] and not any(a.startswith(b"--type=") for a in argv):
+            pids.append(pid)
+    return pids
+
+
+def _switch(pid: int, name: str) -> str | None:
+    """The value Chromium uses for ``--name`` in process ``pid``: the last occurrence wins."""
+    value = None
+    for arg in (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace").split("\0"):
+        if arg.startswith(f"--{name}="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+async def launch_browser(p):
+    """Chromium as the bench drives it: ``CHROMIUM_ARGS`` and ``BROWSER_UI_FEATURES`` off.
+
+    Chromium keeps only the last ``--disable-features``, so the switch is Playwright's own list
+    (read back from the browser it starts) plus ours: nothing Playwright turns off comes back on.
+    """
+    before = set(_browser_pids())
+    browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    started = [pid for pid in _browser_pids() if pid not in before]
+    current = _switch(started[0], "disable-features") if started else None
+    await browser.close()
+    features = [f for f in (current or "").split(",") if f]
+    features += [f for f in BROWSER_UI_FEATURES if f not in features]
+    return await p.chromium.launch(executable_path=CHROMIUM,
+                                   args=[*CHROMIUM_ARGS, "--disable-features=" + ",".join(features)])
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def _descendants(parents: dict[int, int] | None = None) -> set[int]:
+    """Process ids below this one (``parents``: pid -> parent pid, read from /proc when not given)."""
+    if parents is None:
+        parents = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(text[text.rindex(")") + 2:].split()[1])
+    mine, todo = set(), [os.getpid()]
+    while todo:
+        parent = todo.pop()
+        kids = [pid for pid, ppid in parents.items() if ppid == parent and pid not in mine]
+        mine.update(kids)
+        todo.extend(kids)
+    return mine
 
 
 def _cpu_seconds() -> dict[str, float]:
@@ -144,12 +206,7 @@ def _cpu_seconds() -> dict[str, float]:
         fields = text[text.rindex(")") + 2:].split()
         # own user+system time and that of reaped children (a closed tab's renderer counts for its browser)
         procs[int(stat.parent.name)] = (int(fields[1]), cmd, sum(int(f) for f in fields[11:15]) / tick)
-    mine, todo = set(), [os.getpid()]
-    while todo:
-        parent = todo.pop()
-        kids = [pid for pid, (ppid, _, _) in procs.items() if ppid == parent and pid not in mine]
-        mine.update(kids)
-        todo.extend(kids)
+    mine = _descendants({pid: ppid for pid, (ppid, _, _) in procs.items()})
     out = {"server": 0.0, "browser": 0.0, "driver": 0.0}
     for pid in mine:
         _, cmd, secs = procs[pid]
@@ -166,7 +223,7 @@ def _load() -> str:
 
 async def _run(url: str, levels: list[int], *, warm_cache: bool) -> tuple[float, dict[int, dict]]:
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await launch_browser(p)
         warm: dict = {"first": [], "click": [], "errors": [], "late": 0}
         await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, warm)  # cold start, then warm caches
         cold = warm["first"][0] if warm["first"] else float("nan")
