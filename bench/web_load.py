@@ -166,6 +166,51 @@ async def launch_browser(p):
                                    args=[*CHROMIUM_ARGS, "--disable-features=" + ",".join(features)])
 
 
+def _kind_of(url: str) -> str:
+    """What a response is, for the byte count: Streamlit's own front end, the map component, Leaflet, fonts…"""
+    path = url.split("?")[0]
+    if "/component/streamlit_folium" in path:
+        return "streamlit-folium component (page + JS)"
+    if "/app/static/" in path:
+        return "Leaflet (vendored, ./static)"
+    if path.endswith((".woff2", ".woff", ".ttf")):
+        return "fonts"
+    if "/static/" in path and path.endswith((".js", ".css")):
+        return "Streamlit front end (JS, CSS)"
+    return "page, health, config, images"
+
+
+async def _bytes(browser, url: str) -> None:
+    """One cold session to the first map: bytes by kind of response and the WebSocket traffic."""
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    sizes: dict[str, list[int]] = {}
+    ws = {"received": 0, "frames": 0, "sent": 0}
+
+    async def count(response) -> None:
+        try:
+            n = len(await response.body())
+        except PlaywrightError:  # redirects and the like have no body
+            return
+        sizes.setdefault(_kind_of(response.url), []).append(n)
+
+    def socket(w) -> None:
+        w.on("framereceived", lambda d: ws.update(received=ws["received"] + len(d), frames=ws["frames"] + 1))
+        w.on("framesent", lambda d: ws.update(sent=ws["sent"] + len(d)))
+
+    page.on("response", lambda r: asyncio.ensure_future(count(r)))
+    page.on("websocket", socket)
+    await sign_in_async(page, url)
+    await _view(page, CITY, STEP_TIMEOUT_S * 1000)
+    await page.wait_for_timeout(1000)
+    print("\nbytes to the first map, one cold session (decoded sizes):")
+    for kind, values in sorted(sizes.items(), key=lambda kv: -sum(kv[1])):
+        print(f"  {kind:<42}{len(values):>5} files {sum(values) / 1024:>9.0f} KB")
+    print(f"  {'WebSocket (script runs: elements, map)':<42}{ws['frames']:>5} msgs  {ws['received'] / 1024:>9.0f} KB"
+          f" received, {ws['sent'] / 1024:.1f} KB sent")
+    await context.close()
+
+
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -193,8 +238,15 @@ def _descendants(parents: dict[int, int] | None = None) -> set[int]:
     return mine
 
 
+BROWSER_PARTS = ("renderer", "gpu-process", "utility", "ui")  # Chromium's --type (zygote: renderers); ui: no --type
+
+
 def _cpu_seconds() -> dict[str, float]:
-    """CPU seconds used so far by this bench's descendants: the app server, the browser, the driver."""
+    """CPU seconds used so far by this bench's descendants: the app server, the browser, the driver.
+
+    ``browser`` is split into ``browser:<part>`` (``BROWSER_PARTS``): the pages' renderers, the
+    compositor (GPU process), network and storage services, and the browser's own process.
+    """
     procs: dict[int, tuple[int, str, float]] = {}
     tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -207,11 +259,15 @@ def _cpu_seconds() -> dict[str, float]:
         # own user+system time and that of reaped children (a closed tab's renderer counts for its browser)
         procs[int(stat.parent.name)] = (int(fields[1]), cmd, sum(int(f) for f in fields[11:15]) / tick)
     mine = _descendants({pid: ppid for pid, (ppid, _, _) in procs.items()})
-    out = {"server": 0.0, "browser": 0.0, "driver": 0.0}
+    out = {"server": 0.0, "browser": 0.0, "driver": 0.0, **{f"browser:{part}": 0.0 for part in BROWSER_PARTS}}
     for pid in mine:
         _, cmd, secs = procs[pid]
         kind = "server" if "streamlit" in cmd else "browser" if "chrom" in cmd else "driver"
         out[kind] += secs
+        if kind == "browser":
+            found = re.search(r"--type=(\S+)", cmd)
+            part = "ui" if found is None else "renderer" if found[1] == "zygote" else found[1]
+            out[f"browser:{part if part in BROWSER_PARTS else 'utility'}"] += secs
     out["bench"] = sum(os.times()[:2])
     return out
 
@@ -221,9 +277,12 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-async def _run(url: str, levels: list[int], *, warm_cache: bool) -> tuple[float, dict[int, dict]]:
+async def _run(url: str, levels: list[int], *, warm_cache: bool,
+               count_bytes: bool = False) -> tuple[float, dict[int, dict]]:
     async with async_playwright() as p:
         browser = await launch_browser(p)
+        if count_bytes:
+            await _bytes(browser, url)
         warm: dict = {"first": [], "click": [], "errors": [], "late": 0}
         await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, warm)  # cold start, then warm caches
         cold = warm["first"][0] if warm["first"] else float("nan")
@@ -252,8 +311,10 @@ def _table(cold: float, results: dict[int, dict]) -> None:
     print("\nwhere the CPU went per level (seconds of CPU; 2 cores give 2 s per wall second):")
     for n, r in results.items():
         cpu = r.get("cpu", {})
+        parts = ", ".join(f"{part} {cpu.get(f'browser:{part}', 0):.1f}" for part in BROWSER_PARTS)
         print(f"{n:>8} sessions: wall {r.get('wall', 0):6.1f} s, app server {cpu.get('server', 0):6.1f}, "
-              f"browser {cpu.get('browser', 0):6.1f}, Playwright driver {cpu.get('driver', 0) + cpu.get('bench', 0):5.1f}")
+              f"browser {cpu.get('browser', 0):6.1f} ({parts}), "
+              f"Playwright driver {cpu.get('driver', 0) + cpu.get('bench', 0):5.1f}")
     for n, r in results.items():
         for err in r["errors"]:
             print(f"  [{n}] {err}")
@@ -273,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-cache", action="store_true",
                         help="pages share one browser context (HTTP and code cache), as for planners who opened "
                              "the app before; default: every session a new, empty browser profile")
+    parser.add_argument("--bytes", action="store_true",
+                        help="first count the bytes one cold session loads up to its first map, by kind")
     args = parser.parse_args(argv)
     levels = [min(int(v), MAX_SESSIONS) for v in args.sessions.split(",") if v.strip()]
     if not (ROOT / args.project).exists():
@@ -280,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(_load(), flush=True)
     with streamlit_server(ROOT / args.project) as url:
-        cold, results = asyncio.run(_run(url, levels, warm_cache=args.warm_cache))
+        cold, results = asyncio.run(_run(url, levels, warm_cache=args.warm_cache, count_bytes=args.bytes))
     print(f"browser cache: {'warm, shared' if args.warm_cache else 'empty per session'}")
     _table(cold, results)
     return 0
