@@ -33,6 +33,10 @@ MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 # the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
 # attribution's SVG flag, which is there as soon as the empty map is
 MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
+# the side panel's heading (st.subheader). A CSS selector and its text, not get_by_role: a role
+# query computes every element's accessible name and visibility on each poll, in the page's
+# renderer; ten polling pages cost the busy cores a few tenths of a CPU-second per step
+HEADING = "[data-testid='stHeading'] h3"
 MAX_SESSIONS = 10
 ROUNDS = 2
 STEP_TIMEOUT_S = 90.0
@@ -62,7 +66,7 @@ async def _ready_map(page, timeout_ms: float):
 
 
 async def _view(page, heading: re.Pattern, timeout_ms: float) -> dict:
-    await expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=timeout_ms)
+    await expect(page.locator(HEADING).filter(has_text=heading)).to_be_visible(timeout=timeout_ms)
     return await _ready_map(page, timeout_ms)
 
 
