@@ -77,7 +77,8 @@ async def _click_view(page, box: dict, fx: float, fy: float, heading: re.Pattern
     return time.perf_counter() - start
 
 
-async def _session(browser, url: str, k: int, deadline: float, out: dict, shared=None) -> None:
+async def _session(browser, url: str, k: int, deadline: float, out: dict, shared=None, *,
+                   leave_open: list | None = None) -> None:
     """One planner: first map, then ``ROUNDS`` drill-downs city → town → community.
 
     ``shared``: a browser context whose HTTP and code caches the page reuses (a planner who has
@@ -107,7 +108,10 @@ async def _session(browser, url: str, k: int, deadline: float, out: dict, shared
     except (PlaywrightError, AssertionError) as exc:  # a timeout or a miss counts as a failed session, the bench goes on
         out["errors"].append(f"session {k}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     finally:
-        await (page.close() if shared else context.close())
+        if leave_open is not None:  # closed by the caller once it has read the CPU times
+            leave_open.append(page if shared else context)
+        else:
+            await (page.close() if shared else context.close())
 
 
 async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
@@ -116,9 +120,13 @@ async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
     if shared is not None:  # fill the shared cache with one untimed visit
         warm: dict = {"first": [], "click": [], "errors": [], "late": 0}
         await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, warm, shared)
+    await asyncio.sleep(2.0)  # the previous level's renderers exit and are counted before this one starts
     cpu0, wall0 = _cpu_seconds(), time.monotonic()
     deadline = time.monotonic() + LEVEL_BUDGET_S
-    tasks = [_session(browser, url, k, deadline, out, shared) for k in range(n)]
+    # pages stay open until the CPU times are read: a closed page's renderer exits, and its CPU
+    # time only reaches its parent's count once reaped, so it could be missed
+    still_open: list = []
+    tasks = [_session(browser, url, k, deadline, out, shared, leave_open=still_open) for k in range(n)]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=LEVEL_BUDGET_S + STEP_TIMEOUT_S)
     except TimeoutError:
@@ -126,6 +134,8 @@ async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
     cpu1 = _cpu_seconds()
     out["cpu"] = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
     out["wall"] = time.monotonic() - wall0
+    for opened in still_open:
+        await opened.close()
     if shared is not None:
         await shared.close()
     return out
