@@ -25,6 +25,12 @@ PAGE_TABLE = (
     ("admin.py", "ui.nav.admin", "admin", ":material/admin_panel_settings:"),  # admins only (_pages)
 )
 ADMIN_ONLY = ("admin",)
+# While a script runs, Streamlit's header cycles its "running" pictogram from a JavaScript timer: every
+# waiting page repaints (~0.03 CPU-s per second in the renderer and compositor). Ten planners waiting
+# on one busy server spent whole seconds of the two cores on it (bench.web_load, issue 18). The
+# pictogram is hidden; the header's "Stop" button still shows while the app works, and stale elements
+# still fade as before.
+STATIC_RUNNING = "<style>[data-testid='stStatusWidgetRunningIcon']{display:none}</style>"
 
 
 def _pages(*, admin: bool) -> list:
@@ -63,6 +69,7 @@ def main() -> None:
     """Run the app: one navigation over the pages that exist."""
     # an emoji favicon is a data: URL; a :material: icon would be fetched from fonts.gstatic.com
     st.set_page_config(page_title="网格图谱 GridAtlas", page_icon="🗺️", layout="wide")
+    st.html(STATIC_RUNNING)  # only a style: takes no space on the page
     state.init_state()
     pending = st.session_state.pop("pending_project_path", None)  # set by the import wizard after a save
     if pending:

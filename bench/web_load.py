@@ -33,6 +33,10 @@ MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 # the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
 # attribution's SVG flag, which is there as soon as the empty map is
 MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
+# the side panel's heading (st.subheader). A CSS selector and its text, not get_by_role: a role
+# query computes every element's accessible name and visibility on each poll, in the page's
+# renderer; ten polling pages cost the busy cores a few tenths of a CPU-second per step
+HEADING = "[data-testid='stHeading'] h3"
 MAX_SESSIONS = 10
 ROUNDS = 2
 STEP_TIMEOUT_S = 90.0
@@ -42,6 +46,10 @@ TARGET_CLICK_P95_S = 3.0
 # the machine's own notes (/work/.library/env/machines/python.md): no background networking
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Chromium >= 151 pre-renders the address bar's drop-down (chrome://omnibox-popup.top-chrome, a WebUI
+# page of ~0.9 CPU-s) in every new window, headless too, and each session here is a new window. A
+# planner's browser does that once when it starts, not per page (Puppeteer disables both by default).
+BROWSER_UI_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 # click targets as fractions of the map box: towns on the county's eastern plain
 TARGETS = ((0.7, 0.5), (0.78, 0.6), (0.74, 0.42), (0.8, 0.45), (0.72, 0.7))
 VIEWPORT = {"width": 1500, "height": 1000}
@@ -58,7 +66,7 @@ async def _ready_map(page, timeout_ms: float):
 
 
 async def _view(page, heading: re.Pattern, timeout_ms: float) -> dict:
-    await expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=timeout_ms)
+    await expect(page.locator(HEADING).filter(has_text=heading)).to_be_visible(timeout=timeout_ms)
     return await _ready_map(page, timeout_ms)
 
 
@@ -69,7 +77,8 @@ async def _click_view(page, box: dict, fx: float, fy: float, heading: re.Pattern
     return time.perf_counter() - start
 
 
-async def _session(browser, url: str, k: int, deadline: float, out: dict, shared=None) -> None:
+async def _session(browser, url: str, k: int, deadline: float, out: dict, shared=None, *,
+                   leave_open: list | None = None) -> None:
     """One planner: first map, then ``ROUNDS`` drill-downs city → town → community.
 
     ``shared``: a browser context whose HTTP and code caches the page reuses (a planner who has
@@ -99,7 +108,10 @@ async def _session(browser, url: str, k: int, deadline: float, out: dict, shared
     except (PlaywrightError, AssertionError) as exc:  # a timeout or a miss counts as a failed session, the bench goes on
         out["errors"].append(f"session {k}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     finally:
-        await (page.close() if shared else context.close())
+        if leave_open is not None:  # closed by the caller once it has read the CPU times
+            leave_open.append(page if shared else context)
+        else:
+            await (page.close() if shared else context.close())
 
 
 async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
@@ -108,9 +120,13 @@ async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
     if shared is not None:  # fill the shared cache with one untimed visit
         warm: dict = {"first": [], "click": [], "errors": [], "late": 0}
         await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, warm, shared)
+    await asyncio.sleep(2.0)  # the previous level's renderers exit and are counted before this one starts
     cpu0, wall0 = _cpu_seconds(), time.monotonic()
     deadline = time.monotonic() + LEVEL_BUDGET_S
-    tasks = [_session(browser, url, k, deadline, out, shared) for k in range(n)]
+    # pages stay open until the CPU times are read: a closed page's renderer exits, and its CPU
+    # time only reaches its parent's count once reaped, so it could be missed
+    still_open: list = []
+    tasks = [_session(browser, url, k, deadline, out, shared, leave_open=still_open) for k in range(n)]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=LEVEL_BUDGET_S + STEP_TIMEOUT_S)
     except TimeoutError:
@@ -118,9 +134,95 @@ async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
     cpu1 = _cpu_seconds()
     out["cpu"] = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
     out["wall"] = time.monotonic() - wall0
+    for opened in still_open:
+        await opened.close()
     if shared is not None:
         await shared.close()
     return out
+
+
+def _browser_pids() -> list[int]:
+    """The Chromium browser processes (not renderers or helpers) among this bench's descendants."""
+    pids = []
+    for pid in _descendants():
+        try:
+            argv = (Path("/proc") / str(pid) / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and b"chrom" in argv[0] and not any(a.startswith(b"--type=") for a in argv):
+            pids.append(pid)
+    return pids
+
+
+def _switch(pid: int, name: str) -> str | None:
+    """The value Chromium uses for ``--name`` in process ``pid``: the last occurrence wins."""
+    value = None
+    for arg in (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace").split("\0"):
+        if arg.startswith(f"--{name}="):
+            value = arg.split("=", 1)[1]
+    return value
+
+
+async def launch_browser(p):
+    """Chromium as the bench drives it: ``CHROMIUM_ARGS`` and ``BROWSER_UI_FEATURES`` off.
+
+    Chromium keeps only the last ``--disable-features``, so the switch is Playwright's own list
+    (read back from the browser it starts) plus ours: nothing Playwright turns off comes back on.
+    """
+    before = set(_browser_pids())
+    browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    started = [pid for pid in _browser_pids() if pid not in before]
+    current = _switch(started[0], "disable-features") if started else None
+    await browser.close()
+    features = [f for f in (current or "").split(",") if f]
+    features += [f for f in BROWSER_UI_FEATURES if f not in features]
+    return await p.chromium.launch(executable_path=CHROMIUM,
+                                   args=[*CHROMIUM_ARGS, "--disable-features=" + ",".join(features)])
+
+
+def _kind_of(url: str) -> str:
+    """What a response is, for the byte count: Streamlit's own front end, the map component, Leaflet, fonts…"""
+    path = url.split("?")[0]
+    if "/component/streamlit_folium" in path:
+        return "streamlit-folium component (page + JS)"
+    if "/app/static/" in path:
+        return "Leaflet (vendored, ./static)"
+    if path.endswith((".woff2", ".woff", ".ttf")):
+        return "fonts"
+    if "/static/" in path and path.endswith((".js", ".css")):
+        return "Streamlit front end (JS, CSS)"
+    return "page, health, config, images"
+
+
+async def _bytes(browser, url: str) -> None:
+    """One cold session to the first map: bytes by kind of response and the WebSocket traffic."""
+    context = await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = await context.new_page()
+    sizes: dict[str, list[int]] = {}
+    ws = {"received": 0, "frames": 0, "sent": 0}
+
+    async def count(response) -> None:
+        try:
+            n = len(await response.body())
+        except PlaywrightError:  # redirects and the like have no body
+            return
+        sizes.setdefault(_kind_of(response.url), []).append(n)
+
+    def socket(w) -> None:
+        w.on("framereceived", lambda d: ws.update(received=ws["received"] + len(d), frames=ws["frames"] + 1))
+        w.on("framesent", lambda d: ws.update(sent=ws["sent"] + len(d)))
+
+    page.on("response", lambda r: asyncio.ensure_future(count(r)))
+    page.on("websocket", socket)
+    await sign_in_async(page, url)
+    await _view(page, CITY, STEP_TIMEOUT_S * 1000)
+    await page.wait_for_timeout(1000)
+    print("\nbytes to the first map, one cold session (decoded sizes):")
+    for kind, values in sorted(sizes.items(), key=lambda kv: -sum(kv[1])):
+        print(f"  {kind:<42}{len(values):>5} files {sum(values) / 1024:>9.0f} KB")
+    print(f"  {'WebSocket (script runs: elements, map)':<42}{ws['frames']:>5} msgs  {ws['received'] / 1024:>9.0f} KB"
+          f" received, {ws['sent'] / 1024:.1f} KB sent")
+    await context.close()
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -131,8 +233,34 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+def _descendants(parents: dict[int, int] | None = None) -> set[int]:
+    """Process ids below this one (``parents``: pid -> parent pid, read from /proc when not given)."""
+    if parents is None:
+        parents = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(text[text.rindex(")") + 2:].split()[1])
+    mine, todo = set(), [os.getpid()]
+    while todo:
+        parent = todo.pop()
+        kids = [pid for pid, ppid in parents.items() if ppid == parent and pid not in mine]
+        mine.update(kids)
+        todo.extend(kids)
+    return mine
+
+
+BROWSER_PARTS = ("renderer", "gpu-process", "utility", "ui")  # Chromium's --type (zygote: renderers); ui: no --type
+
+
 def _cpu_seconds() -> dict[str, float]:
-    """CPU seconds used so far by this bench's descendants: the app server, the browser, the driver."""
+    """CPU seconds used so far by this bench's descendants: the app server, the browser, the driver.
+
+    ``browser`` is split into ``browser:<part>`` (``BROWSER_PARTS``): the pages' renderers, the
+    compositor (GPU process), network and storage services, and the browser's own process.
+    """
     procs: dict[int, tuple[int, str, float]] = {}
     tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -144,17 +272,16 @@ def _cpu_seconds() -> dict[str, float]:
         fields = text[text.rindex(")") + 2:].split()
         # own user+system time and that of reaped children (a closed tab's renderer counts for its browser)
         procs[int(stat.parent.name)] = (int(fields[1]), cmd, sum(int(f) for f in fields[11:15]) / tick)
-    mine, todo = set(), [os.getpid()]
-    while todo:
-        parent = todo.pop()
-        kids = [pid for pid, (ppid, _, _) in procs.items() if ppid == parent and pid not in mine]
-        mine.update(kids)
-        todo.extend(kids)
-    out = {"server": 0.0, "browser": 0.0, "driver": 0.0}
+    mine = _descendants({pid: ppid for pid, (ppid, _, _) in procs.items()})
+    out = {"server": 0.0, "browser": 0.0, "driver": 0.0, **{f"browser:{part}": 0.0 for part in BROWSER_PARTS}}
     for pid in mine:
         _, cmd, secs = procs[pid]
         kind = "server" if "streamlit" in cmd else "browser" if "chrom" in cmd else "driver"
         out[kind] += secs
+        if kind == "browser":
+            found = re.search(r"--type=(\S+)", cmd)
+            part = "ui" if found is None else "renderer" if found[1] == "zygote" else found[1]
+            out[f"browser:{part if part in BROWSER_PARTS else 'utility'}"] += secs
     out["bench"] = sum(os.times()[:2])
     return out
 
@@ -164,9 +291,12 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-async def _run(url: str, levels: list[int], *, warm_cache: bool) -> tuple[float, dict[int, dict]]:
+async def _run(url: str, levels: list[int], *, warm_cache: bool,
+               count_bytes: bool = False) -> tuple[float, dict[int, dict]]:
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await launch_browser(p)
+        if count_bytes:
+            await _bytes(browser, url)
         warm: dict = {"first": [], "click": [], "errors": [], "late": 0}
         await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, warm)  # cold start, then warm caches
         cold = warm["first"][0] if warm["first"] else float("nan")
@@ -195,8 +325,10 @@ def _table(cold: float, results: dict[int, dict]) -> None:
     print("\nwhere the CPU went per level (seconds of CPU; 2 cores give 2 s per wall second):")
     for n, r in results.items():
         cpu = r.get("cpu", {})
+        parts = ", ".join(f"{part} {cpu.get(f'browser:{part}', 0):.1f}" for part in BROWSER_PARTS)
         print(f"{n:>8} sessions: wall {r.get('wall', 0):6.1f} s, app server {cpu.get('server', 0):6.1f}, "
-              f"browser {cpu.get('browser', 0):6.1f}, Playwright driver {cpu.get('driver', 0) + cpu.get('bench', 0):5.1f}")
+              f"browser {cpu.get('browser', 0):6.1f} ({parts}), "
+              f"Playwright driver {cpu.get('driver', 0) + cpu.get('bench', 0):5.1f}")
     for n, r in results.items():
         for err in r["errors"]:
             print(f"  [{n}] {err}")
@@ -216,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-cache", action="store_true",
                         help="pages share one browser context (HTTP and code cache), as for planners who opened "
                              "the app before; default: every session a new, empty browser profile")
+    parser.add_argument("--bytes", action="store_true",
+                        help="first count the bytes one cold session loads up to its first map, by kind")
     args = parser.parse_args(argv)
     levels = [min(int(v), MAX_SESSIONS) for v in args.sessions.split(",") if v.strip()]
     if not (ROOT / args.project).exists():
@@ -223,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(_load(), flush=True)
     with streamlit_server(ROOT / args.project) as url:
-        cold, results = asyncio.run(_run(url, levels, warm_cache=args.warm_cache))
+        cold, results = asyncio.run(_run(url, levels, warm_cache=args.warm_cache, count_bytes=args.bytes))
     print(f"browser cache: {'warm, shared' if args.warm_cache else 'empty per session'}")
     _table(cold, results)
     return 0

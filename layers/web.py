@@ -17,6 +17,8 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import MacroElement
+from folium.template import Template
 from folium.utilities import JsCode
 
 from geo.crs import round_coordinates, to_offset_system
@@ -30,7 +32,7 @@ STATIC_URL = "/app/static"  # where Streamlit serves ./static (server.enableStat
 
 def offline_assets(static_url: str = STATIC_URL) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """``(default_js, default_css)`` pointing at the vendored Leaflet and jQuery under ``static_url``."""
-    js = [("leaflet", f"{static_url}/leaflet.js"), ("jquery", f"{static_url}/jquery.min.js")]
+    js = [("leaflet", f"{static_url}/leaflet.js")]
     css = [("leaflet_css", f"{static_url}/leaflet.css")]
     return js, css
 
@@ -192,6 +194,23 @@ def circle_layer(spec: CircleSpec, *, data: dict | None = None) -> folium.GeoJso
     return folium.GeoJson(data, name=spec.name, marker=marker, style=style, interactive=False)
 
 
+class _UnclickedCount(MacroElement):
+    """In ``st_folium``, start the click count at ``null``, the value Python expects, not at ``0``.
+
+    ``st_folium`` sends its value when the map is first drawn if it differs from the default it was
+    given; the count (``last_object_clicked_count``, which tells two clicks on one spot apart) starts
+    at 0 in the browser but at ``None`` in Python, so every new map cost one more script run (on the
+    server and in the browser) before anyone clicked. ``null + 1`` is 1: clicks count as before.
+    Nothing happens outside ``st_folium`` (no ``__GLOBAL_DATA__``).
+    """
+
+    _template = Template("""{% macro script(this, kwargs) %}
+        if (window.__GLOBAL_DATA__ && window.__GLOBAL_DATA__.last_object_clicked_count === 0) {
+            window.__GLOBAL_DATA__.last_object_clicked_count = null;
+        }
+    {% endmacro %}""")
+
+
 def base_map(*, bounds: Sequence[float], basemap: str = "none", tianditu_key: str = "",
              static_url: str = STATIC_URL, height: str = "100%") -> folium.Map:
     """An empty map fitted to ``bounds`` (minx, miny, maxx, maxy in WGS 84), loading assets offline.
@@ -202,6 +221,7 @@ def base_map(*, bounds: Sequence[float], basemap: str = "none", tianditu_key: st
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None,
                    prefer_canvas=True, control_scale=True, height=height)
     m.default_js, m.default_css = offline_assets(static_url)
+    _UnclickedCount().add_to(m)
     add_basemap(m, basemap, tianditu_key=tianditu_key)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m

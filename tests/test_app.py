@@ -49,7 +49,7 @@ def test_explore__opens_on_the_city_with_offline_assets(project_file):
     assert not at.exception
     assert at.title[0].value == "地图浏览"
     args = _map_args(at)
-    assert args["js_links"] == ["/app/static/leaflet.js", "/app/static/jquery.min.js"]
+    assert args["js_links"] == ["/app/static/leaflet.js"]  # no jQuery: no popups
     assert args["css_links"] == ["/app/static/leaflet.css"]
     assert args["returned_objects"] == ["last_object_clicked", "last_object_clicked_count"]
     assert "市 · 本项目区域（510184）" in [h.value for h in at.subheader]  # no place name given: from the codes

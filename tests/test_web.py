@@ -60,6 +60,21 @@ def test_base_map__loads_assets_from_the_app_not_a_cdn():
         assert host not in page
 
 
+def test_base_map__sends_no_jquery_and_no_popup_that_would_need_it():
+    m = base_map(bounds=(103.6, 30.6, 103.7, 30.7))
+    page = m.get_root().render()
+    assert "jquery" not in page.lower() and "$(" not in page  # folium uses jQuery only for popups/keep_in_front
+
+
+def test_base_map__st_folium_sends_no_value_before_the_first_click():
+    """The map starts st_folium's click count at the ``None`` Python expects, so drawing it costs no script run."""
+    from streamlit_folium import _get_map_string
+
+    script = _get_map_string(base_map(bounds=(103.6, 30.6, 103.7, 30.7)))
+    reset = script.index("last_object_clicked_count = null")
+    assert "__GLOBAL_DATA__.last_object_clicked_count === 0" in script[:reset]  # only the untouched start value
+
+
 def test_simplify_coverage__keeps_shared_edges_and_index():
     rng = np.random.default_rng(0)
     pts = shapely.points(rng.uniform(400_000, 410_000, 60), rng.uniform(3_390_000, 3_400_000, 60))
