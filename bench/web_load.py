@@ -19,8 +19,10 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,15 +79,16 @@ async def _click_view(page, box: dict, fx: float, fy: float, heading: re.Pattern
     return time.perf_counter() - start
 
 
-async def _session(browser, url: str, k: int, deadline: float, out: dict, shared=None, *,
+async def _session(browser, url: str, k: int, deadline: float, out: dict, own=None, *,
                    leave_open: list | None = None) -> None:
     """One planner: first map, then ``ROUNDS`` drill-downs city → town → community.
 
-    ``shared``: a browser context whose HTTP and code caches the page reuses (a planner who has
-    opened the app before); each page is still its own Streamlit session.
+    ``own``: the planner's own browser (a persistent context on a profile whose HTTP and code
+    caches already hold the app: a planner who opened it before), else a new empty context of
+    ``browser``. Either way the page is a window of its own, drawn in the foreground.
     """
-    context = shared or await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    page = await context.new_page()
+    context = own or await browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.pages[0] if own is not None and context.pages else await context.new_page()
     timeout_ms = STEP_TIMEOUT_S * 1000
     try:
         start = time.perf_counter()
@@ -109,24 +112,36 @@ async def _session(browser, url: str, k: int, deadline: float, out: dict, shared
         out["errors"].append(f"session {k}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     finally:
         if leave_open is not None:  # closed by the caller once it has read the CPU times
-            leave_open.append(page if shared else context)
+            leave_open.append(context)
         else:
-            await (page.close() if shared else context.close())
+            await context.close()
 
 
-async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
+async def _warm_profiles(p, url: str, n: int, folder: Path) -> list:
+    """``n`` browsers, each on its own copy of one profile that has opened the app once (untimed).
+
+    Each is a Chromium of its own (a planner's browser on a planner's PC), with the app's
+    static files and compiled scripts in its HTTP and code caches, and its page in the foreground.
+    """
+    first = folder / "profile-0"
+    context = await launch_profile(p, first)
+    await _session(None, url, 0, time.monotonic() + LEVEL_BUDGET_S, {"first": [], "click": [], "errors": [],
+                                                                     "late": 0}, context)
+    for k in range(1, n):
+        shutil.copytree(first, folder / f"profile-{k}", ignore=shutil.ignore_patterns("Singleton*"))
+    return [await launch_profile(p, folder / f"profile-{k}") for k in range(n)]
+
+
+async def _level(browser, url: str, n: int, *, profiles: list | None = None) -> dict:
     out: dict = {"first": [], "click": [], "errors": [], "late": 0}
-    shared = await browser.new_context(viewport=VIEWPORT, locale="zh-CN") if warm_cache else None
-    if shared is not None:  # fill the shared cache with one untimed visit
-        warm: dict = {"first": [], "click": [], "errors": [], "late": 0}
-        await _session(browser, url, 0, time.monotonic() + LEVEL_BUDGET_S, warm, shared)
     await asyncio.sleep(2.0)  # the previous level's renderers exit and are counted before this one starts
     cpu0, wall0 = _cpu_seconds(), time.monotonic()
     deadline = time.monotonic() + LEVEL_BUDGET_S
     # pages stay open until the CPU times are read: a closed page's renderer exits, and its CPU
     # time only reaches its parent's count once reaped, so it could be missed
     still_open: list = []
-    tasks = [_session(browser, url, k, deadline, out, shared, leave_open=still_open) for k in range(n)]
+    tasks = [_session(browser, url, k, deadline, out, profiles[k] if profiles else None, leave_open=still_open)
+             for k in range(n)]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=LEVEL_BUDGET_S + STEP_TIMEOUT_S)
     except TimeoutError:
@@ -136,8 +151,6 @@ async def _level(browser, url: str, n: int, *, warm_cache: bool) -> dict:
     out["wall"] = time.monotonic() - wall0
     for opened in still_open:
         await opened.close()
-    if shared is not None:
-        await shared.close()
     return out
 
 
@@ -163,21 +176,37 @@ def _switch(pid: int, name: str) -> str | None:
     return value
 
 
-async def launch_browser(p):
-    """Chromium as the bench drives it: ``CHROMIUM_ARGS`` and ``BROWSER_UI_FEATURES`` off.
+_ARGS: list[str] = []  # CHROMIUM_ARGS with the merged --disable-features, once found (``_browser_args``)
+
+
+async def _browser_args(p) -> list[str]:
+    """``CHROMIUM_ARGS`` and ``BROWSER_UI_FEATURES`` off.
 
     Chromium keeps only the last ``--disable-features``, so the switch is Playwright's own list
     (read back from the browser it starts) plus ours: nothing Playwright turns off comes back on.
     """
-    before = set(_browser_pids())
-    browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    started = [pid for pid in _browser_pids() if pid not in before]
-    current = _switch(started[0], "disable-features") if started else None
-    await browser.close()
-    features = [f for f in (current or "").split(",") if f]
-    features += [f for f in BROWSER_UI_FEATURES if f not in features]
-    return await p.chromium.launch(executable_path=CHROMIUM,
-                                   args=[*CHROMIUM_ARGS, "--disable-features=" + ",".join(features)])
+    if not _ARGS:
+        before = set(_browser_pids())
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        started = [pid for pid in _browser_pids() if pid not in before]
+        current = _switch(started[0], "disable-features") if started else None
+        await browser.close()
+        features = [f for f in (current or "").split(",") if f]
+        features += [f for f in BROWSER_UI_FEATURES if f not in features]
+        _ARGS[:] = [*CHROMIUM_ARGS, "--disable-features=" + ",".join(features)]
+    return _ARGS
+
+
+async def launch_browser(p):
+    """Chromium as the bench drives it (``_browser_args``); sessions are new contexts (empty profiles) of it."""
+    return await p.chromium.launch(executable_path=CHROMIUM, args=await _browser_args(p))
+
+
+async def launch_profile(p, folder: Path):
+    """A Chromium of its own on the profile in ``folder`` (kept between launches: its caches)."""
+    return await p.chromium.launch_persistent_context(str(folder), executable_path=CHROMIUM,
+                                                      args=await _browser_args(p), viewport=VIEWPORT,
+                                                      locale="zh-CN")
 
 
 def _kind_of(url: str) -> str:
@@ -303,7 +332,12 @@ async def _run(url: str, levels: list[int], *, warm_cache: bool,
         results = {}
         for n in levels:
             print(f"... {n} session(s), {_load()}", flush=True)
-            results[n] = await _level(browser, url, n, warm_cache=warm_cache)
+            if not warm_cache:
+                results[n] = await _level(browser, url, n)
+                continue
+            with tempfile.TemporaryDirectory(prefix="gridatlas-profiles-") as folder:
+                profiles = await _warm_profiles(p, url, n, Path(folder))
+                results[n] = await _level(browser, url, n, profiles=profiles)
         await browser.close()
     return cold, results
 
@@ -346,8 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project", nargs="?", default="build/demo.gpkg")
     parser.add_argument("--sessions", default="1,5,10", help="comma-separated session counts (max 10)")
     parser.add_argument("--warm-cache", action="store_true",
-                        help="pages share one browser context (HTTP and code cache), as for planners who opened "
-                             "the app before; default: every session a new, empty browser profile")
+                        help="every session its own Chromium on a copy of a profile that opened the app once (HTTP "
+                             "and code caches filled), as for planners who opened it before; default: every session "
+                             "a new, empty browser profile")
     parser.add_argument("--bytes", action="store_true",
                         help="first count the bytes one cold session loads up to its first map, by kind")
     args = parser.parse_args(argv)
@@ -358,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     print(_load(), flush=True)
     with streamlit_server(ROOT / args.project) as url:
         cold, results = asyncio.run(_run(url, levels, warm_cache=args.warm_cache, count_bytes=args.bytes))
-    print(f"browser cache: {'warm, shared' if args.warm_cache else 'empty per session'}")
+    print(f"browser cache: {'warm (own browser per session, profile that opened the app once)' if args.warm_cache else 'empty per session'}")
     _table(cold, results)
     return 0
 
