@@ -28,7 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 import gc
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +42,8 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, grid_codes_at, level_units,
-                        place_points, point_grid_rows, point_grids_table)
+from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, filled, grid_codes_at,
+                        level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
@@ -115,8 +117,6 @@ def parquet_bounds(path: Path) -> np.ndarray:
 
 def _parquet_rows_and_bounds(path: Path) -> tuple[int, np.ndarray]:
     """Rows and declared bounding box of a GeoParquet file, from its footer (one read)."""
-    import json
-
     import pyarrow.parquet as pq
 
     meta = pq.read_metadata(path)
@@ -150,11 +150,52 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@lru_cache(maxsize=16)
+def _parquet_crs(text: str) -> pyproj.CRS | None:
+    """The CRS a GeoParquet geometry column declares (its JSON text), parsed once per process: PROJ
+    takes 15-50 ms per PROJJSON parse, which ``gpd.read_parquet`` pays for every file (264 city files:
+    seconds; measured, bench/city.py). Absent means OGC:CRS84 (the GeoParquet rule), null no CRS."""
+    crs = json.loads(text)
+    if crs is None:
+        return None
+
+    def drop_member_ids(node: dict) -> None:  # as geopandas reads it (older PROJ databases lack the ids)
+        for key, value in node.items():
+            if isinstance(value, dict):
+                drop_member_ids(value)
+            elif key == "members" and isinstance(value, list):
+                for member in value:
+                    member.pop("id", None)
+
+    if isinstance(crs, dict):
+        drop_member_ids(crs)
+    return pyproj.CRS.from_user_input(crs)
+
+
+def _read_point_file(path: Path) -> gpd.GeoDataFrame:
+    """One GeoParquet file as ``gpd.read_parquet`` reads it (columns, index, WKB geometry), its CRS parsed
+    once per process (``_parquet_crs``); files with other geometry encodings or several geometry columns
+    are read by ``gpd.read_parquet`` itself."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    geo = json.loads(table.schema.metadata[b"geo"])
+    name = geo["primary_column"]
+    column = geo["columns"][name]
+    if len(geo["columns"]) > 1 or column.get("encoding", "WKB").upper() != "WKB":
+        return gpd.read_parquet(path)
+    crs = _parquet_crs(json.dumps(column.get("crs", "OGC:CRS84")))
+    order = list(table.slice(0, 0).to_pandas().columns)
+    frame = table.drop([name]).to_pandas()
+    frame.insert(order.index(name), name, gpd.array.from_wkb(np.asarray(table[name]), crs=crs))
+    return gpd.GeoDataFrame(frame, geometry=name)
+
+
 def read_point_files(files: Sequence[Path]) -> gpd.GeoDataFrame:
     """GeoParquet point files (e.g. the city cache's households, one per town) read and concatenated in
     order, their index kept: what each Dask task reads, and what one process reads to compare."""
     with _gc_paused():
-        frames = [gpd.read_parquet(f) for f in files]
+        frames = [_read_point_file(Path(f)) for f in files]
         if len(frames) == 1:
             return frames[0]
         return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)  # the files' CRS object: not parsed again
@@ -293,30 +334,33 @@ def _stitch(layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list, d
     id_col = POINT_LAYERS[layer]
     if isinstance(source, gpd.GeoDataFrame):
         ids = source[id_col]
-        rows = [r for _, r, _ in plan]
+        rows: list[np.ndarray | slice] = [r for _, r, _ in plan]  # Hilbert runs: row positions
     else:
         ids = pd.concat([d["ids"] for d in done])
         ends = np.cumsum([d["n"] for d in done])
-        rows = [np.arange(e - d["n"], e) for e, d in zip(ends, done)]
+        rows = [slice(e - d["n"], e) for e, d in zip(ends, done)]  # files read in order: consecutive rows
+
+    def at(r: np.ndarray | slice, positions: np.ndarray) -> np.ndarray:  # positions in a part -> rows
+        return positions + r.start if isinstance(r, slice) else r[positions]
+
     n = len(ids)
-    all_rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-    left_rows = np.concatenate([r[d["left"]] for r, d in zip(rows, done)]) if done else np.array([], dtype=np.int64)
+    left_rows = np.concatenate([at(r, d["left"]) for r, d in zip(rows, done)]) if done \
+        else np.array([], dtype=np.int64)
     # the points left as a frame: one CRS read (a shipped frame's CRS is parsed again on first use)
     left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for d in done])},
                             geometry=np.concatenate([d["left_geoms"] for d in done]),
                             crs=done[0]["crs"]) if len(left_rows) else None
     frames = []
     for k, (level, gdf) in enumerate(levels):
-        grid = np.empty(n, dtype=np.int64)
-        grid[all_rows] = np.concatenate([d["grids"][k] for d in done])
+        grid = np.empty(n, dtype=np.int32)  # one array, each task's part written in place
         tie = np.zeros(n, dtype=bool)
-        tie_with = np.full(n, "", dtype=object)
+        tie_with = filled(n, "")
         for r, d in zip(rows, done):
+            grid[r] = d["grids"][k]
             tied, texts = d["ties"][k]
-            tie[r[tied]] = True
-            tie_with[r[tied]] = texts
-        placed = Placement(grid, np.full(n, "within", dtype=object), np.zeros(n), tie, tie_with,
-                           np.full(n, None, dtype=object))
+            tie[at(r, tied)] = True
+            tie_with[at(r, tied)] = texts
+        placed = Placement(grid, filled(n, "within"), np.zeros(n), tie, tie_with, filled(n, None))
         if len(left_rows):
             again = place_points(left, gdf, max_distance_m=max_distance_m,
                                  crs_metric=crs_metric)
