@@ -151,6 +151,13 @@ def _gc_paused() -> Iterator[None]:
 
 
 @lru_cache(maxsize=16)
+def _process_crs(srs: str) -> pyproj.CRS:
+    """One parsed CRS per text per process: a CRS shipped to a task is parsed again on its first use
+    there (15-50 ms: PROJ reads its database), a cached one once per worker."""
+    return pyproj.CRS.from_user_input(srs)
+
+
+@lru_cache(maxsize=16)
 def _parquet_crs(text: str) -> pyproj.CRS | None:
     """The CRS a GeoParquet geometry column declares (its JSON text), parsed once per process: PROJ
     takes 15-50 ms per PROJJSON parse, which ``gpd.read_parquet`` pays for every file (264 city files:
@@ -169,7 +176,8 @@ def _parquet_crs(text: str) -> pyproj.CRS | None:
 
     if isinstance(crs, dict):
         drop_member_ids(crs)
-    return pyproj.CRS.from_user_input(crs)
+        return _process_crs(json.dumps(crs))
+    return _process_crs(crs)
 
 
 def _read_point_file(path: Path) -> gpd.GeoDataFrame:
@@ -184,7 +192,7 @@ def _read_point_file(path: Path) -> gpd.GeoDataFrame:
     column = geo["columns"][name]
     if len(geo["columns"]) > 1 or column.get("encoding", "WKB").upper() != "WKB":
         return gpd.read_parquet(path)
-    crs = _parquet_crs(json.dumps(column.get("crs", "OGC:CRS84")))
+    crs = _parquet_crs(json.dumps(column.get("crs", "OGC:CRS84"), sort_keys=True))
     order = list(table.slice(0, 0).to_pandas().columns)
     frame = table.drop([name]).to_pandas()
     frame.insert(order.index(name), name, gpd.array.from_wkb(np.asarray(table[name]), crs=crs))
@@ -201,9 +209,16 @@ def read_point_files(files: Sequence[Path]) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)  # the files' CRS object: not parsed again
 
 
+def _with_process_crs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` with its CRS replaced by this process's parsed copy of the same CRS (``_process_crs``)."""
+    if gdf.crs is None:
+        return gdf
+    return gdf.set_crs(_process_crs(gdf.crs.srs), allow_override=True)
+
+
 def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     if isinstance(part, gpd.GeoDataFrame):
-        return part
+        return _with_process_crs(part)
     return read_point_files(part if isinstance(part, list) else [part])
 
 
@@ -216,6 +231,7 @@ def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame
     ``units`` are, per level, the units near the part (code + geometry) and their rows in the level.
     """
     points = _read_part(part)
+    units = [(_with_process_crs(sub), rows) for sub, rows in units]
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []
     for sub, rows in units:
