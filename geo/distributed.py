@@ -10,7 +10,8 @@ cluster) and stitches the results back in the reference order. Results are ident
   partition gets the code and geometry of every unit whose envelope meets the partition's
   bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
   included (points on shared edges), are the reference's. A task sends back int32 grid rows
-  and its few ties, not frames. Points not ``within`` at some level (outside every grid, or
+  and its few ties, not frames; on a cluster the parent writes each into the layer's columns (made
+  while the tasks run) as it arrives. Points not ``within`` at some level (outside every grid, or
   no coordinates) are re-run once on all units, so the nearest-grid fallback is the
   reference's too.
 - coverage: partitions are towns (each grid's town from ``geo.hierarchy.grid_tree``). A town's
