@@ -20,6 +20,7 @@ from typing import NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyproj
 import shapely
 
@@ -52,6 +53,19 @@ def _check_crs(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame) -> Non
         msg = f"points are in {points_gdf.crs.to_string()} but grids in {grids_gdf.crs.to_string()}"
         raise CRSMismatchError(msg, code="assign.crs_mismatch", crs_a=points_gdf.crs.to_string(),
                                crs_b=grids_gdf.crs.to_string())
+
+
+def filled(n: int, value: object) -> np.ndarray:
+    """An object array of ``n`` references to the one ``value``.
+
+    Not ``np.full(n, "text", dtype=object)``: numpy casts the text to a unicode array first and
+    makes one new ``str`` per row (8 M rows: 0.36 s and ~450 MB; measured, bench/city.py). ``None`` is
+    numpy's own initial value of an object array: its memory is not even touched.
+    """
+    out = np.empty(n, dtype=object)
+    if value is not None:
+        out.fill(value)
+    return out
 
 
 def _code_rank(codes: np.ndarray) -> np.ndarray:
@@ -89,7 +103,7 @@ def _pick_smallest(pidx: np.ndarray, gidx: np.ndarray, rank: np.ndarray, n_point
     are sorted by (point, code rank): the first wins, the others are joined.
     """
     count = np.bincount(pidx, minlength=n_points)
-    winner = np.full(n_points, -1, dtype=np.int64)
+    winner = np.full(n_points, -1, dtype=np.int32)
     winner[pidx] = gidx
     several = count[pidx] > 1
     if not several.any():
@@ -116,9 +130,9 @@ def _covering_grids(pts: np.ndarray, grid_geoms: np.ndarray, codes: np.ndarray, 
     pass over 8 M points spends more time in fresh memory than in the geometry tests.
     """
     n = len(pts)
-    grid = np.empty(n, dtype=np.int64)
+    grid = np.empty(n, dtype=np.int32)
     tie = np.zeros(n, dtype=bool)
-    tie_with = np.full(n, "", dtype=object)
+    tie_with = filled(n, "")
     outside = [np.array([], dtype=np.int64)]
     step = max(n, 1) if tree_on == "points" else BLOCK_POINTS
     was_prepared = shapely.is_prepared(grid_geoms)
@@ -200,7 +214,7 @@ def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: n
     np.minimum.at(dmin, pidx, dist)
     close = dist <= dmin[pidx] + TIE_TOLERANCE_M
     winner, count, tied, texts = _pick_smallest(pidx[close], gidx[close], rank, n, codes)
-    tie_with = np.full(n, "", dtype=object)
+    tie_with = filled(n, "")
     tie_with[tied] = texts
     return winner, dmin, count > 1, tie_with
 
@@ -208,7 +222,7 @@ def _nearest(pts: np.ndarray, grid_geoms: np.ndarray, rank: np.ndarray, codes: n
 class Placement(NamedTuple):
     """Where each point of a layer goes at one level: ``assign_points`` with grid positions, not codes."""
 
-    grid: np.ndarray  # row position in the grids layer (-1: none)
+    grid: np.ndarray  # int32 row position in the grids layer (-1: none)
     method: np.ndarray  # "within" / "nearest" / None (object)
     distance_m: np.ndarray
     tie: np.ndarray
@@ -234,17 +248,17 @@ def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, c
     if len(grid_geoms) == 0:
         has_xy = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
         reason = np.where(has_xy, REASON_NO_GRIDS, REASON_NO_COORDINATES).astype(object)
-        return Placement(np.full(n, -1, dtype=np.int64), np.full(n, None, dtype=object), np.full(n, np.nan),
-                         np.zeros(n, dtype=bool), np.full(n, "", dtype=object), reason)
+        return Placement(np.full(n, -1, dtype=np.int32), filled(n, None), np.full(n, np.nan),
+                         np.zeros(n, dtype=bool), filled(n, ""), reason)
 
     rank = _code_rank(codes)
     tree = shapely.STRtree(grid_geoms)
     tree_on = "grids" if tree_on == "auto" else tree_on  # measured: bench/assign.py, bench/city.py
     grid, tie, tie_with, outside = _covering_grids(pts, grid_geoms, codes, rank, tree=tree, tree_on=tree_on)
     # the columns as "every point within", then the few points in no grid overwritten
-    method = np.full(n, "within", dtype=object)
+    method = filled(n, "within")
     distance = np.zeros(n)
-    reason = np.full(n, None, dtype=object)
+    reason = filled(n, None)
     method[outside] = None
     distance[outside] = np.nan
     no_xy = shapely.is_missing(pts[outside]) | shapely.is_empty(pts[outside])
@@ -260,8 +274,9 @@ def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, c
         tie[out_idx[ok]] = t_flag[ok]
         tie_with[out_idx[ok]] = t_with[ok]
         reason[out_idx[~ok]] = REASON_BEYOND_MAX_DISTANCE
-    found = grid >= 0
-    grid[found] = ok_rows[grid[found]]  # positions among the usable grids -> rows of grids_gdf
+    if len(ok_rows) < len(grid_ok):  # positions among the usable grids -> rows of grids_gdf
+        found = grid >= 0
+        grid[found] = ok_rows[grid[found]]
     return Placement(grid, method, distance, tie, tie_with, reason)
 
 
@@ -321,10 +336,10 @@ def _frame(ids: pd.Series, id_col: str, grid_code: np.ndarray, placed: Placement
 
     return pd.DataFrame({
         id_col: ids, s.GRID_CODE: text(grid_code), s.METHOD: text(placed.method),
-        s.DISTANCE_M: pd.Series(placed.distance_m, index=ids.index),
-        TIE: pd.Series(placed.tie, index=ids.index), TIE_WITH: text(placed.tie_with),
+        s.DISTANCE_M: pd.Series(placed.distance_m, index=ids.index, copy=False),
+        TIE: pd.Series(placed.tie, index=ids.index, copy=False), TIE_WITH: text(placed.tie_with),
         s.REASON: text(placed.reason),
-    }, copy=False)  # the arrays are this call's own: no copy into consolidated blocks
+    }, copy=False)  # the arrays are this call's own: no copy (pandas copies a bare ndarray by default)
 
 
 def point_grid_rows(ids: pd.Series, grid_code: np.ndarray, placed: Placement, *, layer: str,
@@ -335,9 +350,22 @@ def point_grid_rows(ids: pd.Series, grid_code: np.ndarray, placed: Placement, *,
     ``placed.grid``; ``point_grids_table`` and ``geo.distributed`` both build rows here.
     """
     frame = _frame(ids, s.POINT_ID, grid_code, placed)
-    frame.insert(1, LAYER, layer)
-    frame.insert(2, s.LEVEL, level)
+    frame.insert(1, LAYER, _repeated_text(layer, frame.index))
+    frame.insert(2, s.LEVEL, _repeated_text(level, frame.index))
     return frame
+
+
+def _repeated_text(value: str, index: pd.Index) -> pd.Series:
+    """``value`` on every row of ``index``, in the text dtype ``DataFrame.insert(..., value)`` gives.
+
+    Built from two Arrow buffers (offsets, bytes): inserting the scalar goes through an Arrow
+    ``take`` of 8 M indices, ~0.6 s per column on the city (measured, bench/city.py).
+    """
+    n, data = len(index), value.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64)
+    offsets *= len(data)
+    text = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+    return pd.Series(pd.array(text, dtype=pd.Series([value]).dtype), index=index, copy=False)
 
 
 def level_units(project_layers: dict[str, gpd.GeoDataFrame]) -> list[tuple[str, gpd.GeoDataFrame]]:

@@ -10,7 +10,8 @@ cluster) and stitches the results back in the reference order. Results are ident
   partition gets the code and geometry of every unit whose envelope meets the partition's
   bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
   included (points on shared edges), are the reference's. A task sends back int32 grid rows
-  and its few ties, not frames. Points not ``within`` at some level (outside every grid, or
+  and its few ties, not frames; on a cluster the parent writes each into the layer's columns (made
+  while the tasks run) as it arrives. Points not ``within`` at some level (outside every grid, or
   no coordinates) are re-run once on all units, so the nearest-grid fallback is the
   reference's too.
 - coverage: partitions are towns (each grid's town from ``geo.hierarchy.grid_tree``). A town's
@@ -28,7 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 import gc
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +43,8 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, grid_codes_at, level_units,
-                        place_points, point_grid_rows, point_grids_table)
+from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, filled, grid_codes_at,
+                        level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
@@ -67,22 +70,44 @@ def check_scheduler(scheduler: Any) -> None:
 
 
 @contextmanager
-def compute_with(scheduler: Any) -> Iterator[Callable[[list], list]]:
-    """A function computing a list of dask delayed objects on ``scheduler`` (a client is closed after)."""
+def running_on(scheduler: Any) -> Iterator[Callable[[list], Iterator[tuple[int, Any]]]]:
+    """A function starting a list of dask delayed objects on ``scheduler`` and yielding (position in the
+    list, result) as each finishes: on a cluster the caller works while the tasks run (dask's local
+    schedulers compute them all at the first result). A client made from an address is closed after."""
     check_scheduler(scheduler)
     if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
-        yield lambda tasks: list(dask.compute(*tasks, scheduler=scheduler))
+        yield lambda tasks: enumerate(dask.compute(*tasks, scheduler=scheduler))
         return
+    from distributed import as_completed
+
+    def start(client: Any, tasks: list) -> Iterator[tuple[int, Any]]:
+        futures = client.compute(tasks)  # submitted now, not at the first result
+        position = {id(f): i for i, f in enumerate(futures)}
+        return ((position[id(f)], result) for f, result in as_completed(futures, with_results=True))
+
     if isinstance(scheduler, str):
         from distributed import Client
 
         client = Client(scheduler)
         try:
-            yield lambda tasks: list(client.gather(client.compute(tasks)))
+            yield lambda tasks: start(client, tasks)
         finally:
             client.close()
         return
-    yield lambda tasks: list(scheduler.gather(scheduler.compute(tasks)))
+    yield lambda tasks: start(scheduler, tasks)
+
+
+@contextmanager
+def compute_with(scheduler: Any) -> Iterator[Callable[[list], list]]:
+    """A function computing a list of dask delayed objects on ``scheduler``: the results in list order."""
+    with running_on(scheduler) as start:
+        def compute(tasks: list) -> list:
+            results: list = [None] * len(tasks)
+            for i, result in start(tasks):
+                results[i] = result
+            return results
+
+        yield compute
 
 
 # --- partitions ------------------------------------------------------------------------------
@@ -115,8 +140,6 @@ def parquet_bounds(path: Path) -> np.ndarray:
 
 def _parquet_rows_and_bounds(path: Path) -> tuple[int, np.ndarray]:
     """Rows and declared bounding box of a GeoParquet file, from its footer (one read)."""
-    import json
-
     import pyarrow.parquet as pq
 
     meta = pq.read_metadata(path)
@@ -150,19 +173,75 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@lru_cache(maxsize=16)
+def _process_crs(srs: str) -> pyproj.CRS:
+    """One parsed CRS per text per process: a CRS shipped to a task is parsed again on its first use
+    there (15-50 ms: PROJ reads its database), a cached one once per worker."""
+    return pyproj.CRS.from_user_input(srs)
+
+
+@lru_cache(maxsize=16)
+def _parquet_crs(text: str) -> pyproj.CRS | None:
+    """The CRS a GeoParquet geometry column declares (its JSON text), parsed once per process: PROJ
+    takes 15-50 ms per PROJJSON parse, which ``gpd.read_parquet`` pays for every file (264 city files:
+    seconds; measured, bench/city.py). Absent means OGC:CRS84 (the GeoParquet rule), null no CRS."""
+    crs = json.loads(text)
+    if crs is None:
+        return None
+
+    def drop_member_ids(node: dict) -> None:  # as geopandas reads it (older PROJ databases lack the ids)
+        for key, value in node.items():
+            if isinstance(value, dict):
+                drop_member_ids(value)
+            elif key == "members" and isinstance(value, list):
+                for member in value:
+                    member.pop("id", None)
+
+    if isinstance(crs, dict):
+        drop_member_ids(crs)
+        return _process_crs(json.dumps(crs))
+    return _process_crs(crs)
+
+
+def _read_point_file(path: Path) -> gpd.GeoDataFrame:
+    """One GeoParquet file as ``gpd.read_parquet`` reads it (columns, index, WKB geometry), its CRS parsed
+    once per process (``_parquet_crs``); files with other geometry encodings or several geometry columns
+    are read by ``gpd.read_parquet`` itself."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    geo = json.loads(table.schema.metadata[b"geo"])
+    name = geo["primary_column"]
+    column = geo["columns"][name]
+    if len(geo["columns"]) > 1 or column.get("encoding", "WKB").upper() != "WKB":
+        return gpd.read_parquet(path)
+    crs = _parquet_crs(json.dumps(column.get("crs", "OGC:CRS84"), sort_keys=True))
+    order = list(table.slice(0, 0).to_pandas().columns)
+    frame = table.drop([name]).to_pandas()
+    frame.insert(order.index(name), name, gpd.array.from_wkb(np.asarray(table[name]), crs=crs))
+    return gpd.GeoDataFrame(frame, geometry=name)
+
+
 def read_point_files(files: Sequence[Path]) -> gpd.GeoDataFrame:
     """GeoParquet point files (e.g. the city cache's households, one per town) read and concatenated in
     order, their index kept: what each Dask task reads, and what one process reads to compare."""
     with _gc_paused():
-        frames = [gpd.read_parquet(f) for f in files]
+        frames = [_read_point_file(Path(f)) for f in files]
         if len(frames) == 1:
             return frames[0]
         return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)  # the files' CRS object: not parsed again
 
 
+def _with_process_crs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` with its CRS replaced by this process's parsed copy of the same CRS (``_process_crs``)."""
+    if gdf.crs is None:
+        return gdf
+    return gdf.set_crs(_process_crs(gdf.crs.srs), allow_override=True)
+
+
 def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     if isinstance(part, gpd.GeoDataFrame):
-        return part
+        return _with_process_crs(part)
     return read_point_files(part if isinstance(part, list) else [part])
 
 
@@ -175,6 +254,7 @@ def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame
     ``units`` are, per level, the units near the part (code + geometry) and their rows in the level.
     """
     points = _read_part(part)
+    units = [(_with_process_crs(sub), rows) for sub, rows in units]
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []
     for sub, rows in units:
@@ -202,25 +282,28 @@ def _units_for(slim: list[gpd.GeoDataFrame], box: np.ndarray) -> list[tuple[gpd.
 
 def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
     """Consecutive files (towns in code order: neighbours) grouped to ``min_points`` rows at least."""
-    return [[f for f, _ in g] for g in _file_groups_with_bounds(files, min_points=min_points)]
+    return [[f for f, _, _ in g] for g in _file_groups_with_bounds(files, min_points=min_points)]
 
 
-def _file_groups_with_bounds(files: Sequence[Path], *, min_points: int) -> list[list[tuple[Path, np.ndarray]]]:
-    groups: list[list[tuple[Path, np.ndarray]]] = [[]]
+def _file_groups_with_bounds(files: Sequence[Path], *,
+                             min_points: int) -> list[list[tuple[Path, np.ndarray, int]]]:
+    """``file_groups`` with each file's declared bounding box and rows (footers read once)."""
+    groups: list[list[tuple[Path, np.ndarray, int]]] = [[]]
     size = 0
     for f in files:
         if size >= min_points:
             groups.append([])
             size = 0
         rows, bounds = _parquet_rows_and_bounds(Path(f))
-        groups[-1].append((Path(f), bounds))
+        groups[-1].append((Path(f), bounds, rows))
         size += rows
     return [g for g in groups if g]
 
 
 def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], levels: list[tuple[str, gpd.GeoDataFrame]], *,
-                npartitions: int | None) -> list[tuple[PointPart | list[Path], np.ndarray | None, np.ndarray]]:
-    """(part, its rows in the layer or None for files read in order, its bounding box) per task."""
+                npartitions: int | None) -> list[tuple[PointPart | list[Path], np.ndarray | slice, np.ndarray]]:
+    """(part, its rows in the layer, its bounding box) per task; files are read in order, so a group's
+    rows are the slice after the rows of the groups before it (from the footers)."""
     if isinstance(source, gpd.GeoDataFrame):
         points = source.reset_index(drop=True)
         n_towns = len(levels[-1][1]) if levels and levels[-1][0] == LEVEL_TOWN else 1
@@ -228,7 +311,9 @@ def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], levels: list[tuple[st
         return [(points.iloc[rows], rows, _points_bounds(points.iloc[rows]))
                 for rows in hilbert_parts(points, npartitions=n_parts)]
     groups = _file_groups_with_bounds(source, min_points=1 if npartitions else MIN_TASK_POINTS)
-    return [([f for f, _ in g], None, _rows_bounds(np.array([b for _, b in g]))) for g in groups]
+    ends = np.cumsum([sum(n for _, _, n in g) for g in groups], dtype=np.int64)
+    return [([f for f, _, _ in g], slice(int(end) - sum(n for _, _, n in g), int(end)),
+             _rows_bounds(np.array([b for _, b, _ in g]))) for g, end in zip(groups, ends)]
 
 
 def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Sequence[Path]], *,
@@ -272,58 +357,67 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
         for part, _, box in plan:
             tasks.append(dask.delayed(_place_part)(part, _units_for(slim, box), id_col=POINT_LAYERS[layer],
                                                    crs_metric=crs_metric, with_ids=not in_memory))
-    with compute_with(scheduler) as compute:
-        results = compute(tasks)
-    frames, start = [], 0
-    for layer, source, plan in plans:
-        done = results[start:start + len(plan)]
-        start += len(plan)
-        frames.extend(_stitch(layer, source, plan, done, levels, max_distance_m=max_distance_m,
-                              crs_metric=crs_metric))
+    with running_on(scheduler) as start:
+        arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
+        layouts = [_LayerRows(layer, source, plan, levels) for layer, source, plan in plans]
+        owner = [(k, j, r) for k, (_, _, plan) in enumerate(plans) for j, (_, r, _) in enumerate(plan)]
+        for i, done in arriving:
+            k, j, rows = owner[i]
+            layouts[k].take(j, rows, done)
+    frames = [f for rows in layouts for f in rows.frames(max_distance_m=max_distance_m, crs_metric=crs_metric)]
     if not frames:
         return point_grids_table(project_layers={}, layers=())
     return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
 
 
-def _stitch(layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list, done: list[dict[str, Any]],
-            levels: list[tuple[str, gpd.GeoDataFrame]], *, max_distance_m: float | None,
-            crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
-    """The layer's rows per level, in the reference order: the tasks' arrays, then the points they left
-    placed again on all units."""
-    id_col = POINT_LAYERS[layer]
-    if isinstance(source, gpd.GeoDataFrame):
-        ids = source[id_col]
-        rows = [r for _, r, _ in plan]
-    else:
-        ids = pd.concat([d["ids"] for d in done])
-        ends = np.cumsum([d["n"] for d in done])
-        rows = [np.arange(e - d["n"], e) for e, d in zip(ends, done)]
-    n = len(ids)
-    all_rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-    left_rows = np.concatenate([r[d["left"]] for r, d in zip(rows, done)]) if done else np.array([], dtype=np.int64)
-    # the points left as a frame: one CRS read (a shipped frame's CRS is parsed again on first use)
-    left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for d in done])},
-                            geometry=np.concatenate([d["left_geoms"] for d in done]),
-                            crs=done[0]["crs"]) if len(left_rows) else None
-    frames = []
-    for k, (level, gdf) in enumerate(levels):
-        grid = np.empty(n, dtype=np.int64)
-        grid[all_rows] = np.concatenate([d["grids"][k] for d in done])
-        tie = np.zeros(n, dtype=bool)
-        tie_with = np.full(n, "", dtype=object)
-        for r, d in zip(rows, done):
-            tied, texts = d["ties"][k]
-            tie[r[tied]] = True
-            tie_with[r[tied]] = texts
-        placed = Placement(grid, np.full(n, "within", dtype=object), np.zeros(n), tie, tie_with,
-                           np.full(n, None, dtype=object))
-        if len(left_rows):
-            again = place_points(left, gdf, max_distance_m=max_distance_m,
-                                 crs_metric=crs_metric)
-            for mine, theirs in zip(placed, again):
-                mine[left_rows] = theirs
-        frames.append(point_grid_rows(ids, grid_codes_at(gdf, placed.grid), placed, layer=layer, level=level))
-    return frames
+def _at(rows: np.ndarray | slice, positions: np.ndarray) -> np.ndarray:
+    """Positions in a part -> rows of the layer (a part's rows: an array, or a slice of a file group)."""
+    return positions + rows.start if isinstance(rows, slice) else rows[positions]
+
+
+class _LayerRows:
+    """One point layer's ``point_grids`` columns at every level, made before the tasks' results arrive
+    and filled in place as each arrives (one array per column, each task's part written at its rows);
+    ``frames`` places the points the tasks left on all units and returns the rows in the reference order."""
+
+    def __init__(self, layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list,
+                 levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
+        self.layer, self.levels = layer, levels
+        self.ids = source[POINT_LAYERS[layer]] if isinstance(source, gpd.GeoDataFrame) else None
+        n = len(source) if self.ids is not None else (plan[-1][1].stop if plan else 0)
+        self.placed = [Placement(np.empty(n, dtype=np.int32), filled(n, "within"), np.zeros(n),
+                                 np.zeros(n, dtype=bool), filled(n, ""), filled(n, None)) for _ in levels]
+        self.codes = [filled(n, None) for _ in levels]
+        self.parts: list[tuple[int, np.ndarray | slice, dict[str, Any]]] = []
+
+    def take(self, part: int, rows: np.ndarray | slice, done: dict[str, Any]) -> None:
+        """Write the result (``_place_part``) of the plan's ``part``-th task at its rows."""
+        for (_, gdf), placed, codes, grid, (tied, texts) in zip(self.levels, self.placed, self.codes,
+                                                                 done["grids"], done["ties"]):
+            placed.grid[rows] = grid
+            codes[rows] = grid_codes_at(gdf, grid)
+            placed.tie[_at(rows, tied)] = True
+            placed.tie_with[_at(rows, tied)] = texts
+        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_geoms", "crs", "ids")}))
+
+    def frames(self, *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
+        id_col = POINT_LAYERS[self.layer]
+        parts = [(rows, done) for _, rows, done in sorted(self.parts, key=lambda p: p[0])]  # plan order
+        ids = self.ids if self.ids is not None else pd.concat([d["ids"] for _, d in parts])
+        left_rows = np.concatenate([_at(r, d["left"]) for r, d in parts]) if parts else np.array([], dtype=np.int64)
+        # the points left as one frame: one CRS read (a shipped frame's CRS is parsed again on first use)
+        left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for _, d in parts])},
+                                geometry=np.concatenate([d["left_geoms"] for _, d in parts]),
+                                crs=parts[0][1]["crs"]) if len(left_rows) else None
+        frames = []
+        for (level, gdf), placed, codes in zip(self.levels, self.placed, self.codes):
+            if left is not None:
+                again = place_points(left, gdf, max_distance_m=max_distance_m, crs_metric=crs_metric)
+                for mine, theirs in zip(placed, again):
+                    mine[left_rows] = theirs
+                codes[left_rows] = grid_codes_at(gdf, again.grid)
+            frames.append(point_grid_rows(ids, codes, placed, layer=self.layer, level=level))
+        return frames
 
 
 # --- coverage ----------------------------------------------------------------------------------

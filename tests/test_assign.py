@@ -205,3 +205,20 @@ def test_place_points__grid_positions_are_rows_of_the_layer_given__null_rows_ski
     assert placed.grid.tolist() == [2, 1, -1, -1]
     assert placed.method.tolist() == ["within", "within", None, None]
     assert placed.reason.tolist() == [None, None, "beyond_max_distance", "no_coordinates"]
+
+
+def test_assign_points__constant_columns_hold_one_text_object__not_one_per_row():
+    # np.full(n, "within", dtype=object) makes a new str per row (~450 MB on the city's 8 M points)
+    grids = _grids({"B": (0, 0, 100, 100), "A": (100, 0, 200, 100)})
+    res = assign_points(_points([(50, 50), (150, 50), (60, 40)]), grids, id_col="pid")
+    assert len({id(v) for v in res[s.METHOD]}) == 1
+    assert len({id(v) for v in res["tie_with"]}) == 1
+
+
+@pytest.mark.parametrize("text", ["households", "社区", ""])
+def test_point_grid_rows__layer_and_level_columns_equal_an_inserted_scalar(text):
+    from geo.assign import _repeated_text
+
+    frame = pd.DataFrame({"x": np.arange(5)}, index=pd.RangeIndex(10, 15))
+    frame.insert(0, "inserted", text)
+    pd.testing.assert_series_equal(_repeated_text(text, frame.index), frame["inserted"], check_names=False)

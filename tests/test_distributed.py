@@ -229,3 +229,16 @@ def test_file_groups__consecutive_towns_up_to_the_floor_of_work_per_task(city_ro
     sizes = [sum(pq.read_metadata(f).num_rows for f in g) for g in groups]
     assert all(size >= floor for size in sizes[:-1]) and len(groups) < len(files)
     assert file_groups(files, min_points=1) == [[f] for f in files]
+
+
+def test_read_point_files__as_geopandas_reads_them__each_crs_parsed_once(city_root):
+    from geo.distributed import _parquet_crs, _process_crs, read_point_files
+
+    files = household_files(scale=SCALE, root=city_root)[:3]
+    expected = pd.concat([gpd.read_parquet(f) for f in files])
+    _parquet_crs.cache_clear()
+    _process_crs.cache_clear()
+    got = read_point_files(files)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got.crs == gpd.read_parquet(files[0]).crs
+    assert _process_crs.cache_info().misses == 1  # one parse for three files
