@@ -165,3 +165,28 @@ def test_explore__grid_panel_building_table_lists_the_organisation_serving_a_bui
     bld = next(df.value for df in at.dataframe if t("col.building_organisations", "zh") in df.value.columns)
     served = dict(zip(bld[t("col.building_name", "zh")], bld[t("col.building_organisations", "zh")]))
     assert served["凤鸣小区1栋"] == "凤鸣小区1栋服务站" and served["凤鸣小区2栋"] == ""
+
+
+def test_explore__grid_tables_are_built_only_when_their_expander_is_open(tmp_path, monkeypatch):
+    """A grid click does not walk the project's people and buildings for tables nobody opened; opened, the
+    escalation chain lists the grid's steps (phones masked) and the buildings expander counts its buildings."""
+    import geo.explore
+
+    project = governance_project()
+    path = tmp_path / "kit.gpkg"
+    save_project(project, path)
+    built: list[str] = []
+    for name in ("building_rows", "chain_rows"):
+        real = getattr(geo.explore, name)
+        monkeypatch.setattr(geo.explore, name, lambda *a, _real=real, _name=name, **k: built.append(_name) or _real(*a, **k))
+    view = {state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM, state.SELECTED_GRID: GRID}
+    at = _page(path, "explore.py", **view)
+    at.run()
+    assert not at.exception and built == []
+    want = unit_panel_figures(project, unit_figures(project), Selection(TOWN, COMM, GRID))
+    assert f"{t('explore.buildings', 'zh')} ({count_text(want['buildings'])})" in [e.label for e in at.expander]
+    at = _page(path, "explore.py", **view, **{state.EXPLORE_CHAIN: True})
+    at.run()
+    assert not at.exception and built == ["chain_rows"]
+    chain = next(df.value for df in at.dataframe if t("col.chain_step", "zh") in df.value.columns)
+    assert len(chain) and all("*" in p or p == "" for p in chain[t("ui.col.phone", "zh")])

@@ -202,16 +202,14 @@ class PanelData:
     staff: object  # DataFrame (community and grid views) or None
     reach: object  # DataFrame of category, share
     problems: list  # [(catalogue key, context)]
-    buildings: object = None  # DataFrame of buildings and heads (grid view) or None
-    escalation: object = None  # DataFrame: escalation chain (grid view) or None
     governance: object = None  # geo.explore.GovernancePanel
 
 
 def panel_data(project: Project, figures, selection, *, category: str, radius_m: float, lang: str) -> PanelData:
     """The side panel of ``selection`` computed from ``project`` and its ``figures`` (``geo.explore``)."""
     from geo.explore import (
-        COMMUNITY, GRID, building_rows, chain_rows, governance_panel, parent_chain, problem_rows, reach_rows,
-        staff_rows, unit_grid_codes, unit_panel_figures,
+        COMMUNITY, GRID, governance_panel, parent_chain, problem_rows, reach_rows, staff_rows, unit_grid_codes,
+        unit_panel_figures,
     )
 
     codes = unit_grid_codes(project, selection)
@@ -221,8 +219,6 @@ def panel_data(project: Project, figures, selection, *, category: str, radius_m:
         staff=staff_rows(project, codes) if selection.level in (COMMUNITY, GRID) else None,
         reach=reach_rows(project, selection, radius_m=radius_m),
         problems=problem_rows(project, figures, codes, category=category, radius_m=radius_m),
-        buildings=building_rows(project, codes) if selection.level == GRID else None,
-        escalation=chain_rows(project, codes) if selection.level == GRID else None,
         governance=governance_panel(project, codes))
 
 
@@ -247,6 +243,20 @@ def _explore_map(path: str, stamp: int, scope: str, selection, opts, lang: str, 
     return prepare_explore_map(_project, selection, _figures, opts, lang=lang,
                                layers=cached_view_layers(path, _project, selection),
                                findings=findings_if_ready(path, _project) if opts.show_problems else None)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _grid_table(path: str, stamp: int, scope: str, table: str, codes: tuple[str, ...], _project: Project):
+    from geo.explore import building_rows, chain_rows
+
+    return (building_rows if table == "buildings" else chain_rows)(_project, list(codes))
+
+
+def cached_grid_table(path: str | Path, project: Project, table: str, codes: list[str]):
+    """A grid's buildings with their heads (``table="buildings"``) or its escalation chain (``"escalation"``),
+    phones masked (``geo.explore.building_rows`` / ``chain_rows``); built when the planner opens its
+    expander (each walks the project's people and buildings: ~0.4 s on the demo), once per saved version."""
+    return _grid_table(str(path), _stamp(path), scope_key(project), table, tuple(codes), project)
 
 
 def cached_explore_map(path: str | Path, project: Project, figures, selection, opts, *, lang: str,

@@ -19,8 +19,8 @@ from layers.basemaps import TIANDITU
 from layers.web import safe_text
 from ui import labels, state
 from ui.cached import (
-    PanelData, cached_explore_map, cached_figures, cached_panel, city_summary_if_ready, explore_project, is_city_size,
-    search_project, warm_views,
+    PanelData, cached_explore_map, cached_figures, cached_grid_table, cached_panel, city_summary_if_ready,
+    explore_project, is_city_size, search_project, warm_views,
 )
 from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.i18n import show_error, tr
@@ -187,7 +187,7 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
         else:
             st.caption(tr("ui.panel.staff_none"))
     if level == GRID:
-        _chain_panel(panel)
+        _chain_panel(project, panel)
     st.markdown(f"**{tr('ui.panel.reach_categories', radius=f'{opts.radius_m:.0f}')}**")
     reach = panel.reach
     if len(reach):
@@ -212,12 +212,16 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
 
 
-def _chain_panel(panel: PanelData) -> None:
-    """Buildings with their heads, and the escalation chain of the selected grid (phones masked)."""
-    chain = panel.escalation
-    box = st.expander(tr("explore.chain"), key=state.EXPLORE_CHAIN, on_change="rerun") \
-        if chain is not None and len(chain) else None
-    if box is not None and box.open:  # built when opened (a data grid costs every tab that draws it)
+def _chain_panel(project, panel: PanelData) -> None:
+    """Buildings with their heads, and the escalation chain of the selected grid (phones masked).
+
+    Each table is built when its expander is open (``ui.cached.cached_grid_table``): a grid click
+    does not walk the project's people and buildings for tables nobody opened.
+    """
+    path = project_path()
+    box = st.expander(tr("explore.chain"), key=state.EXPLORE_CHAIN, on_change="rerun")
+    chain = cached_grid_table(path, project, "escalation", panel.codes) if box.open else None
+    if chain is not None and len(chain):  # a data grid costs every tab that draws it: only when opened
         with box:
             st.dataframe(pd.DataFrame({
                 tr("col.chain_step"): [tr(f"chain.step.{x}") for x in chain["step"]],
@@ -225,11 +229,11 @@ def _chain_panel(panel: PanelData) -> None:
                 tr("col.person_post"): chain["post"], tr("ui.col.phone"): chain[s.PHONE],
                 tr("col.chain_gap"): [tr(f"chain.gap.{g}") if isinstance(g, str) else "" for g in chain["gap"]],
             }), hide_index=True, width="stretch", height=min(35 * len(chain) + 38, 300))
-    bld = panel.buildings
-    box = st.expander(f"{tr('explore.buildings')} ({0 if bld is None else len(bld)})", key=state.EXPLORE_BUILDINGS,
-                      on_change="rerun")
+    box = st.expander(f"{tr('explore.buildings')} ({count_text(panel.unit['buildings'])})",
+                      key=state.EXPLORE_BUILDINGS, on_change="rerun")
     if not box.open:
         return
+    bld = cached_grid_table(path, project, "buildings", panel.codes)
     with box:
         if bld is None or len(bld) == 0:
             st.caption(tr("explore.buildings_none"))
