@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from geo import schema as s
 from geo.messages import label, t
 from geo.project import load_project
+from bench.web_clicks import p95
 from tests.browser.server import CHROMIUM, LOGIN_NAME, ROOT, sign_in, streamlit_server
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -215,11 +216,6 @@ def a_community(project_file: Path) -> tuple[str, str]:
     return str(comms[s.CODE].iloc[-1]), str(comms[s.NAME].iloc[-1])
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def table(result: Walk) -> str:
     """Per-step timings, then each budget with its verdict."""
     lines = [f"{'step':<44}{'kind':<16}{'s':>7}"]
@@ -230,7 +226,7 @@ def table(result: Walk) -> str:
         secs = [sec for _s, k, sec in result.steps if k == kind]
         if not secs:
             continue
-        value = {"max": max, "median": statistics.median, "p95": _p95}[stat](secs)
+        value = {"max": max, "median": statistics.median, "p95": p95}[stat](secs)
         lines.append(f"{name:<30}{stat:>7} {value:6.2f} s  budget < {limit:g} s  {'met' if value < limit else 'NOT MET'}")
     return "\n".join(lines)
 
