@@ -1,12 +1,19 @@
 """The escalation chain per grid (楼栋长 → 微网格长 → 网格长 → 社区), on the field kit and its roster."""
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geo import schema as s
 from geo.escalation import STEPS, chain_gaps, escalation_chain
+from geo.project import Project
 from geo.rules import find_violations
+from tests.chain_reference import chain_by_rows
 from tests.test_buildings import _kit_with_roster
 
 GRID = "5101970010010103"  # 望江社区第1网格3号微网格: 5 buildings, one 楼栋长 (润泽公寓3栋)
@@ -64,6 +71,56 @@ def test_escalation_chain__a_secretary_comes_before_the_workstation(kit):
     chain = escalation_chain(kit.with_layer(s.VOLUNTEERS, vols), grid_codes=[GRID])
     community = chain[chain["step"] == "community"]
     assert community[s.NAME].tolist() == [vols.loc[row, s.NAME]]
+
+
+def test_escalation_chain__same_rows_as_the_row_by_row_chain_on_the_field_kit(kit):
+    pd.testing.assert_frame_equal(escalation_chain(kit), chain_by_rows(kit))
+    some = [GRID, GRID[:14], "5101970010020202", "no-such-grid", GRID]  # a general grid, an unknown code, twice
+    pd.testing.assert_frame_equal(escalation_chain(kit, grid_codes=some), chain_by_rows(kit, grid_codes=some))
+    assert len(escalation_chain(kit)) > 1000  # the comparison covers buildings, people and gaps of every step
+    assert set(escalation_chain(kit)["gap"].dropna()) == {"no_building_head", "no_leader"}
+
+
+@lru_cache(maxsize=1)
+def _kit() -> Project:
+    return _kit_with_roster()
+
+
+def _odd(project: Project, rng: np.random.Generator) -> Project:
+    """The kit with an odd hierarchy: parents lost, unknown or a community; levels and roles shuffled;
+    people leaving; secretaries and building heads appointed; buildings moved; workstations closed."""
+    grids = project.layer(s.GRIDS).copy()
+    pick = rng.random(len(grids))
+    comm = grids[s.COMMUNITY_CODE].astype(object).to_numpy()
+    parent = grids[s.PARENT_CODE].astype(object).to_numpy()
+    grids[s.PARENT_CODE] = np.where(pick < 0.1, None, np.where(pick < 0.2, "nowhere", np.where(pick < 0.3, comm,
+                                                                                                 parent)))
+    grids[s.LEVEL] = np.where(rng.random(len(grids)) < 0.1, rng.choice(["micro", "general", "other"], len(grids)),
+                              grids[s.LEVEL].astype(object))
+    rows = project.table(s.ASSIGNMENTS)
+    rows = rows[rng.random(len(rows)) > 0.2].copy()
+    rows[s.ROLE] = np.where(rng.random(len(rows)) < 0.2, rng.choice(["leader", "worker", "member", "deputy"],
+                                                                      len(rows)), rows[s.ROLE].astype(object))
+    vols = project.layer(s.VOLUNTEERS).copy()
+    vols["post"] = np.where(rng.random(len(vols)) < 0.15, rng.choice(["社区书记", "村党组织书记 ", "楼栋长", None],
+                                                                      len(vols)), vols["post"].astype(object))
+    bld = project.layer(s.BUILDINGS).copy()
+    bld[s.GRID_CODE] = np.where(rng.random(len(bld)) < 0.05, rng.choice([*grids[s.CODE].astype(str), "nowhere"],
+                                                                         len(bld)), None)
+    points = project.layer(s.SERVICE_POINTS)
+    points = points[rng.random(len(points)) > 0.3]
+    return (project.with_layer(s.GRIDS, grids).with_layer(s.VOLUNTEERS, vols).with_layer(s.BUILDINGS, bld)
+            .with_layer(s.SERVICE_POINTS, points).with_table(s.ASSIGNMENTS, rows))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), subset=st.booleans())
+def test_escalation_chain__same_rows_as_the_row_by_row_chain_on_odd_hierarchies(seed, subset):
+    project = _odd(_kit(), np.random.default_rng(seed))
+    codes = None
+    if subset:
+        codes = list(np.random.default_rng(seed).choice(project.layer(s.GRIDS)[s.CODE].astype(str), 7))
+    pd.testing.assert_frame_equal(escalation_chain(project, grid_codes=codes), chain_by_rows(project, grid_codes=codes))
 
 
 def test_chain_gaps__a_general_grid_gap_is_listed_once(kit):
