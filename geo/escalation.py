@@ -17,6 +17,7 @@ Phones are returned unmasked: every caller shows them through ``geo.privacy``.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -244,6 +245,18 @@ def _person_text(names: pd.Series, posts: list[str], phones: pd.Series, lang: st
                      index=names.index, dtype=object)
 
 
+def _each(values: list, func: Any) -> list:
+    """``func`` of each value, called once per distinct value (a name or phone recurs in many grids)."""
+    done: dict[tuple[type, Any], Any] = {}
+    out = []
+    for value in values:
+        key = (type(value), value)
+        if key not in done:
+            done[key] = func(value)
+        out.append(done[key])
+    return out
+
+
 def _joined(keys: pd.Series, values: pd.Series, sep: str) -> pd.Series:
     """``values`` joined by ``sep`` per key, in row order (a dict pass: pandas' groupby join is slow per group)."""
     out: dict[Any, list[str]] = {}
@@ -274,9 +287,11 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
              for r in {r for r in found[s.ROLE] if isinstance(r, str)}}
     posts = [p if isinstance(p, str) and p else roles.get(r, "") if isinstance(r, str) else ""
              for p, r in zip(found[POST].tolist(), found[s.ROLE].tolist())]
-    names = pd.Series([str(n) if r == "station" else privacy.name(n)  # a workstation is an office, not a person
-                       for n, r in zip(found[s.NAME].tolist(), found[s.ROLE].tolist())], index=found.index, dtype=object)
-    phones = work.map(lambda p: privacy.phone(p) if p is not None and not pd.isna(p) else "")
+    names = pd.Series(_each(found[s.NAME].tolist(), privacy.name), index=found.index, dtype=object)
+    station = (found[s.ROLE] == "station").to_numpy()  # a workstation is an office, not a person
+    names[station] = [str(n) for n in found.loc[station, s.NAME].tolist()]
+    phones = pd.Series(_each(work.tolist(), lambda p: privacy.phone(p) if p is not None and not pd.isna(p) else ""),
+                       index=found.index, dtype=object)
     gap_words = {g: t(f"chain.gap.{g}", lang) for g in GAPS}
     cell_gap, cell_unit, cell_count = (t(f"chain.cell.{k}", lang) for k in ("gap", "unit", "count"))
     listing, names_sep = t("chain.cell.list", lang), t("chain.cell.names", lang)
@@ -286,11 +301,15 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
     building = step == "building"
     by_grid = chain[s.GRID_CODE]
     out = pd.DataFrame(index=pd.Index(grids, name=s.GRID_CODE))
+    grid_n, _ = pd.factorize(chain[s.GRID_CODE].to_numpy(dtype=object))  # the position of each row's grid in grids
     own = chain[(chain["unit_code"] == by_grid) & step.isin(["micro", "general"])]
     out["grid_name"] = own.drop_duplicates(s.GRID_CODE).set_index(s.GRID_CODE)["unit_name"]
-    out["chain_buildings"] = chain[building].groupby(by_grid[building])["unit_code"].nunique()
+    where = building.to_numpy()
+    unit_n, units = pd.factorize(chain["unit_code"].to_numpy(dtype=object)[where])
+    pairs = np.unique(grid_n[where].astype(np.int64) * max(len(units), 1) + unit_n)  # distinct (grid, building)
+    out["chain_buildings"] = np.bincount(pairs // max(len(units), 1), minlength=len(grids))
     unheaded = building & (gap == "no_building_head")
-    out["chain_buildings_unheaded"] = unheaded.groupby(by_grid).sum()
+    out["chain_buildings_unheaded"] = np.bincount(grid_n, weights=unheaded.to_numpy(), minlength=len(grids))
     heads = found.index[found["step"] == "building"]
     out["chain_building_heads"] = _joined(by_grid[heads], names[heads], names_sep)
     for key in ("micro", "general", "community"):
@@ -306,10 +325,10 @@ def chain_export_table(chain: pd.DataFrame, *, privacy: Any, lang: str) -> pd.Da
         out[f"chain_{key}"] = _joined(pd.Series(named.index), named, listing)
     gaps = chain[gap.notna()]
     listed = gaps.drop_duplicates([s.GRID_CODE, "gap"])
-    counted = gaps.groupby([s.GRID_CODE, "gap"]).size().to_dict()
+    counted = Counter(zip(gaps[s.GRID_CODE].tolist(), gaps["gap"].tolist()))
     words = [cell_count.format(gap=gap_words.get(g, str(g)), n=counted[(c, g)]) if counted[(c, g)] > 1 else
              gap_words.get(g, str(g)) for c, g in zip(listed[s.GRID_CODE].tolist(), listed["gap"].tolist())]
-    out["chain_gap_n"] = gap.notna().groupby(by_grid).sum()
+    out["chain_gap_n"] = np.bincount(grid_n, weights=gap.notna().to_numpy(), minlength=len(grids))
     out["chain_gap"] = _joined(listed[s.GRID_CODE], pd.Series(words), listing)
     for col in ("chain_buildings", "chain_buildings_unheaded", "chain_gap_n"):
         out[col] = out[col].fillna(0).astype(int)

@@ -70,8 +70,8 @@ def _assert_same(sheets: dict[str, pd.DataFrame], *, headers=None, text_columns=
 _text = st.one_of(st.none(), st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
                   st.sampled_from(["=1+1", "@SUM(A1)", " lead", "tail ", "_x0041_", "<b>&amp;</b>", "大同村",
                                    "![x](http://e/x.png)", "$x$", "a\r\nb", "\u202eevil"]))
-_number = st.one_of(st.none(), st.integers(-10**12, 10**12), st.integers(-10**17, 10**17), st.floats(allow_nan=True, allow_infinity=True,
-                                                                        width=64))
+_number = st.one_of(st.none(), st.integers(-10**12, 10**12), st.integers(-10**17, 10**17),  # .16G beyond 1e15
+                    st.floats(allow_nan=True, allow_infinity=True, width=64))
 
 
 @pytest.mark.filterwarnings("ignore::geo.errors.GeoWarning", "ignore::RuntimeWarning")
