@@ -209,6 +209,9 @@ def _column_cells(values: pd.Series, kind: CellKind) -> tuple[list[object], int]
         # the common case: all text (a pandas str column reports "string" with missing values too)
         if pd.api.types.infer_dtype(values, skipna=False) == "string" and not values.isna().any():
             cells: list[object] = ["'" + v if v.startswith(INJECTION_PREFIXES) else v for v in values.tolist()]
+        elif pd.api.types.infer_dtype(values, skipna=True) == "string":  # text and missing values
+            cells = [None if m else "'" + v if v.startswith(INJECTION_PREFIXES) else v
+                     for v, m in zip(values.tolist(), values.isna().tolist())]
         else:
             cells = [_text_cell(v) for v in values.tolist()]
         text = [c for c in cells if c is not None]
@@ -230,24 +233,29 @@ def _column_cells(values: pd.Series, kind: CellKind) -> tuple[list[object], int]
     return [None if m else v for v, m in zip(numbers.tolist(), missing.tolist())], 0
 
 
-def _width_bound(text: str) -> int:
-    """An upper bound of ``display_width(text)``, cheap: each wide character takes 3 or 4 bytes in UTF-8."""
-    return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
+WIDTH_MEASURED = 58  # columns are at most 60 characters wide (the widest cell + 2): wider is not measured
 
 
 def _column_width(head: str, cells: list[object]) -> int:
-    """Display width of a column: its widest cell or header.
+    """Display width of a column: its widest cell or header, at most ``WIDTH_MEASURED``.
 
-    Cells are measured by decreasing ``_width_bound``, and only while one could still be
-    wider than the widest so far (a column of codes or of Chinese names takes one or two).
+    Cells are measured by decreasing upper bound of their width (characters plus half the
+    extra UTF-8 bytes: a wide character takes 3 or 4; for all distinct cells at once, by Arrow),
+    and only while one could still be wider than the widest so far (a column of codes or of
+    Chinese names takes one or two), each only up to ``WIDTH_MEASURED`` characters.
     """
-    widest = display_width(head)
-    for bound, text in sorted(((_width_bound(v), v) for v in {str(c) for c in cells if c is not None}),
-                              reverse=True):
-        if bound <= widest:
+    widest = min(display_width(head[:WIDTH_MEASURED]), WIDTH_MEASURED)
+    texts = list({str(c) for c in cells if c is not None})
+    if not texts:
+        return widest
+    arrow = pa.array(texts, type=pa.string())
+    chars = pc.utf8_length(arrow).to_numpy(zero_copy_only=False)
+    bounds = chars + (pc.binary_length(arrow).to_numpy(zero_copy_only=False) - chars) // 2
+    for i in np.argsort(-bounds, kind="stable"):
+        if bounds[i] <= widest or widest >= WIDTH_MEASURED:
             break
-        widest = max(widest, display_width(text))
-    return widest
+        widest = max(widest, min(display_width(texts[i][:WIDTH_MEASURED]), WIDTH_MEASURED))
+    return int(widest)
 
 
 _BUILTIN_NUMBER_FORMATS = {"General": 0, "#,##0": 3, "#,##0.00": 4, "@": 49}  # Excel's own ids
