@@ -39,6 +39,9 @@ COMMUNITY_POINT_TYPES = ("社区工作站", "党群服务中心")
 ROLE_LABELS = ("building_head", "secretary", "station")  # chain roles besides schema.ROLES (``chain.role.*``)
 CHAIN_COLUMNS = (s.GRID_CODE, "step", s.LEVEL, "unit_code", "unit_name", s.VOLUNTEER_ID, s.NAME, POST, s.ROLE,
                  s.PHONE, s.WORK_PHONE, s.PHONE_CONSENT, "gap")
+_PERSON = (s.VOLUNTEER_ID, s.NAME, POST, s.ROLE, s.PHONE, s.WORK_PHONE, s.PHONE_CONSENT)  # a row's person columns
+Part = dict[str, np.ndarray]  # one step's rows: ``_grid`` (position), ``_step`` and ``CHAIN_COLUMNS``, objects
+_NO_ROWS: Part = {"_grid": np.empty(0, dtype=np.int64)}
 
 
 def _people(project: Project, scenario: str | None) -> pd.DataFrame:
@@ -91,17 +94,15 @@ def _community_contacts(project: Project, tree: pd.DataFrame) -> dict[str, list[
     return out
 
 
-_PERSON = (s.VOLUNTEER_ID, s.NAME, POST, s.ROLE, s.PHONE, s.WORK_PHONE, s.PHONE_CONSENT)
-
-
 def escalation_chain(project: Project, *, scenario: str | None = None,
                      grid_codes: list[str] | None = None) -> pd.DataFrame:
     """The escalation chain of every leaf grid (or of ``grid_codes``): one row per person or gap per step.
 
     Columns ``CHAIN_COLUMNS``; ``gap`` is None on a person's row, else one of ``GAPS``. Ordered by
     grid (the layer's order), then step. Phones are unmasked. Built a step at a time by joins
-    of the grids to their buildings, people and contacts (the demo's ~33,000 rows in a few
-    hundredths of a second), with no Python per row.
+    of the grids to their buildings, people and contacts, with no Python per row (the demo's
+    ~33,000 rows: the joins take a few hundredths of a second, ``building_heads`` and the
+    rules most of the rest).
     """
     tree = grid_tree(project)
     if len(tree) == 0:
@@ -136,10 +137,6 @@ def escalation_chain(project: Project, *, scenario: str | None = None,
     key = np.concatenate([p["_grid"] * len(STEPS) + p["_step"] for p in parts])
     order = np.argsort(key, kind="stable")  # grid, then step; each part is in order within its grid
     return pd.DataFrame({c: np.concatenate([p[c] for p in parts])[order] for c in CHAIN_COLUMNS}, dtype=object)
-
-
-Part = dict[str, np.ndarray]  # one step's rows: ``_grid`` (position), ``_step`` and ``CHAIN_COLUMNS``, objects
-_NO_ROWS: Part = {"_grid": np.empty(0, dtype=np.int64)}
 
 
 def _part(rows: pd.DataFrame, step: str, step_n: int, level: np.ndarray | str, found: np.ndarray,
