@@ -198,30 +198,41 @@ def _text_cell(value: object) -> str | None:
     return neutralise(str(plain))
 
 
+def _text_cells(values: pd.Series) -> tuple[np.ndarray, list[str], int]:
+    """A text column's cells as codes into its distinct cells (-1: empty), the distinct cells, how many lost controls.
+
+    Text is neutralised against formula injection, control characters removed (and ``\r`` line
+    breaks written as ``\n``, as XML reading does), once per distinct text when the column holds
+    only text and missing values (the common case), else a cell at a time (``_text_cell``).
+    """
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        codes, distinct = pd.factorize(values, use_na_sentinel=True)
+        texts: list[str] = ["'" + v if v.startswith(INJECTION_PREFIXES) else v for v in distinct.tolist()]
+        codes = np.asarray(codes)
+    else:
+        cells = [_text_cell(v) for v in values.tolist()]
+        codes, distinct = pd.factorize(np.array(cells, dtype=object), use_na_sentinel=True)
+        texts = distinct.tolist()
+    removed = 0
+    joined = "\n".join(texts)
+    if CONTROL_CHARACTERS.search(joined):
+        changed = np.array([bool(CONTROL_CHARACTERS.search(v)) for v in texts], dtype=bool)
+        texts = [strip_controls(v) if c else v for v, c in zip(texts, changed.tolist())]
+        removed = int(np.bincount(codes[codes >= 0], minlength=len(texts))[changed].sum())
+    if "\r" in joined:  # XlsxWriter would write _x000D_
+        texts = [v.replace("\r\n", "\n").replace("\r", "\n") for v in texts]
+    return codes, texts, removed
+
+
 def _column_cells(values: pd.Series, kind: CellKind) -> tuple[list[object], int]:
     """The cells of one column as plain Python values (None = empty cell), a whole column at a time.
 
-    Text is neutralised against formula injection, control characters removed (and ``\r`` line
-    breaks written as ``\n``, as XML reading does); integers of a ``#,##0`` column are ``int``.
-    Returns the cells and how many of them lost control characters.
+    Text as ``_text_cells`` writes it; integers of a ``#,##0`` column are ``int``. Returns the
+    cells and how many of them lost control characters.
     """
     if kind.kind == TEXT:
-        # the common case: all text (a pandas str column reports "string" with missing values too)
-        if pd.api.types.infer_dtype(values, skipna=False) == "string" and not values.isna().any():
-            cells: list[object] = ["'" + v if v.startswith(INJECTION_PREFIXES) else v for v in values.tolist()]
-        elif pd.api.types.infer_dtype(values, skipna=True) == "string":  # text and missing values
-            cells = [None if m else "'" + v if v.startswith(INJECTION_PREFIXES) else v
-                     for v, m in zip(values.tolist(), values.isna().tolist())]
-        else:
-            cells = [_text_cell(v) for v in values.tolist()]
-        text = [c for c in cells if c is not None]
-        removed = 0
-        joined = "\n".join(text)
-        if CONTROL_CHARACTERS.search(joined):
-            cells, removed = _without_controls(cells)
-        if "\r" in joined:  # XlsxWriter would write _x000D_
-            cells = [c.replace("\r\n", "\n").replace("\r", "\n") if isinstance(c, str) else c for c in cells]
-        return cells, removed
+        codes, texts, removed = _text_cells(values)
+        return [None if c < 0 else texts[c] for c in codes.tolist()], removed
     if kind.kind == BOOLEAN:
         return [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else bool(v)
                 for v in values.tolist()], 0
@@ -354,9 +365,12 @@ class _SharedStrings:
 _EXACT_INTEGER = 10**15  # integers below this write the same digits as ``f"{v:.16G}"`` (XlsxWriter's format)
 
 
-def _cells_xml(values: list[object], kind: CellKind, letter: str, xf: int, strings: _SharedStrings,
+def _cells_xml(values: Any, kind: CellKind, letter: str, xf: int, strings: _SharedStrings,
                rows: pa.Array) -> tuple[pa.Array, list[object]]:
     """The ``<c>`` elements of one column's cells (rows 2…; "" for an empty cell) and its distinct values.
+
+    ``values``: ``(codes, distinct texts)`` of ``_text_cells`` for a text column, else the
+    ``_column_cells``.
 
     One writer per kind: text as shared strings, booleans as booleans, everything else as numbers
     (``f"{v:.16G}"``, as XlsxWriter writes them). The elements are joined by Arrow a column at a
@@ -364,8 +378,7 @@ def _cells_xml(values: list[object], kind: CellKind, letter: str, xf: int, strin
     digits of non-integer numbers.
     """
     if kind.kind == TEXT:
-        codes, distinct = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
-        unique = distinct.tolist()
+        codes, unique = values  # ``_text_cells``: codes into the distinct texts
         ids = strings.add_distinct(unique, cells=int((codes >= 0).sum()))
         digits = pa.array(np.where(codes >= 0, ids[codes] if len(ids) else 0, 0)).cast(pa.string())
         cell_type, missing = ' t="s"', codes < 0
@@ -403,7 +416,11 @@ def _sheet_xml(df: pd.DataFrame, *, headers: Mapping[object, str], text_columns:
     numbers = pa.array(np.arange(2, len(df) + 2)).cast(pa.string())
     widths, header, columns = [], [], []
     for col, (kind, head, letter) in enumerate(zip(kinds, shown, letters)):
-        values, changed = _column_cells(df.iloc[:, col], kind)
+        if kind.kind == TEXT:
+            codes, texts, changed = _text_cells(df.iloc[:, col])
+            values: Any = (codes, texts)
+        else:
+            values, changed = _column_cells(df.iloc[:, col], kind)
         removed += changed
         xf = styles.xf(kind.number_format)
         header.append(f'<c r="{letter}1" s="{head_xf}" t="s"><v>{strings.add(str(head))}</v></c>')

@@ -18,8 +18,10 @@ from openpyxl import load_workbook
 from geo.export import ExportOptions, export_bytes
 from tests.fieldkit import fieldkit_project
 from geo.export_formats import (
-    BOOLEAN, TEXT, _column_cells, _column_width, _without_controls, column_kind, neutralise, sheet_names, to_xlsx_bytes,
+    BOOLEAN, TEXT, CellKind, _column_cells, _column_width, _text_cell, _without_controls, column_kind, neutralise,
+    sheet_names, to_xlsx_bytes,
 )
+from geo.values import CONTROL_CHARACTERS, strip_controls
 
 xlsxwriter = pytest.importorskip("xlsxwriter")
 
@@ -105,3 +107,23 @@ def test_to_xlsx_bytes__field_kit_export_reads_back_as_xlsxwriter_writes_it(monk
     (sheets, kwargs), = calls
     assert sum(len(df) for df in sheets.values()) > 100
     _assert_same(sheets, headers=kwargs.get("headers"), text_columns=kwargs.get("text_columns", ()))
+
+
+def _cell_at_a_time(values: list) -> tuple[list, int]:
+    """Text cells as they were written before a column was converted once per distinct text."""
+    cells, removed = [], 0
+    for value in values:
+        cell = _text_cell(value)
+        if isinstance(cell, str) and CONTROL_CHARACTERS.search(cell):
+            cell, removed = strip_controls(cell), removed + 1
+        cells.append(cell.replace("\r\n", "\n").replace("\r", "\n") if isinstance(cell, str) else cell)
+    return cells, removed
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(st.one_of(_text, st.sampled_from(["=1+1", "\x00=x", "a\x07b"])), max_size=20),
+       dtype=st.sampled_from(["str", object]), numbers=st.lists(st.one_of(st.integers(), st.floats()), max_size=3))
+def test_column_cells__text_converted_once_per_distinct_text_as_a_cell_at_a_time(values, dtype, numbers):
+    assert _column_cells(pd.Series(values, dtype=dtype), CellKind(TEXT)) == _cell_at_a_time(values)
+    mixed = values + numbers  # not all text: a cell at a time
+    assert _column_cells(pd.Series(mixed, dtype=object), CellKind(TEXT)) == _cell_at_a_time(mixed)
