@@ -500,8 +500,10 @@ def to_xlsx_bytes(sheets: Mapping[str, pd.DataFrame], *, headers: Mapping[object
     to ``notes`` when given (thread-safe, for the app), else issued with ``warnings.warn``.
 
     The package (SpreadsheetML parts, shared strings) is written here a column at a time, with
-    no cell objects: the demo's main workbook (about 140,000 cells) in about a third of
-    XlsxWriter's time (which wrote one cell per call). openpyxl reads workbooks.
+    no cell objects: each distinct text is converted once, a column's ``<c>`` elements and the
+    rows are joined by Arrow compute, the zip is deflated at level 1; the demo's main workbook
+    (about 137,000 cells) in about 0.16 CPU-s (XlsxWriter, one cell per call, took several
+    times that). openpyxl reads workbooks.
     """
     styles, strings = _Styles(), _SharedStrings()
     removed = 0
