@@ -123,6 +123,19 @@ def _resolve_building(ref: str | None, remark: str | None, grid: str | None, cod
     return None
 
 
+def _name_index(bld: pd.DataFrame) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
+    """Buildings by grid code → ``(name key, code)`` in layer order, and by name key → codes."""
+    keys = bld[s.NAME].map(normalise_name) if s.NAME in bld else pd.Series("", index=bld.index)
+    by_grid: dict[str, list[tuple[str, str]]] = {}
+    by_key: dict[str, list[str]] = {}
+    for code, grid_code, key in zip(bld[s.CODE].astype(str).tolist(), bld[s.GRID_CODE].tolist(), keys.tolist()):
+        if key:  # lists, not Series: a pandas (Arrow) array is slow to walk element by element
+            by_key.setdefault(key, []).append(code)
+            if grid_code is not None and grid_code == grid_code:  # not None, not NaN
+                by_grid.setdefault(str(grid_code), []).append((key, code))
+    return by_grid, by_key
+
+
 def building_heads(project: Project, *, buildings: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """Every 楼栋长/单元长 with the building they head (``HEAD_COLUMNS``; ``building_code`` None when unknown)."""
     vols = project.layer(s.VOLUNTEERS)
@@ -132,17 +145,11 @@ def building_heads(project: Project, *, buildings: gpd.GeoDataFrame | None = Non
     if len(heads) == 0:
         return pd.DataFrame(columns=list(HEAD_COLUMNS), dtype=object)
     bld = buildings_table(project) if buildings is None else buildings
-    keys = bld[s.NAME].map(normalise_name) if s.NAME in bld else pd.Series("", index=bld.index)
-    by_grid: dict[str, list[tuple[str, str]]] = {}
-    by_key: dict[str, list[str]] = {}
-    for code, grid_code, key in zip(bld[s.CODE].astype(str).tolist(), bld[s.GRID_CODE].tolist(), keys.tolist()):
-        if key:  # lists, not Series: a pandas (Arrow) array is slow to walk element by element
-            by_key.setdefault(key, []).append(code)
-            if grid_code is not None and grid_code == grid_code:  # not None, not NaN
-                by_grid.setdefault(str(grid_code), []).append((key, code))
     codes = set(bld[s.CODE].astype(str))
     grid = _grid_of_people(project, heads)
     ref = _text(heads[s.BUILDING_CODE]) if s.BUILDING_CODE in heads else pd.Series(None, index=heads.index)
+    # names are looked up only for heads whose building code is not one of the layer's
+    by_grid, by_key = ({}, {}) if all(r and r in codes for r in ref.tolist()) else _name_index(bld)
     remark_col = next((c for c in REMARK_COLUMNS if c in heads.columns), None)
     remark = _text(heads[remark_col]) if remark_col else pd.Series(None, index=heads.index)
     heads[s.BUILDING_CODE] = [_resolve_building(r, m, None if g is None or pd.isna(g) else str(g), codes, by_grid,
