@@ -73,7 +73,11 @@ def _community_contacts(project: Project, tree: pd.DataFrame) -> dict[str, list[
     if len(vols) and POST in vols.columns and s.COMMUNITY_CODE in vols.columns:
         info = _person_info(vols)
         keys = tuple(normalise_name(p) for p in COMMUNITY_POSTS)
-        mask = info[POST].map(lambda p: normalise_name(p).startswith(keys) if normalise_name(p) else False)
+        def secretary(post: object) -> bool:
+            key = normalise_name(post)
+            return bool(key) and key.startswith(keys)
+
+        mask = pd.Series(_each(info[POST].tolist(), secretary), index=info.index, dtype=bool)  # ~10 distinct posts
         for rec in info[mask].to_dict("records"):
             out.setdefault(str(rec[s.COMMUNITY_CODE]), []).append({**rec, s.ROLE: "secretary"})
     points = project.layer(s.SERVICE_POINTS)
