@@ -236,12 +236,19 @@ def _column_cells(values: pd.Series, kind: CellKind) -> tuple[list[object], int]
     if kind.kind == BOOLEAN:
         return [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else bool(v)
                 for v in values.tolist()], 0
+    if kind.kind == NUMBER and kind.decimals == 0:
+        whole, missing = _whole_numbers(values)
+        return [None if m else v for v, m in zip(whole.tolist(), missing.tolist())], 0
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     missing = ~np.isfinite(numbers)
-    if kind.kind == NUMBER and kind.decimals == 0:
-        whole = np.rint(np.where(missing, 0, numbers)).astype(np.int64).tolist()
-        return [None if m else v for v, m in zip(whole, missing.tolist())], 0
     return [None if m else v for v, m in zip(numbers.tolist(), missing.tolist())], 0
+
+
+def _whole_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of a ``#,##0`` column as int64 (rounded) and where they are empty (missing or not finite)."""
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    missing = ~np.isfinite(numbers)
+    return np.rint(np.where(missing, 0, numbers)).astype(np.int64), missing
 
 
 WIDTH_MEASURED = 58  # columns are at most 60 characters wide (the widest cell + 2): wider is not measured
@@ -369,8 +376,8 @@ def _cells_xml(values: Any, kind: CellKind, letter: str, xf: int, strings: _Shar
                rows: pa.Array) -> tuple[pa.Array, list[object]]:
     """The ``<c>`` elements of one column's cells (rows 2…; "" for an empty cell) and its distinct values.
 
-    ``values``: ``(codes, distinct texts)`` of ``_text_cells`` for a text column, else the
-    ``_column_cells``.
+    ``values``: ``(codes, distinct texts)`` of ``_text_cells`` for a text column, ``(int64, empty)``
+    of ``_whole_numbers`` for a ``#,##0`` column, else the ``_column_cells``.
 
     One writer per kind: text as shared strings, booleans as booleans, everything else as numbers
     (``f"{v:.16G}"``, as XlsxWriter writes them). The elements are joined by Arrow a column at a
@@ -382,6 +389,15 @@ def _cells_xml(values: Any, kind: CellKind, letter: str, xf: int, strings: _Shar
         ids = strings.add_distinct(unique, cells=int((codes >= 0).sum()))
         digits = pa.array(np.where(codes >= 0, ids[codes] if len(ids) else 0, 0)).cast(pa.string())
         cell_type, missing = ' t="s"', codes < 0
+    elif isinstance(values, tuple):  # ``_whole_numbers``: int64 and where empty
+        whole, missing = values
+        shown = whole[~missing]
+        if len(shown) and np.abs(shown.astype(float)).max() >= _EXACT_INTEGER:  # float: |int64 min| overflows
+            digits = pa.array(["" if m else f"{v:.16G}" for v, m in zip(whole.tolist(), missing.tolist())],
+                              type=pa.string())
+        else:
+            digits = pa.array(whole).cast(pa.string())
+        cell_type, unique = "", np.unique(shown).tolist()
     else:
         missing = np.array([v is None for v in values], dtype=bool)
         present = [v for v in values if v is not None]
@@ -419,6 +435,8 @@ def _sheet_xml(df: pd.DataFrame, *, headers: Mapping[object, str], text_columns:
         if kind.kind == TEXT:
             codes, texts, changed = _text_cells(df.iloc[:, col])
             values: Any = (codes, texts)
+        elif kind.kind == NUMBER and kind.decimals == 0:
+            values, changed = _whole_numbers(df.iloc[:, col]), 0
         else:
             values, changed = _column_cells(df.iloc[:, col], kind)
         removed += changed
