@@ -43,8 +43,8 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, filled, grid_codes_at,
-                        level_units, place_points, point_grid_rows, point_grids_table)
+from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, code_lookup, filled,
+                        grid_codes_at, level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
@@ -69,32 +69,47 @@ def check_scheduler(scheduler: Any) -> None:
                         valid=", ".join(LOCAL_SCHEDULERS) + ", tcp://host:port")
 
 
-@contextmanager
-def running_on(scheduler: Any) -> Iterator[Callable[[list], Iterator[tuple[int, Any]]]]:
-    """A function starting a list of dask delayed objects on ``scheduler`` and yielding (position in the
-    list, result) as each finishes: on a cluster the caller works while the tasks run (dask's local
-    schedulers compute them all at the first result). A client made from an address is closed after."""
-    check_scheduler(scheduler)
-    if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
-        yield lambda tasks: enumerate(dask.compute(*tasks, scheduler=scheduler))
-        return
-    from distributed import as_completed
+class Runner:
+    """Runs dask delayed objects on one scheduler: ``runner(tasks)`` starts them and yields (position in the
+    list, result) as each finishes (on a cluster the caller works while the tasks run; dask's local
+    schedulers compute them all at the first result); ``runner.share(value)`` is ``value`` as a task
+    argument sent once to every worker (not once per task: a large graph is pickled in the parent)."""
 
-    def start(client: Any, tasks: list) -> Iterator[tuple[int, Any]]:
-        futures = client.compute(tasks)  # submitted now, not at the first result
+    def __init__(self, scheduler: Any, client: Any = None) -> None:
+        self.scheduler, self.client = scheduler, client
+
+    def share(self, value: Any) -> Any:
+        if self.client is None:
+            return dask.delayed(value, traverse=False)
+        return self.client.scatter([value], broadcast=True, hash=False)[0]
+
+    def __call__(self, tasks: list) -> Iterator[tuple[int, Any]]:
+        if self.client is None:
+            return enumerate(dask.compute(*tasks, scheduler=self.scheduler))
+        from distributed import as_completed
+
+        futures = self.client.compute(tasks)  # submitted now, not at the first result
         position = {id(f): i for i, f in enumerate(futures)}
         return ((position[id(f)], result) for f, result in as_completed(futures, with_results=True))
 
+
+@contextmanager
+def running_on(scheduler: Any) -> Iterator[Runner]:
+    """A ``Runner`` on ``scheduler``; a client made from an address is closed after."""
+    check_scheduler(scheduler)
+    if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
+        yield Runner(scheduler)
+        return
     if isinstance(scheduler, str):
         from distributed import Client
 
         client = Client(scheduler)
         try:
-            yield lambda tasks: start(client, tasks)
+            yield Runner(scheduler, client)
         finally:
             client.close()
         return
-    yield lambda tasks: start(scheduler, tasks)
+    yield Runner(scheduler, scheduler)
 
 
 @contextmanager
@@ -245,16 +260,21 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     return read_point_files(part if isinstance(part, list) else [part])
 
 
-def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame, np.ndarray]], *, id_col: str,
+def _place_part(part: PointPart | list[Path], slim: list[gpd.GeoDataFrame], box: np.ndarray, *, id_col: str,
                 crs_metric: str | pyproj.CRS, with_ids: bool) -> dict[str, Any]:
     """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
     in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
     every level; the others (``left``, positions in the part) are placed again on all units by the caller.
 
-    ``units`` are, per level, the units near the part (code + geometry) and their rows in the level.
+    ``slim`` are the levels' units (code + geometry; sent once per worker, their spatial index built
+    there once), ``box`` the part's bounding box: the task takes the units whose envelope meets it.
+    The units' geometries stay prepared in the worker for the next tasks (``place_points`` leaves
+    prepared geometries as they are).
     """
     points = _read_part(part)
-    units = [(_with_process_crs(sub), rows) for sub, rows in units]
+    units = [(_with_process_crs(sub), rows) for sub, rows in _units_for(slim, box)]
+    for sub, _ in units:
+        shapely.prepare(sub.geometry.values)
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []
     for sub, rows in units:
@@ -346,18 +366,20 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
     levels = level_units(units)
     slim = [gdf[[s.CODE, gdf.geometry.name]] for _, gdf in levels]  # what a task needs of a unit
-    tasks, plans = [], []
+    tasks: list = []
+    plans = []
     for layer in layers:
         source = project_layers.get(layer)
         if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
             continue
-        plan = _plan_layer(source, levels, npartitions=npartitions)
-        plans.append((layer, source, plan))
-        in_memory = isinstance(source, gpd.GeoDataFrame)
-        for part, _, box in plan:
-            tasks.append(dask.delayed(_place_part)(part, _units_for(slim, box), id_col=POINT_LAYERS[layer],
-                                                   crs_metric=crs_metric, with_ids=not in_memory))
+        plans.append((layer, source, _plan_layer(source, levels, npartitions=npartitions)))
     with running_on(scheduler) as start:
+        shared = start.share(slim) if plans else None
+        for layer, source, plan in plans:
+            in_memory = isinstance(source, gpd.GeoDataFrame)
+            tasks.extend(dask.delayed(_place_part)(part, shared, box, id_col=POINT_LAYERS[layer],
+                                                   crs_metric=crs_metric, with_ids=not in_memory)
+                         for part, _, box in plan)
         arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
         layouts = [_LayerRows(layer, source, plan, levels) for layer, source, plan in plans]
         owner = [(k, j, r) for k, (_, _, plan) in enumerate(plans) for j, (_, r, _) in enumerate(plan)]
@@ -388,14 +410,15 @@ class _LayerRows:
         self.placed = [Placement(np.empty(n, dtype=np.int32), filled(n, "within"), np.zeros(n),
                                  np.zeros(n, dtype=bool), filled(n, ""), filled(n, None)) for _ in levels]
         self.codes = [filled(n, None) for _ in levels]
+        self.lookups = [code_lookup(gdf) for _, gdf in levels]  # codes[grid], made once per level
         self.parts: list[tuple[int, np.ndarray | slice, dict[str, Any]]] = []
 
     def take(self, part: int, rows: np.ndarray | slice, done: dict[str, Any]) -> None:
         """Write the result (``_place_part``) of the plan's ``part``-th task at its rows."""
-        for (_, gdf), placed, codes, grid, (tied, texts) in zip(self.levels, self.placed, self.codes,
-                                                                 done["grids"], done["ties"]):
+        for lookup, placed, codes, grid, (tied, texts) in zip(self.lookups, self.placed, self.codes,
+                                                               done["grids"], done["ties"]):
             placed.grid[rows] = grid
-            codes[rows] = grid_codes_at(gdf, grid)
+            codes[rows] = lookup[grid]
             placed.tie[_at(rows, tied)] = True
             placed.tie_with[_at(rows, tied)] = texts
         self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_geoms", "crs", "ids")}))
