@@ -260,24 +260,49 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     return read_point_files(part if isinstance(part, list) else [part])
 
 
-def _place_part(part: PointPart | list[Path], slim: list[gpd.GeoDataFrame], box: np.ndarray, *, id_col: str,
+class UnitPack:
+    """The unit layers as a task needs them, packed to travel: per level the codes, the envelopes, the
+    geometries as WKB in one Arrow array (a few buffers to send, not one object per unit to pickle and
+    decode) and the CRS as text. Sent once to every worker; each task decodes only the units whose
+    envelope meets its points' box (measured: bench/city.py)."""
+
+    def __init__(self, levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
+        import pyarrow as pa
+
+        self.levels = [(np.asarray(gdf[s.CODE].to_numpy(), dtype=object), shapely.bounds(gdf.geometry.values),
+                        pa.array(shapely.to_wkb(gdf.geometry.values), type=pa.binary()),
+                        None if gdf.crs is None else gdf.crs.srs) for _, gdf in levels]
+
+    def near(self, box: np.ndarray) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
+        """Per level: the units whose envelope meets ``box`` (code + geometry) and their rows in the level,
+        the rows ``gdf.sindex.query(shapely.box(*box))`` gives, in layer order."""
+        out = []
+        for codes, b, wkb, srs in self.levels:
+            if np.all(np.isfinite(box)):
+                rows = np.flatnonzero((b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3])
+                                      & (b[:, 3] >= box[1]))
+            else:
+                rows = np.array([], dtype=np.int64)
+            geoms = shapely.from_wkb(wkb.take(rows).to_numpy(zero_copy_only=False))
+            out.append((gpd.GeoDataFrame({s.CODE: codes[rows]}, geometry=geoms,
+                                         crs=None if srs is None else _process_crs(srs)), rows))
+        return out
+
+
+def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *, id_col: str,
                 crs_metric: str | pyproj.CRS, with_ids: bool) -> dict[str, Any]:
     """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
     in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
-    every level; the others (``left``, positions in the part) are placed again on all units by the caller.
+    every level; the others (``left``, positions in the part, their geometries as WKB) are placed again
+    on all units by the caller.
 
-    ``slim`` are the levels' units (code + geometry; sent once per worker, their spatial index built
-    there once), ``box`` the part's bounding box: the task takes the units whose envelope meets it.
-    The units' geometries stay prepared in the worker for the next tasks (``place_points`` leaves
-    prepared geometries as they are).
+    ``units`` are the levels' units (sent once per worker), ``box`` the part's bounding box: the task
+    takes the units whose envelope meets it.
     """
     points = _read_part(part)
-    units = [(_with_process_crs(sub), rows) for sub, rows in _units_for(slim, box)]
-    for sub, _ in units:
-        shapely.prepare(sub.geometry.values)
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []
-    for sub, rows in units:
+    for sub, rows in units.near(box):
         placed = place_points(points, sub, crs_metric=crs_metric)
         done &= placed.method == "within"
         grids.append(np.where(placed.grid >= 0, rows[np.maximum(placed.grid, 0)], -1).astype(np.int32))
@@ -286,18 +311,8 @@ def _place_part(part: PointPart | list[Path], slim: list[gpd.GeoDataFrame], box:
     left = np.flatnonzero(~done)
     return {"n": len(points), "grids": grids, "ties": ties, "left": left,
             "left_ids": points[id_col].iloc[left],
-            "left_geoms": np.asarray(points.geometry.values, dtype=object)[left], "crs": points.crs,
+            "left_wkb": shapely.to_wkb(points.geometry.values[left]), "crs": points.crs,
             "ids": points[id_col] if with_ids else None}
-
-
-def _units_for(slim: list[gpd.GeoDataFrame], box: np.ndarray) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
-    """Per level (``slim``: code and geometry only): the units whose envelope meets ``box`` and their rows."""
-    out = []
-    for gdf in slim:
-        rows = np.sort(gdf.sindex.query(shapely.box(*box))) if np.all(np.isfinite(box)) \
-            else np.array([], dtype=np.int64)
-        out.append((gdf.iloc[rows], rows))
-    return out
 
 
 def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
@@ -365,7 +380,6 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     """
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
     levels = level_units(units)
-    slim = [gdf[[s.CODE, gdf.geometry.name]] for _, gdf in levels]  # what a task needs of a unit
     tasks: list = []
     plans = []
     for layer in layers:
@@ -374,7 +388,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
             continue
         plans.append((layer, source, _plan_layer(source, levels, npartitions=npartitions)))
     with running_on(scheduler) as start:
-        shared = start.share(slim) if plans else None
+        shared = start.share(UnitPack(levels)) if plans else None
         for layer, source, plan in plans:
             in_memory = isinstance(source, gpd.GeoDataFrame)
             tasks.extend(dask.delayed(_place_part)(part, shared, box, id_col=POINT_LAYERS[layer],
@@ -421,7 +435,7 @@ class _LayerRows:
             codes[rows] = lookup[grid]
             placed.tie[_at(rows, tied)] = True
             placed.tie_with[_at(rows, tied)] = texts
-        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_geoms", "crs", "ids")}))
+        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_wkb", "crs", "ids")}))
 
     def frames(self, *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
         id_col = POINT_LAYERS[self.layer]
@@ -430,7 +444,7 @@ class _LayerRows:
         left_rows = np.concatenate([_at(r, d["left"]) for r, d in parts]) if parts else np.array([], dtype=np.int64)
         # the points left as one frame: one CRS read (a shipped frame's CRS is parsed again on first use)
         left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for _, d in parts])},
-                                geometry=np.concatenate([d["left_geoms"] for _, d in parts]),
+                                geometry=shapely.from_wkb(np.concatenate([d["left_wkb"] for _, d in parts])),
                                 crs=parts[0][1]["crs"]) if len(left_rows) else None
         frames = []
         for (level, gdf), placed, codes in zip(self.levels, self.placed, self.codes):
