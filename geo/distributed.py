@@ -81,16 +81,24 @@ class Runner:
     def share(self, value: Any) -> Any:
         if self.client is None:
             return dask.delayed(value, traverse=False)
-        return self.client.scatter([value], broadcast=True, hash=False)[0]
+        return self.client.scatter([value], broadcast=True, hash=False, direct=True)[0]
 
     def __call__(self, tasks: list) -> Iterator[tuple[int, Any]]:
         if self.client is None:
             return enumerate(dask.compute(*tasks, scheduler=self.scheduler))
+        return self._arriving(self.client.compute(tasks))  # submitted now, not at the first result
+
+    def _arriving(self, futures: list) -> Iterator[tuple[int, Any]]:
+        """Results fetched straight from the workers as they finish (``direct``: through the scheduler
+        they would be received and sent again, in the parent's own process with a LocalCluster)."""
         from distributed import as_completed
 
-        futures = self.client.compute(tasks)  # submitted now, not at the first result
-        position = {id(f): i for i, f in enumerate(futures)}
-        return ((position[id(f)], result) for f, result in as_completed(futures, with_results=True))
+        position = {f.key: i for i, f in enumerate(futures)}
+        done = as_completed(futures)
+        del futures  # a result's memory on its worker is released once it has been fetched
+        for batch in done.batches():
+            for f, result in zip(batch, self.client.gather(batch, direct=True)):
+                yield position[f.key], result
 
 
 @contextmanager
