@@ -120,6 +120,13 @@ def step_assign(scale: float, *, repeat: int) -> dict:
             "ties": int(res["tie"].sum()), "repeat": repeat, "peak_mb": _peak_mb()}
 
 
+# Worker processes with glibc's own malloc settings, like the one process they are compared with. A
+# dask nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which also turns off glibc's adaptive mmap
+# threshold: every array over 128 kB is then a fresh mmap, page-faulted in and unmapped again (city,
+# 2 workers: 450 k page faults and ~1 CPU-s of kernel time per run, against 45 k without; measured here).
+WORKER_MALLOC = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+
 def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> dict:
     """One process (read the per-town files + ``point_grids_table``) vs the same on a LocalCluster of
     ``workers`` single-threaded workers (warmed up first, like the one process), best of ``repeat``; the
@@ -139,8 +146,8 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
         households = read_point_files(files)
         return point_grids_table({s.GRIDS: micro, s.HOUSEHOLDS: households}, layers=(s.HOUSEHOLDS,))
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with dask.config.set(WORKER_MALLOC), LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                                                      dashboard_address=None) as cluster, Client(cluster) as client:
         def run() -> pd.DataFrame:
             return point_grids_table_dask({s.GRIDS: micro, s.HOUSEHOLDS: files}, scheduler=client,
                                           layers=(s.HOUSEHOLDS,))

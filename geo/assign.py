@@ -280,9 +280,15 @@ def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, c
     return Placement(grid, method, distance, tie, tie_with, reason)
 
 
+def code_lookup(grids_gdf: gpd.GeoDataFrame, *, code_col: str = s.CODE) -> np.ndarray:
+    """The codes of ``grids_gdf`` as an object array with None appended: ``code_lookup(g)[grid]`` is
+    ``grid_codes_at(g, grid)``, for callers looking up many ``grid`` arrays in one layer."""
+    return np.append(np.asarray(grids_gdf[code_col].to_numpy(), dtype=object), None)
+
+
 def grid_codes_at(grids_gdf: gpd.GeoDataFrame, grid: np.ndarray, *, code_col: str = s.CODE) -> np.ndarray:
     """The codes of ``grids_gdf`` at row positions ``grid`` (None for -1), as an object array."""
-    return np.append(np.asarray(grids_gdf[code_col].to_numpy(), dtype=object), None)[grid]
+    return code_lookup(grids_gdf, code_col=code_col)[grid]
 
 
 def assign_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, id_col: str,

@@ -9,8 +9,10 @@ cluster) and stitches the results back in the reference order. Results are ident
   city cache, consecutive towns grouped), ``MIN_TASK_POINTS`` points per task at least. Each
   partition gets the code and geometry of every unit whose envelope meets the partition's
   bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
-  included (points on shared edges), are the reference's. A task sends back int32 grid rows
-  and its few ties, not frames; on a cluster the parent writes each into the layer's columns (made
+  included (points on shared edges), are the reference's. The units travel once per worker, packed
+  (``UnitPack``: codes, envelopes, WKB), and a task decodes only those near its box. A task sends
+  back int32 grid rows, its few ties and its points' ids, not frames or geometries; on a cluster
+  the parent fetches each straight from its worker and writes it into the layer's columns (made
   while the tasks run) as it arrives. Points not ``within`` at some level (outside every grid, or
   no coordinates) are re-run once on all units, so the nearest-grid fallback is the
   reference's too.
@@ -23,7 +25,10 @@ cluster) and stitches the results back in the reference order. Results are ident
   grid, without unit layers, for the whole place.
 
 ``scheduler`` is ``"threads"``, ``"processes"`` (dask's local schedulers), the address of a
-dask.distributed scheduler (``tcp://host:8786``) or a ``distributed.Client``.
+dask.distributed scheduler (``tcp://host:8786``) or a ``distributed.Client``. Workers started by a
+dask nanny get ``MALLOC_TRIM_THRESHOLD_=65536``, which makes every array over 128 kB a fresh mmap:
+start them without it (``distributed.nanny.pre-spawn-environ``, as ``bench.city`` does) for ~1 CPU-s
+less kernel time per city run.
 """
 from __future__ import annotations
 
@@ -43,8 +48,8 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, filled, grid_codes_at,
-                        level_units, place_points, point_grid_rows, point_grids_table)
+from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, code_lookup, filled,
+                        grid_codes_at, level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
@@ -69,32 +74,55 @@ def check_scheduler(scheduler: Any) -> None:
                         valid=", ".join(LOCAL_SCHEDULERS) + ", tcp://host:port")
 
 
+class Runner:
+    """Runs dask delayed objects on one scheduler: ``runner(tasks)`` starts them and yields (position in the
+    list, result) as each finishes (on a cluster the caller works while the tasks run; dask's local
+    schedulers compute them all at the first result); ``runner.share(value)`` is ``value`` as a task
+    argument sent once to every worker (not once per task: a large graph is pickled in the parent)."""
+
+    def __init__(self, scheduler: Any, client: Any = None) -> None:
+        self.scheduler, self.client = scheduler, client
+
+    def share(self, value: Any) -> Any:
+        if self.client is None:
+            return dask.delayed(value, traverse=False)
+        return self.client.scatter([value], broadcast=True, hash=False, direct=True)[0]
+
+    def __call__(self, tasks: list) -> Iterator[tuple[int, Any]]:
+        if self.client is None:
+            return enumerate(dask.compute(*tasks, scheduler=self.scheduler))
+        return self._arriving(self.client.compute(tasks))  # submitted now, not at the first result
+
+    def _arriving(self, futures: list) -> Iterator[tuple[int, Any]]:
+        """Results fetched straight from the workers as they finish (``direct``: through the scheduler
+        they would be received and sent again, in the parent's own process with a LocalCluster)."""
+        from distributed import as_completed
+
+        position = {f.key: i for i, f in enumerate(futures)}
+        done = as_completed(futures)
+        del futures  # a result's memory on its worker is released once it has been fetched
+        for batch in done.batches():
+            for f, result in zip(batch, self.client.gather(batch, direct=True)):
+                yield position[f.key], result
+
+
 @contextmanager
-def running_on(scheduler: Any) -> Iterator[Callable[[list], Iterator[tuple[int, Any]]]]:
-    """A function starting a list of dask delayed objects on ``scheduler`` and yielding (position in the
-    list, result) as each finishes: on a cluster the caller works while the tasks run (dask's local
-    schedulers compute them all at the first result). A client made from an address is closed after."""
+def running_on(scheduler: Any) -> Iterator[Runner]:
+    """A ``Runner`` on ``scheduler``; a client made from an address is closed after."""
     check_scheduler(scheduler)
     if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
-        yield lambda tasks: enumerate(dask.compute(*tasks, scheduler=scheduler))
+        yield Runner(scheduler)
         return
-    from distributed import as_completed
-
-    def start(client: Any, tasks: list) -> Iterator[tuple[int, Any]]:
-        futures = client.compute(tasks)  # submitted now, not at the first result
-        position = {id(f): i for i, f in enumerate(futures)}
-        return ((position[id(f)], result) for f, result in as_completed(futures, with_results=True))
-
     if isinstance(scheduler, str):
         from distributed import Client
 
         client = Client(scheduler)
         try:
-            yield lambda tasks: start(client, tasks)
+            yield Runner(scheduler, client)
         finally:
             client.close()
         return
-    yield lambda tasks: start(scheduler, tasks)
+    yield Runner(scheduler, scheduler)
 
 
 @contextmanager
@@ -245,19 +273,49 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     return read_point_files(part if isinstance(part, list) else [part])
 
 
-def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame, np.ndarray]], *, id_col: str,
+class UnitPack:
+    """The unit layers as a task needs them, packed to travel: per level the codes, the envelopes, the
+    geometries as WKB in one Arrow array (a few buffers to send, not one object per unit to pickle and
+    decode) and the CRS as text. Sent once to every worker; each task decodes only the units whose
+    envelope meets its points' box (measured: bench/city.py)."""
+
+    def __init__(self, levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
+        import pyarrow as pa
+
+        self.levels = [(np.asarray(gdf[s.CODE].to_numpy(), dtype=object), shapely.bounds(gdf.geometry.values),
+                        pa.array(shapely.to_wkb(gdf.geometry.values), type=pa.binary()),
+                        None if gdf.crs is None else gdf.crs.srs) for _, gdf in levels]
+
+    def near(self, box: np.ndarray) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
+        """Per level: the units whose envelope meets ``box`` (code + geometry) and their rows in the level,
+        the rows ``gdf.sindex.query(shapely.box(*box))`` gives, in layer order."""
+        out = []
+        for codes, b, wkb, srs in self.levels:
+            if np.all(np.isfinite(box)):
+                rows = np.flatnonzero((b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3])
+                                      & (b[:, 3] >= box[1]))
+            else:
+                rows = np.array([], dtype=np.int64)
+            geoms = shapely.from_wkb(wkb.take(rows).to_numpy(zero_copy_only=False))
+            out.append((gpd.GeoDataFrame({s.CODE: codes[rows]}, geometry=geoms,
+                                         crs=None if srs is None else _process_crs(srs)), rows))
+        return out
+
+
+def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *, id_col: str,
                 crs_metric: str | pyproj.CRS, with_ids: bool) -> dict[str, Any]:
     """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
     in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
-    every level; the others (``left``, positions in the part) are placed again on all units by the caller.
+    every level; the others (``left``, positions in the part, their geometries as WKB) are placed again
+    on all units by the caller.
 
-    ``units`` are, per level, the units near the part (code + geometry) and their rows in the level.
+    ``units`` are the levels' units (sent once per worker), ``box`` the part's bounding box: the task
+    takes the units whose envelope meets it.
     """
     points = _read_part(part)
-    units = [(_with_process_crs(sub), rows) for sub, rows in units]
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []
-    for sub, rows in units:
+    for sub, rows in units.near(box):
         placed = place_points(points, sub, crs_metric=crs_metric)
         done &= placed.method == "within"
         grids.append(np.where(placed.grid >= 0, rows[np.maximum(placed.grid, 0)], -1).astype(np.int32))
@@ -266,18 +324,8 @@ def _place_part(part: PointPart | list[Path], units: list[tuple[gpd.GeoDataFrame
     left = np.flatnonzero(~done)
     return {"n": len(points), "grids": grids, "ties": ties, "left": left,
             "left_ids": points[id_col].iloc[left],
-            "left_geoms": np.asarray(points.geometry.values, dtype=object)[left], "crs": points.crs,
+            "left_wkb": shapely.to_wkb(points.geometry.values[left]), "crs": points.crs,
             "ids": points[id_col] if with_ids else None}
-
-
-def _units_for(slim: list[gpd.GeoDataFrame], box: np.ndarray) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
-    """Per level (``slim``: code and geometry only): the units whose envelope meets ``box`` and their rows."""
-    out = []
-    for gdf in slim:
-        rows = np.sort(gdf.sindex.query(shapely.box(*box))) if np.all(np.isfinite(box)) \
-            else np.array([], dtype=np.int64)
-        out.append((gdf.iloc[rows], rows))
-    return out
 
 
 def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
@@ -345,19 +393,20 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     """
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
     levels = level_units(units)
-    slim = [gdf[[s.CODE, gdf.geometry.name]] for _, gdf in levels]  # what a task needs of a unit
-    tasks, plans = [], []
+    tasks: list = []
+    plans = []
     for layer in layers:
         source = project_layers.get(layer)
         if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
             continue
-        plan = _plan_layer(source, levels, npartitions=npartitions)
-        plans.append((layer, source, plan))
-        in_memory = isinstance(source, gpd.GeoDataFrame)
-        for part, _, box in plan:
-            tasks.append(dask.delayed(_place_part)(part, _units_for(slim, box), id_col=POINT_LAYERS[layer],
-                                                   crs_metric=crs_metric, with_ids=not in_memory))
+        plans.append((layer, source, _plan_layer(source, levels, npartitions=npartitions)))
     with running_on(scheduler) as start:
+        shared = start.share(UnitPack(levels)) if plans else None
+        for layer, source, plan in plans:
+            in_memory = isinstance(source, gpd.GeoDataFrame)
+            tasks.extend(dask.delayed(_place_part)(part, shared, box, id_col=POINT_LAYERS[layer],
+                                                   crs_metric=crs_metric, with_ids=not in_memory)
+                         for part, _, box in plan)
         arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
         layouts = [_LayerRows(layer, source, plan, levels) for layer, source, plan in plans]
         owner = [(k, j, r) for k, (_, _, plan) in enumerate(plans) for j, (_, r, _) in enumerate(plan)]
@@ -388,17 +437,18 @@ class _LayerRows:
         self.placed = [Placement(np.empty(n, dtype=np.int32), filled(n, "within"), np.zeros(n),
                                  np.zeros(n, dtype=bool), filled(n, ""), filled(n, None)) for _ in levels]
         self.codes = [filled(n, None) for _ in levels]
+        self.lookups = [code_lookup(gdf) for _, gdf in levels]  # codes[grid], made once per level
         self.parts: list[tuple[int, np.ndarray | slice, dict[str, Any]]] = []
 
     def take(self, part: int, rows: np.ndarray | slice, done: dict[str, Any]) -> None:
         """Write the result (``_place_part``) of the plan's ``part``-th task at its rows."""
-        for (_, gdf), placed, codes, grid, (tied, texts) in zip(self.levels, self.placed, self.codes,
-                                                                 done["grids"], done["ties"]):
+        for lookup, placed, codes, grid, (tied, texts) in zip(self.lookups, self.placed, self.codes,
+                                                               done["grids"], done["ties"]):
             placed.grid[rows] = grid
-            codes[rows] = grid_codes_at(gdf, grid)
+            codes[rows] = lookup[grid]
             placed.tie[_at(rows, tied)] = True
             placed.tie_with[_at(rows, tied)] = texts
-        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_geoms", "crs", "ids")}))
+        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_wkb", "crs", "ids")}))
 
     def frames(self, *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
         id_col = POINT_LAYERS[self.layer]
@@ -407,7 +457,7 @@ class _LayerRows:
         left_rows = np.concatenate([_at(r, d["left"]) for r, d in parts]) if parts else np.array([], dtype=np.int64)
         # the points left as one frame: one CRS read (a shipped frame's CRS is parsed again on first use)
         left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for _, d in parts])},
-                                geometry=np.concatenate([d["left_geoms"] for _, d in parts]),
+                                geometry=shapely.from_wkb(np.concatenate([d["left_wkb"] for _, d in parts])),
                                 crs=parts[0][1]["crs"]) if len(left_rows) else None
         frames = []
         for (level, gdf), placed, codes in zip(self.levels, self.placed, self.codes):

@@ -11,7 +11,8 @@ from geo import schema as s
 from geo.assign import point_grids_table
 from geo.citygen import household_files, load_city_project
 from geo.coverage import service_reach
-from geo.distributed import check_scheduler, hilbert_parts, point_grids_table_dask, service_reach_dask
+from geo.assign import level_units
+from geo.distributed import UnitPack, check_scheduler, hilbert_parts, point_grids_table_dask, service_reach_dask
 from geo.errors import GeoInputError
 from geo.messages import error_text
 from tests.factories import SMALL_CITY_SCALE
@@ -144,6 +145,22 @@ def test_hilbert_parts__every_row_once_nearby_rows_together(city):
     assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(len(points)))
     areas = [shapely.area(shapely.box(*points.iloc[p].total_bounds)) for p in parts]
     assert max(areas) < shapely.area(shapely.box(*points.total_bounds))
+
+
+def test_unit_pack_near__the_units_the_spatial_index_finds_with_their_codes_and_geometry(fieldkit):
+    levels = level_units(fieldkit.layers)
+    pack = UnitPack(levels)
+    micro = levels[0][1]
+    a, b = micro.geometry.values[0].bounds, micro.geometry.values[1].bounds
+    boxes = [np.array(a), np.array([a[2], a[3], a[2] + 1e-4, a[3] + 1e-4]),  # a box touching a corner only
+             np.array([min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]), np.full(4, np.nan)]
+    for box in boxes:
+        for (_, gdf), (sub, rows) in zip(levels, pack.near(box)):
+            expected = np.sort(gdf.sindex.query(shapely.box(*box))) if np.isfinite(box).all() else []
+            assert rows.tolist() == list(expected)
+            assert sub[s.CODE].tolist() == gdf[s.CODE].iloc[rows].tolist()
+            assert shapely.equals_exact(sub.geometry.values, gdf.geometry.values[rows], tolerance=0).all()
+            assert sub.crs == gdf.crs
 
 
 def test_check_scheduler__unknown_name_refused_in_both_languages():
