@@ -114,7 +114,7 @@ def test_explore__colour_by_households_shows_a_legend(project_file):
     assert not at.exception
     after = _map_script(at)
     assert before != after and '"_c"' in after
-    assert any("户数" in m.value for m in at.markdown)
+    assert any("户数" in m.value for m in at.html)  # the legend: an st.html block
 
 
 def test_explore__opens_coloured_by_households_until_coverage_is_computed(project_file):

@@ -54,8 +54,9 @@ def user_data() -> list[str]:
 
 
 SHOWN_VALUE = {"Markdown", "Caption", "Title", "Header", "Subheader", "Text", "Success", "Info", "Warning",
-               "Error", "Metric", "Latex", "Toast", "Exception"}
+               "Error", "Metric", "Latex", "Toast", "Exception", "Html"}
 TAG = re.compile(r"<[^>]*>")
+STYLE = re.compile(r"<style>.*?</style>", re.S)  # an st.html style sheet is no text the planner reads
 
 
 def _strings(node) -> list[str]:
@@ -76,7 +77,7 @@ def _strings(node) -> list[str]:
         if kind in SHOWN_VALUE:
             value = getattr(child, "value", None)
             if isinstance(value, str):
-                out.append(TAG.sub(" ", value))
+                out.append(TAG.sub(" ", STYLE.sub(" ", value)))
         if kind in ("Dataframe", "Table"):
             value = child.value
             out += [str(c) for c in value.columns] + [str(v) for v in value.index]

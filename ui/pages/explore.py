@@ -105,9 +105,9 @@ def _breadcrumbs(project, chain: list) -> None:
     cols = st.columns(len(chain))
     for col, (level, code, label) in zip(cols, chain):
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
-        if col.button(plain(label), key=f"crumb_{level}", disabled=is_last, width="stretch"):
-            select(selection_for(project, level, code) if code else Selection())
-            _rerun_view()
+        # on_click: the selection changes before the one run the click starts (no second run to redraw)
+        col.button(plain(label), key=f"crumb_{level}", disabled=is_last, width="stretch", on_click=select,
+                   args=(selection_for(project, level, code) if code else Selection(),))
 
 
 def _legend_block(title: str, entries: list[tuple[str, str]], swatch: str) -> str:
@@ -128,10 +128,28 @@ def _legend(legend: LegendInfo) -> None:
     if legend.points:
         blocks.append(_legend_block(tr("ui.explore.point_types"), legend.points,
                                     "width:10px;height:10px;border-radius:5px"))
-    # one HTML block: labels (a planner's own point type too) as HTML text with `$` as an entity (no maths)
+    # one HTML block: labels (a planner's own point type too) as HTML text. st.html, not Markdown with
+    # unsafe_allow_html: the page then neither loads the HTML-in-Markdown parser (rehype-raw, 184 KB of
+    # script per browser) nor runs Markdown over the legend on every view (issue 18, bench.web_cpu)
     if blocks:
-        st.markdown("<div style='font-size:0.85em;line-height:1.5'>" + "<br>".join(blocks) + "</div>",
-                    unsafe_allow_html=True)
+        st.html("<div style='font-size:0.85em;line-height:1.5'>" + "<br>".join(blocks) + "</div>")
+
+
+def _reach_bars(title: str, shares: list[tuple[str, float]]) -> None:
+    """The reach of each category as one block of labelled bars (a share of NaN: "—", no bar).
+
+    One st.html element, not a heading and one st.progress per category: each progress text is a
+    Markdown element of its own, and every element is a React update in every open page on every
+    view (issue 18: ten planners' browsers filled the two cores, bench.web_cpu).
+    """
+    rows = [f"<b>{safe_text(title)}</b>"]
+    for label, share in shares:
+        known = share == share
+        width = f"{float(np.clip(share, 0, 1)) * 100:.1f}%" if known else "0%"
+        rows.append(f"<div>{safe_text(label)}: {f'{share:.0%}' if known else '—'}</div>"
+                    "<div style='height:0.5rem;border-radius:0.25rem;background:#f0f2f6;margin-bottom:0.4rem'>"
+                    f"<div style='height:100%;width:{width};border-radius:0.25rem;background:#ff4b4b'></div></div>")
+    st.html("<div style='font-size:0.9em;line-height:1.6'>" + "".join(rows) + "</div>")
 
 
 def _reveal_staff(project, codes: list[str]) -> None:
@@ -188,15 +206,12 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
             st.caption(tr("ui.panel.staff_none"))
     if level == GRID:
         _chain_panel(project, panel)
-    st.markdown(f"**{tr('ui.panel.reach_categories', radius=f'{opts.radius_m:.0f}')}**")
     reach = panel.reach
+    title = tr("ui.panel.reach_categories", radius=f"{opts.radius_m:.0f}")
     if len(reach):
-        for _, row in reach.iterrows():
-            share = row["share"]
-            st.progress(float(np.clip(share, 0, 1)) if share == share else 0.0,
-                        text=f"{labels.category_label(row[s.CATEGORY])}: "
-                             f"{share:.0%}" if share == share else "—")
+        _reach_bars(title, [(labels.category_label(row[s.CATEGORY]), row["share"]) for _, row in reach.iterrows()])
     else:
+        st.markdown(f"**{title}**")
         st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
     if panel.governance is not None:
         _governance(project, sel, panel.governance)
@@ -416,16 +431,19 @@ def _city_base(project, path: str, figures, opts: MapOptions, *, city_size: bool
 def _map_and_panel(project, path: str, opts: MapOptions, city_size: bool = False) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
     project, sel, figures, panel, pending = _view_data(project, path, selection(), opts, city_size=city_size)
+    # the view is prepared before its first element is sent: the page gets the fragment's elements in
+    # one burst (one render of the page per browser) instead of a trickle while the server works
+    prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang(),  # shared, per version
+                                  figures_key="pending" if pending else "")
+    city = prepared if sel.view == CITY else _city_base(project, path, figures, opts, city_size=city_size)
+    legend, view = prepared.legend, live_view(prepared, opts)
+    base = prepared_base_map(city.bounds, opts)
     _breadcrumbs(project, panel.chain)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
-        prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang(),  # shared, per version
-                                      figures_key="pending" if pending else "")
-        city = prepared if sel.view == CITY else _city_base(project, path, figures, opts, city_size=city_size)
-        legend, view = prepared.legend, live_view(prepared, opts)
         # one base map for every view: a click swaps the view's layers in the browser and moves the
         # map (no reload of Leaflet); the click is handled in on_change, before the rerun it triggers
-        out = st_folium(prepared_base_map(city.bounds, opts), key=MAP_KEY, height=560, width="stretch",
+        out = st_folium(base, key=MAP_KEY, height=560, width="stretch",
                         returned_objects=["last_object_clicked", "last_object_clicked_count"],
                         feature_group_to_add=view.group, center=view.center, zoom=view.zoom,
                         on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
