@@ -23,6 +23,16 @@ from bench.web_load import (
 from tests.browser.server import CHROMIUM, LOGIN_NAME, ROOT, sign_in, streamlit_server
 
 TIMEOUT_MS = 90_000
+# counts React commits (renders that reached the DOM) in the page and its frames: React calls a
+# DevTools hook's onCommitFiberRoot on every commit, production builds too
+COUNT_COMMITS = """
+window.__commits = 0;
+window.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+  supportsFiber: true, isDisabled: false, renderers: new Map(), inject() { return 1; },
+  onCommitFiberRoot() { window.top.__commits += 1; }, onCommitFiberUnmount() {}, onPostCommitFiberRoot() {},
+  checkDCE() {}, onScheduleFiberRoot() {},
+};
+"""
 SETTLE_S = 2.0
 
 
@@ -37,7 +47,15 @@ def _click(page, fx: float, fy: float, heading: str) -> None:
     _view(page, heading)
 
 
-def _step(label: str, action, before: dict, messages: list) -> dict:
+def _commits(page) -> int:
+    try:
+        return int(page.evaluate("window.__commits || 0"))
+    except Exception:  # noqa: BLE001 - a page between documents: counted at the next step
+        return 0
+
+
+def _step(label: str, action, before: dict, messages: list, page) -> dict:
+    commits = _commits(page)
     start = time.perf_counter()
     action()
     wall = time.perf_counter() - start
@@ -46,7 +64,8 @@ def _step(label: str, action, before: dict, messages: list) -> dict:
     print(f"{label:<30}{wall:>7.2f}{after['browser'] - before['browser']:>10.2f}"
           f"{after['browser:renderer'] - before['browser:renderer']:>10.2f}"
           f"{after['server'] - before['server']:>10.2f}", flush=True)
-    print(f"    {bursts([t for t, _ in messages])} bursts, "
+    print(f"    {max(_commits(page) - commits, 0) if label[:5] != 'login' else _commits(page)} React commits, "
+          f"{bursts([t for t, _ in messages])} bursts, "
           f"{delta_text(delta_counts([m for _, m in messages]))}", flush=True)
     messages.clear()
     return after
@@ -82,20 +101,21 @@ def main(project: str = "build/demo.gpkg") -> int:
         browser = _launch(p)
         for run in ("server just started", "server warm"):
             context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+            context.add_init_script(COUNT_COMMITS)
             page = context.new_page()
             messages: list = []
             _listen(page, messages)
             cpu = _cpu_seconds()
             cpu = _step(f"login page ({run})", lambda: (page.goto(url), page.locator(LOGIN_NAME).wait_for()),
-                        cpu, messages)
+                        cpu, messages, page)
             cpu = _step("sign in -> first map", lambda: (sign_in(page, url, reload=False), _view(page, r"^市 · ")),
-                        cpu, messages)
-            cpu = _step("click -> town", lambda: _click(page, 0.7, 0.5, r"^镇街 · "), cpu, messages)
-            cpu = _step("click -> community", lambda: _click(page, 0.5, 0.5, r"^社区\/村 · "), cpu, messages)
+                        cpu, messages, page)
+            cpu = _step("click -> town", lambda: _click(page, 0.7, 0.5, r"^镇街 · "), cpu, messages, page)
+            cpu = _step("click -> community", lambda: _click(page, 0.5, 0.5, r"^社区\/村 · "), cpu, messages, page)
             cpu = _step("breadcrumb -> city", lambda: (page.get_by_role("button", name="崇州市").click(),
-                                                       _view(page, r"^市 · ")), cpu, messages)
-            cpu = _step("click -> town", lambda: _click(page, 0.78, 0.6, r"^镇街 · "), cpu, messages)
-            cpu = _step("click -> community", lambda: _click(page, 0.5, 0.5, r"^社区\/村 · "), cpu, messages)
+                                                       _view(page, r"^市 · ")), cpu, messages, page)
+            cpu = _step("click -> town", lambda: _click(page, 0.78, 0.6, r"^镇街 · "), cpu, messages, page)
+            cpu = _step("click -> community", lambda: _click(page, 0.5, 0.5, r"^社区\/村 · "), cpu, messages, page)
             context.close()
         browser.close()
     print(_load())
