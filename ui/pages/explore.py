@@ -102,11 +102,12 @@ def _search(path: str) -> None:
 
 
 def _breadcrumbs(project, chain: list) -> None:
-    cols = st.columns(len(chain))
-    for col, (level, code, label) in zip(cols, chain):
+    # one row of buttons (a horizontal container, not a column per crumb: fewer elements for every view)
+    row = st.container(horizontal=True, gap="small")
+    for level, code, label in chain:
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
         # on_click: the selection changes before the one run the click starts (no second run to redraw)
-        col.button(plain(label), key=f"crumb_{level}", disabled=is_last, width="stretch", on_click=select,
+        row.button(plain(label), key=f"crumb_{level}", disabled=is_last, on_click=select,
                    args=(selection_for(project, level, code) if code else Selection(),))
 
 
@@ -173,11 +174,13 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
     chain = panel.chain
     name = chain[-1][2]
     st.subheader(plain(f"{labels.level_label(level)} · {name}"))
+    lines = []  # one caption of two lines, not two elements
     if len(chain) > 1:
-        parents = " › ".join(nm for _, _, nm in chain[:-1])
-        st.caption(plain(f"{tr('ui.panel.parents')}: {parents}"))
+        lines.append(plain(f"{tr('ui.panel.parents')}: " + " › ".join(nm for _, _, nm in chain[:-1])))
     if level != CITY:
-        st.caption(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
+        lines.append(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
+    if lines:
+        st.caption("  \n".join(lines))
     if pending:  # a city-size project's city view: the figures are being added up (``city_summary_if_ready``)
         st.caption(tr("ui.explore.figures_pending"))
         return
@@ -215,14 +218,14 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
         st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
     if panel.governance is not None:
         _governance(project, sel, panel.governance)
-    st.markdown(f"**{tr('ui.panel.problems')}**")
     problems = panel.problems
-    if not problems:
-        st.caption(tr("ui.panel.no_problems"))
     items = [(key, {**ctx, "category": labels.category_label(ctx["category"])} if "category" in ctx else ctx)
              for key, ctx in problems[:8]]  # 生活 reads "daily life" in English
-    if items:  # one element for the list, not one per line (each element is a React subtree in every tab)
-        st.markdown("\n".join(f"- {plain(tr(key, **ctx))}" for key, ctx in items))
+    if items:  # one element for the heading and the list, not one per line (each is a React subtree in every tab)
+        st.markdown(f"**{tr('ui.panel.problems')}**\n\n" + "\n".join(f"- {plain(tr(key, **ctx))}" for key, ctx in items))
+    else:
+        st.markdown(f"**{tr('ui.panel.problems')}**")
+        st.caption(tr("ui.panel.no_problems"))
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
 
