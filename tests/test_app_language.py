@@ -119,7 +119,7 @@ def _session_for(page: str) -> dict:
     if page.endswith("explore.py"):  # the community view: legend, staff table, reach, problems
         # 产业 has no service point in the tiny project: the panel lists "no reach" problems naming it
         return {state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11, state.EXPLORE_METRIC: "coverage",
-                state.EXPLORE_CATEGORY: "产业", state.EXPLORE_GOV_ORGS: True, state.EXPLORE_GOV_PROJECTS: True,
+                state.EXPLORE_CATEGORY: "产业", state.EXPLORE_STAFF: True, state.EXPLORE_GOV_ORGS: True, state.EXPLORE_GOV_PROJECTS: True,
                 state.EXPLORE_GOV_SELFGOV: True}  # the governance tables' lazy expanders open
     return {}
 

@@ -71,7 +71,8 @@ def test_explore__legend_sits_beside_the_map_and_names_the_run_page(project_file
 
 
 def test_explore__staff_table_shows_grid_names_and_fits(project_file):
-    at = _app(project_file, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
+    at = _app(project_file, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11,
+                                state.EXPLORE_STAFF: True})  # the staff expander open
     at.run()
     staff = at.dataframe[0].value
     grid_names = set(hostile_project().layer(s.GRIDS)[s.NAME])

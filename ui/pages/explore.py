@@ -193,20 +193,13 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
     if len(project.layer(s.BUILDINGS)):  # geo.rollup's building figures; nothing to say without buildings
         st.caption(tr("ui.gov.buildings_line", n=count_text(unit["buildings"]),
                       headless=count_text(unit["headless_buildings"])))
-    if level in (COMMUNITY, GRID):
-        st.markdown(f"**{tr('ui.panel.staff')}**")
-        staff = panel.staff
-        if len(staff):
-            grid_names = unit_names(project, s.GRIDS)
-            shown = pd.DataFrame({
-                tr("ui.col.grid"): staff[s.GRID_CODE].astype(str).map(lambda c: grid_names.get(c) or c),
-                tr("ui.col.role"): staff[s.ROLE].map(labels.role_label),
-                tr("ui.col.name"): staff[s.NAME], tr("ui.col.tier"): staff[s.TIER].map(labels.tier_label),
-                tr("ui.col.phone"): staff[s.PHONE]})
-            st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
-            _reveal_staff(project, panel.codes)
-        else:
-            st.caption(tr("ui.panel.staff_none"))
+    # the staff table in a lazy expander like the governance tables (``_table_box``): a data grid is
+    # 1.2 MB of script and a canvas layout in every browser on its first community view (issue 18)
+    box = _table_box(state.EXPLORE_STAFF, tr("ui.panel.staff"), len(panel.staff)) \
+        if level in (COMMUNITY, GRID) else None
+    if box is not None:
+        with box:
+            _staff_table(project, panel)
     if level == GRID:
         _chain_panel(project, panel)
     reach = panel.reach
@@ -228,6 +221,22 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
         st.caption(tr("ui.panel.no_problems"))
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
+
+
+def _staff_table(project, panel: PanelData) -> None:
+    """The unit's staff (phones masked; full phones on request for roles that may), or a line saying there are none."""
+    staff = panel.staff
+    if not len(staff):
+        st.caption(tr("ui.panel.staff_none"))
+        return
+    grid_names = unit_names(project, s.GRIDS)
+    shown = pd.DataFrame({
+        tr("ui.col.grid"): staff[s.GRID_CODE].astype(str).map(lambda c: grid_names.get(c) or c),
+        tr("ui.col.role"): staff[s.ROLE].map(labels.role_label),
+        tr("ui.col.name"): staff[s.NAME], tr("ui.col.tier"): staff[s.TIER].map(labels.tier_label),
+        tr("ui.col.phone"): staff[s.PHONE]})
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
+    _reveal_staff(project, panel.codes)
 
 
 def _chain_panel(project, panel: PanelData) -> None:
