@@ -7,6 +7,9 @@ step it prints the wall time and the CPU seconds the browser's and the server's 
 (``bench.web_load._cpu_seconds``, 2 s of settling included). CPU seconds hardly change with
 the machine's load, so they compare versions on a shared machine where wall times do not;
 ten sessions cost about ten times one tab's browser CPU on the 2 cores (issue 18 item 6).
+Under each step: the React commits of the page (its frames too), the bursts the server's
+messages came in, the script runs and the deltas by element type — what the app made every
+open page draw, which does not depend on the machine's load (commits and bursts do, a little).
 """
 from __future__ import annotations
 

@@ -452,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
                              "and code caches filled), as for planners who opened it before; default: every session "
                              "a new, empty browser profile")
     parser.add_argument("--bytes", action="store_true",
-                        help="first count the bytes one cold session loads up to its first map, by kind")
+                        help="first count the bytes one cold session loads up to its first map, by kind, and "
+                             "the deltas (elements by type) the app sends it")
     args = parser.parse_args(argv)
     levels = [min(int(v), MAX_SESSIONS) for v in args.sessions.split(",") if v.strip()]
     if not (ROOT / args.project).exists():
