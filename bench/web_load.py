@@ -229,6 +229,7 @@ async def _bytes(browser, url: str) -> None:
     page = await context.new_page()
     sizes: dict[str, list[int]] = {}
     ws = {"received": 0, "frames": 0, "sent": 0}
+    messages: list = []
 
     async def count(response) -> None:
         try:
@@ -238,7 +239,13 @@ async def _bytes(browser, url: str) -> None:
         sizes.setdefault(_kind_of(response.url), []).append(n)
 
     def socket(w) -> None:
-        w.on("framereceived", lambda d: ws.update(received=ws["received"] + len(d), frames=ws["frames"] + 1))
+        def received(d) -> None:
+            ws.update(received=ws["received"] + len(d), frames=ws["frames"] + 1)
+            msg = decoded(d)
+            if msg is not None:
+                messages.append(msg)
+
+        w.on("framereceived", received)
         w.on("framesent", lambda d: ws.update(sent=ws["sent"] + len(d)))
 
     page.on("response", lambda r: asyncio.ensure_future(count(r)))
@@ -251,7 +258,68 @@ async def _bytes(browser, url: str) -> None:
         print(f"  {kind:<42}{len(values):>5} files {sum(values) / 1024:>9.0f} KB")
     print(f"  {'WebSocket (script runs: elements, map)':<42}{ws['frames']:>5} msgs  {ws['received'] / 1024:>9.0f} KB"
           f" received, {ws['sent'] / 1024:.1f} KB sent")
+    print(f"  deltas, login page and first map: {delta_text(delta_counts(messages))}")
     await context.close()
+
+
+def decoded(payload) -> object | None:
+    """A WebSocket frame from the app server as Streamlit's ``ForwardMsg`` (None: not one)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if isinstance(payload, str):
+        return None
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - a frame that is no ForwardMsg is not counted
+        return None
+    return msg
+
+
+BURST_GAP_S = 0.008  # deltas further apart than this reach the page in separate tasks: one React render each
+
+
+def bursts(times: list[float]) -> int:
+    """How many bursts the page received ``times`` (arrival times, s) in: gaps over ``BURST_GAP_S`` split them.
+
+    The front end renders its element tree once per burst of deltas, not once per script run:
+    deltas trickling in while the server works cost the page a render each.
+    """
+    return sum(1 for a, b in zip([float("-inf"), *times], times) if b - a > BURST_GAP_S)
+
+
+def delta_counts(messages: list) -> dict[str, int]:
+    """What the front end had to draw from ``messages`` (``ForwardMsg``): script runs, elements by type, blocks.
+
+    Every delta is a React update in each open page (issue 18: the browsers, not the server, filled
+    the two cores), so this is the app-side measure of a page's front-end work.
+    """
+    out: dict[str, int] = {"runs": 0, "deltas": 0, "elements": 0, "blocks": 0}
+    for msg in messages:
+        kind = msg.WhichOneof("type")
+        if kind == "new_session":
+            out["runs"] += 1
+        if kind != "delta":
+            continue
+        out["deltas"] += 1
+        which = msg.delta.WhichOneof("type")
+        if which == "new_element":
+            out["elements"] += 1
+            name = msg.delta.new_element.WhichOneof("type") or "?"
+            out[name] = out.get(name, 0) + 1
+        elif which == "add_block":
+            out["blocks"] += 1
+            name = "block:" + (msg.delta.add_block.WhichOneof("type") or "?")
+            out[name] = out.get(name, 0) + 1
+    return out
+
+
+def delta_text(counts: dict[str, int]) -> str:
+    """``delta_counts`` on one line: totals, then element and block types, most first."""
+    head = f"{counts['runs']} runs, {counts['deltas']} deltas ({counts['elements']} elements, {counts['blocks']} blocks)"
+    rest = sorted(((k, v) for k, v in counts.items() if k not in ("runs", "deltas", "elements", "blocks")),
+                  key=lambda kv: -kv[1])
+    return head + ": " + ", ".join(f"{k} {v}" for k, v in rest)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -384,7 +452,8 @@ def main(argv: list[str] | None = None) -> int:
                              "and code caches filled), as for planners who opened it before; default: every session "
                              "a new, empty browser profile")
     parser.add_argument("--bytes", action="store_true",
-                        help="first count the bytes one cold session loads up to its first map, by kind")
+                        help="first count the bytes one cold session loads up to its first map, by kind, and "
+                             "the deltas (elements by type) the app sends it")
     args = parser.parse_args(argv)
     levels = [min(int(v), MAX_SESSIONS) for v in args.sessions.split(",") if v.strip()]
     if not (ROOT / args.project).exists():

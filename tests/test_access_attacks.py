@@ -84,7 +84,7 @@ def shown(at: AppTest) -> str:
     """Every text, table, option and map payload the page sent to the browser."""
     parts = [_unescaped(c.proto.json_args) for c in at.get("component_instance")]
     for kind in ("markdown", "caption", "text", "title", "header", "subheader", "info", "warning", "error",
-                 "success", "code", "json", "latex"):
+                 "success", "code", "json", "latex", "html"):
         parts += [str(getattr(e, "value", "")) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.value.to_csv() for e in at.dataframe] + [e.value.to_csv() for e in at.table]
@@ -430,8 +430,9 @@ def community_user_round_trip_into_another_community(ctx):
 
 @case
 def viewer_has_no_full_phone_button(ctx):
-    at = page(ctx, "explore", VIEW_C11, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
-    assert not [b for b in at.button if b.key and b.key.startswith("explore_reveal")]
+    at = page(ctx, "explore", VIEW_C11, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11,
+                                           state.EXPLORE_STAFF: True})  # the staff table shown
+    assert at.dataframe and not [b for b in at.button if b.key and b.key.startswith("explore_reveal")]
     assert "13800000000" not in shown(at)
 
 
@@ -528,7 +529,8 @@ def test_attack__an_account_of_a_unit_not_in_the_project_sees_a_message_and_no_d
 
 def test_attack__full_phones_on_request_are_logged_and_only_their_own(tmp_path):
     path = save_hostile(tmp_path / "p.gpkg")
-    at = page(Ctx(path, tmp_path), "explore", C11, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
+    at = page(Ctx(path, tmp_path), "explore", C11, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11,
+                                                      state.EXPLORE_STAFF: True})  # the staff expander open
     assert "13800000000" not in shown(at)  # masked until asked
     next(b for b in at.button if b.key and b.key.startswith("explore_reveal")).click().run()
     text = shown(at)

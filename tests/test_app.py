@@ -56,7 +56,8 @@ def test_explore__opens_on_the_city_with_offline_assets(project_file):
 
 
 def test_explore__community_view_escapes_names_and_masks_phones(project_file):
-    at = _app(project_file, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
+    at = _app(project_file, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11,
+                               state.EXPLORE_STAFF: True})  # the staff expander open
     at.run()
     assert not at.exception
     script = _map_script(at)
@@ -114,7 +115,7 @@ def test_explore__colour_by_households_shows_a_legend(project_file):
     assert not at.exception
     after = _map_script(at)
     assert before != after and '"_c"' in after
-    assert any("户数" in m.value for m in at.markdown)
+    assert any("户数" in m.value for m in at.html)  # the legend: an st.html block
 
 
 def test_explore__opens_coloured_by_households_until_coverage_is_computed(project_file):

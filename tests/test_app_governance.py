@@ -93,7 +93,7 @@ def test_explore__colour_by_unit_kind_and_filter_by_kind(project_file):
                                               state.EXPLORE_METRIC: "unit_kind", state.EXPLORE_UNIT_KINDS: ["林盘"]})
     at.run()
     assert not at.exception
-    legend = " ".join(m.value for m in at.markdown)
+    legend = " ".join(m.value for m in at.html)  # the legend: an st.html block
     assert "小区" in legend and "林盘" in legend and "院落" in legend
     script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
     assert json.dumps("望江社区第1网格1号微网格")[1:-1] not in script  # the kit's micro-grids are 小区: filtered out

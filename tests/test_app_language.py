@@ -54,8 +54,9 @@ def user_data() -> list[str]:
 
 
 SHOWN_VALUE = {"Markdown", "Caption", "Title", "Header", "Subheader", "Text", "Success", "Info", "Warning",
-               "Error", "Metric", "Latex", "Toast", "Exception"}
+               "Error", "Metric", "Latex", "Toast", "Exception", "Html"}
 TAG = re.compile(r"<[^>]*>")
+STYLE = re.compile(r"<style>.*?</style>", re.S)  # an st.html style sheet is no text the planner reads
 
 
 def _strings(node) -> list[str]:
@@ -76,7 +77,7 @@ def _strings(node) -> list[str]:
         if kind in SHOWN_VALUE:
             value = getattr(child, "value", None)
             if isinstance(value, str):
-                out.append(TAG.sub(" ", value))
+                out.append(TAG.sub(" ", STYLE.sub(" ", value)))
         if kind in ("Dataframe", "Table"):
             value = child.value
             out += [str(c) for c in value.columns] + [str(v) for v in value.index]
@@ -118,7 +119,7 @@ def _session_for(page: str) -> dict:
     if page.endswith("explore.py"):  # the community view: legend, staff table, reach, problems
         # 产业 has no service point in the tiny project: the panel lists "no reach" problems naming it
         return {state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11, state.EXPLORE_METRIC: "coverage",
-                state.EXPLORE_CATEGORY: "产业", state.EXPLORE_GOV_ORGS: True, state.EXPLORE_GOV_PROJECTS: True,
+                state.EXPLORE_CATEGORY: "产业", state.EXPLORE_STAFF: True, state.EXPLORE_GOV_ORGS: True, state.EXPLORE_GOV_PROJECTS: True,
                 state.EXPLORE_GOV_SELFGOV: True}  # the governance tables' lazy expanders open
     return {}
 

@@ -112,6 +112,8 @@ def _assert_page_inert(at: AppTest) -> list[str]:
     sources = _markdown_sources(at)
     for source in sources:
         assert_inert(source)
+    for block in at.html:  # HTML blocks (the legend): names only as escaped text
+        assert "<img" not in block.value and XSS_TEMPLATE not in block.value
     for comp in at.get("component_instance"):  # the map: names only as escaped JSON data
         args = json.loads(comp.proto.json_args)
         script = args.get("script", "") + (args.get("feature_group") or "")  # base map and the view's layers
@@ -149,7 +151,7 @@ def test_explore__hostile_names_show_literally(hostile_file, selection, heading)
     if heading:
         assert heading in shown
     if selection.get(state.SELECTED_COMMUNITY) == COMM12:  # a planner's own point type in the legend
-        legend = [m.value for m in at.markdown if "<span" in m.value]
+        legend = [m.value for m in at.html if "<span" in m.value]  # the legend: an st.html block
         assert legend and _text(MD.render(legend[0])).count(POINT_TYPE) == 1
 
 

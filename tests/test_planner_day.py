@@ -64,14 +64,15 @@ def test_explore__legend_sits_beside_the_map_and_names_the_run_page(project_file
     map_col = next(c for c in at.columns if c.get("component_instance"))
     panel_col = next(c for c in at.columns if any(h.value.startswith("社区/村 · ") for h in c.subheader))
     assert map_col.get("component_instance") and not panel_col.get("component_instance")
-    legend = [m.value for m in panel_col.markdown if "服务点类型" in m.value]
-    assert legend and not [m.value for m in map_col.markdown if "服务点类型" in m.value]
+    legend = [m.value for m in panel_col.html if "服务点类型" in m.value]  # the legend: an st.html block
+    assert legend and not [m.value for m in map_col.html if "服务点类型" in m.value]
     # coverage not computed: the hint names the page as the menu names it
     assert any(t("ui.nav.run", "zh") in c.value for c in panel_col.caption)
 
 
 def test_explore__staff_table_shows_grid_names_and_fits(project_file):
-    at = _app(project_file, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11})
+    at = _app(project_file, **{state.SELECTED_TOWN: TOWN1, state.SELECTED_COMMUNITY: COMM11,
+                                state.EXPLORE_STAFF: True})  # the staff expander open
     at.run()
     staff = at.dataframe[0].value
     grid_names = set(hostile_project().layer(s.GRIDS)[s.NAME])

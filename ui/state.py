@@ -78,6 +78,7 @@ EXPLORE_PROJECTS = "explore_projects"  # governance projects shown
 EXPLORE_KIND_EDIT = "explore_kind_edit"  # the unit-kind select of the grid panel
 EXPLORE_LAST_CLICK = "explore_last_click"  # the map click already handled: (lat, lng)
 # lazy expanders of the side panel (open: their table is built and sent; they stay open across views)
+EXPLORE_STAFF = "explore_staff"
 EXPLORE_GOV_ORGS = "explore_gov_orgs"
 EXPLORE_GOV_PROJECTS = "explore_gov_projects"
 EXPLORE_GOV_SELFGOV = "explore_gov_selfgov"

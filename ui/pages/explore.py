@@ -102,12 +102,13 @@ def _search(path: str) -> None:
 
 
 def _breadcrumbs(project, chain: list) -> None:
-    cols = st.columns(len(chain))
-    for col, (level, code, label) in zip(cols, chain):
+    # one row of buttons (a horizontal container, not a column per crumb: fewer elements for every view)
+    row = st.container(horizontal=True, gap="small")
+    for level, code, label in chain:
         is_last = (level, code) == (chain[-1][0], chain[-1][1])
-        if col.button(plain(label), key=f"crumb_{level}", disabled=is_last, width="stretch"):
-            select(selection_for(project, level, code) if code else Selection())
-            _rerun_view()
+        # on_click: the selection changes before the one run the click starts (no second run to redraw)
+        row.button(plain(label), key=f"crumb_{level}", disabled=is_last, on_click=select,
+                   args=(selection_for(project, level, code) if code else Selection(),))
 
 
 def _legend_block(title: str, entries: list[tuple[str, str]], swatch: str) -> str:
@@ -128,10 +129,28 @@ def _legend(legend: LegendInfo) -> None:
     if legend.points:
         blocks.append(_legend_block(tr("ui.explore.point_types"), legend.points,
                                     "width:10px;height:10px;border-radius:5px"))
-    # one HTML block: labels (a planner's own point type too) as HTML text with `$` as an entity (no maths)
+    # one HTML block: labels (a planner's own point type too) as HTML text. st.html, not Markdown with
+    # unsafe_allow_html: the page then neither loads the HTML-in-Markdown parser (rehype-raw, 184 KB of
+    # script per browser) nor runs Markdown over the legend on every view (issue 18, bench.web_cpu)
     if blocks:
-        st.markdown("<div style='font-size:0.85em;line-height:1.5'>" + "<br>".join(blocks) + "</div>",
-                    unsafe_allow_html=True)
+        st.html("<div style='font-size:0.85em;line-height:1.5'>" + "<br>".join(blocks) + "</div>")
+
+
+def _reach_bars(title: str, shares: list[tuple[str, float]]) -> None:
+    """The reach of each category as one block of labelled bars (a share of NaN: "—", no bar).
+
+    One st.html element, not a heading and one st.progress per category: each progress text is a
+    Markdown element of its own, and every element is a React update in every open page on every
+    view (issue 18: ten planners' browsers filled the two cores, bench.web_cpu).
+    """
+    rows = [f"<b>{safe_text(title)}</b>"]
+    for label, share in shares:
+        known = share == share
+        width = f"{float(np.clip(share, 0, 1)) * 100:.1f}%" if known else "0%"
+        rows.append(f"<div>{safe_text(label)}: {f'{share:.0%}' if known else '—'}</div>"
+                    "<div style='height:0.5rem;border-radius:0.25rem;background:#f0f2f6;margin-bottom:0.4rem'>"
+                    f"<div style='height:100%;width:{width};border-radius:0.25rem;background:#ff4b4b'></div></div>")
+    st.html("<div style='font-size:0.9em;line-height:1.6'>" + "".join(rows) + "</div>")
 
 
 def _reveal_staff(project, codes: list[str]) -> None:
@@ -155,11 +174,13 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
     chain = panel.chain
     name = chain[-1][2]
     st.subheader(plain(f"{labels.level_label(level)} · {name}"))
+    lines = []  # one caption of two lines, not two elements
     if len(chain) > 1:
-        parents = " › ".join(nm for _, _, nm in chain[:-1])
-        st.caption(plain(f"{tr('ui.panel.parents')}: {parents}"))
+        lines.append(plain(f"{tr('ui.panel.parents')}: " + " › ".join(nm for _, _, nm in chain[:-1])))
     if level != CITY:
-        st.caption(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
+        lines.append(plain(f"{tr('ui.panel.code')}: {chain[-1][1]}"))
+    if lines:
+        st.caption("  \n".join(lines))
     if pending:  # a city-size project's city view: the figures are being added up (``city_summary_if_ready``)
         st.caption(tr("ui.explore.figures_pending"))
         return
@@ -172,44 +193,50 @@ def _panel(project, sel: Selection, panel: PanelData, opts: MapOptions, *, pendi
     if len(project.layer(s.BUILDINGS)):  # geo.rollup's building figures; nothing to say without buildings
         st.caption(tr("ui.gov.buildings_line", n=count_text(unit["buildings"]),
                       headless=count_text(unit["headless_buildings"])))
-    if level in (COMMUNITY, GRID):
-        st.markdown(f"**{tr('ui.panel.staff')}**")
-        staff = panel.staff
-        if len(staff):
-            grid_names = unit_names(project, s.GRIDS)
-            shown = pd.DataFrame({
-                tr("ui.col.grid"): staff[s.GRID_CODE].astype(str).map(lambda c: grid_names.get(c) or c),
-                tr("ui.col.role"): staff[s.ROLE].map(labels.role_label),
-                tr("ui.col.name"): staff[s.NAME], tr("ui.col.tier"): staff[s.TIER].map(labels.tier_label),
-                tr("ui.col.phone"): staff[s.PHONE]})
-            st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
-            _reveal_staff(project, panel.codes)
-        else:
-            st.caption(tr("ui.panel.staff_none"))
+    # the staff table in a lazy expander like the governance tables (``_table_box``): a data grid is
+    # 1.2 MB of script and a canvas layout in every browser on its first community view (issue 18)
+    box = _table_box(state.EXPLORE_STAFF, tr("ui.panel.staff"), len(panel.staff)) \
+        if level in (COMMUNITY, GRID) else None
+    if box is not None:
+        with box:
+            _staff_table(project, panel)
     if level == GRID:
         _chain_panel(project, panel)
-    st.markdown(f"**{tr('ui.panel.reach_categories', radius=f'{opts.radius_m:.0f}')}**")
     reach = panel.reach
+    title = tr("ui.panel.reach_categories", radius=f"{opts.radius_m:.0f}")
     if len(reach):
-        for _, row in reach.iterrows():
-            share = row["share"]
-            st.progress(float(np.clip(share, 0, 1)) if share == share else 0.0,
-                        text=f"{labels.category_label(row[s.CATEGORY])}: "
-                             f"{share:.0%}" if share == share else "—")
+        _reach_bars(title, [(labels.category_label(row[s.CATEGORY]), row["share"]) for _, row in reach.iterrows()])
     else:
+        st.markdown(f"**{title}**")
         st.caption(tr("ui.panel.reach_none", page=tr("ui.nav.run")))
     if panel.governance is not None:
         _governance(project, sel, panel.governance)
-    st.markdown(f"**{tr('ui.panel.problems')}**")
     problems = panel.problems
-    if not problems:
-        st.caption(tr("ui.panel.no_problems"))
     items = [(key, {**ctx, "category": labels.category_label(ctx["category"])} if "category" in ctx else ctx)
              for key, ctx in problems[:8]]  # 生活 reads "daily life" in English
-    if items:  # one element for the list, not one per line (each element is a React subtree in every tab)
-        st.markdown("\n".join(f"- {plain(tr(key, **ctx))}" for key, ctx in items))
+    if items:  # one element for the heading and the list, not one per line (each is a React subtree in every tab)
+        st.markdown(f"**{tr('ui.panel.problems')}**\n\n" + "\n".join(f"- {plain(tr(key, **ctx))}" for key, ctx in items))
+    else:
+        st.markdown(f"**{tr('ui.panel.problems')}**")
+        st.caption(tr("ui.panel.no_problems"))
     if len(problems) > 8:
         st.caption(tr("ui.panel.more_problems", n=len(problems) - 8))
+
+
+def _staff_table(project, panel: PanelData) -> None:
+    """The unit's staff (phones masked; full phones on request for roles that may), or a line saying there are none."""
+    staff = panel.staff
+    if not len(staff):
+        st.caption(tr("ui.panel.staff_none"))
+        return
+    grid_names = unit_names(project, s.GRIDS)
+    shown = pd.DataFrame({
+        tr("ui.col.grid"): staff[s.GRID_CODE].astype(str).map(lambda c: grid_names.get(c) or c),
+        tr("ui.col.role"): staff[s.ROLE].map(labels.role_label),
+        tr("ui.col.name"): staff[s.NAME], tr("ui.col.tier"): staff[s.TIER].map(labels.tier_label),
+        tr("ui.col.phone"): staff[s.PHONE]})
+    st.dataframe(shown, hide_index=True, width="stretch", height=min(35 * len(shown) + 38, 260))
+    _reveal_staff(project, panel.codes)
 
 
 def _chain_panel(project, panel: PanelData) -> None:
@@ -416,16 +443,19 @@ def _city_base(project, path: str, figures, opts: MapOptions, *, city_size: bool
 def _map_and_panel(project, path: str, opts: MapOptions, city_size: bool = False) -> None:
     """The map and side panel rerun alone on a map click (the rest of the page does not)."""
     project, sel, figures, panel, pending = _view_data(project, path, selection(), opts, city_size=city_size)
+    # the view is prepared before its first element is sent: the page gets the fragment's elements in
+    # one burst (one render of the page per browser) instead of a trickle while the server works
+    prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang(),  # shared, per version
+                                  figures_key="pending" if pending else "")
+    city = prepared if sel.view == CITY else _city_base(project, path, figures, opts, city_size=city_size)
+    legend, view = prepared.legend, live_view(prepared, opts)
+    base = prepared_base_map(city.bounds, opts)
     _breadcrumbs(project, panel.chain)
     col_map, col_panel = st.columns([3, 2])
     with col_map:
-        prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang(),  # shared, per version
-                                      figures_key="pending" if pending else "")
-        city = prepared if sel.view == CITY else _city_base(project, path, figures, opts, city_size=city_size)
-        legend, view = prepared.legend, live_view(prepared, opts)
         # one base map for every view: a click swaps the view's layers in the browser and moves the
         # map (no reload of Leaflet); the click is handled in on_change, before the rerun it triggers
-        out = st_folium(prepared_base_map(city.bounds, opts), key=MAP_KEY, height=560, width="stretch",
+        out = st_folium(base, key=MAP_KEY, height=560, width="stretch",
                         returned_objects=["last_object_clicked", "last_object_clicked_count"],
                         feature_group_to_add=view.group, center=view.center, zoom=view.zoom,
                         on_change=partial(on_map_click, path, tuple(opts.grid_levels), opts.basemap))
