@@ -6,6 +6,7 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 """
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import threading
 import time
@@ -201,14 +202,17 @@ def _check_elsewhere(path: str, project: Project) -> None:
 
     The check takes seconds of pure Python on a county; in the server's own process it held the
     interpreter lock while planners clicked (a demo click's run 0.2-0.3 s alone, 0.6-1.1 s beside
-    the check). The child reads the file and leaves when done (its memory goes with it). A version
-    saved meanwhile is not kept under the older one's stamp: the next run checks it in the page.
+    the check). The child, at the lowest CPU priority, reads the file and leaves when done (its
+    memory goes with it). A version saved meanwhile is not kept under the older one's stamp.
     """
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor
 
     stamp, scope = _stamp(path), scope_key(project)
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # at the lowest priority: the server's runs and the planners' browsers on the same cores go first
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=os.nice, initargs=(19,)) as pool:
         revision, findings = pool.submit(check_saved_version, path, project.scope).result()
     if revision != project.revision or (path, stamp, scope) in _FINDINGS_DONE:
         return
@@ -346,11 +350,14 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
 # --- heavy builds outside the script run ------------------------------------------------------
 
 WARM_AFTER_S = 1.5  # the background build starts this long after the first view was sent
+# what other pages import on their first visit, imported by the background build instead (each a
+# page switch's wait on a 2-core machine: matplotlib for the print page ~0.3 s, scipy for the run page)
+PRELOAD = ("layers.print", "geo.network", "openpyxl")
 
 
 def _warm(path: str, project: Project) -> None:
-    """Fill the shared caches every session needs: the town views (a planner's first click), then the check
-    (in a child process: ``_check_elsewhere``).
+    """Fill the shared caches every session needs: the town views (a planner's first click), the modules of
+    other pages (``PRELOAD``), then the check (in a child process: ``_check_elsewhere``).
 
     Community views are built on their first visit (a tenth of a second each): building all
     of them here would hold the interpreter for seconds while planners click.
@@ -364,6 +371,8 @@ def _warm(path: str, project: Project) -> None:
     try:
         for code in towns[s.CODE].astype(str) if s.CODE in towns else ():
             cached_view_layers(path, project, Selection(town=code))
+        for module in PRELOAD:
+            importlib.import_module(module)
         _check_elsewhere(path, project)
     except GeoInputError:  # the file went away or the office server stopped: the page that needs it says so
         return

@@ -49,7 +49,10 @@ from ui.safe import plain
 HISTORY = "edit_history"  # History.to_dict()
 BASE = "edit_base"  # {"path", "revision", "scenario"}: the file state the journal was started from
 BASE_TABLES = "edit_base_tables"  # {table: DataFrame} as loaded (for a merge after a conflict)
-WORK_TABLES = "edit_work_tables"  # {table: DataFrame}: the tables with the journal applied
+# {table: DataFrame}: the tables the journal changed, with it applied (the others are the base's). Streamlit
+# pickles every session value on every run (runner.enforceSerializableSessionState): a table kept under
+# both keys cost two pickles of the 134,710 point-grid rows of the demo a run, on every page
+WORK_TABLES = "edit_work_tables"
 WORK_META = "edit_work_meta"  # {"scenario": name}
 FLASH = "edit_flash"  # [("success"|"warning"|"error", text)] shown once after a rerun
 COMPARE = "edit_compare"  # (a, b) last compared
@@ -87,7 +90,7 @@ def _rebase(disk: Project, path: str) -> None:
     st.session_state[BASE] = {"path": path, "revision": disk.revision, "scenario": disk.active_scenario}
     tables = {name: disk.table(name) for name in EDITED_TABLES}
     st.session_state[BASE_TABLES] = tables
-    st.session_state[WORK_TABLES] = dict(tables)
+    st.session_state[WORK_TABLES] = {}
     st.session_state[WORK_META] = {"scenario": disk.active_scenario}
     st.session_state[state.SCENARIO] = disk.active_scenario
 
@@ -108,7 +111,8 @@ def _project_from(disk: Project, tables: dict[str, pd.DataFrame], scenario: str,
 
 
 def _current(disk: Project) -> Project:
-    return _project_from(disk, st.session_state[WORK_TABLES], st.session_state[WORK_META]["scenario"],
+    tables = {**st.session_state[BASE_TABLES], **st.session_state[WORK_TABLES]}
+    return _project_from(disk, tables, st.session_state[WORK_META]["scenario"],
                          st.session_state[BASE]["revision"])
 
 
@@ -118,7 +122,9 @@ def _base(disk: Project) -> Project:
 
 
 def _store(project: Project, history: History) -> None:
-    st.session_state[WORK_TABLES] = {name: project.table(name) for name in EDITED_TABLES}
+    base = st.session_state[BASE_TABLES]
+    st.session_state[WORK_TABLES] = {name: project.table(name) for name in EDITED_TABLES
+                                     if project.table(name) is not base.get(name)}
     st.session_state[WORK_META] = {"scenario": project.active_scenario}
     st.session_state[HISTORY] = history.to_dict()
     st.session_state[state.SCENARIO] = project.active_scenario
