@@ -183,37 +183,28 @@ def cached_findings(path: str | Path, project: Project):
     return _findings(str(path), _stamp(path), scope_key(project), project)
 
 
-def check_saved_version(path: str, scope) -> tuple[int, object]:
-    """``(revision, findings)`` of the saved version at ``path`` narrowed to ``scope`` (None: the whole project).
-
-    Run in a child process by the background check (``_check_elsewhere``): it reads the file
-    itself, so nothing is pickled across but the findings.
-    """
-    from geo.access import scoped
-    from geo.validate import check_project
-
-    project = load_project(path)
-    project = project if scope is None else scoped(project, scope)
-    return project.revision, check_project(project)
-
-
 def _check_elsewhere(path: str, project: Project) -> None:
-    """The check of ``project`` (the saved version at ``path``) in a child process, kept for ``findings_if_ready``.
+    """The check of ``project`` (the saved version at ``path``) in a child process (``ui.check_child``), kept
+    for ``findings_if_ready``.
 
     The check takes seconds of pure Python on a county; in the server's own process it held the
     interpreter lock while planners clicked (a demo click's run 0.2-0.3 s alone, 0.6-1.1 s beside
     the check). The child, at the lowest CPU priority, reads the file and leaves when done (its
-    memory goes with it). A version saved meanwhile is not kept under the older one's stamp.
+    memory goes with it). Not ``multiprocessing``: Streamlit runs the page as ``__main__``, which a
+    spawned child would run again. A version saved meanwhile is not kept under the older one's stamp.
     """
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
 
     stamp, scope = _stamp(path), scope_key(project)
-    # at the lowest priority: the server's runs and the planners' browsers on the same cores go first
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=os.nice, initargs=(19,)) as pool:
-        revision, findings = pool.submit(check_saved_version, path, project.scope).result()
+    with tempfile.TemporaryDirectory(prefix="gridatlas-check-") as tmp:
+        asked, answer = Path(tmp) / "in.pickle", Path(tmp) / "out.pickle"
+        asked.write_bytes(pickle.dumps((path, project.scope)))
+        subprocess.run([sys.executable, "-m", "ui.check_child", str(asked), str(answer)], check=True,
+                       cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
+        revision, findings = pickle.loads(answer.read_bytes())
     if revision != project.revision or (path, stamp, scope) in _FINDINGS_DONE:
         return
     for old in [k for k in _FINDINGS_DONE if k[0] == path and k[2] == scope]:  # one version per project kept
