@@ -73,3 +73,16 @@ def test_stamp__reads_the_store_only_after_the_file_changed(project_file, monkey
     monkeypatch.undo()
     save_project(load_project(project_file), project_file)  # a save: a new revision
     assert cached._stamp(project_file) != first
+
+
+def test_check_child__writes_the_revision_and_findings_of_the_saved_version(project_file, tmp_path):
+    import pickle
+
+    from ui.check_child import main
+
+    asked, answer = tmp_path / "in.pickle", tmp_path / "out.pickle"
+    asked.write_bytes(pickle.dumps((str(project_file), None)))
+    assert main([str(asked), str(answer)]) == 0
+    revision, findings = pickle.loads(answer.read_bytes())
+    assert revision == load_project(project_file).revision and "severity" in findings.columns
+    assert main([str(asked), str(tmp_path / "gone" / "out.pickle")]) == 0  # the server stopped: nothing written

@@ -30,15 +30,18 @@ def main(argv: list[str]) -> int:
     """Check the project named in ``argv[0]``'s pickle and write the result to ``argv[1]``."""
     from geo.errors import GeoInputError
 
-    os.nice(19)  # the server's runs and the planners' browsers on the same cores go first
     path, scope = pickle.loads(Path(argv[0]).read_bytes())
     try:
         result = check_saved_version(path, scope)
     except GeoInputError:
         result = (None, None)
-    Path(argv[1]).write_bytes(pickle.dumps(result))
+    out = Path(argv[1])
+    if not out.parent.is_dir():  # the server stopped meanwhile (its temporary folder went with it): nobody waits
+        return 0
+    out.write_bytes(pickle.dumps(result))
     return 0
 
 
 if __name__ == "__main__":
+    os.nice(19)  # the server's runs and the planners' browsers on the same cores go first
     sys.exit(main(sys.argv[1:]))
