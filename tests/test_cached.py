@@ -86,3 +86,15 @@ def test_check_child__writes_the_revision_and_findings_of_the_saved_version(proj
     revision, findings = pickle.loads(answer.read_bytes())
     assert revision == load_project(project_file).revision and "severity" in findings.columns
     assert main([str(asked), str(tmp_path / "gone" / "out.pickle")]) == 0  # the server stopped: nothing written
+
+
+def test_cached_masked_names__once_per_saved_version_and_masked(project_file, monkeypatch):
+    from geo import schema as s
+
+    project = cached.cached_project(project_file)
+    names = cached.cached_masked_names(project_file, project)
+    vols = project.layer(s.VOLUNTEERS)
+    assert set(names) == set(vols[s.VOLUNTEER_ID].astype(str))
+    assert not set(names.values()) & set(vols[s.NAME].astype(str))  # no full name
+    monkeypatch.setattr("geo.privacy.mask_name", _fail)
+    assert cached.cached_masked_names(project_file, project) is names  # the next run does not walk them again

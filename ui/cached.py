@@ -588,6 +588,25 @@ def cached_organisations(data: bytes, filename: str, grids_key: str, _grids, _co
                            buildings=_buildings, label=Path(filename).name)
 
 
+# --- edit page ------------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _masked_names(path: str, stamp: int, scope: str, _project: Project) -> dict[str, str]:
+    from geo import schema as s
+    from geo.privacy import mask_name
+
+    vols = _project.layer(s.VOLUNTEERS)
+    if s.NAME not in vols:
+        return {}
+    return dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
+
+
+def cached_masked_names(path: str | Path, project: Project) -> dict[str, str]:
+    """``{volunteer id: masked name}`` of ``project``'s volunteers (``geo.privacy.mask_name``), once per saved
+    version and scope: the edit page edits assignments, never people (two walks of every volunteer a run)."""
+    return _masked_names(str(path), _stamp(path), scope_key(project), project)
+
+
 # --- print page and XLSX export: the default roll-up and the unit picker ----------------------
 
 @st.cache_resource(max_entries=16, show_spinner=False)

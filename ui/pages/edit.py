@@ -30,7 +30,6 @@ from geo.errors import GeoInputError
 from geo.gridcodes import code_changes, merge_grids, split_grid, strip_parts
 from geo.history import History, mark_saved, pending_count, record_edit, redo, save_edits, undo
 from geo.messages import CATALOGUE, action_label, label
-from geo.privacy import mask_name
 from geo.project import Project
 from geo.store import is_database_url, open_store
 from geo.rules import find_violations, rule_counts
@@ -38,7 +37,7 @@ from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, sce
 from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import cached_scoped_project
+from ui.cached import cached_masked_names, cached_scoped_project
 from ui.common import allowed_to_edit, current_scope, save_current
 from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
@@ -260,15 +259,12 @@ def _grid_map(project: Project, grid: str) -> None:
 
 
 def _masked_names(project: Project) -> dict[str, str]:
-    vols = project.layer(s.VOLUNTEERS)
-    if s.NAME not in vols:
-        return {}
-    return dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
+    """``{volunteer id: masked name}``: the page edits no people, so the saved version's (``cached_masked_names``)."""
+    return cached_masked_names(str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT), project)
 
 
-def _grid_panel(project: Project, grid: str) -> None:
+def _grid_panel(project: Project, grid: str, staffing: pd.DataFrame) -> None:
     scenario = project.active_scenario
-    staffing = staffing_by_grid(project)
     row = staffing[staffing[s.GRID_CODE] == grid]
     if len(row):
         st.markdown(tr("edit.page.staffing", actual=int(row["actual"].iloc[0]), target=int(row["target"].iloc[0])))
@@ -330,7 +326,7 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
                                                 user=user, scenario=scenario))
 
 
-def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
+def _bulk_panel(project: Project, community: str | None, grid: str, staffing: pd.DataFrame) -> None:
     scenario, user = project.active_scenario, _user()
     table = project.table(s.ASSIGNMENTS)
     b = st.columns(4)
@@ -358,7 +354,6 @@ def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
                                                        level=levels.get(grid, s.LEVEL_GENERAL), user=user,
                                                        scenario=scenario))
     if community is not None:
-        staffing = staffing_by_grid(project)
         staffing = staffing[staffing[s.GRID_CODE].isin(grids_of_community(project, community))].copy()
         staffing.insert(1, "status", staffing.apply(
             lambda r: tr("edit.status.none") if r["target"] == 0 else tr(
@@ -545,8 +540,9 @@ def main() -> None:
     _history_bar(path, disk, project)
     community, grid = _pick_grid(project)
     if grid is not None:
-        _grid_panel(project, grid)
-        _bulk_panel(project, community, grid)
+        staffing = staffing_by_grid(project)  # once a run: both panels show it
+        _grid_panel(project, grid, staffing)
+        _bulk_panel(project, community, grid, staffing)
         _regrid_panel(path, disk, grid)
     with st.expander(tr("setting.grid_code_pattern")):
         saved = code_pattern_form(disk, user=_user(), disabled=bool(_history().journal))
