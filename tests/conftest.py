@@ -7,6 +7,14 @@ from tests.factories import SMALL_CITY_SCALE
 from tests.factories import tiny_project as _tiny_project
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _session_values_pickle():
+    """AppTests fail on a session value that does not pickle (the server's config leaves the check out for speed)."""
+    from streamlit import config
+
+    config.set_option("runner.enforceSerializableSessionState", True)
+
+
 @pytest.fixture
 def tiny_project():
     """A fresh tiny project (16 micro-grids, 9 volunteers, 4 service points)."""

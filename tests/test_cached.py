@@ -54,3 +54,47 @@ def test_warm_views__builds_every_view_in_one_background_thread_per_version(proj
     monkeypatch.setattr("geo.validate.check_project", _fail)
     assert len(cached.cached_view_layers(project_file, project, Selection(town=TOWN1))["communities"])
     assert cached.findings_if_ready(project_file, project) is cached.cached_findings(project_file, project)  # built by the thread
+
+
+def test_warm_views__checks_the_project_in_a_child_process(project_file, monkeypatch):
+    project = cached.cached_project(project_file)
+    monkeypatch.setattr("geo.validate.check_project", _fail)  # a check in this process (the server's) fails
+    thread = cached._warming(str(project_file), cached._stamp(project_file), cached.scope_key(project), project)
+    thread.join(timeout=180)
+    ready = cached.findings_if_ready(project_file, project)
+    assert ready is not None and "severity" in ready.columns
+    assert cached.cached_findings(project_file, project) is ready  # the page's own call reuses it
+
+
+def test_stamp__reads_the_store_only_after_the_file_changed(project_file, monkeypatch):
+    first = cached._stamp(project_file)
+    monkeypatch.setattr(cached, "open_store", _fail)
+    assert cached._stamp(project_file) == first  # unchanged file: no store opened
+    monkeypatch.undo()
+    save_project(load_project(project_file), project_file)  # a save: a new revision
+    assert cached._stamp(project_file) != first
+
+
+def test_check_child__writes_the_revision_and_findings_of_the_saved_version(project_file, tmp_path):
+    import pickle
+
+    from ui.check_child import main
+
+    asked, answer = tmp_path / "in.pickle", tmp_path / "out.pickle"
+    asked.write_bytes(pickle.dumps((str(project_file), None)))
+    assert main([str(asked), str(answer)]) == 0
+    revision, findings = pickle.loads(answer.read_bytes())
+    assert revision == load_project(project_file).revision and "severity" in findings.columns
+    assert main([str(asked), str(tmp_path / "gone" / "out.pickle")]) == 0  # the server stopped: nothing written
+
+
+def test_cached_masked_names__once_per_saved_version_and_masked(project_file, monkeypatch):
+    from geo import schema as s
+
+    project = cached.cached_project(project_file)
+    names = cached.cached_masked_names(project_file, project)
+    vols = project.layer(s.VOLUNTEERS)
+    assert set(names) == set(vols[s.VOLUNTEER_ID].astype(str))
+    assert not set(names.values()) & set(vols[s.NAME].astype(str))  # no full name
+    monkeypatch.setattr("geo.privacy.mask_name", _fail)
+    assert cached.cached_masked_names(project_file, project) is names  # the next run does not walk them again

@@ -6,6 +6,7 @@ contract: ``geo`` functions return new frames and ``Project.with_*`` new project
 """
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import threading
 import time
@@ -72,13 +73,43 @@ def _stamp(path: str | Path) -> int:
     if is_database_url(path):
         return open_store(path).revision()
     p = Path(path)
-    if not p.exists():
-        return 0
     try:
-        revision = open_store(p).revision()
+        seen = _file_state(p)
+    except FileNotFoundError:
+        return 0
+    known = _STAMPS.get(str(p))
+    if known is not None and known[0] == seen:  # the file is as it was when last stamped: no need to open it
+        return known[1]
+    try:
+        stamp = hash((seen[0], open_store(p).revision()))
     except (GeoInputError, sqlite3.DatabaseError):  # not a project, or not even a GeoPackage: the page says so
-        return p.stat().st_mtime_ns
-    return hash((p.stat().st_ino, revision))
+        stamp = seen[1]
+    except FileNotFoundError:
+        return 0
+    _STAMPS[str(p)] = (seen, stamp)
+    return stamp
+
+
+_STAMPS: dict[str, tuple[tuple, int]] = {}  # path -> (its ``_file_state``, its stamp) when last stamped
+
+
+def _file_state(path: Path) -> tuple:
+    """Inode, modification time and size of a project file and of its SQLite journals (``os.stat``, microseconds).
+
+    Every committed write changes one of them; the stamp is read again from the store only then,
+    not ten times a run (each read opens the file and takes its lock).
+    """
+    import os
+
+    main = os.stat(path)
+    state: tuple = (main.st_ino, main.st_mtime_ns, main.st_size)
+    for suffix in ("-wal", "-journal"):
+        try:
+            side = os.stat(f"{path}{suffix}")
+        except FileNotFoundError:
+            continue
+        state += (suffix, side.st_mtime_ns, side.st_size)
+    return state
 
 
 project_stamp = _stamp
@@ -139,7 +170,8 @@ _FINDINGS_DONE: dict[tuple[str, int, str], object] = {}  # (path, stamp, scope) 
 def _findings(path: str, stamp: int, scope: str, _project: Project):
     from geo.validate import check_project
 
-    findings = check_project(_project)
+    done = _FINDINGS_DONE.get((path, stamp, scope))  # the background check (``warm_views``) has ended
+    findings = check_project(_project) if done is None else done
     for old in [k for k in _FINDINGS_DONE if k[0] == path and k[2] == scope]:  # one version per project kept
         _FINDINGS_DONE.pop(old)
     _FINDINGS_DONE[(path, stamp, scope)] = findings
@@ -149,6 +181,35 @@ def _findings(path: str, stamp: int, scope: str, _project: Project):
 def cached_findings(path: str | Path, project: Project):
     """Hierarchy/topology findings of ``project`` (``geo.validate.check_project``), once per saved version."""
     return _findings(str(path), _stamp(path), scope_key(project), project)
+
+
+def _check_elsewhere(path: str, project: Project) -> None:
+    """The check of ``project`` (the saved version at ``path``) in a child process (``ui.check_child``), kept
+    for ``findings_if_ready``.
+
+    The check takes seconds of pure Python on a county; in the server's own process it held the
+    interpreter lock while planners clicked (a demo click's run 0.2-0.3 s alone, 0.6-1.1 s beside
+    the check). The child, at the lowest CPU priority, reads the file and leaves when done (its
+    memory goes with it). Not ``multiprocessing``: Streamlit runs the page as ``__main__``, which a
+    spawned child would run again. A version saved meanwhile is not kept under the older one's stamp.
+    """
+    import pickle
+    import subprocess
+    import sys
+    import tempfile
+
+    stamp, scope = _stamp(path), scope_key(project)
+    with tempfile.TemporaryDirectory(prefix="gridatlas-check-") as tmp:
+        asked, answer = Path(tmp) / "in.pickle", Path(tmp) / "out.pickle"
+        asked.write_bytes(pickle.dumps((path, project.scope)))
+        subprocess.run([sys.executable, "-m", "ui.check_child", str(asked), str(answer)], check=True,
+                       cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
+        revision, findings = pickle.loads(answer.read_bytes())
+    if revision != project.revision or (path, stamp, scope) in _FINDINGS_DONE:
+        return
+    for old in [k for k in _FINDINGS_DONE if k[0] == path and k[2] == scope]:  # one version per project kept
+        _FINDINGS_DONE.pop(old)
+    _FINDINGS_DONE[(path, stamp, scope)] = findings
 
 
 def findings_if_ready(path: str | Path, project: Project):
@@ -269,7 +330,10 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
     ``figures_key`` names figures that are not fixed by the saved version and options (a
     city-size project's city view is drawn before its figures, then again with them).
     """
-    qa_ready = opts.show_problems and findings_if_ready(path, project) is not None
+    from geo.explore import CITY
+
+    # the city view draws no QA layer: the check ending must not rebuild it (every view reads its bounds)
+    qa_ready = opts.show_problems and selection.view != CITY and findings_if_ready(path, project) is not None
     return _explore_map(str(path), _stamp(path), scope_key(project), selection, opts, lang, qa_ready, figures_key,
                         project, figures)
 
@@ -277,10 +341,14 @@ def cached_explore_map(path: str | Path, project: Project, figures, selection, o
 # --- heavy builds outside the script run ------------------------------------------------------
 
 WARM_AFTER_S = 1.5  # the background build starts this long after the first view was sent
+# what other pages import on their first visit, imported by the background build instead (each a
+# page switch's wait on a 2-core machine: matplotlib for the print page ~0.3 s, scipy for the run page)
+PRELOAD = ("layers.print", "geo.network", "openpyxl")
 
 
 def _warm(path: str, project: Project) -> None:
-    """Fill the shared caches every session needs: the town views (a planner's first click), then the check.
+    """Fill the shared caches every session needs: the town views (a planner's first click), the modules of
+    other pages (``PRELOAD``), then the check (in a child process: ``_check_elsewhere``).
 
     Community views are built on their first visit (a tenth of a second each): building all
     of them here would hold the interpreter for seconds while planners click.
@@ -294,7 +362,9 @@ def _warm(path: str, project: Project) -> None:
     try:
         for code in towns[s.CODE].astype(str) if s.CODE in towns else ():
             cached_view_layers(path, project, Selection(town=code))
-        cached_findings(path, project)
+        for module in PRELOAD:
+            importlib.import_module(module)
+        _check_elsewhere(path, project)
     except GeoInputError:  # the file went away or the office server stopped: the page that needs it says so
         return
 
@@ -516,6 +586,25 @@ def cached_organisations(data: bytes, filename: str, grids_key: str, _grids, _co
 
     return _with_temp_file(data, filename, read_organisations, grids=_grids, communities=_communities,
                            buildings=_buildings, label=Path(filename).name)
+
+
+# --- edit page ------------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _masked_names(path: str, stamp: int, scope: str, _project: Project) -> dict[str, str]:
+    from geo import schema as s
+    from geo.privacy import mask_name
+
+    vols = _project.layer(s.VOLUNTEERS)
+    if s.NAME not in vols:
+        return {}
+    return dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
+
+
+def cached_masked_names(path: str | Path, project: Project) -> dict[str, str]:
+    """``{volunteer id: masked name}`` of ``project``'s volunteers (``geo.privacy.mask_name``), once per saved
+    version and scope: the edit page edits assignments, never people (two walks of every volunteer a run)."""
+    return _masked_names(str(path), _stamp(path), scope_key(project), project)
 
 
 # --- print page and XLSX export: the default roll-up and the unit picker ----------------------

@@ -30,7 +30,6 @@ from geo.errors import GeoInputError
 from geo.gridcodes import code_changes, merge_grids, split_grid, strip_parts
 from geo.history import History, mark_saved, pending_count, record_edit, redo, save_edits, undo
 from geo.messages import CATALOGUE, action_label, label
-from geo.privacy import mask_name
 from geo.project import Project
 from geo.store import is_database_url, open_store
 from geo.rules import find_violations, rule_counts
@@ -38,7 +37,7 @@ from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, sce
 from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import cached_scoped_project
+from ui.cached import cached_masked_names, cached_scoped_project
 from ui.common import allowed_to_edit, current_scope, save_current
 from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
@@ -49,7 +48,10 @@ from ui.safe import plain
 HISTORY = "edit_history"  # History.to_dict()
 BASE = "edit_base"  # {"path", "revision", "scenario"}: the file state the journal was started from
 BASE_TABLES = "edit_base_tables"  # {table: DataFrame} as loaded (for a merge after a conflict)
-WORK_TABLES = "edit_work_tables"  # {table: DataFrame}: the tables with the journal applied
+# {table: DataFrame}: the tables the journal changed, with it applied (the others are the base's). Streamlit
+# pickles every session value on every run (runner.enforceSerializableSessionState): a table kept under
+# both keys cost two pickles of the 134,710 point-grid rows of the demo a run, on every page
+WORK_TABLES = "edit_work_tables"
 WORK_META = "edit_work_meta"  # {"scenario": name}
 FLASH = "edit_flash"  # [("success"|"warning"|"error", text)] shown once after a rerun
 COMPARE = "edit_compare"  # (a, b) last compared
@@ -87,7 +89,7 @@ def _rebase(disk: Project, path: str) -> None:
     st.session_state[BASE] = {"path": path, "revision": disk.revision, "scenario": disk.active_scenario}
     tables = {name: disk.table(name) for name in EDITED_TABLES}
     st.session_state[BASE_TABLES] = tables
-    st.session_state[WORK_TABLES] = dict(tables)
+    st.session_state[WORK_TABLES] = {}
     st.session_state[WORK_META] = {"scenario": disk.active_scenario}
     st.session_state[state.SCENARIO] = disk.active_scenario
 
@@ -108,7 +110,8 @@ def _project_from(disk: Project, tables: dict[str, pd.DataFrame], scenario: str,
 
 
 def _current(disk: Project) -> Project:
-    return _project_from(disk, st.session_state[WORK_TABLES], st.session_state[WORK_META]["scenario"],
+    tables = {**st.session_state[BASE_TABLES], **st.session_state[WORK_TABLES]}
+    return _project_from(disk, tables, st.session_state[WORK_META]["scenario"],
                          st.session_state[BASE]["revision"])
 
 
@@ -118,7 +121,9 @@ def _base(disk: Project) -> Project:
 
 
 def _store(project: Project, history: History) -> None:
-    st.session_state[WORK_TABLES] = {name: project.table(name) for name in EDITED_TABLES}
+    base = st.session_state[BASE_TABLES]
+    st.session_state[WORK_TABLES] = {name: project.table(name) for name in EDITED_TABLES
+                                     if project.table(name) is not base.get(name)}
     st.session_state[WORK_META] = {"scenario": project.active_scenario}
     st.session_state[HISTORY] = history.to_dict()
     st.session_state[state.SCENARIO] = project.active_scenario
@@ -254,15 +259,12 @@ def _grid_map(project: Project, grid: str) -> None:
 
 
 def _masked_names(project: Project) -> dict[str, str]:
-    vols = project.layer(s.VOLUNTEERS)
-    if s.NAME not in vols:
-        return {}
-    return dict(zip(vols[s.VOLUNTEER_ID].astype(str), vols[s.NAME].map(mask_name)))
+    """``{volunteer id: masked name}``: the page edits no people, so the saved version's (``cached_masked_names``)."""
+    return cached_masked_names(str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT), project)
 
 
-def _grid_panel(project: Project, grid: str) -> None:
+def _grid_panel(project: Project, grid: str, staffing: pd.DataFrame) -> None:
     scenario = project.active_scenario
-    staffing = staffing_by_grid(project)
     row = staffing[staffing[s.GRID_CODE] == grid]
     if len(row):
         st.markdown(tr("edit.page.staffing", actual=int(row["actual"].iloc[0]), target=int(row["target"].iloc[0])))
@@ -324,7 +326,7 @@ def _member_actions(project: Project, grid: str, here: pd.DataFrame, members: li
                                                 user=user, scenario=scenario))
 
 
-def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
+def _bulk_panel(project: Project, community: str | None, grid: str, staffing: pd.DataFrame) -> None:
     scenario, user = project.active_scenario, _user()
     table = project.table(s.ASSIGNMENTS)
     b = st.columns(4)
@@ -352,7 +354,6 @@ def _bulk_panel(project: Project, community: str | None, grid: str) -> None:
                                                        level=levels.get(grid, s.LEVEL_GENERAL), user=user,
                                                        scenario=scenario))
     if community is not None:
-        staffing = staffing_by_grid(project)
         staffing = staffing[staffing[s.GRID_CODE].isin(grids_of_community(project, community))].copy()
         staffing.insert(1, "status", staffing.apply(
             lambda r: tr("edit.status.none") if r["target"] == 0 else tr(
@@ -539,8 +540,9 @@ def main() -> None:
     _history_bar(path, disk, project)
     community, grid = _pick_grid(project)
     if grid is not None:
-        _grid_panel(project, grid)
-        _bulk_panel(project, community, grid)
+        staffing = staffing_by_grid(project)  # once a run: both panels show it
+        _grid_panel(project, grid, staffing)
+        _bulk_panel(project, community, grid, staffing)
         _regrid_panel(path, disk, grid)
     with st.expander(tr("setting.grid_code_pattern")):
         saved = code_pattern_form(disk, user=_user(), disabled=bool(_history().journal))

@@ -448,10 +448,15 @@ def _map_and_panel(project, path: str, opts: MapOptions, city_size: bool = False
     prepared = cached_explore_map(path, project, figures, sel, opts, lang=state.lang(),  # shared, per version
                                   figures_key="pending" if pending else "")
     city = prepared if sel.view == CITY else _city_base(project, path, figures, opts, city_size=city_size)
-    legend, view = prepared.legend, live_view(prepared, opts)
+    view = live_view(prepared, opts)
     base = prepared_base_map(city.bounds, opts)
     _breadcrumbs(project, panel.chain)
     col_map, col_panel = st.columns([3, 2])
+    # the panel is sent before the map: what the planner clicked for shows while the map's layers
+    # (the larger message: its GeoJSON) are still being written and swapped in the browser
+    with col_panel:
+        _legend(prepared.legend)
+        _panel(project, sel, panel, opts, pending=pending)
     with col_map:
         # one base map for every view: a click swaps the view's layers in the browser and moves the
         # map (no reload of Leaflet); the click is handled in on_change, before the rerun it triggers
@@ -467,9 +472,6 @@ def _map_and_panel(project, path: str, opts: MapOptions, city_size: bool = False
         if new != sel:
             select(new)
             _rerun_view()
-    with col_panel:
-        _legend(legend)
-        _panel(project, sel, panel, opts, pending=pending)
 
 
 @st.fragment(run_every=1.0)
