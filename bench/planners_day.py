@@ -22,13 +22,10 @@ from playwright.sync_api import Page, expect, sync_playwright
 from geo import schema as s
 from geo.messages import label, t
 from geo.project import load_project
+from bench import paint
 from bench.web_clicks import p95
 from tests.browser.server import CHROMIUM, LOGIN_NAME, ROOT, sign_in, streamlit_server
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-# the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
-# attribution's SVG flag, which is there as soon as the empty map is
-MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
 TIMEOUT_MS = 90_000
 LANG = "zh"
 SCENARIO = "方案甲"
@@ -50,19 +47,16 @@ class Walk:
 
 
 def _heading(page: Page, pattern: str | re.Pattern) -> None:
-    expect(page.get_by_role("heading", name=pattern).first).to_be_visible(timeout=TIMEOUT_MS)
+    paint.shown(page, pattern, timeout_ms=TIMEOUT_MS)
 
 
 def _idle(page: Page) -> None:
     """Until Streamlit's "running" indicator is gone (the page has finished its run)."""
-    page.wait_for_timeout(150)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
+    paint.idle(page, timeout_ms=TIMEOUT_MS)
 
 
 def _map_box(page: Page) -> dict:
-    expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=TIMEOUT_MS)
-    page.frame_locator(MAP_IFRAME).locator(MAP_DRAWN).first.wait_for(timeout=TIMEOUT_MS)
-    return page.locator(MAP_IFRAME).first.bounding_box()
+    return paint.map_drawn(page, timeout_ms=TIMEOUT_MS)
 
 
 def _escaped(text: str) -> str:
@@ -106,7 +100,7 @@ def _drill(page: Page, walk: Walk) -> None:
         heading = page.get_by_role("heading", name=_level_heading(*target)).first
         start = time.perf_counter()
         page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        expect(heading).to_be_visible(timeout=TIMEOUT_MS)
+        _heading(page, _level_heading(*target))
         walk.add(f"click -> {label('level', target[0], LANG)}", "click -> panel", time.perf_counter() - start)
         if target[0] != "town" and target[0] != "community":
             walk.grid_heading = heading.inner_text()
@@ -145,8 +139,13 @@ def _run(page: Page, walk: Walk) -> None:
 
 
 def _export(page: Page, walk: Walk, out: Path) -> None:
-    download = page.get_by_role("button", name=re.compile("^" + _escaped(t("export.ui.download", LANG, name=""))))
-    walk.add("export XLSX (prepare)", "export XLSX", _timed_click(page, _button(page, "export.ui.prepare"), download))
+    download_name = re.compile("^" + _escaped(t("export.ui.download", LANG, name="")))
+    download = page.get_by_role("button", name=download_name)
+    prepare = _button(page, "export.ui.prepare")
+    start = time.perf_counter()
+    prepare.click()
+    paint.shown(page, download_name, timeout_ms=TIMEOUT_MS, selector="button")
+    walk.add("export XLSX (prepare)", "export XLSX", time.perf_counter() - start)
     with page.expect_download(timeout=TIMEOUT_MS) as info:
         download.click()
     walk.files["xlsx"] = out / info.value.suggested_filename
