@@ -29,16 +29,16 @@ import sys
 import time
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
+from bench import paint
+from bench.paint import MAP_IFRAME
 from bench.web_clicks import p95
 from geo.messages import label
 from tests.browser.server import (
     BROWSER_PASSWORD, BROWSER_USER, CHROMIUM, LOGIN_NAME, LOGIN_PASSWORD, LOGIN_SUBMIT, ROOT, sign_in, streamlit_server,
 )
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
 TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1500, "height": 1000}
 # click targets as fractions of the map box: the city view's towns differ per round, lower levels near the centre
@@ -94,17 +94,14 @@ class Frames:
 
 def _idle(page) -> None:
     """Until Streamlit's "running" indicator is gone (the run that drew the view has ended)."""
-    page.wait_for_timeout(100)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
+    paint.idle(page, timeout_ms=TIMEOUT_MS, settle_ms=100)
 
 
 def _painted(page, level: str) -> dict:
-    """Wait for ``level``'s heading, the app idle and the map drawn; the map's box."""
-    expect(page.get_by_role("heading", name=heading(level))).to_be_visible(timeout=TIMEOUT_MS)
+    """Wait for ``level``'s heading, the app idle and the map drawn (checked every frame); the map's box."""
+    paint.shown(page, heading(level), timeout_ms=TIMEOUT_MS)
     _idle(page)
-    expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=TIMEOUT_MS)
-    page.frame_locator(MAP_IFRAME).locator(MAP_DRAWN).first.wait_for(timeout=TIMEOUT_MS)
-    return page.locator(MAP_IFRAME).first.bounding_box()
+    return paint.map_drawn(page, timeout_ms=TIMEOUT_MS)
 
 
 def _click(page, frames: Frames, box: dict, fx: float, fy: float, level: str) -> tuple[float, int]:

@@ -14,24 +14,19 @@ import statistics
 import sys
 import time
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
+from bench import paint
 from geo.messages import t
 from tests.browser.server import CHROMIUM, ROOT, sign_in, streamlit_server
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-# the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
-# attribution's SVG flag, which is there as soon as the empty map is
-MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
 TIMEOUT_MS = 60_000
 # click targets as fractions of the map box: spread over the county's eastern plain
 TARGETS = ((0.7, 0.5), (0.78, 0.6), (0.66, 0.36), (0.8, 0.45), (0.72, 0.7))
 
 
 def _ready_map(page):
-    expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=TIMEOUT_MS)  # a rerun may show a stale copy
-    page.frame_locator(MAP_IFRAME).locator(MAP_DRAWN).first.wait_for(timeout=TIMEOUT_MS)
-    return page.locator(MAP_IFRAME).first.bounding_box()
+    return paint.map_drawn(page, timeout_ms=TIMEOUT_MS)
 
 
 def _click_and_time(page, fx: float, fy: float, heading: re.Pattern) -> float:
@@ -39,7 +34,7 @@ def _click_and_time(page, fx: float, fy: float, heading: re.Pattern) -> float:
     page.wait_for_timeout(3000)  # let Leaflet and the component settle (not timed)
     start = time.perf_counter()
     page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=TIMEOUT_MS)
+    paint.shown(page, heading, timeout_ms=TIMEOUT_MS)
     _ready_map(page)
     return time.perf_counter() - start
 
@@ -55,15 +50,14 @@ BUDGETS = {"city view, cold start (first visit)": ("max", 5.0), "click -> town v
 
 def _wait_idle(page) -> None:
     """Until Streamlit's "running" indicator is gone (the page has finished its run)."""
-    page.wait_for_timeout(150)
-    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden", timeout=TIMEOUT_MS)
+    paint.idle(page, timeout_ms=TIMEOUT_MS)
 
 
 def _switch_and_time(page, nav_key: str, title_key: str) -> float:
     link = page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=t(nav_key, "zh"))
     start = time.perf_counter()
     link.click()
-    expect(page.get_by_role("heading", name=t(title_key, "zh"))).to_be_visible(timeout=TIMEOUT_MS)
+    paint.shown(page, t(title_key, "zh"), timeout_ms=TIMEOUT_MS)
     _wait_idle(page)
     return time.perf_counter() - start
 
@@ -84,13 +78,13 @@ def main(project: str = "build/demo.gpkg") -> int:
         page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
         start = time.perf_counter()
         sign_in(page, url)  # the first map is timed from opening the login page
-        expect(page.get_by_role("heading", name=re.compile(r"^市 · "))).to_be_visible(timeout=TIMEOUT_MS)
+        paint.shown(page, re.compile(r"^市 · "), timeout_ms=TIMEOUT_MS)
         _ready_map(page)
         rows.append(("city view, cold start (first visit)", time.perf_counter() - start))
         for k, (fx, fy) in enumerate(TARGETS):
             if k:
                 page.get_by_role("button", name="崇州市").click()  # breadcrumb back to the city
-            expect(page.get_by_role("heading", name=re.compile(r"^市 · "))).to_be_visible(timeout=TIMEOUT_MS)
+            paint.shown(page, re.compile(r"^市 · "), timeout_ms=TIMEOUT_MS)
             rows.append(("click -> town view", _click_and_time(page, fx, fy, re.compile(r"^镇街 · "))))
             rows.append(("click -> community view",
                          _click_and_time(page, 0.5, 0.5, re.compile(r"^社区\/村 · "))))

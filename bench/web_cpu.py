@@ -19,8 +19,9 @@ import time
 
 from playwright.sync_api import expect, sync_playwright
 
+from bench.paint import MAP_DRAWN, MAP_IFRAME
 from bench.web_load import (
-    BROWSER_UI_FEATURES, CHROMIUM_ARGS, MAP_DRAWN, MAP_IFRAME, VIEWPORT, _browser_pids, _cpu_seconds, _load, _switch,
+    BROWSER_UI_FEATURES, CHROMIUM_ARGS, VIEWPORT, _browser_pids, _cpu_seconds, _load, _switch,
     bursts, decoded, delta_counts, delta_text,
 )
 from tests.browser.server import CHROMIUM, LOGIN_NAME, ROOT, sign_in, streamlit_server

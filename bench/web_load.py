@@ -27,14 +27,11 @@ import time
 from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import async_playwright
 
+from bench import paint
 from tests.browser.server import CHROMIUM, ROOT, sign_in_async, streamlit_server
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-# the view's layers drawn (Leaflet's canvas renderer, or SVG) in the overlay pane; not the
-# attribution's SVG flag, which is there as soon as the empty map is
-MAP_DRAWN = ".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path"
 # the side panel's heading (st.subheader). A CSS selector and its text, not get_by_role: a role
 # query computes every element's accessible name and visibility on each poll, in the page's
 # renderer; ten polling pages cost the busy cores a few tenths of a CPU-second per step
@@ -61,14 +58,11 @@ COMMUNITY = re.compile(r"^社区\/村 · ")
 
 
 async def _ready_map(page, timeout_ms: float):
-    await expect(page.locator(MAP_IFRAME)).to_have_count(1, timeout=timeout_ms)  # a rerun may show a stale copy
-    frame = page.frame_locator(MAP_IFRAME)
-    await frame.locator(MAP_DRAWN).first.wait_for(timeout=timeout_ms)
-    return await page.locator(MAP_IFRAME).first.bounding_box()
+    return await paint.map_drawn_async(page, timeout_ms=timeout_ms)
 
 
 async def _view(page, heading: re.Pattern, timeout_ms: float) -> dict:
-    await expect(page.locator(HEADING).filter(has_text=heading)).to_be_visible(timeout=timeout_ms)
+    await paint.shown_async(page, heading, timeout_ms=timeout_ms, selector=HEADING)
     return await _ready_map(page, timeout_ms)
 
 

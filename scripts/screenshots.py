@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from bench.planners_day import MAP_DRAWN, MAP_IFRAME  # noqa: E402
+from bench.paint import MAP_DRAWN, MAP_IFRAME  # noqa: E402
 from geo.messages import LANGS, t  # noqa: E402
 from geo.demo import DEMO_ADMIN, DEMO_PASSWORD  # noqa: E402
 from tests.browser.server import CHROMIUM, LOGIN_NAME, sign_in, streamlit_server  # noqa: E402

@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from bench.city_web import INNER_TARGET, MAP_IFRAME, heading
+from bench.city_web import INNER_TARGET, heading
+from bench.paint import MAP_IFRAME
 from geo import schema as s
 from geo.citygen import build_city, load_city_project
 from geo.hierarchy import grid_tree
