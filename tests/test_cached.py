@@ -98,3 +98,16 @@ def test_cached_masked_names__once_per_saved_version_and_masked(project_file, mo
     assert not set(names.values()) & set(vols[s.NAME].astype(str))  # no full name
     monkeypatch.setattr("geo.privacy.mask_name", _fail)
     assert cached.cached_masked_names(project_file, project) is names  # the next run does not walk them again
+
+
+def test_warm_after_save__rolls_the_saved_version_up_in_the_background_once(project_file, monkeypatch):
+    from geo.access import Scope
+
+    scope = Scope(role=ADMIN, user="wang")
+    save_project(load_project(project_file), project_file)  # a new version nobody has rolled up
+    thread = cached.warm_after_save(project_file, scope)
+    assert thread is cached.warm_after_save(project_file, scope)  # started once per version
+    thread.join(timeout=120)
+    monkeypatch.setattr("geo.rollup.unit_figures", _fail)
+    project = cached.cached_scoped_project(project_file, scope)
+    assert len(cached.cached_default_figures(project_file, project).by_level["grid"])  # built by the thread

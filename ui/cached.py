@@ -631,6 +631,34 @@ def cached_default_figures(path: str | Path, project: Project, category: str | N
     return _figures(str(path), stamp, scope, category or DEFAULT_CATEGORY, radius, project)
 
 
+def _roll_up_saved(path: str, scope) -> None:
+    try:
+        cached_default_figures(path, cached_scoped_project(path, scope))
+    except (GeoInputError, sqlite3.DatabaseError):  # the file went away meanwhile: the page that needs it says so
+        return
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _rolling_up(path: str, stamp: int, scope) -> threading.Thread:
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    thread = threading.Thread(target=_roll_up_saved, args=(path, scope), name="gridatlas-rollup", daemon=True)
+    add_script_run_ctx(thread, get_script_run_ctx())
+    thread.start()
+    return thread
+
+
+def warm_after_save(path: str | Path, scope) -> threading.Thread:
+    """Load the version just saved and roll it up (``cached_default_figures``) in the background, once per version.
+
+    The page a planner opens next (export, dashboard, print, the explore map) then finds the
+    shared roll-up ready instead of computing it in its first click.
+    """
+    from dataclasses import replace
+
+    return _rolling_up(str(path), _stamp(path), replace(scope, user=""))
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _print_units(path: str, stamp: int, scope: str, notice: bool, lang: str, _project: Project) -> dict[str, str]:
     from geo import schema as s

@@ -11,7 +11,7 @@ from geo.errors import GeoInputError
 from geo.project import Project
 from geo.store import is_database_url, open_store
 from ui import state
-from ui.cached import cached_scoped_project
+from ui.cached import cached_scoped_project, warm_after_save
 from ui.i18n import show_error, tr
 from ui.safe import plain
 
@@ -83,5 +83,10 @@ def allowed_to_edit(**units: object) -> bool:
 
 
 def save_current(project: Project, *, expected_revision: int | None, user: str = "") -> Project:
-    """Save ``project`` (narrowed to the user's scope) to the open project: ``geo.access.save_scoped``."""
-    return save_scoped(project, project_path(), current_scope(), expected_revision=expected_revision, user=user)
+    """Save ``project`` (narrowed to the user's scope) to the open project: ``geo.access.save_scoped``.
+
+    The saved version's shared roll-up is then built in the background (``warm_after_save``).
+    """
+    saved = save_scoped(project, project_path(), current_scope(), expected_revision=expected_revision, user=user)
+    warm_after_save(project_path(), current_scope())
+    return saved
