@@ -20,7 +20,7 @@ from tests.browser.server import CHROMIUM, sign_in, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCALE = 0.1
-CODE = re.compile(r"^编码: (\S+)$")
+CODE = re.compile(r"编码: (\S+)$")  # the last line of the caption under the heading
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def _shown(page, level: str) -> str:
     expect(page.get_by_role("heading", name=heading(level))).to_be_visible(timeout=90_000)
     caption = page.get_by_text(CODE).first
     caption.wait_for(timeout=30_000)
-    return CODE.match(caption.inner_text().strip()).group(1)
+    return CODE.search(caption.inner_text().strip()).group(1)
 
 
 def _click_map(page, fx: float, fy: float) -> None:
