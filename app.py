@@ -30,7 +30,10 @@ ADMIN_ONLY = ("admin",)
 # on one busy server spent whole seconds of the two cores on it (bench.web_load, issue 18). The
 # pictogram is hidden; the header's "Stop" button still shows while the app works, and stale elements
 # still fade as before.
-STATIC_RUNNING = "<style>[data-testid='stStatusWidgetRunningIcon']{display:none}</style>"
+# Figures (st.metric values) at a size that fits the panel's and dashboard's columns whole on a laptop:
+# Streamlit's 2.25rem cut the demo's 245,102 households to "245,…" (tests/browser/test_metrics_browser.py).
+STATIC_STYLE = ("<style>[data-testid='stStatusWidgetRunningIcon']{display:none}"
+                "[data-testid='stMetricValue']{font-size:1.6rem}</style>")
 
 
 def _pages(*, admin: bool) -> list:
@@ -69,7 +72,7 @@ def main() -> None:
     """Run the app: one navigation over the pages that exist."""
     # an emoji favicon is a data: URL; a :material: icon would be fetched from fonts.gstatic.com
     st.set_page_config(page_title="网格图谱 GridAtlas", page_icon="🗺️", layout="wide")
-    st.html(STATIC_RUNNING)  # only a style: takes no space on the page
+    st.html(STATIC_STYLE)  # only a style: takes no space on the page
     state.init_state()
     pending = st.session_state.pop("pending_project_path", None)  # set by the import wizard after a save
     if pending:

@@ -53,7 +53,8 @@ grid_fig = figures.get(GRID).reindex(codes)
 leaf_fig = grid_fig[grid_fig["is_leaf"].astype(bool)]
 unit = unit_panel_figures(project, figures, sel)  # the same figures as the map panel, export and print
 
-c = st.columns(7)
+# rows of 4 and 3 (not 7 in one row): a city's 7,995,018 households shown whole on a laptop
+c = [*st.columns(4), *st.columns(3)]
 c[0].metric(tr("ui.dash.grids"), count_text(unit["grids"]))
 c[1].metric(tr("ui.dash.households"), count_text(unit["households"]))
 c[2].metric(tr("ui.dash.volunteers"), count_text(unit["volunteers"]))
@@ -65,7 +66,7 @@ if unit["actual"] == 0:
     st.info(tr("ui.dash.no_assignments"))
 
 # governance: organisations, projects, self-governance (geo.rollup served counts), gaps, unit kinds
-g = st.columns(6)
+g = [*st.columns(3), *st.columns(3)]  # two rows: "97（已建成 57）" and "3 / 12 / 5" shown whole
 g[0].metric(tr("ui.gov.metric.organisations"), count_text(unit["organisations"]))
 g[1].metric(tr("ui.gov.metric.projects"), tr("ui.gov.projects_done", n=count_text(unit["gov_projects"]),
                                               done=count_text(unit["projects_done"])))
