@@ -98,34 +98,3 @@ def _grid_rows(grid: str, step: str, unit: str, info: dict[str, dict], by_grid: 
     if found:
         return [_row(grid, step, level, unit, name, p, None) for p in found]
     return [_row(grid, step, level, unit, name, None, "no_leader" if unit in no_leader else "vacant")]
-
-
-def _group_records(frame: pd.DataFrame, column: str) -> dict[str, list[dict]]:
-    """Rows of ``frame`` as dicts, grouped by ``column`` (text), in frame order."""
-    out: dict[str, list[dict]] = {}
-    for rec in frame.to_dict("records"):
-        key = rec.get(column)
-        if key is not None and not pd.isna(key):
-            out.setdefault(str(key), []).append(rec)
-    return out
-
-
-def _building_rows(grid: str, bld: list[tuple[str, str | None]] | None,
-                   heads_by: dict[str, list[dict]]) -> list[dict]:
-    if bld is None:
-        return []
-    rows = []
-    for code, name in bld:
-        found = heads_by.get(code, [])
-        rows += [_row(grid, "building", "building", code, name, p, None, role="building_head") for p in found] or [
-            _row(grid, "building", "building", code, name, None, "no_building_head")]
-    return rows
-
-
-def _grid_rows(grid: str, step: str, unit: str, info: dict[str, dict], by_grid: dict[str, list[dict]],
-               roles: tuple[str, ...], no_leader: set[str]) -> list[dict]:
-    level, name = info[unit][s.LEVEL], info[unit][s.NAME]
-    found = [p for p in by_grid.get(unit, []) if p[s.ROLE] in roles]
-    if found:
-        return [_row(grid, step, level, unit, name, p, None) for p in found]
-    return [_row(grid, step, level, unit, name, None, "no_leader" if unit in no_leader else "vacant")]
