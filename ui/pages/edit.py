@@ -38,7 +38,7 @@ from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
 from ui.cached import cached_masked_names, cached_scoped_project
-from ui.common import allowed_to_edit, current_scope, save_current
+from ui.common import allowed_to_edit, current_scope, project_path, save_current
 from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
 from ui.mapview import grid_locator_map
@@ -48,9 +48,9 @@ from ui.safe import plain
 HISTORY = "edit_history"  # History.to_dict()
 BASE = "edit_base"  # {"path", "revision", "scenario"}: the file state the journal was started from
 BASE_TABLES = "edit_base_tables"  # {table: DataFrame} as loaded (for a merge after a conflict)
-# {table: DataFrame}: the tables the journal changed, with it applied (the others are the base's). Streamlit
-# pickles every session value on every run (runner.enforceSerializableSessionState): a table kept under
-# both keys cost two pickles of the 134,710 point-grid rows of the demo a run, on every page
+# {table: DataFrame}: the tables the journal changed, with it applied (the others are the base's): a table
+# kept under both keys was held twice, and pickled twice a run wherever session values are checked
+# (runner.enforceSerializableSessionState: on in the tests)
 WORK_TABLES = "edit_work_tables"
 WORK_META = "edit_work_meta"  # {"scenario": name}
 FLASH = "edit_flash"  # [("success"|"warning"|"error", text)] shown once after a rerun
@@ -260,7 +260,7 @@ def _grid_map(project: Project, grid: str) -> None:
 
 def _masked_names(project: Project) -> dict[str, str]:
     """``{volunteer id: masked name}``: the page edits no people, so the saved version's (``cached_masked_names``)."""
-    return cached_masked_names(str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT), project)
+    return cached_masked_names(project_path(), project)
 
 
 def _grid_panel(project: Project, grid: str, staffing: pd.DataFrame) -> None:
@@ -518,7 +518,7 @@ def main() -> None:
     """Render the page: widgets -> cached load -> geo edits -> tables."""
     state.init_state()
     st.title(tr("ui.nav.edit"))  # the menu entry and the title are one key
-    path = str(st.session_state.get(state.PROJECT_PATH) or state.DEFAULT_PROJECT)
+    path = project_path()
     if not (open_store(path).exists() if is_database_url(path) else Path(path).exists()):
         st.info(plain(tr("edit.page.no_project", file=path)))
         st.stop()
