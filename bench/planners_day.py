@@ -176,10 +176,13 @@ def _print(page: Page, walk: Walk, community_name: str, out: Path) -> None:
     if before is not None:  # the preview of the chosen unit, not the one shown before the choice
         expect(image).not_to_have_attribute("src", before, timeout=TIMEOUT_MS)
     walk.add("print preview (unit chosen by name)", "print preview", time.perf_counter() - start)
-    _idle(page)  # the download button now belongs to the chosen unit's run
+    # the button names its unit (sent with its file name in one element): the chosen unit's, not a stale copy
+    button = page.get_by_role("button", name=t("print.ui.download_pdf_of", LANG, unit=community_name + " · "))
+    _idle(page)
+    expect(button).to_have_count(1, timeout=TIMEOUT_MS)
     with page.expect_download(timeout=TIMEOUT_MS) as info:
         start = time.perf_counter()
-        _button(page, "print.ui.download_pdf").click()
+        button.first.click()
     walk.files["pdf"] = out / info.value.suggested_filename
     info.value.save_as(walk.files["pdf"])
     walk.add("print PDF (full resolution)", "download", time.perf_counter() - start)

@@ -18,6 +18,7 @@ from ui.cached import cached_default_figures, cached_print_units, project_stamp,
 from ui.common import allowed_to_edit, current_project, save_current
 from ui.i18n import show_error, tr
 from ui.progress import progress_bar
+from ui.safe import plain
 
 st.title(tr("ui.nav.print"))
 project = current_project()  # narrowed to the signed-in user's units: every page printed holds only them
@@ -123,10 +124,12 @@ try:
         stamp = (project_stamp(path), scope_key(project))  # a file's state or a server's revision, and the scope
         figures = cached_default_figures(path, project, spec.category) if kind == "map" else None  # shared roll-up
         st.image(_preview_png(path, stamp, page, project, figures), caption=tr("print.ui.preview"))
-        # full resolution only when downloaded (a callable runs on the click, not on every rerun)
-        st.download_button(tr("print.ui.download_pdf"), partial(_page_bytes, project, page, figures, fmt="pdf"),
+        # full resolution only when downloaded (a callable runs on the click, not on every rerun); the
+        # button names its unit: what is on screen is what the click downloads, even mid-rerun
+        unit = plain(labels.lookup(choices, code))
+        st.download_button(tr("print.ui.download_pdf_of", unit=unit), partial(_page_bytes, project, page, figures, fmt="pdf"),
                            file_name=f"{code}.pdf", mime="application/pdf", key="print_download_pdf")
-        st.download_button(tr("print.ui.download_png"), partial(_page_bytes, project, page, figures, fmt="png", dpi=300),
+        st.download_button(tr("print.ui.download_png_of", unit=unit), partial(_page_bytes, project, page, figures, fmt="png", dpi=300),
                            file_name=f"{code}.png", mime="image/png", key="print_download_png")
 except GeoInputError as exc:
     show_error(exc)
