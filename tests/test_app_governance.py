@@ -190,28 +190,3 @@ def test_explore__grid_tables_are_built_only_when_their_expander_is_open(tmp_pat
     assert not at.exception and built == ["chain_rows"]
     chain = next(df.value for df in at.dataframe if t("col.chain_step", "zh") in df.value.columns)
     assert len(chain) and all("*" in p or p == "" for p in chain[t("ui.col.phone", "zh")])
-
-
-def test_explore__layer_widgets_are_drawn_only_while_the_popover_is_open_and_keep_their_choices(project_file):
-    at = _page(project_file, "explore.py", **{state.SELECTED_TOWN: TOWN, state.SELECTED_COMMUNITY: COMM})
-    at.run()
-    assert not at.exception
-    assert not at.multiselect and not at.checkbox  # the first map carries none of the layer widgets
-    at.session_state[state.EXPLORE_LAYERS_OPEN] = True  # the planner opens 图层
-    at.run()
-    assert [m.label for m in at.multiselect] == [t("ui.explore.grid_levels", "zh"), t("ui.explore.point_types", "zh"),
-                                                 t("ui.gov.kind_filter", "zh")]
-    at.checkbox(key=state.EXPLORE_VOLUNTEERS).uncheck().run()
-    at.multiselect(key=state.EXPLORE_UNIT_KINDS).set_value(["林盘"]).run()
-    at.session_state[state.EXPLORE_LAYERS_OPEN] = False  # closes it: the widgets go, the choices stay
-    at.run()
-    at.run()  # and stay over the next runs
-    assert not at.exception and not at.checkbox
-    assert at.session_state[state.EXPLORE_VOLUNTEERS] is False
-    assert at.session_state[state.EXPLORE_UNIT_KINDS] == ["林盘"]
-    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-    assert json.dumps("望江社区第1网格1号微网格")[1:-1] not in script  # still filtered on the map
-    at.session_state[state.EXPLORE_LAYERS_OPEN] = True  # opened again: the widgets show the kept choices
-    at.run()
-    assert at.checkbox(key=state.EXPLORE_VOLUNTEERS).value is False
-    assert at.multiselect(key=state.EXPLORE_UNIT_KINDS).value == ["林盘"]

@@ -75,7 +75,6 @@ EXPLORE_PROBLEMS = "explore_problems"
 EXPLORE_SEARCH = "explore_search"
 EXPLORE_UNIT_KINDS = "explore_unit_kinds"  # micro-grid kinds shown (小区/林盘/院落/none)
 EXPLORE_PROJECTS = "explore_projects"  # governance projects shown
-EXPLORE_LAYERS_OPEN = "explore_layers_open"  # the layers popover is open (its widgets are drawn)
 EXPLORE_KIND_EDIT = "explore_kind_edit"  # the unit-kind select of the grid panel
 EXPLORE_LAST_CLICK = "explore_last_click"  # the map click already handled: (lat, lng)
 # lazy expanders of the side panel (open: their table is built and sent; they stay open across views)

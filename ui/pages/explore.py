@@ -56,34 +56,23 @@ def _options(project) -> MapOptions:
     radii = tuple(int(r) for r in project.settings.get("radii_m", RADII_CHOICES))
     ss.setdefault(state.EXPLORE_RADIUS, 500 if 500 in radii else radii[0])
     radius = c3.selectbox(tr("ui.explore.radius"), radii, key=state.EXPLORE_RADIUS)
-    all_types = sorted(set(project.layer(s.SERVICE_POINTS).get(s.POINT_TYPE, []).astype(str))) \
-        if len(project.layer(s.SERVICE_POINTS)) else []
-    layers = {state.EXPLORE_LEVELS: [s.LEVEL_GENERAL, s.LEVEL_MICRO, s.LEVEL_DEDICATED],
-              state.EXPLORE_VOLUNTEERS: True, state.EXPLORE_POINTS: True, state.EXPLORE_POINT_TYPES: all_types,
-              state.EXPLORE_UNIT_KINDS: [*s.MICRO_KINDS, s.UNIT_KIND_NONE], state.EXPLORE_PROJECTS: True,
-              state.EXPLORE_RADII: False, state.EXPLORE_PROBLEMS: True}
-    for name, default in layers.items():
-        # the choices live in the session, not in the widgets: Streamlit forgets the state of a widget
-        # that a run does not draw, and the popover's widgets are drawn only while it is open
-        ss[name] = ss.get(name, default)
-    # lazy: its eight widgets (and the browser's code for them) only once the planner opens it
-    box = c4.popover(tr("ui.explore.layers"), width="stretch", key=state.EXPLORE_LAYERS_OPEN, on_change="rerun")
-    if box.open:
-        with box:
-            st.multiselect(tr("ui.explore.grid_levels"), s.GRID_LEVELS, key=state.EXPLORE_LEVELS,
-                           format_func=labels.level_label)
-            st.checkbox(tr("ui.explore.show_volunteers"), key=state.EXPLORE_VOLUNTEERS)
-            st.checkbox(tr("ui.explore.show_points"), key=state.EXPLORE_POINTS)
-            st.multiselect(tr("ui.explore.point_types"), sorted({*all_types, *ss[state.EXPLORE_POINT_TYPES]}),
-                           key=state.EXPLORE_POINT_TYPES, format_func=labels.point_type_label)
-            st.multiselect(tr("ui.gov.kind_filter"), (*s.MICRO_KINDS, s.UNIT_KIND_NONE),
-                           key=state.EXPLORE_UNIT_KINDS, format_func=labels.unit_kind_label)
-            st.checkbox(tr("ui.gov.show_projects"), key=state.EXPLORE_PROJECTS)
-            st.checkbox(tr("ui.explore.show_radii"), key=state.EXPLORE_RADII)
-            st.checkbox(tr("ui.explore.show_problems"), key=state.EXPLORE_PROBLEMS)
-    levels, types, kinds = ss[state.EXPLORE_LEVELS], ss[state.EXPLORE_POINT_TYPES], ss[state.EXPLORE_UNIT_KINDS]
-    vols, points, projects = ss[state.EXPLORE_VOLUNTEERS], ss[state.EXPLORE_POINTS], ss[state.EXPLORE_PROJECTS]
-    radii_on, problems = ss[state.EXPLORE_RADII], ss[state.EXPLORE_PROBLEMS]
+    with c4.popover(tr("ui.explore.layers"), width="stretch"):
+        levels = st.multiselect(tr("ui.explore.grid_levels"), s.GRID_LEVELS, key=state.EXPLORE_LEVELS,
+                                default=[s.LEVEL_GENERAL, s.LEVEL_MICRO, s.LEVEL_DEDICATED],
+                                format_func=labels.level_label)
+        vols = st.checkbox(tr("ui.explore.show_volunteers"), value=True, key=state.EXPLORE_VOLUNTEERS)
+        points = st.checkbox(tr("ui.explore.show_points"), value=True, key=state.EXPLORE_POINTS)
+        all_types = sorted(set(project.layer(s.SERVICE_POINTS).get(s.POINT_TYPE, []).astype(str))) \
+            if len(project.layer(s.SERVICE_POINTS)) else []
+        types = st.multiselect(tr("ui.explore.point_types"), all_types, default=all_types,
+                               key=state.EXPLORE_POINT_TYPES,
+                               format_func=labels.point_type_label)
+        kinds = st.multiselect(tr("ui.gov.kind_filter"), (*s.MICRO_KINDS, s.UNIT_KIND_NONE),
+                               default=[*s.MICRO_KINDS, s.UNIT_KIND_NONE], key=state.EXPLORE_UNIT_KINDS,
+                               format_func=labels.unit_kind_label)
+        projects = st.checkbox(tr("ui.gov.show_projects"), value=True, key=state.EXPLORE_PROJECTS)
+        radii_on = st.checkbox(tr("ui.explore.show_radii"), value=False, key=state.EXPLORE_RADII)
+        problems = st.checkbox(tr("ui.explore.show_problems"), value=True, key=state.EXPLORE_PROBLEMS)
     key = ss.get(state.TIANDITU_KEY, "")
     basemap = ss.get(state.BASEMAP, "none")
     if basemap == TIANDITU and not key.strip():
