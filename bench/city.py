@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -64,12 +65,19 @@ def step_generate(scale: float, *, regenerate: bool) -> dict:
             "fresh": regenerate, "peak_mb": _peak_mb() if regenerate else None}
 
 
-def _micro_and_households(scale: float):
+def _micro(scale: float):
     from geo import schema as s
     from geo.citygen import read_city_layer
 
     grids = read_city_layer(s.GRIDS, scale=scale)
-    return grids[grids[s.LEVEL] == s.LEVEL_MICRO].reset_index(drop=True), read_city_layer(s.HOUSEHOLDS, scale=scale)
+    return grids[grids[s.LEVEL] == s.LEVEL_MICRO].reset_index(drop=True)
+
+
+def _micro_and_households(scale: float):
+    from geo import schema as s
+    from geo.citygen import read_city_layer
+
+    return _micro(scale), read_city_layer(s.HOUSEHOLDS, scale=scale)
 
 
 def _cpu_s() -> float:
@@ -135,16 +143,12 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
     from distributed import Client, LocalCluster
 
     from geo import schema as s
-    from geo.assign import point_grids_table
     from geo.citygen import household_files
-    from geo.distributed import point_grids_table_dask, read_point_files
+    from geo.distributed import point_grids_table_dask
 
     micro, _ = _micro_and_households(scale)  # warms the cache; households are re-read below, timed
     files = household_files(scale=scale)
-
-    def one() -> pd.DataFrame:  # the same reader the Dask tasks use
-        households = read_point_files(files)
-        return point_grids_table({s.GRIDS: micro, s.HOUSEHOLDS: households}, layers=(s.HOUSEHOLDS,))
+    one = partial(_one_job, micro, files)
 
     with dask.config.set(WORKER_MALLOC), LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
                                                       dashboard_address=None) as cluster, Client(cluster) as client:
@@ -170,10 +174,60 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
         client.gather(client.compute([dask.delayed(_noop)(i) for i in range(n_tasks)]))
         empty = (time.perf_counter() - t, _cpu_s() - c)
         worker_mb = max(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0).values())
-    return {"seconds": best[0], "one_process": one_s, "one_cpu_s": one_cpu, "parent_cpu_s": best[1],
+        ceiling = _machine_ceiling(client, scale, repeat=repeat) if processes else None
+    return {"ceiling": ceiling, "seconds": best[0], "one_process": one_s, "one_cpu_s": one_cpu, "parent_cpu_s": best[1],
             "workers_cpu_s": best[2], "tasks": n_tasks, "empty_tasks_s": empty[0], "same": bool(same),
             "workers": workers, "processes": processes, "cores": os.cpu_count(), "peak_mb": _peak_mb(),
             "worker_peak_mb": worker_mb, "partitions": len(files), "repeat": repeat}
+
+
+def _one_job(micro, files: list[Path]) -> pd.DataFrame:
+    """The one-process job: the per-town household files read with the reader the Dask tasks use, then
+    ``point_grids_table`` on the micro-grids."""
+    from geo import schema as s
+    from geo.assign import point_grids_table
+    from geo.distributed import read_point_files
+
+    households = read_point_files(files)
+    return point_grids_table({s.GRIDS: micro, s.HOUSEHOLDS: households}, layers=(s.HOUSEHOLDS,))
+
+
+_WORKER_JOB: dict[str, Callable[[], object]] = {}  # in each worker: the one-process job, ready to run
+
+
+def _prepare_job(scale: float) -> None:
+    from geo.citygen import household_files
+
+    _WORKER_JOB["job"] = partial(_one_job, _micro(scale), household_files(scale=scale))
+    _WORKER_JOB["job"]()  # warm, like the one process
+
+
+def _forget_job() -> None:
+    _WORKER_JOB.clear()
+
+
+def _timed_job() -> float:
+    t = time.perf_counter()
+    _WORKER_JOB["job"]()
+    return time.perf_counter() - t
+
+
+def _machine_ceiling(client, scale: float, *, repeat: int) -> dict:
+    """What 2 workers could give at best on this machine: the whole one-process job run in every worker at
+    once against one worker alone (best of ``repeat``, alternated). With no overhead at all, Dask's speed-up
+    is ``workers x alone / at once``: below ``workers`` when the cores slow each other down (shared caches,
+    memory, a virtual machine's host)."""
+    from bench import city  # by reference, with its module state in the worker (run as __main__, by value)
+
+    client.run(city._prepare_job, scale)
+    first = sorted(client.scheduler_info()["workers"])[:1]
+    alone, together = [], []
+    for _ in range(repeat):
+        alone.extend(client.run(city._timed_job, workers=first).values())
+        together.append(max(client.run(city._timed_job).values()))
+    client.run(city._forget_job)
+    workers = len(client.scheduler_info()["workers"])
+    return {"alone": min(alone), "together": min(together), "ratio": workers * min(alone) / min(together)}
 
 
 def _noop(i: int) -> int:
@@ -352,6 +406,13 @@ def _dask_rows(d: dict, *, processes: bool) -> list[dict]:
                           f"{d['tasks']} empty tasks {d['empty_tasks_s']:.2f} s; worker peak "
                           f"{_fmt_mb(d['worker_peak_mb'])} MB; {'same table' if d['same'] else 'TABLES DIFFER'}")
                  if ok else d.get("error", "")})
+    ceiling = d.get("ceiling") if ok else None
+    if ceiling:
+        share = f"; Dask reached {ratio / ceiling['ratio']:.0%} of it" if ratio else ""
+        rows.append({"task": f"  the machine's ceiling: the one-process job in each of the {d['workers']} workers at once",
+                     "seconds": ceiling["together"], "ratio": ceiling["ratio"], "target": "", "verdict": "",
+                     "peak_mb": "", "note": f"{d['workers']} x alone ({ceiling['alone']:.2f} s) / at once: the best "
+                                            f"speed-up with no overhead on these cores{share}"})
     return rows
 
 

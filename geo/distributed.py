@@ -260,6 +260,16 @@ def read_point_files(files: Sequence[Path]) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)  # the files' CRS object: not parsed again
 
 
+def read_point_column(files: Sequence[Path], column: str) -> pd.Series:
+    """One column of GeoParquet point files, read alone: ``read_point_files(files)[column]``'s values."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not files:
+        return pd.Series([], name=column, dtype=object)
+    return pa.concat_tables([pq.read_table(Path(f), columns=[column]) for f in files]).to_pandas()[column]
+
+
 def _with_process_crs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``gdf`` with its CRS replaced by this process's parsed copy of the same CRS (``_process_crs``)."""
     if gdf.crs is None:
@@ -276,8 +286,8 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
 class UnitPack:
     """The unit layers as a task needs them, packed to travel: per level the codes, the envelopes, the
     geometries as WKB in one Arrow array (a few buffers to send, not one object per unit to pickle and
-    decode) and the CRS as text. Sent once to every worker; each task decodes only the units whose
-    envelope meets its points' box (measured: bench/city.py)."""
+    decode) and the CRS as text. Sent once to every worker; there each unit is decoded the first time
+    a task's points come near it and kept for the worker's next tasks (measured: bench/city.py)."""
 
     def __init__(self, levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
         import pyarrow as pa
@@ -285,25 +295,44 @@ class UnitPack:
         self.levels = [(np.asarray(gdf[s.CODE].to_numpy(), dtype=object), shapely.bounds(gdf.geometry.values),
                         pa.array(shapely.to_wkb(gdf.geometry.values), type=pa.binary()),
                         None if gdf.crs is None else gdf.crs.srs) for _, gdf in levels]
+        self._decoded: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.levels)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"levels": self.levels}  # what travels: the packed levels, not a process's decoded units
+
+    def __setstate__(self, packed: dict[str, Any]) -> None:
+        self.levels = packed["levels"]
+        self._decoded = [None] * len(self.levels)
+
+    def _geometries(self, k: int, rows: np.ndarray) -> np.ndarray:
+        """The geometries of level ``k``'s ``rows``, decoded once per process (tasks of one worker share them)."""
+        if self._decoded[k] is None:
+            n = len(self.levels[k][0])
+            self._decoded[k] = (np.empty(n, dtype=object), np.zeros(n, dtype=bool))
+        geoms, done = self._decoded[k]  # type: ignore[misc]
+        new = rows[~done[rows]]
+        if len(new):  # two threads may decode the same unit: equal geometries, either kept
+            geoms[new] = shapely.from_wkb(self.levels[k][2].take(new).to_numpy(zero_copy_only=False))
+            done[new] = True
+        return geoms[rows]
 
     def near(self, box: np.ndarray) -> list[tuple[gpd.GeoDataFrame, np.ndarray]]:
         """Per level: the units whose envelope meets ``box`` (code + geometry) and their rows in the level,
         the rows ``gdf.sindex.query(shapely.box(*box))`` gives, in layer order."""
         out = []
-        for codes, b, wkb, srs in self.levels:
+        for k, (codes, b, _wkb, srs) in enumerate(self.levels):
             if np.all(np.isfinite(box)):
                 rows = np.flatnonzero((b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3])
                                       & (b[:, 3] >= box[1]))
             else:
                 rows = np.array([], dtype=np.int64)
-            geoms = shapely.from_wkb(wkb.take(rows).to_numpy(zero_copy_only=False))
-            out.append((gpd.GeoDataFrame({s.CODE: codes[rows]}, geometry=geoms,
+            out.append((gpd.GeoDataFrame({s.CODE: codes[rows]}, geometry=self._geometries(k, rows),
                                          crs=None if srs is None else _process_crs(srs)), rows))
         return out
 
 
 def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *, id_col: str,
-                crs_metric: str | pyproj.CRS, with_ids: bool) -> dict[str, Any]:
+                crs_metric: str | pyproj.CRS) -> dict[str, Any]:
     """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
     in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
     every level; the others (``left``, positions in the part, their geometries as WKB) are placed again
@@ -324,8 +353,7 @@ def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, 
     left = np.flatnonzero(~done)
     return {"n": len(points), "grids": grids, "ties": ties, "left": left,
             "left_ids": points[id_col].iloc[left],
-            "left_wkb": shapely.to_wkb(points.geometry.values[left]), "crs": points.crs,
-            "ids": points[id_col] if with_ids else None}
+            "left_wkb": shapely.to_wkb(points.geometry.values[left]), "crs": points.crs}
 
 
 def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
@@ -403,9 +431,8 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     with running_on(scheduler) as start:
         shared = start.share(UnitPack(levels)) if plans else None
         for layer, source, plan in plans:
-            in_memory = isinstance(source, gpd.GeoDataFrame)
             tasks.extend(dask.delayed(_place_part)(part, shared, box, id_col=POINT_LAYERS[layer],
-                                                   crs_metric=crs_metric, with_ids=not in_memory)
+                                                   crs_metric=crs_metric)
                          for part, _, box in plan)
         arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
         layouts = [_LayerRows(layer, source, plan, levels) for layer, source, plan in plans]
@@ -432,8 +459,11 @@ class _LayerRows:
     def __init__(self, layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list,
                  levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
         self.layer, self.levels = layer, levels
-        self.ids = source[POINT_LAYERS[layer]] if isinstance(source, gpd.GeoDataFrame) else None
-        n = len(source) if self.ids is not None else (plan[-1][1].stop if plan else 0)
+        # files: the id column read here while the tasks run (one column: shipped back from the workers,
+        # 8 M ids were 264 of the results' 297 MB)
+        id_col = POINT_LAYERS[layer]
+        self.ids = source[id_col] if isinstance(source, gpd.GeoDataFrame) else read_point_column(source, id_col)
+        n = len(self.ids)
         self.placed = [Placement(np.empty(n, dtype=np.int32), filled(n, "within"), np.zeros(n),
                                  np.zeros(n, dtype=bool), filled(n, ""), filled(n, None)) for _ in levels]
         self.codes = [filled(n, None) for _ in levels]
@@ -448,12 +478,12 @@ class _LayerRows:
             codes[rows] = lookup[grid]
             placed.tie[_at(rows, tied)] = True
             placed.tie_with[_at(rows, tied)] = texts
-        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_wkb", "crs", "ids")}))
+        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_wkb", "crs")}))
 
     def frames(self, *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
         id_col = POINT_LAYERS[self.layer]
         parts = [(rows, done) for _, rows, done in sorted(self.parts, key=lambda p: p[0])]  # plan order
-        ids = self.ids if self.ids is not None else pd.concat([d["ids"] for _, d in parts])
+        ids = self.ids
         left_rows = np.concatenate([_at(r, d["left"]) for r, d in parts]) if parts else np.array([], dtype=np.int64)
         # the points left as one frame: one CRS read (a shipped frame's CRS is parsed again on first use)
         left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for _, d in parts])},

@@ -163,6 +163,29 @@ def test_unit_pack_near__the_units_the_spatial_index_finds_with_their_codes_and_
             assert sub.crs == gdf.crs
 
 
+def test_unit_pack__decoded_units_are_kept_in_the_process_and_never_travel(fieldkit):
+    import pickle
+
+    levels = level_units(fieldkit.layers)
+    pack = UnitPack(levels)
+    fresh = len(pickle.dumps(pack))
+    whole = np.array(shapely.total_bounds(levels[0][1].geometry.values))
+    first = pack.near(whole)[0][0].geometry.values
+    assert pack.near(whole)[0][0].geometry.values[0] is first[0]  # decoded once, shared by the next tasks
+    assert len(pickle.dumps(pack)) == fresh  # sent as packed: a worker decodes its own
+    copy = pickle.loads(pickle.dumps(pack))
+    assert shapely.equals_exact(copy.near(whole)[0][0].geometry.values, first, tolerance=0).all()
+
+
+def test_read_point_column__the_column_read_point_files_gives(city_root):
+    from geo.distributed import read_point_column, read_point_files
+
+    files = household_files(scale=SCALE, root=city_root)[:3]
+    got = read_point_column(files, s.CODE)
+    expected = read_point_files(files)[s.CODE]
+    assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
+
+
 def test_check_scheduler__unknown_name_refused_in_both_languages():
     check_scheduler("threads")
     check_scheduler("tcp://10.0.0.5:8786")
