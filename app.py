@@ -30,9 +30,15 @@ ADMIN_ONLY = ("admin",)
 # on one busy server spent whole seconds of the two cores on it (bench.web_load, issue 18). The
 # pictogram is hidden; the header's "Stop" button still shows while the app works, and stale elements
 # still fade as before.
+# Streamlit's skeletons (grey placeholders of elements not yet drawn) shimmer: a CSS animation that the
+# compositor repaints at 60 frames a second for as long as a page waits. Ten planners waiting on two
+# cores spent ~2 CPU-s of the browsers' GPU process on it per first map (bench.web_load, 10 sessions:
+# GPU process 5.9-6.3 -> 3.9-4.2 CPU-s, first map p50 13.3-13.5 -> 11.7 s, interleaved). They stay
+# as still grey placeholders.
 # Figures (st.metric values) at a size that fits the panel's and dashboard's columns whole on a laptop:
 # Streamlit's 2.25rem cut the demo's 245,102 households to "245,…" (tests/browser/test_metrics_browser.py).
 STATIC_STYLE = ("<style>[data-testid='stStatusWidgetRunningIcon']{display:none}"
+                "[data-testid='stSkeleton'],[data-testid='stSkeleton'] *{animation:none!important}"
                 "[data-testid='stMetricValue']{font-size:1.6rem}</style>")
 
 
