@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 import gc
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -287,7 +288,7 @@ class UnitPack:
     """The unit layers as a task needs them, packed to travel: per level the codes, the envelopes, the
     geometries as WKB in one Arrow array (a few buffers to send, not one object per unit to pickle and
     decode) and the CRS as text. Sent once to every worker; there each unit is decoded the first time
-    a task's points come near it and kept for the worker's next tasks (measured: bench/city.py)."""
+    a task's points come near it and kept for the thread's next tasks (measured: bench/city.py)."""
 
     def __init__(self, levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
         import pyarrow as pa
@@ -295,23 +296,30 @@ class UnitPack:
         self.levels = [(np.asarray(gdf[s.CODE].to_numpy(), dtype=object), shapely.bounds(gdf.geometry.values),
                         pa.array(shapely.to_wkb(gdf.geometry.values), type=pa.binary()),
                         None if gdf.crs is None else gdf.crs.srs) for _, gdf in levels]
-        self._decoded: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(self.levels)
+        self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:
         return {"levels": self.levels}  # what travels: the packed levels, not a process's decoded units
 
     def __setstate__(self, packed: dict[str, Any]) -> None:
         self.levels = packed["levels"]
-        self._decoded = [None] * len(self.levels)
+        self._local = threading.local()
 
     def _geometries(self, k: int, rows: np.ndarray) -> np.ndarray:
-        """The geometries of level ``k``'s ``rows``, decoded once per process (tasks of one worker share them)."""
-        if self._decoded[k] is None:
+        """The geometries of level ``k``'s ``rows``, decoded once per thread and kept for its next tasks.
+
+        Per thread, not per process: GEOS prepares a geometry in place when a query uses it, and two
+        threads preparing the same geometry at once crash the process (the threads scheduler).
+        """
+        decoded = getattr(self._local, "decoded", None)
+        if decoded is None:
+            decoded = self._local.decoded = [None] * len(self.levels)
+        if decoded[k] is None:
             n = len(self.levels[k][0])
-            self._decoded[k] = (np.empty(n, dtype=object), np.zeros(n, dtype=bool))
-        geoms, done = self._decoded[k]  # type: ignore[misc]
+            decoded[k] = (np.empty(n, dtype=object), np.zeros(n, dtype=bool))
+        geoms, done = decoded[k]
         new = rows[~done[rows]]
-        if len(new):  # two threads may decode the same unit: equal geometries, either kept
+        if len(new):
             geoms[new] = shapely.from_wkb(self.levels[k][2].take(new).to_numpy(zero_copy_only=False))
             done[new] = True
         return geoms[rows]
@@ -435,7 +443,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
                                                    crs_metric=crs_metric)
                          for part, _, box in plan)
         arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
-        layouts = [_LayerRows(layer, source, plan, levels) for layer, source, plan in plans]
+        layouts = [_LayerRows(layer, source, levels) for layer, source, _ in plans]
         owner = [(k, j, r) for k, (_, _, plan) in enumerate(plans) for j, (_, r, _) in enumerate(plan)]
         for i, done in arriving:
             k, j, rows = owner[i]
@@ -456,7 +464,7 @@ class _LayerRows:
     and filled in place as each arrives (one array per column, each task's part written at its rows);
     ``frames`` places the points the tasks left on all units and returns the rows in the reference order."""
 
-    def __init__(self, layer: str, source: gpd.GeoDataFrame | Sequence[Path], plan: list,
+    def __init__(self, layer: str, source: gpd.GeoDataFrame | Sequence[Path],
                  levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
         self.layer, self.levels = layer, levels
         # files: the id column read here while the tasks run (one column: shipped back from the workers,

@@ -171,7 +171,12 @@ def test_unit_pack__decoded_units_are_kept_in_the_process_and_never_travel(field
     fresh = len(pickle.dumps(pack))
     whole = np.array(shapely.total_bounds(levels[0][1].geometry.values))
     first = pack.near(whole)[0][0].geometry.values
-    assert pack.near(whole)[0][0].geometry.values[0] is first[0]  # decoded once, shared by the next tasks
+    assert pack.near(whole)[0][0].geometry.values[0] is first[0]  # decoded once, shared by the thread's next tasks
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as other:  # another thread its own: GEOS prepares geometries in place
+        theirs = other.submit(lambda: pack.near(whole)[0][0].geometry.values).result()
+    assert theirs[0] is not first[0] and shapely.equals_exact(theirs, first, tolerance=0).all()
     assert len(pickle.dumps(pack)) == fresh  # sent as packed: a worker decodes its own
     copy = pickle.loads(pickle.dumps(pack))
     assert shapely.equals_exact(copy.near(whole)[0][0].geometry.values, first, tolerance=0).all()

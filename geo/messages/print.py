@@ -163,7 +163,6 @@ MESSAGES = {
     "print.ui.building": {"zh": "正在生成……", "en": "Building..."},
     "print.ui.preview": {"zh": "预览（低分辨率）", "en": "Preview (low resolution)"},
     "print.ui.download_pdf": {"zh": "下载 PDF", "en": "Download PDF"},
-    "print.ui.download_png": {"zh": "下载 PNG（300 dpi）", "en": "Download PNG (300 dpi)"},
     "print.ui.download_pdf_of": {"zh": "下载 PDF · {unit}", "en": "Download PDF · {unit}"},
     "print.ui.download_png_of": {"zh": "下载 PNG（300 dpi）· {unit}", "en": "Download PNG (300 dpi) · {unit}"},
 }
