@@ -16,7 +16,10 @@ Rows (ratio / target):
   processes reading the per-town household files vs ``point_grids_table`` on one process
   reading them with the same reader (ratio = one process / Dask, target >= 1.4; cores
   reported); best of ``--repeat`` after a warm-up run, the two alternated, with the CPU seconds of the parent and
-  the workers, the round trip of as many empty tasks, and an idle-machine estimate from them.
+  the workers, the round trip of as many empty tasks, and an idle-machine estimate from them;
+  under it the machine's ceiling for that many workers: the whole one-process job run in every
+  worker at once against one worker alone (cores that slow each other down cap the speed-up below
+  the number of workers, whatever Dask does).
 
 The ``verdict`` column says "met" / "NOT MET" against each target. Parallel speed-up cannot be
 measured on a loaded machine: re-measure quietly with

@@ -163,7 +163,7 @@ def test_unit_pack_near__the_units_the_spatial_index_finds_with_their_codes_and_
             assert sub.crs == gdf.crs
 
 
-def test_unit_pack__decoded_units_are_kept_in_the_process_and_never_travel(fieldkit):
+def test_unit_pack__decoded_units_are_kept_per_thread_and_never_travel(fieldkit):
     import pickle
 
     levels = level_units(fieldkit.layers)
