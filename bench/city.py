@@ -185,13 +185,13 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
 
 
 def _one_job(micro, files: list[Path]) -> pd.DataFrame:
-    """The one-process job: the per-town household files read with the reader the Dask tasks use, then
-    ``point_grids_table`` on the micro-grids."""
+    """The one-process job: the per-town household files read with the reader the Dask tasks use (the
+    columns ``point_grids_table`` needs: ids and geometry), then ``point_grids_table`` on the micro-grids."""
     from geo import schema as s
-    from geo.assign import point_grids_table
+    from geo.assign import POINT_LAYERS, point_grids_table
     from geo.distributed import read_point_files
 
-    households = read_point_files(files)
+    households = read_point_files(files, columns=[POINT_LAYERS[s.HOUSEHOLDS]])
     return point_grids_table({s.GRIDS: micro, s.HOUSEHOLDS: households}, layers=(s.HOUSEHOLDS,))
 
 

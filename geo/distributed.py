@@ -10,10 +10,10 @@ cluster) and stitches the results back in the reference order. Results are ident
   partition gets the code and geometry of every unit whose envelope meets the partition's
   bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
   included (points on shared edges), are the reference's. The units travel once per worker, packed
-  (``UnitPack``: codes, envelopes, WKB), and a task decodes only those near its box. A task sends
-  back int32 grid rows, its few ties and its points' ids, not frames or geometries; on a cluster
-  the parent fetches each straight from its worker and writes it into the layer's columns (made
-  while the tasks run) as it arrives. Points not ``within`` at some level (outside every grid, or
+  (``UnitPack``: codes, envelopes, WKB), and a task decodes only those near its box. A task reads
+  its points' geometries only and sends back int32 grid rows and its few ties, not frames, ids or
+  geometries; on a cluster the parent fetches each straight from its worker and writes it into the
+  layer's columns (made, and the ids read, while the tasks run) as it arrives. Points not ``within`` at some level (outside every grid, or
   no coordinates) are re-run once on all units, so the nearest-grid fallback is the
   reference's too.
 - coverage: partitions are towns (each grid's town from ``geo.hierarchy.grid_tree``). A town's
@@ -232,18 +232,20 @@ def _parquet_crs(text: str) -> pyproj.CRS | None:
     return _process_crs(crs)
 
 
-def _read_point_file(path: Path) -> gpd.GeoDataFrame:
+def _read_point_file(path: Path, *, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     """One GeoParquet file as ``gpd.read_parquet`` reads it (columns, index, WKB geometry), its CRS parsed
-    once per process (``_parquet_crs``); files with other geometry encodings or several geometry columns
-    are read by ``gpd.read_parquet`` itself."""
+    once per process (``_parquet_crs``); ``columns``: only these besides the geometry (and no index).
+    Files with other geometry encodings or several geometry columns are read by ``gpd.read_parquet``."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
-    geo = json.loads(table.schema.metadata[b"geo"])
+    file = pq.ParquetFile(path)  # not pq.read_table: its dataset layer costs ~1 ms per file, and reads WKB
+    # ~1.7x slower (city, 264 files: 0.5-0.8 s against 0.3 s; measured, bench/city.py)
+    geo = json.loads(file.schema_arrow.metadata[b"geo"])
     name = geo["primary_column"]
     column = geo["columns"][name]
     if len(geo["columns"]) > 1 or column.get("encoding", "WKB").upper() != "WKB":
-        return gpd.read_parquet(path)
+        return gpd.read_parquet(path, columns=None if columns is None else [*columns, name])
+    table = file.read(columns=None if columns is None else [*columns, name], use_pandas_metadata=columns is None)
     crs = _parquet_crs(json.dumps(column.get("crs", "OGC:CRS84"), sort_keys=True))
     order = list(table.slice(0, 0).to_pandas().columns)
     frame = table.drop([name]).to_pandas()
@@ -251,14 +253,16 @@ def _read_point_file(path: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=name)
 
 
-def read_point_files(files: Sequence[Path]) -> gpd.GeoDataFrame:
+def read_point_files(files: Sequence[Path], *, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
     """GeoParquet point files (e.g. the city cache's households, one per town) read and concatenated in
-    order, their index kept: what each Dask task reads, and what one process reads to compare."""
+    order: every column and the index, or only the geometry and ``columns`` (a Dask task reads the
+    geometry alone: the parent has the ids, ``read_point_column``)."""
     with _gc_paused():
-        frames = [_read_point_file(Path(f)) for f in files]
+        frames = [_read_point_file(Path(f), columns=columns) for f in files]
         if len(frames) == 1:
             return frames[0]
-        return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)  # the files' CRS object: not parsed again
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=columns is not None),
+                                crs=frames[0].crs)  # the files' CRS object: not parsed again
 
 
 def read_point_column(files: Sequence[Path], column: str) -> pd.Series:
@@ -268,7 +272,7 @@ def read_point_column(files: Sequence[Path], column: str) -> pd.Series:
 
     if not files:
         return pd.Series([], name=column, dtype=object)
-    return pa.concat_tables([pq.read_table(Path(f), columns=[column]) for f in files]).to_pandas()[column]
+    return pa.concat_tables([pq.ParquetFile(Path(f)).read(columns=[column]) for f in files]).to_pandas()[column]
 
 
 def _with_process_crs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -281,7 +285,7 @@ def _with_process_crs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     if isinstance(part, gpd.GeoDataFrame):
         return _with_process_crs(part)
-    return read_point_files(part if isinstance(part, list) else [part])
+    return read_point_files(part if isinstance(part, list) else [part], columns=[])
 
 
 class UnitPack:
@@ -339,7 +343,7 @@ class UnitPack:
         return out
 
 
-def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *, id_col: str,
+def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *,
                 crs_metric: str | pyproj.CRS) -> dict[str, Any]:
     """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
     in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
@@ -360,7 +364,6 @@ def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, 
         ties.append((tied, placed.tie_with[tied]))
     left = np.flatnonzero(~done)
     return {"n": len(points), "grids": grids, "ties": ties, "left": left,
-            "left_ids": points[id_col].iloc[left],
             "left_wkb": shapely.to_wkb(points.geometry.values[left]), "crs": points.crs}
 
 
@@ -439,8 +442,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     with running_on(scheduler) as start:
         shared = start.share(UnitPack(levels)) if plans else None
         for layer, source, plan in plans:
-            tasks.extend(dask.delayed(_place_part)(part, shared, box, id_col=POINT_LAYERS[layer],
-                                                   crs_metric=crs_metric)
+            tasks.extend(dask.delayed(_place_part)(part, shared, box, crs_metric=crs_metric)
                          for part, _, box in plan)
         arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
         layouts = [_LayerRows(layer, source, levels) for layer, source, _ in plans]
@@ -486,16 +488,13 @@ class _LayerRows:
             codes[rows] = lookup[grid]
             placed.tie[_at(rows, tied)] = True
             placed.tie_with[_at(rows, tied)] = texts
-        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_ids", "left_wkb", "crs")}))
+        self.parts.append((part, rows, {k: done[k] for k in ("left", "left_wkb", "crs")}))
 
     def frames(self, *, max_distance_m: float | None, crs_metric: str | pyproj.CRS) -> list[pd.DataFrame]:
-        id_col = POINT_LAYERS[self.layer]
         parts = [(rows, done) for _, rows, done in sorted(self.parts, key=lambda p: p[0])]  # plan order
-        ids = self.ids
         left_rows = np.concatenate([_at(r, d["left"]) for r, d in parts]) if parts else np.array([], dtype=np.int64)
         # the points left as one frame: one CRS read (a shipped frame's CRS is parsed again on first use)
-        left = gpd.GeoDataFrame({id_col: pd.concat([d["left_ids"] for _, d in parts])},
-                                geometry=shapely.from_wkb(np.concatenate([d["left_wkb"] for _, d in parts])),
+        left = gpd.GeoDataFrame(geometry=shapely.from_wkb(np.concatenate([d["left_wkb"] for _, d in parts])),
                                 crs=parts[0][1]["crs"]) if len(left_rows) else None
         frames = []
         for (level, gdf), placed, codes in zip(self.levels, self.placed, self.codes):
@@ -504,7 +503,7 @@ class _LayerRows:
                 for mine, theirs in zip(placed, again):
                     mine[left_rows] = theirs
                 codes[left_rows] = grid_codes_at(gdf, again.grid)
-            frames.append(point_grid_rows(ids, codes, placed, layer=self.layer, level=level))
+            frames.append(point_grid_rows(self.ids, codes, placed, layer=self.layer, level=level))
         return frames
 
 

@@ -287,3 +287,15 @@ def test_read_point_files__as_geopandas_reads_them__each_crs_parsed_once(city_ro
     pd.testing.assert_frame_equal(got, expected)
     assert got.crs == gpd.read_parquet(files[0]).crs
     assert _process_crs.cache_info().misses == 1  # one parse for three files
+
+
+def test_read_point_files__chosen_columns__those_and_the_geometry_in_file_order(city_root):
+    from geo.distributed import read_point_files
+
+    files = household_files(scale=SCALE, root=city_root)[:3]
+    whole = read_point_files(files)
+    got = read_point_files(files, columns=[s.CODE])
+    assert list(got.columns) == [s.CODE, "geometry"] and got.crs == whole.crs
+    assert got[s.CODE].tolist() == whole[s.CODE].tolist()
+    assert got.geometry.geom_equals_exact(whole.geometry.reset_index(drop=True), tolerance=0).all()
+    assert list(read_point_files(files, columns=[]).columns) == ["geometry"]  # what a Dask task reads
