@@ -80,6 +80,7 @@ def main() -> None:
     st.set_page_config(page_title="网格图谱 GridAtlas", page_icon="🗺️", layout="wide")
     st.html(STATIC_STYLE)  # only a style: takes no space on the page
     state.init_state()
+    st.session_state[state.RUN] = st.session_state.get(state.RUN, 0) + 1
     pending = st.session_state.pop("pending_project_path", None)  # set by the import wizard after a save
     if pending:
         login.project_imported(pending)

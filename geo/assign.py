@@ -361,16 +361,26 @@ def point_grid_rows(ids: pd.Series, grid_code: np.ndarray, placed: Placement, *,
     return frame
 
 
+TEXT_CHUNK = 1 << 16  # rows per chunk of a repeated text column: 1 MB of offsets, shared by every chunk
+
+
 def _repeated_text(value: str, index: pd.Index) -> pd.Series:
     """``value`` on every row of ``index``, in the text dtype ``DataFrame.insert(..., value)`` gives.
 
-    Built from two Arrow buffers (offsets, bytes): inserting the scalar goes through an Arrow
-    ``take`` of 8 M indices, ~0.6 s per column on the city (measured, bench/city.py).
+    One Arrow chunk of ``TEXT_CHUNK`` rows built from two buffers (offsets, bytes) and repeated: the
+    column costs ~1 MB whatever its length. Inserting the scalar goes through an Arrow ``take`` of
+    8 M indices (~0.6 s per column on the city), and one chunk of 8 M rows is ~200 MB of new pages
+    (0.1-0.4 s, paid after a Dask job's last task; measured, bench/city.py).
     """
     n, data = len(index), value.encode("utf-8")
-    offsets = np.arange(n + 1, dtype=np.int64)
+    size = min(n, TEXT_CHUNK)
+    offsets = np.arange(size + 1, dtype=np.int64)
     offsets *= len(data)
-    text = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+    chunk = pa.LargeStringArray.from_buffers(size, pa.py_buffer(offsets), pa.py_buffer(data * size))
+    chunks = [chunk] * (n // TEXT_CHUNK) if n >= TEXT_CHUNK else []
+    if n % TEXT_CHUNK:
+        chunks.append(chunk.slice(0, n % TEXT_CHUNK))
+    text = pa.chunked_array(chunks, type=pa.large_string())
     return pd.Series(pd.array(text, dtype=pd.Series([value]).dtype), index=index, copy=False)
 
 

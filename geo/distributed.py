@@ -288,26 +288,34 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     return read_point_files(part if isinstance(part, list) else [part], columns=[])
 
 
+_DECODED = threading.local()  # per thread: (token, per level (geometries, decoded?)) of the last UnitPack used
+
+
 class UnitPack:
     """The unit layers as a task needs them, packed to travel: per level the codes, the envelopes, the
     geometries as WKB in one Arrow array (a few buffers to send, not one object per unit to pickle and
-    decode) and the CRS as text. Sent once to every worker; there each unit is decoded the first time
-    a task's points come near it and kept for the thread's next tasks (measured: bench/city.py)."""
+    decode) and the CRS as text; ``token`` is a hash of all of it. Sent once to every worker; there each
+    unit is decoded the first time a task's points come near it and kept, with the token, for the
+    thread's next tasks and next runs on the same units (decoding and preparing them again cost each
+    worker ~0.2 s per city run; measured: bench/city.py). A thread keeps one unit set: a pack with
+    another token replaces it."""
 
     def __init__(self, levels: list[tuple[str, gpd.GeoDataFrame]]) -> None:
+        import hashlib
+
         import pyarrow as pa
 
         self.levels = [(np.asarray(gdf[s.CODE].to_numpy(), dtype=object), shapely.bounds(gdf.geometry.values),
                         pa.array(shapely.to_wkb(gdf.geometry.values), type=pa.binary()),
                         None if gdf.crs is None else gdf.crs.srs) for _, gdf in levels]
-        self._local = threading.local()
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"levels": self.levels}  # what travels: the packed levels, not a process's decoded units
-
-    def __setstate__(self, packed: dict[str, Any]) -> None:
-        self.levels = packed["levels"]
-        self._local = threading.local()
+        digest = hashlib.blake2b(digest_size=16)
+        for codes, bounds, wkb, srs in self.levels:
+            for part in ("\x1f".join(map(str, codes)).encode(), bounds.tobytes(), str(srs).encode(),
+                         *(b for b in wkb.buffers() if b is not None)):
+                view = memoryview(part)
+                digest.update(view.nbytes.to_bytes(8, "little"))
+                digest.update(view)
+        self.token = digest.hexdigest()
 
     def _geometries(self, k: int, rows: np.ndarray) -> np.ndarray:
         """The geometries of level ``k``'s ``rows``, decoded once per thread and kept for its next tasks.
@@ -315,9 +323,10 @@ class UnitPack:
         Per thread, not per process: GEOS prepares a geometry in place when a query uses it, and two
         threads preparing the same geometry at once crash the process (the threads scheduler).
         """
-        decoded = getattr(self._local, "decoded", None)
-        if decoded is None:
-            decoded = self._local.decoded = [None] * len(self.levels)
+        kept = getattr(_DECODED, "units", None)
+        if kept is None or kept[0] != self.token:
+            kept = _DECODED.units = (self.token, [None] * len(self.levels))
+        decoded = kept[1]
         if decoded[k] is None:
             n = len(self.levels[k][0])
             decoded[k] = (np.empty(n, dtype=object), np.zeros(n, dtype=bool))

@@ -28,6 +28,7 @@ from geo import schema as s
 from geo.audit import log_event
 from geo.crs import to_metric_crs
 from geo.errors import GeoInputError
+from geo.hierarchy import make_valid_bounded
 from geo.project import Project
 from geo.values import now_iso
 
@@ -348,7 +349,8 @@ def split_grid(project: Project, code: str, parts: list[shapely.Geometry], *, us
     row = old.iloc[0]
     new = gpd.GeoDataFrame([{**row.drop(labels=[old.geometry.name]).to_dict(), s.CODE: f"_new{i}",
                              s.NAME: f"{row.get(s.NAME) or code}-{i + 1}", s.HOUSEHOLDS_N: np.nan}
-                            for i in range(len(parts))], geometry=list(parts), crs=old.crs)
+                            for i in range(len(parts))], geometry=list(_valid(np.asarray(parts, dtype=object))),
+                           crs=old.crs)
     return _replace(project, old, new, event="split", user=user, now=now)
 
 
@@ -373,8 +375,14 @@ def merge_grids(project: Project, codes: list[str], *, name: str | None = None, 
     new = gpd.GeoDataFrame([{**row.drop(labels=[old.geometry.name]).to_dict(), s.CODE: "_new0",
                              s.NAME: name or str(row.get(s.NAME) or codes[0]),
                              s.HOUSEHOLDS_N: hh.sum() if hh is not None and hh.notna().all() else np.nan}],
-                           geometry=[shapely.union_all(old.geometry.values)], crs=old.crs)
+                           geometry=[shapely.union_all(_valid(old.geometry.to_numpy()))], crs=old.crs)
     return _replace(project, old, new, event="merge", user=user, now=now)
+
+
+def _valid(geoms: np.ndarray) -> np.ndarray:
+    """Split parts and merged grids repaired first: a part cut in metres and turned back into degrees can
+    cross itself by a hair, and GEOS then refuses to merge it (a TopologyException, not a message)."""
+    return make_valid_bounded(geoms, method="structure", keep_collapsed=False)
 
 
 def _reparent(rest: gpd.GeoDataFrame, gone: gpd.GeoDataFrame, coded: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

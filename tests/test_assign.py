@@ -216,9 +216,13 @@ def test_assign_points__constant_columns_hold_one_text_object__not_one_per_row()
 
 
 @pytest.mark.parametrize("text", ["households", "社区", ""])
-def test_point_grid_rows__layer_and_level_columns_equal_an_inserted_scalar(text):
+@pytest.mark.parametrize("rows", [0, 5, 1 << 16, (1 << 17) + 3])
+def test_point_grid_rows__layer_and_level_columns_equal_an_inserted_scalar(text, rows):
     from geo.assign import _repeated_text
 
-    frame = pd.DataFrame({"x": np.arange(5)}, index=pd.RangeIndex(10, 15))
+    frame = pd.DataFrame({"x": np.arange(rows)}, index=pd.RangeIndex(10, 10 + rows))
     frame.insert(0, "inserted", text)
-    pd.testing.assert_series_equal(_repeated_text(text, frame.index), frame["inserted"], check_names=False)
+    got = _repeated_text(text, frame.index)
+    pd.testing.assert_series_equal(got, frame["inserted"], check_names=False)
+    assert got.iloc[-3:].tolist() == frame["inserted"].iloc[-3:].tolist()
+    assert (got == text).all() and got.take([rows - 1] if rows else []).tolist() == ([text] if rows else [])

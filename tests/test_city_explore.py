@@ -206,3 +206,67 @@ def test_view_tolerance__a_city_wider_than_a_county_gets_a_coarser_pixel(kit):
     across = wide["towns"].to_crs(s.METRIC_CRS).total_bounds
     assert view_tolerance_m(wide, view=CITY) == pytest.approx(max(across[2] - across[0], across[3] - across[1])
                                                               / PIXELS_ACROSS)
+
+
+CITY_PAGES = ("ui/pages/dashboard.py", "ui/pages/run.py", "ui/pages/edit.py", "ui/pages/export.py",
+              "ui/pages/print.py")
+
+
+@pytest.mark.parametrize("page", CITY_PAGES)
+def test_city_size_pages__ask_for_a_town_then_read_only_that_town(tmp_path, monkeypatch, page):
+    from tests.app_fixtures import TOWN1, TOWN2, save_hostile
+    from ui import state
+
+    path = save_hostile(tmp_path / "tiny.gpkg")
+    monkeypatch.setattr(cached, "CITY_SIZE_GRIDS", 0)
+    monkeypatch.setattr("ui.common.cached_scoped_project", _never_whole)  # what current_project read before
+    at = _app(path)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    assert "城市级项目" in at.info[0].value  # why the page asks, and no data yet
+    picker = at.selectbox(key=state.WORKING_TOWN)
+    assert len(picker.options) == 2 and all(TOWN1 in o or TOWN2 in o for o in picker.options)
+    picker.set_value(TOWN1).run()
+    assert not at.exception, at.exception
+    assert at.session_state[state.SELECTED_TOWN] == TOWN1
+    notes = [i.value for i in at.info if "城市级项目" in i.value]
+    assert len(notes) == 1 and TOWN1 in notes[0] and TOWN2 not in notes[0]  # named once per run
+    at.button(key="working_other").click().run()
+    assert not at.exception and at.session_state[state.SELECTED_TOWN] is None
+    assert at.selectbox(key=state.WORKING_TOWN).value is None
+
+
+def test_city_size_dashboard__the_towns_figures_as_the_whole_project_gives_them(tmp_path, monkeypatch):
+    from tests.app_fixtures import TOWN1, save_hostile
+    from ui import state
+
+    path = save_hostile(tmp_path / "tiny.gpkg")
+    at = _app(path)
+    at.run()
+    at.switch_page("ui/pages/dashboard.py").run()
+    at.selectbox(key=state.DASH_TOWN).set_value(TOWN1).run()
+    whole = [m.value for m in at.metric]
+    monkeypatch.setattr(cached, "CITY_SIZE_GRIDS", 0)
+    monkeypatch.setattr("ui.common.cached_scoped_project", _never_whole)
+    city = _app(path, **{state.SELECTED_TOWN: TOWN1})
+    city.run()
+    city.switch_page("ui/pages/dashboard.py").run()
+    assert not city.exception
+    assert [m.value for m in city.metric] == whole and whole
+
+
+def test_city_size_pages__a_town_users_own_town_without_asking(tmp_path, monkeypatch):
+    from geo.access import TOWN as TOWN_ROLE
+    from tests.app_fixtures import TOWN1, save_hostile
+    from ui import state
+
+    path = save_hostile(tmp_path / "tiny.gpkg")
+    monkeypatch.setattr(cached, "CITY_SIZE_GRIDS", 0)
+    monkeypatch.setattr("ui.common.cached_scoped_project", _never_whole)
+    at = _app(path, **{state.SCOPE: Scope(role=TOWN_ROLE, level="town", code=TOWN1, user="t1")})
+    at.run()
+    at.switch_page("ui/pages/dashboard.py").run()
+    assert not at.exception
+    assert not [w for w in at.selectbox if w.key == state.WORKING_TOWN]
+    assert any(TOWN1 in i.value for i in at.info) and at.metric

@@ -163,23 +163,28 @@ def test_unit_pack_near__the_units_the_spatial_index_finds_with_their_codes_and_
             assert sub.crs == gdf.crs
 
 
-def test_unit_pack__decoded_units_are_kept_per_thread_and_never_travel(fieldkit):
+def test_unit_pack__decoded_units_are_kept_per_thread_across_packs_of_the_same_units(fieldkit):
     import pickle
+    from concurrent.futures import ThreadPoolExecutor
 
     levels = level_units(fieldkit.layers)
     pack = UnitPack(levels)
-    fresh = len(pickle.dumps(pack))
     whole = np.array(shapely.total_bounds(levels[0][1].geometry.values))
     first = pack.near(whole)[0][0].geometry.values
-    assert pack.near(whole)[0][0].geometry.values[0] is first[0]  # decoded once, shared by the thread's next tasks
-    from concurrent.futures import ThreadPoolExecutor
-
+    assert pack.near(whole)[0][0].geometry.values[0] is first[0]  # decoded once, kept for the thread's next tasks
+    again = UnitPack(levels)  # the next run on the same units (a pack that travelled: the same)
+    assert again.token == pack.token == pickle.loads(pickle.dumps(pack)).token
+    assert again.near(whole)[0][0].geometry.values[0] is first[0]
     with ThreadPoolExecutor(1) as other:  # another thread its own: GEOS prepares geometries in place
         theirs = other.submit(lambda: pack.near(whole)[0][0].geometry.values).result()
     assert theirs[0] is not first[0] and shapely.equals_exact(theirs, first, tolerance=0).all()
-    assert len(pickle.dumps(pack)) == fresh  # sent as packed: a worker decodes its own
-    copy = pickle.loads(pickle.dumps(pack))
-    assert shapely.equals_exact(copy.near(whole)[0][0].geometry.values, first, tolerance=0).all()
+    edited = [(name, gdf.copy()) for name, gdf in levels]
+    edited[0][1].geometry.values[0] = shapely.buffer(edited[0][1].geometry.values[0], 1e-5)
+    changed = UnitPack(edited)
+    assert changed.token != pack.token
+    got = changed.near(whole)[0][0].geometry.values
+    assert got[0] is not first[0] and shapely.equals_exact(got[0], edited[0][1].geometry.values[0], tolerance=0)
+    assert shapely.equals_exact(got[1:], first[1:], tolerance=0).all()
 
 
 def test_read_point_column__the_column_read_point_files_gives(city_root):

@@ -155,6 +155,7 @@ OPS = st.lists(st.tuples(st.sampled_from(["split", "merge"]), st.integers(0, 50)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPS)
 @example([("merge", 3, 0), ("merge", 0, 1), ("merge", 1, 0), ("split", 0, 0), ("split", 0, 0), ("split", 1, 0)])
+@example([("merge", 1, 50), ("merge", 1, 0), ("split", 1, 0), ("split", 32, 0), ("merge", 0, 0)])  # a part crossing itself
 def test_codes__any_sequence_of_splits_and_merges_never_renumbers_or_reuses(ops):  # example: a 95 % piece
     project = _project()
     issued = set(_codes(project))

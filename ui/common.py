@@ -1,17 +1,21 @@
-"""Helpers every page uses: open the current project or stop with a catalogue message."""
+"""Helpers every page uses: open the current project (on a city-size project, the unit worked on) or stop
+with a catalogue message."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from geo import schema as s
 from geo.access import NO_ACCESS, Scope, require_edit, save_scoped
 from geo.errors import GeoInputError
+from geo.explore import CITY, TOWN, Selection
 from geo.project import Project
 from geo.store import is_database_url, open_store
-from ui import state
-from ui.cached import cached_scoped_project, warm_after_save
+from ui import labels, state
+from ui.cached import cached_scoped_project, explore_project, is_city_size, warm_after_save
 from ui.i18n import show_error, tr
 from ui.safe import plain
 
@@ -27,16 +31,20 @@ def current_scope() -> Scope:
     return scope if isinstance(scope, Scope) else NO_ACCESS
 
 
-def current_project() -> Project:
+def current_project(*, quiet: bool = False) -> Project:
     """The open project narrowed to the signed-in user's scope (``geo.access.scoped``).
 
     Shows a catalogue message and stops the page when it cannot be opened. A session without
-    a scope gets a project without rows (the login gate sends it to the login page).
+    a scope gets a project without rows (the login gate sends it to the login page). On a city-size
+    project (``ui.cached.is_city_size``) it is the unit worked on (``working_part``), never the whole city;
+    ``quiet``: without naming that unit (a check made inside a page's widgets).
     """
     path = project_path()
     if not (open_store(path).exists() if is_database_url(path) else Path(path).exists()):
         st.info(plain(tr("ui.no_project", file=path)))
         st.stop()
+    if is_city_size(path):
+        return working_part(path, quiet=quiet)
     try:
         scope = current_scope()
         project = cached_scoped_project(path, scope)
@@ -51,6 +59,69 @@ def current_project() -> Project:
         st.warning(plain(tr("scope.no_units", unit=f"{scope.level} {scope.code}", file=path)))
         st.stop()
     return project
+
+
+def working_unit(scope: Scope) -> Selection:
+    """The unit the pages work on in a city-size project: the town or community chosen (on the explore page or
+    with ``choose_town``), else the user's own unit; the city (none) for a whole-project user who chose none."""
+    chosen = Selection(town=st.session_state.get(state.SELECTED_TOWN),
+                       community=st.session_state.get(state.SELECTED_COMMUNITY))
+    if chosen.view != CITY or scope.whole_project or not scope.code:
+        return chosen
+    return Selection(town=scope.code) if scope.level == TOWN else Selection(community=scope.code)
+
+
+def working_part(path: str, *, quiet: bool = False) -> Project:
+    """The unit worked on of a city-size project, read alone from the store (``ui.cached.explore_project``),
+    narrowed to the user's scope; saving it writes only its rows. Without a chosen unit the page asks for a
+    town and stops; the unit is named once per run above the page, with a button to choose another."""
+    scope = current_scope()
+    if scope is NO_ACCESS:
+        st.info(tr("scope.no_access"))
+        st.stop()
+    unit = working_unit(scope)
+    if unit.view == CITY:
+        _choose_town(path, scope)
+        st.stop()
+    try:
+        part = explore_project(path, scope, unit)
+    except GeoInputError as exc:
+        show_error(exc)
+        st.stop()
+        raise  # unreachable: st.stop raises
+    if not scope.whole_project and part.layer(s.COMMUNITIES).empty:
+        st.warning(plain(tr("scope.no_units", unit=f"{scope.level} {scope.code}", file=path)))
+        st.stop()
+    if not quiet and st.session_state.get(state.WORKING_NOTE) != st.session_state.get(state.RUN):  # once per run
+        st.session_state[state.WORKING_NOTE] = st.session_state.get(state.RUN)
+        level, code = (TOWN, unit.town) if unit.view == TOWN else ("community", unit.community)
+        layer = s.TOWNS if level == TOWN else s.COMMUNITIES
+        names = part.layer(layer).set_index(part.layer(layer)[s.CODE].astype(str)).get(s.NAME, pd.Series(dtype=object))
+        name = names.get(str(code), "") if len(names) else ""
+        note, other = st.columns([5, 1], vertical_alignment="center")
+        note.info(plain(tr("ui.city_size.working", unit=f"{name} · {code}" if name else str(code))))
+        other.button(tr("ui.city_size.other"), key="working_other", on_click=clear_keys,
+                     args=(state.SELECTED_TOWN, state.SELECTED_COMMUNITY, state.SELECTED_GRID))
+    return part
+
+
+def _choose_town(path: str, scope: Scope) -> None:
+    """The towns of a city-size project to choose one from (the towns alone are read), with why."""
+    towns = explore_project(path, scope, Selection()).layer(s.TOWNS)
+    st.info(tr("ui.city_size.choose"))
+    codes = towns[s.CODE].astype(str).tolist() if s.CODE in towns.columns else []
+    names = dict(zip(codes, towns[s.NAME].astype(str))) if s.NAME in towns.columns else {}
+    st.selectbox(tr("ui.city_size.town"), codes, index=None, key=state.WORKING_TOWN,
+                 format_func=partial(labels.name_and_code, names),
+                 on_change=_take_town)
+
+
+def _take_town() -> None:
+    """``on_change`` of the town picker: the town becomes the unit worked on (and the explore page's)."""
+    town = st.session_state.get(state.WORKING_TOWN)
+    if town:
+        st.session_state[state.SELECTED_TOWN] = town
+        clear_keys(state.SELECTED_COMMUNITY, state.SELECTED_GRID, state.WORKING_TOWN)
 
 
 def select_group(source_key: str, target_key: str, groups: dict[str, list[str]], clear: tuple[str, ...] = ()) -> None:
@@ -73,7 +144,7 @@ def clear_keys(*keys: str) -> None:
 def allowed_to_edit(**units: object) -> bool:
     """Whether the signed-in user may make an edit of ``units`` (``geo.access.require_edit``); says why not."""
     try:
-        project = current_project() if any(units.get(k) for k in ("grids", "communities", "towns", "volunteers")) \
+        project = current_project(quiet=True) if any(units.get(k) for k in ("grids", "communities", "towns", "volunteers")) \
             else Project()
         require_edit(current_scope(), project, **units)  # type: ignore[arg-type]
     except GeoInputError as exc:

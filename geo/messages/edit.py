@@ -107,9 +107,10 @@ MESSAGES = {
     "edit.change.removed": {"zh": "删除", "en": "removed"},
     "edit.change.changed": {"zh": "修改", "en": "changed"},
     # --- the edit page ---
-    "edit.page.no_project": {
-        "zh": "未找到项目文件 {file}。请先在“项目”页打开或导入项目。",
-        "en": "Project file {file} not found. Open or import a project on the Project page first.",
+    "edit.page.other_unit": {
+        "zh": "您在另一个单元有未保存的修改。请先回到该单元（“地图浏览”页或“换一个单元”）保存或撤销，再编辑这里。",
+        "en": "You have unsaved edits in another unit. Go back to it (Explore page or \"Another unit\") and save or "
+              "undo them before editing here.",
     },
     "edit.page.user": {"zh": "您的姓名（记入修改日志）", "en": "Your name (recorded in the audit log)"},
     "edit.page.user_missing": {

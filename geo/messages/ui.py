@@ -39,6 +39,17 @@ MESSAGES = {
         "zh": "尚未打开项目：{file} 不存在。请在侧栏填写项目文件路径，或在“导入数据”页创建项目。",
         "en": "No project open: {file} does not exist. Enter a project path in the sidebar, or create one on the Import page.",
     },
+    "ui.city_size.choose": {
+        "zh": "这是城市级项目：为保持快速，本页每次只读取一个镇街或社区。请选择一个镇街（或在“地图浏览”页点选）。",
+        "en": "This is a city-size project: to stay fast, this page reads one town or community at a time. Choose a "
+              "town (or click one on the Explore page).",
+    },
+    "ui.city_size.town": {"zh": "镇街", "en": "Town"},
+    "ui.city_size.working": {
+        "zh": "城市级项目：本页只显示、导出和保存 {unit} 的数据。",
+        "en": "City-size project: this page shows, exports and saves the data of {unit} only.",
+    },
+    "ui.city_size.other": {"zh": "换一个单元", "en": "Another unit"},
     "ui.unexpected_error": {
         "zh": "出现意外错误（{kind}），未保存任何更改。请重试；如仍出现，请联系管理员并说明操作步骤。",
         "en": "Unexpected error ({kind}); nothing was saved. Try again; if it persists, tell your administrator what you did.",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,14 +30,13 @@ from geo.gridcodes import code_changes, merge_grids, split_grid, strip_parts
 from geo.history import History, mark_saved, pending_count, record_edit, redo, save_edits, undo
 from geo.messages import CATALOGUE, action_label, label
 from geo.project import Project
-from geo.store import is_database_url, open_store
 from geo.rules import find_violations, rule_counts
 from geo.scenarios import branch_scenario, compare_scenarios, save_scenario, scenario_names, switch_scenario
 from geo.staffing import staffing_by_grid
 from layers.basemaps import TIANDITU
 from ui import labels, state
-from ui.cached import cached_masked_names, cached_scoped_project
-from ui.common import allowed_to_edit, current_scope, project_path, save_current
+from ui.cached import cached_masked_names, scope_key
+from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
 from ui.gridcodes_form import code_pattern_form
 from ui.i18n import show_error, tr
 from ui.mapview import grid_locator_map
@@ -86,7 +84,8 @@ def _history() -> History:
 
 
 def _rebase(disk: Project, path: str) -> None:
-    st.session_state[BASE] = {"path": path, "revision": disk.revision, "scenario": disk.active_scenario}
+    st.session_state[BASE] = {"path": path, "revision": disk.revision, "scenario": disk.active_scenario,
+                              "unit": scope_key(disk)}
     tables = {name: disk.table(name) for name in EDITED_TABLES}
     st.session_state[BASE_TABLES] = tables
     st.session_state[WORK_TABLES] = {}
@@ -98,7 +97,11 @@ def _sync(disk: Project, path: str) -> None:
     """Follow the file while there are no unsaved edits; keep the session's base otherwise."""
     base = st.session_state.get(BASE)
     pending = _history().journal
-    if base is None or base["path"] != path or (not pending and base["revision"] != disk.revision):
+    if pending and base is not None and base["path"] == path and base.get("unit") != scope_key(disk):
+        st.warning(tr("edit.page.other_unit"))  # a city-size project's other unit: its edits are not these
+        st.stop()
+    if base is None or base["path"] != path or (not pending and (base["revision"] != disk.revision
+                                                                 or base.get("unit") != scope_key(disk))):
         _rebase(disk, path)
 
 
@@ -519,15 +522,7 @@ def main() -> None:
     state.init_state()
     st.title(tr("ui.nav.edit"))  # the menu entry and the title are one key
     path = project_path()
-    if not (open_store(path).exists() if is_database_url(path) else Path(path).exists()):
-        st.info(plain(tr("edit.page.no_project", file=path)))
-        st.stop()
-    try:
-        disk = cached_scoped_project(path, current_scope())  # only the signed-in user's units
-    except GeoInputError as exc:
-        show_error(exc)
-        st.stop()
-        return
+    disk = current_project()  # only the signed-in user's units; on a city-size project the unit worked on
     if not allowed_to_edit():  # a viewer is told why and sees nothing to edit
         st.stop()
     _sync(disk, path)
