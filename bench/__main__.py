@@ -1,9 +1,10 @@
 """``python -m bench``: run every benchmark in turn (each prints its own table).
 
 ``python -m bench.<name>`` runs one (autogrid, assign, coverage, check, export, save, print, web, web_clicks, web_load,
-planners_day, city, city_web); benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing; ``bench.city``
+planners_day, city, city_web, city_pages); benchmarks that need the demo build ``build/demo.gpkg`` first when it is missing; ``bench.city``
 builds its synthetic city into ``build/city/<scale>/`` (full size by default: ``python -m bench.city --scale 0.1``
-for a quick run); ``bench.city_web`` opens and drills that city in Chromium (``--scale 0.1`` likewise).
+for a quick run); ``bench.city_web`` opens and drills that city in Chromium (``--scale 0.1`` likewise); ``bench.city_pages`` times the
+other pages on it, the whole city read against one town.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 ORDER = ("autogrid", "check", "assign", "coverage", "export", "save", "print", "web", "web_clicks", "web_load",
-         "planners_day", "city", "city_web")
+         "planners_day", "city", "city_web", "city_pages")
 
 
 def main(argv: list[str]) -> int:
