@@ -63,7 +63,7 @@ def current_project(*, quiet: bool = False) -> Project:
 
 def working_unit(scope: Scope) -> Selection:
     """The unit the pages work on in a city-size project: the town or community chosen (on the explore page or
-    with ``choose_town``), else the user's own unit; the city (none) for a whole-project user who chose none."""
+    in the page's town picker), else the user's own unit; the city (none) for a whole-project user who chose none."""
     chosen = Selection(town=st.session_state.get(state.SELECTED_TOWN),
                        community=st.session_state.get(state.SELECTED_COMMUNITY))
     if chosen.view != CITY or scope.whole_project or not scope.code:
@@ -94,12 +94,9 @@ def working_part(path: str, *, quiet: bool = False) -> Project:
         st.stop()
     if not quiet and st.session_state.get(state.WORKING_NOTE) != st.session_state.get(state.RUN):  # once per run
         st.session_state[state.WORKING_NOTE] = st.session_state.get(state.RUN)
-        level, code = (TOWN, unit.town) if unit.view == TOWN else ("community", unit.community)
-        layer = s.TOWNS if level == TOWN else s.COMMUNITIES
-        names = part.layer(layer).set_index(part.layer(layer)[s.CODE].astype(str)).get(s.NAME, pd.Series(dtype=object))
-        name = names.get(str(code), "") if len(names) else ""
+        layer, code = (s.TOWNS, unit.town) if unit.view == TOWN else (s.COMMUNITIES, unit.community)
         note, other = st.columns([5, 1], vertical_alignment="center")
-        note.info(plain(tr("ui.city_size.working", unit=f"{name} · {code}" if name else str(code))))
+        note.info(plain(tr("ui.city_size.working", unit=labels.name_and_code(_names(part.layer(layer)), str(code)))))
         other.button(tr("ui.city_size.other"), key="working_other", on_click=clear_keys,
                      args=(state.SELECTED_TOWN, state.SELECTED_COMMUNITY, state.SELECTED_GRID))
     return part
@@ -107,13 +104,18 @@ def working_part(path: str, *, quiet: bool = False) -> Project:
 
 def _choose_town(path: str, scope: Scope) -> None:
     """The towns of a city-size project to choose one from (the towns alone are read), with why."""
-    towns = explore_project(path, scope, Selection()).layer(s.TOWNS)
+    names = _names(explore_project(path, scope, Selection()).layer(s.TOWNS))
     st.info(tr("ui.city_size.choose"))
-    codes = towns[s.CODE].astype(str).tolist() if s.CODE in towns.columns else []
-    names = dict(zip(codes, towns[s.NAME].astype(str))) if s.NAME in towns.columns else {}
-    st.selectbox(tr("ui.city_size.town"), codes, index=None, key=state.WORKING_TOWN,
-                 format_func=partial(labels.name_and_code, names),
-                 on_change=_take_town)
+    st.selectbox(tr("ui.city_size.town"), list(names), index=None, key=state.WORKING_TOWN,
+                 format_func=partial(labels.name_and_code, names), on_change=_take_town)
+
+
+def _names(units: pd.DataFrame) -> dict[str, str]:
+    """``{code: name}`` of a unit layer, in its order."""
+    if s.CODE not in units.columns:
+        return {}
+    codes = units[s.CODE].astype(str)
+    return dict(zip(codes, units[s.NAME].fillna("").astype(str) if s.NAME in units.columns else [""] * len(codes)))
 
 
 def _take_town() -> None:
