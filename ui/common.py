@@ -76,22 +76,11 @@ def working_part(path: str, *, quiet: bool = False) -> Project:
     narrowed to the user's scope; saving it writes only its rows. Without a chosen unit the page asks for a
     town and stops; the unit is named once per run above the page, with a button to choose another."""
     scope = current_scope()
-    if scope is NO_ACCESS:
-        st.info(tr("scope.no_access"))
-        st.stop()
     unit = working_unit(scope)
     if unit.view == CITY:
         _choose_town(path, scope)
         st.stop()
-    try:
-        part = explore_project(path, scope, unit)
-    except GeoInputError as exc:
-        show_error(exc)
-        st.stop()
-        raise  # unreachable: st.stop raises
-    if not scope.whole_project and part.layer(s.COMMUNITIES).empty:
-        st.warning(plain(tr("scope.no_units", unit=f"{scope.level} {scope.code}", file=path)))
-        st.stop()
+    part = unit_part(path, scope, unit, held=s.COMMUNITIES)
     if not quiet and st.session_state.get(state.WORKING_NOTE) != st.session_state.get(state.RUN):  # once per run
         st.session_state[state.WORKING_NOTE] = st.session_state.get(state.RUN)
         layer, code = (s.TOWNS, unit.town) if unit.view == TOWN else (s.COMMUNITIES, unit.community)
@@ -102,9 +91,27 @@ def working_part(path: str, *, quiet: bool = False) -> Project:
     return part
 
 
+def unit_part(path: str, scope: Scope, unit: Selection, *, held: str) -> Project:
+    """``ui.cached.explore_project`` of ``unit`` (a city-size project's part), or a catalogue message and the
+    page stopped: no access, a store error, or a scoped account whose units have no row in layer ``held``."""
+    if scope is NO_ACCESS:
+        st.info(tr("scope.no_access"))
+        st.stop()
+    try:
+        part = explore_project(path, scope, unit)
+    except GeoInputError as exc:
+        show_error(exc)
+        st.stop()
+        raise  # unreachable: st.stop raises
+    if not scope.whole_project and part.layer(held).empty:
+        st.warning(plain(tr("scope.no_units", unit=f"{scope.level} {scope.code}", file=path)))
+        st.stop()
+    return part
+
+
 def _choose_town(path: str, scope: Scope) -> None:
     """The towns of a city-size project to choose one from (the towns alone are read), with why."""
-    names = _names(explore_project(path, scope, Selection()).layer(s.TOWNS))
+    names = _names(unit_part(path, scope, Selection(), held=s.TOWNS).layer(s.TOWNS))
     st.info(tr("ui.city_size.choose"))
     st.selectbox(tr("ui.city_size.town"), list(names), index=None, key=state.WORKING_TOWN,
                  format_func=partial(labels.name_and_code, names), on_change=_take_town)

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit_folium import st_folium
 
-from geo.access import NO_ACCESS, revealed_staff
+from geo.access import revealed_staff
 from geo import schema as s
 from geo.errors import GeoInputError
 from geo.unitkinds import with_unit_kind
@@ -22,7 +22,7 @@ from ui.cached import (
     PanelData, cached_explore_map, cached_figures, cached_grid_table, cached_panel, city_summary_if_ready,
     explore_project, is_city_size, search_project, warm_views,
 )
-from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current
+from ui.common import allowed_to_edit, current_project, current_scope, project_path, save_current, unit_part
 from ui.i18n import show_error, tr
 from ui.safe import plain, visible
 from ui.map_click import MAP_KEY, clicked_lonlat, on_map_click, select, selection
@@ -382,20 +382,7 @@ def _city_part(path: str):
     What the page's widgets read instead of the whole project; stops with the same messages as
     ``current_project`` when the user has no access or the account names no unit of the project.
     """
-    scope = current_scope()
-    if scope is NO_ACCESS:
-        st.info(tr("scope.no_access"))
-        st.stop()
-    try:
-        part = explore_project(path, scope, Selection())
-    except GeoInputError as exc:
-        show_error(exc)
-        st.stop()
-        raise  # unreachable: st.stop raises
-    if not scope.whole_project and part.layer(s.TOWNS).empty:
-        st.warning(plain(tr("scope.no_units", unit=f"{scope.level} {scope.code}", file=path)))
-        st.stop()
-    return part
+    return unit_part(path, current_scope(), Selection(), held=s.TOWNS)
 
 
 def _city_summary(path: str, opts: MapOptions):
