@@ -13,9 +13,9 @@ cluster) and stitches the results back in the reference order. Results are ident
   (``UnitPack``: codes, envelopes, WKB), and a task decodes only those near its box. A task reads
   its points' geometries only and sends back int32 grid rows and its few ties, not frames, ids or
   geometries; on a cluster the parent fetches each straight from its worker and writes it into the
-  layer's columns (made, and the ids read, while the tasks run) as it arrives. Points not ``within`` at some level (outside every grid, or
-  no coordinates) are re-run once on all units, so the nearest-grid fallback is the
-  reference's too.
+  layer's columns (made, and the ids read, while the tasks run) as it arrives. Points not
+  ``within`` at some level (outside every grid, or no coordinates) are re-run once on all units,
+  so the nearest-grid fallback is the reference's too.
 - coverage: partitions are towns (each grid's town from ``geo.hierarchy.grid_tree``). A town's
   job sees every grid whose envelope meets the town's box (a household on an edge with a
   neighbouring town's grid is tied the same way), the households in that box and the service
