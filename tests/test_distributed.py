@@ -76,6 +76,24 @@ def test_point_grids_dask__equals_single_process__city(city, client):
     pd.testing.assert_frame_equal(got, expected)
 
 
+def test_point_grids_dask__units_sent_once_per_client_while_they_stay_the_same(fieldkit, client):
+    from geo.distributed import SHARED_ATTR
+
+    expected = point_grids_table(fieldkit.layers, max_distance_m=500)
+    first = point_grids_table_dask(fieldkit.layers, scheduler=client, max_distance_m=500, npartitions=3)
+    kept = getattr(client, SHARED_ATTR)
+    again = point_grids_table_dask(fieldkit.layers, scheduler=client, max_distance_m=500, npartitions=3)
+    assert getattr(client, SHARED_ATTR)[1] is kept[1]  # the same units: not sent again
+    pd.testing.assert_frame_equal(first, expected)
+    pd.testing.assert_frame_equal(again, expected)
+    grids = fieldkit.layer(s.GRIDS).copy()
+    grids[s.CODE] = grids[s.CODE].astype(str) + "x"  # other units: sent, and used
+    edited = fieldkit.with_layer(s.GRIDS, grids)
+    got = point_grids_table_dask(edited.layers, scheduler=client, max_distance_m=500, npartitions=3)
+    assert getattr(client, SHARED_ATTR)[0] != kept[0]
+    pd.testing.assert_frame_equal(got, point_grids_table(edited.layers, max_distance_m=500))
+
+
 def test_point_grids_dask__threads_scheduler_and_one_partition(fieldkit):
     expected = point_grids_table(fieldkit.layers, layers=(s.SERVICE_POINTS,))
     for n in (1, 7):
