@@ -263,9 +263,12 @@ def _read_point_file(path: Path, *, columns: Sequence[str] | None = None) -> gpd
         return gpd.read_parquet(path, columns=None if columns is None else [*columns, name])
     table = file.read(columns=None if columns is None else [*columns, name], use_pandas_metadata=columns is None)
     crs = _parquet_crs(json.dumps(column.get("crs", "OGC:CRS84"), sort_keys=True))
+    geometry = gpd.array.from_wkb(np.asarray(table[name]), crs=crs)
+    if columns is not None and not columns:  # the geometry alone: no pandas frame to build and fill
+        return gpd.GeoDataFrame(geometry=gpd.GeoSeries(geometry, name=name))
     order = list(table.slice(0, 0).to_pandas().columns)
     frame = table.drop([name]).to_pandas()
-    frame.insert(order.index(name), name, gpd.array.from_wkb(np.asarray(table[name]), crs=crs))
+    frame.insert(order.index(name), name, geometry)
     return gpd.GeoDataFrame(frame, geometry=name)
 
 
