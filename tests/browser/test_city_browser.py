@@ -7,6 +7,7 @@ and checks each view names a unit of the level asked for, inside the unit clicke
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -32,6 +33,22 @@ def city_file(tmp_path_factory):
     return path
 
 
+@contextmanager
+def _city_view(city_file):
+    """A Chromium page signed in to a server on ``city_file``, showing the city view."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with streamlit_server(city_file, timeout_s=120) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+        sign_in(page, url, timeout_ms=90_000)
+        expect(page.get_by_role("heading", name=heading("city"))).to_be_visible(timeout=90_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
 def _shown(page, level: str) -> str:
     """The code of the unit the side panel shows, once it shows a unit of ``level``."""
     from playwright.sync_api import expect
@@ -51,7 +68,7 @@ def _click_map(page, fx: float, fy: float) -> None:
 
 
 def test_city_browser__drills_city_town_community_grid_to_the_unit_clicked(city_file):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from geo.store import open_store
 
@@ -59,11 +76,7 @@ def test_city_browser__drills_city_town_community_grid_to_the_unit_clicked(city_
     towns_of = dict(zip(project.layer(s.COMMUNITIES)[s.CODE].astype(str),
                         project.layer(s.COMMUNITIES)[s.TOWN_CODE].astype(str)))
     tree = grid_tree(project)
-    with streamlit_server(city_file, timeout_s=120) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-        sign_in(page, url, timeout_ms=90_000)
-        expect(page.get_by_role("heading", name=heading("city"))).to_be_visible(timeout=90_000)
+    with _city_view(city_file) as page:
         _click_map(page, *INNER_TARGET)
         town = _shown(page, "town")
         assert town in set(project.layer(s.TOWNS)[s.CODE].astype(str))
@@ -75,11 +88,10 @@ def test_city_browser__drills_city_town_community_grid_to_the_unit_clicked(city_
         assert tree.at[grid, s.COMMUNITY_CODE] == community
         page.locator(".st-key-crumb_city button").click()
         expect(page.get_by_role("heading", name=heading("city"))).to_be_visible(timeout=90_000)
-        browser.close()
 
 
 def test_city_browser__other_pages_work_on_the_unit_chosen_and_ask_for_one(city_file):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from geo.messages import t
     from geo.store import open_store
@@ -87,11 +99,7 @@ def test_city_browser__other_pages_work_on_the_unit_chosen_and_ask_for_one(city_
     towns = open_store(city_file).read_layer(s.TOWNS, columns=[s.CODE, s.NAME])
     names = dict(zip(towns[s.CODE].astype(str), towns[s.NAME].astype(str)))
     working = re.compile(re.escape(t("ui.city_size.working", "zh", unit="@")).split("@")[0])
-    with streamlit_server(city_file, timeout_s=120) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-        sign_in(page, url, timeout_ms=90_000)
-        expect(page.get_by_role("heading", name=heading("city"))).to_be_visible(timeout=90_000)
+    with _city_view(city_file) as page:
         _click_map(page, *INNER_TARGET)
         town = _shown(page, "town")
         page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=t("ui.nav.dashboard", "zh")).click()
@@ -111,4 +119,3 @@ def test_city_browser__other_pages_work_on_the_unit_chosen_and_ask_for_one(city_
             except AssertionError:
                 page.keyboard.press("Escape")
         expect(page.get_by_text(working).first).to_contain_text(names[other])
-        browser.close()
