@@ -15,6 +15,7 @@ Rules (the user contract, see ``assign_points``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+import threading
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -32,6 +33,10 @@ TIE_WITH = "tie_with"
 LAYER = "layer"
 TIE_TOLERANCE_M = 1e-3  # nearest-grid distances closer than 1 mm are a tie
 BLOCK_POINTS = 1 << 16  # points per block of the covering step (memory reused; measured, bench/city.py)
+# GEOS prepares a geometry in place: one thread's ``destroy_prepared`` frees what another thread's ``intersects``
+# is still using on the same grids (a crash seen in CI: the app's background roll-up and a page's roll-up of one
+# project at once). The covering step holds this lock from ``prepare`` to ``destroy_prepared``.
+_PREPARING = threading.Lock()
 
 # reason codes of unassigned points (messages: "assign.reason.<code>")
 REASON_NO_COORDINATES = "no_coordinates"
@@ -135,19 +140,20 @@ def _covering_grids(pts: np.ndarray, grid_geoms: np.ndarray, codes: np.ndarray, 
     tie_with = filled(n, "")
     outside = [np.array([], dtype=np.int64)]
     step = max(n, 1) if tree_on == "points" else BLOCK_POINTS
-    was_prepared = shapely.is_prepared(grid_geoms)
-    shapely.prepare(grid_geoms)
-    try:
-        for lo in range(0, n, step):
-            block = pts[lo:lo + step]
-            pidx, gidx = _covering_pairs(block, grid_geoms, tree_on=tree_on, tree=tree)
-            winner, count, tied, texts = _pick_smallest(pidx, gidx, rank, len(block), codes)
-            grid[lo:lo + len(block)] = winner
-            tie[lo:lo + len(block)] = count > 1
-            tie_with[tied + lo] = texts
-            outside.append(np.flatnonzero(winner < 0) + lo)
-    finally:
-        shapely.destroy_prepared(grid_geoms[~was_prepared])  # leave the caller's geometries as they were
+    with _PREPARING:  # the grids may be another thread's too (``_PREPARING``)
+        was_prepared = shapely.is_prepared(grid_geoms)
+        shapely.prepare(grid_geoms)
+        try:
+            for lo in range(0, n, step):
+                block = pts[lo:lo + step]
+                pidx, gidx = _covering_pairs(block, grid_geoms, tree_on=tree_on, tree=tree)
+                winner, count, tied, texts = _pick_smallest(pidx, gidx, rank, len(block), codes)
+                grid[lo:lo + len(block)] = winner
+                tie[lo:lo + len(block)] = count > 1
+                tie_with[tied + lo] = texts
+                outside.append(np.flatnonzero(winner < 0) + lo)
+        finally:
+            shapely.destroy_prepared(grid_geoms[~was_prepared])  # leave the caller's geometries as they were
     return grid, tie, tie_with, np.concatenate(outside)
 
 

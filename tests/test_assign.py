@@ -226,3 +226,22 @@ def test_point_grid_rows__layer_and_level_columns_equal_an_inserted_scalar(text,
     pd.testing.assert_series_equal(got, frame["inserted"], check_names=False)
     assert got.iloc[-3:].tolist() == frame["inserted"].iloc[-3:].tolist()
     assert (got == text).all() and got.take([rows - 1] if rows else []).tolist() == ([text] if rows else [])
+
+
+def test_place_points__two_threads_on_the_same_grids_at_once_give_the_same_answer():
+    # the app's background roll-up and a page's roll-up place points on one project's grids at once; GEOS
+    # prepares the grids in place, and one thread un-preparing them under the other crashed the process
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo.assign import place_points
+
+    rng = np.random.default_rng(3)
+    grids = _grids({f"G{i:03d}": (i % 20 * 50.0, i // 20 * 50.0, i % 20 * 50.0 + 50, i // 20 * 50.0 + 50)
+                    for i in range(400)})
+    grids["geometry"] = grids.geometry.buffer(0, quad_segs=16).segmentize(2.0)  # many vertices: slow to prepare
+    xy = rng.uniform(0, 1000, size=(60_000, 2))
+    points = _points([tuple(p) for p in xy])
+    expected = place_points(points, grids).grid
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: place_points(points, grids).grid, range(8)))
+    assert all(np.array_equal(run, expected) for run in runs)
