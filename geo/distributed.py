@@ -184,7 +184,16 @@ def parquet_bounds(path: Path) -> np.ndarray:
 
 
 def _parquet_rows_and_bounds(path: Path) -> tuple[int, np.ndarray]:
-    """Rows and declared bounding box of a GeoParquet file, from its footer (one read)."""
+    """Rows and declared bounding box of a GeoParquet file, from its footer, read once per version of
+    the file (inode, size, modification time): the city's 264 footers cost ~0.04 s before any task
+    could start, on every run (measured: bench/city.py)."""
+    st = Path(path).stat()
+    rows, bounds = _footer(str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    return rows, bounds.copy()
+
+
+@lru_cache(maxsize=4096)
+def _footer(path: str, _inode: int, _size: int, _mtime_ns: int) -> tuple[int, np.ndarray]:
     import pyarrow.parquet as pq
 
     meta = pq.read_metadata(path)
@@ -201,7 +210,9 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- points to grids -------------------------------------------------------------------------
 
-MIN_TASK_POINTS = 100_000  # points per task at least: per-task cost (~10 ms parent, ~20 ms worker) a few %
+MIN_TASK_POINTS = 200_000  # points per task at least: each task costs the parent's scheduler and comms ~5 ms and
+# its worker more (frames, trees, Dask's own); city, 2 workers: 68 tasks of 100 k 1.29-1.48x one process, 37 of
+# 200 k 1.51-1.56x, 26 of 300 k 1.54x (measured, bench/city.py; every group is 141-232 k points)
 
 
 @contextmanager
@@ -307,7 +318,14 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     return read_point_files(part if isinstance(part, list) else [part], columns=[])
 
 
+_PACK: dict[str, tuple[list, list, UnitPack]] = {}  # the last UnitPack.of: (key, its geometries, pack)
+_PACK_LOCK = threading.Lock()
 _DECODED = threading.local()  # per thread: (token, per level (geometries, decoded?)) of the last UnitPack used
+
+
+def _identities(geometries: Any) -> np.ndarray:
+    """The identity of each geometry object (equal while the objects are alive: ``UnitPack.of`` keeps them)."""
+    return np.fromiter(map(id, np.asarray(geometries, dtype=object)), dtype=np.intp, count=len(geometries))
 
 
 class UnitPack:
@@ -335,6 +353,24 @@ class UnitPack:
                 digest.update(view.nbytes.to_bytes(8, "little"))
                 digest.update(view)
         self.token = digest.hexdigest()
+
+    @classmethod
+    def of(cls, levels: list[tuple[str, gpd.GeoDataFrame]]) -> UnitPack:
+        """``UnitPack(levels)``, the last one made in this process while the levels hold the very same
+        geometry objects (immutable: shapely 2), codes and CRS: packing the city's units again cost
+        ~0.09 s before any task could start, on every run (measured: bench/city.py). The kept pack
+        holds the geometries it was made of, so an object's identity cannot be taken by another."""
+        key = [(name, np.asarray(gdf[s.CODE].to_numpy(), dtype=object), _identities(gdf.geometry.values),
+                None if gdf.crs is None else gdf.crs.srs) for name, gdf in levels]
+        with _PACK_LOCK:
+            kept = _PACK.get("last")
+            if kept is not None and len(kept[0]) == len(key) and all(
+                    a[0] == b[0] and a[3] == b[3] and np.array_equal(a[2], b[2]) and np.array_equal(a[1], b[1])
+                    for a, b in zip(kept[0], key)):
+                return kept[2]
+            pack = cls(levels)
+            _PACK["last"] = (key, [gdf.geometry.values for _, gdf in levels], pack)
+            return pack
 
     def _geometries(self, k: int, rows: np.ndarray) -> np.ndarray:
         """The geometries of level ``k``'s ``rows``, decoded once per thread and kept for its next tasks.
@@ -468,7 +504,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
             continue
         plans.append((layer, source, _plan_layer(source, levels, npartitions=npartitions)))
     with running_on(scheduler) as start:
-        shared = start.share(UnitPack(levels)) if plans else None
+        shared = start.share(UnitPack.of(levels)) if plans else None
         for layer, source, plan in plans:
             tasks.extend(dask.delayed(_place_part)(part, shared, box, crs_metric=crs_metric)
                          for part, _, box in plan)

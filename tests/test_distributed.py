@@ -205,6 +205,30 @@ def test_unit_pack__decoded_units_are_kept_per_thread_across_packs_of_the_same_u
     assert shapely.equals_exact(got[1:], first[1:], tolerance=0).all()
 
 
+def test_unit_pack_of__the_same_pack_while_the_units_are_the_same_objects_a_new_one_after_an_edit(fieldkit):
+    levels = level_units(fieldkit.layers)
+    pack = UnitPack.of(levels)
+    assert UnitPack.of(level_units(fieldkit.layers)) is pack  # the next run on the same layers: not packed again
+    assert pack.token == UnitPack(levels).token
+    grids = levels[0][1]
+    grids.geometry.values[0] = shapely.buffer(grids.geometry.values[0], 1e-5)  # edited in place
+    edited = UnitPack.of(levels)
+    assert edited is not pack and edited.token == UnitPack(levels).token != pack.token
+    recoded = [(name, gdf.assign(**{s.CODE: gdf[s.CODE].astype(str) + "x"})) for name, gdf in levels]
+    assert UnitPack.of(recoded).token == UnitPack(recoded).token != edited.token
+
+
+def test_file_footers__read_again_when_the_file_changes(tmp_path):
+    from geo.distributed import parquet_bounds, read_point_files
+
+    path = tmp_path / "part.parquet"
+    gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(1, 2)], crs=4326).to_parquet(path)
+    assert parquet_bounds(path).tolist() == [1, 2, 1, 2]
+    gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[shapely.Point(1, 2), shapely.Point(5, 6)], crs=4326).to_parquet(path)
+    assert parquet_bounds(path).tolist() == [1, 2, 5, 6]
+    assert len(read_point_files([path])) == 2
+
+
 def test_read_point_column__the_column_read_point_files_gives(city_root):
     from geo.distributed import read_point_column, read_point_files
 
