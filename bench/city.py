@@ -175,7 +175,7 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
             if wall < best[0]:
                 best = (wall, parent, sum(w1[k] - w0[k] for k in w0) if processes else 0.0)
         one_s, one_cpu = min(w for w, _, _ in ones), min(c for _, c, _ in ones)
-        n_tasks = _n_tasks(files)
+        n_tasks = _n_tasks(files, threads=workers)
         t, c = time.perf_counter(), _cpu_s()
         client.gather(client.compute([dask.delayed(_noop)(i) for i in range(n_tasks)]))
         empty = (time.perf_counter() - t, _cpu_s() - c)
@@ -242,10 +242,10 @@ def _noop(i: int) -> int:
     return i
 
 
-def _n_tasks(files: list[Path]) -> int:
-    from geo.distributed import MIN_TASK_POINTS, file_groups
+def _n_tasks(files: list[Path], *, threads: int) -> int:
+    from geo.distributed import file_groups
 
-    return len(file_groups(files, min_points=MIN_TASK_POINTS))
+    return len(file_groups(files, threads=threads))
 
 
 def step_coverage(scale: float) -> dict:

@@ -6,8 +6,8 @@ partitions, runs **those same functions** on each (threads, processes or a dask.
 cluster) and stitches the results back in the reference order. Results are identical:
 
 - points: partitions are Hilbert-sorted runs of points, or files already cut by town (the
-  city cache, consecutive towns grouped), ``MIN_TASK_POINTS`` points per task at least. Each
-  partition gets the code and geometry of every unit whose envelope meets the partition's
+  city cache, consecutive towns grouped), ``task_points`` points per task (``TASKS_PER_THREAD`` tasks per
+  worker thread, ``MIN_TASK_POINTS`` to ``MAX_TASK_POINTS`` points each). Each partition gets the code and geometry of every unit whose envelope meets the partition's
   bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
   included (points on shared edges), are the reference's. The units travel once per worker, packed
   (``UnitPack``: codes, envelopes, WKB), and a task decodes only those near its box. A task reads
@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 import gc
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (LEVEL_TOWN, POINT_GRID_COLUMNS, POINT_LAYERS, Placement, code_lookup, filled,
+from geo.assign import (POINT_GRID_COLUMNS, POINT_LAYERS, Placement, code_lookup, filled,
                         grid_codes_at, level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
@@ -92,6 +93,13 @@ class Runner:
 
     def __init__(self, scheduler: Any, client: Any = None) -> None:
         self.scheduler, self.client = scheduler, client
+
+    @property
+    def threads(self) -> int:
+        """The worker threads tasks run on: the cluster's, or this machine's cores (dask's local schedulers)."""
+        if self.client is None:
+            return os.cpu_count() or 1
+        return sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()) or 1
 
     def share(self, value: Any) -> Any:
         if self.client is None:
@@ -210,9 +218,19 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- points to grids -------------------------------------------------------------------------
 
-MIN_TASK_POINTS = 200_000  # points per task at least: each task costs the parent's scheduler and comms ~5 ms and
-# its worker more (frames, trees, Dask's own); city, 2 workers: 68 tasks of 100 k 1.29-1.48x one process, 37 of
-# 200 k 1.51-1.56x, 26 of 300 k 1.54x (measured, bench/city.py; every group is 141-232 k points)
+MAX_TASK_POINTS = 200_000  # points per task at most: each task costs the parent's scheduler and comms ~5 ms and its
+# worker more (frames, trees, Dask's own); city, 2 workers: 68 tasks of 100 k 1.29-1.48x one process, 37 of 200 k
+# 1.51-1.56x, 26 of 300 k 1.54x (measured, bench/city.py)
+TASKS_PER_THREAD = 4  # tasks per worker thread at least while tasks keep MIN_TASK_POINTS: the last ones even out the
+# threads' finishing times (scale 0.1, 2 workers: 4 tasks 0.88-1.31x one process, 8 tasks 1.22-1.41x)
+MIN_TASK_POINTS = 20_000
+
+
+def task_points(n_points: int, *, threads: int) -> int:
+    """Points per task for ``n_points`` on ``threads`` worker threads: ``TASKS_PER_THREAD`` tasks per thread,
+    within ``MIN_TASK_POINTS`` and ``MAX_TASK_POINTS``."""
+    per_task = -(-n_points // (TASKS_PER_THREAD * max(1, threads)))
+    return int(min(MAX_TASK_POINTS, max(MIN_TASK_POINTS, per_task)))
 
 
 @contextmanager
@@ -431,37 +449,38 @@ def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, 
             "left_wkb": shapely.to_wkb(points.geometry.values[left]), "crs": points.crs}
 
 
-def file_groups(files: Sequence[Path], *, min_points: int) -> list[list[Path]]:
-    """Consecutive files (towns in code order: neighbours) grouped to ``min_points`` rows at least."""
-    return [[f for f, _, _ in g] for g in _file_groups_with_bounds(files, min_points=min_points)]
+def file_groups(files: Sequence[Path], *, threads: int) -> list[list[Path]]:
+    """The files of each task on ``threads`` worker threads: consecutive files (towns in code order:
+    neighbours) grouped to ``task_points`` rows at least."""
+    return [[f for f, _, _ in g] for g in _file_groups_with_bounds(files, threads=threads)]
 
 
-def _file_groups_with_bounds(files: Sequence[Path], *,
-                             min_points: int) -> list[list[tuple[Path, np.ndarray, int]]]:
-    """``file_groups`` with each file's declared bounding box and rows (footers read once)."""
+def _file_groups_with_bounds(files: Sequence[Path], *, threads: int,
+                             one_per_file: bool = False) -> list[list[tuple[Path, np.ndarray, int]]]:
+    """``file_groups`` with each file's declared bounding box and rows (from the footers)."""
+    footers = [(Path(f), *_parquet_rows_and_bounds(Path(f))) for f in files]
+    min_points = 1 if one_per_file else task_points(sum(rows for _, rows, _ in footers), threads=threads)
     groups: list[list[tuple[Path, np.ndarray, int]]] = [[]]
     size = 0
-    for f in files:
+    for f, rows, bounds in footers:
         if size >= min_points:
             groups.append([])
             size = 0
-        rows, bounds = _parquet_rows_and_bounds(Path(f))
-        groups[-1].append((Path(f), bounds, rows))
+        groups[-1].append((f, bounds, rows))
         size += rows
     return [g for g in groups if g]
 
 
-def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], levels: list[tuple[str, gpd.GeoDataFrame]], *,
-                npartitions: int | None) -> list[tuple[PointPart | list[Path], np.ndarray | slice, np.ndarray]]:
+def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], *, npartitions: int | None,
+                threads: int) -> list[tuple[PointPart | list[Path], np.ndarray | slice, np.ndarray]]:
     """(part, its rows in the layer, its bounding box) per task; files are read in order, so a group's
     rows are the slice after the rows of the groups before it (from the footers)."""
     if isinstance(source, gpd.GeoDataFrame):
         points = source.reset_index(drop=True)
-        n_towns = len(levels[-1][1]) if levels and levels[-1][0] == LEVEL_TOWN else 1
-        n_parts = npartitions or max(1, min(n_towns, -(-len(points) // MIN_TASK_POINTS)))
+        n_parts = npartitions or -(-len(points) // task_points(len(points), threads=threads))
         return [(points.iloc[rows], rows, _points_bounds(points.iloc[rows]))
                 for rows in hilbert_parts(points, npartitions=n_parts)]
-    groups = _file_groups_with_bounds(source, min_points=1 if npartitions else MIN_TASK_POINTS)
+    groups = _file_groups_with_bounds(source, threads=threads, one_per_file=bool(npartitions))
     ends = np.cumsum([sum(n for _, _, n in g) for g in groups], dtype=np.int64)
     return [([f for f, _, _ in g], slice(int(end) - sum(n for _, _, n in g), int(end)),
              _rows_bounds(np.array([b for _, b, _ in g]))) for g, end in zip(groups, ends)]
@@ -482,12 +501,12 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     project_layers
         As for ``point_grids_table``; a point layer may also be a list of GeoParquet files
         (partitions read by the workers in list order, e.g. the city cache's household files,
-        one per town, grouped to ``MIN_TASK_POINTS`` rows per task).
+        one per town, grouped to ``task_points`` rows per task).
     scheduler
         ``"threads"``, ``"processes"``, a scheduler address or a ``distributed.Client``.
     npartitions
-        Partitions of an in-memory point layer (Hilbert-sorted; default one per town, at least
-        ``MIN_TASK_POINTS`` points each); for files, one task per file when given.
+        Partitions of an in-memory point layer (Hilbert-sorted; default ``task_points`` points
+        each); for files, one task per file when given.
 
     Returns
     -------
@@ -497,13 +516,13 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
     levels = level_units(units)
     tasks: list = []
-    plans = []
-    for layer in layers:
-        source = project_layers.get(layer)
-        if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
-            continue
-        plans.append((layer, source, _plan_layer(source, levels, npartitions=npartitions)))
     with running_on(scheduler) as start:
+        plans = []
+        for layer in layers:
+            source = project_layers.get(layer)
+            if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
+                continue
+            plans.append((layer, source, _plan_layer(source, npartitions=npartitions, threads=start.threads)))
         shared = start.share(UnitPack.of(levels)) if plans else None
         for layer, source, plan in plans:
             tasks.extend(dask.delayed(_place_part)(part, shared, box, crs_metric=crs_metric)
@@ -693,6 +712,6 @@ def _rows_bounds(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-__all__ = ["MIN_TASK_POINTS", "check_scheduler", "compute_with", "coverage_rollup_dask", "file_groups", "hilbert_parts",
+__all__ = ["MAX_TASK_POINTS", "MIN_TASK_POINTS", "TASKS_PER_THREAD", "check_scheduler", "compute_with", "coverage_rollup_dask", "file_groups", "hilbert_parts",
            "linked_town_parts", "read_point_files",
-           "point_grids_table_dask", "service_reach_dask", "units_near"]
+           "point_grids_table_dask", "service_reach_dask", "task_points", "units_near"]

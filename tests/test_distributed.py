@@ -12,7 +12,8 @@ from geo.assign import point_grids_table
 from geo.citygen import household_files, load_city_project
 from geo.coverage import service_reach
 from geo.assign import level_units
-from geo.distributed import UnitPack, check_scheduler, hilbert_parts, point_grids_table_dask, service_reach_dask
+from geo.distributed import (UnitPack, check_scheduler, hilbert_parts, point_grids_table_dask, service_reach_dask,
+                             task_points)
 from geo.errors import GeoInputError
 from geo.messages import error_text
 from tests.factories import SMALL_CITY_SCALE
@@ -308,19 +309,27 @@ def test_cli_assign__scheduler_processes_runs_the_command_once(tmp_path):
     assert done.stdout.count("Saved:") == 1
 
 
-def test_file_groups__consecutive_towns_up_to_the_floor_of_work_per_task(city_root):
+def test_file_groups__consecutive_towns_of_task_points_each(city_root):
     import pyarrow.parquet as pq
 
     from geo.distributed import file_groups
 
     files = household_files(scale=SCALE, root=city_root)
     rows = [pq.read_metadata(f).num_rows for f in files]
-    floor = 2 * max(rows)
-    groups = file_groups(files, min_points=floor)
-    assert [f for g in groups for f in g] == list(files)  # every file once, in town order
-    sizes = [sum(pq.read_metadata(f).num_rows for f in g) for g in groups]
-    assert all(size >= floor for size in sizes[:-1]) and len(groups) < len(files)
-    assert file_groups(files, min_points=1) == [[f] for f in files]
+    for threads in (1, 2, 8):
+        groups = file_groups(files, threads=threads)
+        assert [f for g in groups for f in g] == list(files)  # every file once, in town order
+        sizes = [sum(pq.read_metadata(f).num_rows for f in g) for g in groups]
+        assert all(size >= task_points(sum(rows), threads=threads) for size in sizes[:-1])
+
+
+def test_task_points__tasks_per_thread_within_the_bounds():
+    from geo.distributed import MAX_TASK_POINTS, MIN_TASK_POINTS, TASKS_PER_THREAD
+
+    assert task_points(8_000_000, threads=2) == MAX_TASK_POINTS  # the city: per-task costs amortised
+    assert task_points(800_000, threads=2) == 800_000 // (2 * TASKS_PER_THREAD)  # enough tasks to even out
+    assert task_points(1_000, threads=2) == MIN_TASK_POINTS
+    assert task_points(800_000, threads=0) == task_points(800_000, threads=1)
 
 
 def test_read_point_files__as_geopandas_reads_them__each_crs_parsed_once(city_root):
