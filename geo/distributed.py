@@ -451,24 +451,26 @@ def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, 
 
 def file_groups(files: Sequence[Path], *, threads: int) -> list[list[Path]]:
     """The files of each task on ``threads`` worker threads: consecutive files (towns in code order:
-    neighbours) grouped to ``task_points`` rows at least."""
+    neighbours) in groups of ``task_points`` rows on average, as even as whole files allow."""
     return [[f for f, _, _ in g] for g in _file_groups_with_bounds(files, threads=threads)]
 
 
 def _file_groups_with_bounds(files: Sequence[Path], *, threads: int,
                              one_per_file: bool = False) -> list[list[tuple[Path, np.ndarray, int]]]:
-    """``file_groups`` with each file's declared bounding box and rows (from the footers)."""
+    """``file_groups`` with each file's declared bounding box and rows (from the footers); a file goes to
+    the group its middle row falls in when the rows are cut into equal runs."""
     footers = [(Path(f), *_parquet_rows_and_bounds(Path(f))) for f in files]
-    min_points = 1 if one_per_file else task_points(sum(rows for _, rows, _ in footers), threads=threads)
-    groups: list[list[tuple[Path, np.ndarray, int]]] = [[]]
-    size = 0
-    for f, rows, bounds in footers:
-        if size >= min_points:
-            groups.append([])
-            size = 0
-        groups[-1].append((f, bounds, rows))
-        size += rows
-    return [g for g in groups if g]
+    rows = np.array([n for _, n, _ in footers], dtype=np.int64)
+    total = int(rows.sum())
+    if one_per_file:
+        return [[(f, bounds, n)] for f, n, bounds in footers]
+    n_groups = max(1, min(len(footers), -(-total // task_points(total, threads=threads))))
+    middles = np.cumsum(rows) - rows / 2
+    group = np.minimum((middles * n_groups / max(total, 1)).astype(np.int64), n_groups - 1)
+    groups: dict[int, list[tuple[Path, np.ndarray, int]]] = {}
+    for g, (f, n, bounds) in zip(group.tolist(), footers):
+        groups.setdefault(g, []).append((f, bounds, n))
+    return list(groups.values())
 
 
 def _plan_layer(source: gpd.GeoDataFrame | Sequence[Path], *, npartitions: int | None,

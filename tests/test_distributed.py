@@ -309,7 +309,7 @@ def test_cli_assign__scheduler_processes_runs_the_command_once(tmp_path):
     assert done.stdout.count("Saved:") == 1
 
 
-def test_file_groups__consecutive_towns_of_task_points_each(city_root):
+def test_file_groups__consecutive_towns_in_even_groups_of_task_points(city_root):
     import pyarrow.parquet as pq
 
     from geo.distributed import file_groups
@@ -320,7 +320,9 @@ def test_file_groups__consecutive_towns_of_task_points_each(city_root):
         groups = file_groups(files, threads=threads)
         assert [f for g in groups for f in g] == list(files)  # every file once, in town order
         sizes = [sum(pq.read_metadata(f).num_rows for f in g) for g in groups]
-        assert all(size >= task_points(sum(rows), threads=threads) for size in sizes[:-1])
+        per_task = task_points(sum(rows), threads=threads)
+        assert len(groups) == min(len(files), -(-sum(rows) // per_task))
+        assert max(sizes) <= per_task + max(rows) and min(sizes) >= per_task - 2 * max(rows)
 
 
 def test_task_points__tasks_per_thread_within_the_bounds():
