@@ -189,7 +189,15 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
 
 def _one_job(micro, files: list[Path]) -> pd.DataFrame:
     """The one-process job: the per-town household files read with the reader the Dask tasks use (the
-    columns ``point_grids_table`` needs: ids and geometry), then ``point_grids_table`` on the micro-grids."""
+    columns ``point_grids_table`` needs: ids and geometry), then ``point_grids_table`` on the micro-grids;
+    the garbage collector paused until the points are gone, as in a Dask task (``_place_part``)."""
+    from geo.assign import gc_paused
+
+    with gc_paused():
+        return _read_and_place(micro, files)
+
+
+def _read_and_place(micro, files: list[Path]) -> pd.DataFrame:
     from geo import schema as s
     from geo.assign import POINT_LAYERS, point_grids_table
     from geo.distributed import read_point_files

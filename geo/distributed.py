@@ -35,7 +35,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-import gc
 import json
 import os
 import threading
@@ -50,7 +49,7 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (POINT_GRID_COLUMNS, POINT_LAYERS, Placement, code_lookup, filled,
+from geo.assign import (POINT_GRID_COLUMNS, POINT_LAYERS, Placement, code_lookup, filled, gc_paused,
                         grid_codes_at, level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
@@ -233,20 +232,6 @@ def task_points(n_points: int, *, threads: int) -> int:
     return int(min(MAX_TASK_POINTS, max(MIN_TASK_POINTS, per_task)))
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a bulk read: decoding ~1 M point geometries makes ~1 M
-    tracked objects, none of them garbage, and the collector's passes over them cost ~40 % of the
-    read (more in a Dask worker, whose own objects it walks too; measured: bench/city.py)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @lru_cache(maxsize=16)
 def _process_crs(srs: str) -> pyproj.CRS:
     """One parsed CRS per text per process: a CRS shipped to a task is parsed again on its first use
@@ -305,7 +290,7 @@ def read_point_files(files: Sequence[Path], *, columns: Sequence[str] | None = N
     """GeoParquet point files (e.g. the city cache's households, one per town) read and concatenated in
     order: every column and the index, or only the geometry and ``columns`` (a Dask task reads the
     geometry alone: the parent has the ids, ``read_point_column``)."""
-    with _gc_paused():
+    with gc_paused():
         frames = [_read_point_file(Path(f), columns=columns) for f in files]
         if len(frames) == 1:
             return frames[0]
@@ -435,6 +420,13 @@ def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, 
     ``units`` are the levels' units (sent once per worker), ``box`` the part's bounding box: the task
     takes the units whose envelope meets it.
     """
+    with gc_paused():  # the part's geometries are gone before the collector is back: it never walks them
+        return _placed_part(part, units, box, crs_metric=crs_metric)
+
+
+def _placed_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *,
+                 crs_metric: str | pyproj.CRS) -> dict[str, Any]:
+    """The work of ``_place_part``, its geometries freed on return."""
     points = _read_part(part)
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []

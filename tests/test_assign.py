@@ -245,3 +245,36 @@ def test_place_points__two_threads_on_the_same_grids_at_once_give_the_same_answe
     with ThreadPoolExecutor(2) as pool:
         runs = list(pool.map(lambda _: place_points(points, grids).grid, range(8)))
     assert all(np.array_equal(run, expected) for run in runs)
+
+
+def test_gc_paused__the_collector_comes_back_when_the_last_pause_in_any_thread_ends():
+    import gc
+    import threading
+
+    from geo.assign import gc_paused
+
+    assert gc.isenabled()
+    first_in, second_out = threading.Event(), threading.Event()
+    seen = []
+
+    def first() -> None:
+        with gc_paused():
+            first_in.set()
+            second_out.wait(5)
+            seen.append(gc.isenabled())  # the other thread's pause ended first: still off for this one
+
+    t = threading.Thread(target=first)
+    t.start()
+    first_in.wait(5)
+    with gc_paused():
+        assert not gc.isenabled()
+    second_out.set()
+    t.join()
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
