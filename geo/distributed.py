@@ -6,8 +6,9 @@ partitions, runs **those same functions** on each (threads, processes or a dask.
 cluster) and stitches the results back in the reference order. Results are identical:
 
 - points: partitions are Hilbert-sorted runs of points, or files already cut by town (the
-  city cache, consecutive towns grouped), ``task_points`` points per task (``TASKS_PER_THREAD`` tasks per
-  worker thread, ``MIN_TASK_POINTS`` to ``MAX_TASK_POINTS`` points each). Each partition gets the code and geometry of every unit whose envelope meets the partition's
+  city cache, consecutive towns in even groups), ``task_points`` points per task (``TASKS_PER_THREAD``
+  tasks per worker thread, ``MIN_TASK_POINTS`` to ``MAX_TASK_POINTS`` points each). Each partition
+  gets the code and geometry of every unit whose envelope meets the partition's
   bounding box, so every unit *covering* one of its points is there: the ``within`` rows, ties
   included (points on shared edges), are the reference's. The units travel once per worker, packed
   (``UnitPack``: codes, envelopes, WKB), and a task decodes only those near its box. A task reads
@@ -217,9 +218,9 @@ def _points_bounds(points_gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 # --- points to grids -------------------------------------------------------------------------
 
-MAX_TASK_POINTS = 200_000  # points per task at most: each task costs the parent's scheduler and comms ~5 ms and its
-# worker more (frames, trees, Dask's own); city, 2 workers: 68 tasks of 100 k 1.29-1.48x one process, 37 of 200 k
-# 1.51-1.56x, 26 of 300 k 1.54x (measured, bench/city.py)
+MAX_TASK_POINTS = 200_000  # points per task at most: each task costs the parent's scheduler and comms ~5 ms of CPU
+# and its worker more (frames, trees, Dask's own); the city on 2 workers, same code otherwise: 68 tasks of 100 k
+# 1.29-1.48x one process, 37 of 200 k 1.51-1.56x, 26 of 300 k 1.54x (measured, bench/city.py)
 TASKS_PER_THREAD = 4  # tasks per worker thread at least while tasks keep MIN_TASK_POINTS: the last ones even out the
 # threads' finishing times (scale 0.1, 2 workers: 4 tasks 0.88-1.31x one process, 8 tasks 1.22-1.41x)
 MIN_TASK_POINTS = 20_000
@@ -321,7 +322,7 @@ def _read_part(part: PointPart | list[Path]) -> gpd.GeoDataFrame:
     return read_point_files(part if isinstance(part, list) else [part], columns=[])
 
 
-_PACK: dict[str, tuple[list, list, UnitPack]] = {}  # the last UnitPack.of: (key, its geometries, pack)
+_PACK: dict[str, tuple[list, list, UnitPack]] = {}  # "last": the last UnitPack.of's (key, geometries, pack)
 _PACK_LOCK = threading.Lock()
 _DECODED = threading.local()  # per thread: (token, per level (geometries, decoded?)) of the last UnitPack used
 
@@ -706,6 +707,6 @@ def _rows_bounds(b: np.ndarray) -> np.ndarray:
     return np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
 
 
-__all__ = ["MAX_TASK_POINTS", "MIN_TASK_POINTS", "TASKS_PER_THREAD", "check_scheduler", "compute_with", "coverage_rollup_dask", "file_groups", "hilbert_parts",
-           "linked_town_parts", "read_point_files",
+__all__ = ["MAX_TASK_POINTS", "MIN_TASK_POINTS", "TASKS_PER_THREAD", "check_scheduler", "compute_with",
+           "coverage_rollup_dask", "file_groups", "hilbert_parts", "linked_town_parts", "read_point_files",
            "point_grids_table_dask", "service_reach_dask", "task_points", "units_near"]

@@ -207,9 +207,9 @@ def test_unit_pack__decoded_units_are_kept_per_thread_across_packs_of_the_same_u
 
 
 def test_unit_pack_of__the_same_pack_while_the_units_are_the_same_objects_a_new_one_after_an_edit(fieldkit):
-    levels = level_units(fieldkit.layers)
+    levels = [(name, gdf.copy()) for name, gdf in level_units(fieldkit.layers)]  # copies: edited below
     pack = UnitPack.of(levels)
-    assert UnitPack.of(level_units(fieldkit.layers)) is pack  # the next run on the same layers: not packed again
+    assert UnitPack.of([(name, gdf.copy()) for name, gdf in levels]) is pack  # the same objects: not packed again
     assert pack.token == UnitPack(levels).token
     grids = levels[0][1]
     grids.geometry.values[0] = shapely.buffer(grids.geometry.values[0], 1e-5)  # edited in place
