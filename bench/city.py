@@ -365,10 +365,17 @@ HOOKS: dict[str, tuple[str, Callable[[float], dict | None], float]] = {
 
 # --- the table ---------------------------------------------------------------------------------------
 
-def _run_step(name: str, scale: float, extra: list[str]) -> dict:
-    """Run one step in a fresh interpreter; its JSON result (or the error)."""
+# glibc keeping freed memory for the process's next arrays instead of handing it back to the kernel: arrays up to
+# 32 MB from the heap, the heap never trimmed. Then neither the floor nor assign_points pays page faults of fresh
+# memory again on every run (the kernel's share: 0.3-0.6 s of assign_points' ~2 s on 2026-12-04, ~0 of the floor's).
+KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(4 << 30),
+                     "MALLOC_TOP_PAD_": str(512 << 20)}
+
+
+def _run_step(name: str, scale: float, extra: list[str], *, env: dict[str, str] | None = None) -> dict:
+    """Run one step in a fresh interpreter (``env`` added to its environment); its JSON result (or the error)."""
     cmd = [sys.executable, "-m", "bench.city", "--step", name, "--scale", f"{scale:g}", *extra]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
     if proc.returncode or not lines:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -446,6 +453,14 @@ def build_rows(scale: float, *, regenerate: bool, steps: list[str], repeat: int 
                      if "bytes" in g else g.get("error", "")})
     if "assign" in steps:
         rows.extend(_assign_rows(_run_step("assign", scale, ["--repeat", str(repeat)])))
+        kept = _run_step("assign", scale, ["--repeat", str(repeat)], env=KEEP_FREED_MEMORY)
+        ok = "error" not in kept
+        rows.append({"task": "  same, both with glibc keeping freed memory (KEEP_FREED_MEMORY): no page faults of "
+                             "fresh memory on every run", "seconds": kept.get("seconds"),
+                     "ratio": kept["seconds"] / kept["floor"] if ok else None, "target": "", "verdict": "",
+                     "peak_mb": _fmt_mb(kept.get("peak_mb")),
+                     "note": f"floor {kept['floor']:.2f} s; CPU {kept['cpu_s'] / kept['floor_cpu_s']:.2f} x the "
+                             "floor's" if ok else kept.get("error", "")})
     for name, processes in (("dask", True), ("dask_threads", False)):
         if name in steps:
             rows.extend(_dask_rows(_run_step(name, scale, ["--repeat", str(repeat)]), processes=processes))
