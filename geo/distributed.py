@@ -373,7 +373,9 @@ class UnitPack:
                     for a, b in zip(kept[0], key)):
                 return kept[2]
             pack = cls(levels)
-            _PACK["last"] = (key, [gdf.geometry.values for _, gdf in levels], pack)
+            # the geometry objects themselves, not the layers' arrays: an array edited in place would let
+            # an old object go and its identity be taken by a new one
+            _PACK["last"] = (key, [np.array(gdf.geometry.values, dtype=object) for _, gdf in levels], pack)
             return pack
 
     def _geometries(self, k: int, rows: np.ndarray) -> np.ndarray:
