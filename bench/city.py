@@ -190,10 +190,10 @@ def step_dask(scale: float, *, workers: int, processes: bool, repeat: int) -> di
 def _one_job(micro, files: list[Path]) -> pd.DataFrame:
     """The one-process job: the per-town household files read with the reader the Dask tasks use (the
     columns ``point_grids_table`` needs: ids and geometry), then ``point_grids_table`` on the micro-grids;
-    the garbage collector paused until the points are gone, as in a Dask task (``_place_part``)."""
-    from geo.assign import gc_paused
+    under ``geo.assign.bulk_work`` until the points are gone, as in a Dask task (``_place_part``)."""
+    from geo.assign import bulk_work
 
-    with gc_paused():
+    with bulk_work():
         return _read_and_place(micro, files)
 
 

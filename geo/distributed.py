@@ -50,7 +50,7 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (POINT_GRID_COLUMNS, POINT_LAYERS, Placement, code_lookup, filled, gc_paused,
+from geo.assign import (POINT_GRID_COLUMNS, POINT_LAYERS, Placement, bulk_work, code_lookup, filled,
                         grid_codes_at, level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
@@ -291,7 +291,7 @@ def read_point_files(files: Sequence[Path], *, columns: Sequence[str] | None = N
     """GeoParquet point files (e.g. the city cache's households, one per town) read and concatenated in
     order: every column and the index, or only the geometry and ``columns`` (a Dask task reads the
     geometry alone: the parent has the ids, ``read_point_column``)."""
-    with gc_paused():
+    with bulk_work():
         frames = [_read_point_file(Path(f), columns=columns) for f in files]
         if len(frames) == 1:
             return frames[0]
@@ -423,7 +423,7 @@ def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, 
     ``units`` are the levels' units (sent once per worker), ``box`` the part's bounding box: the task
     takes the units whose envelope meets it.
     """
-    with gc_paused():  # the part's geometries are gone before the collector is back: it never walks them
+    with bulk_work():  # the part's geometries are gone before the collector is back: it never walks them
         return _placed_part(part, units, box, crs_metric=crs_metric)
 
 
@@ -510,30 +510,31 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
     pandas.DataFrame
         Equal to ``point_grids_table(...)`` on the same layers (files: read and concatenated).
     """
-    units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
-    levels = level_units(units)
-    tasks: list = []
-    with running_on(scheduler) as start:
-        plans = []
-        for layer in layers:
-            source = project_layers.get(layer)
-            if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
-                continue
-            plans.append((layer, source, _plan_layer(source, npartitions=npartitions, threads=start.threads)))
-        shared = start.share(UnitPack.of(levels)) if plans else None
-        for layer, source, plan in plans:
-            tasks.extend(dask.delayed(_place_part)(part, shared, box, crs_metric=crs_metric)
-                         for part, _, box in plan)
-        arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
-        layouts = [_LayerRows(layer, source, levels) for layer, source, _ in plans]
-        owner = [(k, j, r) for k, (_, _, plan) in enumerate(plans) for j, (_, r, _) in enumerate(plan)]
-        for i, done in arriving:
-            k, j, rows = owner[i]
-            layouts[k].take(j, rows, done)
-    frames = [f for rows in layouts for f in rows.frames(max_distance_m=max_distance_m, crs_metric=crs_metric)]
-    if not frames:
-        return point_grids_table(project_layers={}, layers=())
-    return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
+    with bulk_work():  # the parent's columns of millions of rows too (``geo.assign.bulk_work``)
+        units = {name: project_layers[name] for name in UNIT_LAYERS if name in project_layers}
+        levels = level_units(units)
+        tasks: list = []
+        with running_on(scheduler) as start:
+            plans = []
+            for layer in layers:
+                source = project_layers.get(layer)
+                if source is None or (isinstance(source, gpd.GeoDataFrame) and not len(source)):
+                    continue
+                plans.append((layer, source, _plan_layer(source, npartitions=npartitions, threads=start.threads)))
+            shared = start.share(UnitPack.of(levels)) if plans else None
+            for layer, source, plan in plans:
+                tasks.extend(dask.delayed(_place_part)(part, shared, box, crs_metric=crs_metric)
+                             for part, _, box in plan)
+            arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
+            layouts = [_LayerRows(layer, source, levels) for layer, source, _ in plans]
+            owner = [(k, j, r) for k, (_, _, plan) in enumerate(plans) for j, (_, r, _) in enumerate(plan)]
+            for i, done in arriving:
+                k, j, rows = owner[i]
+                layouts[k].take(j, rows, done)
+        frames = [f for rows in layouts for f in rows.frames(max_distance_m=max_distance_m, crs_metric=crs_metric)]
+        if not frames:
+            return point_grids_table(project_layers={}, layers=())
+        return pd.concat(frames, ignore_index=True)[list(POINT_GRID_COLUMNS)]
 
 
 def _at(rows: np.ndarray | slice, positions: np.ndarray) -> np.ndarray:

@@ -247,18 +247,18 @@ def test_place_points__two_threads_on_the_same_grids_at_once_give_the_same_answe
     assert all(np.array_equal(run, expected) for run in runs)
 
 
-def test_gc_paused__the_collector_comes_back_when_the_last_pause_in_any_thread_ends():
+def test_bulk_work__the_collector_comes_back_when_the_last_bulk_work_in_any_thread_ends():
     import gc
     import threading
 
-    from geo.assign import gc_paused
+    from geo.assign import bulk_work
 
     assert gc.isenabled()
     first_in, second_out = threading.Event(), threading.Event()
     seen = []
 
     def first() -> None:
-        with gc_paused():
+        with bulk_work():
             first_in.set()
             second_out.wait(5)
             seen.append(gc.isenabled())  # the other thread's pause ended first: still off for this one
@@ -266,15 +266,39 @@ def test_gc_paused__the_collector_comes_back_when_the_last_pause_in_any_thread_e
     t = threading.Thread(target=first)
     t.start()
     first_in.wait(5)
-    with gc_paused():
+    with bulk_work():
         assert not gc.isenabled()
     second_out.set()
     t.join()
     assert seen == [False] and gc.isenabled()
     gc.disable()
     try:
-        with gc_paused():
+        with bulk_work():
             pass
         assert not gc.isenabled()  # off before: left off
     finally:
         gc.enable()
+
+
+def _huge_page_advice() -> bool:
+    from geo.assign import _set_huge_page_advice
+
+    before = _set_huge_page_advice(True)
+    _set_huge_page_advice(before)
+    return before
+
+
+def test_bulk_work__numpy_asks_for_no_huge_pages_inside_and_as_before_after():
+    from geo.assign import _set_huge_page_advice, bulk_work
+
+    original = _huge_page_advice()
+    for before in (True, False):
+        _set_huge_page_advice(before)
+        try:
+            with bulk_work():
+                with bulk_work():
+                    assert _huge_page_advice() is False
+                assert _huge_page_advice() is False  # the outer bulk work still runs
+            assert _huge_page_advice() is before
+        finally:
+            _set_huge_page_advice(original)
