@@ -280,6 +280,68 @@ class Placement(NamedTuple):
     reason: np.ndarray  # object: None or a REASON_* code
 
 
+class Covering(NamedTuple):
+    """Each point's covering grid at one level: the first step of ``place_points``, before the nearest-grid
+    fallback (grid positions are rows of the layer given)."""
+
+    grid: np.ndarray  # int32 row position in the grids layer (-1: no grid covers the point)
+    tie: np.ndarray
+    tie_with: np.ndarray  # object: other codes, ";"-separated, "" when no tie
+    outside: np.ndarray  # positions of the points no grid covers (no coordinates included), ascending
+
+
+class _Grids(NamedTuple):
+    """The usable grids of a layer (geometry neither missing nor empty) as the covering and nearest steps use them."""
+
+    rows: np.ndarray  # their rows in the layer
+    geoms: np.ndarray
+    codes: np.ndarray
+    rank: np.ndarray
+    tree: shapely.STRtree
+
+
+def _usable_grids(grids_gdf: gpd.GeoDataFrame, code_col: str) -> _Grids | None:
+    grid_ok = ~(shapely.is_missing(grids_gdf.geometry.values) | shapely.is_empty(grids_gdf.geometry.values))
+    rows = np.flatnonzero(grid_ok)
+    if not len(rows):
+        return None
+    geoms = np.asarray(grids_gdf.geometry.values, dtype=object)[rows]
+    codes = np.asarray(grids_gdf[code_col].to_numpy(), dtype=object)[rows]
+    return _Grids(rows, geoms, codes, _code_rank(codes), shapely.STRtree(geoms))
+
+
+def _to_layer_rows(grid: np.ndarray, usable: _Grids, n_rows: int) -> np.ndarray:
+    """Positions among the usable grids -> rows of the layer (in place; -1 stays)."""
+    if len(usable.rows) < n_rows:
+        found = grid >= 0
+        grid[found] = usable.rows[grid[found]]
+    return grid
+
+
+def _covering(pts: np.ndarray, usable: _Grids | None, tree_on: str) -> Covering:
+    """``covering_grids`` in positions among the usable grids."""
+    n = len(pts)
+    if usable is None:
+        return Covering(np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=bool), filled(n, ""),
+                        np.arange(n, dtype=np.int64))
+    tree_on = "grids" if tree_on == "auto" else tree_on  # measured: bench/assign.py, bench/city.py
+    return Covering(*_covering_grids(pts, usable.geoms, usable.codes, usable.rank, tree=usable.tree,
+                                     tree_on=tree_on))
+
+
+def covering_grids(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, code_col: str = s.CODE,
+                   tree_on: str = "auto") -> Covering:
+    """The grid covering each point (the ``within`` rule and the tie rule of ``assign_points``), and the
+    points no grid covers, left for the nearest-grid fallback; ``place_points`` is this plus that fallback.
+    ``geo.distributed``'s tasks use it alone: the points they leave are placed again on every unit."""
+    _check_crs(points_gdf, grids_gdf)
+    usable = _usable_grids(grids_gdf, code_col)
+    covering = _covering(np.asarray(points_gdf.geometry.values, dtype=object), usable, tree_on)
+    if usable is not None:
+        _to_layer_rows(covering.grid, usable, len(grids_gdf))
+    return covering
+
+
 def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, code_col: str = s.CODE,
                  max_distance_m: float | None = None, crs_metric: str | pyproj.CRS = s.METRIC_CRS,
                  tree_on: str = "auto") -> Placement:
@@ -291,20 +353,14 @@ def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, c
     _check_crs(points_gdf, grids_gdf)
     n = len(points_gdf)
     pts = np.asarray(points_gdf.geometry.values, dtype=object)
-    grid_ok = ~(shapely.is_missing(grids_gdf.geometry.values) | shapely.is_empty(grids_gdf.geometry.values))
-    ok_rows = np.flatnonzero(grid_ok)
-    grid_geoms = np.asarray(grids_gdf.geometry.values, dtype=object)[ok_rows]
-    codes = np.asarray(grids_gdf[code_col].to_numpy(), dtype=object)[ok_rows]
-    if len(grid_geoms) == 0:
+    usable = _usable_grids(grids_gdf, code_col)
+    if usable is None:
         has_xy = ~(shapely.is_missing(pts) | shapely.is_empty(pts))
         reason = np.where(has_xy, REASON_NO_GRIDS, REASON_NO_COORDINATES).astype(object)
         return Placement(np.full(n, -1, dtype=np.int32), filled(n, None), np.full(n, np.nan),
                          np.zeros(n, dtype=bool), filled(n, ""), reason)
 
-    rank = _code_rank(codes)
-    tree = shapely.STRtree(grid_geoms)
-    tree_on = "grids" if tree_on == "auto" else tree_on  # measured: bench/assign.py, bench/city.py
-    grid, tie, tie_with, outside = _covering_grids(pts, grid_geoms, codes, rank, tree=tree, tree_on=tree_on)
+    grid, tie, tie_with, outside = _covering(pts, usable, tree_on)
     # the columns as "every point within", then the few points in no grid overwritten
     method = filled(n, "within")
     distance = np.zeros(n)
@@ -315,8 +371,8 @@ def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, c
     reason[outside[no_xy]] = REASON_NO_COORDINATES
     out_idx = outside[~no_xy]
     if len(out_idx):
-        w, dmin, t_flag, t_with = _nearest(pts[out_idx], grid_geoms, rank, codes, points_gdf.crs, crs_metric,
-                                           tree=tree)
+        w, dmin, t_flag, t_with = _nearest(pts[out_idx], usable.geoms, usable.rank, usable.codes, points_gdf.crs,
+                                           crs_metric, tree=usable.tree)
         distance[out_idx] = dmin
         ok = np.ones(len(out_idx), dtype=bool) if max_distance_m is None else dmin <= max_distance_m
         grid[out_idx[ok]] = w[ok]
@@ -324,10 +380,7 @@ def place_points(points_gdf: gpd.GeoDataFrame, grids_gdf: gpd.GeoDataFrame, *, c
         tie[out_idx[ok]] = t_flag[ok]
         tie_with[out_idx[ok]] = t_with[ok]
         reason[out_idx[~ok]] = REASON_BEYOND_MAX_DISTANCE
-    if len(ok_rows) < len(grid_ok):  # positions among the usable grids -> rows of grids_gdf
-        found = grid >= 0
-        grid[found] = ok_rows[grid[found]]
-    return Placement(grid, method, distance, tie, tie_with, reason)
+    return Placement(_to_layer_rows(grid, usable, len(grids_gdf)), method, distance, tie, tie_with, reason)
 
 
 def code_lookup(grids_gdf: gpd.GeoDataFrame, *, code_col: str = s.CODE) -> np.ndarray:

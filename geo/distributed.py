@@ -50,7 +50,7 @@ import pyproj
 import shapely
 
 from geo import schema as s
-from geo.assign import (POINT_GRID_COLUMNS, POINT_LAYERS, Placement, bulk_work, code_lookup, filled,
+from geo.assign import (POINT_GRID_COLUMNS, POINT_LAYERS, Placement, bulk_work, code_lookup, covering_grids, filled,
                         grid_codes_at, level_units, place_points, point_grid_rows, point_grids_table)
 from geo.coverage import DEFAULT_QUAD_SEGS, category_masks, radii_from, service_reach
 from geo.crs import to_metric_crs
@@ -413,32 +413,30 @@ class UnitPack:
         return out
 
 
-def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *,
-                crs_metric: str | pyproj.CRS) -> dict[str, Any]:
-    """``geo.assign.place_points`` of one partition at every level, compactly: per level the grid's row
+def _place_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray) -> dict[str, Any]:
+    """``geo.assign.covering_grids`` of one partition at every level, compactly: per level the grid's row
     in the whole level (int32) and the ties (positions, texts), for the points ``within`` a unit at
     every level; the others (``left``, positions in the part, their geometries as WKB) are placed again
-    on all units by the caller.
+    on all units by the caller (``place_points``: the nearest-grid fallback needs every unit).
 
     ``units`` are the levels' units (sent once per worker), ``box`` the part's bounding box: the task
     takes the units whose envelope meets it.
     """
     with bulk_work():  # the part's geometries are gone before the collector is back: it never walks them
-        return _placed_part(part, units, box, crs_metric=crs_metric)
+        return _placed_part(part, units, box)
 
 
-def _placed_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray, *,
-                 crs_metric: str | pyproj.CRS) -> dict[str, Any]:
+def _placed_part(part: PointPart | list[Path], units: UnitPack, box: np.ndarray) -> dict[str, Any]:
     """The work of ``_place_part``, its geometries freed on return."""
     points = _read_part(part)
     done = np.ones(len(points), dtype=bool)
     grids, ties = [], []
     for sub, rows in units.near(box):
-        placed = place_points(points, sub, crs_metric=crs_metric)
-        done &= placed.method == "within"
-        grids.append(np.where(placed.grid >= 0, rows[np.maximum(placed.grid, 0)], -1).astype(np.int32))
-        tied = np.flatnonzero(placed.tie)
-        ties.append((tied, placed.tie_with[tied]))
+        covering = covering_grids(points, sub)
+        done[covering.outside] = False
+        grids.append(np.where(covering.grid >= 0, rows[np.maximum(covering.grid, 0)], -1).astype(np.int32))
+        tied = np.flatnonzero(covering.tie)
+        ties.append((tied, covering.tie_with[tied]))
     left = np.flatnonzero(~done)
     return {"n": len(points), "grids": grids, "ties": ties, "left": left,
             "left_wkb": shapely.to_wkb(points.geometry.values[left]), "crs": points.crs}
@@ -523,7 +521,7 @@ def point_grids_table_dask(project_layers: Mapping[str, gpd.GeoDataFrame | Seque
                 plans.append((layer, source, _plan_layer(source, npartitions=npartitions, threads=start.threads)))
             shared = start.share(UnitPack.of(levels)) if plans else None
             for layer, source, plan in plans:
-                tasks.extend(dask.delayed(_place_part)(part, shared, box, crs_metric=crs_metric)
+                tasks.extend(dask.delayed(_place_part)(part, shared, box)
                              for part, _, box in plan)
             arriving = start(tasks)  # on a cluster the tasks run while the layers' columns are made below
             layouts = [_LayerRows(layer, source, levels) for layer, source, _ in plans]
