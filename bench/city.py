@@ -367,7 +367,8 @@ HOOKS: dict[str, tuple[str, Callable[[float], dict | None], float]] = {
 
 # glibc keeping freed memory for the process's next arrays instead of handing it back to the kernel: arrays up to
 # 32 MB from the heap, the heap never trimmed. Then neither the floor nor assign_points pays page faults of fresh
-# memory again on every run (the kernel's share: 0.3-0.6 s of assign_points' ~2 s on 2026-12-04, ~0 of the floor's).
+# memory again on every run (the kernel's share of assign_points: 0.12-0.24 s under geo.assign.bulk_work, which
+# asks for no huge pages; 0.4-0.6 s with numpy's huge-page advice, measured 2026-12-04).
 KEEP_FREED_MEMORY = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(4 << 30),
                      "MALLOC_TOP_PAD_": str(512 << 20)}
 
