@@ -207,6 +207,30 @@ def test_place_points__grid_positions_are_rows_of_the_layer_given__null_rows_ski
     assert placed.reason.tolist() == [None, None, "beyond_max_distance", "no_coordinates"]
 
 
+def test_covering_grids__is_place_points_before_the_nearest_fallback():
+    from geo.assign import covering_grids, place_points
+
+    grids = _grids({"C": (0, 0, 10, 10), "B": (0, 0, 100, 100), "A": (100, 0, 200, 100)})
+    grids.loc[0, "geometry"] = None
+    points = _points([(150, 50), (100, 50), (50, 50), (900, 50), (230, 50), None])
+    covering = covering_grids(points, grids)
+    placed = place_points(points, grids, max_distance_m=100)
+    within = placed.method == "within"
+    assert covering.outside.tolist() == np.flatnonzero(~within).tolist() == [3, 4, 5]
+    assert covering.grid.tolist() == [2, 2, 1, -1, -1, -1]  # rows of the layer; on the edge: the smaller code, A
+    assert covering.grid[within].tolist() == placed.grid[within].tolist()
+    assert covering.tie.tolist() == [False, True, False, False, False, False] and covering.tie_with[1] == "B"
+
+
+def test_covering_grids__no_usable_grid_leaves_every_point_outside():
+    from geo.assign import covering_grids
+
+    grids = _grids({"A": (0, 0, 10, 10)})
+    grids.loc[0, "geometry"] = None
+    covering = covering_grids(_points([(5, 5), None]), grids)
+    assert covering.grid.tolist() == [-1, -1] and covering.outside.tolist() == [0, 1]
+
+
 def test_assign_points__constant_columns_hold_one_text_object__not_one_per_row():
     # np.full(n, "within", dtype=object) makes a new str per row (~450 MB on the city's 8 M points)
     grids = _grids({"B": (0, 0, 100, 100), "A": (100, 0, 200, 100)})
