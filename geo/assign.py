@@ -301,6 +301,7 @@ class _Grids(NamedTuple):
 
 
 def _usable_grids(grids_gdf: gpd.GeoDataFrame, code_col: str) -> _Grids | None:
+    """The grids of the layer with a geometry, their tie ranks and tree; None when there are none."""
     grid_ok = ~(shapely.is_missing(grids_gdf.geometry.values) | shapely.is_empty(grids_gdf.geometry.values))
     rows = np.flatnonzero(grid_ok)
     if not len(rows):
