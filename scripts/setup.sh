@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 dev=0; [ "${1:-}" = "--dev" ] && dev=1
 
 pkgs="fonts-noto-cjk"
-[ $dev = 1 ] && pkgs="$pkgs chromium poppler-utils postgresql postgis postgresql-postgis"  # postgresql-postgis: the extension itself (the postgis package only recommends it)
+# postgresql-postgis is the extension itself: Debian's postgis package only recommends it (installed below without)
+[ $dev = 1 ] && pkgs="$pkgs chromium poppler-utils postgresql postgis postgresql-postgis"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ] && command -v apt-get >/dev/null 2>&1; then
